@@ -1,0 +1,209 @@
+"""The ``dbsynth`` command: parse flags, call the pipeline, render with rich. Nothing more.
+
+Every :class:`~dbsynth.errors.DbsynthError` becomes one line on stderr and a non-zero exit;
+an unexpected exception does too (set ``DBSYNTH_DEBUG=1`` to see its traceback).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.table import Table as RichTable
+
+from dbsynth import pipeline
+from dbsynth.errors import DbsynthError, IntegrityError
+from dbsynth.writer.integrity import IntegrityReport
+
+app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
+                  help="Synthetic copies of SQL databases, with keys and constraints proved.")
+out = Console()
+err = Console(stderr=True)
+
+SchemaOpt = Annotated[str | None, typer.Option("--schema", help="Source schema (PostgreSQL: public, DuckDB: main).")]
+JsonOpt = Annotated[bool, typer.Option("--json", help="Print machine-readable JSON on stdout.")]
+
+
+@app.command()
+def inspect(url: Annotated[str, typer.Argument(help="Database URL: postgresql://… or duckdb:///file.duckdb")],
+            schema: SchemaOpt = None, as_json: JsonOpt = False) -> None:
+    """Show tables, row counts, keys, the load order and where cycles are cut."""
+    with _errors():
+        found = pipeline.inspect(url, schema=schema)
+    if as_json:
+        print(json.dumps(found.to_dict(), indent=2, default=str))
+        return
+    grid = RichTable(title=f"{found.url}  schema {found.schema.name}")
+    for col in ("table", "rows", "primary key", "foreign keys", "unique", "checks"):
+        grid.add_column(col)
+    for table in found.schema.tables:
+        grid.add_row(
+            table.name, str(table.row_count),
+            ", ".join(table.primary_key.columns) if table.primary_key else "-",
+            "\n".join(fk.label(table.name) for fk in table.foreign_keys) or "-",
+            "\n".join(", ".join(u.columns) for u in table.uniques) or "-",
+            str(len(table.checks)))
+    out.print(grid)
+    out.print("load order: " + " → ".join(found.plan.order))
+    for edge in found.plan.cut:
+        out.print(f"cycle cut at {edge.label} (loaded NULL, filled by UPDATE after the load)")
+    for edge in found.plan.self_references:
+        out.print(f"self reference {edge.label}")
+
+
+@app.command()
+def synth(source: Annotated[str, typer.Argument(help="Source database URL (read only).")],
+          target: Annotated[str, typer.Argument(help="Target database URL (written).")],
+          scale: Annotated[float, typer.Option(help="Rows relative to the source (0.1 … 10).")] = 1.0,
+          seed: Annotated[int, typer.Option(help="Same seed, same rows.")] = 0,
+          replace: Annotated[bool, typer.Option("--replace", help="Overwrite target tables that hold rows.")] = False,
+          schema: SchemaOpt = None,
+          target_schema: Annotated[str | None, typer.Option("--target-schema", help="Target schema (default: like the source, else the engine's default).")] = None,
+          as_json: JsonOpt = False) -> None:
+    """Learn SOURCE and write a synthetic copy into TARGET, then prove its integrity there."""
+    with _errors(), _progress(quiet=as_json) as progress:
+        try:
+            result = pipeline.synth(source, target, scale=scale, seed=seed, replace=replace,
+                                    source_schema=schema, target_schema=target_schema,
+                                    progress=progress)
+        except IntegrityError as exc:
+            if isinstance(exc.result, pipeline.SynthResult):
+                _render_result(exc.result, as_json)
+            raise
+    _render_result(result, as_json)
+
+
+@app.command()
+def demo(directory: Annotated[Path | None, typer.Option("--dir", help="Where to put the demo files (default: a temp dir).")] = None,
+         seed: Annotated[int, typer.Option(help="Seed of the synthetic copy.")] = 0,
+         as_json: JsonOpt = False) -> None:
+    """Build a hospital database in DuckDB, synthesize it into a second file, compare them."""
+    from dbsynth.demo import build_demo_source
+
+    folder = directory or Path(tempfile.mkdtemp(prefix="dbsynth-demo-"))
+    folder.mkdir(parents=True, exist_ok=True)
+    source, target = folder / "hospital.duckdb", folder / "hospital_synthetic.duckdb"
+    for stale in (target, Path(f"{target}.wal")):
+        stale.unlink(missing_ok=True)
+    started = time.perf_counter()
+    with _errors(), _progress(quiet=as_json) as progress:
+        build_demo_source(source)
+        result = pipeline.synth(f"duckdb:///{source}", f"duckdb:///{target}", seed=seed,
+                                progress=progress)
+    if as_json:
+        payload = result.to_dict() | {"comparison": _demo_comparison(result)}
+        print(json.dumps(payload, indent=2, default=str))
+        return
+    _render_result(result, False)
+    grid = RichTable(title="real vs synthetic")
+    for col in ("statistic", "real", "synthetic"):
+        grid.add_column(col)
+    for name, real, synthetic in _demo_comparison(result):
+        grid.add_row(name, real, synthetic)
+    out.print(grid)
+    out.print(f"source {source}\ntarget {target}\ndone in {time.perf_counter() - started:.1f}s")
+
+
+def _demo_comparison(result: pipeline.SynthResult) -> list[tuple[str, str, str]]:
+    real, fake = result.source_frames, result.synthetic_frames
+    rows: list[tuple[str, str, str]] = []
+    for table in ("patients", "lab_results", "treatments"):
+        rows.append((f"{table} rows", str(len(real[table])), str(len(fake[table]))))
+    for label, table, column, fn in (
+            ("mean age", "patients", "age", "mean"), ("std age", "patients", "age", "std"),
+            ("share female", "patients", "sex", "F"), ("mean lab value", "lab_results", "value", "mean"),
+            ("mean treatment cost", "treatments", "cost", "mean")):
+        rows.append((label, _stat(real[table][column], fn), _stat(fake[table][column], fn)))
+    per_patient = (len(real["lab_results"]) / max(1, len(real["patients"])),
+                   len(fake["lab_results"]) / max(1, len(fake["patients"])))
+    rows.append(("lab results per patient", f"{per_patient[0]:.2f}", f"{per_patient[1]:.2f}"))
+    return rows
+
+
+def _stat(values: Any, fn: str) -> str:
+    import pandas as pd
+
+    if fn in ("mean", "std"):
+        nums = pd.to_numeric(values.map(float), errors="coerce")
+        return f"{getattr(nums, fn)():.2f}"
+    return f"{(values == fn).mean():.3f}"
+
+
+def _render_result(result: pipeline.SynthResult, as_json: bool) -> None:
+    if as_json:
+        print(json.dumps(result.to_dict(), indent=2, default=str))
+        return
+    out.print(_integrity_table(result.integrity))
+    status = "[green]integrity OK[/green]" if result.integrity.ok else "[red]integrity FAILED[/red]"
+    total = sum(result.rows.values())
+    out.print(f"{status}: {total} rows in {len(result.rows)} tables written to {result.target}")
+
+
+def _integrity_table(report: IntegrityReport) -> RichTable:
+    grid = RichTable(title="integrity in the target")
+    for col in ("table", "rows", "orphans", "duplicate keys", "NOT NULL violations"):
+        grid.add_column(col, justify="right" if col != "table" else "left")
+    for t in report.tables:
+        grid.add_row(t.table, str(t.rows), str(t.orphans), str(t.duplicates), str(t.null_violations))
+    for v in report.violations:
+        grid.add_row(f"[red]{v.table}[/red]", "", "", "", f"[red]{v.kind}: {v.detail} ({v.count})[/red]")
+    return grid
+
+
+@contextmanager
+def _errors() -> Iterator[None]:
+    """Turn failures into one line on stderr and an exit code."""
+    try:
+        yield
+    except DbsynthError as exc:
+        err.print(f"[red]error:[/red] {exc.message}", highlight=False, soft_wrap=True)
+        raise typer.Exit(exc.exit_code) from None
+    except KeyboardInterrupt:
+        err.print("interrupted; the target was left as it was")
+        raise typer.Exit(130) from None
+    except Exception as exc:  # noqa: BLE001 - last line of defence: never a traceback
+        if os.environ.get("DBSYNTH_DEBUG"):
+            raise
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+        err.print(f"[red]internal error:[/red] {type(exc).__name__}: {first} "
+                  "(set DBSYNTH_DEBUG=1 for the traceback)", highlight=False, soft_wrap=True)
+        raise typer.Exit(70) from None
+
+
+@contextmanager
+def _progress(quiet: bool) -> Iterator[Callable[[str, str, int], None]]:
+    """Per-table progress lines on stderr (silent with --json)."""
+    labels = {"read": "read", "generate": "generated", "load": "loading", "fit": "learning",
+              "commit": "committing", "check": "checking integrity"}
+
+    def report(stage: str, table: str, rows: int) -> None:
+        if quiet:
+            return
+        what = labels.get(stage, stage)
+        if table:
+            err.print(f"  {what:<10} {table:<28} {rows:>10,} rows", highlight=False)
+        else:
+            err.print(f"  {what}", highlight=False)
+
+    yield report
+
+
+def main() -> None:
+    try:
+        app()
+    except SystemExit:
+        raise
+    sys.exit(0)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,99 @@
+"""What every connector offers, as a protocol plus capabilities expressed as data.
+
+A connector hides one database engine: it reads the schema and table data, and it opens a
+:class:`TargetSession` — one transaction in which a synthetic copy is written. Driver errors
+are translated to :mod:`dbsynth.errors` here, at the boundary, never deeper in the pipeline.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from importlib import resources
+from typing import Any, Protocol
+
+import pandas as pd
+
+from dbsynth.schema.model import Schema, Table
+
+
+@dataclass(frozen=True)
+class Capabilities:
+    """What the engine can do; the writer asks these instead of checking dialect names."""
+
+    dialect: str
+    add_foreign_key_after_load: bool  # ALTER TABLE ... ADD FOREIGN KEY exists
+    add_unique_after_load: bool
+    enums: bool = True
+    arrays: bool = True
+
+
+class TargetSession(Protocol):
+    """One open transaction on a target. Nothing is visible to others until :meth:`commit`."""
+
+    capabilities: Capabilities
+    schema_name: str
+
+    def execute(self, sql: str) -> None: ...
+
+    def query(self, sql: str) -> list[tuple[Any, ...]]: ...
+
+    def existing_tables(self) -> dict[str, int]:
+        """Tables already in the target schema, with their row counts."""
+        ...
+
+    def load(self, table: Table, frame: pd.DataFrame) -> None:
+        """Bulk-insert ``frame`` (columns in the table's order) into ``table``."""
+        ...
+
+    def update_columns(self, table: Table, key: tuple[str, ...], frame: pd.DataFrame) -> None:
+        """Set the non-key columns of ``frame`` on the rows matched by ``key``."""
+        ...
+
+    def advance_sequence(self, table: Table, column: str) -> None:
+        """Move the column's sequence/identity past the largest value in the table."""
+        ...
+
+    def commit(self) -> None: ...
+
+    def rollback(self) -> None: ...
+
+    def close(self) -> None: ...
+
+
+class Connector(Protocol):
+    dialect: str
+    capabilities: Capabilities
+
+    @property
+    def location(self) -> str:
+        """Identity of the database *and* schema (no password), to refuse writing into a source."""
+        ...
+
+    @property
+    def display_url(self) -> str:
+        """The URL with any password masked; the only form a URL is ever printed in."""
+        ...
+
+    def introspect(self) -> Schema: ...
+
+    def read_table(self, table: Table) -> pd.DataFrame: ...
+
+    def begin_target(self) -> TargetSession: ...
+
+    def query(self, sql: str) -> list[tuple[Any, ...]]: ...
+
+    def close(self) -> None: ...
+
+
+def read_sql(dialect: str, name: str) -> str:
+    """Load a SQL file shipped under ``sql/<dialect>/<name>.sql``."""
+    return resources.files("dbsynth.sql").joinpath(dialect, f"{name}.sql").read_text()
+
+
+def quote_ident(name: str) -> str:
+    """Double-quote an identifier (both engines follow the SQL standard here)."""
+    return '"' + name.replace('"', '""') + '"'
+
+
+def qualified(schema_name: str, table: str) -> str:
+    return f"{quote_ident(schema_name)}.{quote_ident(table)}"

@@ -1,0 +1,261 @@
+"""DuckDB files through DuckDB's own catalog functions (SQLAlchemy reflection breaks on 2.x)."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pandas as pd
+import pyarrow as pa
+from sqlalchemy.engine import URL
+
+from dbsynth.connectors.base import Capabilities, qualified, quote_ident, read_sql
+from dbsynth.errors import ConnectionError_, LoadError, SchemaError
+from dbsynth.schema.model import (
+    CheckConstraint, Column, EnumType, ForeignKey, PrimaryKey, Schema, SqlType, Table,
+    UniqueConstraint,
+)
+
+# DuckDB cannot ALTER TABLE ... ADD FOREIGN KEY / UNIQUE: those are declared at CREATE time.
+CAPABILITIES = Capabilities(dialect="duckdb", add_foreign_key_after_load=False,
+                            add_unique_after_load=False)
+
+_SIMPLE_TYPES: dict[str, str] = {
+    "TINYINT": "smallint", "UTINYINT": "smallint", "SMALLINT": "smallint",
+    "USMALLINT": "integer", "INTEGER": "integer", "UINTEGER": "bigint", "BIGINT": "bigint",
+    "FLOAT": "real", "DOUBLE": "double", "BOOLEAN": "boolean", "VARCHAR": "varchar",
+    "DATE": "date", "TIME": "time", "TIMESTAMP": "timestamp", "TIMESTAMP_NS": "timestamp",
+    "TIMESTAMP_MS": "timestamp", "TIMESTAMP_S": "timestamp",
+    "TIMESTAMP WITH TIME ZONE": "timestamptz", "INTERVAL": "interval", "UUID": "uuid",
+    "JSON": "json", "BLOB": "bytes",
+}
+_DECIMAL = re.compile(r"^DECIMAL\((\d+),\s*(\d+)\)$")
+_WIDE_INTEGERS = {"UBIGINT", "HUGEINT", "UHUGEINT"}
+
+
+def parse_duckdb_type(text: str, enums: dict[tuple[str, ...], str], table: str = "",
+                      column: str = "") -> SqlType:
+    """Map DuckDB's ``data_type`` text to a dialect-neutral type."""
+    text = text.strip()
+    if text.endswith("[]"):
+        return SqlType("array", element=parse_duckdb_type(text[:-2], enums), native=text)
+    if text.startswith("ENUM("):
+        labels = tuple(re.findall(r"'((?:[^']|'')*)'", text))
+        labels = tuple(label.replace("''", "'") for label in labels)
+        name = enums.get(labels) or f"{table}_{column}_enum"
+        return SqlType("enum", enum=name, native=text)
+    if match := _DECIMAL.match(text):
+        return SqlType("numeric", precision=int(match[1]), scale=int(match[2]), native=text)
+    if text in _WIDE_INTEGERS:
+        return SqlType("numeric", precision=38, scale=0, native=text)
+    if text.startswith("VARCHAR("):
+        return SqlType("varchar", length=int(text[8:-1]), native=text)
+    name = _SIMPLE_TYPES.get(text)
+    return SqlType(name, native=text) if name else SqlType("unknown", native=text)  # type: ignore[arg-type]
+
+
+class DuckDBConnector:
+    dialect = "duckdb"
+    capabilities = CAPABILITIES
+
+    def __init__(self, url: URL, schema: str = "main", role: str = "source") -> None:
+        if not url.database:
+            raise ConnectionError_("a DuckDB URL needs a file path: duckdb:///path/file.duckdb")
+        self.path = Path(url.database).expanduser().resolve()
+        self.schema_name = schema
+        self.role = role
+        if role == "source" and not self.path.is_file():
+            raise ConnectionError_(f"DuckDB file not found: {self.path}")
+        if role == "target":
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+        # Sources are opened read-only: dbsynth never writes into a source.
+        self._read_only = role == "source"
+        if role == "source":
+            with self._open() as conn:
+                found = conn.execute(
+                    "SELECT count(*) FROM duckdb_schemas() WHERE database_name = current_database()"
+                    " AND schema_name = ?", [schema]).fetchone()
+            if not found or not found[0]:
+                raise SchemaError(f"schema {schema!r} does not exist in {self.display_url}")
+
+    @property
+    def display_url(self) -> str:
+        return f"duckdb:///{self.path}"
+
+    @property
+    def location(self) -> str:
+        return f"duckdb://{self.path}#{self.schema_name}"
+
+    def _open(self) -> duckdb.DuckDBPyConnection:
+        try:
+            return duckdb.connect(str(self.path), read_only=self._read_only)
+        except duckdb.Error as exc:
+            raise ConnectionError_(f"cannot open {self.display_url}: {_first_line(exc)}") from None
+
+    def query(self, sql: str, params: list[Any] | None = None) -> list[tuple[Any, ...]]:
+        with self._open() as conn:
+            try:
+                return conn.execute(sql, params or []).fetchall()
+            except duckdb.Error as exc:
+                raise SchemaError(f"query failed on {self.display_url}: {_first_line(exc)}") from None
+
+    def introspect(self) -> Schema:
+        s = self.schema_name
+        names = [r[0] for r in self.query(read_sql("duckdb", "tables"), [s])]
+        enum_rows = self.query(read_sql("duckdb", "enums"), [s])
+        enum_by_labels = {tuple(labels): name for name, labels in enum_rows}
+        enums: dict[str, EnumType] = {n: EnumType(n, tuple(lb)) for n, lb in enum_rows}
+        columns: dict[str, list[Column]] = {n: [] for n in names}
+        for table, col, dtype, nullable, default, _prec, _scale, _length in self.query(
+                read_sql("duckdb", "columns"), [s, s]):
+            sql_type = parse_duckdb_type(dtype, enum_by_labels, table, col)
+            for t in (sql_type, sql_type.element):
+                if t is not None and t.name == "enum" and t.enum and t.enum not in enums:
+                    labels = tuple(re.findall(r"'((?:[^']|'')*)'", t.native))
+                    enums[t.enum] = EnumType(t.enum, labels)
+            identity = "by default" if default and default.startswith("nextval(") else None
+            columns[table].append(Column(col, sql_type, bool(nullable),
+                                         None if identity else default, identity))  # type: ignore[arg-type]
+        pks: dict[str, PrimaryKey] = {}
+        fks: dict[str, list[ForeignKey]] = {n: [] for n in names}
+        uniques: dict[str, list[UniqueConstraint]] = {n: [] for n in names}
+        checks: dict[str, list[CheckConstraint]] = {n: [] for n in names}
+        for table, cname, ctype, cols, ref_table, ref_cols, expr in self.query(
+                read_sql("duckdb", "constraints"), [s]):
+            cols = tuple(cols)
+            if ctype == "PRIMARY KEY":
+                pks[table] = PrimaryKey(cols, cname)
+            elif ctype == "UNIQUE":
+                uniques[table].append(UniqueConstraint(cols, cname))
+            elif ctype == "FOREIGN KEY" and ref_table:
+                fks[table].append(ForeignKey(cols, ref_table, tuple(ref_cols), cname))
+            elif ctype == "CHECK" and expr:
+                checks[table].append(CheckConstraint(expr, cname, dialect="duckdb"))
+        counts = {n: int(self.query(f"SELECT count(*) FROM {qualified(s, n)}")[0][0]) for n in names}
+        tables = tuple(Table(n, tuple(columns[n]), pks.get(n), tuple(fks[n]), tuple(uniques[n]),
+                             tuple(checks[n]), counts[n]) for n in names)
+        return Schema("duckdb", s, tables, tuple(sorted(enums.values(), key=lambda e: e.name)))
+
+    def read_table(self, table: Table) -> pd.DataFrame:
+        cols = ", ".join(quote_ident(c.name) for c in table.columns)
+        with self._open() as conn:
+            try:
+                arrow = conn.execute(
+                    f"SELECT {cols} FROM {qualified(self.schema_name, table.name)}").to_arrow_table()
+            except duckdb.Error as exc:
+                raise SchemaError(f"cannot read {table.name}: {_first_line(exc)}") from None
+        return arrow.to_pandas(types_mapper=None)
+
+    def begin_target(self) -> DuckDBSession:
+        conn = self._open()
+        return DuckDBSession(conn, self.schema_name)
+
+    def close(self) -> None:
+        pass
+
+
+class DuckDBSession:
+    """One DuckDB transaction on the target file (DuckDB DDL is transactional too)."""
+
+    capabilities = CAPABILITIES
+
+    def __init__(self, conn: duckdb.DuckDBPyConnection, schema_name: str) -> None:
+        self.conn = conn
+        self.schema_name = schema_name
+        self.conn.execute("BEGIN TRANSACTION")
+
+    def execute(self, sql: str) -> None:
+        try:
+            self.conn.execute(sql)
+        except duckdb.Error as exc:
+            raise LoadError(f"{_first_line(exc)} (while running: {' '.join(sql.split())[:160]})") from None
+
+    def query(self, sql: str) -> list[tuple[Any, ...]]:
+        try:
+            return self.conn.execute(sql).fetchall()
+        except duckdb.Error as exc:
+            raise LoadError(f"{_first_line(exc)} (while running: {' '.join(sql.split())[:160]})") from None
+
+    def existing_tables(self) -> dict[str, int]:
+        self.execute(f"CREATE SCHEMA IF NOT EXISTS {quote_ident(self.schema_name)}")
+        names = [r[0] for r in self.conn.execute(read_sql("duckdb", "tables"),
+                                                  [self.schema_name]).fetchall()]
+        return {n: int(self.query(f"SELECT count(*) FROM {qualified(self.schema_name, n)}")[0][0])
+                for n in names}
+
+    def load(self, table: Table, frame: pd.DataFrame) -> None:
+        """Insert from Arrow; the relation is scanned by DuckDB without per-row Python work."""
+        if frame.empty:
+            return
+        arrow = _to_arrow(frame, table)
+        self.conn.register("_dbsynth_load", arrow)
+        try:
+            cols = ", ".join(quote_ident(c) for c in frame.columns)
+            casts = ", ".join(_cast(table, c) for c in frame.columns)
+            self.execute(f"INSERT INTO {qualified(self.schema_name, table.name)} ({cols}) "
+                         f"SELECT {casts} FROM _dbsynth_load")
+        finally:
+            self.conn.unregister("_dbsynth_load")
+
+    def update_columns(self, table: Table, key: tuple[str, ...], frame: pd.DataFrame) -> None:
+        self.conn.register("_dbsynth_upd", _to_arrow(frame, table))
+        try:
+            sets = ", ".join(f"{quote_ident(c)} = {_cast(table, c, 'u.')}"
+                             for c in frame.columns if c not in key)
+            match = " AND ".join(f"t.{quote_ident(c)} = u.{quote_ident(c)}" for c in key)
+            self.execute(f"UPDATE {qualified(self.schema_name, table.name)} AS t SET {sets} "
+                         f"FROM _dbsynth_upd AS u WHERE {match}")
+        finally:
+            self.conn.unregister("_dbsynth_upd")
+
+    def advance_sequence(self, table: Table, column: str) -> None:
+        """DuckDB sequences cannot be altered; the writer creates them with the right start."""
+
+    def commit(self) -> None:
+        try:
+            self.conn.execute("COMMIT")
+        except duckdb.Error as exc:
+            raise LoadError(f"commit failed: {_first_line(exc)}") from None
+
+    def rollback(self) -> None:
+        try:
+            self.conn.execute("ROLLBACK")
+        except duckdb.Error:
+            pass  # no transaction left to roll back: DuckDB already aborted it
+
+    def close(self) -> None:
+        self.conn.close()
+
+
+def _cast(table: Table, column: str, prefix: str = "") -> str:
+    from dbsynth.writer.ddl import render_type  # the writer owns type rendering
+
+    return f"CAST({prefix}{quote_ident(column)} AS {render_type(table.column(column).type, 'duckdb')})"
+
+
+def _to_arrow(frame: pd.DataFrame, table: Table) -> pa.Table:
+    """Arrow from pandas; enum/uuid/interval columns go as text and are cast by DuckDB."""
+    out = frame.copy()
+    for name in frame.columns:
+        t = table.column(name).type
+        if t.name in ("enum", "uuid", "json", "unknown", "numeric", "interval", "time"):
+            out[name] = frame[name].map(lambda v: None if _isnull(v) else str(v))
+        elif t.is_integer:
+            out[name] = frame[name].astype("Int64")
+    return pa.Table.from_pandas(out, preserve_index=False)
+
+
+def _isnull(value: Any) -> bool:
+    if isinstance(value, (list, tuple, bytes)):
+        return False
+    try:
+        return bool(pd.isna(value))
+    except (TypeError, ValueError):
+        return False
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__

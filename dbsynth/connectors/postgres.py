@@ -1,0 +1,325 @@
+"""PostgreSQL through SQLAlchemy 2 + psycopg 3: catalog introspection, reads, COPY loads."""
+
+from __future__ import annotations
+
+import io
+import re
+from typing import Any
+
+import pandas as pd
+import psycopg
+import sqlalchemy as sa
+from sqlalchemy.engine import URL
+
+from dbsynth.connectors.base import Capabilities, qualified, quote_ident, read_sql
+from dbsynth.errors import ConnectionError_, LoadError, SchemaError
+from dbsynth.schema.model import (
+    CheckConstraint, Column, EnumType, ForeignKey, PrimaryKey, Schema, SqlType, Table,
+    UniqueConstraint,
+)
+
+CAPABILITIES = Capabilities(dialect="postgres", add_foreign_key_after_load=True,
+                            add_unique_after_load=True)
+
+_SIMPLE_TYPES: dict[str, str] = {
+    "smallint": "smallint", "integer": "integer", "bigint": "bigint", "real": "real",
+    "double precision": "double", "boolean": "boolean", "text": "text", "date": "date",
+    "time without time zone": "time", "time with time zone": "time",
+    "timestamp without time zone": "timestamp", "timestamp with time zone": "timestamptz",
+    "interval": "interval", "uuid": "uuid", "json": "json", "jsonb": "json", "bytea": "bytes",
+    "numeric": "numeric", "money": "numeric", "character varying": "varchar",
+    "character": "char", "name": "text", "citext": "text",
+}
+_PARAM = re.compile(r"^(?P<base>[a-z ]+?)\((?P<args>[0-9, ]+)\)(?P<rest>.*)$")
+
+
+def parse_pg_type(formatted: str, kind: str | None = None, name: str | None = None) -> SqlType:
+    """Turn ``format_type()`` output (plus pg_type.typtype) into a dialect-neutral type."""
+    if kind == "e":
+        return SqlType("enum", enum=name, native=formatted)
+    text = formatted.strip()
+    match = _PARAM.match(text)
+    args: list[int] = []
+    if match:
+        args = [int(a) for a in match.group("args").split(",")]
+        text = (match.group("base") + match.group("rest")).strip()
+    base = _SIMPLE_TYPES.get(text)
+    if base is None:
+        return SqlType("unknown", native=formatted)
+    if base == "numeric":
+        return SqlType("numeric", precision=args[0] if args else None,
+                       scale=args[1] if len(args) > 1 else (0 if args else None), native=formatted)
+    if base in ("varchar", "char"):
+        return SqlType(base, length=args[0] if args else None, native=formatted)  # type: ignore[arg-type]
+    return SqlType(base, native=formatted)  # type: ignore[arg-type]
+
+
+class PostgresConnector:
+    dialect = "postgres"
+    capabilities = CAPABILITIES
+
+    def __init__(self, url: URL, schema: str = "public", role: str = "source") -> None:
+        self.url = url.set(drivername="postgresql+psycopg")
+        self.schema_name = schema
+        self.role = role
+        self.engine = sa.create_engine(self.url, poolclass=sa.pool.NullPool)
+        self._check_reachable()
+
+    # -- identity -------------------------------------------------------------------------
+    @property
+    def display_url(self) -> str:
+        return self.url.render_as_string(hide_password=True)
+
+    @property
+    def location(self) -> str:
+        host = self.url.host or "localhost"
+        return f"postgres://{host}:{self.url.port or 5432}/{self.url.database}#{self.schema_name}"
+
+    def _connect(self) -> psycopg.Connection[Any]:
+        try:
+            raw = self.engine.raw_connection()
+        except sa.exc.OperationalError as exc:
+            reason = str(exc.orig).strip().splitlines()[0] if exc.orig else "connection failed"
+            raise ConnectionError_(
+                f"cannot connect to {self.display_url}: {_scrub(reason, self.url)}") from None
+        conn = raw.driver_connection
+        assert isinstance(conn, psycopg.Connection)
+        conn.autocommit = False
+        return conn
+
+    def _check_reachable(self) -> None:
+        conn = self._connect()
+        try:
+            with conn.cursor() as cur:
+                cur.execute(read_sql("postgres", "schema_exists"), {"schema": self.schema_name})
+                row = cur.fetchone()
+            exists = bool(row and row[0])
+        finally:
+            conn.close()
+        if not exists and self.role == "source":
+            raise SchemaError(f"schema {self.schema_name!r} does not exist in {self.display_url}")
+
+    def query(self, sql: str, params: dict[str, Any] | None = None) -> list[tuple[Any, ...]]:
+        conn = self._connect()
+        try:
+            with conn.cursor() as cur:
+                cur.execute(sql, params or {})
+                return list(cur.fetchall()) if cur.description else []
+        except psycopg.Error as exc:
+            raise SchemaError(f"query failed on {self.display_url}: {_first_line(exc)}") from None
+        finally:
+            conn.close()
+
+    # -- introspection --------------------------------------------------------------------
+    def introspect(self) -> Schema:
+        params = {"schema": self.schema_name}
+        names = [r[0] for r in self.query(read_sql("postgres", "tables"), params)]
+        columns: dict[str, list[Column]] = {n: [] for n in names}
+        for row in self.query(read_sql("postgres", "columns"), params):
+            (table, col, formatted, kind, typname, domain, domain_base, base_kind, base_name,
+             elem_kind, elem_name, nullable, default, identity) = row
+            if table not in columns:
+                continue
+            if domain:
+                sql_type = parse_pg_type(domain_base, base_kind, base_name)
+            elif elem_kind is not None:
+                element = parse_pg_type(formatted.removesuffix("[]"), elem_kind, elem_name)
+                sql_type = SqlType("array", element=element, native=formatted)
+            else:
+                sql_type = parse_pg_type(formatted, kind, typname)
+            ident = {"a": "always", "d": "by default"}.get(identity or "")
+            if ident is None and default and default.startswith("nextval("):
+                ident = "by default"  # serial / bigserial
+            columns[table].append(Column(
+                name=col, type=sql_type, nullable=bool(nullable),
+                default=None if ident else default, identity=ident, domain=domain,  # type: ignore[arg-type]
+            ))
+        pks: dict[str, PrimaryKey] = {}
+        fks: dict[str, list[ForeignKey]] = {n: [] for n in names}
+        uniques: dict[str, list[UniqueConstraint]] = {n: [] for n in names}
+        checks: dict[str, list[CheckConstraint]] = {n: [] for n in names}
+        for table, cname, ctype, cols, ref_table, ref_schema, ref_cols, definition in self.query(
+                read_sql("postgres", "constraints"), params):
+            if table not in columns:
+                continue
+            cols = tuple(cols)
+            if ctype == "p":
+                pks[table] = PrimaryKey(cols, cname)
+            elif ctype == "u":
+                uniques[table].append(UniqueConstraint(cols, cname))
+            elif ctype == "f" and ref_schema == self.schema_name:
+                fks[table].append(ForeignKey(cols, ref_table, tuple(ref_cols), cname))
+            elif ctype == "c":
+                expr = re.sub(r"\s+NOT VALID$", "", definition.strip())
+                expr = expr.removeprefix("CHECK ").strip()
+                checks[table].append(CheckConstraint(expr, cname, dialect="postgres"))
+        enums = tuple(EnumType(n, tuple(labels)) for n, labels in
+                      self.query(read_sql("postgres", "enums"), params))
+        counts = self._row_counts(names)
+        tables = tuple(Table(
+            name=n, columns=tuple(columns[n]), primary_key=pks.get(n),
+            foreign_keys=tuple(fks[n]), uniques=tuple(uniques[n]), checks=tuple(checks[n]),
+            row_count=counts[n],
+        ) for n in names)
+        return Schema(dialect="postgres", name=self.schema_name, tables=tables, enums=enums)
+
+    def _row_counts(self, names: list[str]) -> dict[str, int]:
+        if not names:
+            return {}
+        union = " UNION ALL ".join(
+            f"SELECT {i}, count(*) FROM {qualified(self.schema_name, n)}" for i, n in enumerate(names))
+        return {names[i]: int(c) for i, c in self.query(union)}
+
+    # -- reading --------------------------------------------------------------------------
+    def read_table(self, table: Table) -> pd.DataFrame:
+        cols = ", ".join(quote_ident(c.name) for c in table.columns)
+        rows = self.query(f"SELECT {cols} FROM {qualified(self.schema_name, table.name)}")
+        return pd.DataFrame(rows, columns=list(table.column_names))
+
+    def begin_target(self) -> PostgresSession:
+        return PostgresSession(self._connect(), self.schema_name, self.url)
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+
+class PostgresSession:
+    """One transaction on a PostgreSQL target; DDL included (PostgreSQL DDL is transactional)."""
+
+    capabilities = CAPABILITIES
+
+    def __init__(self, conn: psycopg.Connection[Any], schema_name: str, url: URL) -> None:
+        self.conn = conn
+        self.schema_name = schema_name
+        self.url = url
+
+    def execute(self, sql: str) -> None:
+        try:
+            with self.conn.cursor() as cur:
+                cur.execute(sql.encode())
+        except psycopg.Error as exc:
+            raise LoadError(f"{_first_line(exc)} (while running: {_short(sql)})") from None
+
+    def query(self, sql: str) -> list[tuple[Any, ...]]:
+        try:
+            with self.conn.cursor() as cur:
+                cur.execute(sql.encode())
+                return list(cur.fetchall())
+        except psycopg.Error as exc:
+            raise LoadError(f"{_first_line(exc)} (while running: {_short(sql)})") from None
+
+    def existing_tables(self) -> dict[str, int]:
+        self.execute(f"CREATE SCHEMA IF NOT EXISTS {quote_ident(self.schema_name)}")
+        with self.conn.cursor() as cur:
+            cur.execute(read_sql("postgres", "tables"), {"schema": self.schema_name})
+            names = [r[0] for r in cur.fetchall()]
+        counts: dict[str, int] = {}
+        for name in names:
+            counts[name] = int(self.query(
+                f"SELECT count(*) FROM {qualified(self.schema_name, name)}")[0][0])
+        return counts
+
+    def load(self, table: Table, frame: pd.DataFrame) -> None:
+        """COPY in PostgreSQL's text format, streamed from a CSV rendering of the frame."""
+        if frame.empty:
+            return
+        cols = ", ".join(quote_ident(c) for c in frame.columns)
+        target = qualified(self.schema_name, table.name)
+        buffer = io.StringIO()
+        _to_copy_text(frame, table).to_csv(buffer, index=False, header=False, na_rep="\\N")
+        sql = f"COPY {target} ({cols}) FROM STDIN WITH (FORMAT csv, NULL '\\N')"
+        try:
+            with self.conn.cursor() as cur, cur.copy(sql.encode()) as copy:
+                copy.write(buffer.getvalue())
+        except psycopg.Error as exc:
+            raise LoadError(f"loading {table.name} failed: {_first_line(exc)}") from None
+
+    def update_columns(self, table: Table, key: tuple[str, ...], frame: pd.DataFrame) -> None:
+        temp = quote_ident(f"_dbsynth_upd_{table.name}")
+        col_defs = ", ".join(
+            f"{quote_ident(c)} {_pg_type_of(table, c)}" for c in frame.columns)
+        self.execute(f"CREATE TEMP TABLE {temp} ({col_defs}) ON COMMIT DROP")
+        cols = ", ".join(quote_ident(c) for c in frame.columns)
+        buffer = io.StringIO()
+        _to_copy_text(frame, table).to_csv(buffer, index=False, header=False, na_rep="\\N")
+        try:
+            with self.conn.cursor() as cur, cur.copy(
+                    f"COPY {temp} ({cols}) FROM STDIN WITH (FORMAT csv, NULL '\\N')".encode()) as cp:
+                cp.write(buffer.getvalue())
+        except psycopg.Error as exc:
+            raise LoadError(f"updating {table.name} failed: {_first_line(exc)}") from None
+        sets = ", ".join(f"{quote_ident(c)} = u.{quote_ident(c)}"
+                         for c in frame.columns if c not in key)
+        match = " AND ".join(f"t.{quote_ident(c)} = u.{quote_ident(c)}" for c in key)
+        self.execute(f"UPDATE {qualified(self.schema_name, table.name)} AS t SET {sets} "
+                     f"FROM {temp} AS u WHERE {match}")
+
+    def advance_sequence(self, table: Table, column: str) -> None:
+        target = qualified(self.schema_name, table.name)
+        literal = target.replace("'", "''")
+        self.execute(
+            f"SELECT setval(pg_get_serial_sequence('{literal}', '{column.replace(chr(39), chr(39) * 2)}'), "
+            f"COALESCE((SELECT max({quote_ident(column)}) FROM {target}), 0) + 1, false)")
+
+    def commit(self) -> None:
+        try:
+            self.conn.commit()
+        except psycopg.Error as exc:
+            raise LoadError(f"commit failed: {_first_line(exc)}") from None
+
+    def rollback(self) -> None:
+        if not self.conn.closed:
+            self.conn.rollback()
+
+    def close(self) -> None:
+        self.conn.close()
+
+
+def _pg_type_of(table: Table, column: str) -> str:
+    from dbsynth.writer.ddl import render_type  # local: the writer owns type rendering
+
+    return render_type(table.column(column).type, "postgres")
+
+
+def _to_copy_text(frame: pd.DataFrame, table: Table) -> pd.DataFrame:
+    """Render values the way COPY's csv format expects (arrays as {..}, bytes as hex)."""
+    out = frame.copy()
+    for name in frame.columns:
+        sql_type = table.column(name).type
+        if sql_type.name == "array":
+            out[name] = frame[name].map(_pg_array_literal)
+        elif sql_type.name == "bytes":
+            out[name] = frame[name].map(lambda v: None if v is None else "\\x" + bytes(v).hex())
+        elif sql_type.name == "boolean":
+            out[name] = frame[name].map(lambda v: None if pd.isna(v) else ("t" if v else "f"))
+        elif sql_type.is_integer:
+            out[name] = frame[name].astype("Int64")
+    return out
+
+
+def _pg_array_literal(value: Any) -> str | None:
+    if value is None or (not isinstance(value, (list, tuple)) and pd.isna(value)):
+        return None
+    items = []
+    for item in list(value):
+        if item is None:
+            items.append("NULL")
+        else:
+            text = str(item).replace("\\", "\\\\").replace('"', '\\"')
+            items.append(f'"{text}"')
+    return "{" + ",".join(items) + "}"
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__
+
+
+def _short(sql: str) -> str:
+    flat = " ".join(sql.split())
+    return flat if len(flat) <= 160 else flat[:157] + "..."
+
+
+def _scrub(text: str, url: URL) -> str:
+    """Remove the password from a driver message, should a driver ever echo it."""
+    return text.replace(url.password, "***") if url.password else text

@@ -1,0 +1,62 @@
+"""Pick a connector from a database URL's scheme; unknown schemes get a "did you mean" hint."""
+
+from __future__ import annotations
+
+import difflib
+from typing import Literal
+
+from sqlalchemy.engine import URL, make_url
+from sqlalchemy.exc import ArgumentError
+
+from dbsynth.connectors.base import Connector
+from dbsynth.errors import UsageError
+
+POSTGRES_SCHEMES = ("postgresql", "postgresql+psycopg", "postgres")
+DUCKDB_SCHEMES = ("duckdb",)
+KNOWN_SCHEMES = POSTGRES_SCHEMES + DUCKDB_SCHEMES
+
+Role = Literal["source", "target"]
+
+
+def mask_url(url: str) -> str:
+    """The URL with its password replaced by ``***`` (also for URLs we cannot parse)."""
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except (ArgumentError, ValueError):
+        if "@" in url and "://" in url:
+            scheme, rest = url.split("://", 1)
+            creds, host = rest.rsplit("@", 1)
+            user = creds.split(":", 1)[0]
+            return f"{scheme}://{user}:***@{host}"
+        return url
+
+
+def parse_url(url: str) -> URL:
+    try:
+        parsed = make_url(url)
+    except (ArgumentError, ValueError):
+        raise UsageError(
+            f"not a database URL: {mask_url(url)!r} (expected postgresql://user@host/db "
+            "or duckdb:///path/file.duckdb)"
+        ) from None
+    scheme = parsed.drivername
+    if scheme not in KNOWN_SCHEMES:
+        hint = difflib.get_close_matches(scheme, KNOWN_SCHEMES, n=1)
+        suggestion = f"; did you mean {hint[0]!r}?" if hint else ""
+        raise UsageError(
+            f"unknown database URL scheme {scheme!r}{suggestion} "
+            f"(supported: {', '.join(KNOWN_SCHEMES)})"
+        )
+    return parsed
+
+
+def connect(url: str, schema: str | None = None, role: Role = "source") -> Connector:
+    """Open a connector. Sources must exist; a DuckDB target file is created if missing."""
+    parsed = parse_url(url)
+    if parsed.drivername in DUCKDB_SCHEMES:
+        from dbsynth.connectors.duckdb import DuckDBConnector
+
+        return DuckDBConnector(parsed, schema=schema or "main", role=role)
+    from dbsynth.connectors.postgres import PostgresConnector
+
+    return PostgresConnector(parsed, schema=schema or "public", role=role)

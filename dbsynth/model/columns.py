@@ -1,0 +1,191 @@
+"""Column kinds and per-column marginal samplers (the first, column-independent generator).
+
+Each sampler learns a compact summary of one column — quantiles, frequencies, null share,
+lengths — and draws new values from it. Numeric and temporal values come from interpolated
+quantiles (so raw values are not replayed row by row), categories by frequency, personal
+and free text from Faker.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import decimal
+import uuid
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from dbsynth.model.pii import FakeValues, is_free_text, pii_kind
+from dbsynth.schema.model import Column
+
+N_QUANTILES = 101
+MAX_CATEGORIES = 200
+
+
+@dataclass
+class ColumnSummary:
+    """What is learnt about one column. ``kind`` decides how it is sampled."""
+
+    name: str
+    kind: str  # numeric | datetime | date | time | categorical | text | pii | uuid | unsupported
+    null_share: float = 0.0
+    quantiles: list[float] = field(default_factory=list)
+    categories: list[Any] = field(default_factory=list)
+    weights: list[float] = field(default_factory=list)
+    integer: bool = False
+    scale: int | None = None
+    lengths: list[float] = field(default_factory=list)  # quantiles of string lengths
+    max_length: int | None = None
+    pii: str | None = None
+
+
+def _non_null(values: pd.Series) -> pd.Series:
+    return values[~values.map(_is_null)]
+
+
+def _is_null(value: Any) -> bool:
+    if isinstance(value, (list, tuple, dict, bytes, np.ndarray)):
+        return False
+    try:
+        return bool(pd.isna(value))
+    except (TypeError, ValueError):
+        return False
+
+
+def fit_column(column: Column, values: pd.Series) -> ColumnSummary:
+    """Summarise ``values`` as the kind the column's type and data call for."""
+    t = column.type
+    present = _non_null(values)
+    null_share = 1.0 - len(present) / len(values) if len(values) else 0.0
+    base = ColumnSummary(column.name, "unsupported", null_share=null_share,
+                         max_length=t.length)
+    grid = np.linspace(0, 1, N_QUANTILES)
+    if t.is_numeric:
+        nums = pd.to_numeric(present.map(float), errors="coerce").dropna().to_numpy(float)
+        base.kind, base.integer, base.scale = "numeric", t.is_integer, t.scale
+        base.quantiles = np.quantile(nums, grid).tolist() if len(nums) else []
+        if base.scale is None and not base.integer and len(nums):
+            base.scale = _observed_scale(present)
+        return base
+    if t.name in ("timestamp", "timestamptz", "date"):
+        stamps = pd.to_datetime(present, utc=t.name == "timestamptz", errors="coerce").dropna()
+        base.kind = "date" if t.name == "date" else "datetime"
+        ints = stamps.astype("int64").to_numpy() if len(stamps) else np.array([])
+        base.quantiles = np.quantile(ints, grid).tolist() if len(ints) else []
+        base.integer = t.name == "timestamptz"  # remembers the time zone flag
+        return base
+    if t.name == "time":
+        secs = present.map(lambda v: v.hour * 3600 + v.minute * 60 + v.second).to_numpy(float)
+        base.kind = "time"
+        base.quantiles = np.quantile(secs, grid).tolist() if len(secs) else []
+        return base
+    if t.name == "uuid":
+        base.kind = "uuid"
+        return base
+    if t.name in ("boolean", "enum"):
+        return _categorical(base, present)
+    if t.is_string:
+        kind = pii_kind(column.name)
+        texts = present.astype(str)
+        lengths = texts.str.len().to_numpy(float)
+        base.lengths = np.quantile(lengths, grid).tolist() if len(lengths) else [8.0]
+        if kind:
+            base.kind, base.pii = "pii", kind
+            return base
+        if is_free_text(texts):
+            base.kind = "text"
+            return base
+        return _categorical(base, texts)
+    # json, bytes, arrays, intervals, unknown types: documented fallback
+    return _categorical(base, present) if not column.nullable else base
+
+
+def _categorical(base: ColumnSummary, present: pd.Series) -> ColumnSummary:
+    base.kind = "categorical"
+    keyed = present.map(_hashable)
+    counts = keyed.value_counts()
+    counts = counts.iloc[:MAX_CATEGORIES]
+    base.categories = [_unhash(v) for v in counts.index]
+    total = counts.sum()
+    base.weights = (counts / total).tolist() if total else []
+    return base
+
+
+def _hashable(value: Any) -> Any:
+    if isinstance(value, (list, np.ndarray)):
+        return ("__list__", tuple(_hashable(v) for v in value))
+    if isinstance(value, dict):
+        return ("__dict__", tuple(sorted(value.items())))
+    return value
+
+
+def _unhash(value: Any) -> Any:
+    if isinstance(value, tuple) and value and value[0] == "__list__":
+        return [_unhash(v) for v in value[1]]
+    if isinstance(value, tuple) and value and value[0] == "__dict__":
+        return dict(value[1])
+    return value
+
+
+def _observed_scale(present: pd.Series) -> int | None:
+    sample = present.head(500)
+    if all(isinstance(v, decimal.Decimal) for v in sample):
+        exps = [-v.as_tuple().exponent for v in sample if isinstance(v.as_tuple().exponent, int)]
+        return max(0, max(exps)) if exps else None
+    return None
+
+
+def sample_column(summary: ColumnSummary, n: int, rng: np.random.Generator,
+                  fake: FakeValues, nullable: bool) -> pd.Series:
+    """Draw ``n`` values; NULLs at the learnt share (never for NOT NULL columns)."""
+    values = _draw(summary, n, rng, fake)
+    if nullable and summary.null_share > 0 and n:
+        mask = rng.random(n) < summary.null_share
+        values = values.astype(object)
+        values[mask] = None
+    return values
+
+
+def _draw(s: ColumnSummary, n: int, rng: np.random.Generator, fake: FakeValues) -> pd.Series:
+    if s.kind in ("numeric", "datetime", "date", "time") and not s.quantiles:
+        return pd.Series([None] * n, dtype=object)
+    if s.kind == "numeric":
+        x = _from_quantiles(s.quantiles, n, rng)
+        if s.integer:
+            return pd.Series(np.rint(x).astype("int64"))
+        if s.scale is not None:
+            return pd.Series(np.round(x, s.scale))
+        return pd.Series(x)
+    if s.kind in ("datetime", "date"):
+        x = _from_quantiles(s.quantiles, n, rng).astype("int64")
+        stamps = pd.to_datetime(x, utc=s.integer)
+        if s.kind == "date":
+            return pd.Series([ts.date() for ts in stamps], dtype=object)
+        return pd.Series(stamps.floor("s"))
+    if s.kind == "time":
+        secs = np.clip(_from_quantiles(s.quantiles, n, rng), 0, 86399).astype(int)
+        return pd.Series([dt.time(v // 3600, (v % 3600) // 60, v % 60) for v in secs], dtype=object)
+    if s.kind == "categorical":
+        if not s.categories:
+            return pd.Series([None] * n, dtype=object)
+        idx = rng.choice(len(s.categories), size=n, p=np.asarray(s.weights) / sum(s.weights))
+        return pd.Series([s.categories[i] for i in idx], dtype=object)
+    if s.kind == "uuid":
+        raw = rng.integers(0, 2**63, size=(n, 2), dtype=np.uint64)
+        return pd.Series([str(uuid.UUID(int=(int(a) << 64) | int(b), version=4)) for a, b in raw],
+                         dtype=object)
+    if s.kind in ("pii", "text"):
+        lengths = np.maximum(1, _from_quantiles(s.lengths, n, rng)) if s.lengths else None
+        values = fake.draw(s.pii or "text", n, lengths)
+        if s.max_length:
+            values = [v[: s.max_length] for v in values]
+        return pd.Series(values, dtype=object)
+    return pd.Series([None] * n, dtype=object)  # unsupported and nullable: NULL
+
+
+def _from_quantiles(quantiles: list[float], n: int, rng: np.random.Generator) -> np.ndarray:
+    """Inverse-CDF sampling by linear interpolation between learnt quantiles."""
+    grid = np.linspace(0, 1, len(quantiles))
+    return np.interp(rng.random(n), grid, np.asarray(quantiles, dtype=float))

@@ -1,0 +1,169 @@
+"""The schema as immutable typed data: what the connectors read and everything else consumes.
+
+Order is deterministic everywhere (tables and constraints sorted by name, columns in their
+ordinal position) so that the same database always yields the same schema, plan and rows.
+Types are dialect-neutral (:class:`SqlType`); each connector maps its native types to and from it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any, Literal
+
+#: Dialect-neutral type names. Everything else is ``unknown`` with the native text kept.
+TypeName = Literal[
+    "smallint", "integer", "bigint", "numeric", "real", "double", "boolean",
+    "text", "varchar", "char", "date", "time", "timestamp", "timestamptz", "interval",
+    "uuid", "json", "bytes", "enum", "array", "unknown",
+]
+
+INTEGER_TYPES = frozenset({"smallint", "integer", "bigint"})
+NUMERIC_TYPES = INTEGER_TYPES | {"numeric", "real", "double"}
+STRING_TYPES = frozenset({"text", "varchar", "char"})
+TEMPORAL_TYPES = frozenset({"date", "time", "timestamp", "timestamptz"})
+
+
+@dataclass(frozen=True)
+class SqlType:
+    """A column type independent of any dialect.
+
+    ``length`` is for varchar/char, ``precision``/``scale`` for numeric, ``enum`` names the
+    enum type, ``element`` is the item type of an array, ``native`` the source's spelling.
+    """
+
+    name: TypeName
+    length: int | None = None
+    precision: int | None = None
+    scale: int | None = None
+    enum: str | None = None
+    element: SqlType | None = None
+    native: str = ""
+
+    @property
+    def is_integer(self) -> bool:
+        return self.name in INTEGER_TYPES
+
+    @property
+    def is_numeric(self) -> bool:
+        return self.name in NUMERIC_TYPES
+
+    @property
+    def is_string(self) -> bool:
+        return self.name in STRING_TYPES
+
+    @property
+    def is_temporal(self) -> bool:
+        return self.name in TEMPORAL_TYPES
+
+
+@dataclass(frozen=True)
+class Column:
+    """One column. ``identity`` is ``always``/``by default`` for identity or serial columns."""
+
+    name: str
+    type: SqlType
+    nullable: bool = True
+    default: str | None = None
+    identity: Literal["always", "by default"] | None = None
+    domain: str | None = None
+
+
+@dataclass(frozen=True)
+class PrimaryKey:
+    columns: tuple[str, ...]
+    name: str | None = None
+
+
+@dataclass(frozen=True)
+class UniqueConstraint:
+    columns: tuple[str, ...]
+    name: str | None = None
+
+
+@dataclass(frozen=True)
+class CheckConstraint:
+    """A CHECK in the source dialect's SQL (``expression`` without the ``CHECK`` keyword)."""
+
+    expression: str
+    name: str | None = None
+    dialect: str = "postgres"
+
+
+@dataclass(frozen=True)
+class ForeignKey:
+    """``columns`` of the owning table reference ``ref_columns`` of ``ref_table``."""
+
+    columns: tuple[str, ...]
+    ref_table: str
+    ref_columns: tuple[str, ...]
+    name: str | None = None
+    source: Literal["declared", "inferred"] = "declared"
+
+    def label(self, table: str) -> str:
+        """Human-readable name used in messages: ``track(album_id) -> album(album_id)``."""
+        return f"{table}({', '.join(self.columns)}) -> {self.ref_table}({', '.join(self.ref_columns)})"
+
+
+@dataclass(frozen=True)
+class EnumType:
+    name: str
+    values: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Table:
+    name: str
+    columns: tuple[Column, ...]
+    primary_key: PrimaryKey | None = None
+    foreign_keys: tuple[ForeignKey, ...] = ()
+    uniques: tuple[UniqueConstraint, ...] = ()
+    checks: tuple[CheckConstraint, ...] = ()
+    row_count: int = 0
+
+    def column(self, name: str) -> Column:
+        for col in self.columns:
+            if col.name == name:
+                return col
+        raise KeyError(f"{self.name}.{name}")
+
+    @property
+    def column_names(self) -> tuple[str, ...]:
+        return tuple(c.name for c in self.columns)
+
+    def unique_column_sets(self) -> list[tuple[str, ...]]:
+        """Every column set that must stay unique: the primary key first, then UNIQUEs."""
+        sets = [self.primary_key.columns] if self.primary_key else []
+        sets += [u.columns for u in self.uniques if u.columns not in sets]
+        return sets
+
+
+@dataclass(frozen=True)
+class Schema:
+    """A whole database schema. ``dialect`` is where it was read (``postgres``/``duckdb``)."""
+
+    dialect: str
+    name: str
+    tables: tuple[Table, ...]
+    enums: tuple[EnumType, ...] = ()
+    extra: dict[str, Any] = field(default_factory=dict, compare=False, hash=False)
+
+    def table(self, name: str) -> Table:
+        for table in self.tables:
+            if table.name == name:
+                return table
+        raise KeyError(name)
+
+    @property
+    def table_names(self) -> tuple[str, ...]:
+        return tuple(t.name for t in self.tables)
+
+    def enum(self, name: str) -> EnumType:
+        for enum in self.enums:
+            if enum.name == name:
+                return enum
+        raise KeyError(name)
+
+    def to_dict(self) -> dict[str, Any]:
+        data = asdict(self)
+        data.pop("extra", None)
+        return data

@@ -1,0 +1,171 @@
+"""Mirror a schema as DDL for a target dialect: types, enums, identities, constraints.
+
+Everything here renders SQL text; nothing executes. Constraint placement follows the target's
+capabilities: PostgreSQL gets keys and checks *after* the load (faster COPY, order-free),
+DuckDB, which cannot add foreign keys later, gets them inside CREATE TABLE.
+"""
+
+from __future__ import annotations
+
+import logging
+
+import sqlglot
+
+from dbsynth.connectors.base import Capabilities, qualified, quote_ident
+from dbsynth.schema.graph import LoadPlan
+from dbsynth.schema.model import CheckConstraint, Column, ForeignKey, Schema, SqlType, Table
+
+log = logging.getLogger(__name__)
+
+_POSTGRES: dict[str, str] = {
+    "smallint": "smallint", "integer": "integer", "bigint": "bigint", "real": "real",
+    "double": "double precision", "boolean": "boolean", "text": "text", "date": "date",
+    "time": "time", "timestamp": "timestamp", "timestamptz": "timestamptz",
+    "interval": "interval", "uuid": "uuid", "json": "jsonb", "bytes": "bytea",
+}
+_DUCKDB: dict[str, str] = {
+    "smallint": "SMALLINT", "integer": "INTEGER", "bigint": "BIGINT", "real": "REAL",
+    "double": "DOUBLE", "boolean": "BOOLEAN", "text": "VARCHAR", "date": "DATE",
+    "time": "TIME", "timestamp": "TIMESTAMP", "timestamptz": "TIMESTAMPTZ",
+    "interval": "INTERVAL", "uuid": "UUID", "json": "JSON", "bytes": "BLOB",
+}
+_SQLGLOT_DIALECT = {"postgres": "postgres", "duckdb": "duckdb"}
+
+
+def render_type(sql_type: SqlType, dialect: str, schema_name: str | None = None) -> str:
+    """The target's spelling of a neutral type (``unknown`` falls back to text)."""
+    t = sql_type
+    if t.name == "array":
+        assert t.element is not None
+        return render_type(t.element, dialect, schema_name) + "[]"
+    if t.name == "enum":
+        assert t.enum is not None
+        return qualified(schema_name, t.enum) if schema_name else quote_ident(t.enum)
+    if t.name == "numeric":
+        if t.precision is None:
+            return "numeric" if dialect == "postgres" else "DOUBLE"
+        precision = min(t.precision, 38) if dialect == "duckdb" else t.precision
+        return f"{'numeric' if dialect == 'postgres' else 'DECIMAL'}({precision},{t.scale or 0})"
+    if t.name in ("varchar", "char"):
+        word = ("varchar" if t.name == "varchar" else "char") if dialect == "postgres" else "VARCHAR"
+        return f"{word}({t.length})" if t.length else ("text" if dialect == "postgres" and t.name == "varchar" else word)
+    if t.name == "unknown":
+        return "text" if dialect == "postgres" else "VARCHAR"
+    return (_POSTGRES if dialect == "postgres" else _DUCKDB)[t.name]
+
+
+def translate_expression(expr: str, source: str, target: str) -> str | None:
+    """Carry a CHECK/default expression across dialects with sqlglot; None if it cannot."""
+    if source == target:
+        return expr
+    try:
+        return sqlglot.transpile(expr, read=_SQLGLOT_DIALECT[source],
+                                 write=_SQLGLOT_DIALECT[target])[0]
+    except (sqlglot.errors.ParseError, sqlglot.errors.UnsupportedError, KeyError):
+        return None
+
+
+def sequence_name(table: Table, column: Column) -> str:
+    return f"{table.name}_{column.name}_seq"
+
+
+def create_enum(schema_name: str, name: str, values: tuple[str, ...]) -> str:
+    labels = ", ".join("'" + v.replace("'", "''") + "'" for v in values)
+    return f"CREATE TYPE {qualified(schema_name, name)} AS ENUM ({labels})"
+
+
+def column_definition(table: Table, column: Column, schema: Schema, caps: Capabilities,
+                      schema_name: str) -> str:
+    sql_type = render_type(column.type, caps.dialect, schema_name)
+    parts = [quote_ident(column.name), sql_type]
+    if column.identity and column.type.is_integer:
+        if caps.dialect == "postgres":
+            parts.append(f"GENERATED {column.identity.upper()} AS IDENTITY")
+        else:
+            seq = qualified(schema_name, sequence_name(table, column))
+            parts.append(f"DEFAULT nextval('{seq.replace(chr(39), chr(39) * 2)}')")
+    elif column.default is not None:
+        default = translate_expression(column.default, schema.dialect, caps.dialect)
+        if default is not None and "nextval" not in default:
+            parts.append(f"DEFAULT {default}")
+    if not column.nullable:
+        parts.append("NOT NULL")
+    return " ".join(parts)
+
+
+def create_sequences(table: Table, caps: Capabilities, schema_name: str,
+                     next_values: dict[str, int]) -> list[str]:
+    """DuckDB needs a sequence per identity column, created already past the loaded keys."""
+    if caps.dialect != "duckdb":
+        return []
+    return [
+        f"CREATE SEQUENCE {qualified(schema_name, sequence_name(table, c))} "
+        f"START WITH {next_values.get(c.name, 1)}"
+        for c in table.columns if c.identity and c.type.is_integer
+    ]
+
+
+def create_table(table: Table, schema: Schema, plan: LoadPlan, caps: Capabilities,
+                 schema_name: str) -> str:
+    """CREATE TABLE; on engines that cannot add keys later, keys and checks go inline."""
+    lines = [column_definition(table, c, schema, caps, schema_name) for c in table.columns]
+    if not caps.add_foreign_key_after_load:
+        lines += inline_constraints(table, schema, plan, caps)
+    body = ",\n  ".join(lines)
+    return f"CREATE TABLE {qualified(schema_name, table.name)} (\n  {body}\n)"
+
+
+def inline_constraints(table: Table, schema: Schema, plan: LoadPlan,
+                       caps: Capabilities) -> list[str]:
+    out: list[str] = []
+    if table.primary_key:
+        out.append(f"PRIMARY KEY ({_cols(table.primary_key.columns)})")
+    for unique in table.uniques:
+        out.append(f"UNIQUE ({_cols(unique.columns)})")
+    for check in table.checks:
+        expr = check_expression(check, caps.dialect)
+        if expr:
+            out.append(f"CHECK ({expr})")
+    for fk in table.foreign_keys:
+        if fk.ref_table in schema.table_names and not plan.is_cut(table.name, fk):
+            out.append(f"FOREIGN KEY ({_cols(fk.columns)}) REFERENCES "
+                       f"{quote_ident(fk.ref_table)} ({_cols(fk.ref_columns)})")
+    return out
+
+
+def constraints_after_load(table: Table, schema: Schema, caps: Capabilities,
+                           schema_name: str) -> tuple[list[str], list[str]]:
+    """(keys and checks, foreign keys) as ALTER TABLE statements, for engines that can."""
+    if not caps.add_foreign_key_after_load:
+        return [], []
+    target = qualified(schema_name, table.name)
+    keys: list[str] = []
+    if table.primary_key:
+        keys.append(f"ALTER TABLE {target} ADD PRIMARY KEY ({_cols(table.primary_key.columns)})")
+    for unique in table.uniques:
+        keys.append(f"ALTER TABLE {target} ADD UNIQUE ({_cols(unique.columns)})")
+    for check in table.checks:
+        expr = check_expression(check, caps.dialect)
+        if expr:
+            keys.append(f"ALTER TABLE {target} ADD CHECK ({expr})")
+    fks = [
+        f"ALTER TABLE {target} ADD {_fk_clause(fk, schema_name)}"
+        for fk in table.foreign_keys if fk.ref_table in schema.table_names
+    ]
+    return keys, fks
+
+
+def check_expression(check: CheckConstraint, dialect: str) -> str | None:
+    expr = translate_expression(check.expression, check.dialect, dialect)
+    if expr is None:
+        log.warning("CHECK %s cannot be translated to %s; not mirrored", check.expression, dialect)
+    return expr
+
+
+def _fk_clause(fk: ForeignKey, schema_name: str) -> str:
+    return (f"FOREIGN KEY ({_cols(fk.columns)}) REFERENCES "
+            f"{qualified(schema_name, fk.ref_table)} ({_cols(fk.ref_columns)})")
+
+
+def _cols(names: tuple[str, ...]) -> str:
+    return ", ".join(quote_ident(n) for n in names)

@@ -1,0 +1,190 @@
+"""Write generated tables into a target in one transaction: mirror, load, fill, constrain.
+
+Order of work inside the transaction:
+1. refuse if any table we would write already holds rows (unless ``replace``);
+2. drop our tables (and enums) that exist, create enums, sequences and tables in load order;
+3. bulk-load every table, cut foreign keys as NULL (self references by depth on engines that
+   check them row by row);
+4. fill the cut foreign keys by UPDATE; add keys, checks and FKs; advance identities;
+5. commit. Any failure rolls everything back, so the target is left exactly as it was.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+import pandas as pd
+
+from dbsynth.connectors.base import Connector, TargetSession, qualified
+from dbsynth.errors import LoadError, UnsafeTargetError
+from dbsynth.schema.graph import LoadPlan
+from dbsynth.schema.model import EnumType, ForeignKey, Schema, Table
+from dbsynth.writer import ddl
+
+Progress = Callable[[str, str, int], None]  # (stage, table, rows)
+
+
+def write_database(target: Connector, schema: Schema, plan: LoadPlan,
+                   frames: dict[str, pd.DataFrame], *, replace: bool = False,
+                   progress: Progress | None = None) -> None:
+    """Write ``frames`` (one per table) into ``target`` atomically."""
+    report = progress or (lambda stage, table, rows: None)
+    session = target.begin_target()
+    try:
+        _refuse_non_empty(session, schema, plan, replace, target.display_url)
+        _create_schema(session, schema, plan, frames)
+        for name in plan.order:
+            table = schema.table(name)
+            report("load", name, len(frames[name]))
+            _load_table(session, table, plan, frames[name])
+        _fill_cut_keys(session, schema, plan, frames)
+        _add_constraints(session, schema, plan)
+        for table in schema.tables:
+            for column in table.columns:
+                if column.identity and column.type.is_integer:
+                    session.advance_sequence(table, column.name)
+        report("commit", "", sum(len(f) for f in frames.values()))
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise
+    finally:
+        session.close()
+
+
+def _refuse_non_empty(session: TargetSession, schema: Schema, plan: LoadPlan, replace: bool,
+                      url: str) -> None:
+    existing = session.existing_tables()
+    holding = {n: c for n, c in existing.items() if n in schema.table_names and c > 0}
+    if holding and not replace:
+        listed = ", ".join(f"{n} ({c} rows)" for n, c in sorted(holding.items()))
+        raise UnsafeTargetError(
+            f"target {url} already holds data in {listed}; pass --replace to overwrite it")
+    ours = [n for n in reversed(plan.order) if n in existing]
+    for name in ours:
+        cascade = " CASCADE" if session.capabilities.dialect == "postgres" else ""
+        session.execute(f"DROP TABLE {qualified(session.schema_name, name)}{cascade}")
+
+
+def _create_schema(session: TargetSession, schema: Schema, plan: LoadPlan,
+                   frames: dict[str, pd.DataFrame]) -> None:
+    caps = session.capabilities
+    sname = session.schema_name
+    for table in schema.tables:
+        for column in table.columns:
+            if column.identity and column.type.is_integer and caps.dialect == "duckdb":
+                seq = qualified(sname, ddl.sequence_name(table, column))
+                session.execute(f"DROP SEQUENCE IF EXISTS {seq}")
+    for enum in _used_enums(schema):
+        session.execute(f"DROP TYPE IF EXISTS {qualified(sname, enum.name)}")
+        session.execute(ddl.create_enum(sname, enum.name, enum.values))
+    for name in plan.order:
+        table = schema.table(name)
+        next_values = _next_identity_values(table, frames[name])
+        for statement in ddl.create_sequences(table, caps, sname, next_values):
+            session.execute(statement)
+        session.execute(ddl.create_table(table, schema, plan, caps, sname))
+
+
+def _used_enums(schema: Schema) -> list[EnumType]:
+    used: set[str] = set()
+    for table in schema.tables:
+        for column in table.columns:
+            t = column.type.element if column.type.name == "array" else column.type
+            if t is not None and t.name == "enum" and t.enum:
+                used.add(t.enum)
+    return [e for e in schema.enums if e.name in used]
+
+
+def _next_identity_values(table: Table, frame: pd.DataFrame) -> dict[str, int]:
+    out: dict[str, int] = {}
+    for column in table.columns:
+        if column.identity and column.type.is_integer:
+            values = pd.to_numeric(frame[column.name], errors="coerce").dropna()
+            out[column.name] = int(values.max()) + 1 if len(values) else 1
+    return out
+
+
+def _load_table(session: TargetSession, table: Table, plan: LoadPlan,
+                frame: pd.DataFrame) -> None:
+    frame = frame[list(table.column_names)].copy()
+    for edge in plan.cut:
+        if edge.table == table.name:
+            for col in edge.fk.columns:
+                frame[col] = None
+    checked_self_refs = [e.fk for e in plan.self_references if e.table == table.name
+                         and not session.capabilities.add_foreign_key_after_load]
+    if not checked_self_refs:
+        session.load(table, frame)
+        return
+    # The engine checks each statement against rows already present: insert by depth.
+    for level in _self_reference_levels(table, frame, checked_self_refs):
+        session.load(table, frame.iloc[level])
+
+
+def _self_reference_levels(table: Table, frame: pd.DataFrame,
+                           fks: list[ForeignKey]) -> list[np.ndarray]:
+    """Row positions grouped so that each group only references rows of earlier groups."""
+    n = len(frame)
+    depth = np.full(n, -1)
+    key_index: dict[tuple[str, ...], dict[tuple, int]] = {}
+    parents: list[list[int]] = [[] for _ in range(n)]
+    for fk in fks:
+        index = key_index.setdefault(fk.ref_columns, {
+            tuple(row): i for i, row in enumerate(frame[list(fk.ref_columns)].itertuples(index=False))})
+        for i, row in enumerate(frame[list(fk.columns)].itertuples(index=False)):
+            values = tuple(row)
+            if any(pd.isna(v) for v in values):
+                continue
+            j = index.get(values)
+            if j is None or j == i:
+                continue
+            parents[i].append(j)
+    remaining = set(range(n))
+    level = 0
+    levels: list[np.ndarray] = []
+    while remaining:
+        ready = [i for i in remaining if all(depth[p] >= 0 and depth[p] < level for p in parents[i])]
+        if not ready:
+            raise LoadError(f"self reference in {table.name} forms a cycle; cannot order rows")
+        for i in ready:
+            depth[i] = level
+        remaining.difference_update(ready)
+        levels.append(np.array(sorted(ready)))
+        level += 1
+    return levels
+
+
+def _fill_cut_keys(session: TargetSession, schema: Schema, plan: LoadPlan,
+                   frames: dict[str, pd.DataFrame]) -> None:
+    for edge in plan.cut:
+        table = schema.table(edge.table)
+        key = _row_key(table)
+        if key is None:
+            raise LoadError(f"cannot fill cut foreign key {edge.label}: {table.name} has no key")
+        cols = list(key) + [c for c in edge.fk.columns if c not in key]
+        session.update_columns(table, key, frames[table.name][cols])
+
+
+def _row_key(table: Table) -> tuple[str, ...] | None:
+    if table.primary_key:
+        return table.primary_key.columns
+    for unique in table.uniques:
+        if all(not table.column(c).nullable for c in unique.columns):
+            return unique.columns
+    return None
+
+
+def _add_constraints(session: TargetSession, schema: Schema, plan: LoadPlan) -> None:
+    caps = session.capabilities
+    all_fks: list[str] = []
+    for name in plan.order:
+        keys, fks = ddl.constraints_after_load(schema.table(name), schema, caps,
+                                               session.schema_name)
+        for statement in keys:
+            session.execute(statement)
+        all_fks += fks
+    for statement in all_fks:  # after every key exists, so references resolve
+        session.execute(statement)
+

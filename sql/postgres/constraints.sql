@@ -1,0 +1,23 @@
+-- Primary keys (p), unique (u), foreign keys (f) and checks (c) with their columns in key order.
+SELECT c.relname  AS table_name,
+       con.conname AS constraint_name,
+       con.contype AS constraint_type,
+       ARRAY(SELECT a.attname
+             FROM unnest(con.conkey) WITH ORDINALITY AS k(attnum, ord)
+             JOIN pg_attribute a ON a.attrelid = con.conrelid AND a.attnum = k.attnum
+             ORDER BY k.ord)::text[] AS columns,
+       rc.relname AS ref_table,
+       rn.nspname AS ref_schema,
+       ARRAY(SELECT a.attname
+             FROM unnest(con.confkey) WITH ORDINALITY AS k(attnum, ord)
+             JOIN pg_attribute a ON a.attrelid = con.confrelid AND a.attnum = k.attnum
+             ORDER BY k.ord)::text[] AS ref_columns,
+       pg_get_constraintdef(con.oid) AS definition
+FROM pg_constraint con
+JOIN pg_class c      ON c.oid = con.conrelid
+JOIN pg_namespace n  ON n.oid = c.relnamespace
+LEFT JOIN pg_class rc     ON rc.oid = con.confrelid
+LEFT JOIN pg_namespace rn ON rn.oid = rc.relnamespace
+WHERE n.nspname = %(schema)s
+  AND con.contype IN ('p', 'u', 'f', 'c')
+ORDER BY c.relname, con.conname
