@@ -142,7 +142,7 @@ class DuckDBConnector:
         cols = ", ".join(quote_ident(c.name) for c in table.columns)
         with self._open() as conn:
             try:
-                arrow = conn.execute(
+                arrow = conn.sql(
                     f"SELECT {cols} FROM {qualified(self.schema_name, table.name)}").to_arrow_table()
             except duckdb.Error as exc:
                 raise SchemaError(f"cannot read {table.name}: {_first_line(exc)}") from None

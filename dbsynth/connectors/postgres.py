@@ -1,4 +1,7 @@
-"""PostgreSQL through SQLAlchemy 2 + psycopg 3: catalog introspection, reads, COPY loads."""
+"""PostgreSQL through psycopg 3 (URLs parsed by SQLAlchemy 2): catalog queries, reads, COPY.
+
+Catalog SQL lives in ``sql/postgres/``; loads use ``COPY ... FROM STDIN`` inside one transaction.
+"""
 
 from __future__ import annotations
 
@@ -8,7 +11,6 @@ from typing import Any
 
 import pandas as pd
 import psycopg
-import sqlalchemy as sa
 from sqlalchemy.engine import URL
 
 from dbsynth.connectors.base import Capabilities, qualified, quote_ident, read_sql
@@ -62,13 +64,12 @@ class PostgresConnector:
         self.url = url.set(drivername="postgresql+psycopg")
         self.schema_name = schema
         self.role = role
-        self.engine = sa.create_engine(self.url, poolclass=sa.pool.NullPool)
         self._check_reachable()
 
     # -- identity -------------------------------------------------------------------------
     @property
     def display_url(self) -> str:
-        return self.url.render_as_string(hide_password=True)
+        return self.url.set(drivername="postgresql").render_as_string(hide_password=True)
 
     @property
     def location(self) -> str:
@@ -76,16 +77,16 @@ class PostgresConnector:
         return f"postgres://{host}:{self.url.port or 5432}/{self.url.database}#{self.schema_name}"
 
     def _connect(self) -> psycopg.Connection[Any]:
+        """A psycopg connection from the SQLAlchemy URL's parts (COPY needs the raw driver)."""
+        args: dict[str, Any] = self.url.translate_connect_args(username="user", database="dbname")
+        args.update({k: v for k, v in self.url.query.items() if isinstance(v, str)})
+        args.setdefault("connect_timeout", 10)
         try:
-            raw = self.engine.raw_connection()
-        except sa.exc.OperationalError as exc:
-            reason = str(exc.orig).strip().splitlines()[0] if exc.orig else "connection failed"
+            return psycopg.connect(**args, autocommit=False)
+        except psycopg.Error as exc:
+            reason = _first_line(exc)
             raise ConnectionError_(
                 f"cannot connect to {self.display_url}: {_scrub(reason, self.url)}") from None
-        conn = raw.driver_connection
-        assert isinstance(conn, psycopg.Connection)
-        conn.autocommit = False
-        return conn
 
     def _check_reachable(self) -> None:
         conn = self._connect()
@@ -180,7 +181,7 @@ class PostgresConnector:
         return PostgresSession(self._connect(), self.schema_name, self.url)
 
     def close(self) -> None:
-        self.engine.dispose()
+        """Nothing held open: every call opens and closes its own connection."""
 
 
 class PostgresSession:

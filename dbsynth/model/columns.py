@@ -72,7 +72,7 @@ def fit_column(column: Column, values: pd.Series) -> ColumnSummary:
     if t.name in ("timestamp", "timestamptz", "date"):
         stamps = pd.to_datetime(present, utc=t.name == "timestamptz", errors="coerce").dropna()
         base.kind = "date" if t.name == "date" else "datetime"
-        ints = stamps.astype("int64").to_numpy() if len(stamps) else np.array([])
+        ints = stamps.dt.as_unit("ns").astype("int64").to_numpy() if len(stamps) else np.array([])
         base.quantiles = np.quantile(ints, grid).tolist() if len(ints) else []
         base.integer = t.name == "timestamptz"  # remembers the time zone flag
         return base
@@ -160,7 +160,7 @@ def _draw(s: ColumnSummary, n: int, rng: np.random.Generator, fake: FakeValues) 
         return pd.Series(x)
     if s.kind in ("datetime", "date"):
         x = _from_quantiles(s.quantiles, n, rng).astype("int64")
-        stamps = pd.to_datetime(x, utc=s.integer)
+        stamps = pd.to_datetime(x, unit="ns", utc=s.integer)
         if s.kind == "date":
             return pd.Series([ts.date() for ts in stamps], dtype=object)
         return pd.Series(stamps.floor("s"))
