@@ -129,7 +129,8 @@ def child_degrees(child: pd.DataFrame, fk_cols: tuple[str, ...], parent: pd.Data
     return np.quantile(per_parent, np.linspace(0, 1, n_quantiles)).tolist()
 
 
-def dedupe_rows(frame: pd.DataFrame, table: Table, redraw: Callable[[pd.Index], pd.DataFrame],
+def dedupe_rows(frame: pd.DataFrame, table: Table,
+                redraw: Callable[[pd.Index, tuple[str, ...]], pd.DataFrame],
                 tries: int = 20) -> pd.DataFrame:
     """Make every key set of the table unique: redraw duplicate rows, then drop what is left."""
     for key in table.unique_column_sets():
@@ -138,7 +139,7 @@ def dedupe_rows(frame: pd.DataFrame, table: Table, redraw: Callable[[pd.Index], 
             dup = _duplicated(frame, cols)
             if not dup.any():
                 break
-            fresh = redraw(frame.index[dup])
+            fresh = redraw(frame.index[dup], key)
             for col in fresh.columns:
                 frame.loc[dup, col] = fresh[col].to_numpy()
         frame = frame[~_duplicated(frame, cols)]

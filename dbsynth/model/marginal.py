@@ -120,7 +120,7 @@ class _TableSampler:
         column = self.table.column(name)
         spec = self.summary.keys.get(name)
         summary = self.summary.columns[name]
-        if spec is not None and summary.kind not in ("pii", "text"):
+        if spec is not None and summary.kind != "pii":
             values = keys.key_values(spec, column, n, self.rng)
             if values is not None:
                 return values
@@ -135,18 +135,17 @@ class _TableSampler:
                  for name in self.summary.columns if name not in self.summary.keys}
         return pd.DataFrame(fresh, index=index)
 
-    def _redraw_keys(self, index: pd.Index) -> pd.DataFrame:
-        """Fresh values for the columns of composite keys that collide."""
+    def _redraw_keys(self, index: pd.Index, key: tuple[str, ...]) -> pd.DataFrame:
+        """Fresh values for the parts of ``key`` that collide (not for generated-unique ones)."""
         n = len(index)
         fresh: dict[str, np.ndarray] = {}
-        key_cols = {c for key in self.table.unique_column_sets() for c in key}
         for fk in self._ready_fks():
-            if key_cols & set(fk.columns):
+            if set(key) & set(fk.columns):
                 drawn = self.draw_fk(fk, n)
                 for col in fk.columns:
                     fresh[col] = drawn[col].to_numpy()
-        for name in key_cols:
-            if name in self.summary.columns and name not in fresh:
+        for name in key:
+            if name in self.summary.columns and name not in self.summary.keys and name not in fresh:
                 fresh[name] = sample_column(self.summary.columns[name], n, self.rng, self.fake,
                                             False).to_numpy()
         return pd.DataFrame(fresh, index=index)
