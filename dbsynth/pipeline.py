@@ -18,7 +18,7 @@ from dbsynth.model.marginal import MarginalModel
 from dbsynth.schema.graph import LoadPlan, build_plan
 from dbsynth.schema.model import Schema
 from dbsynth.writer.integrity import IntegrityReport, check_integrity
-from dbsynth.writer.load import write_database
+from dbsynth.writer.load import refuse_unsafe_target, write_database
 
 #: progress(stage, table, rows): stage is read | fit | generate | load | commit | check
 Progress = Callable[[str, str, int], None]
@@ -85,6 +85,7 @@ def synth(source_url: str, target_url: str, *, scale: float = 1.0, seed: int = 0
         started = time.perf_counter()
         schema = source.introspect()
         plan = build_plan(schema)
+        refuse_unsafe_target(target, schema, replace)
         frames: dict[str, pd.DataFrame] = {}
         for name in plan.order:
             frames[name] = source.read_table(schema.table(name))

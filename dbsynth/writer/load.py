@@ -53,14 +53,29 @@ def write_database(target: Connector, schema: Schema, plan: LoadPlan,
         session.close()
 
 
-def _refuse_non_empty(session: TargetSession, schema: Schema, plan: LoadPlan, replace: bool,
-                      url: str) -> None:
-    existing = session.existing_tables()
+def refuse_unsafe_target(target: Connector, schema: Schema, replace: bool) -> None:
+    """Fail fast, before any work, if writing would overwrite rows (changes nothing)."""
+    session = target.begin_target()
+    try:
+        _refuse_holding_rows(session.existing_tables(), schema, replace, target.display_url)
+    finally:
+        session.rollback()
+        session.close()
+
+
+def _refuse_holding_rows(existing: dict[str, int], schema: Schema, replace: bool,
+                         url: str) -> None:
     holding = {n: c for n, c in existing.items() if n in schema.table_names and c > 0}
     if holding and not replace:
         listed = ", ".join(f"{n} ({c} rows)" for n, c in sorted(holding.items()))
         raise UnsafeTargetError(
             f"target {url} already holds data in {listed}; pass --replace to overwrite it")
+
+
+def _refuse_non_empty(session: TargetSession, schema: Schema, plan: LoadPlan, replace: bool,
+                      url: str) -> None:
+    existing = session.existing_tables()
+    _refuse_holding_rows(existing, schema, replace, url)
     ours = [n for n in reversed(plan.order) if n in existing]
     for name in ours:
         cascade = " CASCADE" if session.capabilities.dialect == "postgres" else ""

@@ -1,0 +1,131 @@
+"""The command line as users meet it: real processes, exit codes, one-line errors, JSON."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from conftest import run_sql
+
+SECRET = "s3cr3t-pw"
+
+
+def dbsynth(*args: str, timeout: float = 300) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "dbsynth.cli", *args], capture_output=True,
+                          text=True, timeout=timeout, env={**os.environ, "COLUMNS": "200"})
+
+
+def assert_one_line_error(proc: subprocess.CompletedProcess[str], *needles: str) -> None:
+    assert proc.returncode != 0
+    assert "Traceback" not in proc.stderr + proc.stdout
+    lines = [line for line in proc.stderr.strip().splitlines() if line.strip()]
+    assert len(lines) == 1, proc.stderr
+    for needle in needles:
+        assert needle in lines[0], lines[0]
+
+
+def closed_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def test_unknown_scheme_suggests_the_right_one() -> None:
+    proc = dbsynth("inspect", "postgresq://x@localhost/db")
+    assert_one_line_error(proc, "unknown database URL scheme", "did you mean 'postgresql'")
+    assert proc.returncode == 2
+
+
+def test_unreachable_server_never_prints_the_password() -> None:
+    url = f"postgresql://alice:{SECRET}@127.0.0.1:{closed_port()}/app"
+    proc = dbsynth("inspect", url)
+    assert_one_line_error(proc, "cannot connect", "127.0.0.1")
+    assert SECRET not in proc.stdout + proc.stderr
+
+
+def test_missing_duckdb_file(tmp_path: Path) -> None:
+    proc = dbsynth("inspect", f"duckdb:///{tmp_path / 'nope.duckdb'}")
+    assert_one_line_error(proc, "not found", "nope.duckdb")
+
+
+def test_missing_schema(zoo_url: str) -> None:
+    proc = dbsynth("inspect", zoo_url, "--schema", "no_such_schema")
+    assert_one_line_error(proc, "no_such_schema", "does not exist")
+
+
+def test_bad_scale_is_refused(zoo_url: str, tmp_path: Path) -> None:
+    proc = dbsynth("synth", zoo_url, f"duckdb:///{tmp_path / 't.duckdb'}", "--scale", "100")
+    assert_one_line_error(proc, "--scale")
+    assert proc.returncode == 2
+    assert not (tmp_path / "t.duckdb").exists() or run_sql(
+        f"duckdb:///{tmp_path / 't.duckdb'}", "SELECT count(*) FROM duckdb_tables()")[0][0] == 0
+
+
+def test_unknown_flag_exits_non_zero() -> None:
+    proc = dbsynth("synth", "--no-such-flag")
+    assert proc.returncode == 2
+    assert "Traceback" not in proc.stderr
+
+
+def test_inspect_json(zoo_url: str) -> None:
+    proc = dbsynth("inspect", zoo_url, "--json")
+    assert proc.returncode == 0, proc.stderr
+    data = json.loads(proc.stdout)
+    tables = {t["name"]: t for t in data["schema"]["tables"]}
+    assert tables["order_line"]["primary_key"]["columns"] == ["order_id", "line_no"]
+    assert data["plan"]["order"].index("order") < data["plan"]["order"].index("order_line")
+    assert data["plan"]["self_references"] == ["employee(manager_id) -> employee(employee_id)"]
+
+
+def test_synth_json_and_refusal(zoo_url: str, tmp_path: Path) -> None:
+    target = f"duckdb:///{tmp_path / 'copy.duckdb'}"
+    proc = dbsynth("synth", zoo_url, target, "--seed", "4", "--json")
+    assert proc.returncode == 0, proc.stderr
+    data = json.loads(proc.stdout)
+    assert data["integrity"]["ok"] is True
+    assert data["rows"]["person"] == 40
+    assert sum(t["orphans"] for t in data["integrity"]["tables"]) == 0
+    again = dbsynth("synth", zoo_url, target)
+    assert_one_line_error(again, "already holds data", "--replace")
+
+
+def test_demo_runs_offline_and_proves_integrity(tmp_path: Path) -> None:
+    proc = dbsynth("demo", "--dir", str(tmp_path), "--json")
+    assert proc.returncode == 0, proc.stderr
+    data = json.loads(proc.stdout)
+    assert data["integrity"]["ok"] is True
+    assert data["rows"]["patients"] == 5000
+    assert (tmp_path / "hospital_synthetic.duckdb").exists()
+
+
+def test_killed_mid_load_leaves_target_as_before(tmp_path: Path) -> None:
+    """SIGKILL the process while it is loading: the transaction never commits."""
+    from dbsynth.demo import build_demo_source
+
+    source = tmp_path / "hospital.duckdb"
+    build_demo_source(source)
+    target = f"duckdb:///{tmp_path / 'target.duckdb'}"
+    run_sql(target, "CREATE TABLE keep_me (x INTEGER); INSERT INTO keep_me VALUES (42)")
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "dbsynth.cli", "synth", f"duckdb:///{source}", target,
+         "--scale", "10"], stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, text=True)
+    assert proc.stderr is not None
+    deadline = time.monotonic() + 240
+    for line in proc.stderr:
+        if "loading" in line and "patients" in line:
+            time.sleep(0.05)
+            proc.send_signal(signal.SIGKILL)
+            break
+        assert time.monotonic() < deadline
+    proc.wait(timeout=60)
+    assert proc.returncode == -signal.SIGKILL, "the load finished before it could be killed"
+    tables = {r[0] for r in run_sql(target, "SELECT table_name FROM duckdb_tables()")}
+    assert tables == {"keep_me"}
+    assert run_sql(target, "SELECT x FROM keep_me") == [(42,)]
