@@ -30,6 +30,7 @@ out = Console()
 err = Console(stderr=True)
 
 SchemaOpt = Annotated[str | None, typer.Option("--schema", help="Source schema (PostgreSQL: public, DuckDB: main).")]
+DEFAULT_SAMPLE_ROWS = 200_000
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print machine-readable JSON on stdout.")]
 
 
@@ -68,18 +69,66 @@ def synth(source: Annotated[str, typer.Argument(help="Source database URL (read 
           replace: Annotated[bool, typer.Option("--replace", help="Overwrite target tables that hold rows.")] = False,
           schema: SchemaOpt = None,
           target_schema: Annotated[str | None, typer.Option("--target-schema", help="Target schema (default: like the source, else the engine's default).")] = None,
+          sample_rows: Annotated[int, typer.Option("--sample-rows", help="Train on at most about this many rows per table.")] = DEFAULT_SAMPLE_ROWS,
           as_json: JsonOpt = False) -> None:
     """Learn SOURCE and write a synthetic copy into TARGET, then prove its integrity there."""
     with _errors(), _progress(quiet=as_json) as progress:
         try:
             result = pipeline.synth(source, target, scale=scale, seed=seed, replace=replace,
                                     source_schema=schema, target_schema=target_schema,
-                                    progress=progress)
+                                    sample_rows=sample_rows, progress=progress)
         except IntegrityError as exc:
             if isinstance(exc.result, pipeline.SynthResult):
                 _render_result(exc.result, as_json)
             raise
     _render_result(result, as_json)
+
+
+@app.command()
+def train(source: Annotated[str, typer.Argument(help="Source database URL (read only).")],
+          output: Annotated[Path, typer.Option("-o", "--output", help="Model file to write.")] = Path("model.dbsynth"),
+          sample_rows: Annotated[int, typer.Option("--sample-rows", help="Train on at most about this many rows per table.")] = DEFAULT_SAMPLE_ROWS,
+          seed: Annotated[int, typer.Option(help="Seed of the training sample.")] = 0,
+          schema: SchemaOpt = None, as_json: JsonOpt = False) -> None:
+    """Learn SOURCE and save the model to a file (JSON, no rows, no executable payload)."""
+    with _errors(), _progress(quiet=as_json) as progress:
+        trained = pipeline.train(source, source_schema=schema, sample_rows=sample_rows,
+                                 seed=seed, progress=progress)
+        pipeline.save(trained, output)
+    summary = {"model": str(output), "source": trained.source,
+               "tables": {n: len(f) for n, f in trained.frames.items()},
+               "seconds": trained.seconds}
+    if as_json:
+        print(json.dumps(summary, indent=2, default=str))
+    else:
+        out.print(f"model of {len(trained.frames)} tables written to {output}")
+
+
+@app.command()
+def generate(model: Annotated[Path, typer.Argument(help="Model file from `dbsynth train`.")],
+             target: Annotated[str, typer.Argument(help="Target database URL (written).")],
+             scale: Annotated[float, typer.Option(help="Rows relative to the source (0.1 … 10).")] = 1.0,
+             seed: Annotated[int, typer.Option(help="Same model and seed, same rows.")] = 0,
+             versions: Annotated[int, typer.Option(help="Write K independent copies: file_v1.duckdb… or schema_v1….")] = 1,
+             replace: Annotated[bool, typer.Option("--replace", help="Overwrite target tables that hold rows.")] = False,
+             target_schema: Annotated[str | None, typer.Option("--target-schema", help="Target schema (default: the engine's default).")] = None,
+             as_json: JsonOpt = False) -> None:
+    """Write synthetic copies from a model file into TARGET (the source is not needed)."""
+    with _errors(), _progress(quiet=as_json) as progress:
+        fitted = pipeline.load(model)
+        try:
+            results = pipeline.generate_versions(
+                fitted, target, versions=versions, seed=seed, target_schema=target_schema,
+                scale=scale, replace=replace, progress=progress)
+        except IntegrityError as exc:
+            if isinstance(exc.result, pipeline.SynthResult):
+                _render_result(exc.result, as_json)
+            raise
+    if as_json:
+        print(json.dumps([r.to_dict() for r in results], indent=2, default=str))
+        return
+    for result in results:
+        _render_result(result, False)
 
 
 @app.command()

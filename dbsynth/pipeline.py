@@ -6,15 +6,18 @@ Nothing here prints or parses flags; progress leaves through a callback.
 from __future__ import annotations
 
 import time
+from pathlib import Path
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 import pandas as pd
 
+from dbsynth.connectors.base import Connector
 from dbsynth.connectors.registry import connect
 from dbsynth.errors import IntegrityError, UnsafeTargetError, UsageError
 from dbsynth.model.marginal import MarginalModel
+from dbsynth.model.store import load_model, save_model
 from dbsynth.schema.graph import LoadPlan, build_plan
 from dbsynth.schema.model import Schema
 from dbsynth.writer.integrity import IntegrityReport, check_integrity
@@ -65,16 +68,100 @@ def inspect(url: str, schema: str | None = None) -> Inspection:
     return Inspection(read, build_plan(read), connector.display_url)
 
 
+@dataclass
+class Trained:
+    """A fitted model plus what was read to fit it (frames kept for side-by-side views)."""
+
+    model: MarginalModel
+    source: str
+    frames: dict[str, pd.DataFrame]
+    seconds: dict[str, float]
+
+
+def train(source_url: str, *, source_schema: str | None = None, sample_rows: int | None = None,
+          seed: int = 0, progress: Progress = _quiet) -> Trained:
+    """Read the source (sampling big tables to ``sample_rows``) and fit the model."""
+    source = connect(source_url, schema=source_schema, role="source")
+    try:
+        schema = source.introspect()
+        return _train_from(source, schema, sample_rows, seed, progress)
+    finally:
+        source.close()
+
+
+def _train_from(source: Connector, schema: Schema, sample_rows: int | None, seed: int,
+                progress: Progress) -> Trained:
+    if sample_rows is not None and sample_rows < 1:
+        raise UsageError(f"--sample-rows must be positive, got {sample_rows}")
+    started = time.perf_counter()
+    frames: dict[str, pd.DataFrame] = {}
+    for name in build_plan(schema).order:
+        frames[name] = source.read_table(schema.table(name), limit=sample_rows, seed=seed)
+        progress("read", name, len(frames[name]))
+    seconds = {"read": time.perf_counter() - started}
+    started = time.perf_counter()
+    progress("fit", "", len(frames))
+    model = MarginalModel.fit(schema, frames)
+    seconds["fit"] = time.perf_counter() - started
+    return Trained(model, source.display_url, frames, seconds)
+
+
+def save(trained: Trained, path: Path) -> None:
+    save_model(trained.model, path)
+
+
+def load(path: Path) -> MarginalModel:
+    return load_model(path)
+
+
+def generate(model: MarginalModel, target_url: str, *, scale: float = 1.0, seed: int = 0,
+             replace: bool = False, target_schema: str | None = None,
+             progress: Progress = _quiet) -> SynthResult:
+    """Sample a synthetic database from ``model``, write it, prove its integrity."""
+    _check_scale(scale)
+    target = connect(target_url, schema=target_schema, role="target")
+    try:
+        refuse_unsafe_target(target, model.schema, replace)
+        return _generate_into(model, target, scale, seed, replace, progress, "")
+    finally:
+        target.close()
+
+
+def generate_versions(model: MarginalModel, target_url: str, *, versions: int = 1,
+                      seed: int = 0, target_schema: str | None = None,
+                      **options: Any) -> list[SynthResult]:
+    """K independent copies (seeds ``seed``, ``seed+1``…), each in its own file or schema."""
+    if versions < 1:
+        raise UsageError(f"--versions must be at least 1, got {versions}")
+    return [generate(model, url, seed=seed + k, target_schema=schema_name, **options)
+            for k, (url, schema_name) in enumerate(version_targets(target_url, target_schema,
+                                                                   versions, model.schema))]
+
+
+def version_targets(target_url: str, target_schema: str | None, versions: int,
+                    schema: Schema) -> list[tuple[str, str | None]]:
+    """Where version k goes: ``copy_v1.duckdb`` for DuckDB files, schema ``<name>_v1`` otherwise."""
+    if versions == 1:
+        return [(target_url, target_schema)]
+    if target_url.startswith("duckdb:"):
+        stem, dot, ext = target_url.rpartition(".")
+        if not dot or "/" in ext:
+            stem, ext = target_url, "duckdb"
+        return [(f"{stem}_v{k}.{ext}", target_schema) for k in range(1, versions + 1)]
+    base = target_schema or (schema.name if schema.dialect == "postgres" else "public")
+    return [(target_url, f"{base}_v{k}") for k in range(1, versions + 1)]
+
+
 def synth(source_url: str, target_url: str, *, scale: float = 1.0, seed: int = 0,
           replace: bool = False, source_schema: str | None = None,
-          target_schema: str | None = None, progress: Progress = _quiet) -> SynthResult:
+          target_schema: str | None = None, sample_rows: int | None = None,
+          progress: Progress = _quiet) -> SynthResult:
     """Learn the source and write a synthetic copy into the target, then prove its integrity.
 
+    Refusals (target is the source, target holds rows) happen before any data is read.
     Raises :class:`IntegrityError` (after the target is written) when a check fails.
     """
-    if not MIN_SCALE <= scale <= MAX_SCALE:
-        raise UsageError(f"--scale must be between {MIN_SCALE} and {MAX_SCALE}, got {scale}")
-    timings: dict[str, float] = {}
+    _check_scale(scale)
     source = connect(source_url, schema=source_schema, role="source")
     try:
         target_schema = target_schema or (source_schema if _same_dialect(source_url, target_url) else None)
@@ -82,39 +169,41 @@ def synth(source_url: str, target_url: str, *, scale: float = 1.0, seed: int = 0
         if target.location == source.location:
             raise UnsafeTargetError(
                 f"target {target.display_url} is the source; dbsynth never writes into a source")
-        started = time.perf_counter()
         schema = source.introspect()
-        plan = build_plan(schema)
         refuse_unsafe_target(target, schema, replace)
-        frames: dict[str, pd.DataFrame] = {}
-        for name in plan.order:
-            frames[name] = source.read_table(schema.table(name))
-            progress("read", name, len(frames[name]))
-        timings["read"] = time.perf_counter() - started
+        trained = _train_from(source, schema, sample_rows, seed, progress)
     finally:
         source.close()
     try:
-        started = time.perf_counter()
-        progress("fit", "", len(frames))
-        model = MarginalModel.fit(schema, frames)
-        timings["fit"] = time.perf_counter() - started
-        started = time.perf_counter()
-        synthetic = model.sample(plan, scale=scale, seed=seed)
-        for name in plan.order:
-            progress("generate", name, len(synthetic[name]))
-        timings["generate"] = time.perf_counter() - started
-        started = time.perf_counter()
-        write_database(target, schema, plan, synthetic, replace=replace, progress=progress)
-        timings["load"] = time.perf_counter() - started
-        started = time.perf_counter()
-        progress("check", "", 0)
-        report = check_integrity(target, schema)
-        timings["check"] = time.perf_counter() - started
+        result = _generate_into(trained.model, target, scale, seed, replace, progress,
+                                trained.source, trained.frames)
     finally:
         target.close()
-    result = SynthResult(source.display_url, target.display_url,
-                         {n: len(synthetic[n]) for n in plan.order}, report, timings,
-                         frames, synthetic)
+    result.seconds = trained.seconds | result.seconds
+    return result
+
+
+def _generate_into(model: MarginalModel, target: Connector, scale: float, seed: int,
+                   replace: bool, progress: Progress, source_label: str,
+                   source_frames: dict[str, pd.DataFrame] | None = None) -> SynthResult:
+    schema = model.schema
+    plan = build_plan(schema)
+    seconds: dict[str, float] = {}
+    started = time.perf_counter()
+    synthetic = model.sample(plan, scale=scale, seed=seed)
+    for name in plan.order:
+        progress("generate", name, len(synthetic[name]))
+    seconds["generate"] = time.perf_counter() - started
+    started = time.perf_counter()
+    write_database(target, schema, plan, synthetic, replace=replace, progress=progress)
+    seconds["load"] = time.perf_counter() - started
+    started = time.perf_counter()
+    progress("check", "", 0)
+    report = check_integrity(target, schema)
+    seconds["check"] = time.perf_counter() - started
+    result = SynthResult(source_label, target.display_url,
+                         {n: len(synthetic[n]) for n in plan.order}, report, seconds,
+                         source_frames or {}, synthetic)
     if not report.ok:
         first = report.violations[0]
         raise IntegrityError(
@@ -122,6 +211,11 @@ def synth(source_url: str, target_url: str, *, scale: float = 1.0, seed: int = 0
             f"first: {first.kind} in {first.detail} ({first.count})",
             [v.__dict__ for v in report.violations], result)
     return result
+
+
+def _check_scale(scale: float) -> None:
+    if not MIN_SCALE <= scale <= MAX_SCALE:
+        raise UsageError(f"--scale must be between {MIN_SCALE} and {MAX_SCALE}, got {scale}")
 
 
 def _same_dialect(a: str, b: str) -> bool:

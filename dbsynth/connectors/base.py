@@ -63,6 +63,7 @@ class TargetSession(Protocol):
 class Connector(Protocol):
     dialect: str
     capabilities: Capabilities
+    schema_name: str
 
     @property
     def location(self) -> str:
@@ -76,7 +77,9 @@ class Connector(Protocol):
 
     def introspect(self) -> Schema: ...
 
-    def read_table(self, table: Table) -> pd.DataFrame: ...
+    def read_table(self, table: Table, limit: int | None = None, seed: int = 0) -> pd.DataFrame:
+        """All rows, or a repeatable random sample of about ``limit`` rows."""
+        ...
 
     def begin_target(self) -> TargetSession: ...
 

@@ -138,12 +138,15 @@ class DuckDBConnector:
                              tuple(checks[n]), counts[n]) for n in names)
         return Schema("duckdb", s, tables, tuple(sorted(enums.values(), key=lambda e: e.name)))
 
-    def read_table(self, table: Table) -> pd.DataFrame:
+    def read_table(self, table: Table, limit: int | None = None, seed: int = 0) -> pd.DataFrame:
         cols = ", ".join(quote_ident(c.name) for c in table.columns)
+        sample = ""
+        if limit is not None and table.row_count > limit:
+            sample = f" USING SAMPLE reservoir({int(limit)} ROWS) REPEATABLE ({int(seed)})"
         with self._open() as conn:
             try:
-                arrow = conn.sql(
-                    f"SELECT {cols} FROM {qualified(self.schema_name, table.name)}").to_arrow_table()
+                arrow = conn.sql(f"SELECT {cols} FROM {qualified(self.schema_name, table.name)}"
+                                 f"{sample}").to_arrow_table()
             except duckdb.Error as exc:
                 raise SchemaError(f"cannot read {table.name}: {_first_line(exc)}") from None
         return arrow.to_pandas(types_mapper=None)

@@ -172,9 +172,13 @@ class PostgresConnector:
         return {names[i]: int(c) for i, c in self.query(union)}
 
     # -- reading --------------------------------------------------------------------------
-    def read_table(self, table: Table) -> pd.DataFrame:
+    def read_table(self, table: Table, limit: int | None = None, seed: int = 0) -> pd.DataFrame:
         cols = ", ".join(quote_ident(c.name) for c in table.columns)
-        rows = self.query(f"SELECT {cols} FROM {qualified(self.schema_name, table.name)}")
+        sample = ""
+        if limit is not None and table.row_count > limit:
+            percent = min(100.0, 100.0 * limit / table.row_count)
+            sample = f" TABLESAMPLE BERNOULLI ({percent:.6f}) REPEATABLE ({int(seed)})"
+        rows = self.query(f"SELECT {cols} FROM {qualified(self.schema_name, table.name)}{sample}")
         return pd.DataFrame(rows, columns=list(table.column_names))
 
     def begin_target(self) -> PostgresSession:

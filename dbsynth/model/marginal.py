@@ -49,7 +49,8 @@ class MarginalModel:
         summaries: dict[str, TableSummary] = {}
         for table in schema.tables:
             frame = frames[table.name]
-            summary = TableSummary(table.name, len(frame))
+            # the table's true size, even when training read a sample of it
+            summary = TableSummary(table.name, max(table.row_count, len(frame)))
             fk_columns = {c for fk in table.foreign_keys for c in fk.columns}
             for column in table.columns:
                 if column.name in fk_columns:

@@ -20,7 +20,7 @@ _NAME_RULES: tuple[tuple[str, str], ...] = (
     ("first_name", r"first_?name|given_?name|forename"),
     ("last_name", r"last_?name|surname|family_?name"),
     ("full_name", r"^(full_?name|customer_?name|person_?name|contact_?name|patient_?name)$"),
-    ("street_address", r"^(street|address|address_?line\d?|street_address|addr)$"),
+    ("street_address", r"(^|_)(street|address|address_?line_?\d?|street_address|addr)$"),
     ("postal_code", r"postal_?code|zip_?code|^zip$|postcode"),
     ("company", r"^company(_name)?$"),
     ("ssn", r"^ssn$|social_security"),

@@ -1,0 +1,59 @@
+"""Schema ⇄ plain JSON data, validated on the way in (model files carry their schema)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from dbsynth.errors import SchemaError
+from dbsynth.schema.model import (
+    CheckConstraint, Column, EnumType, ForeignKey, PrimaryKey, Schema, SqlType, Table,
+    UniqueConstraint,
+)
+
+
+def schema_to_dict(schema: Schema) -> dict[str, Any]:
+    return schema.to_dict()
+
+
+def schema_from_dict(data: dict[str, Any]) -> Schema:
+    """Rebuild a :class:`Schema`; malformed input raises :class:`SchemaError`, never crashes."""
+    try:
+        return Schema(
+            dialect=str(data["dialect"]), name=str(data["name"]),
+            tables=tuple(_table(t) for t in data["tables"]),
+            enums=tuple(EnumType(str(e["name"]), tuple(map(str, e["values"])))
+                        for e in data.get("enums", ())),
+        )
+    except (KeyError, TypeError, ValueError, AttributeError) as exc:
+        raise SchemaError(f"malformed schema data: {type(exc).__name__}: {exc}") from None
+
+
+def _type(data: dict[str, Any]) -> SqlType:
+    element = data.get("element")
+    return SqlType(
+        name=data["name"], length=data.get("length"), precision=data.get("precision"),
+        scale=data.get("scale"), enum=data.get("enum"),
+        element=_type(element) if element else None, native=str(data.get("native", "")),
+    )
+
+
+def _table(data: dict[str, Any]) -> Table:
+    pk = data.get("primary_key")
+    return Table(
+        name=str(data["name"]),
+        columns=tuple(Column(str(c["name"]), _type(c["type"]), bool(c["nullable"]),
+                             c.get("default"), c.get("identity"), c.get("domain"))
+                      for c in data["columns"]),
+        primary_key=PrimaryKey(tuple(pk["columns"]), pk.get("name")) if pk else None,
+        foreign_keys=tuple(ForeignKey(tuple(f["columns"]), str(f["ref_table"]),
+                                      tuple(f["ref_columns"]), f.get("name"),
+                                      f.get("source", "declared"))
+                           for f in data.get("foreign_keys", ())),
+        uniques=tuple(UniqueConstraint(tuple(u["columns"]), u.get("name"))
+                      for u in data.get("uniques", ())),
+        checks=tuple(CheckConstraint(str(c["expression"]), c.get("name"),
+                                     c.get("dialect", "postgres"))
+                     for c in data.get("checks", ())),
+        row_count=int(data.get("row_count", 0)),
+    )
+
