@@ -16,7 +16,7 @@ import pandas as pd
 from dbsynth.connectors.base import Connector
 from dbsynth.connectors.registry import connect
 from dbsynth.errors import IntegrityError, UnsafeTargetError, UsageError
-from dbsynth.model.marginal import MarginalModel
+from dbsynth.model.relational import DEFAULT_ENGINE, RelationalModel
 from dbsynth.model.store import load_model, save_model
 from dbsynth.schema.graph import LoadPlan, build_plan
 from dbsynth.schema.model import Schema
@@ -72,25 +72,25 @@ def inspect(url: str, schema: str | None = None) -> Inspection:
 class Trained:
     """A fitted model plus what was read to fit it (frames kept for side-by-side views)."""
 
-    model: MarginalModel
+    model: RelationalModel
     source: str
     frames: dict[str, pd.DataFrame]
     seconds: dict[str, float]
 
 
 def train(source_url: str, *, source_schema: str | None = None, sample_rows: int | None = None,
-          seed: int = 0, progress: Progress = _quiet) -> Trained:
+          seed: int = 0, engine: str = DEFAULT_ENGINE, progress: Progress = _quiet) -> Trained:
     """Read the source (sampling big tables to ``sample_rows``) and fit the model."""
     source = connect(source_url, schema=source_schema, role="source")
     try:
         schema = source.introspect()
-        return _train_from(source, schema, sample_rows, seed, progress)
+        return _train_from(source, schema, sample_rows, seed, engine, progress)
     finally:
         source.close()
 
 
 def _train_from(source: Connector, schema: Schema, sample_rows: int | None, seed: int,
-                progress: Progress) -> Trained:
+                engine: str, progress: Progress) -> Trained:
     if sample_rows is not None and sample_rows < 1:
         raise UsageError(f"--sample-rows must be positive, got {sample_rows}")
     started = time.perf_counter()
@@ -101,7 +101,7 @@ def _train_from(source: Connector, schema: Schema, sample_rows: int | None, seed
     seconds = {"read": time.perf_counter() - started}
     started = time.perf_counter()
     progress("fit", "", len(frames))
-    model = MarginalModel.fit(schema, frames)
+    model = RelationalModel.fit(schema, frames, engine=engine, seed=seed)
     seconds["fit"] = time.perf_counter() - started
     return Trained(model, source.display_url, frames, seconds)
 
@@ -110,11 +110,11 @@ def save(trained: Trained, path: Path) -> None:
     save_model(trained.model, path)
 
 
-def load(path: Path) -> MarginalModel:
+def load(path: Path) -> RelationalModel:
     return load_model(path)
 
 
-def generate(model: MarginalModel, target_url: str, *, scale: float = 1.0, seed: int = 0,
+def generate(model: RelationalModel, target_url: str, *, scale: float = 1.0, seed: int = 0,
              replace: bool = False, target_schema: str | None = None,
              progress: Progress = _quiet) -> SynthResult:
     """Sample a synthetic database from ``model``, write it, prove its integrity."""
@@ -127,7 +127,7 @@ def generate(model: MarginalModel, target_url: str, *, scale: float = 1.0, seed:
         target.close()
 
 
-def generate_versions(model: MarginalModel, target_url: str, *, versions: int = 1,
+def generate_versions(model: RelationalModel, target_url: str, *, versions: int = 1,
                       seed: int = 0, target_schema: str | None = None,
                       **options: Any) -> list[SynthResult]:
     """K independent copies (seeds ``seed``, ``seed+1``…), each in its own file or schema."""
@@ -155,7 +155,7 @@ def version_targets(target_url: str, target_schema: str | None, versions: int,
 def synth(source_url: str, target_url: str, *, scale: float = 1.0, seed: int = 0,
           replace: bool = False, source_schema: str | None = None,
           target_schema: str | None = None, sample_rows: int | None = None,
-          progress: Progress = _quiet) -> SynthResult:
+          engine: str = DEFAULT_ENGINE, progress: Progress = _quiet) -> SynthResult:
     """Learn the source and write a synthetic copy into the target, then prove its integrity.
 
     Refusals (target is the source, target holds rows) happen before any data is read.
@@ -171,7 +171,7 @@ def synth(source_url: str, target_url: str, *, scale: float = 1.0, seed: int = 0
                 f"target {target.display_url} is the source; dbsynth never writes into a source")
         schema = source.introspect()
         refuse_unsafe_target(target, schema, replace)
-        trained = _train_from(source, schema, sample_rows, seed, progress)
+        trained = _train_from(source, schema, sample_rows, seed, engine, progress)
     finally:
         source.close()
     try:
@@ -183,7 +183,7 @@ def synth(source_url: str, target_url: str, *, scale: float = 1.0, seed: int = 0
     return result
 
 
-def _generate_into(model: MarginalModel, target: Connector, scale: float, seed: int,
+def _generate_into(model: RelationalModel, target: Connector, scale: float, seed: int,
                    replace: bool, progress: Progress, source_label: str,
                    source_frames: dict[str, pd.DataFrame] | None = None) -> SynthResult:
     schema = model.schema

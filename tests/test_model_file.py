@@ -30,7 +30,7 @@ def test_generate_from_a_file_without_the_source(zoo_url: str, tmp_path: Path) -
     assert first.integrity.ok
     for name, frame in first.synthetic_frames.items():
         assert frame.equals(again.synthetic_frames[name]), name
-    assert run_sql(f"duckdb:///{tmp_path / 'a.duckdb'}", "SELECT count(*) FROM person")[0][0] == 40
+    assert run_sql(f"duckdb:///{tmp_path / 'a.duckdb'}", "SELECT count(*) FROM product")[0][0] == 25
 
 
 def test_model_file_holds_no_source_rows(chinook_duckdb_url: str, tmp_path: Path) -> None:

@@ -92,8 +92,8 @@ def test_zoo_round_trip_in_every_direction(zoo_url: str, target_factory) -> None
     for table in ZOO_TABLES:
         assert columns_of(target, table) == columns_of_source(zoo_url, table), table
     assert count(target, "audit_log") == 0
-    assert count(target, "person") == count(zoo_url, "person")
-    assert count(target, "order_line") > 0
+    assert count(target, "product") == count(zoo_url, "product")  # root: size × scale
+    assert count(target, "person") > 0 and count(target, "order_line") > 0  # children: per parent
     # the test's own orphan checks, including the cycle and the FK to a UNIQUE column
     assert orphan_count(target, "order_line", ["product_sku"], "product", ["sku"]) == 0
     assert orphan_count(target, "department", ["head_person_id"], "person", ["person_id"]) == 0
@@ -134,7 +134,8 @@ def test_chinook_round_trip(chinook_pg_url: str, target_kind: str, pg_database_f
     source_schema = dbsynth.inspect(chinook_pg_url).schema
     for table in CHINOOK_TABLES:
         assert columns_of(target, table) == list(source_schema.table(table).column_names)
-        assert count(target, table) == count(chinook_pg_url, table)
+        real_rows = count(chinook_pg_url, table)
+        assert abs(count(target, table) - real_rows) <= 0.3 * real_rows + 3, table
         for fk in source_schema.table(table).foreign_keys:
             assert orphan_count(target, table, list(fk.columns), fk.ref_table,
                                 list(fk.ref_columns)) == 0, fk
@@ -151,7 +152,8 @@ def test_chinook_from_duckdb(chinook_duckdb_url: str, target_factory) -> None:  
     target = target_factory("chinook_from_duck")
     result = dbsynth.synth(chinook_duckdb_url, target, seed=3, scale=0.5)
     assert result.integrity.ok
-    assert abs(count(target, "track") - 3503 * 0.5) <= 2
+    assert abs(count(target, "artist") - 275 * 0.5) <= 1  # a root table
+    assert 0.3 * 3503 < count(target, "track") < 0.7 * 3503  # children follow their parents
     assert orphan_count(target, "invoice_line", ["track_id"], "track", ["track_id"]) == 0
     assert orphan_count(target, "employee", ["reports_to"], "employee", ["employee_id"]) == 0
 
@@ -169,7 +171,8 @@ def test_scale_changes_row_counts(zoo_url: str, target_factory) -> None:  # type
     target = target_factory("scaled")
     result = dbsynth.synth(zoo_url, target, scale=3.0, seed=2)
     assert result.integrity.ok
-    assert count(target, "person") == 3 * count(zoo_url, "person")
+    assert count(target, "product") == 3 * count(zoo_url, "product")
+    assert count(target, "person") > 2 * count(zoo_url, "person")  # children follow their parents
     with pytest.raises(dbsynth.UsageError, match="scale"):
         dbsynth.synth(zoo_url, target, scale=50)
 
@@ -199,7 +202,7 @@ def test_refuses_a_target_holding_data_and_leaves_it_untouched(zoo_url: str, tar
     assert run_sql(target, "SELECT count(*), sum(product_id) FROM product")[0] == before
     result = dbsynth.synth(zoo_url, target, seed=2, replace=True)
     assert result.integrity.ok
-    assert count(target, "person") == count(zoo_url, "person")
+    assert count(target, "product") == count(zoo_url, "product")
 
 
 def test_refuses_to_write_into_the_source(zoo_url: str) -> None:

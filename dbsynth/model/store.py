@@ -1,9 +1,11 @@
 """Model files: gzip-compressed JSON, never pickle, so loading one cannot run code.
 
-A model file holds the schema it was trained on, the dbsynth version, and per-column
-*summaries* (quantiles, category frequencies, key styles, child-count quantiles) — no rows.
-Category frequency tables do contain the categories' values (e.g. country names), so treat
-a model file like aggregate statistics of the source, not like public data.
+A model file holds the schema it was trained on, the dbsynth version, and per table the
+engine's learnt *distributions* — decision-tree splits with per-leaf quantiles (leaves of at
+least 20 rows on tables of 400 rows or more) or copula quantiles and correlations — plus
+column summaries, key styles and link clusters. It holds no rows. Category frequency tables
+do contain the categories' values (e.g. country names, genre names), so treat a model file
+like aggregate statistics of the source, not like public data.
 """
 
 from __future__ import annotations
@@ -24,20 +26,22 @@ import numpy as np
 from dbsynth.errors import ModelError, SchemaError
 from dbsynth.model.columns import ColumnSummary
 from dbsynth.model.keys import KeySpec
-from dbsynth.model.marginal import ForeignKeySummary, MarginalModel, TableSummary
+from dbsynth.model.relational import Inequality, Link, RelationalModel, TableModel
+from dbsynth.model.table import engine_from_dict
 from dbsynth.schema.serialize import schema_from_dict
 
 FORMAT = "dbsynth-model"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
 
 
-def save_model(model: MarginalModel, path: Path) -> None:
+def save_model(model: RelationalModel, path: Path) -> None:
     from dbsynth import __version__
 
     payload = {
         "format": FORMAT, "format_version": FORMAT_VERSION, "dbsynth_version": __version__,
         "created": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
-        "engine": "marginal", "schema": model.schema.to_dict(),
+        "schema": model.schema.to_dict(),
+        "links": [asdict(link) for link in model.links],
         "tables": {name: _table_to_dict(t) for name, t in model.tables.items()},
     }
     data = json.dumps(payload, default=_encode, separators=(",", ":")).encode()
@@ -45,7 +49,7 @@ def save_model(model: MarginalModel, path: Path) -> None:
     path.write_bytes(gzip.compress(data, mtime=0))
 
 
-def load_model(path: Path) -> MarginalModel:
+def load_model(path: Path) -> RelationalModel:
     """Read and validate a model file; anything malformed is a :class:`ModelError`."""
     if not path.is_file():
         raise ModelError(f"model file not found: {path}")
@@ -61,34 +65,51 @@ def load_model(path: Path) -> MarginalModel:
                          f"this dbsynth reads format {FORMAT_VERSION}")
     try:
         schema = schema_from_dict(payload["schema"])
+        links = [_link(d) for d in payload["links"]]
         tables = {name: _table_from_dict(name, t) for name, t in payload["tables"].items()}
         missing = set(schema.table_names) - set(tables)
         if missing:
             raise ModelError(f"{path} lacks tables {sorted(missing)}")
-    except SchemaError as exc:
+    except (SchemaError, ModelError) as exc:
         raise ModelError(f"{path} is damaged: {exc.message}") from None
-    except (KeyError, TypeError, ValueError, AttributeError) as exc:
+    except (KeyError, TypeError, ValueError, AttributeError, IndexError) as exc:
         raise ModelError(f"{path} is damaged: {type(exc).__name__}: {exc}") from None
-    return MarginalModel(schema, tables)
+    return RelationalModel(schema, tables, links)
 
 
-def _table_to_dict(t: TableSummary) -> dict[str, Any]:
+def _link(d: dict[str, Any]) -> Link:
+    d = dict(d)
+    d["columns"], d["ref_columns"] = tuple(d["columns"]), tuple(d["ref_columns"])
+    return Link(**d)
+
+
+def _table_to_dict(t: TableModel) -> dict[str, Any]:
     return {
         "row_count": t.row_count,
         "columns": {n: asdict(c) for n, c in t.columns.items()},
         "keys": {n: asdict(k) for n, k in t.keys.items()},
-        "foreign_keys": [{"columns": list(cols), **asdict(f)} for cols, f in t.foreign_keys.items()],
+        "modelled": t.modelled,
+        "engine": t.engine.to_dict(),
+        "primary": asdict(t.primary) if t.primary else None,
+        "orphan_rows": t.orphan_rows,
+        "inequalities": [asdict(rule) for rule in t.inequalities],
     }
 
 
-def _table_from_dict(name: str, d: dict[str, Any]) -> TableSummary:
-    summary = TableSummary(name=name, row_count=int(d["row_count"]))
-    summary.columns = {n: ColumnSummary(**c) for n, c in d["columns"].items()}
-    summary.keys = {n: KeySpec(**k) for n, k in d["keys"].items()}
-    summary.foreign_keys = {
-        tuple(f["columns"]): ForeignKeySummary(float(f["null_share"]), [float(x) for x in f["degrees"]])
-        for f in d["foreign_keys"]}
-    return summary
+def _table_from_dict(name: str, d: dict[str, Any]) -> TableModel:
+    columns = {n: ColumnSummary(**c) for n, c in d["columns"].items()}
+    modelled = [str(m) for m in d["modelled"]]
+    unknown = [m for m in modelled if m not in columns]
+    if unknown:
+        raise ModelError(f"table {name} models unknown columns {unknown}")
+    return TableModel(
+        name=name, row_count=int(d["row_count"]), columns=columns,
+        keys={n: KeySpec(**k) for n, k in d["keys"].items()}, modelled=modelled,
+        engine=engine_from_dict(d["engine"]),
+        primary=_link(d["primary"]) if d["primary"] else None,
+        orphan_rows=int(d["orphan_rows"]),
+        inequalities=[Inequality(**rule) for rule in d["inequalities"]],
+    )
 
 
 def _encode(value: Any) -> Any:

@@ -1,0 +1,81 @@
+"""Columns ⇄ one numeric matrix, the common currency of every table engine.
+
+Numbers stay numbers, dates and times become nanoseconds/seconds, categories become integer
+codes (most frequent first), NULL becomes NaN. Decoding restores each column's SQL shape:
+integer-ness, decimal scale, bounds, the date/time type, the category values.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import numpy as np
+import pandas as pd
+
+from dbsynth.model.columns import ColumnSummary, _hashable, _is_null
+
+#: kinds the table engines model jointly; other kinds (pii, text, uuid…) are drawn apart
+MODELLED_KINDS = frozenset({"numeric", "datetime", "date", "time", "categorical"})
+
+
+def is_categorical(summary: ColumnSummary) -> bool:
+    return summary.kind == "categorical"
+
+
+def encode(summary: ColumnSummary, values: pd.Series) -> np.ndarray:
+    """One column as float64 (NaN for NULL and for categories outside the learnt list)."""
+    kind = summary.kind
+    if kind == "numeric":
+        return pd.to_numeric(values.map(lambda v: None if _is_null(v) else float(v)),
+                             errors="coerce").to_numpy(dtype=float)
+    if kind in ("datetime", "date"):
+        stamps = pd.to_datetime(values, utc=summary.integer, errors="coerce")
+        out = stamps.dt.as_unit("ns").astype("int64").to_numpy().astype(float)
+        out[stamps.isna().to_numpy()] = np.nan
+        return out
+    if kind == "time":
+        return values.map(lambda v: np.nan if _is_null(v) else
+                          v.hour * 3600 + v.minute * 60 + v.second).to_numpy(dtype=float)
+    if kind == "categorical":
+        index = {_hashable(c): i for i, c in enumerate(summary.categories)}
+        return values.map(lambda v: np.nan if _is_null(v) else
+                          index.get(_hashable(v), np.nan)).to_numpy(dtype=float)
+    raise ValueError(f"column kind {kind!r} is not encoded")
+
+
+def decode(summary: ColumnSummary, codes: np.ndarray) -> pd.Series:
+    """Back from floats to the column's values (NaN → NULL)."""
+    kind = summary.kind
+    missing = np.isnan(codes)
+    if kind in ("numeric", "datetime", "date", "time") and not summary.quantiles:
+        return pd.Series([None] * len(codes), dtype=object)  # nothing was learnt: all NULL
+    if kind == "numeric":
+        lo, hi = (summary.quantiles[0], summary.quantiles[-1]) if summary.quantiles else (-np.inf, np.inf)
+        x = np.clip(codes, lo, hi)
+        if summary.integer:
+            out = pd.Series(np.rint(np.nan_to_num(x)).astype("int64")).astype(object)
+        elif summary.scale is not None:
+            out = pd.Series(np.round(x, summary.scale)).astype(object)
+        else:
+            out = pd.Series(x).astype(object)
+        out[missing] = None
+        return out
+    if kind in ("datetime", "date"):
+        lo, hi = summary.quantiles[0], summary.quantiles[-1]
+        x = np.clip(np.nan_to_num(codes, nan=lo), lo, hi).astype("int64")
+        stamps = pd.Series(pd.to_datetime(x, unit="ns", utc=summary.integer)).dt.floor("s")
+        out = stamps.dt.date.astype(object) if kind == "date" else stamps.astype(object)
+        out[missing] = None
+        return out
+    if kind == "time":
+        secs = np.clip(np.nan_to_num(codes), 0, 86399).astype(int)
+        out = pd.Series([dt.time(v // 3600, (v % 3600) // 60, v % 60) for v in secs], dtype=object)
+        out[missing] = None
+        return out
+    if kind == "categorical":
+        cats = summary.categories
+        idx = np.clip(np.nan_to_num(codes, nan=0).astype(int), 0, max(len(cats) - 1, 0))
+        out = pd.Series([cats[i] if cats else None for i in idx], dtype=object)
+        out[missing] = None
+        return out
+    raise ValueError(f"column kind {kind!r} is not decoded")

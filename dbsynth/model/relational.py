@@ -1,0 +1,558 @@
+"""The relational model: one table engine per table, tied together along foreign keys.
+
+How the tables are tied (see ../shared/DESIGN.md, "The model"):
+
+- every table has at most one *primary* parent; the parent's model learns a derived column
+  ``#child(fk)`` — how many children each parent row has — so child counts follow the parent's
+  attributes, and each child row is generated *for* a synthetic parent row, conditioned on it
+  (the parent's encoded row is the child engine's context);
+- every other foreign key (*secondary*, or *cut* to break a cycle) is a latent link: the
+  parent's rows are clustered, the child learns the cluster of its parent as a column
+  ``@fk``, and a synthetic parent is then picked inside the drawn cluster with weights from
+  its own ``#child(fk)`` count — degrees and cross-parent correlations both survive;
+- self references point at earlier rows only, so hierarchies have no cycles.
+
+Keys come from :mod:`dbsynth.model.keys`, personal and free text from Faker, CHECKs are
+enforced on the generated rows, and inequalities that held on every source row are kept.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+from sklearn.cluster import KMeans
+
+from dbsynth.model import keys
+from dbsynth.model.columns import ColumnSummary, fit_column, sample_column
+from dbsynth.model.constraints import enforce_checks
+from dbsynth.model.encoding import MODELLED_KINDS, decode, encode
+from dbsynth.model.pii import FakeValues
+from dbsynth.model.table import CartEngine, ColumnSpec, CopulaEngine, make_engine
+from dbsynth.schema.graph import LoadPlan, build_plan
+from dbsynth.schema.model import ForeignKey, Schema, Table
+
+log = logging.getLogger(__name__)
+
+MAX_CLUSTERS = 8
+MIN_PRIMARY_PARENT_ROWS = 30  # smaller parents are lookup lists: linked, not generated for
+MAX_COUNT_CLASSES = 2000  # child counts up to this are modelled as exact frequencies
+DEFAULT_ENGINE = "cart"
+
+
+def count_column(child: str, fk: ForeignKey) -> str:
+    return f"#{child}({','.join(fk.columns)})"
+
+
+def cluster_column(fk: ForeignKey) -> str:
+    return f"@{','.join(fk.columns)}"
+
+
+@dataclass
+class Link:
+    """How one foreign key is generated. ``role``: primary | secondary | cut | self."""
+
+    child: str
+    columns: tuple[str, ...]
+    parent: str
+    ref_columns: tuple[str, ...]
+    role: str
+    null_share: float = 0.0
+    centroids: list[list[float]] = field(default_factory=list)
+    center: list[float] = field(default_factory=list)
+    spread: list[float] = field(default_factory=list)
+
+    @property
+    def fk(self) -> ForeignKey:
+        return ForeignKey(self.columns, self.parent, self.ref_columns)
+
+
+@dataclass
+class TableModel:
+    name: str
+    row_count: int
+    columns: dict[str, ColumnSummary]  # every non-FK column, incl. derived #… and @… ones
+    keys: dict[str, keys.KeySpec]
+    modelled: list[str]  # engine columns in order: base, then #counts, then @clusters
+    engine: CartEngine | CopulaEngine
+    primary: Link | None = None
+    orphan_rows: int = 0  # source rows whose primary FK is NULL
+    inequalities: list[Inequality] = field(default_factory=list)
+
+
+@dataclass
+class RelationalModel:
+    schema: Schema
+    tables: dict[str, TableModel]
+    links: list[Link]
+
+    # ------------------------------------------------------------------------------ fit
+    @classmethod
+    def fit(cls, schema: Schema, frames: dict[str, pd.DataFrame], *, engine: str = DEFAULT_ENGINE,
+            engines: dict[str, str] | None = None, seed: int = 0) -> RelationalModel:
+        plan = build_plan(schema)
+        links = _choose_links(schema, plan, frames)
+        summaries = {t.name: _base_summaries(t, frames[t.name]) for t in schema.tables}
+        encoded = {t.name: _encode_base(t, summaries[t.name], frames[t.name]) for t in schema.tables}
+        # counts on parents, then clusters on children (clusters use the parent's counts)
+        for link in links:
+            if link.role == "self":
+                continue
+            counts = _child_counts(frames[link.child], link, frames[link.parent])
+            name = count_column(link.child, link.fk)
+            encoded[link.parent][name] = counts
+            summaries[link.parent][0][name] = _count_summary(name, counts)
+        for link in links:
+            if link.role in ("secondary", "cut"):
+                labels = _fit_clusters(link, encoded[link.parent], seed)
+                child_labels = _labels_for_children(frames[link.child], link, frames[link.parent], labels)
+                name = cluster_column(link.fk)
+                encoded[link.child][name] = child_labels
+                summaries[link.child][0][name] = _cluster_summary(name, len(link.centroids))
+        tables: dict[str, TableModel] = {}
+        for table in schema.tables:
+            cols, key_specs = summaries[table.name]
+            modelled = list(encoded[table.name].columns)
+            primary = next((lk for lk in links if lk.child == table.name and lk.role == "primary"), None)
+            context = _training_context(frames, encoded, table, primary)
+            specs = [ColumnSpec(c, cols[c].kind == "categorical", len(cols[c].categories))
+                     for c in modelled]
+            chosen = (engines or {}).get(table.name, engine)
+            table_engine = make_engine(chosen, specs)
+            table_engine.fit(context, encoded[table.name].to_numpy(dtype=float), seed)
+            orphans = int(frames[table.name][list(primary.columns)].isna().any(axis=1).sum()) if primary else 0
+            parent_frame = (pd.DataFrame(context, columns=list(encoded[primary.parent].columns))
+                            if primary else None)
+            rules = _find_inequalities(encoded[table.name], cols, parent_frame,
+                                       summaries[primary.parent][0] if primary else None)
+            tables[table.name] = TableModel(
+                table.name, max(table.row_count, len(frames[table.name])), cols, key_specs,
+                modelled, table_engine, primary, orphans, rules)
+        return cls(schema, tables, links)
+
+    # --------------------------------------------------------------------------- sample
+    def sample(self, plan: LoadPlan, scale: float = 1.0, seed: int = 0) -> dict[str, pd.DataFrame]:
+        """One synthetic database: a frame per table, every key consistent."""
+        state = _Generated()
+        for index, name in enumerate(plan.order):
+            rng = np.random.default_rng([seed, index])
+            _TableGenerator(self, self.schema.table(name), plan, state, rng).run(scale)
+        rng = np.random.default_rng([seed, len(plan.order)])
+        for link in self.links:
+            if link.role == "cut":
+                frame, hidden = state.frames[link.child], state.hidden[link.child]
+                picks = _pick_parents(link, hidden.get(cluster_column(link.fk)), state, rng,
+                                      self.schema.table(link.child))
+                for col in link.columns:
+                    frame[col] = picks[col].to_numpy()
+        return state.frames
+
+
+@dataclass
+class _Generated:
+    frames: dict[str, pd.DataFrame] = field(default_factory=dict)
+    hidden: dict[str, pd.DataFrame] = field(default_factory=dict)  # derived #/@ columns
+    encoded: dict[str, np.ndarray] = field(default_factory=dict)  # engine columns, for context
+    clusters: dict[tuple[str, tuple[str, ...]], np.ndarray] = field(default_factory=dict)
+
+
+class _TableGenerator:
+    def __init__(self, model: RelationalModel, table: Table, plan: LoadPlan, state: _Generated,
+                 rng: np.random.Generator) -> None:
+        self.model, self.table, self.plan, self.state, self.rng = model, table, plan, state, rng
+        self.tm = model.tables[table.name]
+        self.fake = FakeValues(rng)
+
+    def run(self, scale: float) -> None:
+        t, tm = self.table, self.tm
+        context, parent_rows = self._context(scale)
+        n = len(context)
+        data = tm.engine.sample(context, self.rng) if tm.modelled else np.zeros((n, 0))
+        parent_names = self.model.tables[tm.primary.parent].modelled if tm.primary else []
+        data = _apply_inequalities(data, tm.modelled, context, parent_names, tm.inequalities, self.rng)
+        frame = pd.DataFrame(index=pd.RangeIndex(n))
+        hidden = pd.DataFrame(index=pd.RangeIndex(n))
+        for j, name in enumerate(tm.modelled):
+            if name[0] in "#@":
+                hidden[name] = data[:, j]
+            else:
+                frame[name] = decode(tm.columns[name], data[:, j]).to_numpy()
+        for column in t.columns:
+            if column.name in tm.columns and column.name not in frame:
+                frame[column.name] = self._draw_plain(column.name, n).to_numpy()
+            elif column.name in frame and not column.nullable:
+                frame[column.name] = self._fill_nulls(column.name, frame[column.name])
+        for name in tm.keys:
+            frame[name] = self._draw_key(name, n).to_numpy()
+        for col in (c for fk in t.foreign_keys for c in fk.columns):
+            if col not in frame:
+                frame[col] = None
+        if tm.primary is not None:
+            for col, ref in zip(tm.primary.columns, tm.primary.ref_columns):
+                parent = self.state.frames[tm.primary.parent][ref].to_numpy(dtype=object)
+                frame[col] = np.where(parent_rows >= 0, parent[np.maximum(parent_rows, 0)], None)
+        for link in self._links("secondary"):
+            picks = _pick_parents(link, hidden.get(cluster_column(link.fk)), self.state, self.rng, t)
+            for col in link.columns:
+                frame[col] = picks[col].to_numpy()
+        frame = frame[list(t.column_names)]
+        frame = self._require_parents(frame)
+        both = pd.concat([frame, hidden.loc[frame.index]], axis=1)
+        both = enforce_checks(both, t, self._redraw_values)
+        both = keys.dedupe_rows(both, t, self._redraw_keys)
+        frame, hidden = both[list(t.column_names)].copy(), both[list(hidden.columns)]
+        self._fill_self_references(frame)
+        self.state.frames[t.name] = frame
+        self.state.hidden[t.name] = hidden.reset_index(drop=True)
+        self.state.encoded[t.name] = self._encoded(frame, hidden)
+
+    # ----------------------------------------------------------------------- context
+    def _context(self, scale: float) -> tuple[np.ndarray, np.ndarray]:
+        """Parent rows to generate for (repeated by their child count), else a root's rows."""
+        tm = self.tm
+        width = _context_width(self.model, tm)
+        if tm.primary is None:
+            n = int(round(tm.row_count * scale))
+            n = 1 if tm.row_count and not n else n
+            return np.zeros((n, 0)), np.full(n, -1)
+        link = tm.primary
+        parent_encoded = self.state.encoded[link.parent]
+        counts = self.state.hidden[link.parent].get(count_column(link.child, link.fk))
+        if counts is None or parent_encoded.shape[0] == 0:
+            per_parent = np.zeros(parent_encoded.shape[0], dtype=int)
+        else:
+            per_parent = np.clip(np.rint(np.nan_to_num(counts.to_numpy(float))), 0, None).astype(int)
+        rows = np.repeat(np.arange(len(per_parent)), per_parent)
+        orphans = int(round(tm.orphan_rows * scale))
+        context = np.vstack([parent_encoded[rows], np.full((orphans, width), np.nan)])
+        return context, np.concatenate([rows, np.full(orphans, -1)])
+
+    def _links(self, role: str) -> list[Link]:
+        return [lk for lk in self.model.links if lk.child == self.table.name and lk.role == role]
+
+    def _encoded(self, frame: pd.DataFrame, hidden: pd.DataFrame) -> np.ndarray:
+        cols = []
+        for name in self.tm.modelled:
+            if name[0] in "#@":
+                cols.append(hidden[name].to_numpy(dtype=float))
+            else:
+                cols.append(encode(self.tm.columns[name], frame[name]))
+        return np.column_stack(cols) if cols else np.zeros((len(frame), 0))
+
+    # ------------------------------------------------------------------------ columns
+    def _draw_plain(self, name: str, n: int) -> pd.Series:
+        column = self.table.column(name)
+        values = sample_column(self.tm.columns[name], n, self.rng, self.fake, column.nullable)
+        if keys.column_is_key(self.table, column) and column.type.is_string:
+            values = keys.make_strings_unique(values, column.type.length)
+        return values
+
+    def _draw_key(self, name: str, n: int) -> pd.Series:
+        column = self.table.column(name)
+        summary = self.tm.columns[name]
+        if summary.kind != "pii":
+            values = keys.key_values(self.tm.keys[name], column, n, self.rng)
+            if values is not None:
+                return values
+        return self._draw_plain(name, n)
+
+    def _fill_nulls(self, name: str, values: pd.Series) -> np.ndarray:
+        out = values.to_numpy(dtype=object)
+        missing = pd.isna(values).to_numpy()
+        if missing.any():
+            fresh = sample_column(self.tm.columns[name], int(missing.sum()), self.rng, self.fake, False)
+            out[missing] = fresh.to_numpy(dtype=object)
+        return out
+
+    def _redraw_values(self, index: pd.Index) -> pd.DataFrame:
+        """Fresh plain values for rows failing a CHECK (keys and links are kept)."""
+        fresh = {}
+        for name, summary in self.tm.columns.items():
+            if name[0] in "#@" or name in self.tm.keys:
+                continue
+            nullable = self.table.column(name).nullable
+            fresh[name] = sample_column(summary, len(index), self.rng, self.fake, nullable).to_numpy()
+        return pd.DataFrame(fresh, index=index)
+
+    def _redraw_keys(self, index: pd.Index, key: tuple[str, ...]) -> pd.DataFrame:
+        """New values for the colliding parts of ``key``: secondary links first, then plain."""
+        fresh: dict[str, np.ndarray] = {}
+        for link in self._links("secondary"):
+            if set(key) & set(link.columns):
+                picks = _pick_parents(link, None, self.state, self.rng, self.table, len(index))
+                for col in link.columns:
+                    fresh[col] = picks[col].to_numpy()
+        if not fresh:
+            for name in key:
+                if name in self.tm.columns and name not in self.tm.keys:
+                    fresh[name] = sample_column(self.tm.columns[name], len(index), self.rng,
+                                                self.fake, False).to_numpy()
+        return pd.DataFrame(fresh, index=index)
+
+    def _require_parents(self, frame: pd.DataFrame) -> pd.DataFrame:
+        """Drop rows whose NOT NULL foreign key found no parent (the parent table is empty)."""
+        keep = np.ones(len(frame), dtype=bool)
+        for fk in self.table.foreign_keys:
+            if fk.ref_table == self.table.name or self.plan.is_cut(self.table.name, fk):
+                continue
+            if not any(self.table.column(c).nullable for c in fk.columns):
+                keep &= frame[list(fk.columns)].notna().all(axis=1).to_numpy()
+        if not keep.all():
+            log.warning("%s: %d rows dropped: their parent table generated no rows",
+                        self.table.name, int((~keep).sum()))
+        return frame[keep]
+
+    def _fill_self_references(self, frame: pd.DataFrame) -> None:
+        """Each row may point only at an earlier row, so the hierarchy has no cycle."""
+        for link in self._links("self"):
+            n = len(frame)
+            nullable = all(self.table.column(c).nullable for c in link.columns)
+            picks = np.array([self.rng.integers(0, i) if i else 0 for i in range(n)], dtype=int)
+            has_parent = np.arange(n) > 0
+            if nullable:
+                has_parent &= self.rng.random(n) >= link.null_share
+            for col, ref in zip(link.columns, link.ref_columns):
+                values = frame[ref].to_numpy(dtype=object)[picks]
+                frame[col] = np.where(has_parent | (not nullable), values, None)
+
+
+# ================================================================================ helpers
+def _choose_links(schema: Schema, plan: LoadPlan, frames: dict[str, pd.DataFrame]) -> list[Link]:
+    """Role of every FK. The primary parent is the NOT NULL FK with most children per parent,
+    among parents big enough to be entities rather than lookup lists (a genre, a media type)."""
+    links: list[Link] = []
+    for table in schema.tables:
+        frame = frames[table.name]
+        candidates: list[tuple[tuple[int, float, str], Link]] = []
+        for fk in table.foreign_keys:
+            if fk.ref_table not in schema.table_names:
+                continue
+            null_share = float(frame[list(fk.columns)].isna().any(axis=1).mean()) if len(frame) else 0.0
+            role = ("self" if fk.ref_table == table.name else
+                    "cut" if plan.is_cut(table.name, fk) else "secondary")
+            link = Link(table.name, fk.columns, fk.ref_table, fk.ref_columns, role, null_share)
+            links.append(link)
+            parents = len(frames[fk.ref_table])
+            if role == "secondary" and parents >= MIN_PRIMARY_PARENT_ROWS:
+                required = not any(table.column(c).nullable for c in fk.columns)
+                candidates.append(((int(required), len(frame) / parents, fk.ref_table), link))
+        if candidates:
+            max(candidates, key=lambda c: c[0])[1].role = "primary"
+    return links
+
+
+def _base_summaries(table: Table, frame: pd.DataFrame) -> tuple[dict[str, ColumnSummary], dict[str, keys.KeySpec]]:
+    fk_columns = {c for fk in table.foreign_keys for c in fk.columns}
+    summaries: dict[str, ColumnSummary] = {}
+    key_specs: dict[str, keys.KeySpec] = {}
+    for column in table.columns:
+        if column.name in fk_columns:
+            continue
+        summaries[column.name] = fit_column(column, frame[column.name])
+        if keys.column_is_key(table, column):
+            key_specs[column.name] = keys.fit_key(column, frame[column.name])
+    return summaries, key_specs
+
+
+def _encode_base(table: Table, summaries: tuple[dict[str, ColumnSummary], dict[str, keys.KeySpec]],
+                 frame: pd.DataFrame) -> pd.DataFrame:
+    cols, key_specs = summaries
+    data = {name: encode(s, frame[name]) for name, s in cols.items()
+            if s.kind in MODELLED_KINDS and name not in key_specs}
+    return pd.DataFrame(data, index=frame.index)
+
+
+def _count_summary(name: str, counts: np.ndarray) -> ColumnSummary:
+    """Child counts are skewed and discrete: model them as categories 0..max (code == count),
+    so leaves hold exact count frequencies; very large counts fall back to quantiles."""
+    top = int(counts.max()) if len(counts) else 0
+    if top <= MAX_COUNT_CLASSES:
+        return ColumnSummary(name, "categorical", categories=list(range(top + 1)),
+                             weights=[1.0 / (top + 1)] * (top + 1))
+    grid = np.linspace(0, 1, 101)
+    return ColumnSummary(name, "numeric", quantiles=np.quantile(counts, grid).tolist(), integer=True)
+
+
+def _cluster_summary(name: str, k: int) -> ColumnSummary:
+    return ColumnSummary(name, "categorical", categories=list(range(k)), weights=[1.0 / k] * k)
+
+
+def _key_tuples(frame: pd.DataFrame, cols: tuple[str, ...]) -> list[tuple[object, ...]]:
+    return [tuple(r) for r in frame[list(cols)].astype(object).itertuples(index=False)]
+
+
+def _child_counts(child: pd.DataFrame, link: Link, parent: pd.DataFrame) -> np.ndarray:
+    counts: dict[tuple[object, ...], int] = {}
+    for key in _key_tuples(child, link.columns):
+        if not any(pd.isna(v) for v in key):
+            counts[key] = counts.get(key, 0) + 1
+    return np.array([counts.get(k, 0) for k in _key_tuples(parent, link.ref_columns)], dtype=float)
+
+
+def _standardize(x: np.ndarray, center: np.ndarray, spread: np.ndarray) -> np.ndarray:
+    return np.nan_to_num((x - center) / spread)
+
+
+def _fit_clusters(link: Link, parent_encoded: pd.DataFrame, seed: int) -> np.ndarray:
+    x = parent_encoded.to_numpy(dtype=float)
+    n = len(x)
+    if x.shape[1] == 0 or n == 0:
+        link.centroids, link.center, link.spread = [[0.0] * x.shape[1]], [0.0] * x.shape[1], [1.0] * x.shape[1]
+        return np.zeros(n)
+    center = np.nanmean(np.where(np.isnan(x), np.nan, x), axis=0)
+    center = np.nan_to_num(center)
+    spread = np.nan_to_num(np.nanstd(x, axis=0))
+    spread[spread == 0] = 1.0
+    z = _standardize(x, center, spread)
+    k = int(min(MAX_CLUSTERS, max(1, n // 30), len(np.unique(z, axis=0))))
+    km = KMeans(n_clusters=k, n_init=3, random_state=seed).fit(z)
+    link.centroids = km.cluster_centers_.tolist()
+    link.center, link.spread = center.tolist(), spread.tolist()
+    return km.labels_.astype(float)
+
+
+def _assign_clusters(link: Link, encoded: np.ndarray) -> np.ndarray:
+    if len(encoded) == 0:
+        return np.zeros(0, dtype=int)
+    centroids = np.asarray(link.centroids)
+    width = centroids.shape[1]  # the parent's columns at fit time: a prefix of its columns now
+    if width == 0 or encoded.shape[1] < width:
+        return np.zeros(len(encoded), dtype=int)
+    z = _standardize(encoded[:, :width], np.asarray(link.center), np.asarray(link.spread))
+    dist = ((z[:, None, :] - centroids[None, :, :]) ** 2).sum(axis=2)
+    return dist.argmin(axis=1)
+
+
+def _labels_for_children(child: pd.DataFrame, link: Link, parent: pd.DataFrame,
+                         labels: np.ndarray) -> np.ndarray:
+    index = {k: labels[i] for i, k in enumerate(_key_tuples(parent, link.ref_columns))}
+    return np.array([index.get(k, np.nan) for k in _key_tuples(child, link.columns)], dtype=float)
+
+
+def _training_context(frames: dict[str, pd.DataFrame], encoded: dict[str, pd.DataFrame],
+                      table: Table, primary: Link | None) -> np.ndarray:
+    n = len(frames[table.name])
+    if primary is None:
+        return np.zeros((n, 0))
+    parent = encoded[primary.parent].to_numpy(dtype=float)
+    position = {k: i for i, k in enumerate(_key_tuples(frames[primary.parent], primary.ref_columns))}
+    rows = np.array([position.get(k, -1) for k in _key_tuples(frames[table.name], primary.columns)],
+                    dtype=np.int64)
+    context = np.full((n, parent.shape[1]), np.nan)
+    found = rows >= 0
+    context[found] = parent[rows[found]]
+    return context
+
+
+def _context_width(model: RelationalModel, tm: TableModel) -> int:
+    return len(model.tables[tm.primary.parent].modelled) if tm.primary else 0
+
+
+def _pick_parents(link: Link, drawn: pd.Series | None, state: _Generated, rng: np.random.Generator,
+                  table: Table, n: int | None = None) -> pd.DataFrame:
+    """Parent keys for each child row: inside the drawn cluster, weighted by the parent's count."""
+    parent = state.frames[link.parent]
+    n = len(drawn) if drawn is not None else (n or 0)
+    out = pd.DataFrame({c: pd.Series([None] * n, dtype=object) for c in link.columns})
+    if parent.empty or n == 0:
+        return out
+    key = (link.parent, link.columns)
+    if key not in state.clusters:
+        state.clusters[key] = _assign_clusters(link, state.encoded[link.parent])
+    labels = state.clusters[key]
+    counts = state.hidden[link.parent].get(count_column(link.child, link.fk))
+    weights = np.ones(len(parent)) if counts is None else np.clip(np.nan_to_num(counts.to_numpy(float)), 0, None) + 1e-3
+    wanted = drawn.to_numpy(dtype=float) if drawn is not None else np.full(n, np.nan)
+    nullable = all(table.column(c).nullable for c in link.columns)
+    picks = np.full(n, -1)
+    for cluster in np.unique(np.nan_to_num(wanted, nan=-1)):
+        rows = np.flatnonzero(np.nan_to_num(wanted, nan=-1) == cluster)
+        if cluster < 0 and nullable and drawn is not None:
+            continue  # the source had no parent here: stays NULL
+        members = np.flatnonzero(labels == cluster) if cluster >= 0 else np.arange(len(parent))
+        if len(members) == 0:
+            members = np.arange(len(parent))
+        w = weights[members] / weights[members].sum()
+        picks[rows] = members[rng.choice(len(members), size=len(rows), p=w)]
+    chosen = picks >= 0
+    for col, ref in zip(link.columns, link.ref_columns):
+        values = parent[ref].to_numpy(dtype=object)
+        column = np.full(n, None, dtype=object)
+        column[chosen] = values[picks[chosen]]
+        out[col] = column
+    return out
+
+
+@dataclass
+class Inequality:
+    """``lower <= upper`` held on every source row; ``*_parent`` marks a primary-parent column.
+
+    ``gaps`` are quantiles of ``upper - lower`` in the source, used to repair a generated row.
+    """
+
+    lower: str
+    upper: str
+    lower_parent: bool = False
+    upper_parent: bool = False
+    gaps: list[float] = field(default_factory=list)
+
+
+def _comparable(frame: pd.DataFrame, summaries: dict[str, ColumnSummary]) -> dict[str, str]:
+    """Column -> comparison group (numbers with numbers, dates/timestamps with each other)."""
+    out = {}
+    for name in frame.columns:
+        kind = summaries[name].kind if name in summaries else ""
+        if kind in ("numeric", "datetime", "date") and name[0] not in "#@":
+            out[name] = "numeric" if kind == "numeric" else "time"
+    return out
+
+
+def _find_inequalities(own: pd.DataFrame, own_summaries: dict[str, ColumnSummary],
+                       parent: pd.DataFrame | None = None,
+                       parent_summaries: dict[str, ColumnSummary] | None = None) -> list[Inequality]:
+    """Pairs with lower <= upper on every source row (and < on some), within the table and
+    between the table and its primary parent (``parent`` is aligned row by row with ``own``)."""
+    columns = [(n, g, False, own[n].to_numpy()) for n, g in _comparable(own, own_summaries).items()]
+    if parent is not None and parent_summaries is not None:
+        columns += [(n, g, True, parent[n].to_numpy())
+                    for n, g in _comparable(parent, parent_summaries).items()]
+    grid = np.linspace(0, 1, 21)
+    found: list[Inequality] = []
+    for lo, g1, lo_parent, x in columns:
+        for hi, g2, hi_parent, y in columns:
+            if (lo, lo_parent) == (hi, hi_parent) or g1 != g2 or (lo_parent and hi_parent):
+                continue
+            both = ~np.isnan(x) & ~np.isnan(y)
+            if both.sum() >= 10 and (x[both] <= y[both]).all() and (x[both] < y[both]).any():
+                gaps = np.quantile(y[both] - x[both], grid).tolist()
+                found.append(Inequality(lo, hi, lo_parent, hi_parent, gaps))
+    return found
+
+
+def _apply_inequalities(data: np.ndarray, names: list[str], context: np.ndarray,
+                        context_names: list[str], rules: list[Inequality],
+                        rng: np.random.Generator) -> np.ndarray:
+    """Repair rows breaking a learnt ``lower <= upper``: move the own side by a source-like gap."""
+    if not rules or len(data) == 0:
+        return data
+    own = {n: i for i, n in enumerate(names)}
+    ctx = {n: i for i, n in enumerate(context_names)}
+    for _ in range(3):  # chains (a <= b <= c) settle in a few passes
+        changed = False
+        for rule in rules:
+            lower = context[:, ctx[rule.lower]] if rule.lower_parent else data[:, own[rule.lower]]
+            upper = context[:, ctx[rule.upper]] if rule.upper_parent else data[:, own[rule.upper]]
+            bad = lower > upper
+            if not bad.any():
+                continue
+            gap = np.interp(rng.random(int(bad.sum())), np.linspace(0, 1, len(rule.gaps)), rule.gaps)
+            if rule.upper_parent:
+                data[bad, own[rule.lower]] = upper[bad] - gap
+            else:
+                data[bad, own[rule.upper]] = lower[bad] + gap
+            changed = True
+        if not changed:
+            break
+    return data

@@ -1,0 +1,113 @@
+"""Decision trees as plain arrays: fitted with scikit-learn, stored as JSON, walked with numpy.
+
+A fitted tree keeps only its splits and, per leaf, a *distribution* of the target — quantiles
+for a number, frequencies for a category — plus the leaf's NULL share. Sampling walks every
+row to its leaf at once and draws from the leaf's distribution, interpolating between
+quantiles so numbers are new values inside the leaf's range, not replayed source values.
+"""
+
+from __future__ import annotations
+
+import warnings
+from dataclasses import dataclass, field
+
+import numpy as np
+from sklearn.tree import DecisionTreeClassifier, DecisionTreeRegressor
+
+LEAF_QUANTILES = 11
+
+
+@dataclass
+class FlatTree:
+    """Split arrays (``-1`` children mark leaves) plus one distribution per leaf."""
+
+    categorical: bool
+    left: list[int] = field(default_factory=lambda: [-1])
+    right: list[int] = field(default_factory=lambda: [-1])
+    feature: list[int] = field(default_factory=lambda: [0])
+    threshold: list[float] = field(default_factory=lambda: [0.0])
+    nan_left: list[int] = field(default_factory=lambda: [1])
+    leaf_of_node: dict[str, int] = field(default_factory=dict)  # node id -> row in the tables below
+    null_share: list[float] = field(default_factory=list)
+    quantiles: list[list[float]] = field(default_factory=list)  # numeric targets
+    frequencies: list[list[float]] = field(default_factory=list)  # categorical targets
+
+    def leaves(self, x: np.ndarray) -> np.ndarray:
+        """Leaf row index for every row of ``x`` (vectorized walk from the root)."""
+        n = len(x)
+        node = np.zeros(n, dtype=np.int64)
+        left, right = np.asarray(self.left), np.asarray(self.right)
+        feature, threshold = np.asarray(self.feature), np.asarray(self.threshold)
+        nan_left = np.asarray(self.nan_left, dtype=bool)
+        active = left[node] != -1
+        while active.any():
+            rows = np.flatnonzero(active)
+            cur = node[rows]
+            values = x[rows, feature[cur]] if x.shape[1] else np.zeros(len(rows))
+            go_left = np.where(np.isnan(values), nan_left[cur], values <= threshold[cur])
+            node[rows] = np.where(go_left, left[cur], right[cur])
+            active = left[node] != -1
+        lookup = np.zeros(len(self.left), dtype=np.int64)
+        for key, row in self.leaf_of_node.items():
+            lookup[int(key)] = row
+        return lookup[node]
+
+    def sample(self, x: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+        """One draw of the target per row of ``x`` (NaN = NULL)."""
+        n = len(x)
+        leaf = self.leaves(x)
+        out = np.full(n, np.nan)
+        null = rng.random(n) < np.asarray(self.null_share)[leaf]
+        if self.categorical:
+            freqs = self.frequencies
+            for row in np.unique(leaf):
+                members = np.flatnonzero((leaf == row) & ~null)
+                p = np.asarray(freqs[row], dtype=float)
+                if len(members) and p.sum() > 0:
+                    out[members] = rng.choice(len(p), size=len(members), p=p / p.sum())
+            return out
+        q = np.asarray(self.quantiles, dtype=float)[leaf]  # (n, LEAF_QUANTILES)
+        pos = rng.random(n) * (q.shape[1] - 1)
+        lo = np.floor(pos).astype(int)
+        hi = np.minimum(lo + 1, q.shape[1] - 1)
+        frac = pos - lo
+        rows = np.arange(n)
+        values = q[rows, lo] + frac * (q[rows, hi] - q[rows, lo])
+        out[~null] = values[~null]
+        return out
+
+
+def fit_tree(x: np.ndarray, y: np.ndarray, categorical: bool, n_classes: int,
+             min_leaf: int, seed: int) -> FlatTree:
+    """Fit on rows where ``y`` is known; leaf NULL shares come from all rows."""
+    known = ~np.isnan(y)
+    tree = FlatTree(categorical)
+    if x.shape[1] and known.sum() >= 2 * min_leaf:
+        model_cls = DecisionTreeClassifier if categorical else DecisionTreeRegressor
+        model = model_cls(min_samples_leaf=min_leaf, max_leaf_nodes=256, random_state=seed)
+        with warnings.catch_warnings():  # many classes (child counts) are expected here
+            warnings.simplefilter("ignore", UserWarning)
+            model.fit(x[known], y[known].astype(int) if categorical else y[known])
+        t = model.tree_
+        tree.left, tree.right = t.children_left.tolist(), t.children_right.tolist()
+        tree.feature = [max(0, int(f)) for f in t.feature]
+        tree.threshold = [float(v) for v in t.threshold]
+        missing = getattr(t, "missing_go_to_left", np.ones(t.node_count, dtype=np.uint8))
+        tree.nan_left = [int(v) for v in missing]
+        leaf_nodes = np.flatnonzero(t.children_left == -1)
+    else:
+        leaf_nodes = np.array([0])
+    tree.leaf_of_node = {str(int(node)): i for i, node in enumerate(leaf_nodes)}
+    leaf = tree.leaves(x)
+    for i in range(len(leaf_nodes)):
+        members = leaf == i
+        values = y[members & known]
+        tree.null_share.append(float(1 - (members & known).sum() / max(1, members.sum())))
+        if categorical:
+            counts = np.bincount(values.astype(int), minlength=n_classes)[:n_classes]
+            tree.frequencies.append((counts / max(1, counts.sum())).tolist())
+        else:
+            grid = np.linspace(0, 1, LEAF_QUANTILES)
+            q = np.quantile(values, grid) if len(values) else np.zeros(LEAF_QUANTILES)
+            tree.quantiles.append([float(v) for v in q])
+    return tree
