@@ -14,7 +14,7 @@ from typing import Any
 import pandas as pd
 
 from dbsynth.connectors.base import Connector
-from dbsynth.connectors.registry import connect
+from dbsynth.connectors.registry import connect, dialect_of
 from dbsynth.errors import IntegrityError, UnsafeTargetError, UsageError
 from dbsynth.model.relational import DEFAULT_ENGINE, RelationalModel
 from dbsynth.model.store import load_model, save_model
@@ -91,6 +91,7 @@ def train(source_url: str, *, source_schema: str | None = None, sample_rows: int
 
 def _train_from(source: Connector, schema: Schema, sample_rows: int | None, seed: int,
                 engine: str, progress: Progress) -> Trained:
+    _check_seed(seed)
     if sample_rows is not None and sample_rows < 1:
         raise UsageError(f"--sample-rows must be positive, got {sample_rows}")
     started = time.perf_counter()
@@ -119,6 +120,7 @@ def generate(model: RelationalModel, target_url: str, *, scale: float = 1.0, see
              progress: Progress = _quiet) -> SynthResult:
     """Sample a synthetic database from ``model``, write it, prove its integrity."""
     _check_scale(scale)
+    _check_seed(seed)
     target = connect(target_url, schema=target_schema, role="target")
     try:
         refuse_unsafe_target(target, model.schema, replace)
@@ -162,6 +164,7 @@ def synth(source_url: str, target_url: str, *, scale: float = 1.0, seed: int = 0
     Raises :class:`IntegrityError` (after the target is written) when a check fails.
     """
     _check_scale(scale)
+    _check_seed(seed)
     source = connect(source_url, schema=source_schema, role="source")
     try:
         target_schema = target_schema or (source_schema if _same_dialect(source_url, target_url) else None)
@@ -213,10 +216,15 @@ def _generate_into(model: RelationalModel, target: Connector, scale: float, seed
     return result
 
 
+def _check_seed(seed: int) -> None:
+    if seed < 0:
+        raise UsageError(f"--seed must be zero or positive, got {seed}")
+
+
 def _check_scale(scale: float) -> None:
     if not MIN_SCALE <= scale <= MAX_SCALE:
         raise UsageError(f"--scale must be between {MIN_SCALE} and {MAX_SCALE}, got {scale}")
 
 
 def _same_dialect(a: str, b: str) -> bool:
-    return a.split(":", 1)[0].split("+")[0] == b.split(":", 1)[0].split("+")[0]
+    return dialect_of(a) == dialect_of(b)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 from typing import Any
@@ -108,16 +109,18 @@ class DuckDBConnector:
         enum_by_labels = {tuple(labels): name for name, labels in enum_rows}
         enums: dict[str, EnumType] = {n: EnumType(n, tuple(lb)) for n, lb in enum_rows}
         columns: dict[str, list[Column]] = {n: [] for n in names}
-        for table, col, dtype, nullable, default, _prec, _scale, _length in self.query(
-                read_sql("duckdb", "columns"), [s, s]):
+        for (table, col, dtype, nullable, default, _prec, _scale, _length, is_generated,
+             expression) in self.query(read_sql("duckdb", "columns"), [s, s]):
             sql_type = parse_duckdb_type(dtype, enum_by_labels, table, col)
             for t in (sql_type, sql_type.element):
                 if t is not None and t.name == "enum" and t.enum and t.enum not in enums:
                     labels = tuple(re.findall(r"'((?:[^']|'')*)'", t.native))
                     enums[t.enum] = EnumType(t.enum, labels)
             identity = "by default" if default and default.startswith("nextval(") else None
+            computed = expression if is_generated else None
             columns[table].append(Column(col, sql_type, bool(nullable),
-                                         None if identity else default, identity))  # type: ignore[arg-type]
+                                         None if identity or computed else default,
+                                         identity, generated=computed))  # type: ignore[arg-type]
         pks: dict[str, PrimaryKey] = {}
         fks: dict[str, list[ForeignKey]] = {n: [] for n in names}
         uniques: dict[str, list[UniqueConstraint]] = {n: [] for n in names}
@@ -243,7 +246,10 @@ def _to_arrow(frame: pd.DataFrame, table: Table) -> pa.Table:
     out = frame.copy()
     for name in frame.columns:
         t = table.column(name).type
-        if t.name in ("enum", "uuid", "json", "unknown", "numeric", "interval", "time"):
+        if t.name == "json":
+            out[name] = frame[name].map(
+                lambda v: None if _isnull(v) else v if isinstance(v, str) else json.dumps(v, default=str))
+        elif t.name in ("enum", "uuid", "unknown", "numeric", "interval", "time"):
             out[name] = frame[name].map(lambda v: None if _isnull(v) else str(v))
         elif t.is_integer:
             out[name] = frame[name].astype("Int64")

@@ -5,7 +5,9 @@ Catalog SQL lives in ``sql/postgres/``; loads use ``COPY ... FROM STDIN`` inside
 
 from __future__ import annotations
 
+import datetime as dt
 import io
+import json
 import re
 from typing import Any
 
@@ -73,8 +75,8 @@ class PostgresConnector:
 
     @property
     def location(self) -> str:
-        host = self.url.host or "localhost"
-        return f"postgres://{host}:{self.url.port or 5432}/{self.url.database}#{self.schema_name}"
+        """Server identity as the server reports it, so ``localhost`` == ``127.0.0.1``."""
+        return f"postgres://{self._identity}#{self.schema_name}"
 
     def _connect(self) -> psycopg.Connection[Any]:
         """A psycopg connection from the SQLAlchemy URL's parts (COPY needs the raw driver)."""
@@ -94,7 +96,14 @@ class PostgresConnector:
             with conn.cursor() as cur:
                 cur.execute(read_sql("postgres", "schema_exists"), {"schema": self.schema_name})
                 row = cur.fetchone()
-            exists = bool(row and row[0])
+                exists = bool(row and row[0])
+                try:
+                    cur.execute(read_sql("postgres", "server_identity"))
+                except psycopg.errors.InsufficientPrivilege:
+                    conn.rollback()  # pg_control_system() is for privileged roles only
+                    cur.execute(read_sql("postgres", "server_address"))
+                database, server = cur.fetchone() or ("", "")
+                self._identity = f"{server}/{database}"
         finally:
             conn.close()
         if not exists and self.role == "source":
@@ -118,7 +127,7 @@ class PostgresConnector:
         columns: dict[str, list[Column]] = {n: [] for n in names}
         for row in self.query(read_sql("postgres", "columns"), params):
             (table, col, formatted, kind, typname, domain, domain_base, base_kind, base_name,
-             elem_kind, elem_name, nullable, default, identity) = row
+             elem_kind, elem_name, nullable, default, identity, generated) = row
             if table not in columns:
                 continue
             if domain:
@@ -131,9 +140,11 @@ class PostgresConnector:
             ident = {"a": "always", "d": "by default"}.get(identity or "")
             if ident is None and default and default.startswith("nextval("):
                 ident = "by default"  # serial / bigserial
+            computed = default if generated == "s" else None
             columns[table].append(Column(
                 name=col, type=sql_type, nullable=bool(nullable),
-                default=None if ident else default, identity=ident, domain=domain,  # type: ignore[arg-type]
+                default=None if ident or computed else default, identity=ident,  # type: ignore[arg-type]
+                domain=domain, generated=computed,
             ))
         pks: dict[str, PrimaryKey] = {}
         fks: dict[str, list[ForeignKey]] = {n: [] for n in names}
@@ -154,6 +165,9 @@ class PostgresConnector:
                 expr = re.sub(r"\s+NOT VALID$", "", definition.strip())
                 expr = expr.removeprefix("CHECK ").strip()
                 checks[table].append(CheckConstraint(expr, cname, dialect="postgres"))
+        for table, index_name, cols in self.query(read_sql("postgres", "unique_indexes"), params):
+            if table in uniques and tuple(cols) not in [u.columns for u in uniques[table]]:
+                uniques[table].append(UniqueConstraint(tuple(cols), index_name))
         enums = tuple(EnumType(n, tuple(labels)) for n, labels in
                       self.query(read_sql("postgres", "enums"), params))
         counts = self._row_counts(names)
@@ -295,11 +309,35 @@ def _to_copy_text(frame: pd.DataFrame, table: Table) -> pd.DataFrame:
             out[name] = frame[name].map(_pg_array_literal)
         elif sql_type.name == "bytes":
             out[name] = frame[name].map(lambda v: None if v is None else "\\x" + bytes(v).hex())
+        elif sql_type.name == "json":
+            out[name] = frame[name].map(_json_text)
+        elif sql_type.name == "interval":
+            out[name] = frame[name].map(_interval_text)
         elif sql_type.name == "boolean":
             out[name] = frame[name].map(lambda v: None if pd.isna(v) else ("t" if v else "f"))
         elif sql_type.is_integer:
             out[name] = frame[name].astype("Int64")
     return out
+
+
+def _json_text(value: Any) -> str | None:
+    if value is None or (isinstance(value, float) and pd.isna(value)):
+        return None
+    return value if isinstance(value, str) else json.dumps(value, default=str)
+
+
+def _interval_text(value: Any) -> str | None:
+    """timedelta or pandas DateOffset (what DuckDB intervals arrive as) → PostgreSQL text."""
+    if value is None or (isinstance(value, float) and pd.isna(value)):
+        return None
+    if isinstance(value, pd.DateOffset):
+        kw = value.kwds
+        seconds = kw.get("seconds", 0) + kw.get("microseconds", 0) / 1e6 + kw.get("nanoseconds", 0) / 1e9
+        return (f"{kw.get('months', 0)} months {kw.get('days', 0)} days "
+                f"{seconds + 60 * kw.get('minutes', 0) + 3600 * kw.get('hours', 0)} seconds")
+    if isinstance(value, dt.timedelta):
+        return f"{value.total_seconds()} seconds"
+    return str(value)
 
 
 def _pg_array_literal(value: Any) -> str | None:

@@ -50,6 +50,11 @@ def parse_url(url: str) -> URL:
     return parsed
 
 
+def dialect_of(url: str) -> str:
+    """``postgres`` or ``duckdb`` for any accepted spelling of the URL scheme."""
+    return "duckdb" if parse_url(url).drivername in DUCKDB_SCHEMES else "postgres"
+
+
 def connect(url: str, schema: str | None = None, role: Role = "source") -> Connector:
     """Open a connector. Sources must exist; a DuckDB target file is created if missing."""
     parsed = parse_url(url)

@@ -70,9 +70,11 @@ def fit_column(column: Column, values: pd.Series) -> ColumnSummary:
             base.scale = _observed_scale(present)
         return base
     if t.name in ("timestamp", "timestamptz", "date"):
-        stamps = pd.to_datetime(present, utc=t.name == "timestamptz", errors="coerce").dropna()
+        from dbsynth.model.encoding import to_nanoseconds  # encoding builds on these summaries
+
         base.kind = "date" if t.name == "date" else "datetime"
-        ints = stamps.dt.as_unit("ns").astype("int64").to_numpy() if len(stamps) else np.array([])
+        ints = to_nanoseconds(present, utc=t.name == "timestamptz")
+        ints = ints[~np.isnan(ints)]
         base.quantiles = np.quantile(ints, grid).tolist() if len(ints) else []
         base.integer = t.name == "timestamptz"  # remembers the time zone flag
         return base

@@ -29,10 +29,7 @@ def encode(summary: ColumnSummary, values: pd.Series) -> np.ndarray:
         return pd.to_numeric(values.map(lambda v: None if _is_null(v) else float(v)),
                              errors="coerce").to_numpy(dtype=float)
     if kind in ("datetime", "date"):
-        stamps = pd.to_datetime(values, utc=summary.integer, errors="coerce")
-        out = stamps.dt.as_unit("ns").astype("int64").to_numpy().astype(float)
-        out[stamps.isna().to_numpy()] = np.nan
-        return out
+        return to_nanoseconds(values, utc=summary.integer)
     if kind == "time":
         return values.map(lambda v: np.nan if _is_null(v) else
                           v.hour * 3600 + v.minute * 60 + v.second).to_numpy(dtype=float)
@@ -41,6 +38,26 @@ def encode(summary: ColumnSummary, values: pd.Series) -> np.ndarray:
         return values.map(lambda v: np.nan if _is_null(v) else
                           index.get(_hashable(v), np.nan)).to_numpy(dtype=float)
     raise ValueError(f"column kind {kind!r} is not encoded")
+
+
+_EARLIEST = pd.Timestamp("1678-01-01")
+_LATEST = pd.Timestamp("2261-12-31")
+
+
+def to_nanoseconds(values: pd.Series, utc: bool) -> np.ndarray:
+    """Datetimes as float nanoseconds (NaN for NULL). Values outside 1678–2261, which
+    nanosecond timestamps cannot hold (e.g. a 9999-12-31 sentinel), are clamped to that range."""
+    stamps = pd.to_datetime(values, utc=utc, errors="coerce")
+    if utc:
+        low, high = _EARLIEST.tz_localize("UTC"), _LATEST.tz_localize("UTC")
+    else:
+        stamps = stamps.dt.tz_localize(None) if getattr(stamps.dt, "tz", None) else stamps
+        low, high = _EARLIEST, _LATEST
+    missing = stamps.isna().to_numpy()
+    clamped = stamps.where(missing | (stamps >= low), low).where(missing | (stamps <= high), high)
+    out = clamped.dt.as_unit("ns").astype("int64").to_numpy().astype(float)
+    out[missing] = np.nan
+    return out
 
 
 def decode(summary: ColumnSummary, codes: np.ndarray) -> pd.Series:

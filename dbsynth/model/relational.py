@@ -197,12 +197,12 @@ class _TableGenerator:
             picks = _pick_parents(link, hidden.get(cluster_column(link.fk)), self.state, self.rng, t)
             for col in link.columns:
                 frame[col] = picks[col].to_numpy()
-        frame = frame[list(t.column_names)]
+        frame = frame[list(t.data_columns)]
         frame = self._require_parents(frame)
         both = pd.concat([frame, hidden.loc[frame.index]], axis=1)
         both = enforce_checks(both, t, self._redraw_values)
         both = keys.dedupe_rows(both, t, self._redraw_keys)
-        frame, hidden = both[list(t.column_names)].copy(), both[list(hidden.columns)]
+        frame, hidden = both[list(t.data_columns)].copy(), both[list(hidden.columns)]
         self._fill_self_references(frame)
         self.state.frames[t.name] = frame
         self.state.hidden[t.name] = hidden.reset_index(drop=True)
@@ -309,7 +309,10 @@ class _TableGenerator:
         for link in self._links("self"):
             n = len(frame)
             nullable = all(self.table.column(c).nullable for c in link.columns)
-            picks = np.array([self.rng.integers(0, i) if i else 0 for i in range(n)], dtype=int)
+            if tuple(link.columns) in self.table.unique_column_sets():
+                picks = np.maximum(np.arange(n) - 1, 0)  # unique: a chain, each row used once
+            else:
+                picks = np.array([self.rng.integers(0, i) if i else 0 for i in range(n)], dtype=int)
             has_parent = np.arange(n) > 0
             if nullable:
                 has_parent &= self.rng.random(n) >= link.null_share
@@ -348,7 +351,7 @@ def _base_summaries(table: Table, frame: pd.DataFrame) -> tuple[dict[str, Column
     summaries: dict[str, ColumnSummary] = {}
     key_specs: dict[str, keys.KeySpec] = {}
     for column in table.columns:
-        if column.name in fk_columns:
+        if column.name in fk_columns or column.generated is not None:
             continue
         summaries[column.name] = fit_column(column, frame[column.name])
         if keys.column_is_key(table, column):
@@ -467,15 +470,14 @@ def _pick_parents(link: Link, drawn: pd.Series | None, state: _Generated, rng: n
     wanted = drawn.to_numpy(dtype=float) if drawn is not None else np.full(n, np.nan)
     nullable = all(table.column(c).nullable for c in link.columns)
     picks = np.full(n, -1)
-    for cluster in np.unique(np.nan_to_num(wanted, nan=-1)):
-        rows = np.flatnonzero(np.nan_to_num(wanted, nan=-1) == cluster)
-        if cluster < 0 and nullable and drawn is not None:
-            continue  # the source had no parent here: stays NULL
-        members = np.flatnonzero(labels == cluster) if cluster >= 0 else np.arange(len(parent))
-        if len(members) == 0:
-            members = np.arange(len(parent))
-        w = weights[members] / weights[members].sum()
-        picks[rows] = members[rng.choice(len(members), size=len(rows), p=w)]
+    if tuple(link.columns) in table.unique_column_sets():
+        # a unique FK (one-to-one): distinct parents, without replacement; the rest stay NULL
+        wants = np.flatnonzero(~np.isnan(wanted) | (not nullable) | (drawn is None))
+        k = min(len(wants), len(parent))
+        picks[rng.permutation(wants)[:k]] = rng.choice(len(parent), size=k, replace=False,
+                                                        p=weights / weights.sum())
+    else:
+        _pick_in_clusters(picks, wanted, labels, weights, nullable and drawn is not None, rng)
     chosen = picks >= 0
     for col, ref in zip(link.columns, link.ref_columns):
         values = parent[ref].to_numpy(dtype=object)
@@ -507,6 +509,21 @@ def _comparable(frame: pd.DataFrame, summaries: dict[str, ColumnSummary]) -> dic
         if kind in ("numeric", "datetime", "date") and name[0] not in "#@":
             out[name] = "numeric" if kind == "numeric" else "time"
     return out
+
+
+def _pick_in_clusters(picks: np.ndarray, wanted: np.ndarray, labels: np.ndarray,
+                      weights: np.ndarray, keep_nulls: bool, rng: np.random.Generator) -> None:
+    """Fill ``picks`` with parent rows from each row's wanted cluster (NaN: any, or NULL)."""
+    codes = np.nan_to_num(wanted, nan=-1)
+    for cluster in np.unique(codes):
+        rows = np.flatnonzero(codes == cluster)
+        if cluster < 0 and keep_nulls:
+            continue  # the source had no parent here: stays NULL
+        members = np.flatnonzero(labels == cluster) if cluster >= 0 else np.arange(len(labels))
+        if len(members) == 0:
+            members = np.arange(len(labels))
+        w = weights[members] / weights[members].sum()
+        picks[rows] = members[rng.choice(len(members), size=len(rows), p=w)]
 
 
 def _find_inequalities(own: pd.DataFrame, own_summaries: dict[str, ColumnSummary],

@@ -58,7 +58,8 @@ class SqlType:
 
 @dataclass(frozen=True)
 class Column:
-    """One column. ``identity`` is ``always``/``by default`` for identity or serial columns."""
+    """One column. ``identity`` is ``always``/``by default`` for identity or serial columns;
+    ``generated`` holds the expression of a generated (computed) column, never loaded."""
 
     name: str
     type: SqlType
@@ -66,6 +67,7 @@ class Column:
     default: str | None = None
     identity: Literal["always", "by default"] | None = None
     domain: str | None = None
+    generated: str | None = None
 
 
 @dataclass(frozen=True)
@@ -129,6 +131,11 @@ class Table:
     @property
     def column_names(self) -> tuple[str, ...]:
         return tuple(c.name for c in self.columns)
+
+    @property
+    def data_columns(self) -> tuple[str, ...]:
+        """Columns that hold written values (generated columns are computed by the engine)."""
+        return tuple(c.name for c in self.columns if c.generated is None)
 
     def unique_column_sets(self) -> list[tuple[str, ...]]:
         """Every column set that must stay unique: the primary key first, then UNIQUEs."""

@@ -42,7 +42,8 @@ def _table(data: dict[str, Any]) -> Table:
     return Table(
         name=str(data["name"]),
         columns=tuple(Column(str(c["name"]), _type(c["type"]), bool(c["nullable"]),
-                             c.get("default"), c.get("identity"), c.get("domain"))
+                             c.get("default"), c.get("identity"), c.get("domain"),
+                             c.get("generated"))
                       for c in data["columns"]),
         primary_key=PrimaryKey(tuple(pk["columns"]), pk.get("name")) if pk else None,
         foreign_keys=tuple(ForeignKey(tuple(f["columns"]), str(f["ref_table"]),

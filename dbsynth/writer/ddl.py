@@ -8,6 +8,7 @@ DuckDB, which cannot add foreign keys later, gets them inside CREATE TABLE.
 from __future__ import annotations
 
 import logging
+import re
 
 import sqlglot
 
@@ -78,19 +79,36 @@ def column_definition(table: Table, column: Column, schema: Schema, caps: Capabi
                       schema_name: str) -> str:
     sql_type = render_type(column.type, caps.dialect, schema_name)
     parts = [quote_ident(column.name), sql_type]
+    if column.generated is not None:
+        expr = translate_expression(column.generated, schema.dialect, caps.dialect)
+        if expr is not None:
+            kind = "STORED" if caps.dialect == "postgres" else "VIRTUAL"  # DuckDB: virtual only
+            parts.append(f"GENERATED ALWAYS AS ({expr}) {kind}")
+            return " ".join(parts)
+        log.warning("generated column %s.%s cannot be translated; mirrored as a plain column",
+                    table.name, column.name)
     if column.identity and column.type.is_integer:
         if caps.dialect == "postgres":
             parts.append(f"GENERATED {column.identity.upper()} AS IDENTITY")
         else:
             seq = qualified(schema_name, sequence_name(table, column))
             parts.append(f"DEFAULT nextval('{seq.replace(chr(39), chr(39) * 2)}')")
-    elif column.default is not None:
+    elif column.default is not None and _portable_default(column):
         default = translate_expression(column.default, schema.dialect, caps.dialect)
         if default is not None and "nextval" not in default:
             parts.append(f"DEFAULT {default}")
     if not column.nullable:
         parts.append("NOT NULL")
     return " ".join(parts)
+
+
+def _portable_default(column: Column) -> bool:
+    """Defaults that name a schema or a type (``'new'::shop.status``) stay behind: the copy
+    lives in another schema. Plain literals and functions (``now()``, ``0``) are kept."""
+    if column.type.name in ("enum", "array"):
+        return False
+    outside_quotes = re.sub(r"'(?:[^']|'')*'", "''", column.default or "")
+    return "." not in re.sub(r"\d+\.\d+", "0", outside_quotes)
 
 
 def create_sequences(table: Table, caps: Capabilities, schema_name: str,

@@ -77,9 +77,15 @@ def _refuse_non_empty(session: TargetSession, schema: Schema, plan: LoadPlan, re
     existing = session.existing_tables()
     _refuse_holding_rows(existing, schema, replace, url)
     ours = [n for n in reversed(plan.order) if n in existing]
-    for name in ours:
-        cascade = " CASCADE" if session.capabilities.dialect == "postgres" else ""
-        session.execute(f"DROP TABLE {qualified(session.schema_name, name)}{cascade}")
+    if not ours:
+        return
+    # No CASCADE: a view or another table's FK on one of ours makes the drop (and the whole
+    # run) fail with the engine's message, instead of silently losing the dependent object.
+    if session.capabilities.dialect == "postgres":  # one statement: cycles among ours are fine
+        session.execute("DROP TABLE " + ", ".join(qualified(session.schema_name, n) for n in ours))
+    else:
+        for name in ours:
+            session.execute(f"DROP TABLE {qualified(session.schema_name, name)}")
 
 
 def _create_schema(session: TargetSession, schema: Schema, plan: LoadPlan,
@@ -123,7 +129,7 @@ def _next_identity_values(table: Table, frame: pd.DataFrame) -> dict[str, int]:
 
 def _load_table(session: TargetSession, table: Table, plan: LoadPlan,
                 frame: pd.DataFrame) -> None:
-    frame = frame[list(table.column_names)].copy()
+    frame = frame[list(table.data_columns)].copy()
     for edge in plan.cut:
         if edge.table == table.name:
             for col in edge.fk.columns:

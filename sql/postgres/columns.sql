@@ -13,7 +13,8 @@ SELECT c.relname                                   AS table_name,
        et.typname                                  AS element_name,
        NOT a.attnotnull                            AS nullable,
        pg_get_expr(d.adbin, d.adrelid)             AS column_default,
-       a.attidentity                               AS identity
+       a.attidentity                               AS identity,
+       a.attgenerated                              AS generated
 FROM pg_attribute a
 JOIN pg_class c       ON c.oid = a.attrelid
 JOIN pg_namespace n   ON n.oid = c.relnamespace
