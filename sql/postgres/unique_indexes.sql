@@ -13,5 +13,6 @@ JOIN pg_namespace n ON n.oid = c.relnamespace
 WHERE n.nspname = %(schema)s
   AND x.indisunique AND NOT x.indisprimary
   AND x.indexprs IS NULL AND x.indpred IS NULL
-  AND NOT EXISTS (SELECT 1 FROM pg_constraint con WHERE con.conindid = x.indexrelid)
+  AND NOT EXISTS (SELECT 1 FROM pg_constraint con
+                  WHERE con.conindid = x.indexrelid AND con.contype IN ('p', 'u', 'x'))
 ORDER BY c.relname, i.relname
