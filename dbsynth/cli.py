@@ -18,6 +18,7 @@ from typing import Annotated, Any
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table as RichTable
 
 from dbsynth import pipeline
@@ -31,6 +32,8 @@ err = Console(stderr=True)
 
 SchemaOpt = Annotated[str | None, typer.Option("--schema", help="Source schema (PostgreSQL: public, DuckDB: main).")]
 DEFAULT_SAMPLE_ROWS = 200_000
+EngineOpt = Annotated[str, typer.Option("--engine", help="Table engine: cart (default), copula; synth only: sdv-hma (needs dbsynth[sdv]).")]
+TableEngineOpt = Annotated[list[str] | None, typer.Option("--table-engine", help="Per-table engine, TABLE=ENGINE (repeatable).")]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print machine-readable JSON on stdout.")]
 
 
@@ -70,13 +73,15 @@ def synth(source: Annotated[str, typer.Argument(help="Source database URL (read 
           schema: SchemaOpt = None,
           target_schema: Annotated[str | None, typer.Option("--target-schema", help="Target schema (default: like the source, else the engine's default).")] = None,
           sample_rows: Annotated[int, typer.Option("--sample-rows", help="Train on at most about this many rows per table.")] = DEFAULT_SAMPLE_ROWS,
+          engine: EngineOpt = "cart", table_engine: TableEngineOpt = None,
           as_json: JsonOpt = False) -> None:
     """Learn SOURCE and write a synthetic copy into TARGET, then prove its integrity there."""
     with _errors(), _progress(quiet=as_json) as progress:
         try:
             result = pipeline.synth(source, target, scale=scale, seed=seed, replace=replace,
                                     source_schema=schema, target_schema=target_schema,
-                                    sample_rows=sample_rows, progress=progress)
+                                    sample_rows=sample_rows, engine=engine,
+                                    engines=_table_engines(table_engine), progress=progress)
         except IntegrityError as exc:
             if isinstance(exc.result, pipeline.SynthResult):
                 _render_result(exc.result, as_json)
@@ -89,11 +94,13 @@ def train(source: Annotated[str, typer.Argument(help="Source database URL (read 
           output: Annotated[Path, typer.Option("-o", "--output", help="Model file to write.")] = Path("model.dbsynth"),
           sample_rows: Annotated[int, typer.Option("--sample-rows", help="Train on at most about this many rows per table.")] = DEFAULT_SAMPLE_ROWS,
           seed: Annotated[int, typer.Option(help="Seed of the training sample.")] = 0,
+          engine: EngineOpt = "cart", table_engine: TableEngineOpt = None,
           schema: SchemaOpt = None, as_json: JsonOpt = False) -> None:
     """Learn SOURCE and save the model to a file (JSON, no rows, no executable payload)."""
     with _errors(), _progress(quiet=as_json) as progress:
         trained = pipeline.train(source, source_schema=schema, sample_rows=sample_rows,
-                                 seed=seed, progress=progress)
+                                 seed=seed, engine=engine, engines=_table_engines(table_engine),
+                                 progress=progress)
         pipeline.save(trained, output)
     summary = {"model": str(output), "source": trained.source,
                "tables": {n: len(f) for n, f in trained.frames.items()},
@@ -162,6 +169,16 @@ def demo(directory: Annotated[Path | None, typer.Option("--dir", help="Where to 
     out.print(f"source {source}\ntarget {target}\ndone in {time.perf_counter() - started:.1f}s")
 
 
+def _table_engines(pairs: list[str] | None) -> dict[str, str]:
+    out: dict[str, str] = {}
+    for pair in pairs or []:
+        table, sep, engine = pair.partition("=")
+        if not sep or not table or not engine:
+            raise typer.BadParameter(f"--table-engine wants TABLE=ENGINE, got {pair!r}")
+        out[table] = engine
+    return out
+
+
 def _demo_comparison(result: pipeline.SynthResult) -> list[tuple[str, str, str]]:
     real, fake = result.source_frames, result.synthetic_frames
     rows: list[tuple[str, str, str]] = []
@@ -214,7 +231,7 @@ def _errors() -> Iterator[None]:
     try:
         yield
     except DbsynthError as exc:
-        err.print(f"[red]error:[/red] {exc.message}", highlight=False, soft_wrap=True)
+        err.print(f"[red]error:[/red] {escape(exc.message)}", highlight=False, soft_wrap=True)
         raise typer.Exit(exc.exit_code) from None
     except KeyboardInterrupt:
         err.print("interrupted; the target was left as it was")
@@ -223,7 +240,7 @@ def _errors() -> Iterator[None]:
         if os.environ.get("DBSYNTH_DEBUG"):
             raise
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
-        err.print(f"[red]internal error:[/red] {type(exc).__name__}: {first} "
+        err.print(f"[red]internal error:[/red] {type(exc).__name__}: {escape(first)} "
                   "(set DBSYNTH_DEBUG=1 for the traceback)", highlight=False, soft_wrap=True)
         raise typer.Exit(70) from None
 

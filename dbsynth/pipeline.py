@@ -6,8 +6,8 @@ Nothing here prints or parses flags; progress leaves through a callback.
 from __future__ import annotations
 
 import time
-from pathlib import Path
 from collections.abc import Callable
+from pathlib import Path
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -22,6 +22,8 @@ from dbsynth.schema.graph import LoadPlan, build_plan
 from dbsynth.schema.model import Schema
 from dbsynth.writer.integrity import IntegrityReport, check_integrity
 from dbsynth.writer.load import refuse_unsafe_target, write_database
+
+SDV_ENGINE = "sdv-hma"  # the optional BUSL-licensed extra; imported only when asked for
 
 #: progress(stage, table, rows): stage is read | fit | generate | load | commit | check
 Progress = Callable[[str, str, int], None]
@@ -79,19 +81,25 @@ class Trained:
 
 
 def train(source_url: str, *, source_schema: str | None = None, sample_rows: int | None = None,
-          seed: int = 0, engine: str = DEFAULT_ENGINE, progress: Progress = _quiet) -> Trained:
+          seed: int = 0, engine: str = DEFAULT_ENGINE, engines: dict[str, str] | None = None,
+          progress: Progress = _quiet) -> Trained:
     """Read the source (sampling big tables to ``sample_rows``) and fit the model."""
     source = connect(source_url, schema=source_schema, role="source")
     try:
         schema = source.introspect()
-        return _train_from(source, schema, sample_rows, seed, engine, progress)
+        if engine == SDV_ENGINE:
+            raise UsageError("--engine sdv-hma has no safe model file (SDV models are pickles); "
+                             "use it with `dbsynth synth`")
+        return _train_from(source, schema, sample_rows, seed, engine, progress, engines)
     finally:
         source.close()
 
 
 def _train_from(source: Connector, schema: Schema, sample_rows: int | None, seed: int,
-                engine: str, progress: Progress) -> Trained:
+                engine: str, progress: Progress, engines: dict[str, str] | None = None,
+                keep_frames_only: bool = False) -> Trained:
     _check_seed(seed)
+    check_engines(engine, engines)
     if sample_rows is not None and sample_rows < 1:
         raise UsageError(f"--sample-rows must be positive, got {sample_rows}")
     started = time.perf_counter()
@@ -102,7 +110,9 @@ def _train_from(source: Connector, schema: Schema, sample_rows: int | None, seed
     seconds = {"read": time.perf_counter() - started}
     started = time.perf_counter()
     progress("fit", "", len(frames))
-    model = RelationalModel.fit(schema, frames, engine=engine, seed=seed)
+    if keep_frames_only:  # an outside engine fits on the frames itself
+        return Trained(RelationalModel(schema, {}, []), source.display_url, frames, seconds)
+    model = RelationalModel.fit(schema, frames, engine=engine, engines=engines, seed=seed)
     seconds["fit"] = time.perf_counter() - started
     return Trained(model, source.display_url, frames, seconds)
 
@@ -157,7 +167,8 @@ def version_targets(target_url: str, target_schema: str | None, versions: int,
 def synth(source_url: str, target_url: str, *, scale: float = 1.0, seed: int = 0,
           replace: bool = False, source_schema: str | None = None,
           target_schema: str | None = None, sample_rows: int | None = None,
-          engine: str = DEFAULT_ENGINE, progress: Progress = _quiet) -> SynthResult:
+          engine: str = DEFAULT_ENGINE, engines: dict[str, str] | None = None,
+          progress: Progress = _quiet) -> SynthResult:
     """Learn the source and write a synthetic copy into the target, then prove its integrity.
 
     Refusals (target is the source, target holds rows) happen before any data is read.
@@ -174,12 +185,23 @@ def synth(source_url: str, target_url: str, *, scale: float = 1.0, seed: int = 0
                 f"target {target.display_url} is the source; dbsynth never writes into a source")
         schema = source.introspect()
         refuse_unsafe_target(target, schema, replace)
-        trained = _train_from(source, schema, sample_rows, seed, engine, progress)
+        if engine == SDV_ENGINE:
+            from dbsynth.model.sdv_engine import check_available
+
+            check_available(schema)
+        trained = _train_from(source, schema, sample_rows, seed, engine, progress, engines,
+                              keep_frames_only=engine == SDV_ENGINE)
     finally:
         source.close()
+    sampler = None
+    if engine == SDV_ENGINE:
+        from dbsynth.model.sdv_engine import sample_with_hma  # optional, BUSL-licensed extra
+
+        def sampler(plan: LoadPlan) -> dict[str, pd.DataFrame]:
+            return sample_with_hma(schema, trained.frames, scale, seed)
     try:
         result = _generate_into(trained.model, target, scale, seed, replace, progress,
-                                trained.source, trained.frames)
+                                trained.source, trained.frames, sampler)
     finally:
         target.close()
     result.seconds = trained.seconds | result.seconds
@@ -188,12 +210,16 @@ def synth(source_url: str, target_url: str, *, scale: float = 1.0, seed: int = 0
 
 def _generate_into(model: RelationalModel, target: Connector, scale: float, seed: int,
                    replace: bool, progress: Progress, source_label: str,
-                   source_frames: dict[str, pd.DataFrame] | None = None) -> SynthResult:
+                   source_frames: dict[str, pd.DataFrame] | None = None,
+                   sampler: Callable[[LoadPlan], dict[str, pd.DataFrame]] | None = None) -> SynthResult:
     schema = model.schema
     plan = build_plan(schema)
     seconds: dict[str, float] = {}
     started = time.perf_counter()
-    synthetic = model.sample(plan, scale=scale, seed=seed)
+    if sampler is not None:
+        synthetic = sampler(plan)
+    else:
+        synthetic = model.sample(plan, scale=scale, seed=seed)
     for name in plan.order:
         progress("generate", name, len(synthetic[name]))
     seconds["generate"] = time.perf_counter() - started
@@ -214,6 +240,17 @@ def _generate_into(model: RelationalModel, target: Connector, scale: float, seed
             f"first: {first.kind} in {first.detail} ({first.count})",
             [v.__dict__ for v in report.violations], result)
     return result
+
+
+def check_engines(engine: str, engines: dict[str, str] | None) -> None:
+    """Unknown engine names are usage errors; sdv-hma is whole-database, not per table."""
+    from dbsynth.model.table import ENGINES
+
+    for name in [engine, *(engines or {}).values()]:
+        if name not in ENGINES and name != SDV_ENGINE:
+            raise UsageError(f"unknown engine {name!r} (available: {', '.join([*ENGINES, SDV_ENGINE])})")
+    if SDV_ENGINE in (engines or {}).values():
+        raise UsageError("sdv-hma models the whole database: use --engine sdv-hma, not per table")
 
 
 def _check_seed(seed: int) -> None:

@@ -203,7 +203,7 @@ class DuckDBSession:
             self.execute(f"INSERT INTO {qualified(self.schema_name, table.name)} ({cols}) "
                          f"SELECT {casts} FROM _dbsynth_load")
         finally:
-            self.conn.unregister("_dbsynth_load")
+            self._unregister("_dbsynth_load")
 
     def update_columns(self, table: Table, key: tuple[str, ...], frame: pd.DataFrame) -> None:
         self.conn.register("_dbsynth_upd", _to_arrow(frame, table))
@@ -214,7 +214,15 @@ class DuckDBSession:
             self.execute(f"UPDATE {qualified(self.schema_name, table.name)} AS t SET {sets} "
                          f"FROM _dbsynth_upd AS u WHERE {match}")
         finally:
-            self.conn.unregister("_dbsynth_upd")
+            self._unregister("_dbsynth_upd")
+
+    def _unregister(self, name: str) -> None:
+        """Drop a registered frame; after a failed statement DuckDB refuses even that, and the
+        statement's own error (already raised) is the one the user must see."""
+        try:
+            self.conn.unregister(name)
+        except duckdb.Error:
+            pass
 
     def advance_sequence(self, table: Table, column: str) -> None:
         """DuckDB sequences cannot be altered; the writer creates them with the right start."""
