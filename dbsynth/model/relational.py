@@ -513,17 +513,34 @@ def _comparable(frame: pd.DataFrame, summaries: dict[str, ColumnSummary]) -> dic
 
 def _pick_in_clusters(picks: np.ndarray, wanted: np.ndarray, labels: np.ndarray,
                       weights: np.ndarray, keep_nulls: bool, rng: np.random.Generator) -> None:
-    """Fill ``picks`` with parent rows from each row's wanted cluster (NaN: any, or NULL)."""
+    """Fill ``picks`` with parent rows from each row's wanted cluster (NaN: any, or NULL).
+
+    Each parent gets as many children as its own generated count says (shuffled pools of
+    parent slots, first inside the wanted cluster, then anywhere), so degrees match the
+    source's; rows left over after every slot is used are picked by weight."""
     codes = np.nan_to_num(wanted, nan=-1)
+    capacity = np.floor(weights).astype(int)  # weights are counts + a small epsilon
+    leftover: list[np.ndarray] = []
     for cluster in np.unique(codes):
         rows = np.flatnonzero(codes == cluster)
         if cluster < 0 and keep_nulls:
             continue  # the source had no parent here: stays NULL
         members = np.flatnonzero(labels == cluster) if cluster >= 0 else np.arange(len(labels))
-        if len(members) == 0:
-            members = np.arange(len(labels))
-        w = weights[members] / weights[members].sum()
-        picks[rows] = members[rng.choice(len(members), size=len(rows), p=w)]
+        leftover.append(rows[_fill_from_pool(picks, rows, members, capacity, rng):])
+    rest = np.concatenate(leftover) if leftover else np.zeros(0, dtype=int)
+    rest = rest[_fill_from_pool(picks, rest, np.arange(len(labels)), capacity, rng):]
+    if len(rest):
+        picks[rest] = rng.choice(len(labels), size=len(rest), p=weights / weights.sum())
+
+
+def _fill_from_pool(picks: np.ndarray, rows: np.ndarray, members: np.ndarray,
+                    capacity: np.ndarray, rng: np.random.Generator) -> int:
+    """Serve the first ``rows`` from a shuffled pool of the members' free parent slots;
+    returns how many were served."""
+    pool = rng.permutation(np.repeat(members, np.maximum(capacity[members], 0)))[: len(rows)]
+    np.subtract.at(capacity, pool, 1)
+    picks[rows[: len(pool)]] = pool
+    return len(pool)
 
 
 def _find_inequalities(own: pd.DataFrame, own_summaries: dict[str, ColumnSummary],
