@@ -7,6 +7,7 @@ an unexpected exception does too (set ``DBSYNTH_DEBUG=1`` to see its traceback).
 from __future__ import annotations
 
 import json
+import logging
 import os
 import sys
 import tempfile
@@ -31,8 +32,12 @@ out = Console()
 err = Console(stderr=True)
 
 SchemaOpt = Annotated[str | None, typer.Option("--schema", help="Source schema (PostgreSQL: public, DuckDB: main).")]
+ScaleOpt = Annotated[float, typer.Option(help="Rows relative to the source (0.1 … 10).")]
+ReplaceOpt = Annotated[bool, typer.Option("--replace", help="Overwrite target tables that hold rows.")]
+TargetOpt = Annotated[str, typer.Argument(help="Target database URL (written).")]
+TargetSchemaOpt = Annotated[str | None, typer.Option("--target-schema", help="Target schema (default: like the source on the same engine, else the engine's default).")]
 DEFAULT_SAMPLE_ROWS = 200_000
-EngineOpt = Annotated[str, typer.Option("--engine", help="Table engine: cart (default), copula; synth only: sdv-hma (needs dbsynth[sdv]).")]
+EngineOpt = Annotated[str, typer.Option("--engine", help="Table engine: cart (default), copula; synth only: sdv-hma (needs the optional sdv extra).")]
 TableEngineOpt = Annotated[list[str] | None, typer.Option("--table-engine", help="Per-table engine, TABLE=ENGINE (repeatable).")]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print machine-readable JSON on stdout.")]
 
@@ -66,12 +71,12 @@ def inspect(url: Annotated[str, typer.Argument(help="Database URL: postgresql://
 
 @app.command()
 def synth(source: Annotated[str, typer.Argument(help="Source database URL (read only).")],
-          target: Annotated[str, typer.Argument(help="Target database URL (written).")],
-          scale: Annotated[float, typer.Option(help="Rows relative to the source (0.1 … 10).")] = 1.0,
+          target: TargetOpt,
+          scale: ScaleOpt = 1.0,
           seed: Annotated[int, typer.Option(help="Same seed, same rows.")] = 0,
-          replace: Annotated[bool, typer.Option("--replace", help="Overwrite target tables that hold rows.")] = False,
+          replace: ReplaceOpt = False,
           schema: SchemaOpt = None,
-          target_schema: Annotated[str | None, typer.Option("--target-schema", help="Target schema (default: like the source, else the engine's default).")] = None,
+          target_schema: TargetSchemaOpt = None,
           sample_rows: Annotated[int, typer.Option("--sample-rows", help="Train on at most about this many rows per table.")] = DEFAULT_SAMPLE_ROWS,
           engine: EngineOpt = "cart", table_engine: TableEngineOpt = None,
           as_json: JsonOpt = False) -> None:
@@ -113,12 +118,12 @@ def train(source: Annotated[str, typer.Argument(help="Source database URL (read 
 
 @app.command()
 def generate(model: Annotated[Path, typer.Argument(help="Model file from `dbsynth train`.")],
-             target: Annotated[str, typer.Argument(help="Target database URL (written).")],
-             scale: Annotated[float, typer.Option(help="Rows relative to the source (0.1 … 10).")] = 1.0,
+             target: TargetOpt,
+             scale: ScaleOpt = 1.0,
              seed: Annotated[int, typer.Option(help="Same model and seed, same rows.")] = 0,
              versions: Annotated[int, typer.Option(help="Write K independent copies: file_v1.duckdb… or schema_v1….")] = 1,
-             replace: Annotated[bool, typer.Option("--replace", help="Overwrite target tables that hold rows.")] = False,
-             target_schema: Annotated[str | None, typer.Option("--target-schema", help="Target schema (default: the engine's default).")] = None,
+             replace: ReplaceOpt = False,
+             target_schema: TargetSchemaOpt = None,
              as_json: JsonOpt = False) -> None:
     """Write synthetic copies from a model file into TARGET (the source is not needed)."""
     with _errors(), _progress(quiet=as_json) as progress:
@@ -264,6 +269,7 @@ def _progress(quiet: bool) -> Iterator[Callable[[str, str, int], None]]:
 
 
 def main() -> None:
+    logging.basicConfig(format="warning: %(message)s", level=logging.WARNING, stream=sys.stderr)
     try:
         app()
     except SystemExit:

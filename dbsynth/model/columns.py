@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import decimal
+import logging
 import uuid
 from dataclasses import dataclass, field
 from typing import Any
@@ -19,6 +20,8 @@ import pandas as pd
 
 from dbsynth.model.pii import FakeValues, is_free_text, pii_kind
 from dbsynth.schema.model import Column
+
+log = logging.getLogger(__name__)
 
 N_QUANTILES = 101
 MAX_CATEGORIES = 200
@@ -101,7 +104,13 @@ def fit_column(column: Column, values: pd.Series) -> ColumnSummary:
             return base
         return _categorical(base, texts)
     # json, bytes, arrays, intervals, unknown types: documented fallback
-    return _categorical(base, present) if not column.nullable else base
+    if column.nullable:
+        log.warning("column %s has type %s, which dbsynth does not model: written as NULL",
+                    column.name, t.native or t.name)
+        return base
+    log.warning("column %s has type %s, which dbsynth does not model and is NOT NULL: "
+                "values drawn from the column's own frequent values", column.name, t.native or t.name)
+    return _categorical(base, present)
 
 
 def _categorical(base: ColumnSummary, present: pd.Series) -> ColumnSummary:
