@@ -1,4 +1,4 @@
-"""Column kinds and per-column marginal samplers (the first, column-independent generator).
+"""Column kinds and per-column summaries: marginals, NULL shares, lengths, and draws from them.
 
 Each sampler learns a compact summary of one column — quantiles, frequencies, null share,
 lengths — and draws new values from it. Numeric and temporal values come from interpolated
