@@ -59,8 +59,8 @@ DBSYNTH_ENGINES: dict[str, str] = {"dbsynth-cart": "cart", "dbsynth-copula": "co
 
 #: Column names treated as personal or free text (matched on the lower-cased name).
 PERSONAL_NAME = re.compile(
-    r"(^|_)(name|first_?name|last_?name|e_?mail|phone|fax|address|postal_?code|zip|company"
-    r"|title|composer)$"
+    r"^(name|title|company|composer)$|(^|_)(first|last|full|middle)_?name$"
+    r"|e_?mail|phone|fax|address|postal_?code|(^|_)zip(_?code)?$"
 )
 #: A string column with at least this many values, most of them distinct, is free text.
 FREE_TEXT_MIN_VALUES = 50
@@ -261,8 +261,19 @@ def normalize_all(frames: dict[str, pd.DataFrame], layout: Layout) -> dict[str, 
 
 
 def _rss_mb() -> float:
-    """Peak resident set size of this process so far, in MiB (Linux reports KiB)."""
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    """Peak resident set size of this process image so far, in MiB.
+
+    Linux's ``VmHWM`` starts afresh at exec; ``ru_maxrss`` does not (a child started from a
+    big parent inherits the parent's peak), so it is only the fallback off Linux.
+    """
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    scale = 1024 * 1024 if sys.platform == "darwin" else 1024  # bytes on macOS, KiB on Linux
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / scale
 
 
 def run_dbsynth(url: str, engine: str, seed: int) -> tuple[dict[str, pd.DataFrame], dict[str, Any]]:
@@ -547,6 +558,7 @@ def c2st(real: pd.DataFrame, synthetic: pd.DataFrame, max_rows: int, seed: int) 
     """Cross-validated ROC AUC of a classifier telling ``real`` rows from ``synthetic`` rows."""
     from sklearn.ensemble import HistGradientBoostingClassifier
     from sklearn.model_selection import StratifiedKFold, cross_val_score
+    from threadpoolctl import threadpool_limits
 
     n = min(len(real), len(synthetic), max_rows)
     if real.shape[1] == 0:
@@ -558,8 +570,9 @@ def c2st(real: pd.DataFrame, synthetic: pd.DataFrame, max_rows: int, seed: int) 
     features = _features(both[list(real.columns)])
     labels = np.r_[np.zeros(n), np.ones(n)]
     folds = StratifiedKFold(C2ST_FOLDS, shuffle=True, random_state=seed)
-    scores = cross_val_score(HistGradientBoostingClassifier(random_state=seed), features, labels,
-                             cv=folds, scoring="roc_auc")
+    with threadpool_limits(1):  # OpenMP threads spin badly on shared cores; one is faster
+        scores = cross_val_score(HistGradientBoostingClassifier(random_state=seed), features,
+                                 labels, cv=folds, scoring="roc_auc")
     return {"auc": float(np.mean(scores)), "n": n,
             "note": "" if n >= C2ST_MIN_ROWS else f"n<{C2ST_MIN_ROWS}, not averaged"}
 
@@ -756,8 +769,8 @@ def main() -> None:
         databases["chinook"] = args.chinook
     results: dict[str, Any] = {
         "python": sys.version.split()[0], "cpus": os.cpu_count(), "seed": args.seed,
-        "memory_note": "peak RSS = ru_maxrss of the tool's own child process; baseline taken "
-                       "after the tool's imports, before reading the source",
+        "memory_note": "peak RSS = VmHWM (high-water resident set) of the tool's own child "
+                       "process; baseline taken after the tool's imports, before reading",
         "databases": {label: benchmark_database(label, url, args.tools, args, folder)
                       for label, url in databases.items()},
     }

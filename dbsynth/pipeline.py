@@ -13,7 +13,7 @@ from typing import Any
 
 import pandas as pd
 
-from dbsynth.connectors.base import Connector
+from dbsynth.connectors.base import Connector, qualified, quote_ident, read_sql
 from dbsynth.connectors.registry import connect, dialect_of
 from dbsynth.errors import IntegrityError, UnsafeTargetError, UsageError
 from dbsynth.model.relational import DEFAULT_ENGINE, RelationalModel
@@ -112,9 +112,31 @@ def _train_from(source: Connector, schema: Schema, sample_rows: int | None, seed
     progress("fit", "", len(frames))
     if keep_frames_only:  # an outside engine fits on the frames itself
         return Trained(RelationalModel(schema, {}, []), source.display_url, frames, seconds)
-    model = RelationalModel.fit(schema, frames, engine=engine, engines=engines, seed=seed)
+    counts = _true_child_counts(source, schema, frames)
+    model = RelationalModel.fit(schema, frames, engine=engine, engines=engines, seed=seed,
+                                child_counts=counts)
     seconds["fit"] = time.perf_counter() - started
     return Trained(model, source.display_url, frames, seconds)
+
+
+def _true_child_counts(source: Connector, schema: Schema, frames: dict[str, pd.DataFrame]
+                       ) -> dict[tuple[str, tuple[str, ...]], dict[tuple[Any, ...], int]]:
+    """When a table was sampled, children per parent are counted by SQL in the source: a
+    sample of children would undercount every parent."""
+    sampled = {t.name for t in schema.tables if len(frames[t.name]) < t.row_count}
+    out: dict[tuple[str, tuple[str, ...]], dict[tuple[Any, ...], int]] = {}
+    for table in schema.tables:
+        for fk in table.foreign_keys:
+            if fk.ref_table == table.name or fk.ref_table not in schema.table_names:
+                continue
+            if table.name not in sampled and fk.ref_table not in sampled:
+                continue
+            sql = read_sql("", "child_counts").format(
+                columns=", ".join(quote_ident(c) for c in fk.columns),
+                child=qualified(source.schema_name, table.name),
+                not_null=" AND ".join(f"{quote_ident(c)} IS NOT NULL" for c in fk.columns))
+            out[(table.name, fk.columns)] = {tuple(row[:-1]): int(row[-1]) for row in source.query(sql)}
+    return out
 
 
 def save(trained: Trained, path: Path) -> None:

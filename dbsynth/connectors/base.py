@@ -89,8 +89,10 @@ class Connector(Protocol):
 
 
 def read_sql(dialect: str, name: str) -> str:
-    """Load a SQL file shipped under ``sql/<dialect>/<name>.sql``."""
-    return resources.files("dbsynth.sql").joinpath(dialect, f"{name}.sql").read_text()
+    """Load a SQL file shipped under ``sql/<dialect>/<name>.sql`` (``sql/<name>.sql`` for
+    portable SQL, with ``dialect=""``)."""
+    folder = resources.files("dbsynth.sql")
+    return (folder.joinpath(dialect, f"{name}.sql") if dialect else folder.joinpath(f"{name}.sql")).read_text()
 
 
 def quote_ident(name: str) -> str:

@@ -91,7 +91,11 @@ class RelationalModel:
     # ------------------------------------------------------------------------------ fit
     @classmethod
     def fit(cls, schema: Schema, frames: dict[str, pd.DataFrame], *, engine: str = DEFAULT_ENGINE,
-            engines: dict[str, str] | None = None, seed: int = 0) -> RelationalModel:
+            engines: dict[str, str] | None = None, seed: int = 0,
+            child_counts: dict[tuple[str, tuple[str, ...]], dict[tuple[object, ...], int]] | None = None,
+            ) -> RelationalModel:
+        """Fit every table. ``child_counts`` (children per parent key, counted in the source)
+        replaces counts taken from the frames when training read a sample."""
         plan = build_plan(schema)
         links = _choose_links(schema, plan, frames)
         summaries = {t.name: _base_summaries(t, frames[t.name]) for t in schema.tables}
@@ -100,7 +104,10 @@ class RelationalModel:
         for link in links:
             if link.role == "self":
                 continue
-            counts = _child_counts(frames[link.child], link, frames[link.parent])
+            known = (child_counts or {}).get((link.child, link.columns))
+            counts = (np.array([known.get(k, 0) for k in _key_tuples(frames[link.parent], link.ref_columns)],
+                               dtype=float) if known is not None
+                      else _child_counts(frames[link.child], link, frames[link.parent]))
             name = count_column(link.child, link.fk)
             encoded[link.parent][name] = counts
             summaries[link.parent][0][name] = _count_summary(name, counts)
@@ -430,8 +437,15 @@ def _assign_clusters(link: Link, encoded: np.ndarray) -> np.ndarray:
 
 def _labels_for_children(child: pd.DataFrame, link: Link, parent: pd.DataFrame,
                          labels: np.ndarray) -> np.ndarray:
+    """The cluster of each child's parent; NaN where the FK is NULL. A parent missing from a
+    sampled parent table gets a cluster drawn like the parents' (it exists, unseen)."""
     index = {k: labels[i] for i, k in enumerate(_key_tuples(parent, link.ref_columns))}
-    return np.array([index.get(k, np.nan) for k in _key_tuples(child, link.columns)], dtype=float)
+    keys_ = _key_tuples(child, link.columns)
+    out = np.array([index.get(k, np.nan) for k in keys_], dtype=float)
+    unseen = np.isnan(out) & np.array([not any(pd.isna(v) for v in k) for k in keys_], dtype=bool)
+    if unseen.any() and len(labels):
+        out[unseen] = np.random.default_rng(len(labels)).choice(labels, size=int(unseen.sum()))
+    return out
 
 
 def _training_context(frames: dict[str, pd.DataFrame], encoded: dict[str, pd.DataFrame],
