@@ -67,7 +67,7 @@ FREE_TEXT_MIN_VALUES = 50
 FREE_TEXT_DISTINCT_RATIO = 0.5
 
 C2ST_FOLDS = 5
-C2ST_MIN_ROWS = 50  # smaller samples give a meaningless AUC; they are shown but not averaged
+C2ST_MIN_ROWS = 100  # smaller samples give a noisy AUC (even < 0.5): shown, not averaged
 
 NUMERIC_TYPES = frozenset({"smallint", "integer", "bigint", "numeric", "real", "double"})
 DATETIME_TYPES = frozenset({"date", "timestamp", "timestamptz"})
@@ -504,6 +504,12 @@ def integrity(frames: dict[str, pd.DataFrame], layout: Layout) -> dict[str, Any]
             "ok": not any(orphans.values()) and not any(duplicates.values())}
 
 
+def metrics_relationships(layout: Layout) -> list[Relationship]:
+    """Relationships SDMetrics can score: single-column keys, no self reference (its Intertable
+    Trends property merges a table with itself and then fails on the column names)."""
+    return [r for r in layout.relationships if r.simple and r.parent != r.child]
+
+
 def metrics_metadata(layout: Layout) -> dict[str, Any]:
     """The metadata dict SDMetrics expects, over keys and scored columns only."""
     tables: dict[str, Any] = {}
@@ -518,7 +524,7 @@ def metrics_metadata(layout: Layout) -> dict[str, Any]:
         tables[name] = table
     relationships = [{"parent_table_name": r.parent, "parent_primary_key": r.parent_columns[0],
                       "child_table_name": r.child, "child_foreign_key": r.child_columns[0]}
-                     for r in layout.relationships if r.simple]
+                     for r in metrics_relationships(layout)]
     return {"tables": tables, "relationships": relationships}
 
 
@@ -526,14 +532,18 @@ def quality_report(real: dict[str, pd.DataFrame], synthetic: dict[str, pd.DataFr
                    layout: Layout) -> dict[str, Any]:
     """SDMetrics multi-table QualityReport: overall score and the score of each property."""
     with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
+        warnings.simplefilter("ignore")  # the multi_table module warns it is deprecated
         from sdmetrics.reports.multi_table import QualityReport
 
         metadata = metrics_metadata(layout)
         keep = {t: list(m["columns"]) for t, m in metadata["tables"].items()}
         report = QualityReport()
-        report.generate({t: real[t][c] for t, c in keep.items()},
-                        {t: synthetic[t][c] for t, c in keep.items()}, metadata, verbose=False)
+        try:
+            report.generate({t: real[t][c] for t, c in keep.items()},
+                            {t: synthetic[t][c] for t, c in keep.items()}, metadata,
+                            verbose=False)
+        except Exception as exc:  # noqa: BLE001 - a failed report is a result, not a crash
+            return {"overall": None, "error": _first_line(exc)}
         properties = report.get_properties()
     return {"overall": _num(report.get_score()),
             **{row["Property"]: _num(row["Score"]) for _, row in properties.iterrows()}}
@@ -640,6 +650,8 @@ def benchmark_database(label: str, url: str, tools: list[str], args: argparse.Na
         "url": url, "tables": len(schema.tables),
         "real_rows": {name: len(frames[name]) for name in layout.order},
         "dropped_columns": layout.dropped,
+        "sdmetrics_relationships_left_out": [r.label for r in layout.relationships
+                                             if r not in metrics_relationships(layout)],
         "real_integrity": integrity(real, layout),
         "tools": {},
     }
@@ -724,6 +736,12 @@ def render(results: dict[str, Any]) -> str:
                 lines.append(f"  {tool} log: " + " | ".join(info["log_tail"]))
         dropped = [f"{t}.{c}" for t, cols in db["dropped_columns"].items() for c in cols]
         lines.append("  not scored (personal/free text): " + (", ".join(dropped) or "none"))
+        if db["sdmetrics_relationships_left_out"]:
+            lines.append("  left out of the QualityReport (self reference or composite key): "
+                         + ", ".join(db["sdmetrics_relationships_left_out"]))
+        for tool, info in zip(tools, infos):
+            if (info.get("quality") or {}).get("error"):
+                lines.append(f"  {tool} QualityReport failed: {info['quality']['error']}")
         lines.append("")
     return "\n".join(lines)
 
