@@ -38,6 +38,7 @@ import os
 import pickle
 import re
 import resource
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -68,6 +69,9 @@ FREE_TEXT_DISTINCT_RATIO = 0.5
 
 C2ST_FOLDS = 5
 C2ST_MIN_ROWS = 100  # smaller samples give a noisy AUC (even < 0.5): shown, not averaged
+#: Cross-validated AUCs this far below 0.5 are anti-learning on a fixed finite sample (e.g.
+#: real values on a regular grid against continuous synthetic ones), not "better than real".
+C2ST_BELOW_CHANCE = 0.45
 
 NUMERIC_TYPES = frozenset({"smallint", "integer", "bigint", "numeric", "real", "double"})
 DATETIME_TYPES = frozenset({"date", "timestamp", "timestamptz"})
@@ -489,7 +493,8 @@ def integrity(frames: dict[str, pd.DataFrame], layout: Layout) -> dict[str, Any]
     for rel in layout.relationships:
         child = frames[rel.child][list(rel.child_columns)].dropna()
         parent = frames[rel.parent][list(rel.parent_columns)].dropna()
-        child_keys = pd.DataFrame({i: _key_values(child[c]) for i, c in enumerate(rel.child_columns)})
+        child_keys = pd.DataFrame({i: _key_values(child[c])
+                                   for i, c in enumerate(rel.child_columns)})
         parent_keys = pd.DataFrame({i: _key_values(parent[c])
                                     for i, c in enumerate(rel.parent_columns)}).drop_duplicates()
         merged = child_keys.merge(parent_keys, how="left", indicator=True)
@@ -516,7 +521,8 @@ def metrics_metadata(layout: Layout) -> dict[str, Any]:
     for name in layout.order:
         columns = {c: {"sdtype": "id"} for c in layout.sdtypes[name]
                    if layout.sdtypes[name][c] == "id"}
-        columns.update({c: {"sdtype": layout.sdtypes[name][c]} for c in layout.metric_columns[name]})
+        columns.update({c: {"sdtype": layout.sdtypes[name][c]}
+                        for c in layout.metric_columns[name]})
         table: dict[str, Any] = {"columns": columns}
         pk = layout.primary_keys.get(name, ())
         if len(pk) == 1:
@@ -588,7 +594,7 @@ def c2st(real: pd.DataFrame, synthetic: pd.DataFrame, max_rows: int, seed: int) 
 
 
 def enrich(frames: dict[str, pd.DataFrame], layout: Layout, rel: Relationship) -> pd.DataFrame:
-    """Parent rows (scored columns) plus, per parent, the child row count and child numeric means."""
+    """Parent rows (scored columns) plus, per parent, its child row count and child means."""
     parent_key = rel.parent_columns[0]
     parent = frames[rel.parent]
     keys = _key_values(parent[parent_key])
@@ -714,6 +720,7 @@ def render(results: dict[str, Any]) -> str:
         add("train s (read+fit)", lambda i: i["seconds"]["train"], 2)
         add("generate s", lambda i: i["seconds"]["generate"], 2)
         add("child wall s", lambda i: i["wall_seconds"], 1)
+        add("RSS after imports MiB", lambda i: i["rss_mb"]["baseline"], 0)
         add("peak RSS MiB", lambda i: i["rss_mb"]["peak"], 0)
         add("RSS growth MiB (train+gen)",
             lambda i: i["rss_mb"]["peak"] - i["rss_mb"]["baseline"], 0)
@@ -735,6 +742,9 @@ def render(results: dict[str, Any]) -> str:
             if info.get("log_tail"):
                 lines.append(f"  {tool} log: " + " | ".join(info["log_tail"]))
         dropped = [f"{t}.{c}" for t, cols in db["dropped_columns"].items() for c in cols]
+        lines.append(f"  C2ST: * = fewer than {C2ST_MIN_ROWS} rows a side, not in the mean; "
+                     f"! = below {C2ST_BELOW_CHANCE}: cross-validation anti-learning on a small "
+                     "fixed sample, read it as 'not told apart', not as better than real")
         lines.append("  not scored (personal/free text): " + (", ".join(dropped) or "none"))
         if db["sdmetrics_relationships_left_out"]:
             lines.append("  left out of the QualityReport (self reference or composite key): "
@@ -750,7 +760,8 @@ def _auc_cell(result: dict[str, Any]) -> str | None:
     """An AUC with a marker when the sample is too small to count."""
     if result["auc"] is None:
         return None
-    return f"{result['auc']:.3f}" + ("*" if result["note"] else "")
+    marker = "*" if result["note"] else "!" if result["auc"] < C2ST_BELOW_CHANCE else ""
+    return f"{result['auc']:.3f}{marker}"
 
 
 def main() -> None:
@@ -767,6 +778,8 @@ def main() -> None:
                         help="seconds SDV may take to read, fit and sample one database")
     parser.add_argument("--timeout", type=float, default=1800.0,
                         help="the same limit for each dbsynth engine")
+    parser.add_argument("--keep-work", action="store_true",
+                        help="keep the temporary folder (demo database, synthetic frames, logs)")
     parser.add_argument("--only", choices=TOOLS, help=argparse.SUPPRESS)
     parser.add_argument("--source", help=argparse.SUPPRESS)
     parser.add_argument("--frames-out", type=Path, help=argparse.SUPPRESS)
@@ -787,6 +800,10 @@ def main() -> None:
         databases["chinook"] = args.chinook
     results: dict[str, Any] = {
         "python": sys.version.split()[0], "cpus": os.cpu_count(), "seed": args.seed,
+        "versions": _versions(("dbsynth", "sdv", "sdmetrics", "scikit-learn", "pandas")),
+        "c2st_note": f"ROC AUC, {C2ST_FOLDS}-fold CV, HistGradientBoostingClassifier, up to "
+                     f"{args.max_rows} rows a side; means over tables with >= {C2ST_MIN_ROWS} "
+                     f"rows; AUC < {C2ST_BELOW_CHANCE} is CV anti-learning, not better than real",
         "memory_note": "peak RSS = VmHWM (high-water resident set) of the tool's own child "
                        "process; baseline taken after the tool's imports, before reading",
         "databases": {label: benchmark_database(label, url, args.tools, args, folder)
@@ -794,9 +811,26 @@ def main() -> None:
     }
     results["wall_seconds"] = time.perf_counter() - started
     print(render(results))
-    print(f"total wall time {results['wall_seconds']:.0f} s; work files in {folder}")
+    print(f"total wall time {results['wall_seconds']:.0f} s")
     if args.out:
         args.out.write_text(json.dumps(results, indent=2, default=_json_default))
+    if args.keep_work:
+        print(f"work files kept in {folder}")
+    else:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def _versions(packages: tuple[str, ...]) -> dict[str, str | None]:
+    """Installed version of each distribution (None when missing)."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    found: dict[str, str | None] = {}
+    for package in packages:
+        try:
+            found[package] = version(package)
+        except PackageNotFoundError:
+            found[package] = None
+    return found
 
 
 def _json_default(value: Any) -> Any:
