@@ -42,6 +42,7 @@ class ColumnSummary:
     lengths: list[float] = field(default_factory=list)  # quantiles of string lengths
     max_length: int | None = None
     pii: str | None = None
+    step: int | None = None  # datetimes: the coarsest unit all values sit on (ns), e.g. a day
 
 
 def _non_null(values: pd.Series) -> pd.Series:
@@ -78,6 +79,7 @@ def fit_column(column: Column, values: pd.Series) -> ColumnSummary:
         base.kind = "date" if t.name == "date" else "datetime"
         ints = to_nanoseconds(present, utc=t.name == "timestamptz")
         ints = ints[~np.isnan(ints)]
+        base.step = _time_step(ints)
         base.quantiles = np.quantile(ints, grid).tolist() if len(ints) else []
         base.integer = t.name == "timestamptz"  # remembers the time zone flag
         return base
@@ -111,6 +113,24 @@ def fit_column(column: Column, values: pd.Series) -> ColumnSummary:
     log.warning("column %s has type %s, which dbsynth does not model and is NOT NULL: "
                 "values drawn from the column's own frequent values", column.name, t.native or t.name)
     return _categorical(base, present)
+
+
+_TIME_STEPS = (86_400, 3_600, 60, 1)  # day, hour, minute, second
+
+
+def _time_step(nanos: np.ndarray) -> int | None:
+    """The coarsest of day/hour/minute/second (in ns) that every value sits on. Float
+    nanoseconds are not exact near 1e18, so whole seconds are compared, within a millisecond."""
+    if not len(nanos):
+        return None
+    secs = np.rint(nanos / 1e9)
+    if np.abs(nanos - secs * 1e9).max() > 1e6:
+        return None
+    whole = secs.astype("int64")
+    for step in _TIME_STEPS:
+        if not (whole % step).any():
+            return step * 10**9
+    return None
 
 
 def _categorical(base: ColumnSummary, present: pd.Series) -> ColumnSummary:

@@ -80,6 +80,8 @@ def decode(summary: ColumnSummary, codes: np.ndarray) -> pd.Series:
     if kind in ("datetime", "date"):
         lo, hi = summary.quantiles[0], summary.quantiles[-1]
         x = np.clip(np.nan_to_num(codes, nan=lo), lo, hi).astype("int64")
+        if summary.step:  # the source's values sit on whole days/hours/…: so do ours
+            x = (np.rint(x / summary.step) * summary.step).astype("int64")
         stamps = pd.Series(pd.to_datetime(x, unit="ns", utc=summary.integer)).dt.floor("s")
         out = stamps.dt.date.astype(object) if kind == "date" else stamps.astype(object)
         out[missing] = None
