@@ -215,12 +215,14 @@ def synth(source_url: str, target_url: str, *, scale: float = 1.0, seed: int = 0
                               keep_frames_only=engine == SDV_ENGINE)
     finally:
         source.close()
-    sampler = None
+    sampler: Callable[[LoadPlan], dict[str, pd.DataFrame]] | None = None
     if engine == SDV_ENGINE:
         from dbsynth.model.sdv_engine import sample_with_hma  # optional, BUSL-licensed extra
 
-        def sampler(plan: LoadPlan) -> dict[str, pd.DataFrame]:
+        def hma(plan: LoadPlan) -> dict[str, pd.DataFrame]:
             return sample_with_hma(schema, trained.frames, scale, seed)
+
+        sampler = hma
     try:
         result = _generate_into(trained.model, target, scale, seed, replace, progress,
                                 trained.source, trained.frames, sampler)

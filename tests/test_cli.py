@@ -11,7 +11,6 @@ import sys
 import time
 from pathlib import Path
 
-import pytest
 from conftest import run_sql
 
 SECRET = "s3cr3t-pw"

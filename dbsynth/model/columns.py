@@ -8,7 +8,6 @@ and free text from Faker.
 
 from __future__ import annotations
 
-import datetime as dt
 import decimal
 import logging
 import uuid
@@ -182,31 +181,17 @@ def sample_column(summary: ColumnSummary, n: int, rng: np.random.Generator,
 def _draw(s: ColumnSummary, n: int, rng: np.random.Generator, fake: FakeValues) -> pd.Series:
     if s.kind in ("numeric", "datetime", "date", "time") and not s.quantiles:
         return pd.Series([None] * n, dtype=object)
-    if s.kind == "numeric":
-        x = _from_quantiles(s.quantiles, n, rng)
-        if s.integer:
-            return pd.Series(np.rint(x).astype("int64"))
-        if s.scale is not None:
-            return pd.Series(np.round(x, s.scale))
-        return pd.Series(x)
-    if s.kind in ("datetime", "date"):
-        x = _from_quantiles(s.quantiles, n, rng).astype("int64")
-        stamps = pd.to_datetime(x, unit="ns", utc=s.integer)
-        if s.kind == "date":
-            return pd.Series([ts.date() for ts in stamps], dtype=object)
-        return pd.Series(stamps.floor("s"))
-    if s.kind == "time":
-        secs = np.clip(_from_quantiles(s.quantiles, n, rng), 0, 86399).astype(int)
-        return pd.Series([dt.time(v // 3600, (v % 3600) // 60, v % 60) for v in secs], dtype=object)
+    if s.kind in ("numeric", "datetime", "date", "time"):
+        from dbsynth.model.encoding import decode  # encoding builds on these summaries
+
+        return decode(s, _from_quantiles(s.quantiles, n, rng))  # one path back to SQL values
     if s.kind == "categorical":
         if not s.categories:
             return pd.Series([None] * n, dtype=object)
         idx = rng.choice(len(s.categories), size=n, p=np.asarray(s.weights) / sum(s.weights))
         return pd.Series([s.categories[i] for i in idx], dtype=object)
     if s.kind == "uuid":
-        raw = rng.integers(0, 2**63, size=(n, 2), dtype=np.uint64)
-        return pd.Series([str(uuid.UUID(int=(int(a) << 64) | int(b), version=4)) for a, b in raw],
-                         dtype=object)
+        return random_uuids(n, rng)
     if s.kind in ("pii", "text"):
         lengths = np.maximum(1, _from_quantiles(s.lengths, n, rng)) if s.lengths else None
         values = fake.draw(s.pii or "text", n, lengths)
@@ -214,6 +199,13 @@ def _draw(s: ColumnSummary, n: int, rng: np.random.Generator, fake: FakeValues) 
             values = [v[: s.max_length] for v in values]
         return pd.Series(values, dtype=object)
     return pd.Series([None] * n, dtype=object)  # unsupported and nullable: NULL
+
+
+def random_uuids(n: int, rng: np.random.Generator) -> pd.Series:
+    """Version-4 UUIDs as text, from the caller's generator (repeatable for a seed)."""
+    raw = rng.integers(0, 2**63, size=(n, 2), dtype=np.uint64)
+    return pd.Series([str(uuid.UUID(int=(int(a) << 64) | int(b), version=4)) for a, b in raw],
+                     dtype=object)
 
 
 def _from_quantiles(quantiles: list[float], n: int, rng: np.random.Generator) -> np.ndarray:

@@ -18,10 +18,6 @@ from dbsynth.model.columns import ColumnSummary, _hashable, _is_null
 MODELLED_KINDS = frozenset({"numeric", "datetime", "date", "time", "categorical"})
 
 
-def is_categorical(summary: ColumnSummary) -> bool:
-    return summary.kind == "categorical"
-
-
 def encode(summary: ColumnSummary, values: pd.Series) -> np.ndarray:
     """One column as float64 (NaN for NULL and for categories outside the learnt list)."""
     kind = summary.kind

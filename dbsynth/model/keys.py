@@ -7,13 +7,13 @@ each parent's chance of being picked follows the source's child-count distributi
 from __future__ import annotations
 
 import re
-import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
+from dbsynth.model.columns import random_uuids
 from dbsynth.schema.model import Column, Table
 
 _PATTERN = re.compile(r"^(?P<prefix>\D*?)(?P<digits>\d+)$")
@@ -51,9 +51,7 @@ def key_values(spec: KeySpec, column: Column, n: int, rng: np.random.Generator) 
     if spec.style == "int":
         return pd.Series(np.arange(spec.start, spec.start + n, dtype="int64"))
     if spec.style == "uuid":
-        raw = rng.integers(0, 2**63, size=(n, 2), dtype=np.uint64)
-        return pd.Series([str(uuid.UUID(int=(int(a) << 64) | int(b), version=4)) for a, b in raw],
-                         dtype=object)
+        return random_uuids(n, rng)
     if spec.style == "pattern":
         width = max(spec.width, len(str(n)))
         keys = [f"{spec.prefix}{i:0{width}d}" for i in range(1, n + 1)]
@@ -97,36 +95,6 @@ def make_strings_unique(values: pd.Series, max_length: int | None) -> pd.Series:
         seen.add(candidate)
         out.append(candidate)
     return pd.Series(out, dtype=object, index=values.index)
-
-
-def degree_weights(degrees: list[float], m: int, rng: np.random.Generator) -> np.ndarray:
-    """Selection weights for ``m`` parents, drawn from the source's child-count quantiles."""
-    if m == 0:
-        return np.array([])
-    if not degrees:
-        return np.full(m, 1.0 / m)
-    grid = np.linspace(0, 1, len(degrees))
-    w = np.interp(rng.random(m), grid, np.asarray(degrees, dtype=float))
-    w = np.maximum(w, 0.0)
-    if w.sum() == 0:
-        w = np.ones(m)
-    return w / w.sum()
-
-
-def child_degrees(child: pd.DataFrame, fk_cols: tuple[str, ...], parent: pd.DataFrame,
-                  ref_cols: tuple[str, ...], n_quantiles: int = 101) -> list[float]:
-    """Quantiles of how many child rows each parent row has (zeros included)."""
-    if parent.empty:
-        return []
-    keys = child[list(fk_cols)].dropna()
-    counts = keys.groupby(list(fk_cols)).size()
-    counts.index = counts.index if len(fk_cols) > 1 else counts.index.rename(ref_cols[0])
-    parent_keys = parent[list(ref_cols)].dropna().drop_duplicates()
-    per_parent = np.zeros(len(parent_keys))
-    lookup = {(k if isinstance(k, tuple) else (k,)): v for k, v in counts.items()}
-    for i, row in enumerate(parent_keys.itertuples(index=False)):
-        per_parent[i] = lookup.get(tuple(row), 0)
-    return np.quantile(per_parent, np.linspace(0, 1, n_quantiles)).tolist()
 
 
 def dedupe_rows(frame: pd.DataFrame, table: Table,

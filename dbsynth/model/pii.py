@@ -27,7 +27,6 @@ _NAME_RULES: tuple[tuple[str, str], ...] = (
     ("username", r"^user_?name$|^login$"),
 )
 
-PII_KINDS = tuple(kind for kind, _ in _NAME_RULES)
 POOL_SIZE = 5000
 
 

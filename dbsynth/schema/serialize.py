@@ -11,10 +11,6 @@ from dbsynth.schema.model import (
 )
 
 
-def schema_to_dict(schema: Schema) -> dict[str, Any]:
-    return schema.to_dict()
-
-
 def schema_from_dict(data: dict[str, Any]) -> Schema:
     """Rebuild a :class:`Schema`; malformed input raises :class:`SchemaError`, never crashes."""
     try:
