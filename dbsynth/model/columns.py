@@ -45,7 +45,7 @@ class ColumnSummary:
 
 
 def _non_null(values: pd.Series) -> pd.Series:
-    return values[~values.map(_is_null)]
+    return values[values.notna()]  # elementwise on objects: lists and dicts are values
 
 
 def _is_null(value: Any) -> bool:
@@ -100,7 +100,7 @@ def fit_column(column: Column, values: pd.Series) -> ColumnSummary:
         if kind:
             base.kind, base.pii = "pii", kind
             return base
-        if is_free_text(texts):
+        if is_free_text(column.name, texts):
             base.kind = "text"
             return base
         return _categorical(base, texts)

@@ -115,10 +115,18 @@ def dedupe_rows(frame: pd.DataFrame, table: Table,
 
 
 def _duplicated(frame: pd.DataFrame, cols: list[str]) -> np.ndarray:
-    keyed = frame[cols].astype(object).where(frame[cols].notna(), None)
-    complete = keyed.notna().all(axis=1).to_numpy()
-    dup = keyed.map(str).duplicated(keep="first").to_numpy()
-    return dup & complete
+    """Rows whose complete key already appeared above (NULL in a key part: never a duplicate)."""
+    codes = pd.DataFrame({c: _codes(frame[c]) for c in cols})
+    complete = (codes >= 0).all(axis=1).to_numpy()
+    return codes.duplicated(keep="first").to_numpy() & complete
+
+
+def _codes(values: pd.Series) -> np.ndarray:
+    """Equal values get equal codes, NULL gets -1 (values that cannot be hashed compare as text)."""
+    try:
+        return pd.factorize(values, use_na_sentinel=True)[0]
+    except TypeError:
+        return pd.factorize(values.map(lambda v: None if v is None else str(v)))[0]
 
 
 def column_is_key(table: Table, column: Column) -> bool:

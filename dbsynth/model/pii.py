@@ -27,6 +27,10 @@ _NAME_RULES: tuple[tuple[str, str], ...] = (
     ("username", r"^user_?name$|^login$"),
 )
 
+#: Place names (city, state, country…) are categories even when most values are distinct:
+#: they are short labels that other columns depend on, not free text to be replaced.
+_PLACE_NAME = re.compile(r"(^|_)(city|town|state|province|region|county|country|district)$")
+
 POOL_SIZE = 5000
 
 
@@ -38,8 +42,10 @@ def pii_kind(column_name: str) -> str | None:
     return None
 
 
-def is_free_text(values: pd.Series) -> bool:
-    """Long, mostly distinct strings: descriptions, titles, notes."""
+def is_free_text(column_name: str, values: pd.Series) -> bool:
+    """Long, mostly distinct strings: descriptions, titles, notes (never place names)."""
+    if _PLACE_NAME.search(column_name.lower()):
+        return False
     text = values.dropna().astype(str)
     if len(text) < 5:
         return False
@@ -48,22 +54,34 @@ def is_free_text(values: pd.Series) -> bool:
 
 
 class FakeValues:
-    """Draws fake values of one kind; seeded from the caller's Generator for reproducibility."""
+    """Draws fake values of one kind; seeded from the caller's Generator for reproducibility.
+
+    Faker itself is built on first use (it costs milliseconds, and most tables need none)."""
 
     def __init__(self, rng: np.random.Generator, locale: str = "en_US") -> None:
-        self.faker = Faker(locale)
-        self.faker.seed_instance(int(rng.integers(0, 2**31 - 1)))
+        self.seed = int(rng.integers(0, 2**31 - 1))
+        self.locale = locale
         self.rng = rng
+        self._faker: Faker | None = None
+
+    @property
+    def faker(self) -> Faker:
+        if self._faker is None:
+            self._faker = Faker(self.locale)
+            self._faker.seed_instance(self.seed)
+        return self._faker
 
     def draw(self, kind: str, n: int, lengths: np.ndarray | None = None) -> list[str]:
         """``n`` values of ``kind``. Faker costs ~50 µs a value, so beyond ``POOL_SIZE`` values
         are drawn from a pool of that many (unique columns are numbered by the caller)."""
-        if kind != "text" and n > POOL_SIZE:
-            pool = self._make(kind, POOL_SIZE, None)
+        if kind == "text":
+            return self._text(n, lengths)
+        if n > POOL_SIZE:
+            pool = self._make(kind, POOL_SIZE)
             return [pool[i] for i in self.rng.integers(0, POOL_SIZE, size=n)]
-        return self._make(kind, n, lengths)
+        return self._make(kind, n)
 
-    def _make(self, kind: str, n: int, lengths: np.ndarray | None) -> list[str]:
+    def _make(self, kind: str, n: int) -> list[str]:
         f = self.faker
         makers = {
             "email": f.email, "phone": f.phone_number, "first_name": f.first_name,
@@ -71,12 +89,26 @@ class FakeValues:
             "postal_code": f.postcode, "company": f.company, "ssn": f.ssn,
             "username": f.user_name,
         }
-        if kind in makers:
-            return [makers[kind]() for _ in range(n)]
-        # free text: words up to roughly the source's length for each row
-        lengths = lengths if lengths is not None else np.full(n, 20)
-        out = []
-        for length in lengths:
-            words = f.words(nb=max(1, int(length) // 6 + 1))
-            out.append(" ".join(words).capitalize()[: max(1, int(length))].strip() or "x")
+        return [makers[kind]() for _ in range(n)]
+
+    def _text(self, n: int, lengths: np.ndarray | None) -> list[str]:
+        """Free text: lorem words up to roughly the source's length for each row."""
+        vocabulary = _lorem_words(self.locale)
+        lengths = (np.full(n, 20) if lengths is None else np.asarray(lengths)).astype(int)
+        words_per_row = np.maximum(1, lengths // 6 + 1)
+        picks = vocabulary[self.rng.integers(0, len(vocabulary), size=int(words_per_row.sum()))]
+        out, start = [], 0
+        for count, length in zip(words_per_row, lengths):
+            text = " ".join(picks[start:start + count]).capitalize()
+            out.append(text[: max(1, length)].strip() or "x")
+            start += count
         return out
+
+
+_LOREM: dict[str, np.ndarray] = {}
+
+
+def _lorem_words(locale: str) -> np.ndarray:
+    if locale not in _LOREM:
+        _LOREM[locale] = np.array(Faker(locale).get_words_list())
+    return _LOREM[locale]

@@ -23,7 +23,6 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
-from sklearn.cluster import KMeans
 
 from dbsynth.model import keys
 from dbsynth.model.columns import ColumnSummary, fit_column, sample_column
@@ -32,7 +31,7 @@ from dbsynth.model.encoding import MODELLED_KINDS, decode, encode
 from dbsynth.model.pii import FakeValues
 from dbsynth.model.table import CartEngine, ColumnSpec, CopulaEngine, make_engine
 from dbsynth.schema.graph import LoadPlan, build_plan
-from dbsynth.schema.model import ForeignKey, Schema, Table
+from dbsynth.schema.model import ForeignKey, Schema, SqlType, Table
 
 log = logging.getLogger(__name__)
 
@@ -70,6 +69,16 @@ class Link:
 
 
 @dataclass
+class ParentCopy:
+    """A column that repeats ``column`` of the parent row its FK ``fk_columns`` points at."""
+
+    fk_columns: tuple[str, ...]
+    parent: str
+    ref_columns: tuple[str, ...]
+    column: str
+
+
+@dataclass
 class TableModel:
     name: str
     row_count: int
@@ -80,6 +89,7 @@ class TableModel:
     primary: Link | None = None
     orphan_rows: int = 0  # source rows whose primary FK is NULL
     inequalities: list[Inequality] = field(default_factory=list)
+    copies: dict[str, ParentCopy] = field(default_factory=dict)  # own column -> its source
 
 
 @dataclass
@@ -100,6 +110,12 @@ class RelationalModel:
         links = _choose_links(schema, plan, frames)
         summaries = {t.name: _base_summaries(t, frames[t.name]) for t in schema.tables}
         encoded = {t.name: _encode_base(t, summaries[t.name], frames[t.name]) for t in schema.tables}
+        copies: dict[str, dict[str, ParentCopy]] = {t.name: {} for t in schema.tables}
+        for link in links:
+            if link.role in ("primary", "secondary"):
+                found = _find_parent_copies(schema, link, frames, summaries)
+                copies[link.child].update({k: v for k, v in found.items() if k not in copies[link.child]})
+                encoded[link.child] = encoded[link.child].drop(columns=list(found), errors="ignore")
         # counts on parents, then clusters on children (clusters use the parent's counts)
         for link in links:
             if link.role == "self":
@@ -136,7 +152,7 @@ class RelationalModel:
                                        summaries[primary.parent][0] if primary else None)
             tables[table.name] = TableModel(
                 table.name, max(table.row_count, len(frames[table.name])), cols, key_specs,
-                modelled, table_engine, primary, orphans, rules)
+                modelled, table_engine, primary, orphans, rules, copies.get(table.name, {}))
         return cls(schema, tables, links)
 
     # --------------------------------------------------------------------------- sample
@@ -187,6 +203,8 @@ class _TableGenerator:
             else:
                 frame[name] = decode(tm.columns[name], data[:, j]).to_numpy()
         for column in t.columns:
+            if column.name in tm.copies:
+                continue  # filled from the parent once the links are set, below
             if column.name in tm.columns and column.name not in frame:
                 frame[column.name] = self._draw_plain(column.name, n).to_numpy()
             elif column.name in frame and not column.nullable:
@@ -204,6 +222,8 @@ class _TableGenerator:
             picks = _pick_parents(link, hidden.get(cluster_column(link.fk)), self.state, self.rng, t)
             for col in link.columns:
                 frame[col] = picks[col].to_numpy()
+        for name, source in tm.copies.items():
+            frame[name] = self._copy_from_parent(name, source, frame)
         frame = frame[list(t.data_columns)]
         frame = self._require_parents(frame)
         both = pd.concat([frame, hidden.loc[frame.index]], axis=1)
@@ -264,6 +284,20 @@ class _TableGenerator:
             if values is not None:
                 return values
         return self._draw_plain(name, n)
+
+    def _copy_from_parent(self, name: str, source: ParentCopy, frame: pd.DataFrame) -> np.ndarray:
+        """The linked synthetic parent's value of the source column (rows without a parent:
+        NULL, or a fresh value where the column is NOT NULL)."""
+        parent = self.state.frames[source.parent]
+        rows = _row_positions(parent, list(source.ref_columns), frame, list(source.fk_columns))
+        out = np.full(len(frame), None, dtype=object)
+        values = parent[source.column].to_numpy(dtype=object)
+        out[rows >= 0] = values[rows[rows >= 0]]
+        column = self.table.column(name)
+        if column.type.length and column.type.is_string:
+            out = np.array([v[: column.type.length] if isinstance(v, str) else v for v in out],
+                           dtype=object)
+        return out if column.nullable else self._fill_nulls(name, pd.Series(out))
 
     def _fill_nulls(self, name: str, values: pd.Series) -> np.ndarray:
         out = values.to_numpy(dtype=object)
@@ -369,9 +403,64 @@ def _base_summaries(table: Table, frame: pd.DataFrame) -> tuple[dict[str, Column
 def _encode_base(table: Table, summaries: tuple[dict[str, ColumnSummary], dict[str, keys.KeySpec]],
                  frame: pd.DataFrame) -> pd.DataFrame:
     cols, key_specs = summaries
-    data = {name: encode(s, frame[name]) for name, s in cols.items()
-            if s.kind in MODELLED_KINDS and name not in key_specs}
-    return pd.DataFrame(data, index=frame.index)
+    names = [name for name, s in cols.items() if s.kind in MODELLED_KINDS and name not in key_specs]
+    # coarse categories before fine ones (country, state, city), numbers and dates last: a
+    # sequential model then draws each detail given the broader values it depends on
+    names.sort(key=lambda n: len(cols[n].categories) if cols[n].kind == "categorical" else np.inf)
+    return pd.DataFrame({name: encode(cols[name], frame[name]) for name in names}, index=frame.index)
+
+
+MIN_COPY_ROWS = 10  # a column repeats its parent's only if seen doing so on this many rows
+
+
+def _find_parent_copies(schema: Schema, link: Link, frames: dict[str, pd.DataFrame],
+                        summaries: dict[str, tuple[dict[str, ColumnSummary], dict[str, keys.KeySpec]]],
+                        ) -> dict[str, ParentCopy]:
+    """Child columns equal to a column of the linked parent on every source row.
+
+    Denormalised copies (``invoice.billing_country`` = ``customer.country``,
+    ``invoice_line.unit_price`` = ``track.unit_price``) are then copied from the synthetic
+    parent instead of modelled, so they agree with it as in the source, fake addresses
+    included."""
+    child, parent = frames[link.child], frames[link.parent]
+    rows = _row_positions(parent, list(link.ref_columns), child, list(link.columns))
+    found = rows >= 0
+    if found.sum() < MIN_COPY_ROWS:
+        return {}
+    child_table, parent_table = schema.table(link.child), schema.table(link.parent)
+    (own, own_keys), (theirs, their_keys) = summaries[link.child], summaries[link.parent]
+    child_rows, parent_rows = np.flatnonzero(found), rows[found]
+    probe = slice(0, 64)  # most pairs differ within a few rows: test those first
+    out: dict[str, ParentCopy] = {}
+    for name, summary in own.items():
+        if name in own_keys or summary.kind == "unsupported" or keys.column_is_key(
+                child_table, child_table.column(name)):
+            continue
+        mine = child[name].to_numpy(dtype=object)[child_rows]
+        if pd.isna(mine).all():
+            continue
+        for ref, ref_summary in theirs.items():
+            if ref in their_keys or ref_summary.kind == "unsupported" or not _same_family(
+                    child_table.column(name).type, parent_table.column(ref).type):
+                continue
+            other = parent[ref].to_numpy(dtype=object)[parent_rows]
+            if _all_equal(mine[probe], other[probe]) and _all_equal(mine, other):
+                out[name] = ParentCopy(link.columns, link.parent, link.ref_columns, ref)
+                break
+    return out
+
+
+def _all_equal(a: np.ndarray, b: np.ndarray) -> bool:
+    """Element-wise equality of two object arrays, NULL equal to NULL."""
+    null_a, null_b = pd.isna(a), pd.isna(b)
+    if (null_a != null_b).any():
+        return False
+    keep = ~null_a
+    return bool((a[keep] == b[keep]).all())
+
+
+def _same_family(a: SqlType, b: SqlType) -> bool:
+    return (a.is_string and b.is_string) or (a.is_numeric and b.is_numeric) or a.name == b.name
 
 
 def _count_summary(name: str, counts: np.ndarray) -> ColumnSummary:
@@ -394,11 +483,22 @@ def _key_tuples(frame: pd.DataFrame, cols: tuple[str, ...]) -> list[tuple[object
 
 
 def _child_counts(child: pd.DataFrame, link: Link, parent: pd.DataFrame) -> np.ndarray:
-    counts: dict[tuple[object, ...], int] = {}
-    for key in _key_tuples(child, link.columns):
-        if not any(pd.isna(v) for v in key):
-            counts[key] = counts.get(key, 0) + 1
-    return np.array([counts.get(k, 0) for k in _key_tuples(parent, link.ref_columns)], dtype=float)
+    rows = _row_positions(parent, list(link.ref_columns), child, list(link.columns))
+    return np.bincount(rows[rows >= 0], minlength=len(parent)).astype(float)
+
+
+def _row_positions(parent: pd.DataFrame, ref_columns: list[str], child: pd.DataFrame,
+                   fk_columns: list[str]) -> np.ndarray:
+    """Position in ``parent`` of each child row's parent (-1: NULL or missing key)."""
+    keys = parent[ref_columns].astype(object)
+    usable = (keys.notna().all(axis=1) & ~keys.duplicated()).to_numpy()
+    positions = np.flatnonzero(usable)
+    wanted = child[fk_columns].astype(object)
+    if len(ref_columns) == 1:
+        found = pd.Index(keys[ref_columns[0]][usable]).get_indexer(wanted[fk_columns[0]])
+    else:
+        found = pd.MultiIndex.from_frame(keys[usable]).get_indexer(pd.MultiIndex.from_frame(wanted))
+    return np.where(found >= 0, positions[np.maximum(found, 0)] if len(positions) else -1, -1)
 
 
 def _standardize(x: np.ndarray, center: np.ndarray, spread: np.ndarray) -> np.ndarray:
@@ -417,10 +517,42 @@ def _fit_clusters(link: Link, parent_encoded: pd.DataFrame, seed: int) -> np.nda
     spread[spread == 0] = 1.0
     z = _standardize(x, center, spread)
     k = int(min(MAX_CLUSTERS, max(1, n // 30), len(np.unique(z, axis=0))))
-    km = KMeans(n_clusters=k, n_init=3, random_state=seed).fit(z)
-    link.centroids = km.cluster_centers_.tolist()
+    centroids, labels = _kmeans(z, k, seed)
+    link.centroids = centroids.tolist()
     link.center, link.spread = center.tolist(), spread.tolist()
-    return km.labels_.astype(float)
+    return labels.astype(float)
+
+
+def _squared_distances(z: np.ndarray, centroids: np.ndarray) -> np.ndarray:
+    return np.maximum((z**2).sum(1)[:, None] - 2 * z @ centroids.T + (centroids**2).sum(1)[None, :], 0)
+
+
+def _kmeans(z: np.ndarray, k: int, seed: int, starts: int = 3,
+            iterations: int = 50) -> tuple[np.ndarray, np.ndarray]:
+    """Plain k-means (k-means++ starts, Lloyd steps), best of ``starts``. A few lines of numpy
+    beat scikit-learn's per-call overhead on the small, low-dimensional parent tables here."""
+    rng = np.random.default_rng(seed)
+    best: tuple[float, np.ndarray, np.ndarray] | None = None
+    for _ in range(starts):
+        centroids = z[[rng.integers(len(z))]]
+        for _ in range(1, k):  # k-means++: far points are likelier next centres
+            d = _squared_distances(z, centroids).min(axis=1)
+            pick = rng.choice(len(z), p=d / d.sum()) if d.sum() > 0 else rng.integers(len(z))
+            centroids = np.vstack([centroids, z[pick]])
+        for _ in range(iterations):
+            labels = _squared_distances(z, centroids).argmin(axis=1)
+            moved = np.array([z[labels == c].mean(axis=0) if (labels == c).any() else centroids[c]
+                              for c in range(k)])
+            if np.allclose(moved, centroids):
+                break
+            centroids = moved
+        distances = _squared_distances(z, centroids)
+        labels = distances.argmin(axis=1)
+        inertia = float(distances[np.arange(len(z)), labels].sum())
+        if best is None or inertia < best[0]:
+            best = (inertia, centroids, labels)
+    assert best is not None
+    return best[1], best[2]
 
 
 def _assign_clusters(link: Link, encoded: np.ndarray) -> np.ndarray:
@@ -439,10 +571,9 @@ def _labels_for_children(child: pd.DataFrame, link: Link, parent: pd.DataFrame,
                          labels: np.ndarray) -> np.ndarray:
     """The cluster of each child's parent; NaN where the FK is NULL. A parent missing from a
     sampled parent table gets a cluster drawn like the parents' (it exists, unseen)."""
-    index = {k: labels[i] for i, k in enumerate(_key_tuples(parent, link.ref_columns))}
-    keys_ = _key_tuples(child, link.columns)
-    out = np.array([index.get(k, np.nan) for k in keys_], dtype=float)
-    unseen = np.isnan(out) & np.array([not any(pd.isna(v) for v in k) for k in keys_], dtype=bool)
+    rows = _row_positions(parent, list(link.ref_columns), child, list(link.columns))
+    out = np.where(rows >= 0, labels[np.maximum(rows, 0)] if len(labels) else np.nan, np.nan)
+    unseen = (rows < 0) & child[list(link.columns)].notna().all(axis=1).to_numpy()
     if unseen.any() and len(labels):
         out[unseen] = np.random.default_rng(len(labels)).choice(labels, size=int(unseen.sum()))
     return out
@@ -454,9 +585,8 @@ def _training_context(frames: dict[str, pd.DataFrame], encoded: dict[str, pd.Dat
     if primary is None:
         return np.zeros((n, 0))
     parent = encoded[primary.parent].to_numpy(dtype=float)
-    position = {k: i for i, k in enumerate(_key_tuples(frames[primary.parent], primary.ref_columns))}
-    rows = np.array([position.get(k, -1) for k in _key_tuples(frames[table.name], primary.columns)],
-                    dtype=np.int64)
+    rows = _row_positions(frames[primary.parent], list(primary.ref_columns),
+                          frames[table.name], list(primary.columns))
     context = np.full((n, parent.shape[1]), np.nan)
     found = rows >= 0
     context[found] = parent[rows[found]]

@@ -26,12 +26,12 @@ import numpy as np
 from dbsynth.errors import ModelError, SchemaError
 from dbsynth.model.columns import ColumnSummary
 from dbsynth.model.keys import KeySpec
-from dbsynth.model.relational import Inequality, Link, RelationalModel, TableModel
+from dbsynth.model.relational import Inequality, Link, ParentCopy, RelationalModel, TableModel
 from dbsynth.model.table import engine_from_dict
 from dbsynth.schema.serialize import schema_from_dict
 
 FORMAT = "dbsynth-model"
-FORMAT_VERSION = 2
+FORMAT_VERSION = 3
 
 
 def save_model(model: RelationalModel, path: Path) -> None:
@@ -93,6 +93,7 @@ def _table_to_dict(t: TableModel) -> dict[str, Any]:
         "primary": asdict(t.primary) if t.primary else None,
         "orphan_rows": t.orphan_rows,
         "inequalities": [asdict(rule) for rule in t.inequalities],
+        "copies": {n: asdict(c) for n, c in t.copies.items()},
     }
 
 
@@ -109,6 +110,9 @@ def _table_from_dict(name: str, d: dict[str, Any]) -> TableModel:
         primary=_link(d["primary"]) if d["primary"] else None,
         orphan_rows=int(d["orphan_rows"]),
         inequalities=[Inequality(**rule) for rule in d["inequalities"]],
+        copies={str(n): ParentCopy(tuple(c["fk_columns"]), str(c["parent"]),
+                                   tuple(c["ref_columns"]), str(c["column"]))
+                for n, c in d["copies"].items()},
     )
 
 

@@ -44,9 +44,20 @@ def min_leaf_size(n_rows: int) -> int:
 
 
 @dataclass
+class Determinant:
+    """Column ``column`` (drawn earlier) is a function of this one in the source: ``codes[c]``
+    is its code wherever this column has code ``c`` (-1: NULL) — a city fixes its country."""
+
+    column: int
+    codes: list[int]
+    null_with: list[int] = field(default_factory=list)  # its codes seen where this is NULL
+
+
+@dataclass
 class CartEngine:
     columns: list[ColumnSpec]
     trees: list[FlatTree] = field(default_factory=list)
+    determines: list[list[Determinant]] = field(default_factory=list)  # per column
     name: str = "cart"
 
     def fit(self, context: np.ndarray, data: np.ndarray, seed: int) -> None:
@@ -55,22 +66,78 @@ class CartEngine:
         for j, spec in enumerate(self.columns):
             x = np.hstack([context, data[:, :j]])
             self.trees.append(fit_tree(x, data[:, j], spec.categorical, spec.n_classes, leaf, seed))
+        self.determines = [_determinants(self.columns, data, j) for j in range(len(self.columns))]
 
     def sample(self, context: np.ndarray, rng: np.random.Generator) -> np.ndarray:
         n = len(context)
         out = np.full((n, len(self.columns)), np.nan)
         for j, tree in enumerate(self.trees):
-            out[:, j] = tree.sample(np.hstack([context, out[:, :j]]), rng)
+            rules = self.determines[j] if self.determines else []
+            allowed = _consistent_classes(rules, out) if rules else None
+            out[:, j] = tree.sample(np.hstack([context, out[:, :j]]), rng, allowed)
         return out
 
     def to_dict(self) -> dict[str, Any]:
         return {"name": self.name, "columns": [asdict(c) for c in self.columns],
-                "trees": [asdict(t) for t in self.trees]}
+                "trees": [asdict(t) for t in self.trees],
+                "determines": [[asdict(d) for d in ds] for ds in self.determines]}
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> CartEngine:
         return cls([ColumnSpec(**c) for c in data["columns"]],
-                   [FlatTree(**t) for t in data["trees"]])
+                   [FlatTree(**t) for t in data["trees"]],
+                   [[Determinant(int(d["column"]), [int(v) for v in d["codes"]],
+                                 [int(v) for v in d["null_with"]]) for d in ds]
+                    for ds in data["determines"]])
+
+
+def _codes(values: np.ndarray) -> np.ndarray:
+    return np.where(np.isnan(values), -1, values).astype(np.int64)
+
+
+def _determinants(columns: list[ColumnSpec], data: np.ndarray, j: int) -> list[Determinant]:
+    """Earlier categorical columns that column ``j`` (categorical) determines on every row.
+
+    Columns are ordered coarse to fine, so a fine value (city) is drawn after the coarse ones
+    it implies (state, country); sampling then keeps only the fine values consistent with
+    the coarse values already drawn, and no synthetic city lands in the wrong country."""
+    spec = columns[j]
+    if not spec.categorical or spec.name[0] in "#@" or not len(data):
+        return []
+    known = ~np.isnan(data[:, j])
+    fine = data[known, j].astype(np.int64)
+    out = []
+    for k in range(j):
+        other = columns[k]
+        if not other.categorical or other.name[0] in "#@":
+            continue
+        coarse = _codes(data[known, k])
+        if len(np.unique(coarse)) < 2:
+            continue
+        first = np.full(spec.n_classes, -2, dtype=np.int64)  # -2: class never seen
+        first[fine[::-1]] = coarse[::-1]  # any one coarse value per fine class
+        if (first[fine] == coarse).all():
+            null_with = np.unique(_codes(data[~known, k])).tolist()
+            out.append(Determinant(k, first.tolist(), null_with))
+    return out
+
+
+def _consistent_classes(rules: list[Determinant], drawn: np.ndarray):  # type: ignore[no-untyped-def]
+    """For ``FlatTree.sample``: split rows by their already drawn coarse values and allow
+    each group only the classes that imply exactly those values, and NULL only where the
+    source had NULL beside those values."""
+    maps = np.array([r.codes for r in rules], dtype=np.int64)  # (rules, classes)
+    seen = (maps != -2).all(axis=0)
+
+    def groups(rows: np.ndarray) -> list[tuple[np.ndarray, np.ndarray | None, bool]]:
+        keys = np.column_stack([_codes(drawn[rows, r.column]) for r in rules])
+        combos, inverse = np.unique(keys, axis=0, return_inverse=True)
+        inverse = inverse.reshape(-1)
+        return [(rows[inverse == i], seen & (maps == combo[:, None]).all(axis=0),
+                 all(int(c) in r.null_with for c, r in zip(combo, rules)))
+                for i, combo in enumerate(combos)]
+
+    return groups
 
 
 @dataclass

@@ -9,6 +9,7 @@ quantiles so numbers are new values inside the leaf's range, not replayed source
 from __future__ import annotations
 
 import warnings
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -52,29 +53,66 @@ class FlatTree:
             lookup[int(key)] = row
         return lookup[node]
 
-    def sample(self, x: np.ndarray, rng: np.random.Generator) -> np.ndarray:
-        """One draw of the target per row of ``x`` (NaN = NULL)."""
+    def sample(self, x: np.ndarray, rng: np.random.Generator,
+               allowed: Callable[[np.ndarray], Iterable[tuple[np.ndarray, np.ndarray | None, bool]]]
+               | None = None) -> np.ndarray:
+        """One draw of the target per row of ``x`` (NaN = NULL).
+
+        Draws are stratified inside each leaf (see :func:`stratified_uniforms`), so the rows
+        sent to a leaf reproduce its distribution closely even when they are few. For a
+        categorical target, ``allowed(rows)`` splits rows into groups, each with a boolean
+        mask of the classes it may take (None: any) and whether it may be NULL; a group whose
+        leaf has no allowed class draws uniformly among the allowed ones (see ``CartEngine``)."""
         n = len(x)
         leaf = self.leaves(x)
+        u_null, u_value = _uniforms_by_group(leaf, rng), _uniforms_by_group(leaf, rng)
+        null = u_null < np.asarray(self.null_share)[leaf]
         out = np.full(n, np.nan)
-        null = rng.random(n) < np.asarray(self.null_share)[leaf]
         if self.categorical:
-            freqs = self.frequencies
             for row in np.unique(leaf):
-                members = np.flatnonzero((leaf == row) & ~null)
-                p = np.asarray(freqs[row], dtype=float)
-                if len(members) and p.sum() > 0:
-                    out[members] = rng.choice(len(p), size=len(members), p=p / p.sum())
+                members = np.flatnonzero(leaf == row)
+                p = np.asarray(self.frequencies[row], dtype=float)
+                groups = allowed(members) if allowed else [(members, None, True)]
+                for rows, mask, null_ok in groups:
+                    if mask is not None and not mask.any():  # no class fits: NULL if it may
+                        mask = None if not null_ok else mask
+                        draw = rows if mask is None else rows[:0]
+                    else:
+                        draw = rows if mask is not None and not null_ok else rows[~null[rows]]
+                    weights = p if mask is None else p * mask if (p * mask).sum() else mask * 1.0
+                    if not len(draw) or weights.sum() <= 0:
+                        continue
+                    cdf = np.cumsum(weights / weights.sum())
+                    u = u_value[draw] if len(groups) == 1 else stratified_uniforms(len(draw), rng)
+                    out[draw] = np.minimum(np.searchsorted(cdf, u, side="right"), len(p) - 1)
             return out
         q = np.asarray(self.quantiles, dtype=float)[leaf]  # (n, LEAF_QUANTILES)
-        pos = rng.random(n) * (q.shape[1] - 1)
-        lo = np.floor(pos).astype(int)
+        pos = u_value * (q.shape[1] - 1)
+        lo = np.minimum(np.floor(pos).astype(int), q.shape[1] - 1)
         hi = np.minimum(lo + 1, q.shape[1] - 1)
         frac = pos - lo
         rows = np.arange(n)
         values = q[rows, lo] + frac * (q[rows, hi] - q[rows, lo])
         out[~null] = values[~null]
         return out
+
+
+def stratified_uniforms(n: int, rng: np.random.Generator) -> np.ndarray:
+    """``n`` uniforms in [0, 1), one in each of ``n`` equal strata, in random order.
+
+    Each is still uniform, but together they cover [0, 1) evenly: a leaf asked for 7 rows
+    gives 7 values spread over its distribution instead of 7 independent draws that may
+    cluster (sampling noise is what makes small synthetic tables drift from the source)."""
+    return (rng.permutation(n) + rng.random(n)) / max(n, 1)
+
+
+def _uniforms_by_group(groups: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """Stratified uniforms drawn separately for the rows of each group."""
+    out = np.empty(len(groups))
+    for g in np.unique(groups):
+        members = np.flatnonzero(groups == g)
+        out[members] = stratified_uniforms(len(members), rng)
+    return out
 
 
 def fit_tree(x: np.ndarray, y: np.ndarray, categorical: bool, n_classes: int,
