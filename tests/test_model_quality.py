@@ -113,3 +113,27 @@ def test_many_parents_and_hierarchies_on_chinook(chinook_duckdb_url: str) -> Non
             assert node not in seen
             seen.add(node)
             node = boss.get(node)
+
+
+@pytest.mark.parametrize("source", ["chinook_pg_url", "chinook_duckdb_url"])
+def test_denormalised_copies_and_nested_places_on_chinook(source: str, request: pytest.FixtureRequest) -> None:
+    trained = pipeline.train(request.getfixturevalue(source), seed=0)
+    real = trained.frames
+    fake = trained.model.sample(build_plan(trained.model.schema), seed=2)
+    # invoice.billing_* repeat the customer's address in the source: they still do
+    invoices = fake["invoice"].merge(fake["customer"], on="customer_id")
+    for billing, own in [("billing_country", "country"), ("billing_city", "city"),
+                         ("billing_address", "address")]:
+        assert (invoices[billing] == invoices[own]).all(), billing
+    # invoice_line.unit_price repeats its track's price (a secondary parent)
+    lines = fake["invoice_line"].merge(fake["track"], on="track_id", suffixes=("", "_track"))
+    assert (lines["unit_price"].astype(float) == lines["unit_price_track"].astype(float)).all()
+    # a city lies in one state and country: every synthetic place exists in the source
+    places = ["city", "state", "country"]
+    real_places = set(real["customer"][places].astype(str).itertuples(index=False))
+    fake_places = set(fake["customer"][places].astype(str).itertuples(index=False))
+    assert fake_places <= real_places
+    # stratified draws: 59 customers over 24 countries keep the country shares closely
+    shares = pd.concat([real["customer"]["country"].value_counts(normalize=True),
+                        fake["customer"]["country"].value_counts(normalize=True)], axis=1).fillna(0)
+    assert 1 - 0.5 * (shares.iloc[:, 0] - shares.iloc[:, 1]).abs().sum() >= 0.9
