@@ -66,6 +66,7 @@ class PostgresConnector:
         self.url = url.set(drivername="postgresql+psycopg")
         self.schema_name = schema
         self.role = role
+        self._reader: psycopg.Connection[Any] | None = None
         self._check_reachable()
 
     # -- identity -------------------------------------------------------------------------
@@ -110,15 +111,17 @@ class PostgresConnector:
             raise SchemaError(f"schema {self.schema_name!r} does not exist in {self.display_url}")
 
     def query(self, sql: str, params: dict[str, Any] | None = None) -> list[tuple[Any, ...]]:
-        conn = self._connect()
+        """Run one read on the connector's reading connection (opened once, autocommit, so
+        no transaction is held between reads)."""
+        if self._reader is None or self._reader.closed:
+            self._reader = self._connect()
+            self._reader.autocommit = True
         try:
-            with conn.cursor() as cur:
+            with self._reader.cursor() as cur:
                 cur.execute(sql, params or {})
                 return list(cur.fetchall()) if cur.description else []
         except psycopg.Error as exc:
             raise SchemaError(f"query failed on {self.display_url}: {_first_line(exc)}") from None
-        finally:
-            conn.close()
 
     # -- introspection --------------------------------------------------------------------
     def introspect(self) -> Schema:
@@ -199,7 +202,9 @@ class PostgresConnector:
         return PostgresSession(self._connect(), self.schema_name, self.url)
 
     def close(self) -> None:
-        """Nothing held open: every call opens and closes its own connection."""
+        if self._reader is not None:
+            self._reader.close()
+            self._reader = None
 
 
 class PostgresSession:

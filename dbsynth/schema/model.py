@@ -74,6 +74,7 @@ class Column:
 class PrimaryKey:
     columns: tuple[str, ...]
     name: str | None = None
+    source: Literal["declared", "inferred"] = "declared"
 
 
 @dataclass(frozen=True)

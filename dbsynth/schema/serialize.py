@@ -41,7 +41,8 @@ def _table(data: dict[str, Any]) -> Table:
                              c.get("default"), c.get("identity"), c.get("domain"),
                              c.get("generated"))
                       for c in data["columns"]),
-        primary_key=PrimaryKey(tuple(pk["columns"]), pk.get("name")) if pk else None,
+        primary_key=PrimaryKey(tuple(pk["columns"]), pk.get("name"),
+                               pk.get("source", "declared")) if pk else None,
         foreign_keys=tuple(ForeignKey(tuple(f["columns"]), str(f["ref_table"]),
                                       tuple(f["ref_columns"]), f.get("name"),
                                       f.get("source", "declared"))

@@ -1,0 +1,379 @@
+"""Keys the database never declared: primary and foreign keys inferred from names and data.
+
+Inference runs in two steps so that it stays bounded on schemas with thousands of tables:
+
+1. **Candidates from names and types only** (no data read). A primary-key candidate is a
+   column named like a key of its table (``id``, ``<table>_id``, ``code``…); a foreign-key
+   candidate is a column named after another table's key (``customer_id`` → ``customer``'s
+   ``customer_id`` or ``customers.id``, a role prefix such as ``billing_customer_id``, or a
+   person role such as ``support_rep_id``/``reports_to`` → a people table), with a compatible
+   type. Names are looked up in dictionaries, not compared pairwise.
+2. **Evidence from the data, computed in SQL in the source** (never pulled into memory):
+   uniqueness and NOT NULL-ness for primary keys; for foreign keys, the share of the child's
+   distinct values found in the parent key (*inclusion*) and the share of parent keys used
+   (*coverage*).
+
+Each inferred key carries a score in [0, 1] and its evidence; keys scoring at least the
+threshold are used exactly like declared ones.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+from dbsynth.schema.model import Column, ForeignKey, PrimaryKey, Schema, SqlType, Table
+
+Query = Callable[[str], list[tuple[Any, ...]]]
+#: Renders ``table`` as a qualified, quoted SQL name; ``quote`` quotes one identifier.
+Qualify = Callable[[str], str]
+
+DEFAULT_THRESHOLD = 0.6
+
+#: Column names that say "a person" (resolved to a people table) or "my parent" (a self
+#: reference), when the name itself names no table.
+PERSON_ROLES = frozenset({
+    "rep", "representative", "manager", "boss", "supervisor", "reports", "reports_to", "owner",
+    "author", "creator", "created_by", "updated_by", "modified_by", "assignee", "assigned_to",
+    "approver", "approved_by", "agent", "employee", "staff", "salesperson", "seller", "user",
+    "head", "lead", "mentor", "contact",
+})
+HIERARCHY_ROLES = frozenset({"parent", "manager", "boss", "supervisor", "reports_to", "reports",
+                             "head", "lead", "mentor"})
+PEOPLE_TABLES = frozenset({"employee", "user", "person", "people", "staff", "member", "account",
+                           "agent", "customer"})
+NAME_SCORE_EXACT = 1.0  # customer_id -> customer.customer_id | customers.id
+NAME_SCORE_ROLE_PREFIX = 0.8  # billing_customer_id -> customer
+NAME_SCORE_PERSON_ROLE = 0.7  # support_rep_id -> employee, reports_to -> employee (self)
+
+
+@dataclass(frozen=True)
+class InferredKey:
+    """One inferred key: ``kind`` is ``primary`` or ``foreign`` (then ``ref_*`` are set)."""
+
+    kind: str
+    table: str
+    columns: tuple[str, ...]
+    score: float
+    evidence: dict[str, Any]
+    ref_table: str | None = None
+    ref_columns: tuple[str, ...] | None = None
+
+    def label(self) -> str:
+        own = f"{self.table}({', '.join(self.columns)})"
+        if self.kind == "primary":
+            return own
+        return f"{own} -> {self.ref_table}({', '.join(self.ref_columns or ())})"
+
+    def to_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"kind": self.kind, "table": self.table, "columns": list(self.columns),
+                               "score": round(self.score, 3), "evidence": self.evidence}
+        if self.kind == "foreign":
+            out.update(ref_table=self.ref_table, ref_columns=list(self.ref_columns or ()))
+        return out
+
+
+@dataclass
+class Inference:
+    """Every key considered (used or not), how long it took and how many data queries ran."""
+
+    keys: list[InferredKey] = field(default_factory=list)
+    threshold: float = DEFAULT_THRESHOLD
+    seconds: float = 0.0
+    queries: int = 0
+    candidates: int = 0
+
+    def accepted(self) -> list[InferredKey]:
+        return [k for k in self.keys if k.score >= self.threshold]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"threshold": self.threshold, "seconds": round(self.seconds, 3),
+                "data_queries": self.queries, "candidates": self.candidates,
+                "keys": [k.to_dict() | {"used": k.score >= self.threshold} for k in self.keys]}
+
+
+# ------------------------------------------------------------------------------- names
+def singular(name: str) -> str:
+    """English singular of a table name, good enough for key names (``categories`` →
+    ``category``, ``addresses`` → ``address``, ``people`` → ``person``)."""
+    n = name.lower()
+    if n == "people":
+        return "person"
+    for plural, single in (("ies", "y"), ("sses", "ss"), ("xes", "x"), ("ches", "ch"),
+                           ("shes", "sh"), ("ses", "se")):
+        if n.endswith(plural) and len(n) > len(plural) + 1:
+            return n[: -len(plural)] + single
+    if n.endswith("s") and not n.endswith("ss") and len(n) > 2:
+        return n[:-1]
+    return n
+
+
+def _stems(table: str) -> set[str]:
+    """Ways a column may name ``table``: as is, singular, and without a ``tbl_``-like prefix."""
+    n = table.lower()
+    out = {n, singular(n)}
+    stripped = re.sub(r"^(tbl|tab|t|dim|fact|ref|lkp|lookup)_", "", n)
+    out |= {stripped, singular(stripped)}
+    return out
+
+
+def _compatible(a: SqlType, b: SqlType) -> bool:
+    if a.is_integer and b.is_integer:
+        return True
+    if a.is_string and b.is_string:
+        return True
+    return a.name == b.name and a.name in ("uuid", "numeric")
+
+
+def _key_like_type(t: SqlType) -> bool:
+    return t.is_integer or t.is_string or t.name in ("uuid", "numeric")
+
+
+# ------------------------------------------------------------------------ primary keys
+def _pk_name_score(table: Table, column: Column) -> float:
+    name = column.name.lower()
+    stems = _stems(table.name)
+    if name == "id" or name in {f"{s}_id" for s in stems} or name in {f"{s}id" for s in stems}:
+        return 1.0
+    if name in {"code", "key", "uuid"} or name in {f"{s}_{suffix}" for s in stems
+                                                   for suffix in ("code", "key", "no", "number", "uuid")}:
+        return 0.8
+    return 0.0
+
+
+def _reference_like_columns(schema: Schema) -> set[str]:
+    """Column names that look like references to some table (``<table>_id``), or are in a
+    declared foreign key: a junction table's key is a pair of those."""
+    names = {f"{stem}{sep}id" for t in schema.tables for stem in _stems(t.name) for sep in ("_", "")}
+    return {c.name for t in schema.tables for c in t.columns if c.name.lower() in names} | {
+        c for t in schema.tables for fk in t.foreign_keys for c in fk.columns}
+
+
+def _infer_primary_key(table: Table, query: Query, qualify: Qualify, quote: Callable[[str], str],
+                       fk_like: set[str], stats: Inference) -> InferredKey | None:
+    """The best unique, never-NULL column (by name), else a unique pair of key-like columns."""
+    candidates = [(c, _pk_name_score(table, c)) for c in table.columns
+                  if _key_like_type(c.type) and c.generated is None]
+    named = [(c, s) for c, s in candidates if s > 0]
+    if named:
+        measures = "".join(f", count({quote(c.name)}), count(DISTINCT {quote(c.name)})" for c, _ in named)
+        row = query(f"SELECT count(*){measures} FROM {qualify(table.name)}")[0]
+        stats.queries += 1
+        rows = int(row[0])
+        unique = [(c, s) for i, (c, s) in enumerate(named)
+                  if int(row[1 + 2 * i]) == rows and int(row[2 + 2 * i]) == rows]
+        if unique:
+            column, name_score = max(unique, key=lambda cs: cs[1])  # first of the best names
+            score = (0.5 + 0.5 * name_score) if rows else 0.5 * name_score
+            return InferredKey("primary", table.name, (column.name,), score,
+                               {"name": name_score, "rows": rows, "unique": True, "not_null": True})
+    # junction tables: a pair of reference-like columns that is unique together
+    pair_columns = [c.name for c in table.columns if c.name in fk_like][:6]
+    for i, a in enumerate(pair_columns):
+        for b in pair_columns[i + 1:]:
+            qa, qb = quote(a), quote(b)
+            rows, distinct = query(
+                f"SELECT (SELECT count(*) FROM {qualify(table.name)}), (SELECT count(*) FROM "
+                f"(SELECT DISTINCT {qa}, {qb} FROM {qualify(table.name)} "
+                f"WHERE {qa} IS NOT NULL AND {qb} IS NOT NULL) AS d)")[0]
+            stats.queries += 1
+            if int(rows) and int(distinct) == int(rows):
+                return InferredKey("primary", table.name, (a, b), 0.9,
+                                   {"name": "two reference columns", "rows": int(rows),
+                                    "unique": True, "not_null": True})
+    return None
+
+
+# ------------------------------------------------------------------------ foreign keys
+@dataclass(frozen=True)
+class _ParentKey:
+    table: str
+    columns: tuple[str, ...]
+    types: tuple[SqlType, ...]
+
+
+def _name_index(parents: list[_ParentKey]) -> dict[str, list[tuple[_ParentKey, float]]]:
+    """Column name -> parent keys it names exactly (``customer_id``, ``customerid``)."""
+    index: dict[str, list[tuple[_ParentKey, float]]] = {}
+    for parent in parents:
+        if len(parent.columns) != 1:
+            continue
+        key = parent.columns[0].lower()
+        names = {f"{s}_{key}" for s in _stems(parent.table)} | {f"{s}_id" for s in _stems(parent.table)}
+        names |= {f"{s}id" for s in _stems(parent.table)}
+        if key != "id":
+            names.add(key)
+        for name in names:
+            index.setdefault(name, []).append((parent, NAME_SCORE_EXACT))
+    return index
+
+
+def _role_of(column: str) -> str:
+    return re.sub(r"_?(id|key|fk)$", "", column.lower()) or column.lower()
+
+
+def _fk_candidates(table: Table, column: Column, index: dict[str, list[tuple[_ParentKey, float]]],
+                   parents_by_table: dict[str, list[_ParentKey]]) -> list[tuple[_ParentKey, float, str]]:
+    """Parent keys ``column`` may reference, by name alone, with a name score and reason."""
+    name = column.name.lower()
+    own_pk = table.primary_key.columns if table.primary_key else ()
+    out: list[tuple[_ParentKey, float, str]] = []
+    for parent, score in index.get(name, []):
+        out.append((parent, score, "name"))
+    if not out:  # a role prefix: billing_customer_id, parent_category_id
+        parts = name.split("_")
+        for i in range(1, len(parts)):
+            for parent, _ in index.get("_".join(parts[i:]), []):
+                out.append((parent, NAME_SCORE_ROLE_PREFIX, f"role prefix {'_'.join(parts[:i])!r}"))
+            if out:
+                break
+    if not out:
+        role = _role_of(name)
+        words = set(role.split("_")) | {role}
+        if words & HIERARCHY_ROLES:
+            for parent in parents_by_table.get(table.name, []):
+                out.append((parent, NAME_SCORE_PERSON_ROLE, f"hierarchy role {role!r}"))
+        if words & PERSON_ROLES:
+            for parent_table, keys in parents_by_table.items():
+                if _stems(parent_table) & PEOPLE_TABLES and parent_table != table.name:
+                    out.extend((p, NAME_SCORE_PERSON_ROLE, f"person role {role!r}") for p in keys)
+    kept = []
+    for parent, score, reason in out:
+        if len(parent.columns) != 1 or not _compatible(column.type, parent.types[0]):
+            continue
+        if parent.table == table.name and parent.columns == (column.name,):
+            continue  # a key does not reference itself
+        if own_pk == (column.name,) and not (_stems(parent.table) & {_role_of(name)}):
+            continue  # a table's own key references another table only if named after it
+        kept.append((parent, score, reason))
+    return kept
+
+
+def _inclusion(child: Table, columns: tuple[str, ...], parent: _ParentKey, query: Query,
+               qualify: Qualify, quote: Callable[[str], str]) -> tuple[int, int, int]:
+    """(distinct child values, how many the parent key holds, distinct parent keys) — SQL."""
+    child_cols = ", ".join(f"c.{quote(c)} AS k{i}" for i, c in enumerate(columns))
+    parent_cols = ", ".join(f"p.{quote(c)} AS k{i}" for i, c in enumerate(parent.columns))
+    not_null = " AND ".join(f"c.{quote(c)} IS NOT NULL" for c in columns)
+    join = " AND ".join(f"v.k{i} = k.k{i}" for i in range(len(columns)))
+    row = query(
+        f"WITH child_values AS (SELECT DISTINCT {child_cols} FROM {qualify(child.name)} AS c "
+        f"WHERE {not_null}), parent_keys AS (SELECT DISTINCT {parent_cols} FROM "
+        f"{qualify(parent.table)} AS p) SELECT (SELECT count(*) FROM child_values), "
+        f"(SELECT count(*) FROM child_values AS v JOIN parent_keys AS k ON {join}), "
+        f"(SELECT count(*) FROM parent_keys)")[0]
+    return int(row[0]), int(row[1]), int(row[2])
+
+
+def _composite_candidates(table: Table, parents: list[_ParentKey]) -> list[_ParentKey]:
+    """Multi-column parent keys whose every column name also appears in ``table``."""
+    names = {c.name.lower(): c for c in table.columns}
+    out = []
+    for parent in parents:
+        if len(parent.columns) < 2 or parent.table == table.name:
+            continue
+        if all(c.lower() in names and _compatible(names[c.lower()].type, t)
+               for c, t in zip(parent.columns, parent.types)):
+            out.append(parent)
+    return out
+
+
+# ---------------------------------------------------------------------------- driver
+def infer_keys(schema: Schema, query: Query, qualify: Qualify, quote: Callable[[str], str],
+               threshold: float = DEFAULT_THRESHOLD) -> Inference:
+    """Infer a primary key for every table without one and foreign keys for every column
+    not already in a declared foreign key."""
+    started = time.perf_counter()
+    stats = Inference(threshold=threshold)
+    all_names = {table.name: table for table in schema.tables}
+    fk_like = _reference_like_columns(schema)
+
+    primary: dict[str, tuple[str, ...]] = {}
+    for table in schema.tables:
+        if table.primary_key is not None:
+            primary[table.name] = table.primary_key.columns
+            continue
+        found = _infer_primary_key(table, query, qualify, quote, fk_like, stats)
+        if found is not None:
+            stats.keys.append(found)
+            if found.score >= threshold:
+                primary[table.name] = found.columns
+
+    parents: list[_ParentKey] = []
+    for name, cols in primary.items():
+        table = all_names[name]
+        parents.append(_ParentKey(name, cols, tuple(table.column(c).type for c in cols)))
+    for table in schema.tables:
+        for unique in table.uniques:
+            if unique.columns != primary.get(table.name):
+                parents.append(_ParentKey(table.name, unique.columns,
+                                          tuple(table.column(c).type for c in unique.columns)))
+    index = _name_index(parents)
+    by_table: dict[str, list[_ParentKey]] = {}
+    for parent in parents:
+        if len(parent.columns) == 1:
+            by_table.setdefault(parent.table, []).append(parent)
+
+    for table in schema.tables:
+        declared = {c for fk in table.foreign_keys for c in fk.columns}
+        for parent in _composite_candidates(table, parents):
+            if set(parent.columns) & declared:
+                continue
+            cols = tuple(next(c.name for c in table.columns if c.name.lower() == p.lower())
+                         for p in parent.columns)
+            stats.candidates += 1
+            stats.keys.append(_score_fk(table, cols, parent, NAME_SCORE_EXACT, "same column names",
+                                        query, qualify, quote, stats))
+            declared |= set(cols) if stats.keys[-1].score >= threshold else set()
+        for column in table.columns:
+            if column.name in declared or column.generated is not None:
+                continue
+            found = []
+            for parent, score, reason in _fk_candidates(table, column, index, by_table):
+                stats.candidates += 1
+                found.append(_score_fk(table, (column.name,), parent, score, reason,
+                                       query, qualify, quote, stats))
+            if found:  # one reference per column: the best-scoring parent
+                found.sort(key=lambda k: (-k.score, -k.evidence.get("coverage", 0.0)))
+                stats.keys.append(found[0])
+                stats.keys.extend(replace(k, score=min(k.score, threshold - 1e-3),
+                                          evidence=k.evidence | {"lost_to": found[0].ref_table})
+                                  for k in found[1:] if k.score >= threshold)
+                stats.keys.extend(k for k in found[1:] if k.score < threshold)
+    stats.seconds = time.perf_counter() - started
+    return stats
+
+
+def _score_fk(table: Table, columns: tuple[str, ...], parent: _ParentKey, name_score: float,
+              reason: str, query: Query, qualify: Qualify, quote: Callable[[str], str],
+              stats: Inference) -> InferredKey:
+    distinct, included, parent_keys = _inclusion(table, columns, parent, query, qualify, quote)
+    stats.queries += 1
+    inclusion = included / distinct if distinct else 0.0
+    coverage = included / parent_keys if parent_keys else 0.0
+    data_score = inclusion if distinct else 0.9  # nothing in the data contradicts the name
+    evidence = {"name": reason, "name_score": name_score, "child_distinct": distinct,
+                "inclusion": round(inclusion, 4), "coverage": round(coverage, 4)}
+    return InferredKey("foreign", table.name, columns, name_score * data_score, evidence,
+                       parent.table, parent.columns)
+
+
+# --------------------------------------------------------------------------- applying
+def with_inferred_keys(schema: Schema, inference: Inference) -> Schema:
+    """The schema plus every accepted inferred key (marked ``source="inferred"``)."""
+    accepted = inference.accepted()
+    tables = []
+    for table in schema.tables:
+        pk = next((k for k in accepted if k.kind == "primary" and k.table == table.name), None)
+        fks = [ForeignKey(k.columns, str(k.ref_table), tuple(k.ref_columns or ()), None, "inferred")
+               for k in accepted if k.kind == "foreign" and k.table == table.name]
+        changes: dict[str, Any] = {}
+        if pk is not None and table.primary_key is None:
+            changes["primary_key"] = PrimaryKey(pk.columns, None, "inferred")
+        if fks:
+            changes["foreign_keys"] = table.foreign_keys + tuple(fks)
+        tables.append(replace(table, **changes) if changes else table)
+    return replace(schema, tables=tuple(tables))
