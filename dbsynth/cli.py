@@ -42,31 +42,72 @@ TableEngineOpt = Annotated[list[str] | None, typer.Option("--table-engine", help
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print machine-readable JSON on stdout.")]
 
 
+MetadataOpt = Annotated[Path | None, typer.Option("--metadata", help="Metadata file from `dbsynth inspect -o` (YAML, or SDV's metadata JSON): keys, column kinds, table modes.")]
+InferOpt = Annotated[bool, typer.Option("--infer-keys/--no-infer-keys", help="Infer primary and foreign keys the database does not declare.")]
+ThresholdOpt = Annotated[float, typer.Option("--key-threshold", help="Inferred keys scoring at least this (0-1) are used.")]
+
+
+def _keys(infer: bool, threshold: float, metadata: Path | None) -> pipeline.KeyOptions:
+    from dbsynth.schema.metadata import load_metadata
+
+    return pipeline.KeyOptions(infer, threshold, load_metadata(metadata) if metadata else None)
+
+
 @app.command()
 def inspect(url: Annotated[str, typer.Argument(help="Database URL: postgresql://… or duckdb:///file.duckdb")],
-            schema: SchemaOpt = None, as_json: JsonOpt = False) -> None:
-    """Show tables, row counts, keys, the load order and where cycles are cut."""
+            schema: SchemaOpt = None,
+            output: Annotated[Path | None, typer.Option("-o", "--output", help="Write the metadata file to edit (dbsynth.yaml; a .json name writes SDV's metadata format).")] = None,
+            metadata: MetadataOpt = None, infer_keys: InferOpt = True,
+            key_threshold: ThresholdOpt = pipeline.DEFAULT_THRESHOLD,
+            as_json: JsonOpt = False) -> None:
+    """Show tables, row counts, declared and inferred keys, the load order and cycle cuts."""
+    from dbsynth.schema.metadata import metadata_from_schema, write_metadata
+
     with _errors():
-        found = pipeline.inspect(url, schema=schema)
+        found = pipeline.inspect(url, schema=schema, keys=_keys(infer_keys, key_threshold, metadata))
+        if output is not None:
+            write_metadata(output, metadata_from_schema(found.schema, found.inference), found.schema)
     if as_json:
         print(json.dumps(found.to_dict(), indent=2, default=str))
         return
+    scores = {(k.table, k.columns, k.ref_table): k.score
+              for k in (found.inference.keys if found.inference else [])}
+
+    def source(kind: str, table: str, columns: tuple[str, ...], ref: str | None = None) -> str:
+        if kind == "declared":
+            return ""
+        score = scores.get((table, columns, ref))
+        return f"  [{kind}{f' {score:.2f}' if score is not None else ''}]"
+
     grid = RichTable(title=f"{found.url}  schema {found.schema.name}")
     for col in ("table", "rows", "primary key", "foreign keys", "unique", "checks"):
         grid.add_column(col)
     for table in found.schema.tables:
+        pk = table.primary_key
         grid.add_row(
             table.name, str(table.row_count),
-            ", ".join(table.primary_key.columns) if table.primary_key else "-",
-            "\n".join(fk.label(table.name) for fk in table.foreign_keys) or "-",
+            ", ".join(pk.columns) + source(pk.source, table.name, pk.columns) if pk else "-",
+            "\n".join(f"{', '.join(fk.columns)} → {fk.ref_table}({', '.join(fk.ref_columns)})"
+                      + source(fk.source, table.name, fk.columns, fk.ref_table)
+                      for fk in table.foreign_keys) or "-",
             "\n".join(", ".join(u.columns) for u in table.uniques) or "-",
             str(len(table.checks)))
     out.print(grid)
+    if found.inference is not None:
+        inference = found.inference
+        rejected = [k for k in inference.keys if k.score < inference.threshold]
+        out.print(f"key inference: {len(inference.accepted())} keys used (score ≥ {inference.threshold}), "
+                  f"{len(rejected)} rejected, {inference.candidates} candidates, "
+                  f"{inference.queries} data queries, {inference.seconds:.2f}s")
+        for key in rejected:
+            out.print(f"  rejected {escape(key.label())}  score {key.score:.2f}  {escape(str(key.evidence))}")
     out.print("load order: " + " → ".join(found.plan.order))
     for edge in found.plan.cut:
         out.print(f"cycle cut at {edge.label} (loaded NULL, filled by UPDATE after the load)")
     for edge in found.plan.self_references:
         out.print(f"self reference {edge.label}")
+    if output is not None:
+        out.print(f"metadata written to {output}: edit it and pass it back with --metadata")
 
 
 @app.command()
@@ -79,6 +120,8 @@ def synth(source: Annotated[str, typer.Argument(help="Source database URL (read 
           target_schema: TargetSchemaOpt = None,
           sample_rows: Annotated[int, typer.Option("--sample-rows", help="Train on at most about this many rows per table.")] = DEFAULT_SAMPLE_ROWS,
           engine: EngineOpt = "cart", table_engine: TableEngineOpt = None,
+          metadata: MetadataOpt = None, infer_keys: InferOpt = True,
+          key_threshold: ThresholdOpt = pipeline.DEFAULT_THRESHOLD,
           as_json: JsonOpt = False) -> None:
     """Learn SOURCE and write a synthetic copy into TARGET, then prove its integrity there."""
     with _errors(), _progress(quiet=as_json) as progress:
@@ -86,7 +129,8 @@ def synth(source: Annotated[str, typer.Argument(help="Source database URL (read 
             result = pipeline.synth(source, target, scale=scale, seed=seed, replace=replace,
                                     source_schema=schema, target_schema=target_schema,
                                     sample_rows=sample_rows, engine=engine,
-                                    engines=_table_engines(table_engine), progress=progress)
+                                    engines=_table_engines(table_engine), progress=progress,
+                                    keys=_keys(infer_keys, key_threshold, metadata))
         except IntegrityError as exc:
             if isinstance(exc.result, pipeline.SynthResult):
                 _render_result(exc.result, as_json)
@@ -100,12 +144,15 @@ def train(source: Annotated[str, typer.Argument(help="Source database URL (read 
           sample_rows: Annotated[int, typer.Option("--sample-rows", help="Train on at most about this many rows per table.")] = DEFAULT_SAMPLE_ROWS,
           seed: Annotated[int, typer.Option(help="Seed of the training sample.")] = 0,
           engine: EngineOpt = "cart", table_engine: TableEngineOpt = None,
+          metadata: MetadataOpt = None, infer_keys: InferOpt = True,
+          key_threshold: ThresholdOpt = pipeline.DEFAULT_THRESHOLD,
           schema: SchemaOpt = None, as_json: JsonOpt = False) -> None:
-    """Learn SOURCE and save the model to a file (JSON, no rows, no executable payload)."""
+    """Learn SOURCE and save the model to a file (JSON, no rows, no executable payload;
+    tables in mode copy keep their rows)."""
     with _errors(), _progress(quiet=as_json) as progress:
         trained = pipeline.train(source, source_schema=schema, sample_rows=sample_rows,
                                  seed=seed, engine=engine, engines=_table_engines(table_engine),
-                                 progress=progress)
+                                 progress=progress, keys=_keys(infer_keys, key_threshold, metadata))
         pipeline.save(trained, output)
     summary = {"model": str(output), "source": trained.source,
                "tables": {n: len(f) for n, f in trained.frames.items()},

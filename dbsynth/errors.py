@@ -24,6 +24,10 @@ class UsageError(DbsynthError):
     exit_code = 2
 
 
+class MetadataError(UsageError):
+    """The metadata file is malformed or names what the database does not have."""
+
+
 class ConnectionError_(DbsynthError):
     """The database cannot be reached or opened (wrong host, missing file, bad login)."""
 

@@ -19,6 +19,8 @@ from dbsynth.errors import IntegrityError, UnsafeTargetError, UsageError
 from dbsynth.model.relational import DEFAULT_ENGINE, RelationalModel
 from dbsynth.model.store import load_model, save_model
 from dbsynth.schema.graph import LoadPlan, build_plan
+from dbsynth.schema.infer import DEFAULT_THRESHOLD, Inference, infer_keys, with_inferred_keys
+from dbsynth.schema.metadata import Metadata, apply_metadata
 from dbsynth.schema.model import Schema
 from dbsynth.writer.integrity import IntegrityReport, check_integrity
 from dbsynth.writer.load import refuse_unsafe_target, write_database
@@ -40,9 +42,36 @@ class Inspection:
     schema: Schema
     plan: LoadPlan
     url: str
+    inference: Inference | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        return {"url": self.url, "schema": self.schema.to_dict(), "plan": self.plan.to_dict()}
+        return {"url": self.url, "schema": self.schema.to_dict(), "plan": self.plan.to_dict(),
+                "inferred_keys": self.inference.to_dict() if self.inference else None}
+
+
+@dataclass(frozen=True)
+class KeyOptions:
+    """How the keys of the source are settled: inferred where the database declares none
+    (``infer``, scores from ``threshold`` up are used), then edited by a metadata file."""
+
+    infer: bool = True
+    threshold: float = DEFAULT_THRESHOLD
+    metadata: Metadata | None = None
+
+
+def resolve_schema(source: Connector, keys: KeyOptions) -> tuple[Schema, Inference | None]:
+    """The source's schema with its keys settled (see :class:`KeyOptions`)."""
+    if not 0.0 <= keys.threshold <= 1.0:
+        raise UsageError(f"--key-threshold must be between 0 and 1, got {keys.threshold}")
+    schema = source.introspect()
+    inference = None
+    if keys.infer:
+        inference = infer_keys(schema, source.query, lambda t: qualified(source.schema_name, t),
+                               quote_ident, keys.threshold)
+        schema = with_inferred_keys(schema, inference)
+    if keys.metadata is not None:
+        schema = apply_metadata(schema, keys.metadata)
+    return schema, inference
 
 
 @dataclass
@@ -60,14 +89,14 @@ class SynthResult:
                 "integrity": self.integrity.to_dict(), "seconds": self.seconds}
 
 
-def inspect(url: str, schema: str | None = None) -> Inspection:
-    """Read a database's schema and derive its load plan."""
+def inspect(url: str, schema: str | None = None, keys: KeyOptions = KeyOptions()) -> Inspection:
+    """Read a database's schema, settle its keys and derive its load plan."""
     connector = connect(url, schema=schema, role="source")
     try:
-        read = connector.introspect()
+        read, inference = resolve_schema(connector, keys)
     finally:
         connector.close()
-    return Inspection(read, build_plan(read), connector.display_url)
+    return Inspection(read, build_plan(read), connector.display_url, inference)
 
 
 @dataclass
@@ -82,11 +111,11 @@ class Trained:
 
 def train(source_url: str, *, source_schema: str | None = None, sample_rows: int | None = None,
           seed: int = 0, engine: str = DEFAULT_ENGINE, engines: dict[str, str] | None = None,
-          progress: Progress = _quiet) -> Trained:
+          progress: Progress = _quiet, keys: KeyOptions = KeyOptions()) -> Trained:
     """Read the source (sampling big tables to ``sample_rows``) and fit the model."""
     source = connect(source_url, schema=source_schema, role="source")
     try:
-        schema = source.introspect()
+        schema, _ = resolve_schema(source, keys)
         if engine == SDV_ENGINE:
             raise UsageError("--engine sdv-hma has no safe model file (SDV models are pickles); "
                              "use it with `dbsynth synth`")
@@ -105,7 +134,9 @@ def _train_from(source: Connector, schema: Schema, sample_rows: int | None, seed
     started = time.perf_counter()
     frames: dict[str, pd.DataFrame] = {}
     for name in build_plan(schema).order:
-        frames[name] = source.read_table(schema.table(name), limit=sample_rows, seed=seed)
+        table = schema.table(name)
+        limit = None if table.mode == "copy" else sample_rows  # copied tables are kept whole
+        frames[name] = source.read_table(table, limit=limit, seed=seed)
         progress("read", name, len(frames[name]))
     seconds = {"read": time.perf_counter() - started}
     started = time.perf_counter()
@@ -190,7 +221,7 @@ def synth(source_url: str, target_url: str, *, scale: float = 1.0, seed: int = 0
           replace: bool = False, source_schema: str | None = None,
           target_schema: str | None = None, sample_rows: int | None = None,
           engine: str = DEFAULT_ENGINE, engines: dict[str, str] | None = None,
-          progress: Progress = _quiet) -> SynthResult:
+          progress: Progress = _quiet, keys: KeyOptions = KeyOptions()) -> SynthResult:
     """Learn the source and write a synthetic copy into the target, then prove its integrity.
 
     Refusals (target is the source, target holds rows) happen before any data is read.
@@ -205,7 +236,7 @@ def synth(source_url: str, target_url: str, *, scale: float = 1.0, seed: int = 0
         if target.location == source.location:
             raise UnsafeTargetError(
                 f"target {target.display_url} is the source; dbsynth never writes into a source")
-        schema = source.introspect()
+        schema, _ = resolve_schema(source, keys)
         refuse_unsafe_target(target, schema, replace)
         if engine == SDV_ENGINE:
             from dbsynth.model.sdv_engine import check_available

@@ -118,7 +118,10 @@ class PostgresConnector:
             self._reader.autocommit = True
         try:
             with self._reader.cursor() as cur:
-                cur.execute(sql, params or {})
+                if params:
+                    cur.execute(sql, params)
+                else:
+                    cur.execute(sql)  # no placeholders to parse (a literal % stays literal)
                 return list(cur.fetchall()) if cur.description else []
         except psycopg.Error as exc:
             raise SchemaError(f"query failed on {self.display_url}: {_first_line(exc)}") from None

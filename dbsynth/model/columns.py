@@ -65,6 +65,8 @@ def fit_column(column: Column, values: pd.Series) -> ColumnSummary:
     base = ColumnSummary(column.name, "unsupported", null_share=null_share,
                          max_length=t.length)
     grid = np.linspace(0, 1, N_QUANTILES)
+    if column.kind is not None:
+        return _as_chosen(base, column.kind, present)
     if t.is_numeric:
         nums = pd.to_numeric(present.map(float), errors="coerce").dropna().to_numpy(float)
         base.kind, base.integer, base.scale = "numeric", t.is_integer, t.scale
@@ -112,6 +114,20 @@ def fit_column(column: Column, values: pd.Series) -> ColumnSummary:
     log.warning("column %s has type %s, which dbsynth does not model and is NOT NULL: "
                 "values drawn from the column's own frequent values", column.name, t.native or t.name)
     return _categorical(base, present)
+
+
+def _as_chosen(base: ColumnSummary, kind: str, present: pd.Series) -> ColumnSummary:
+    """The kind a user set in the metadata file (validated there): categorical, text,
+    pii:<kind>, or skip (written as NULL)."""
+    if kind == "categorical":
+        return _categorical(base, present)
+    if kind == "skip":
+        return base  # 'unsupported': NULL, no warning (the user asked for it)
+    lengths = present.astype(str).str.len().to_numpy(float)
+    base.lengths = np.quantile(lengths, np.linspace(0, 1, N_QUANTILES)).tolist() if len(lengths) else [8.0]
+    base.kind = "text" if kind == "text" else "pii"
+    base.pii = kind.removeprefix("pii:") if kind.startswith("pii:") else None
+    return base
 
 
 _TIME_STEPS = (86_400, 3_600, 60, 1)  # day, hour, minute, second

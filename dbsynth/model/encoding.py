@@ -22,8 +22,7 @@ def encode(summary: ColumnSummary, values: pd.Series) -> np.ndarray:
     """One column as float64 (NaN for NULL and for categories outside the learnt list)."""
     kind = summary.kind
     if kind == "numeric":
-        return pd.to_numeric(values.map(lambda v: None if _is_null(v) else float(v)),
-                             errors="coerce").to_numpy(dtype=float)
+        return pd.to_numeric(values, errors="coerce").to_numpy(dtype=float, na_value=np.nan)
     if kind in ("datetime", "date"):
         return to_nanoseconds(values, utc=summary.integer)
     if kind == "time":

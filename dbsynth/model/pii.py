@@ -7,44 +7,18 @@ recognised from the data (long strings, mostly distinct).
 
 from __future__ import annotations
 
-import re
-
 import numpy as np
 import pandas as pd
 from faker import Faker
 
-# (kind, pattern over the lower-cased column name). Order matters: first match wins.
-_NAME_RULES: tuple[tuple[str, str], ...] = (
-    ("email", r"e_?mail"),
-    ("phone", r"phone|mobile|\bfax\b|^fax$|_fax$|telephone"),
-    ("first_name", r"first_?name|given_?name|forename"),
-    ("last_name", r"last_?name|surname|family_?name"),
-    ("full_name", r"^(full_?name|customer_?name|person_?name|contact_?name|patient_?name)$"),
-    ("street_address", r"(^|_)(street|address|address_?line_?\d?|street_address|addr)$"),
-    ("postal_code", r"postal_?code|zip_?code|^zip$|postcode"),
-    ("company", r"^company(_name)?$"),
-    ("ssn", r"^ssn$|social_security"),
-    ("username", r"^user_?name$|^login$"),
-)
-
-#: Place names (city, state, country…) are categories even when most values are distinct:
-#: they are short labels that other columns depend on, not free text to be replaced.
-_PLACE_NAME = re.compile(r"(^|_)(city|town|state|province|region|county|country|district)$")
+from dbsynth.schema.naming import is_place_name, pii_kind  # noqa: F401 - pii_kind re-exported
 
 POOL_SIZE = 5000
 
 
-def pii_kind(column_name: str) -> str | None:
-    name = column_name.lower()
-    for kind, pattern in _NAME_RULES:
-        if re.search(pattern, name):
-            return kind
-    return None
-
-
 def is_free_text(column_name: str, values: pd.Series) -> bool:
     """Long, mostly distinct strings: descriptions, titles, notes (never place names)."""
-    if _PLACE_NAME.search(column_name.lower()):
+    if is_place_name(column_name):
         return False
     text = values.dropna().astype(str)
     if len(text) < 5:

@@ -90,6 +90,10 @@ class TableModel:
     orphan_rows: int = 0  # source rows whose primary FK is NULL
     inequalities: list[Inequality] = field(default_factory=list)
     copies: dict[str, ParentCopy] = field(default_factory=dict)  # own column -> its source
+    #: mode "copy" (metadata file): the source rows, column by column, and their derived
+    #: child counts; written verbatim instead of generated
+    copied: dict[str, list[object]] | None = None
+    copied_hidden: dict[str, list[float]] | None = None
 
 
 @dataclass
@@ -153,6 +157,12 @@ class RelationalModel:
             tables[table.name] = TableModel(
                 table.name, max(table.row_count, len(frames[table.name])), cols, key_specs,
                 modelled, table_engine, primary, orphans, rules, copies.get(table.name, {}))
+            if table.mode == "copy":
+                rows = frames[table.name].astype(object)
+                tables[table.name].copied = {c: rows[c].where(rows[c].notna(), None).tolist()
+                                             for c in table.data_columns}
+                tables[table.name].copied_hidden = {
+                    c: encoded[table.name][c].tolist() for c in modelled if c[0] in "#@"}
         return cls(schema, tables, links)
 
     # --------------------------------------------------------------------------- sample
@@ -190,6 +200,9 @@ class _TableGenerator:
 
     def run(self, scale: float) -> None:
         t, tm = self.table, self.tm
+        if tm.copied is not None:
+            self._copy_verbatim(scale)
+            return
         context, parent_rows = self._context(scale)
         n = len(context)
         data = tm.engine.sample(context, self.rng) if tm.modelled else np.zeros((n, 0))
@@ -234,6 +247,18 @@ class _TableGenerator:
         self.state.frames[t.name] = frame
         self.state.hidden[t.name] = hidden.reset_index(drop=True)
         self.state.encoded[t.name] = self._encoded(frame, hidden)
+
+    def _copy_verbatim(self, scale: float) -> None:
+        """A reference table (mode copy): the source rows as they are, at every scale; its
+        children's counts scale so each row keeps its share of the children."""
+        tm = self.tm
+        assert tm.copied is not None
+        frame = pd.DataFrame(tm.copied, columns=list(self.table.data_columns))
+        hidden = pd.DataFrame({c: np.asarray(v, dtype=float) * (scale if c[0] == "#" else 1)
+                               for c, v in (tm.copied_hidden or {}).items()}, index=frame.index)
+        self.state.frames[self.table.name] = frame
+        self.state.hidden[self.table.name] = hidden
+        self.state.encoded[self.table.name] = self._encoded(frame, hidden)
 
     # ----------------------------------------------------------------------- context
     def _context(self, scale: float) -> tuple[np.ndarray, np.ndarray]:
@@ -379,7 +404,8 @@ def _choose_links(schema: Schema, plan: LoadPlan, frames: dict[str, pd.DataFrame
             link = Link(table.name, fk.columns, fk.ref_table, fk.ref_columns, role, null_share)
             links.append(link)
             parents = len(frames[fk.ref_table])
-            if role == "secondary" and parents >= MIN_PRIMARY_PARENT_ROWS:
+            copied = schema.table(fk.ref_table).mode == "copy"  # fixed rows: linked, not generated for
+            if role == "secondary" and parents >= MIN_PRIMARY_PARENT_ROWS and not copied:
                 required = not any(table.column(c).nullable for c in fk.columns)
                 candidates.append(((int(required), len(frame) / parents, fk.ref_table), link))
         if candidates:

@@ -94,6 +94,8 @@ def _table_to_dict(t: TableModel) -> dict[str, Any]:
         "orphan_rows": t.orphan_rows,
         "inequalities": [asdict(rule) for rule in t.inequalities],
         "copies": {n: asdict(c) for n, c in t.copies.items()},
+        "copied": t.copied,
+        "copied_hidden": t.copied_hidden,
     }
 
 
@@ -113,6 +115,8 @@ def _table_from_dict(name: str, d: dict[str, Any]) -> TableModel:
         copies={str(n): ParentCopy(tuple(c["fk_columns"]), str(c["parent"]),
                                    tuple(c["ref_columns"]), str(c["column"]))
                 for n, c in d["copies"].items()},
+        copied=d.get("copied"),
+        copied_hidden=d.get("copied_hidden"),
     )
 
 

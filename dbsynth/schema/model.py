@@ -10,6 +10,8 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
+from dbsynth.schema.naming import PII_KINDS
+
 #: Dialect-neutral type names. Everything else is ``unknown`` with the native text kept.
 TypeName = Literal[
     "smallint", "integer", "bigint", "numeric", "real", "double", "boolean",
@@ -56,10 +58,16 @@ class SqlType:
         return self.name in TEMPORAL_TYPES
 
 
+#: How a column may be modelled, as a user sets it: ``categorical`` (values drawn from the
+#: source's frequencies), ``text`` (fake free text), ``pii:<kind>`` (Faker), ``skip`` (NULL).
+COLUMN_KINDS: tuple[str, ...] = ("categorical", "text", "skip") + tuple(f"pii:{k}" for k in PII_KINDS)
+
+
 @dataclass(frozen=True)
 class Column:
     """One column. ``identity`` is ``always``/``by default`` for identity or serial columns;
-    ``generated`` holds the expression of a generated (computed) column, never loaded."""
+    ``generated`` holds the expression of a generated (computed) column, never loaded;
+    ``kind`` is the user's choice of how to model it (metadata file), None = decided from data."""
 
     name: str
     type: SqlType
@@ -68,13 +76,14 @@ class Column:
     identity: Literal["always", "by default"] | None = None
     domain: str | None = None
     generated: str | None = None
+    kind: str | None = None
 
 
 @dataclass(frozen=True)
 class PrimaryKey:
     columns: tuple[str, ...]
     name: str | None = None
-    source: Literal["declared", "inferred"] = "declared"
+    source: Literal["declared", "inferred", "user"] = "declared"
 
 
 @dataclass(frozen=True)
@@ -100,7 +109,7 @@ class ForeignKey:
     ref_table: str
     ref_columns: tuple[str, ...]
     name: str | None = None
-    source: Literal["declared", "inferred"] = "declared"
+    source: Literal["declared", "inferred", "user"] = "declared"
 
     def label(self, table: str) -> str:
         """Human-readable name used in messages: ``track(album_id) -> album(album_id)``."""
@@ -122,6 +131,7 @@ class Table:
     uniques: tuple[UniqueConstraint, ...] = ()
     checks: tuple[CheckConstraint, ...] = ()
     row_count: int = 0
+    mode: Literal["synthesize", "copy"] = "synthesize"  # copy: reference rows kept verbatim
 
     def column(self, name: str) -> Column:
         for col in self.columns:

@@ -39,7 +39,7 @@ def _table(data: dict[str, Any]) -> Table:
         name=str(data["name"]),
         columns=tuple(Column(str(c["name"]), _type(c["type"]), bool(c["nullable"]),
                              c.get("default"), c.get("identity"), c.get("domain"),
-                             c.get("generated"))
+                             c.get("generated"), c.get("kind"))
                       for c in data["columns"]),
         primary_key=PrimaryKey(tuple(pk["columns"]), pk.get("name"),
                                pk.get("source", "declared")) if pk else None,
@@ -53,5 +53,6 @@ def _table(data: dict[str, Any]) -> Table:
                                      c.get("dialect", "postgres"))
                      for c in data.get("checks", ())),
         row_count=int(data.get("row_count", 0)),
+        mode=data.get("mode", "synthesize"),
     )
 

@@ -1,0 +1,184 @@
+"""Keys the database never declared: inference, the metadata file, SDV metadata.
+
+The key-less databases are real copies of Chinook and of the demo with every primary and
+foreign key dropped, written on PostgreSQL and DuckDB; the declared keys of the originals are
+the truth inference is scored against.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from dataclasses import replace
+from pathlib import Path
+
+import pandas as pd
+import pytest
+import yaml
+
+from dbsynth import pipeline
+from dbsynth.connectors.registry import connect
+from dbsynth.demo import build_demo_source
+from dbsynth.errors import MetadataError
+from dbsynth.schema.graph import build_plan
+from dbsynth.schema.metadata import load_metadata, metadata_from_schema, to_yaml
+from dbsynth.schema.model import Schema
+from dbsynth.writer.load import write_database
+
+
+def _read(url: str) -> tuple[Schema, dict[str, pd.DataFrame]]:
+    source = connect(url, schema=None, role="source")
+    try:
+        schema = source.introspect()
+        return schema, {t.name: source.read_table(t) for t in schema.tables}
+    finally:
+        source.close()
+
+
+def _keyless_copy(source_url: str, target_url: str) -> Schema:
+    """Copy every row into ``target_url`` without any key; return the original schema."""
+    schema, frames = _read(source_url)
+    bare = replace(schema, tables=tuple(replace(t, primary_key=None, foreign_keys=(), uniques=())
+                                        for t in schema.tables))
+    target = connect(target_url, schema=None, role="target")
+    try:
+        write_database(target, bare, build_plan(bare), frames)
+    finally:
+        target.close()
+    return schema
+
+
+@pytest.fixture(scope="module")
+def demo_url(tmp_path_factory: pytest.TempPathFactory) -> str:
+    path = Path(tmp_path_factory.mktemp("demo")) / "hospital.duckdb"
+    build_demo_source(path)
+    return f"duckdb:///{path}"
+
+
+def _source(dataset: str, request: pytest.FixtureRequest) -> str:
+    return request.getfixturevalue("chinook_duckdb_url" if dataset == "chinook" else "demo_url")
+
+
+def _fks(schema: Schema) -> set[tuple[object, ...]]:
+    return {(t.name, fk.columns, fk.ref_table, fk.ref_columns) for t in schema.tables
+            for fk in t.foreign_keys}
+
+
+def _pks(schema: Schema) -> set[tuple[object, ...]]:
+    return {(t.name, t.primary_key.columns) for t in schema.tables if t.primary_key}
+
+
+@pytest.mark.parametrize("dataset", ["chinook", "demo"])
+def test_inference_recovers_dropped_keys(dataset: str, db_factory, request) -> None:  # type: ignore[no-untyped-def]
+    target = db_factory.new(name=f"{dataset}_keyless")
+    truth = _keyless_copy(_source(dataset, request), target)
+    found = pipeline.inspect(target)
+    assert not any(fk.source == "declared" for t in found.schema.tables for fk in t.foreign_keys)
+    got_fks, true_fks = _fks(found.schema), _fks(truth)
+    recall = len(got_fks & true_fks) / len(true_fks)
+    precision = len(got_fks & true_fks) / max(1, len(got_fks))
+    assert recall >= 0.95 and precision >= 0.95, (true_fks - got_fks, got_fks - true_fks)
+    assert _pks(found.schema) == _pks(truth)  # 100% for primary keys
+    assert found.inference is not None and found.inference.queries > 0
+    # every used key says why: name evidence and inclusion measured in SQL
+    for key in found.inference.accepted():
+        if key.kind == "foreign":
+            assert key.evidence["inclusion"] == 1.0 and key.evidence["name"]
+
+
+@pytest.mark.parametrize("dataset", ["chinook", "demo"])
+def test_synth_on_keyless_copy_has_no_orphans_against_true_keys(dataset: str, db_factory, request,
+                                                                duckdb_path_factory) -> None:  # type: ignore[no-untyped-def]
+    keyless = db_factory.new(name=f"{dataset}_bare")
+    truth = _keyless_copy(_source(dataset, request), keyless)
+    out = f"duckdb:///{duckdb_path_factory(f'{dataset}_out')}"
+    result = pipeline.synth(keyless, out, seed=1)
+    assert result.integrity.ok
+    frames = result.synthetic_frames
+    for table in truth.tables:
+        for fk in table.foreign_keys:
+            child = frames[table.name][list(fk.columns)].dropna().astype(str)
+            parent = frames[fk.ref_table][list(fk.ref_columns)].astype(str)
+            keys = set(map(tuple, parent.to_numpy()))
+            orphans = sum(tuple(row) not in keys for row in child.to_numpy())
+            assert orphans == 0, fk.label(table.name)
+        if table.primary_key:
+            assert not frames[table.name].duplicated(list(table.primary_key.columns)).any()
+
+
+def test_metadata_file_round_trips_and_is_applied(chinook_duckdb_url: str, tmp_path: Path) -> None:
+    found = pipeline.inspect(chinook_duckdb_url)
+    text = to_yaml(metadata_from_schema(found.schema, found.inference), found.schema)
+    path = tmp_path / "dbsynth.yaml"
+    path.write_text(text)
+    assert load_metadata(path) == metadata_from_schema(found.schema, found.inference)
+    # edit: drop a key, copy a reference table, skip a table, choose column kinds
+    data = yaml.safe_load(text)
+    data["tables"]["genre"]["mode"] = "copy"
+    data["tables"]["playlist_track"]["mode"] = "skip"
+    data["tables"]["playlist"]["mode"] = "skip"
+    data["tables"]["customer"]["foreign_keys"] = []
+    data["tables"]["customer"]["columns"]["company"] = {"kind": "pii:email"}
+    data["tables"]["invoice"]["columns"]["billing_country"] = {"kind": "skip"}
+    path.write_text(yaml.safe_dump(data))
+    keys = pipeline.KeyOptions(metadata=load_metadata(path))
+    trained = pipeline.train(chinook_duckdb_url, keys=keys)
+    schema = trained.model.schema
+    assert "playlist" not in schema.table_names and "playlist_track" not in schema.table_names
+    assert schema.table("customer").foreign_keys == ()
+    fake = trained.model.sample(build_plan(schema), scale=2.0, seed=3)
+    real_genres = trained.frames["genre"].sort_values("genre_id").reset_index(drop=True)
+    fake_genres = fake["genre"].sort_values("genre_id").reset_index(drop=True)
+    pd.testing.assert_frame_equal(real_genres.astype(str), fake_genres.astype(str))
+    assert set(fake["track"]["genre_id"].dropna()) <= set(real_genres["genre_id"])
+    assert fake["customer"]["company"].dropna().str.contains("@").all()
+    assert fake["invoice"]["billing_country"].isna().all()
+
+
+@pytest.mark.parametrize("edit, message", [
+    (lambda d: d["tables"].update(nosuch={}), "tables.nosuch: no such table"),
+    (lambda d: d["tables"]["album"]["columns"].update(nosuch={"kind": "auto"}),
+     "tables.album.columns.nosuch: no such column"),
+    (lambda d: d["tables"]["album"]["columns"]["title"].update(kind="emial"),
+     "tables.album.columns.title.kind: 'emial' is not a kind"),
+    (lambda d: d["tables"]["album"].update(mode="clone"), "tables.album.mode: 'clone' is not a mode"),
+    (lambda d: d["tables"]["artist"].update(mode="skip"), "tables.artist is skipped but album"),
+    (lambda d: d["tables"]["album"]["foreign_keys"].append(
+        {"columns": ["title"], "references": "artist(nosuch)"}), "artist has no column 'nosuch'"),
+])
+def test_bad_metadata_is_one_precise_line(chinook_duckdb_url: str, tmp_path: Path, edit, message) -> None:  # type: ignore[no-untyped-def]
+    path = tmp_path / "dbsynth.yaml"
+    done = subprocess.run([sys.executable, "-m", "dbsynth.cli", "inspect", chinook_duckdb_url,
+                           "-o", str(path)], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    data = yaml.safe_load(path.read_text())
+    edit(data)
+    path.write_text(yaml.safe_dump(data))
+    done = subprocess.run([sys.executable, "-m", "dbsynth.cli", "train", chinook_duckdb_url,
+                           "--metadata", str(path), "-o", str(tmp_path / "m.dbsynth")],
+                          capture_output=True, text=True)
+    assert done.returncode == 2
+    assert message in done.stderr and len(done.stderr.strip().splitlines()) == 1, done.stderr
+
+
+def test_sdv_metadata_export_and_import(chinook_duckdb_url: str, tmp_path: Path) -> None:
+    path = tmp_path / "metadata.json"
+    done = subprocess.run([sys.executable, "-m", "dbsynth.cli", "inspect", chinook_duckdb_url,
+                           "-o", str(path)], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    sdv = json.loads(path.read_text())
+    assert sdv["METADATA_SPEC_VERSION"] == "V1"
+    assert {"parent_table_name": "customer", "parent_primary_key": "customer_id",
+            "child_table_name": "invoice", "child_foreign_key": "customer_id"} in sdv["relationships"]
+    assert sdv["tables"]["customer"]["columns"]["email"]["sdtype"] == "email"
+    # an SDV user's file, keys only in the metadata: applied to a key-less reading
+    keys = pipeline.KeyOptions(infer=False, metadata=load_metadata(path))
+    found = pipeline.inspect(chinook_duckdb_url, keys=keys)
+    assert _fks(found.schema) == _fks(pipeline.inspect(chinook_duckdb_url).schema)
+    assert found.schema.table("customer").column("email").kind == "pii:email"
+    sdv["relationships"].append({"parent_table_name": "nosuch", "parent_primary_key": "id",
+                                 "child_table_name": "album", "child_foreign_key": "artist_id"})
+    path.write_text(json.dumps(sdv))
+    with pytest.raises(MetadataError, match="relationships"):
+        load_metadata(path)
