@@ -193,6 +193,7 @@ class _ParentKey:
     table: str
     columns: tuple[str, ...]
     types: tuple[SqlType, ...]
+    primary: bool = True  # False: a UNIQUE key, referenced only by its own column name
 
 
 def _name_index(parents: list[_ParentKey]) -> dict[str, list[tuple[_ParentKey, float]]]:
@@ -202,10 +203,10 @@ def _name_index(parents: list[_ParentKey]) -> dict[str, list[tuple[_ParentKey, f
         if len(parent.columns) != 1:
             continue
         key = parent.columns[0].lower()
-        names = {f"{s}_{key}" for s in _stems(parent.table)} | {f"{s}_id" for s in _stems(parent.table)}
-        names |= {f"{s}id" for s in _stems(parent.table)}
-        if key != "id":
-            names.add(key)
+        names = {key} if key != "id" else set()
+        if parent.primary:  # only a table's primary key is what "<table>_id" names
+            stems = _stems(parent.table)
+            names |= {f"{s}_{key}" for s in stems} | {f"{s}_id" for s in stems} | {f"{s}id" for s in stems}
         for name in names:
             index.setdefault(name, []).append((parent, NAME_SCORE_EXACT))
     return index
@@ -244,8 +245,8 @@ def _fk_candidates(table: Table, column: Column, index: dict[str, list[tuple[_Pa
     for parent, score, reason in out:
         if len(parent.columns) != 1 or not _compatible(column.type, parent.types[0]):
             continue
-        if parent.table == table.name and parent.columns == (column.name,):
-            continue  # a key does not reference itself
+        if parent.table == table.name and (parent.columns == (column.name,) or column.name in own_pk):
+            continue  # a key does not reference its own table
         if own_pk == (column.name,) and not (_stems(parent.table) & {_role_of(name)}):
             continue  # a table's own key references another table only if named after it
         kept.append((parent, score, reason))
@@ -310,7 +311,7 @@ def infer_keys(schema: Schema, query: Query, qualify: Qualify, quote: Callable[[
         for unique in table.uniques:
             if unique.columns != primary.get(table.name):
                 parents.append(_ParentKey(table.name, unique.columns,
-                                          tuple(table.column(c).type for c in unique.columns)))
+                                          tuple(table.column(c).type for c in unique.columns), False))
     index = _name_index(parents)
     by_table: dict[str, list[_ParentKey]] = {}
     for parent in parents:
