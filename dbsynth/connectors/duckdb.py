@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 import json
 import re
 from pathlib import Path
@@ -73,6 +76,7 @@ class DuckDBConnector:
             self.path.parent.mkdir(parents=True, exist_ok=True)
         # Sources are opened read-only: dbsynth never writes into a source.
         self._read_only = role == "source"
+        self._reader: duckdb.DuckDBPyConnection | None = None
         if role == "source":
             with self._open() as conn:
                 found = conn.execute(
@@ -95,8 +99,21 @@ class DuckDBConnector:
         except duckdb.Error as exc:
             raise ConnectionError_(f"cannot open {self.display_url}: {_first_line(exc)}") from None
 
+    @contextmanager
+    def _reading(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        """A connection for reads: a source keeps one read-only connection until ``close``
+        (opening a file costs milliseconds, and inference runs hundreds of queries); a
+        target opens one per call, so nothing is held while the writer works."""
+        if not self._read_only:
+            with self._open() as conn:
+                yield conn
+            return
+        if self._reader is None:
+            self._reader = self._open()
+        yield self._reader
+
     def query(self, sql: str, params: list[Any] | None = None) -> list[tuple[Any, ...]]:
-        with self._open() as conn:
+        with self._reading() as conn:
             try:
                 return conn.execute(sql, params or []).fetchall()
             except duckdb.Error as exc:
@@ -136,17 +153,26 @@ class DuckDBConnector:
                 fks[table].append(ForeignKey(cols, ref_table, tuple(ref_cols), cname))
             elif ctype == "CHECK" and expr:
                 checks[table].append(CheckConstraint(expr, cname, dialect="duckdb"))
-        counts = {n: int(self.query(f"SELECT count(*) FROM {qualified(s, n)}")[0][0]) for n in names}
+        counts = self._row_counts(names)
         tables = tuple(Table(n, tuple(columns[n]), pks.get(n), tuple(fks[n]), tuple(uniques[n]),
                              tuple(checks[n]), counts[n]) for n in names)
         return Schema("duckdb", s, tables, tuple(sorted(enums.values(), key=lambda e: e.name)))
+
+    def _row_counts(self, names: list[str]) -> dict[str, int]:
+        counts: dict[str, int] = {}
+        for start in range(0, len(names), 200):  # one query per 200 tables
+            chunk = names[start:start + 200]
+            union = " UNION ALL ".join(f"SELECT {i}, count(*) FROM {qualified(self.schema_name, n)}"
+                                       for i, n in enumerate(chunk))
+            counts.update({chunk[int(i)]: int(c) for i, c in self.query(union)})
+        return counts
 
     def read_table(self, table: Table, limit: int | None = None, seed: int = 0) -> pd.DataFrame:
         cols = ", ".join(quote_ident(c.name) for c in table.columns)
         sample = ""
         if limit is not None and table.row_count > limit:
             sample = f" USING SAMPLE reservoir({int(limit)} ROWS) REPEATABLE ({int(seed)})"
-        with self._open() as conn:
+        with self._reading() as conn:
             try:
                 arrow = conn.sql(f"SELECT {cols} FROM {qualified(self.schema_name, table.name)}"
                                  f"{sample}").to_arrow_table()
@@ -159,7 +185,9 @@ class DuckDBConnector:
         return DuckDBSession(conn, self.schema_name)
 
     def close(self) -> None:
-        pass
+        if self._reader is not None:
+            self._reader.close()
+            self._reader = None
 
 
 class DuckDBSession:
