@@ -37,6 +37,7 @@ ReplaceOpt = Annotated[bool, typer.Option("--replace", help="Overwrite target ta
 TargetOpt = Annotated[str, typer.Argument(help="Target database URL (written).")]
 TargetSchemaOpt = Annotated[str | None, typer.Option("--target-schema", help="Target schema (default: like the source on the same engine, else the engine's default).")]
 DEFAULT_SAMPLE_ROWS = 200_000
+DEFAULT_REPORT_ROWS = 20_000
 EngineOpt = Annotated[str, typer.Option("--engine", help="Table engine: cart (default), copula; synth only: sdv-hma (needs the optional sdv extra).")]
 TableEngineOpt = Annotated[list[str] | None, typer.Option("--table-engine", help="Per-table engine, TABLE=ENGINE (repeatable).")]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print machine-readable JSON on stdout.")]
@@ -122,20 +123,29 @@ def synth(source: Annotated[str, typer.Argument(help="Source database URL (read 
           engine: EngineOpt = "cart", table_engine: TableEngineOpt = None,
           metadata: MetadataOpt = None, infer_keys: InferOpt = True,
           key_threshold: ThresholdOpt = pipeline.DEFAULT_THRESHOLD,
+          report: Annotated[Path | None, typer.Option("--report", help="Then write the HTML report of the copy here (see `dbsynth report`).")] = None,
           as_json: JsonOpt = False) -> None:
     """Learn SOURCE and write a synthetic copy into TARGET, then prove its integrity there."""
+    keys = _keys(infer_keys, key_threshold, metadata)
     with _errors(), _progress(quiet=as_json) as progress:
         try:
             result = pipeline.synth(source, target, scale=scale, seed=seed, replace=replace,
                                     source_schema=schema, target_schema=target_schema,
                                     sample_rows=sample_rows, engine=engine,
                                     engines=_table_engines(table_engine), progress=progress,
-                                    keys=_keys(infer_keys, key_threshold, metadata))
+                                    keys=keys)
         except IntegrityError as exc:
             if isinstance(exc.result, pipeline.SynthResult):
                 _render_result(exc.result, as_json)
             raise
+        if report is not None:
+            found = pipeline.report(source, target, source_schema=schema, target_schema=target_schema,
+                                    sample_rows=DEFAULT_REPORT_ROWS, seed=seed, keys=keys,
+                                    progress=progress)
+            _write_report(found, report, None)
     _render_result(result, as_json)
+    if report is not None and not as_json:
+        out.print(f"report written to {report}")
 
 
 @app.command()
@@ -188,6 +198,45 @@ def generate(model: Annotated[Path, typer.Argument(help="Model file from `dbsynt
         return
     for result in results:
         _render_result(result, False)
+
+
+@app.command()
+def report(source: Annotated[str, typer.Argument(help="Source database URL (read only).")],
+           target: Annotated[str, typer.Argument(help="Synthetic copy to judge (read only; any tool's).")],
+           output: Annotated[Path | None, typer.Option("-o", "--output", help="Write the HTML report here (one self-contained file).")] = None,
+           json_output: Annotated[Path | None, typer.Option("--json", help="Write the report as JSON here.")] = None,
+           target_column: Annotated[str | None, typer.Option("--target", help="ML utility target, TABLE.COLUMN (default: picked automatically).")] = None,
+           sample_rows: Annotated[int, typer.Option("--sample-rows", help="Read at most about this many rows per table on each side.")] = DEFAULT_REPORT_ROWS,
+           schema: SchemaOpt = None, target_schema: TargetSchemaOpt = None,
+           metadata: MetadataOpt = None, seed: Annotated[int, typer.Option(help="Seed of samples and splits.")] = 0) -> None:
+    """Judge TARGET as a synthetic copy of SOURCE: fidelity, detection, ML utility, privacy, integrity."""
+    with _errors(), _progress(quiet=False) as progress:
+        found = pipeline.report(source, target, source_schema=schema, target_schema=target_schema,
+                                sample_rows=sample_rows, target_column=target_column, seed=seed,
+                                keys=_keys(True, pipeline.DEFAULT_THRESHOLD, metadata), progress=progress)
+        _write_report(found, output, json_output)
+    _print_summary(found)
+
+
+def _write_report(found: dict[str, Any], html_path: Path | None, json_path: Path | None) -> None:
+    from dbsynth.report.html import render_html
+
+    if html_path is not None:
+        html_path.parent.mkdir(parents=True, exist_ok=True)
+        html_path.write_text(render_html(found), encoding="utf-8")
+    if json_path is not None:
+        json_path.parent.mkdir(parents=True, exist_ok=True)
+        json_path.write_text(json.dumps(found, indent=2, allow_nan=False), encoding="utf-8")
+
+
+def _print_summary(found: dict[str, Any]) -> None:
+    grid = RichTable(title=f"{found['target']} as a copy of {found['source']}")
+    grid.add_column("measure")
+    grid.add_column("value")
+    for name, value in found["summary"].items():
+        grid.add_row(name.replace("_", " "), "–" if value is None else
+                     f"{value:.3f}" if isinstance(value, float) else str(value))
+    out.print(grid)
 
 
 @app.command()

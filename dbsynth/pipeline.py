@@ -263,6 +263,30 @@ def synth(source_url: str, target_url: str, *, scale: float = 1.0, seed: int = 0
     return result
 
 
+def report(source_url: str, target_url: str, *, source_schema: str | None = None,
+           target_schema: str | None = None, sample_rows: int | None = None,
+           target_column: str | None = None, seed: int = 0, keys: KeyOptions = KeyOptions(),
+           progress: Progress = _quiet) -> dict[str, Any]:
+    """Judge ``target`` as a synthetic copy of ``source`` (both only read): fidelity,
+    detection, ML utility, privacy, integrity. Returns JSON-ready data (see dbsynth.report)."""
+    from dbsynth.report.build import build_report, json_ready
+
+    if sample_rows is not None and sample_rows < 1:
+        raise UsageError(f"--sample-rows must be positive, got {sample_rows}")
+    source = connect(source_url, schema=source_schema, role="source")
+    try:
+        target_schema = target_schema or (source_schema if _same_dialect(source_url, target_url) else None)
+        target = connect(target_url, schema=target_schema, role="source")  # read only
+        try:
+            schema, _ = resolve_schema(source, keys)
+            return json_ready(build_report(schema, source, target, sample_rows=sample_rows,
+                                           target_column=target_column, seed=seed, progress=progress))
+        finally:
+            target.close()
+    finally:
+        source.close()
+
+
 def _generate_into(model: RelationalModel, target: Connector, scale: float, seed: int,
                    replace: bool, progress: Progress, source_label: str,
                    source_frames: dict[str, pd.DataFrame] | None = None,

@@ -1,0 +1,182 @@
+"""One report of a synthetic copy against its source: fidelity, detection, utility, privacy,
+integrity, plus the data of its plots — a plain dict, written as JSON or rendered as HTML.
+
+Both databases are read with the source's schema (keys inferred where undeclared), so a
+target written by another tool is judged the same way. Big tables are sampled to
+``sample_rows`` rows on each side; integrity is counted by SQL on the whole target.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from dbsynth.connectors.base import Connector
+from dbsynth.report.detection import detection
+from dbsynth.report.fidelity import Kind, as_numbers, fidelity, prepared, scored_columns
+from dbsynth.report.privacy import privacy
+from dbsynth.report.utility import utility
+from dbsynth.schema.model import Schema
+from dbsynth.schema.naming import pii_kind
+from dbsynth.writer.integrity import check_integrity
+
+Progress = Callable[[str, str, int], None]
+HISTOGRAM_BINS = 20
+TOP_CATEGORIES = 12
+WORST_COLUMNS = 5
+
+
+def build_report(schema: Schema, source: Connector, target: Connector, *, sample_rows: int | None,
+                 target_column: str | None = None, seed: int = 0,
+                 progress: Progress = lambda stage, table, rows: None) -> dict[str, Any]:
+    started = time.perf_counter()
+    real: dict[str, pd.DataFrame] = {}
+    synthetic: dict[str, pd.DataFrame] = {}
+    for table in schema.tables:
+        real[table.name] = source.read_table(table, limit=sample_rows, seed=seed)
+        synthetic[table.name] = target.read_table(table, limit=sample_rows, seed=seed)
+        progress("read", table.name, len(real[table.name]))
+    scored = scored_columns(schema, real)
+    progress("fidelity", "", 0)
+    fid = fidelity(schema, real, synthetic, scored)
+    relationships = [(t.name, fk) for t in schema.tables for fk in t.foreign_keys
+                     if fk.ref_table != t.name and fk.ref_table in schema.table_names]
+    progress("detection", "", 0)
+    det = detection([t.name for t in schema.tables], real, synthetic, scored.kinds, relationships, seed=seed)
+    progress("utility", "", 0)
+    use = utility(real, synthetic, scored.kinds, target_column, seed)
+    progress("privacy", "", 0)
+    keys = {t.name: _key_columns(schema, t.name) for t in schema.tables}
+    data_columns = {t.name: [c for c in t.data_columns if c not in keys[t.name]] for t in schema.tables}
+    personal = {t.name: [c.name for c in t.columns if c.type.is_string and (
+        pii_kind(c.name) or (c.kind or "").startswith("pii:") or c.kind == "text"
+        or scored.skipped[t.name].get(c.name) == "free text")] for t in schema.tables}
+    priv = privacy(real, synthetic, scored, data_columns, personal, seed)
+    progress("integrity", "", 0)
+    integrity = check_integrity(target, schema)
+    tables = {}
+    for table in schema.tables:
+        name = table.name
+        tables[name] = {
+            "rows": {"real": table.row_count, "synthetic": _rows(integrity, name)},
+            "column_shapes": fid["tables"][name]["column_shapes"],
+            "column_pair_trends": [_pair(p) for p in fid["tables"][name]["column_pair_trends"]],
+            "detection_auc": det["tables"][name],
+            "plots": _plots(real[name], synthetic[name], scored.kinds[name]),
+            "not_scored": scored.skipped[name],
+        }
+    for rel in fid["relationships"]:
+        rel["detection_auc"] = det["parents"].get((rel["child"], tuple(rel["columns"])))
+        rel["intertable_trends"] = [_pair(p) for p in rel["intertable_trends"]]
+    return {
+        "title": "dbsynth report",
+        "source": source.display_url, "target": target.display_url,
+        "created": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+        "seconds": round(time.perf_counter() - started, 2), "sample_rows": sample_rows,
+        "summary": {
+            "overall": fid["overall"], "column_shapes": fid["column_shapes"],
+            "column_pair_trends": fid["column_pair_trends"], "cardinality": fid["cardinality"],
+            "intertable_trends": fid["intertable_trends"],
+            "detection_auc": det["mean"], "detection_auc_parent": det["mean_parents"],
+            "utility_gap": use["gap"] if use else None,
+            "exact_copy_share": priv["exact_copy_share"],
+            "dcr_closer_to_training": priv["dcr_closer_to_training_mean"],
+            "integrity_ok": integrity.ok,
+        },
+        "tables": tables,
+        "worst_columns": _worst(fid["tables"]),
+        "relationships": fid["relationships"],
+        "utility": use,
+        "privacy": priv,
+        "integrity": {"ok": integrity.ok,
+                      "row_counts": {t.name: {"real": t.row_count, "synthetic": _rows(integrity, t.name)}
+                                     for t in schema.tables},
+                      "checks": [{"check": v.kind, "table": v.table, "detail": v.detail, "violations": v.count}
+                                 for v in integrity.violations]},
+    }
+
+
+def _key_columns(schema: Schema, table: str) -> set[str]:
+    t = schema.table(table)
+    keys = set(t.primary_key.columns if t.primary_key else ())
+    return keys | {c for fk in t.foreign_keys for c in fk.columns} | {c for u in t.uniques for c in u.columns}
+
+
+def _rows(integrity: Any, table: str) -> int | None:
+    return next((t.rows for t in integrity.tables if t.table == table), None)
+
+
+def _pair(p: dict[str, Any]) -> dict[str, Any]:
+    """A pair trend as the report shows it (real/synthetic: correlations; else association)."""
+    return {"columns": p["columns"], "metric": p["metric"], "score": p["score"] if p["meets"] else None,
+            "real": p.get("real", p.get("association")), "synthetic": p.get("synthetic")}
+
+
+def _worst(tables: dict[str, Any]) -> list[dict[str, Any]]:
+    scores = [{"table": t, "column": c, "score": v["score"]} for t, d in tables.items()
+              for c, v in d["column_shapes"].items() if v["score"] == v["score"]]
+    return sorted(scores, key=lambda s: s["score"])[:WORST_COLUMNS]
+
+
+def _plots(real: pd.DataFrame, synthetic: pd.DataFrame, kinds: dict[str, Kind]) -> dict[str, Any]:
+    columns: dict[str, Any] = {}
+    for name, kind in kinds.items():
+        if kind == "categorical":
+            columns[name] = _bars(real[name], synthetic[name])
+        else:
+            columns[name] = _histogram(real[name], synthetic[name], kind)
+    numeric = [c for c, k in kinds.items() if k != "categorical"]
+    correlation = None
+    if len(numeric) >= 2:
+        r, s = prepared(real, {c: kinds[c] for c in numeric}), prepared(synthetic, {c: kinds[c] for c in numeric})
+        correlation = {"columns": numeric, "real": _corr(r), "synthetic": _corr(s)}
+    return {"columns": columns, "correlation": correlation}
+
+
+def _corr(frame: pd.DataFrame) -> list[list[float | None]]:
+    matrix = frame.astype(float).corr().to_numpy()
+    return [[None if np.isnan(v) else round(float(v), 3) for v in row] for row in matrix]
+
+
+def _histogram(real: pd.Series, synthetic: pd.Series, kind: Kind) -> dict[str, Any]:
+    r, s = as_numbers(real, kind).dropna(), as_numbers(synthetic, kind).dropna()
+    if r.empty:
+        return {"kind": kind, "edges": [], "real": [], "synthetic": []}
+    edges = np.histogram_bin_edges(r.to_numpy(float), bins=HISTOGRAM_BINS)
+    shares = [np.histogram(np.clip(v.to_numpy(float), edges[0], edges[-1]), bins=edges)[0] / max(1, len(v))
+              for v in (r, s)]
+    labels: list[Any] = ([str(pd.Timestamp(int(e), tz="UTC").date()) for e in edges] if kind == "datetime"
+                         else [round(float(e), 6) for e in edges])
+    return {"kind": kind, "edges": labels, "real": shares[0].round(4).tolist(),
+            "synthetic": shares[1].round(4).tolist()}
+
+
+def _bars(real: pd.Series, synthetic: pd.Series) -> dict[str, Any]:
+    r, s = real.dropna().astype(str), synthetic.dropna().astype(str)
+    top = r.value_counts().index[:TOP_CATEGORIES].tolist()
+    fr, fs = r.value_counts(normalize=True), s.value_counts(normalize=True)
+    categories = top + (["(other)"] if r.nunique() > len(top) or not set(fs.index) <= set(top) else [])
+
+    def shares(freq: pd.Series) -> list[float]:
+        out = [float(freq.get(c, 0.0)) for c in top]
+        return out + ([float(1 - sum(out))] if len(categories) > len(top) else [])
+
+    return {"kind": "categorical", "categories": categories, "real": shares(fr), "synthetic": shares(fs)}
+
+
+def json_ready(value: Any) -> Any:
+    """The report with NaN as null and tuples as lists, so it is strict JSON."""
+    if isinstance(value, dict):
+        return {str(k): json_ready(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [json_ready(v) for v in value]
+    if isinstance(value, (float, np.floating)):
+        return None if np.isnan(value) else float(value)
+    if isinstance(value, np.integer):
+        return int(value)
+    return value

@@ -1,0 +1,153 @@
+"""The report: numbers that agree with SDMetrics, and broken copies that score worse.
+
+A good synthetic copy of the demo is compared with deliberately broken ones, written to
+PostgreSQL and DuckDB: shuffled columns (relations destroyed), orphaned children, copied
+rows. Each must score clearly worse on the metric that exists to catch it.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from dbsynth import pipeline
+from dbsynth.demo import build_demo_source
+from dbsynth.report.fidelity import fidelity
+from tests.report_fixtures import build_demo_pairs, read_frames, shuffled, write_frames
+
+CROSSCHECK = Path(__file__).parent / "data" / "sdmetrics_crosscheck.json"
+ROWS = 3000  # --sample-rows of the test reports: small and quick
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory: pytest.TempPathFactory) -> str:
+    path = Path(tmp_path_factory.mktemp("demo")) / "hospital.duckdb"
+    build_demo_source(path)
+    return f"duckdb:///{path}"
+
+
+@pytest.fixture(scope="module")
+def pairs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, tuple[str, str]]:
+    return build_demo_pairs(Path(tmp_path_factory.mktemp("pairs")))
+
+
+@pytest.mark.parametrize("label", ["demo_independent", "demo_shuffled"])
+def test_fidelity_agrees_with_sdmetrics(label: str, pairs: dict[str, tuple[str, str]]) -> None:
+    """Our numbers against SDMetrics' QualityReport on the same data (figures stored by
+    benchmarks/sdmetrics_crosscheck.py), within ±0.02 — and live when sdmetrics is installed."""
+    stored = json.loads(CROSSCHECK.read_text())[label]
+    real_url, synthetic_url = pairs[label]
+    schema, real = read_frames(real_url)
+    _, synthetic = read_frames(synthetic_url)
+    ours = fidelity(schema, real, synthetic)
+    for name, value in stored.items():
+        assert ours[name] == pytest.approx(value, abs=0.02), name
+    try:
+        import sdmetrics  # noqa: F401 - optional (BUSL-licensed dependency chain)
+    except ImportError:
+        return
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
+    from sdmetrics_crosscheck import sdmetrics_scores
+
+    live = sdmetrics_scores(schema, real, synthetic)
+    for name, value in live.items():
+        assert ours[name] == pytest.approx(value, abs=0.02), name
+
+
+@pytest.fixture(scope="module")
+def good_copy(demo: str, tmp_path_factory: pytest.TempPathFactory) -> str:
+    path = Path(tmp_path_factory.mktemp("good")) / "good.duckdb"
+    pipeline.synth(demo, f"duckdb:///{path}", seed=1)
+    return f"duckdb:///{path}"
+
+
+def _broken(kind: str, demo: str, good_copy: str, target: str) -> str:
+    schema, good = read_frames(good_copy)
+    if kind == "good":
+        return write_frames(target, schema, good)
+    if kind == "shuffled":
+        return write_frames(target, schema, shuffled(schema, good))
+    if kind == "orphans":
+        labs = good["lab_results"].copy()
+        labs.loc[labs.index[::10], "patient_id"] = 10**7  # a tenth of the results lose their patient
+        return write_frames(target, schema, good | {"lab_results": labs}, with_fks=False)
+    _, real = read_frames(demo)
+    return write_frames(target, schema, real)  # "copied": the source itself
+
+
+@pytest.fixture(scope="module")
+def reports(demo: str, good_copy: str, tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict]:
+    """Reports of the good copy and of three broken ones (DuckDB targets here; the
+    PostgreSQL variant is below)."""
+    folder = Path(tmp_path_factory.mktemp("broken"))
+    out = {}
+    for kind in ("good", "shuffled", "orphans", "copied"):
+        target = _broken(kind, demo, good_copy, f"duckdb:///{folder / kind}.duckdb")
+        out[kind] = pipeline.report(demo, target, sample_rows=ROWS)
+    return out
+
+
+def test_a_good_copy_scores_well(reports: dict[str, dict]) -> None:
+    summary = reports["good"]["summary"]
+    assert summary["overall"] > 0.85 and summary["integrity_ok"]
+    assert summary["detection_auc"] < 0.7 and summary["exact_copy_share"] < 0.01
+    assert reports["good"]["privacy"]["copied_personal_rows"] == 0
+    utility = reports["good"]["utility"]
+    assert utility and utility["synthetic"]["f1"] > 0.5 * utility["real"]["f1"]
+
+
+def test_shuffled_columns_lose_pair_trends(reports: dict[str, dict]) -> None:
+    good, bad = reports["good"]["summary"], reports["shuffled"]["summary"]
+    assert bad["column_pair_trends"] < good["column_pair_trends"] - 0.15
+    assert bad["intertable_trends"] < good["intertable_trends"] - 0.15
+    assert bad["detection_auc"] > good["detection_auc"] + 0.1
+    assert bad["column_shapes"] > 0.95  # marginals intact: only the matching metric drops
+
+
+def test_orphaned_children_fail_integrity(reports: dict[str, dict]) -> None:
+    assert reports["good"]["integrity"]["ok"]
+    bad = reports["orphans"]["integrity"]
+    assert not bad["ok"]
+    orphans = [c for c in bad["checks"] if c["check"] == "orphans" and c["table"] == "lab_results"]
+    assert orphans and orphans[0]["violations"] > 1000
+
+
+def test_copied_rows_are_caught_by_privacy(reports: dict[str, dict]) -> None:
+    assert reports["copied"]["summary"]["exact_copy_share"] > 0.9
+    assert reports["good"]["summary"]["exact_copy_share"] < 0.01
+    assert reports["copied"]["privacy"]["copied_personal_rows"] > 1000
+    # synthetic rows far closer to real rows than real rows are to each other: copying
+    assert reports["copied"]["privacy"]["dcr"]["ratio"] < 0.5 < 0.7 < reports["good"]["privacy"]["dcr"]["ratio"]
+
+
+@pytest.mark.postgres
+def test_report_between_postgres_and_duckdb(demo: str, good_copy: str, pg_database_factory) -> None:  # type: ignore[no-untyped-def]
+    source = _broken("copied", demo, good_copy, pg_database_factory("report_src"))  # the demo on PostgreSQL
+    target = _broken("good", demo, good_copy, pg_database_factory("report_tgt"))
+    found = pipeline.report(source, target, sample_rows=ROWS)
+    duck = pipeline.report(demo, good_copy, sample_rows=ROWS)
+    assert found["summary"]["integrity_ok"]
+    assert found["summary"]["column_shapes"] == pytest.approx(duck["summary"]["column_shapes"], abs=0.05)
+    found = pipeline.report(target, demo, sample_rows=ROWS)  # either direction, either engine
+    assert found["summary"]["overall"] > 0.8
+
+
+def test_report_cli_writes_html_and_strict_json(demo: str, good_copy: str, tmp_path: Path) -> None:
+    html, data = tmp_path / "r.html", tmp_path / "r.json"
+    done = subprocess.run([sys.executable, "-m", "dbsynth.cli", "report", demo, good_copy, "-o", str(html),
+                           "--json", str(data), "--sample-rows", str(ROWS),
+                           "--target", "patients.diagnosis"], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    found = json.loads(data.read_text(), parse_constant=lambda c: pytest.fail(f"non-JSON {c}"))
+    assert found["utility"]["target"] == "patients.diagnosis"
+    text = html.read_text()
+    assert f"{found['summary']['overall']:.3f}" in text and "<svg" in text
+    bad = subprocess.run([sys.executable, "-m", "dbsynth.cli", "report", demo, good_copy,
+                          "--target", "patients.nosuch"], capture_output=True, text=True)
+    assert bad.returncode == 2 and "Traceback" not in bad.stderr
+    assert "patients has no scored column 'nosuch'" in bad.stderr.strip().splitlines()[-1]
+
