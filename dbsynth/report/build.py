@@ -16,12 +16,12 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from dbsynth.connectors.base import Connector
+from dbsynth.connectors.base import Connector, qualified, quote_ident, read_sql
 from dbsynth.report.detection import detection
 from dbsynth.report.fidelity import Kind, as_numbers, fidelity, prepared, scored_columns
 from dbsynth.report.privacy import privacy
 from dbsynth.report.utility import utility
-from dbsynth.schema.model import Schema
+from dbsynth.schema.model import ForeignKey, Schema
 from dbsynth.schema.naming import pii_kind
 from dbsynth.writer.integrity import check_integrity
 
@@ -42,12 +42,17 @@ def build_report(schema: Schema, source: Connector, target: Connector, *, sample
         synthetic[table.name] = target.read_table(table, limit=sample_rows, seed=seed)
         progress("read", table.name, len(real[table.name]))
     scored = scored_columns(schema, real)
-    progress("fidelity", "", 0)
-    fid = fidelity(schema, real, synthetic, scored)
     relationships = [(t.name, fk) for t in schema.tables for fk in t.foreign_keys
                      if fk.ref_table != t.name and fk.ref_table in schema.table_names]
+    per_parent = {(child, fk.columns): (_per_parent(source, child, fk, scored.kinds[child]),
+                                        _per_parent(target, child, fk, scored.kinds[child]))
+                  for child, fk in relationships}
+    progress("fidelity", "", 0)
+    counts = {k: (r["n"].to_numpy(float), s["n"].to_numpy(float)) for k, (r, s) in per_parent.items()}
+    fid = fidelity(schema, real, synthetic, scored, counts)
     progress("detection", "", 0)
-    det = detection([t.name for t in schema.tables], real, synthetic, scored.kinds, relationships, seed=seed)
+    det = detection([t.name for t in schema.tables], real, synthetic, scored.kinds, relationships,
+                    per_parent, seed=seed)
     progress("utility", "", 0)
     use = utility(real, synthetic, scored.kinds, target_column, seed)
     progress("privacy", "", 0)
@@ -99,6 +104,25 @@ def build_report(schema: Schema, source: Connector, target: Connector, *, sample
                       "checks": [{"check": v.kind, "table": v.table, "detail": v.detail, "violations": v.count}
                                  for v in integrity.violations]},
     }
+
+
+def _per_parent(db: Connector, child: str, fk: ForeignKey, child_kinds: dict[str, Kind]) -> pd.DataFrame:
+    """Per parent row of the whole table: child count ``n`` and child column means, by SQL,
+    indexed by the parent key as text (``a|b`` for composite keys)."""
+    numeric = [c for c, k in child_kinds.items() if k != "categorical"]
+    means = "".join(
+        f", avg(extract(epoch FROM c.{quote_ident(c)}))" if child_kinds[c] == "datetime"
+        else f", avg(CAST(c.{quote_ident(c)} AS DOUBLE PRECISION))" for c in numeric)
+    sql = read_sql("report", "per_parent").format(
+        parent_keys=", ".join(f"p.{quote_ident(c)}" for c in fk.ref_columns),
+        first_fk=quote_ident(fk.columns[0]), means=means,
+        parent=qualified(db.schema_name, fk.ref_table), child=qualified(db.schema_name, child),
+        join=" AND ".join(f"c.{quote_ident(a)} = p.{quote_ident(b)}" for a, b in zip(fk.columns, fk.ref_columns)))
+    width = len(fk.ref_columns)
+    rows = db.query(sql)
+    frame = pd.DataFrame([r[width:] for r in rows], columns=["n"] + [f"mean {c}" for c in numeric], dtype=float)
+    frame.index = pd.Index(["|".join(str(v) for v in r[:width]) for r in rows])
+    return frame
 
 
 def _key_columns(schema: Schema, table: str) -> set[str]:

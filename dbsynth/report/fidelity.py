@@ -226,9 +226,12 @@ def child_counts(parent: pd.DataFrame, child: pd.DataFrame, fk: ForeignKey) -> n
 
 
 def cardinality(real: dict[str, pd.DataFrame], synthetic: dict[str, pd.DataFrame],
-                child: str, fk: ForeignKey) -> dict[str, Any]:
-    r = child_counts(real[fk.ref_table], real[child], fk)
-    s = child_counts(synthetic[fk.ref_table], synthetic[child], fk)
+                child: str, fk: ForeignKey,
+                counts: tuple[np.ndarray, np.ndarray] | None = None) -> dict[str, Any]:
+    """KS complement of children per parent; ``counts`` (real, synthetic) when they were
+    counted over whole tables, else they are counted in the frames."""
+    r, s = counts or (child_counts(real[fk.ref_table], real[child], fk),
+                      child_counts(synthetic[fk.ref_table], synthetic[child], fk))
     score = ks_complement(pd.Series(r), pd.Series(s))
     return {"score": score, "child_counts": count_shares(r, s)}
 
@@ -281,8 +284,11 @@ def _mean(scores: list[float]) -> float:
 
 
 def fidelity(schema: Schema, real: dict[str, pd.DataFrame], synthetic: dict[str, pd.DataFrame],
-             scored: Scored | None = None) -> dict[str, Any]:
-    """All four properties, per table and per relationship, and their pooled means."""
+             scored: Scored | None = None,
+             counts: dict[tuple[str, tuple[str, ...]], tuple[np.ndarray, np.ndarray]] | None = None,
+             ) -> dict[str, Any]:
+    """All four properties, per table and per relationship, and their pooled means.
+    ``counts``: children per parent over whole tables (see :func:`cardinality`)."""
     scored = scored or scored_columns(schema, real)
     tables: dict[str, Any] = {}
     shapes, pairs, cards, inter = [], [], [], []
@@ -299,7 +305,7 @@ def fidelity(schema: Schema, real: dict[str, pd.DataFrame], synthetic: dict[str,
         for fk in table.foreign_keys:
             if fk.ref_table == table.name or fk.ref_table not in tables:
                 continue
-            card = cardinality(real, synthetic, table.name, fk)
+            card = cardinality(real, synthetic, table.name, fk, (counts or {}).get((table.name, fk.columns)))
             trends = intertable_trends(real, synthetic, table.name, fk, scored)
             relationships.append({"child": table.name, "columns": list(fk.columns), "parent": fk.ref_table,
                                   "cardinality": card["score"], "child_counts": card["child_counts"],
