@@ -92,8 +92,8 @@ def demo_pairs(folder: Path) -> dict[str, tuple[str, str]]:
     of the same hospital (seed 8) and against a copy with shuffled columns."""
     import sys
 
-    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the repository root
-    from tests.report_fixtures import build_demo_pairs  # the test suite builds the same files
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
+    from report_fixtures import build_demo_pairs  # the test suite builds the same files
 
     return build_demo_pairs(folder)
 

@@ -101,13 +101,10 @@ class DuckDBConnector:
 
     @contextmanager
     def _reading(self) -> Iterator[duckdb.DuckDBPyConnection]:
-        """A connection for reads: a source keeps one read-only connection until ``close``
-        (opening a file costs milliseconds, and inference runs hundreds of queries); a
-        target opens one per call, so nothing is held while the writer works."""
-        if not self._read_only:
-            with self._open() as conn:
-                yield conn
-            return
+        """The connector's one connection for reads, opened on first use and kept until
+        ``close``: opening a file costs milliseconds, and inference and integrity checks run
+        hundreds of queries. (A write session opens its own; in one process both share the
+        same database instance, so reads after its commit see the new rows.)"""
         if self._reader is None:
             self._reader = self._open()
         yield self._reader

@@ -29,6 +29,7 @@ Progress = Callable[[str, str, int], None]
 HISTOGRAM_BINS = 20
 TOP_CATEGORIES = 12
 WORST_COLUMNS = 5
+WORST_BELOW = 0.95  # a column is "worst" only if it also scores below this
 
 
 def build_report(schema: Schema, source: Connector, target: Connector, *, sample_rows: int | None,
@@ -143,7 +144,7 @@ def _pair(p: dict[str, Any]) -> dict[str, Any]:
 
 def _worst(tables: dict[str, Any]) -> list[dict[str, Any]]:
     scores = [{"table": t, "column": c, "score": v["score"]} for t, d in tables.items()
-              for c, v in d["column_shapes"].items() if v["score"] == v["score"]]
+              for c, v in d["column_shapes"].items() if v["score"] == v["score"] and v["score"] < WORST_BELOW]
     return sorted(scores, key=lambda s: s["score"])[:WORST_COLUMNS]
 
 

@@ -104,7 +104,7 @@ def as_numbers(values: pd.Series, kind: Kind) -> pd.Series:
         stamps = pd.to_datetime(values, errors="coerce", utc=True)
         out = pd.Series(np.nan, index=values.index)
         known = stamps.notna()
-        out[known] = stamps[known].astype("int64").astype(float)
+        out[known] = stamps[known].dt.as_unit("ns").astype("int64").astype(float)  # one unit for both sides
         return out
     return pd.to_numeric(values, errors="coerce").astype(float)
 
