@@ -29,9 +29,15 @@ def encode(summary: ColumnSummary, values: pd.Series) -> np.ndarray:
         return values.map(lambda v: np.nan if _is_null(v) else
                           v.hour * 3600 + v.minute * 60 + v.second).to_numpy(dtype=float)
     if kind == "categorical":
-        index = {_hashable(c): i for i, c in enumerate(summary.categories)}
-        return values.map(lambda v: np.nan if _is_null(v) else
-                          index.get(_hashable(v), np.nan)).to_numpy(dtype=float)
+        try:  # scalar categories: one vectorised lookup
+            codes = pd.Index(summary.categories, dtype=object).get_indexer(values.astype(object))
+            out = codes.astype(float)
+            out[codes < 0] = np.nan
+            return out
+        except (TypeError, pd.errors.InvalidIndexError):  # lists/dicts (json, arrays): by value
+            index = {_hashable(c): i for i, c in enumerate(summary.categories)}
+            return values.map(lambda v: np.nan if _is_null(v) else
+                              index.get(_hashable(v), np.nan)).to_numpy(dtype=float)
     raise ValueError(f"column kind {kind!r} is not encoded")
 
 

@@ -36,6 +36,7 @@ from dbsynth.schema.model import ForeignKey, Schema, SqlType, Table
 log = logging.getLogger(__name__)
 
 MAX_CLUSTERS = 8
+MAX_KMEANS_ROWS = 10_000  # centroids from a sample; every parent is then assigned to one
 MIN_PRIMARY_PARENT_ROWS = 30  # smaller parents are lookup lists: linked, not generated for
 MAX_COUNT_CLASSES = 2000  # child counts up to this are modelled as exact frequencies
 DEFAULT_ENGINE = "cart"
@@ -543,10 +544,18 @@ def _fit_clusters(link: Link, parent_encoded: pd.DataFrame, seed: int) -> np.nda
     spread[spread == 0] = 1.0
     z = _standardize(x, center, spread)
     k = int(min(MAX_CLUSTERS, max(1, n // 30), len(np.unique(z, axis=0))))
-    centroids, labels = _kmeans(z, k, seed)
+    fit_rows = z if len(z) <= MAX_KMEANS_ROWS else z[np.random.default_rng(seed).choice(
+        len(z), MAX_KMEANS_ROWS, replace=False)]
+    centroids, _ = _kmeans(fit_rows, k, seed)
+    labels = _nearest_centroid(z, centroids)
     link.centroids = centroids.tolist()
     link.center, link.spread = center.tolist(), spread.tolist()
     return labels.astype(float)
+
+
+def _nearest_centroid(z: np.ndarray, centroids: np.ndarray) -> np.ndarray:
+    return np.concatenate([_squared_distances(z[i:i + 100_000], centroids).argmin(axis=1)
+                           for i in range(0, len(z), 100_000)]) if len(z) else np.zeros(0, dtype=int)
 
 
 def _squared_distances(z: np.ndarray, centroids: np.ndarray) -> np.ndarray:

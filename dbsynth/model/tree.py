@@ -16,6 +16,9 @@ import numpy as np
 from sklearn.tree import DecisionTreeClassifier, DecisionTreeRegressor
 
 LEAF_QUANTILES = 11
+#: Splits are searched on at most this many rows (the rest only fill the leaves' statistics):
+#: sklearn's cost grows with rows × features, and 50k rows place 256 leaves well.
+MAX_SPLIT_ROWS = 50_000
 
 
 @dataclass
@@ -122,10 +125,15 @@ def fit_tree(x: np.ndarray, y: np.ndarray, categorical: bool, n_classes: int,
     tree = FlatTree(categorical)
     if x.shape[1] and known.sum() >= 2 * min_leaf:
         model_cls = DecisionTreeClassifier if categorical else DecisionTreeRegressor
-        model = model_cls(min_samples_leaf=min_leaf, max_leaf_nodes=256, random_state=seed)
+        rows = np.flatnonzero(known)
+        if len(rows) > MAX_SPLIT_ROWS:  # splits from a subsample; leaf statistics from all rows
+            rows = np.sort(np.random.default_rng(seed).choice(rows, MAX_SPLIT_ROWS, replace=False))
+        share = len(rows) / max(1, int(known.sum()))
+        leaf = max(1, int(round(min_leaf * share)))
+        model = model_cls(min_samples_leaf=leaf, max_leaf_nodes=256, random_state=seed)
         with warnings.catch_warnings():  # many classes (child counts) are expected here
             warnings.simplefilter("ignore", UserWarning)
-            model.fit(x[known], y[known].astype(int) if categorical else y[known])
+            model.fit(x[rows], y[rows].astype(int) if categorical else y[rows])
         t = model.tree_
         tree.left, tree.right = t.children_left.tolist(), t.children_right.tolist()
         tree.feature = [max(0, int(f)) for f in t.feature]
