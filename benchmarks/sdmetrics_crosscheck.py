@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 import tempfile
 import warnings
 from pathlib import Path
@@ -22,21 +23,11 @@ from typing import Any
 
 import pandas as pd
 
-from dbsynth.connectors.registry import connect
 from dbsynth.report.fidelity import fidelity, scored_columns
 from dbsynth.schema.model import Schema
 
 PROPERTIES = {"column_shapes": "Column Shapes", "column_pair_trends": "Column Pair Trends",
               "cardinality": "Cardinality", "intertable_trends": "Intertable Trends"}
-
-
-def read(url: str) -> tuple[Schema, dict[str, pd.DataFrame]]:
-    source = connect(url, schema=None, role="source")
-    try:
-        schema = source.introspect()
-        return schema, {t.name: source.read_table(t) for t in schema.tables}
-    finally:
-        source.close()
 
 
 def sdmetrics_scores(schema: Schema, real: dict[str, pd.DataFrame],
@@ -80,8 +71,11 @@ def _normal(values: pd.Series, sdtype: str) -> pd.Series:
 
 
 def compare(real_url: str, synthetic_url: str) -> dict[str, dict[str, float]]:
-    schema, real = read(real_url)
-    _, synthetic = read(synthetic_url)
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
+    from databases import read_frames  # the test suite reads databases the same way
+
+    schema, real = read_frames(real_url)
+    _, synthetic = read_frames(synthetic_url)
     ours = fidelity(schema, real, synthetic)
     return {"sdmetrics": sdmetrics_scores(schema, real, synthetic),
             "dbsynth": {k: float(ours[k]) for k in ["overall", *PROPERTIES]}}
@@ -90,10 +84,8 @@ def compare(real_url: str, synthetic_url: str) -> dict[str, dict[str, float]]:
 def demo_pairs(folder: Path) -> dict[str, tuple[str, str]]:
     """The pairs the stored figures come from: the demo (seed 7) against an independent draw
     of the same hospital (seed 8) and against a copy with shuffled columns."""
-    import sys
-
     sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
-    from report_fixtures import build_demo_pairs  # the test suite builds the same files
+    from databases import build_demo_pairs  # the test suite builds the same files
 
     return build_demo_pairs(folder)
 

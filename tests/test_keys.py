@@ -10,7 +10,6 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
-from dataclasses import replace
 from pathlib import Path
 
 import pandas as pd
@@ -18,34 +17,18 @@ import pytest
 import yaml
 
 from dbsynth import pipeline
-from dbsynth.connectors.registry import connect
 from dbsynth.demo import build_demo_source
 from dbsynth.errors import MetadataError
 from dbsynth.schema.graph import build_plan
 from dbsynth.schema.metadata import load_metadata, metadata_from_schema, to_yaml
 from dbsynth.schema.model import Schema
-from dbsynth.writer.load import write_database
-
-
-def _read(url: str) -> tuple[Schema, dict[str, pd.DataFrame]]:
-    source = connect(url, schema=None, role="source")
-    try:
-        schema = source.introspect()
-        return schema, {t.name: source.read_table(t) for t in schema.tables}
-    finally:
-        source.close()
+from databases import read_frames, write_frames
 
 
 def _keyless_copy(source_url: str, target_url: str) -> Schema:
     """Copy every row into ``target_url`` without any key; return the original schema."""
-    schema, frames = _read(source_url)
-    bare = replace(schema, tables=tuple(replace(t, primary_key=None, foreign_keys=(), uniques=())
-                                        for t in schema.tables))
-    target = connect(target_url, schema=None, role="target")
-    try:
-        write_database(target, bare, build_plan(bare), frames)
-    finally:
-        target.close()
+    schema, frames = read_frames(source_url)
+    write_frames(target_url, schema, frames, with_keys=False)
     return schema
 
 

@@ -17,7 +17,7 @@ import pytest
 from dbsynth import pipeline
 from dbsynth.demo import build_demo_source
 from dbsynth.report.fidelity import fidelity
-from report_fixtures import build_demo_pairs, read_frames, shuffled, write_frames
+from databases import build_demo_pairs, read_frames, shuffled, write_frames
 
 CROSSCHECK = Path(__file__).parent / "data" / "sdmetrics_crosscheck.json"
 ROWS = 3000  # --sample-rows of the test reports: small and quick

@@ -1,4 +1,5 @@
-"""Databases for report tests: demo pairs with known relations, and broken copies.
+"""Databases built for tests: frames read and written through dbsynth's connectors, key-less
+copies, demo pairs with known relations, broken copies.
 
 Shared with ``benchmarks/sdmetrics_crosscheck.py``, which computes the SDMetrics figures stored
 in ``tests/data/sdmetrics_crosscheck.json`` from the same pairs.
@@ -28,10 +29,14 @@ def read_frames(url: str) -> tuple[Schema, dict[str, pd.DataFrame]]:
         source.close()
 
 
-def write_frames(url: str, schema: Schema, frames: dict[str, pd.DataFrame], with_fks: bool = True) -> str:
-    """Write ``frames`` into a fresh database (without FK constraints, for broken copies)."""
-    if not with_fks:
+def write_frames(url: str, schema: Schema, frames: dict[str, pd.DataFrame], with_fks: bool = True,
+                 with_keys: bool = True) -> str:
+    """Write ``frames`` into a fresh database; without FK constraints (broken copies), or
+    without any key at all (what key inference must recover)."""
+    if not with_fks or not with_keys:
         schema = replace(schema, tables=tuple(replace(t, foreign_keys=()) for t in schema.tables))
+    if not with_keys:
+        schema = replace(schema, tables=tuple(replace(t, primary_key=None, uniques=()) for t in schema.tables))
     target = connect(url, schema=None, role="target")
     try:
         write_database(target, schema, build_plan(schema), frames)
