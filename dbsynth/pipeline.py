@@ -31,6 +31,9 @@ SDV_ENGINE = "sdv-hma"  # the optional BUSL-licensed extra; imported only when a
 Progress = Callable[[str, str, int], None]
 
 MIN_SCALE, MAX_SCALE = 0.1, 10.0
+#: A leaf table (one no other table references) bigger than this is generated in chunks of
+#: this many rows while it is written, so memory does not grow with its size.
+STREAM_ROWS = 200_000
 
 
 def _quiet(stage: str, table: str, rows: int) -> None:
@@ -298,9 +301,10 @@ def _generate_into(model: RelationalModel, target: Connector, scale: float, seed
     if sampler is not None:
         synthetic = sampler(plan)
     else:
-        synthetic = model.sample(plan, scale=scale, seed=seed)
+        synthetic = model.sample(plan, scale=scale, seed=seed, stream_rows=STREAM_ROWS)
     for name in plan.order:
-        progress("generate", name, len(synthetic[name]))
+        if isinstance(synthetic[name], pd.DataFrame):
+            progress("generate", name, len(synthetic[name]))
     seconds["generate"] = time.perf_counter() - started
     started = time.perf_counter()
     write_database(target, schema, plan, synthetic, replace=replace, progress=progress)
@@ -309,9 +313,10 @@ def _generate_into(model: RelationalModel, target: Connector, scale: float, seed
     progress("check", "", 0)
     report = check_integrity(target, schema)
     seconds["check"] = time.perf_counter() - started
+    frames = {n: f for n, f in synthetic.items() if isinstance(f, pd.DataFrame)}  # streams are gone
     result = SynthResult(source_label, target.display_url,
                          {n: len(synthetic[n]) for n in plan.order}, report, seconds,
-                         source_frames or {}, synthetic)
+                         source_frames or {}, frames)
     if not report.ok:
         first = report.violations[0]
         raise IntegrityError(

@@ -46,18 +46,22 @@ def fit_key(column: Column, source: pd.Series) -> KeySpec:
     return KeySpec("sample")
 
 
-def key_values(spec: KeySpec, column: Column, n: int, rng: np.random.Generator) -> pd.Series | None:
-    """``n`` distinct key values in the learnt style (None: caller samples and dedupes)."""
+def key_values(spec: KeySpec, column: Column, n: int, rng: np.random.Generator,
+               offset: int = 0, total: int | None = None) -> pd.Series | None:
+    """``n`` distinct key values in the learnt style (None: caller samples and dedupes):
+    the rows ``offset`` … ``offset + n`` of a table of ``total`` rows (a streamed chunk)."""
+    total = offset + n if total is None else total
+    numbers = range(offset + 1, offset + n + 1)
     if spec.style == "int":
-        return pd.Series(np.arange(spec.start, spec.start + n, dtype="int64"))
+        return pd.Series(np.arange(spec.start + offset, spec.start + offset + n, dtype="int64"))
     if spec.style == "uuid":
         return random_uuids(n, rng)
     if spec.style == "pattern":
-        width = max(spec.width, len(str(n)))
-        keys = [f"{spec.prefix}{i:0{width}d}" for i in range(1, n + 1)]
+        width = max(spec.width, len(str(total)))
+        keys = [f"{spec.prefix}{i:0{width}d}" for i in numbers]
         limit = column.type.length
-        if limit and any(len(k) > limit for k in keys):
-            keys = [_base36(i).rjust(min(limit, 8), "0")[-limit:] for i in range(1, n + 1)]
+        if limit and len(f"{spec.prefix}{total:0{width}d}") > limit:
+            keys = [_base36(i).rjust(min(limit, 8), "0")[-limit:] for i in numbers]
         return pd.Series(keys, dtype=object)
     return None
 

@@ -19,6 +19,8 @@ enforced on the generated rows, and inequalities that held on every source row a
 from __future__ import annotations
 
 import logging
+from functools import partial
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -29,6 +31,7 @@ from dbsynth.model.columns import ColumnSummary, fit_column, sample_column
 from dbsynth.model.constraints import enforce_checks
 from dbsynth.model.encoding import MODELLED_KINDS, decode, encode
 from dbsynth.model.pii import FakeValues
+from dbsynth.model.stream import TableStream
 from dbsynth.model.table import CartEngine, ColumnSpec, CopulaEngine, make_engine
 from dbsynth.schema.graph import LoadPlan, build_plan
 from dbsynth.schema.model import ForeignKey, Schema, SqlType, Table
@@ -167,12 +170,30 @@ class RelationalModel:
         return cls(schema, tables, links)
 
     # --------------------------------------------------------------------------- sample
-    def sample(self, plan: LoadPlan, scale: float = 1.0, seed: int = 0) -> dict[str, pd.DataFrame]:
-        """One synthetic database: a frame per table, every key consistent."""
+    def sample(self, plan: LoadPlan, scale: float = 1.0, seed: int = 0,
+               stream_rows: int | None = None) -> dict[str, pd.DataFrame | TableStream]:
+        """One synthetic database: a frame per table, every key consistent.
+
+        With ``stream_rows``, a table no other table references (a leaf such as order lines)
+        that would have more rows is returned as a :class:`TableStream` instead: generated in
+        chunks of that many rows while it is consumed, so it is never whole in memory."""
         state = _Generated()
+        out: dict[str, pd.DataFrame | TableStream] = {}
+        referenced = {fk.ref_table for t in self.schema.tables for fk in t.foreign_keys}
         for index, name in enumerate(plan.order):
             rng = np.random.default_rng([seed, index])
-            _TableGenerator(self, self.schema.table(name), plan, state, rng).run(scale)
+            generator = _TableGenerator(self, self.schema.table(name), plan, state, rng)
+            streamable = (stream_rows is not None and name not in referenced
+                          and self.tables[name].copied is None)
+            if streamable:
+                context, parent_rows = generator._context(scale)
+                if len(context) > stream_rows:
+                    next_keys = {c: k.start + len(context) for c, k in self.tables[name].keys.items()
+                                 if k.style == "int"}
+                    out[name] = TableStream(name, len(context), partial(
+                        generator.chunks, context, parent_rows, stream_rows), next_keys)
+                    continue
+            generator.run(scale)
         rng = np.random.default_rng([seed, len(plan.order)])
         for link in self.links:
             if link.role == "cut":
@@ -181,7 +202,7 @@ class RelationalModel:
                                       self.schema.table(link.child))
                 for col in link.columns:
                     frame[col] = picks[col].to_numpy()
-        return state.frames
+        return {name: out.get(name, state.frames.get(name)) for name in plan.order}  # type: ignore[misc]
 
 
 @dataclass
@@ -190,6 +211,9 @@ class _Generated:
     hidden: dict[str, pd.DataFrame] = field(default_factory=dict)  # derived #/@ columns
     encoded: dict[str, np.ndarray] = field(default_factory=dict)  # engine columns, for context
     clusters: dict[tuple[str, tuple[str, ...]], np.ndarray] = field(default_factory=dict)
+    #: per link, child slots each parent has left (its generated count, used up by picks,
+    #: also across the chunks of a streamed table)
+    capacity: dict[tuple[str, tuple[str, ...]], np.ndarray] = field(default_factory=dict)
 
 
 class _TableGenerator:
@@ -200,11 +224,35 @@ class _TableGenerator:
         self.fake = FakeValues(rng)
 
     def run(self, scale: float) -> None:
-        t, tm = self.table, self.tm
-        if tm.copied is not None:
+        """Generate the whole table and keep it: its children and links read it."""
+        if self.tm.copied is not None:
             self._copy_verbatim(scale)
             return
         context, parent_rows = self._context(scale)
+        frame, hidden = self._make(context, parent_rows, 0, len(context))
+        self.state.frames[self.table.name] = frame
+        self.state.hidden[self.table.name] = hidden.reset_index(drop=True)
+        self.state.encoded[self.table.name] = self._encoded(frame, hidden)
+
+    def chunks(self, context: np.ndarray, parent_rows: np.ndarray,
+               chunk_rows: int) -> Iterator[pd.DataFrame]:
+        """The table in chunks of about ``chunk_rows`` rows, cut between parents (so a key
+        that includes the parent's stays unique), each chunk dropped once consumed."""
+        total = len(context)
+        start = 0
+        while start < total:
+            stop = min(total, start + chunk_rows)
+            while 0 < stop < total and parent_rows[stop] == parent_rows[stop - 1] and parent_rows[stop] >= 0:
+                stop += 1  # keep a parent's children together
+            frame, _ = self._make(context[start:stop], parent_rows[start:stop], start, total)
+            yield frame
+            start = stop
+
+    def _make(self, context: np.ndarray, parent_rows: np.ndarray, offset: int,
+              total: int) -> tuple[pd.DataFrame, pd.DataFrame]:
+        """Rows for ``context`` (parent rows, or NaN rows for a root); generated keys start
+        after ``offset`` rows of a table of ``total`` rows."""
+        t, tm = self.table, self.tm
         n = len(context)
         data = tm.engine.sample(context, self.rng) if tm.modelled else np.zeros((n, 0))
         parent_names = self.model.tables[tm.primary.parent].modelled if tm.primary else []
@@ -224,7 +272,7 @@ class _TableGenerator:
             elif column.name in frame and not column.nullable:
                 frame[column.name] = self._fill_nulls(column.name, frame[column.name])
         for name in tm.keys:
-            frame[name] = self._draw_key(name, n).to_numpy()
+            frame[name] = self._draw_key(name, n, offset, total).to_numpy()
         for col in (c for fk in t.foreign_keys for c in fk.columns):
             if col not in frame:
                 frame[col] = None
@@ -245,9 +293,7 @@ class _TableGenerator:
         both = keys.dedupe_rows(both, t, self._redraw_keys)
         frame, hidden = both[list(t.data_columns)].copy(), both[list(hidden.columns)]
         self._fill_self_references(frame)
-        self.state.frames[t.name] = frame
-        self.state.hidden[t.name] = hidden.reset_index(drop=True)
-        self.state.encoded[t.name] = self._encoded(frame, hidden)
+        return frame, hidden
 
     def _copy_verbatim(self, scale: float) -> None:
         """A reference table (mode copy): the source rows as they are, at every scale; its
@@ -302,11 +348,11 @@ class _TableGenerator:
             values = keys.make_strings_unique(values, column.type.length)
         return values
 
-    def _draw_key(self, name: str, n: int) -> pd.Series:
+    def _draw_key(self, name: str, n: int, offset: int = 0, total: int | None = None) -> pd.Series:
         column = self.table.column(name)
         summary = self.tm.columns[name]
         if summary.kind != "pii":
-            values = keys.key_values(self.tm.keys[name], column, n, self.rng)
+            values = keys.key_values(self.tm.keys[name], column, n, self.rng, offset, total)
             if values is not None:
                 return values
         return self._draw_plain(name, n)
@@ -656,7 +702,8 @@ def _pick_parents(link: Link, drawn: pd.Series | None, state: _Generated, rng: n
         picks[rng.permutation(wants)[:k]] = rng.choice(len(parent), size=k, replace=False,
                                                         p=weights / weights.sum())
     else:
-        _pick_in_clusters(picks, wanted, labels, weights, nullable and drawn is not None, rng)
+        capacity = state.capacity.setdefault((link.child, link.columns), np.floor(weights).astype(int))
+        _pick_in_clusters(picks, wanted, labels, weights, capacity, nullable and drawn is not None, rng)
     chosen = picks >= 0
     for col, ref in zip(link.columns, link.ref_columns):
         values = parent[ref].to_numpy(dtype=object)
@@ -691,14 +738,14 @@ def _comparable(frame: pd.DataFrame, summaries: dict[str, ColumnSummary]) -> dic
 
 
 def _pick_in_clusters(picks: np.ndarray, wanted: np.ndarray, labels: np.ndarray,
-                      weights: np.ndarray, keep_nulls: bool, rng: np.random.Generator) -> None:
+                      weights: np.ndarray, capacity: np.ndarray, keep_nulls: bool,
+                      rng: np.random.Generator) -> None:
     """Fill ``picks`` with parent rows from each row's wanted cluster (NaN: any, or NULL).
 
     Each parent gets as many children as its own generated count says (shuffled pools of
     parent slots, first inside the wanted cluster, then anywhere), so degrees match the
     source's; rows left over after every slot is used are picked by weight."""
-    codes = np.nan_to_num(wanted, nan=-1)
-    capacity = np.floor(weights).astype(int)  # weights are counts + a small epsilon
+    codes = np.nan_to_num(wanted, nan=-1)  # capacity: each parent's slots left (its count)
     leftover: list[np.ndarray] = []
     for cluster in np.unique(codes):
         rows = np.flatnonzero(codes == cluster)

@@ -11,13 +11,14 @@ Order of work inside the transaction:
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 
 import numpy as np
 import pandas as pd
 
 from dbsynth.connectors.base import Connector, TargetSession, qualified
 from dbsynth.errors import LoadError, UnsafeTargetError
+from dbsynth.model.stream import TableStream
 from dbsynth.schema.graph import LoadPlan
 from dbsynth.schema.model import EnumType, ForeignKey, Schema, Table
 from dbsynth.writer import ddl
@@ -26,9 +27,10 @@ Progress = Callable[[str, str, int], None]  # (stage, table, rows)
 
 
 def write_database(target: Connector, schema: Schema, plan: LoadPlan,
-                   frames: dict[str, pd.DataFrame], *, replace: bool = False,
+                   frames: Mapping[str, pd.DataFrame | TableStream], *, replace: bool = False,
                    progress: Progress | None = None) -> None:
-    """Write ``frames`` (one per table) into ``target`` atomically."""
+    """Write ``frames`` (one per table) into ``target`` atomically. A :class:`TableStream`
+    is loaded chunk by chunk as it is generated, inside the same transaction."""
     report = progress or (lambda stage, table, rows: None)
     session = target.begin_target()
     try:
@@ -36,8 +38,14 @@ def write_database(target: Connector, schema: Schema, plan: LoadPlan,
         _create_schema(session, schema, plan, frames)
         for name in plan.order:
             table = schema.table(name)
-            report("load", name, len(frames[name]))
-            _load_table(session, table, plan, frames[name])
+            data = frames[name]
+            if isinstance(data, TableStream):
+                for chunk in data:
+                    _load_table(session, table, plan, chunk)
+                    report("load", name, data.rows)
+            else:
+                report("load", name, len(data))
+                _load_table(session, table, plan, data)
         _fill_cut_keys(session, schema, plan, frames)
         _add_constraints(session, schema, plan)
         for table in schema.tables:
@@ -89,7 +97,7 @@ def _refuse_non_empty(session: TargetSession, schema: Schema, plan: LoadPlan, re
 
 
 def _create_schema(session: TargetSession, schema: Schema, plan: LoadPlan,
-                   frames: dict[str, pd.DataFrame]) -> None:
+                   frames: Mapping[str, pd.DataFrame | TableStream]) -> None:
     caps = session.capabilities
     sname = session.schema_name
     for table in schema.tables:
@@ -118,7 +126,9 @@ def _used_enums(schema: Schema) -> list[EnumType]:
     return [e for e in schema.enums if e.name in used]
 
 
-def _next_identity_values(table: Table, frame: pd.DataFrame) -> dict[str, int]:
+def _next_identity_values(table: Table, frame: pd.DataFrame | TableStream) -> dict[str, int]:
+    if isinstance(frame, TableStream):  # not generated yet: its keys' known upper bounds
+        return {c: v for c, v in frame.next_keys.items()}
     out: dict[str, int] = {}
     for column in table.columns:
         if column.identity and column.type.is_integer:
@@ -178,14 +188,16 @@ def _self_reference_levels(table: Table, frame: pd.DataFrame,
 
 
 def _fill_cut_keys(session: TargetSession, schema: Schema, plan: LoadPlan,
-                   frames: dict[str, pd.DataFrame]) -> None:
+                   frames: Mapping[str, pd.DataFrame | TableStream]) -> None:
     for edge in plan.cut:
         table = schema.table(edge.table)
         key = _row_key(table)
         if key is None:
             raise LoadError(f"cannot fill cut foreign key {edge.label}: {table.name} has no key")
         cols = list(key) + [c for c in edge.fk.columns if c not in key]
-        session.update_columns(table, key, frames[table.name][cols])
+        frame = frames[table.name]
+        assert isinstance(frame, pd.DataFrame)  # a table in a cycle is referenced: never streamed
+        session.update_columns(table, key, frame[cols])
 
 
 def _row_key(table: Table) -> tuple[str, ...] | None:
