@@ -50,3 +50,33 @@ def test_same_seed_same_rows_when_streamed(demo: str, duckdb_path_factory, monke
         pipeline.synth(demo, url, seed=4)
     first, second = (run_sql(url, "SELECT * FROM lab_results ORDER BY lab_result_id") for url in urls)
     assert first == second and len(first) > 5000
+
+
+SECONDARY_KEY_DDL = """
+CREATE TABLE team (team_id INTEGER PRIMARY KEY, size INTEGER);
+CREATE TABLE project (project_id INTEGER PRIMARY KEY, budget INTEGER);
+CREATE TABLE task (
+    project_id INTEGER NOT NULL REFERENCES project (project_id),
+    step       INTEGER NOT NULL,
+    team_id    INTEGER NOT NULL REFERENCES team (team_id),
+    hours      INTEGER,
+    PRIMARY KEY (project_id, step));
+INSERT INTO team SELECT i, i % 7 FROM range(1, 51) t(i);
+INSERT INTO project SELECT i, i % 13 FROM range(1, 1001) t(i);
+INSERT INTO task SELECT p, s, 1 + (p * 7 + s * 3) % 50, (p + s) % 40
+FROM range(1, 1001) a(p), range(1, 9) b(s);
+"""
+
+
+def test_keys_unique_across_chunks_when_not_cut_by_parent(duckdb_path_factory, db_factory, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """task's key (project_id, step) follows a secondary link (team has more tasks per row,
+    so it is the primary parent): chunks are cut by team, and only the keys of earlier
+    chunks, remembered as hashes, keep the key unique."""
+    path = duckdb_path_factory("projects")
+    run_sql(f"duckdb:///{path}", SECONDARY_KEY_DDL)
+    monkeypatch.setattr(pipeline, "STREAM_ROWS", 1000)
+    target = db_factory.new(name="tasks")
+    result = pipeline.synth(f"duckdb:///{path}", target, seed=5)
+    assert "task" not in result.synthetic_frames and result.integrity.ok
+    rows, distinct = run_sql(target, "SELECT count(*), count(DISTINCT (project_id, step)) FROM task")[0]
+    assert rows == distinct > 7000

@@ -103,26 +103,45 @@ def make_strings_unique(values: pd.Series, max_length: int | None) -> pd.Series:
 
 def dedupe_rows(frame: pd.DataFrame, table: Table,
                 redraw: Callable[[pd.Index, tuple[str, ...]], pd.DataFrame],
-                tries: int = 20) -> pd.DataFrame:
-    """Make every key set of the table unique: redraw duplicate rows, then drop what is left."""
+                tries: int = 20, seen: dict[tuple[str, ...], np.ndarray] | None = None) -> pd.DataFrame:
+    """Make every key set of the table unique: redraw duplicate rows, then drop what is left.
+
+    ``seen`` (for a table written in chunks) holds hashes of the keys of earlier chunks: a row
+    repeating one of those is a duplicate too, and this chunk's keys are added to it."""
     for key in table.unique_column_sets():
         cols = list(key)
+        earlier = None if seen is None else seen.get(key)
         for _ in range(tries):
-            dup = _duplicated(frame, cols)
+            dup = _duplicated(frame, cols, earlier)
             if not dup.any():
                 break
             fresh = redraw(frame.index[dup], key)
             for col in fresh.columns:
                 frame.loc[dup, col] = fresh[col].to_numpy()
-        frame = frame[~_duplicated(frame, cols)]
+        frame = frame[~_duplicated(frame, cols, earlier)]
+        if seen is not None:
+            hashes = _key_hashes(frame, cols)
+            seen[key] = np.union1d(earlier if earlier is not None else np.zeros(0, np.uint64), hashes)
     return frame.reset_index(drop=True)
 
 
-def _duplicated(frame: pd.DataFrame, cols: list[str]) -> np.ndarray:
-    """Rows whose complete key already appeared above (NULL in a key part: never a duplicate)."""
+def _key_hashes(frame: pd.DataFrame, cols: list[str]) -> np.ndarray:
+    """64-bit hashes of complete keys (rows with a NULL part left out)."""
+    complete = frame[cols].notna().all(axis=1)
+    keyed = frame.loc[complete, cols].astype(str)
+    return pd.util.hash_pandas_object(keyed, index=False).to_numpy(np.uint64)
+
+
+def _duplicated(frame: pd.DataFrame, cols: list[str], earlier: np.ndarray | None = None) -> np.ndarray:
+    """Rows whose complete key already appeared above, or in ``earlier`` (key hashes);
+    NULL in a key part: never a duplicate."""
     codes = pd.DataFrame({c: _codes(frame[c]) for c in cols})
     complete = (codes >= 0).all(axis=1).to_numpy()
-    return codes.duplicated(keep="first").to_numpy() & complete
+    dup = codes.duplicated(keep="first").to_numpy() & complete
+    if earlier is not None and len(earlier) and complete.any():
+        hashes = pd.util.hash_pandas_object(frame[cols].astype(str), index=False).to_numpy(np.uint64)
+        dup |= np.isin(hashes, earlier) & complete
+    return dup
 
 
 def _codes(values: pd.Series) -> np.ndarray:

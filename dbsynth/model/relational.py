@@ -222,6 +222,8 @@ class _TableGenerator:
         self.model, self.table, self.plan, self.state, self.rng = model, table, plan, state, rng
         self.tm = model.tables[table.name]
         self.fake = FakeValues(rng)
+        #: key hashes of chunks already made (a streamed table); None: one piece, no need
+        self.seen_keys: dict[tuple[str, ...], np.ndarray] | None = None
 
     def run(self, scale: float) -> None:
         """Generate the whole table and keep it: its children and links read it."""
@@ -240,6 +242,7 @@ class _TableGenerator:
         that includes the parent's stays unique), each chunk dropped once consumed."""
         total = len(context)
         start = 0
+        self.seen_keys = {}  # keys must stay unique across chunks, not only inside one
         while start < total:
             stop = min(total, start + chunk_rows)
             while 0 < stop < total and parent_rows[stop] == parent_rows[stop - 1] and parent_rows[stop] >= 0:
@@ -290,7 +293,7 @@ class _TableGenerator:
         frame = self._require_parents(frame)
         both = pd.concat([frame, hidden.loc[frame.index]], axis=1)
         both = enforce_checks(both, t, self._redraw_values)
-        both = keys.dedupe_rows(both, t, self._redraw_keys)
+        both = keys.dedupe_rows(both, t, self._redraw_keys, seen=self.seen_keys)
         frame, hidden = both[list(t.data_columns)].copy(), both[list(hidden.columns)]
         self._fill_self_references(frame)
         return frame, hidden
