@@ -126,8 +126,8 @@ def synth(source: Annotated[str, typer.Argument(help="Source database URL (read 
           report: Annotated[Path | None, typer.Option("--report", help="Then write the HTML report of the copy here (see `dbsynth report`).")] = None,
           as_json: JsonOpt = False) -> None:
     """Learn SOURCE and write a synthetic copy into TARGET, then prove its integrity there."""
-    keys = _keys(infer_keys, key_threshold, metadata)
     with _errors(), _progress(quiet=as_json) as progress:
+        keys = _keys(infer_keys, key_threshold, metadata)
         try:
             result = pipeline.synth(source, target, scale=scale, seed=seed, replace=replace,
                                     source_schema=schema, target_schema=target_schema,

@@ -165,3 +165,24 @@ def test_sdv_metadata_export_and_import(chinook_duckdb_url: str, tmp_path: Path)
     path.write_text(json.dumps(sdv))
     with pytest.raises(MetadataError, match="relationships"):
         load_metadata(path)
+
+
+ROLE_WORDS_DDL = """
+CREATE TABLE users (id INTEGER, name VARCHAR(20));
+CREATE TABLE orders (id INTEGER, user_id INTEGER, author_rating INTEGER, lead_time INTEGER,
+                     valid_to DATE, note VARCHAR(10));
+INSERT INTO users SELECT i, 'u' || i FROM generate_series(1, 300) AS t(i);
+INSERT INTO orders SELECT i, 1 + i % 300, 1 + i % 5, 1 + i % 30, DATE '9999-12-31', NULL
+FROM generate_series(1, 900) AS t(i);
+"""
+
+
+def test_role_words_alone_name_no_key_and_odd_values_do_not_break_the_report(db_factory, duckdb_path_factory) -> None:  # type: ignore[no-untyped-def]
+    source = db_factory.new(ROLE_WORDS_DDL, name="roles")
+    found = pipeline.inspect(source)
+    assert _fks(found.schema) == {("orders", ("user_id",), "users", ("id",))}  # not author_rating, lead_time
+    target = f"duckdb:///{duckdb_path_factory('roles_copy')}"
+    pipeline.synth(source, target, seed=1)
+    report = pipeline.report(source, target)  # all-NULL column, 9999-12-31 dates
+    assert report["summary"]["integrity_ok"]
+    assert report["tables"]["orders"]["not_scored"]["note"] == "no values"

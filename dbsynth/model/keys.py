@@ -140,7 +140,8 @@ def _duplicated(frame: pd.DataFrame, cols: list[str], earlier: np.ndarray | None
     dup = codes.duplicated(keep="first").to_numpy() & complete
     if earlier is not None and len(earlier) and complete.any():
         hashes = pd.util.hash_pandas_object(frame[cols].astype(str), index=False).to_numpy(np.uint64)
-        dup |= np.isin(hashes, earlier) & complete
+        at = np.minimum(np.searchsorted(earlier, hashes), len(earlier) - 1)  # ``earlier`` is sorted
+        dup |= (earlier[at] == hashes) & complete
     return dup
 
 

@@ -9,6 +9,7 @@ target written by another tool is judged the same way. Big tables are sampled to
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import replace
 import time
 from collections.abc import Callable
 from typing import Any
@@ -18,7 +19,7 @@ import pandas as pd
 
 from dbsynth.connectors.base import Connector, qualified, quote_ident, read_sql
 from dbsynth.report.detection import detection
-from dbsynth.report.fidelity import Kind, as_numbers, fidelity, prepared, scored_columns
+from dbsynth.report.fidelity import Kind, as_numbers, fidelity, histogram_edges, prepared, scored_columns
 from dbsynth.report.privacy import privacy
 from dbsynth.report.utility import utility
 from dbsynth.schema.model import ForeignKey, Schema
@@ -38,9 +39,11 @@ def build_report(schema: Schema, source: Connector, target: Connector, *, sample
     started = time.perf_counter()
     real: dict[str, pd.DataFrame] = {}
     synthetic: dict[str, pd.DataFrame] = {}
+    target_rows = _row_counts(target, [t.name for t in schema.tables])
     for table in schema.tables:
         real[table.name] = source.read_table(table, limit=sample_rows, seed=seed)
-        synthetic[table.name] = target.read_table(table, limit=sample_rows, seed=seed)
+        own_count = replace(table, row_count=target_rows[table.name])  # sampled by its own size
+        synthetic[table.name] = target.read_table(own_count, limit=sample_rows, seed=seed)
         progress("read", table.name, len(real[table.name]))
     scored = scored_columns(schema, real)
     relationships = [(t.name, fk) for t in schema.tables for fk in t.foreign_keys
@@ -58,7 +61,8 @@ def build_report(schema: Schema, source: Connector, target: Connector, *, sample
     use = utility(real, synthetic, scored.kinds, target_column, seed)
     progress("privacy", "", 0)
     keys = {t.name: _key_columns(schema, t.name) for t in schema.tables}
-    data_columns = {t.name: [c for c in t.data_columns if c not in keys[t.name]] for t in schema.tables}
+    data_columns = {t.name: [c for c in t.data_columns if c not in keys[t.name]] for t in schema.tables
+                    if t.mode != "copy"}  # copy mode: verbatim on purpose, not a leak
     personal = {t.name: [c.name for c in t.columns if c.type.is_string and (
         pii_kind(c.name) or (c.kind or "").startswith("pii:") or c.kind == "text"
         or scored.skipped[t.name].get(c.name) == "free text")] for t in schema.tables}
@@ -105,6 +109,10 @@ def build_report(schema: Schema, source: Connector, target: Connector, *, sample
                       "checks": [{"check": v.kind, "table": v.table, "detail": v.detail, "violations": v.count}
                                  for v in integrity.violations]},
     }
+
+
+def _row_counts(db: Connector, names: list[str]) -> dict[str, int]:
+    return {n: int(db.query(f"SELECT count(*) FROM {qualified(db.schema_name, n)}")[0][0]) for n in names}
 
 
 def _per_parent(db: Connector, child: str, fk: ForeignKey, child_kinds: dict[str, Kind]) -> pd.DataFrame:
@@ -172,10 +180,11 @@ def _histogram(real: pd.Series, synthetic: pd.Series, kind: Kind) -> dict[str, A
     r, s = as_numbers(real, kind).dropna(), as_numbers(synthetic, kind).dropna()
     if r.empty:
         return {"kind": kind, "edges": [], "real": [], "synthetic": []}
-    edges = np.histogram_bin_edges(r.to_numpy(float), bins=HISTOGRAM_BINS)
+    edges = histogram_edges(r.to_numpy(float), HISTOGRAM_BINS)
     shares = [np.histogram(np.clip(v.to_numpy(float), edges[0], edges[-1]), bins=edges)[0] / max(1, len(v))
               for v in (r, s)]
-    labels: list[Any] = ([str(pd.Timestamp(int(e), tz="UTC").date()) for e in edges] if kind == "datetime"
+    labels: list[Any] = ([str((pd.Timestamp(0, tz="UTC") + pd.Timedelta(microseconds=float(e))).date())
+                          if abs(e) < 9e15 else str(e) for e in edges] if kind == "datetime"
                          else [round(float(e), 6) for e in edges])
     return {"kind": kind, "edges": labels, "real": shares[0].round(4).tolist(),
             "synthetic": shares[1].round(4).tolist()}

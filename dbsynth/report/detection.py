@@ -37,6 +37,9 @@ def c2st(real: pd.DataFrame, synthetic: pd.DataFrame, kinds: dict[str, Kind],
             x[name] = pd.Series(pd.factorize(both[name])[0], index=both.index).replace(-1, np.nan)
         else:
             x[name] = both[name].astype(float)
+    x = x.loc[:, x.notna().any()]  # a column NULL on both sides tells nothing
+    if x.shape[1] == 0:
+        return None
     y = np.r_[np.ones(n), np.zeros(n)]
     folds = StratifiedKFold(FOLDS, shuffle=True, random_state=seed)
     model = HistGradientBoostingClassifier(random_state=seed, max_iter=100)

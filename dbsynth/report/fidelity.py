@@ -79,6 +79,8 @@ def _not_scored(table: Table, name: str, keys: set[str], frame: pd.DataFrame | N
     column = table.column(name)
     if name in keys:
         return "key"
+    if frame is not None and not frame[name].notna().any():
+        return "no values"
     if column.kind in ("skip", "text") or (column.kind or "").startswith("pii:"):
         return f"kind {column.kind}"
     t = column.type
@@ -104,9 +106,11 @@ def as_numbers(values: pd.Series, kind: Kind) -> pd.Series:
         stamps = pd.to_datetime(values, errors="coerce", utc=True)
         out = pd.Series(np.nan, index=values.index)
         known = stamps.notna()
-        out[known] = stamps[known].dt.as_unit("ns").astype("int64").astype(float)  # one unit for both sides
+        # float microseconds: one unit for both sides, and room for 9999-12-31 sentinels
+        out[known] = stamps[known].dt.as_unit("us").astype("int64").astype(float)
         return out
-    return pd.to_numeric(values, errors="coerce").astype(float)
+    numbers = pd.to_numeric(values, errors="coerce").astype(float)
+    return numbers.where(np.isfinite(numbers), np.nan)  # ±inf cannot be binned or ranked
 
 
 def as_categories(values: pd.Series) -> pd.Series:
@@ -172,12 +176,23 @@ def contingency_similarity(real: pd.DataFrame, synthetic: pd.DataFrame) -> dict[
     return {"score": float(1 - 0.5 * (fr - fs).abs().sum()), "association": v, "meets": True}
 
 
+def histogram_edges(values: np.ndarray, bins: int) -> np.ndarray:
+    """numpy's equal-width edges; a constant far from 0 (a 9999-12-31 sentinel in µs), where
+    numpy cannot widen the range by ±0.5, gets one bin around it."""
+    try:
+        return np.histogram_bin_edges(values, bins=bins)
+    except ValueError:
+        v = float(values[0])
+        pad = max(abs(v) * 1e-9, 1.0)
+        return np.array([v - pad, v + pad])
+
+
 def _bins(values: pd.Series) -> pd.Series:
     """Histogram bin index of each value (edges from the values themselves, as SDMetrics)."""
     present = values.dropna()
     if present.empty:
         return values
-    edges = np.histogram_bin_edges(present.to_numpy(float), bins=HISTOGRAM_BINS)
+    edges = histogram_edges(present.to_numpy(float), HISTOGRAM_BINS)
     out = pd.Series(np.digitize(values.to_numpy(float), edges), index=values.index, dtype=float)
     return out.where(values.notna(), np.nan)
 
@@ -214,11 +229,21 @@ def column_pair_trends(real: pd.DataFrame, synthetic: pd.DataFrame,
     return [pair_trend(real, synthetic, a, b, kinds) for a, b in itertools.combinations(kinds, 2)]
 
 
+def key_text(values: pd.Series) -> pd.Series:
+    """Key values as text that compares equal across sides: a nullable integer column read as
+    floats (1.0) still matches its parent's integers (1); NULL stays NULL."""
+    numbers = pd.to_numeric(values, errors="coerce")
+    if values.notna().any() and numbers[values.notna()].notna().all() and \
+            (numbers.dropna() == np.floor(numbers.dropna())).all():
+        return numbers.astype("Int64").astype(str).where(values.notna(), None)
+    return values.astype(object).where(values.isna(), values.astype(str))
+
+
 def child_counts(parent: pd.DataFrame, child: pd.DataFrame, fk: ForeignKey) -> np.ndarray:
     """Children of every parent row (0 for childless parents)."""
-    keys = child[list(fk.columns)].dropna().astype(str)
+    keys = pd.DataFrame({c: key_text(child[c]) for c in fk.columns}).dropna()
     counts = keys.value_counts()
-    parent_keys = parent[list(fk.ref_columns)].astype(str)
+    parent_keys = pd.DataFrame({c: key_text(parent[c]) for c in fk.ref_columns})
     index = pd.MultiIndex.from_frame(parent_keys) if len(fk.columns) > 1 else parent_keys.iloc[:, 0]
     if len(fk.columns) == 1:
         counts.index = counts.index.get_level_values(0)
@@ -270,7 +295,7 @@ def _joined(frames: dict[str, pd.DataFrame], child: str, fk: ForeignKey,
     kid = frames[child][list(fk.columns) + list(child_kinds)].copy()
     dad = frames[fk.ref_table][list(fk.ref_columns) + [c for c in parent_kinds if c not in fk.ref_columns]].copy()
     for c, r in zip(fk.columns, fk.ref_columns):
-        kid[c], dad[r] = kid[c].astype(str), dad[r].astype(str)
+        kid[c], dad[r] = key_text(kid[c]), key_text(dad[r])
     left = prepared(kid, child_kinds).add_prefix(f"{child}.")
     right = prepared(dad, parent_kinds).add_prefix(f"{fk.ref_table}.")
     left[list(fk.columns)] = kid[list(fk.columns)]

@@ -27,11 +27,21 @@ from dbsynth.report.fidelity import Kind, Scored, prepared
 MAX_ROWS = 2000
 
 
+def _comparable(frame: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
+    """Values as text that compares equal across sides (1 and 1.0 alike; NULL as NULL)."""
+    out = {}
+    for c in columns:
+        numbers = pd.to_numeric(frame[c], errors="coerce")
+        numeric = frame[c].notna().any() and numbers[frame[c].notna()].notna().all()
+        out[c] = numbers.map(repr) if numeric else frame[c].astype(str)
+    return pd.DataFrame(out, index=frame.index)
+
+
 def exact_copies(real: pd.DataFrame, synthetic: pd.DataFrame, columns: list[str]) -> int:
     if len(columns) < 2 or real.empty or synthetic.empty:
         return 0
-    seen = set(real[columns].astype(str).itertuples(index=False, name=None))
-    return sum(row in seen for row in synthetic[columns].astype(str).itertuples(index=False, name=None))
+    seen = set(_comparable(real, columns).itertuples(index=False, name=None))
+    return sum(row in seen for row in _comparable(synthetic, columns).itertuples(index=False, name=None))
 
 
 def _encode(frame: pd.DataFrame, kinds: dict[str, Kind], reference: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:

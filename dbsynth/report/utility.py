@@ -62,10 +62,9 @@ def utility(real: dict[str, pd.DataFrame], synthetic: dict[str, pd.DataFrame],
     rng = np.random.default_rng(seed)
     test = rng.random(len(r)) < TEST_SHARE
     train_real, test_real = r[~test], r[test]
-    if classify:
-        train_synthetic = s[s[column].isin(set(train_real[column]))]
-    else:
-        train_synthetic = s
+    train_synthetic = s[s[column].isin(set(train_real[column]))] if classify else s
+    if len(train_synthetic) < MIN_ROWS or (classify and train_synthetic[column].nunique() < 2):
+        return None  # the synthetic side has (almost) none of the real classes: not computable
     out: dict[str, Any] = {"target": f"{table}.{column}", "task": "classification" if classify else "regression",
                            "model": "HistGradientBoosting", "train_rows": len(train_real),
                            "test_rows": int(test.sum())}

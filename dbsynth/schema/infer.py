@@ -231,7 +231,8 @@ def _fk_candidates(table: Table, column: Column, index: dict[str, list[tuple[_Pa
                 out.append((parent, NAME_SCORE_ROLE_PREFIX, f"role prefix {'_'.join(parts[:i])!r}"))
             if out:
                 break
-    if not out:
+    key_like = re.search(r"_?(id|key|fk)$", name) is not None or name in HIERARCHY_ROLES | {"reports_to"}
+    if not out and key_like:  # a role word alone (author_rating, lead_time) names no key
         role = _role_of(name)
         words = set(role.split("_")) | {role}
         if words & HIERARCHY_ROLES:
@@ -320,9 +321,10 @@ def infer_keys(schema: Schema, query: Query, qualify: Qualify, quote: Callable[[
 
     for table in schema.tables:
         declared = {c for fk in table.foreign_keys for c in fk.columns}
+        own_pk = set(table.primary_key.columns) if table.primary_key else set()
         for parent in _composite_candidates(table, parents):
-            if set(parent.columns) & declared:
-                continue
+            if set(parent.columns) & declared or {c.lower() for c in own_pk} == {c.lower() for c in parent.columns}:
+                continue  # a table's own key references another only if declared so
             cols = tuple(next(c.name for c in table.columns if c.name.lower() == p.lower())
                          for p in parent.columns)
             stats.candidates += 1

@@ -163,7 +163,7 @@ def from_dict(data: Any, where: str = "metadata") -> Metadata:
             meta.primary_key = _column_list(entry["primary_key"], f"{at}.primary_key")
             meta.pk_source = str(entry.get("primary_key_source", "user"))
         if "foreign_keys" in entry:
-            fks = entry["foreign_keys"] or []
+            fks = [] if entry["foreign_keys"] is None else entry["foreign_keys"]
             if not isinstance(fks, list):
                 raise MetadataError(f"{at}.foreign_keys: expected a list")
             meta.foreign_keys = [_fk_from_dict(fk, f"{at}.foreign_keys[{i}]") for i, fk in enumerate(fks)]
@@ -171,6 +171,9 @@ def from_dict(data: Any, where: str = "metadata") -> Metadata:
         if not isinstance(columns, dict):
             raise MetadataError(f"{at}.columns: expected a mapping of column: {{kind: …}}")
         for column, spec in columns.items():
+            if isinstance(spec, dict) and set(spec) - {"kind", "type"}:
+                raise MetadataError(f"{at}.columns.{column}: unknown field "
+                                    f"{sorted(set(spec) - {'kind', 'type'})[0]!r} (fields: kind, type)")
             kind = spec.get("kind", AUTO) if isinstance(spec, dict) else spec
             if kind != AUTO and kind not in COLUMN_KINDS:
                 raise MetadataError(f"{at}.columns.{column}.kind: {kind!r} is not a kind (one of: "
@@ -217,12 +220,13 @@ def apply_metadata(schema: Schema, metadata: Metadata, where: str = "metadata") 
             raise MetadataError(f"{where}: tables.{name}: no such table in the database "
                                 f"(tables: {', '.join(schema.table_names)})")
     skipped = {n for n, m in metadata.tables.items() if m.mode == "skip"}
+    metadata_keys = {n: m.primary_key for n, m in metadata.tables.items() if m.keys_given and m.primary_key}
     tables = []
     for table in schema.tables:
         meta = metadata.tables.get(table.name)
         if table.name in skipped:
             continue
-        tables.append(_apply_table(table, meta, schema, where) if meta else table)
+        tables.append(_apply_table(table, meta, schema, where, metadata_keys) if meta else table)
     modes = {t.name: t.mode for t in tables}
     for table in tables:
         for fk in table.foreign_keys:
@@ -237,7 +241,8 @@ def apply_metadata(schema: Schema, metadata: Metadata, where: str = "metadata") 
     return replace(schema, tables=tuple(tables))
 
 
-def _apply_table(table: Table, meta: TableMeta, schema: Schema, where: str) -> Table:
+def _apply_table(table: Table, meta: TableMeta, schema: Schema, where: str,
+                 metadata_keys: dict[str, tuple[str, ...]]) -> Table:
     at = f"{where}: tables.{table.name}"
     names = set(table.column_names)
 
@@ -272,6 +277,15 @@ def _apply_table(table: Table, meta: TableMeta, schema: Schema, where: str) -> T
                 raise MetadataError(f"{fk_at}.references: no such table {fk.ref_table!r}")
             parent = schema.table(fk.ref_table)
             check_columns(fk.ref_columns, parent, f"{fk_at}.references")
+            parent_keys = ([parent.primary_key.columns] if parent.primary_key else []) + [
+                u.columns for u in parent.uniques]
+            if fk.ref_table in metadata_keys:
+                parent_keys.append(metadata_keys[fk.ref_table])
+            if tuple(fk.ref_columns) not in parent_keys:
+                raise MetadataError(f"{fk_at}.references: {fk.ref_table}({', '.join(fk.ref_columns)}) "
+                                    "is not a primary or unique key of that table")
+            if fk.ref_table == table.name and tuple(fk.columns) == tuple(fk.ref_columns):
+                raise MetadataError(f"{fk_at}: a key cannot reference itself")
             existing = next((d for d in table.foreign_keys if d.columns == fk.columns
                              and d.ref_table == fk.ref_table and d.ref_columns == fk.ref_columns), None)
             fks.append(existing or ForeignKey(fk.columns, fk.ref_table, fk.ref_columns, None,
@@ -307,6 +321,8 @@ def from_sdv(data: dict[str, Any], where: str = "SDV metadata") -> Metadata:
         meta.primary_key = _column_list(entry.get("primary_key"), f"{at}.primary_key")
         for column, spec in entry.get("columns", {}).items():
             sdtype = spec.get("sdtype") if isinstance(spec, dict) else None
+            if sdtype is not None and not isinstance(sdtype, str):
+                raise MetadataError(f"{at}.columns.{column}.sdtype: expected a string, got {sdtype!r}")
             if sdtype in ("categorical", "boolean"):
                 meta.columns[column] = "categorical"
             elif sdtype in _SDV_PII:
@@ -329,6 +345,8 @@ def from_sdv(data: dict[str, Any], where: str = "SDV metadata") -> Metadata:
             raise MetadataError(f"{at}: table {child if child not in out.tables else parent!r} "
                                 "is not in 'tables'")
         assert columns and ref_columns
+        if len(columns) != len(ref_columns):
+            raise MetadataError(f"{at}: {len(columns)} child column(s) against {len(ref_columns)} parent column(s)")
         fks = out.tables[child].foreign_keys
         assert fks is not None
         fks.append(ForeignKeyMeta(columns, parent, ref_columns, "user"))
