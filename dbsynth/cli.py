@@ -65,9 +65,13 @@ def inspect(url: Annotated[str, typer.Argument(help="Database URL: postgresql://
     from dbsynth.schema.metadata import metadata_from_schema, write_metadata
 
     with _errors():
-        found = pipeline.inspect(url, schema=schema, keys=_keys(infer_keys, key_threshold, metadata))
+        keys = _keys(infer_keys, key_threshold, metadata)
+        found = pipeline.inspect(url, schema=schema, keys=keys)
         if output is not None:
-            write_metadata(output, metadata_from_schema(found.schema, found.inference), found.schema)
+            written = metadata_from_schema(found.schema, found.inference)
+            if keys.metadata is not None:  # skipped tables are not in the schema: keep their entries
+                written.tables.update({n: m for n, m in keys.metadata.tables.items() if m.mode == "skip"})
+            write_metadata(output, written, found.schema)
     if as_json:
         print(json.dumps(found.to_dict(), indent=2, default=str))
         return

@@ -186,3 +186,15 @@ def test_role_words_alone_name_no_key_and_odd_values_do_not_break_the_report(db_
     report = pipeline.report(source, target)  # all-NULL column, 9999-12-31 dates
     assert report["summary"]["integrity_ok"]
     assert report["tables"]["orders"]["not_scored"]["note"] == "no values"
+
+
+def test_a_skipped_table_stays_skipped_when_the_file_is_written_again(chinook_duckdb_url: str, tmp_path: Path) -> None:
+    first, second = tmp_path / "a.yaml", tmp_path / "b.yaml"
+    cli = [sys.executable, "-m", "dbsynth.cli", "inspect", chinook_duckdb_url]
+    assert subprocess.run(cli + ["-o", str(first)], capture_output=True).returncode == 0
+    data = yaml.safe_load(first.read_text())
+    data["tables"]["playlist_track"]["mode"] = "skip"
+    first.write_text(yaml.safe_dump(data))
+    done = subprocess.run(cli + ["--metadata", str(first), "-o", str(second)], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    assert load_metadata(second).tables["playlist_track"].mode == "skip"
