@@ -15,7 +15,7 @@ import pandas as pd
 from sklearn.ensemble import HistGradientBoostingClassifier
 from sklearn.model_selection import StratifiedKFold, cross_val_score
 
-from dbsynth.report.fidelity import Kind, child_counts, prepared
+from dbsynth.report.fidelity import Kind, prepared
 from dbsynth.schema.model import ForeignKey
 
 FOLDS = 5
@@ -46,46 +46,31 @@ def c2st(real: pd.DataFrame, synthetic: pd.DataFrame, kinds: dict[str, Kind],
     return float(np.mean(cross_val_score(model, x.to_numpy(float), y, cv=folds, scoring="roc_auc")))
 
 
-def enriched_parents(parent: pd.DataFrame, child: pd.DataFrame, fk: ForeignKey,
-                     parent_kinds: dict[str, Kind], child_kinds: dict[str, Kind],
-                     per_parent: pd.DataFrame | None = None) -> tuple[pd.DataFrame, dict[str, Kind]]:
-    """Parent rows with their child count and the mean of each numeric child column —
-    from ``per_parent`` (counted by SQL over whole tables) when given, else from the frames."""
+def enriched_parents(parent: pd.DataFrame, fk: ForeignKey, parent_kinds: dict[str, Kind],
+                     per_parent: pd.DataFrame) -> tuple[pd.DataFrame, dict[str, Kind]]:
+    """Parent rows with their child count and the children's column means, as counted by SQL
+    over whole tables (``per_parent``, indexed by the parent key as text)."""
     out = prepared(parent, parent_kinds)
-    kinds = dict(parent_kinds) | {"#children": "numerical"}
-    numeric = [c for c, k in child_kinds.items() if k != "categorical"]
-    if per_parent is not None:
-        keys = parent[list(fk.ref_columns)].astype(str).agg("|".join, axis=1)
-        for column in per_parent.columns:
-            name = "#children" if column == "n" else column
-            out[name] = keys.map(per_parent[column]).to_numpy()
-            kinds[name] = "numerical"
-        return out, kinds
-    out["#children"] = child_counts(parent, child, fk)
-    if numeric:
-        kid = prepared(child, {c: child_kinds[c] for c in numeric})
-        kid["__key"] = child[list(fk.columns)].astype(str).agg("|".join, axis=1)
-        means = kid.groupby("__key")[numeric].mean()
-        keys = parent[list(fk.ref_columns)].astype(str).agg("|".join, axis=1)
-        for c in numeric:
-            out[f"mean {c}"] = keys.map(means[c]).to_numpy()
-            kinds[f"mean {c}"] = "numerical"
+    kinds = dict(parent_kinds)
+    keys = parent[list(fk.ref_columns)].astype(str).agg("|".join, axis=1)
+    for column in per_parent.columns:
+        name = "#children" if column == "n" else column
+        out[name] = keys.map(per_parent[column]).to_numpy()
+        kinds[name] = "numerical"
     return out, kinds
 
 
 def detection(schema_tables: list[str], real: dict[str, pd.DataFrame], synthetic: dict[str, pd.DataFrame],
               kinds: dict[str, dict[str, Kind]], relationships: list[tuple[str, ForeignKey]],
-              per_parent: dict[tuple[str, tuple[str, ...]], tuple[pd.DataFrame, pd.DataFrame]] | None = None,
+              per_parent: dict[tuple[str, tuple[str, ...]], tuple[pd.DataFrame, pd.DataFrame]],
               max_rows: int = 5000, seed: int = 0) -> dict[str, Any]:
     tables = {t: c2st(prepared(real[t], kinds[t]), prepared(synthetic[t], kinds[t]), kinds[t],
                       max_rows, seed) for t in schema_tables}
     parents = {}
     for child, fk in relationships:
-        aggregates = (per_parent or {}).get((child, fk.columns), (None, None))
-        r, k = enriched_parents(real[fk.ref_table], real[child], fk, kinds[fk.ref_table], kinds[child],
-                                aggregates[0])
-        s, _ = enriched_parents(synthetic[fk.ref_table], synthetic[child], fk, kinds[fk.ref_table],
-                                kinds[child], aggregates[1])
+        real_counts, synthetic_counts = per_parent[(child, fk.columns)]
+        r, k = enriched_parents(real[fk.ref_table], fk, kinds[fk.ref_table], real_counts)
+        s, _ = enriched_parents(synthetic[fk.ref_table], fk, kinds[fk.ref_table], synthetic_counts)
         parents[(child, fk.columns)] = c2st(r, s, k, max_rows, seed)
     return {"tables": tables, "parents": parents,
             "mean": _mean(tables.values()), "mean_parents": _mean(parents.values())}
