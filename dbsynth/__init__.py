@@ -6,14 +6,14 @@ The public API is small and cheap to import; heavy modules load on first use.
 from __future__ import annotations
 
 from dbsynth.errors import (
-    ConnectionError_, DbsynthError, IntegrityError, LoadError, ModelError, SchemaError,
-    UnsafeTargetError, UsageError,
+    ConnectionError_, DbsynthError, DriftError, IntegrityError, LoadError, ModelError,
+    SchemaError, UnsafeTargetError, UsageError,
 )
 
 __version__ = "0.1.0"
 
 __all__ = [
-    "ConnectionError_", "DbsynthError", "IntegrityError", "LoadError", "ModelError",
+    "ConnectionError_", "DbsynthError", "DriftError", "IntegrityError", "LoadError", "ModelError",
     "SchemaError", "UnsafeTargetError", "UsageError", "__version__", "inspect", "synth",
 ]
 

@@ -41,6 +41,21 @@ DEFAULT_REPORT_ROWS = 20_000
 EngineOpt = Annotated[str, typer.Option("--engine", help="Table engine: cart (default), copula; synth only: sdv-hma (needs the optional sdv extra).")]
 TableEngineOpt = Annotated[list[str] | None, typer.Option("--table-engine", help="Per-table engine, TABLE=ENGINE (repeatable).")]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print machine-readable JSON on stdout.")]
+ExecutorOpt = Annotated[str | None, typer.Option("--executor", help="Generate in partitions on this Dask scheduler: dask://host:port (needs the dask extra).")]
+WorkersOpt = Annotated[int | None, typer.Option("--workers", help="Generate in partitions on a local Dask cluster of N worker processes (needs the dask extra).")]
+PartitionsOpt = Annotated[int | None, typer.Option("--partitions", help="With --executor/--workers: number of partitions (default: one per worker thread).")]
+
+
+def _scale_out(executor: str | None, workers: int | None, partitions: int | None) -> Any:
+    """The scale-out settings, or None to generate in this process."""
+    from dbsynth.errors import UsageError
+    from dbsynth.scaleout import ScaleOut
+
+    if executor is None and workers is None:
+        if partitions is not None:
+            raise UsageError("--partitions needs --executor or --workers")
+        return None
+    return ScaleOut(executor, workers, partitions)
 
 
 MetadataOpt = Annotated[Path | None, typer.Option("--metadata", help="Metadata file from `dbsynth inspect -o` (YAML, or SDV's metadata JSON): keys, column kinds, table modes.")]
@@ -128,16 +143,18 @@ def synth(source: Annotated[str, typer.Argument(help="Source database URL (read 
           metadata: MetadataOpt = None, infer_keys: InferOpt = True,
           key_threshold: ThresholdOpt = pipeline.DEFAULT_THRESHOLD,
           report: Annotated[Path | None, typer.Option("--report", help="Then write the HTML report of the copy here (see `dbsynth report`).")] = None,
+          executor: ExecutorOpt = None, workers: WorkersOpt = None, partitions: PartitionsOpt = None,
           as_json: JsonOpt = False) -> None:
     """Learn SOURCE and write a synthetic copy into TARGET, then prove its integrity there."""
     with _errors(), _progress(quiet=as_json) as progress:
         keys = _keys(infer_keys, key_threshold, metadata)
+        scale_out = _scale_out(executor, workers, partitions)
         try:
             result = pipeline.synth(source, target, scale=scale, seed=seed, replace=replace,
                                     source_schema=schema, target_schema=target_schema,
                                     sample_rows=sample_rows, engine=engine,
                                     engines=_table_engines(table_engine), progress=progress,
-                                    keys=keys)
+                                    keys=keys, scale_out=scale_out)
         except IntegrityError as exc:
             if isinstance(exc.result, pipeline.SynthResult):
                 _render_result(exc.result, as_json)
@@ -150,6 +167,74 @@ def synth(source: Annotated[str, typer.Argument(help="Source database URL (read 
     _render_result(result, as_json)
     if report is not None and not as_json:
         out.print(f"report written to {report}")
+
+
+@app.command()
+def refresh(source: Annotated[str, typer.Argument(help="Source database URL (read only).")],
+            target: Annotated[str, typer.Argument(help="Target database URL whose copy is replaced.")],
+            on_drift: Annotated[str, typer.Option("--on-drift", help="When the target's schema differs: fail (default), migrate (additive changes only) or recreate.")] = "fail",
+            dry_run: Annotated[bool, typer.Option("--dry-run", help="Print the plan (tables, modes, rows, drift, DDL) and touch nothing.")] = False,
+            include: Annotated[list[str] | None, typer.Option("--include", help="Refresh only tables matching this pattern (repeatable; * and ? wildcards).")] = None,
+            exclude: Annotated[list[str] | None, typer.Option("--exclude", help="Leave out tables matching this pattern (repeatable); parents of selected tables stay in.")] = None,
+            scale: ScaleOpt = 1.0,
+            seed: Annotated[int, typer.Option(help="Same seed, same rows.")] = 0,
+            schema: SchemaOpt = None, target_schema: TargetSchemaOpt = None,
+            sample_rows: Annotated[int, typer.Option("--sample-rows", help="Train on at most about this many rows per table.")] = DEFAULT_SAMPLE_ROWS,
+            metadata: MetadataOpt = None, infer_keys: InferOpt = True,
+            key_threshold: ThresholdOpt = pipeline.DEFAULT_THRESHOLD,
+            as_json: JsonOpt = False) -> None:
+    """Replace TARGET's synthetic copy with a fresh one, after checking its schema for drift."""
+    from dbsynth.errors import DriftError
+
+    with _errors(), _progress(quiet=as_json) as progress:
+        try:
+            result = pipeline.refresh(
+                source, target, on_drift=on_drift, dry_run=dry_run, include=tuple(include or ()),
+                exclude=tuple(exclude or ()), scale=scale, seed=seed, source_schema=schema,
+                target_schema=target_schema, sample_rows=sample_rows,
+                keys=_keys(infer_keys, key_threshold, metadata), progress=progress)
+        except DriftError as exc:
+            if isinstance(exc.plan, pipeline.RefreshPlan) and not as_json:
+                _render_refresh_plan(exc.plan, show_ddl=False)
+            raise
+    if as_json:
+        print(json.dumps(result.to_dict(), indent=2, default=str))
+        return
+    if not result.applied:
+        _render_refresh_plan(result.plan, show_ddl=True)
+        verdict = result.plan.refused or "the refresh would go ahead"
+        out.print(f"dry run: nothing was changed; {escape(verdict)}", highlight=False)
+        return
+    _render_refresh_plan(result.plan, show_ddl=False)
+    assert result.synth is not None
+    _render_result(result.synth, False)
+
+
+def _render_refresh_plan(plan: pipeline.RefreshPlan, show_ddl: bool) -> None:
+    grid = RichTable(title=f"refresh plan: {plan.source} → {plan.target}", title_justify="left")
+    for name in ("table", "mode", "source rows", "rows to write"):
+        grid.add_column(name, justify="right" if "rows" in name else "left")
+    for t in plan.tables:
+        grid.add_row(t["name"], t["mode"], f"{t['source_rows']:,}", f"{t['rows']:,}")
+    out.print(grid)
+    for note in plan.notes:
+        out.print(f"  note: {escape(note)}", highlight=False)
+    drift = plan.drift
+    if drift.first_load:
+        out.print("  schema: none of these tables exists in the target yet (first load)")
+    elif not drift.changes:
+        out.print("  schema: no drift")
+    else:
+        out.print(f"  schema drift ({len(drift.changes)} changes; + additive, ! not additive), "
+                  f"policy --on-drift {plan.on_drift}:", highlight=False)
+        for change in drift.changes:
+            out.print(f"    {escape(change.describe())}", highlight=False)
+    if drift.untouched:
+        out.print(f"  left untouched in the target: {', '.join(drift.untouched)}", highlight=False)
+    if show_ddl:
+        out.print("  DDL, in one transaction (then the load, then the integrity check):")
+        for statement in plan.ddl:
+            out.print("    " + escape(" ".join(statement.split())) + ";", highlight=False)
 
 
 @app.command()
@@ -185,14 +270,16 @@ def generate(model: Annotated[Path, typer.Argument(help="Model file from `dbsynt
              versions: Annotated[int, typer.Option(help="Write K independent copies: file_v1.duckdb… or schema_v1….")] = 1,
              replace: ReplaceOpt = False,
              target_schema: TargetSchemaOpt = None,
+             executor: ExecutorOpt = None, workers: WorkersOpt = None, partitions: PartitionsOpt = None,
              as_json: JsonOpt = False) -> None:
     """Write synthetic copies from a model file into TARGET (the source is not needed)."""
     with _errors(), _progress(quiet=as_json) as progress:
+        scale_out = _scale_out(executor, workers, partitions)
         fitted = pipeline.load(model)
         try:
             results = pipeline.generate_versions(
                 fitted, target, versions=versions, seed=seed, target_schema=target_schema,
-                scale=scale, replace=replace, progress=progress)
+                scale=scale, replace=replace, progress=progress, scale_out=scale_out)
         except IntegrityError as exc:
             if isinstance(exc.result, pipeline.SynthResult):
                 _render_result(exc.result, as_json)
@@ -330,6 +417,48 @@ def _integrity_table(report: IntegrityReport) -> RichTable:
     return grid
 
 
+ConfigOpt = Annotated[Path | None, typer.Option("--config", help="Service config file (YAML; default: $DBSYNTH_CONFIG, else environment variables only).")]
+db_app = typer.Typer(no_args_is_help=True, help="The service's job catalog.")
+app.add_typer(db_app, name="db")
+
+
+def _service_extra() -> None:
+    """The service's packages are an extra: say how to get them, in one line."""
+    from dbsynth.errors import UsageError
+    from dbsynth.service import SERVICE_EXTRA_HINT
+
+    try:
+        import alembic  # noqa: F401
+        import fastapi  # noqa: F401
+        import uvicorn  # noqa: F401
+    except ImportError:
+        raise UsageError(SERVICE_EXTRA_HINT) from None
+
+
+@app.command()
+def serve(config: ConfigOpt = None,
+          host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
+          port: Annotated[int, typer.Option(help="Port to listen on.")] = 8080,
+          upgrade: Annotated[bool, typer.Option("--upgrade", help="Upgrade the catalog to the current schema first (else a catalog not at head is refused).")] = False) -> None:
+    """Run the HTTP service: jobs (synth, train, generate, refresh, report) over named connections."""
+    with _errors():
+        _service_extra()
+        from dbsynth.service.server import serve as run_service
+
+        run_service(config, host, port, upgrade)
+
+
+@db_app.command("upgrade")
+def db_upgrade(config: ConfigOpt = None) -> None:
+    """Create or upgrade the service's job catalog to the current schema."""
+    with _errors():
+        _service_extra()
+        from dbsynth.service.server import upgrade_catalog
+
+        where, revision = upgrade_catalog(config)
+    out.print(f"catalog {where} is at revision {revision}", highlight=False)
+
+
 @contextmanager
 def _errors() -> Iterator[None]:
     """Turn failures into one line on stderr and an exit code."""
@@ -352,20 +481,90 @@ def _errors() -> Iterator[None]:
 
 @contextmanager
 def _progress(quiet: bool) -> Iterator[Callable[[str, str, int], None]]:
-    """Per-table progress lines on stderr (silent with --json)."""
-    labels = {"read": "read", "generate": "generated", "load": "loading", "fit": "learning",
-              "commit": "committing", "check": "checking integrity"}
+    """Progress on stderr, silent with --json: bars with rows/s per table on a terminal,
+    otherwise one line per step (with rows/s once a table's step has rows), for logs."""
+    if quiet:
+        yield lambda stage, table, rows: None
+    elif err.is_terminal:
+        with _ProgressBars() as bars:
+            yield bars.report
+    else:
+        yield _ProgressLines().report
 
-    def report(stage: str, table: str, rows: int) -> None:
-        if quiet:
+
+_STAGE_LABELS = {"read": "read", "generate": "generating", "load": "loading", "fit": "learning",
+                 "commit": "committing", "check": "checking integrity"}
+
+
+def _rate(rows: int, seconds: float) -> str:
+    if rows <= 0 or seconds <= 0:
+        return ""
+    per_second = rows / seconds
+    return (f"{per_second / 1e6:.2f} M rows/s" if per_second >= 1e6
+            else f"{per_second / 1e3:.1f} k rows/s" if per_second >= 1e3
+            else f"{per_second:.0f} rows/s")
+
+
+class _ProgressLines:
+    """One line per progress event; the rate counts from the step's first event."""
+
+    def __init__(self) -> None:
+        self.started: dict[tuple[str, str], float] = {}
+
+    def report(self, stage: str, table: str, rows: int) -> None:
+        if stage == "expect":
             return
-        what = labels.get(stage, stage)
-        if table:
-            err.print(f"  {what:<10} {table:<28} {rows:>10,} rows", highlight=False)
-        else:
+        what = _STAGE_LABELS.get(stage, stage)
+        if not table:
             err.print(f"  {what}", highlight=False)
+            return
+        now = time.perf_counter()
+        began = self.started.setdefault((stage, table), now)
+        count = f"{rows:>12,} rows" if rows or stage == "read" else ""
+        err.print(f"  {what:<11} {table:<28} {count}  {_rate(rows, now - began)}".rstrip(),
+                  highlight=False)
 
-    yield report
+
+class _ProgressBars:
+    """A rich bar per table and step, with its rows and rows/s."""
+
+    def __init__(self) -> None:
+        from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+        self.bars = Progress(TextColumn("{task.description}"), BarColumn(bar_width=24),
+                             TextColumn("{task.completed:>12,.0f} rows"),
+                             TextColumn("{task.fields[rate]:>16}"), TimeElapsedColumn(),
+                             console=err)
+        self.tasks: dict[tuple[str, str], Any] = {}
+        self.expected: dict[str, int] = {}
+        self.started: dict[tuple[str, str], float] = {}
+
+    def __enter__(self) -> _ProgressBars:
+        self.bars.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.bars.stop()
+
+    def report(self, stage: str, table: str, rows: int) -> None:
+        if stage == "expect":
+            self.expected[table] = rows
+            return
+        what = _STAGE_LABELS.get(stage, stage)
+        if not table:
+            self.bars.console.print(f"  {what}", highlight=False)
+            return
+        key = (stage, table)
+        now = time.perf_counter()
+        if key not in self.tasks:
+            total = self.expected.get(table) if stage == "load" else None
+            self.tasks[key] = self.bars.add_task(f"  {what:<11} {table:<28}", total=total, rate="")
+            self.started[key] = now
+        rate = _rate(rows, now - self.started[key])
+        if stage == "load" or not rows:
+            self.bars.update(self.tasks[key], completed=rows, rate=rate)
+        else:  # other steps report a table once, when it is done: a full bar
+            self.bars.update(self.tasks[key], completed=rows, total=rows, rate=rate)
 
 
 def main() -> None:

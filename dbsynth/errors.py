@@ -40,6 +40,16 @@ class UnsafeTargetError(DbsynthError):
     """Writing would lose data: target is the source, or its tables hold rows (no --replace)."""
 
 
+class DriftError(SchemaError):
+    """The target's existing schema differs from the source's and the policy says stop."""
+
+    exit_code = 3
+
+    def __init__(self, message: str, plan: object | None = None) -> None:
+        super().__init__(message)
+        self.plan = plan  # the refresh plan, so callers can still show the drift
+
+
 class LoadError(DbsynthError):
     """Writing into the target failed; the target was rolled back to its previous state."""
 

@@ -9,13 +9,13 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
 from dbsynth.connectors.base import Connector, qualified, quote_ident, read_sql
 from dbsynth.connectors.registry import connect, dialect_of
-from dbsynth.errors import IntegrityError, UnsafeTargetError, UsageError
+from dbsynth.errors import DriftError, IntegrityError, UnsafeTargetError, UsageError
 from dbsynth.model.relational import DEFAULT_ENGINE, RelationalModel
 from dbsynth.model.store import load_model, save_model
 from dbsynth.schema.graph import LoadPlan, build_plan
@@ -23,21 +23,21 @@ from dbsynth.schema.infer import DEFAULT_THRESHOLD, Inference, infer_keys, with_
 from dbsynth.schema.metadata import Metadata, apply_metadata
 from dbsynth.schema.model import Schema
 from dbsynth.writer.integrity import IntegrityReport, check_integrity
+from dbsynth.schema.select import select_tables
+from dbsynth.writer.drift import Drift, compare
 from dbsynth.writer.load import refuse_unsafe_target, write_database
+from dbsynth.progress import Progress, quiet
+
+if TYPE_CHECKING:
+    from dbsynth.scaleout import ScaleOut
 
 SDV_ENGINE = "sdv-hma"  # the optional BUSL-licensed extra; imported only when asked for
 
-#: progress(stage, table, rows): stage is read | fit | generate | load | commit | check
-Progress = Callable[[str, str, int], None]
 
 MIN_SCALE, MAX_SCALE = 0.1, 10.0
 #: A leaf table (one no other table references) bigger than this is generated in chunks of
 #: this many rows while it is written, so memory does not grow with its size.
 STREAM_ROWS = 200_000
-
-
-def _quiet(stage: str, table: str, rows: int) -> None:
-    """Default progress callback: report nothing."""
 
 
 @dataclass
@@ -114,7 +114,7 @@ class Trained:
 
 def train(source_url: str, *, source_schema: str | None = None, sample_rows: int | None = None,
           seed: int = 0, engine: str = DEFAULT_ENGINE, engines: dict[str, str] | None = None,
-          progress: Progress = _quiet, keys: KeyOptions = KeyOptions()) -> Trained:
+          progress: Progress = quiet, keys: KeyOptions = KeyOptions()) -> Trained:
     """Read the source (sampling big tables to ``sample_rows``) and fit the model."""
     source = connect(source_url, schema=source_schema, role="source")
     try:
@@ -183,14 +183,20 @@ def load(path: Path) -> RelationalModel:
 
 def generate(model: RelationalModel, target_url: str, *, scale: float = 1.0, seed: int = 0,
              replace: bool = False, target_schema: str | None = None,
-             progress: Progress = _quiet) -> SynthResult:
-    """Sample a synthetic database from ``model``, write it, prove its integrity."""
+             progress: Progress = quiet, scale_out: ScaleOut | None = None) -> SynthResult:
+    """Sample a synthetic database from ``model``, write it, prove its integrity
+    (in partitions on a Dask cluster with ``scale_out``)."""
     _check_scale(scale)
     _check_seed(seed)
+    if scale_out is not None:
+        from dbsynth.scaleout import check_reachable
+
+        check_reachable(scale_out)
     target = connect(target_url, schema=target_schema, role="target")
     try:
         refuse_unsafe_target(target, model.schema, replace)
-        return _generate_into(model, target, scale, seed, replace, progress, "")
+        return _generate_into(model, target, target_url, scale, seed, replace, progress, "",
+                              scale_out=scale_out)
     finally:
         target.close()
 
@@ -224,7 +230,8 @@ def synth(source_url: str, target_url: str, *, scale: float = 1.0, seed: int = 0
           replace: bool = False, source_schema: str | None = None,
           target_schema: str | None = None, sample_rows: int | None = None,
           engine: str = DEFAULT_ENGINE, engines: dict[str, str] | None = None,
-          progress: Progress = _quiet, keys: KeyOptions = KeyOptions()) -> SynthResult:
+          progress: Progress = quiet, keys: KeyOptions = KeyOptions(),
+          scale_out: ScaleOut | None = None) -> SynthResult:
     """Learn the source and write a synthetic copy into the target, then prove its integrity.
 
     Refusals (target is the source, target holds rows) happen before any data is read.
@@ -232,6 +239,12 @@ def synth(source_url: str, target_url: str, *, scale: float = 1.0, seed: int = 0
     """
     _check_scale(scale)
     _check_seed(seed)
+    if scale_out is not None:
+        if engine == SDV_ENGINE:
+            raise UsageError("sdv-hma samples the whole database in one process: no scale-out")
+        from dbsynth.scaleout import check_reachable
+
+        check_reachable(scale_out)
     source = connect(source_url, schema=source_schema, role="source")
     try:
         target_schema = target_schema or (source_schema if _same_dialect(source_url, target_url) else None)
@@ -258,18 +271,128 @@ def synth(source_url: str, target_url: str, *, scale: float = 1.0, seed: int = 0
 
         sampler = hma
     try:
-        result = _generate_into(trained.model, target, scale, seed, replace, progress,
-                                trained.source, trained.frames, sampler)
+        result = _generate_into(trained.model, target, target_url, scale, seed, replace, progress,
+                                trained.source, trained.frames, sampler, scale_out)
     finally:
         target.close()
     result.seconds = trained.seconds | result.seconds
     return result
 
 
+ON_DRIFT = ("fail", "recreate", "migrate")
+
+
+@dataclass
+class RefreshPlan:
+    """What a refresh will do, shown before it does it (and all that ``--dry-run`` does)."""
+
+    source: str
+    target: str
+    on_drift: str
+    tables: list[dict[str, Any]]  # name, mode, source rows, rows to write
+    notes: list[str]  # tables pulled in by foreign keys
+    drift: Drift
+    ddl: list[str]
+    #: None: the refresh may go ahead; else why the policy stops it
+    refused: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"source": self.source, "target": self.target, "on_drift": self.on_drift,
+                "tables": self.tables, "notes": self.notes, "drift": self.drift.to_dict(),
+                "ddl": self.ddl, "refused": self.refused}
+
+
+@dataclass
+class RefreshResult:
+    plan: RefreshPlan
+    applied: bool
+    synth: SynthResult | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"plan": self.plan.to_dict(), "applied": self.applied,
+                "result": self.synth.to_dict() if self.synth else None}
+
+
+def refresh(source_url: str, target_url: str, *, on_drift: str = "fail", dry_run: bool = False,
+            include: tuple[str, ...] = (), exclude: tuple[str, ...] = (), scale: float = 1.0,
+            seed: int = 0, source_schema: str | None = None, target_schema: str | None = None,
+            sample_rows: int | None = None, keys: KeyOptions = KeyOptions(),
+            progress: Progress = quiet) -> RefreshResult:
+    """Replace the target's copy of the selected tables with a fresh synthetic one.
+
+    The target's existing tables are compared with the source's schema first; drift is
+    handled by ``on_drift``: ``fail`` (stop, touch nothing), ``migrate`` (go ahead when every
+    change only adds), ``recreate`` (go ahead whatever changed). The new rows replace the old
+    in one transaction: readers see the old copy or the new one, never a mix. Tables of the
+    target outside the selection are never touched. ``dry_run`` returns the plan only."""
+    if on_drift not in ON_DRIFT:
+        raise UsageError(f"--on-drift must be one of {', '.join(ON_DRIFT)}, got {on_drift!r}")
+    _check_scale(scale)
+    _check_seed(seed)
+    source = connect(source_url, schema=source_schema, role="source")
+    try:
+        target_schema = target_schema or (source_schema if _same_dialect(source_url, target_url) else None)
+        target = connect(target_url, schema=target_schema, role="target")
+        try:
+            if target.location == source.location:
+                raise UnsafeTargetError(
+                    f"target {target.display_url} is the source; dbsynth never writes into a source")
+            schema, _ = resolve_schema(source, keys)
+            schema, notes = select_tables(schema, include, exclude)
+            plan = _refresh_plan(schema, notes, source, target, on_drift, scale)
+            if dry_run:
+                return RefreshResult(plan, applied=False)
+            if plan.refused:
+                raise DriftError(plan.refused, plan)
+            trained = _train_from(source, schema, sample_rows, seed, DEFAULT_ENGINE, progress)
+            result = _generate_into(trained.model, target, target_url, scale, seed, True,
+                                    progress, trained.source, trained.frames)
+            result.seconds = trained.seconds | result.seconds
+            return RefreshResult(plan, applied=True, synth=result)
+        finally:
+            target.close()
+    finally:
+        source.close()
+
+
+def _refresh_plan(schema: Schema, notes: list[str], source: Connector, target: Connector,
+                  on_drift: str, scale: float) -> RefreshPlan:
+    from dbsynth.writer import ddl
+
+    load_plan = build_plan(schema)
+    caps = target.capabilities
+    undeclared = frozenset((e.table, e.fk.columns) for e in load_plan.cut
+                           if not caps.add_foreign_key_after_load)
+    existing = target.introspect()
+    drift = compare(schema, existing, caps.dialect, undeclared)
+    refused = None
+    if drift.changes and on_drift == "fail":
+        refused = (f"the target's schema drifted from the source ({len(drift.changes)} changes, "
+                   f"first: {drift.changes[0].describe()}); see --dry-run, then choose "
+                   f"--on-drift migrate (additive changes) or recreate")
+    elif not drift.additive_only and on_drift == "migrate":
+        first = next(c for c in drift.changes if not c.additive)
+        refused = (f"--on-drift migrate applies additive changes only; this one is not: "
+                   f"{first.describe()} (use --on-drift recreate)")
+    statements = [f"DROP TABLE {qualified(target.schema_name, n)}"
+                  for n in reversed(load_plan.order) if n in existing.table_names]
+    for name in load_plan.order:
+        table = schema.table(name)
+        statements.append(ddl.create_table(table, schema, load_plan, caps, target.schema_name))
+    for name in load_plan.order:
+        keys_sql, fks = ddl.constraints_after_load(schema.table(name), schema, caps, target.schema_name)
+        statements += keys_sql + fks
+    tables = [{"name": t.name, "mode": t.mode, "source_rows": t.row_count,
+               "rows": t.row_count if t.mode == "copy" else int(round(t.row_count * scale))}
+              for t in (schema.table(n) for n in load_plan.order)]
+    return RefreshPlan(source.display_url, target.display_url, on_drift, tables, notes, drift,
+                       statements, refused)
+
+
 def report(source_url: str, target_url: str, *, source_schema: str | None = None,
            target_schema: str | None = None, sample_rows: int | None = None,
            target_column: str | None = None, seed: int = 0, keys: KeyOptions = KeyOptions(),
-           progress: Progress = _quiet) -> dict[str, Any]:
+           progress: Progress = quiet) -> dict[str, Any]:
     """Judge ``target`` as a synthetic copy of ``source`` (both only read): fidelity,
     detection, ML utility, privacy, integrity. Returns JSON-ready data (see dbsynth.report)."""
     from dbsynth.report.build import build_report, json_ready
@@ -290,33 +413,47 @@ def report(source_url: str, target_url: str, *, source_schema: str | None = None
         source.close()
 
 
-def _generate_into(model: RelationalModel, target: Connector, scale: float, seed: int,
-                   replace: bool, progress: Progress, source_label: str,
+def _generate_into(model: RelationalModel, target: Connector, target_url: str, scale: float,
+                   seed: int, replace: bool, progress: Progress, source_label: str,
                    source_frames: dict[str, pd.DataFrame] | None = None,
-                   sampler: Callable[[LoadPlan], dict[str, pd.DataFrame]] | None = None) -> SynthResult:
+                   sampler: Callable[[LoadPlan], dict[str, pd.DataFrame]] | None = None,
+                   scale_out: ScaleOut | None = None) -> SynthResult:
     schema = model.schema
     plan = build_plan(schema)
     seconds: dict[str, float] = {}
     started = time.perf_counter()
+    if scale_out is not None:
+        from dbsynth.scaleout import generate_partitioned
+
+        rows = generate_partitioned(model, target, target_url, scale_out, scale=scale, seed=seed,
+                                    replace=replace, stream_rows=STREAM_ROWS, progress=progress)
+        seconds["generate+load"] = time.perf_counter() - started
+        return _checked(SynthResult(source_label, target.display_url, rows,
+                                    IntegrityReport(), seconds, source_frames or {}),
+                        target, schema, progress)
     if sampler is not None:
         synthetic = sampler(plan)
     else:
-        synthetic = model.sample(plan, scale=scale, seed=seed, stream_rows=STREAM_ROWS)
-    for name in plan.order:
-        if isinstance(synthetic[name], pd.DataFrame):
-            progress("generate", name, len(synthetic[name]))
+        synthetic = model.sample(plan, scale=scale, seed=seed, stream_rows=STREAM_ROWS,
+                                 progress=progress)
     seconds["generate"] = time.perf_counter() - started
     started = time.perf_counter()
     write_database(target, schema, plan, synthetic, replace=replace, progress=progress)
     seconds["load"] = time.perf_counter() - started
-    started = time.perf_counter()
-    progress("check", "", 0)
-    report = check_integrity(target, schema)
-    seconds["check"] = time.perf_counter() - started
     frames = {n: f for n, f in synthetic.items() if isinstance(f, pd.DataFrame)}  # streams are gone
     result = SynthResult(source_label, target.display_url,
-                         {n: len(synthetic[n]) for n in plan.order}, report, seconds,
+                         {n: len(synthetic[n]) for n in plan.order}, IntegrityReport(), seconds,
                          source_frames or {}, frames)
+    return _checked(result, target, schema, progress)
+
+
+def _checked(result: SynthResult, target: Connector, schema: Schema,
+             progress: Progress) -> SynthResult:
+    """Prove the written copy's integrity by SQL in the target; raise if it fails."""
+    progress("check", "", 0)
+    started = time.perf_counter()
+    report = result.integrity = check_integrity(target, schema)
+    result.seconds["check"] = time.perf_counter() - started
     if not report.ok:
         first = report.violations[0]
         raise IntegrityError(

@@ -25,6 +25,8 @@ class Capabilities:
     add_unique_after_load: bool
     enums: bool = True
     arrays: bool = True
+    #: several processes may load one database at once (a server; a DuckDB file has one writer)
+    concurrent_writers: bool = False
 
 
 class TargetSession(Protocol):

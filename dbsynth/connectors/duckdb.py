@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import duckdb
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 from sqlalchemy.engine import URL
@@ -274,23 +275,44 @@ def _cast(table: Table, column: str, prefix: str = "") -> str:
     return f"CAST({prefix}{quote_ident(column)} AS {render_type(table.column(column).type, 'duckdb')})"
 
 
+#: Arrow types DuckDB scans natively; the rest are inferred (numeric: ints, floats or
+#: decimals; timestamps; intervals as durations; arrays as lists; bytes as binary).
+#: Enum, uuid and unknown columns go as text and the INSERT's CAST parses them.
+_ARROW_TYPES: dict[str, pa.DataType] = {
+    "smallint": pa.int64(), "integer": pa.int64(), "bigint": pa.int64(),
+    "real": pa.float64(), "double": pa.float64(), "boolean": pa.bool_(), "date": pa.date32(),
+    "time": pa.time64("us"), "text": pa.string(), "varchar": pa.string(), "char": pa.string(),
+    "enum": pa.string(), "uuid": pa.string(), "unknown": pa.string(), "json": pa.string(),
+}
+
+
 def _to_arrow(frame: pd.DataFrame, table: Table) -> pa.Table:
-    """Arrow from pandas; enum/uuid/interval columns go as text and are cast by DuckDB."""
-    out = frame.copy()
-    for name in frame.columns:
-        t = table.column(name).type
-        if t.name == "json":
-            out[name] = frame[name].map(
-                lambda v: None if _isnull(v) else v if isinstance(v, str) else json.dumps(v, default=str))
-        elif t.name in ("enum", "uuid", "unknown", "numeric", "interval", "time"):
-            out[name] = frame[name].map(lambda v: None if _isnull(v) else str(v))
-        elif t.is_integer:
-            out[name] = frame[name].astype("Int64")
-    return pa.Table.from_pandas(out, preserve_index=False)
+    """Arrow built column by column with types from the schema (no copy of the frame, no
+    object-dtype inference by pandas), so the INSERT's CASTs are mostly no-ops."""
+    arrays = [_arrow_column(frame[name], table.column(name).type) for name in frame.columns]
+    return pa.Table.from_arrays(arrays, names=[str(c) for c in frame.columns])
+
+
+def _arrow_column(values: pd.Series, sql_type: SqlType) -> pa.Array:
+    """One column as Arrow; values Arrow cannot take as the schema's type (JSON objects,
+    DateOffset intervals, UUID objects…) go as text, which the INSERT's CAST parses."""
+    wanted = _ARROW_TYPES.get(sql_type.name)
+    try:
+        return pa.array(values, type=wanted, from_pandas=True)
+    except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError):
+        render = _json_text if sql_type.name == "json" else str
+        return pa.array([None if _isnull(v) else render(v) for v in values], type=pa.string())
+
+
+def _json_text(value: Any) -> str:
+    return value if isinstance(value, str) else json.dumps(value, default=str)
 
 
 def _isnull(value: Any) -> bool:
-    if isinstance(value, (list, tuple, bytes)):
+    """None, NaN, NaT, pd.NA; a container (array, JSON object, bytes) is a value."""
+    if value is None:
+        return True
+    if isinstance(value, (str, list, tuple, dict, bytes, bytearray, memoryview, np.ndarray)):
         return False
     try:
         return bool(pd.isna(value))

@@ -9,10 +9,14 @@ import datetime as dt
 import io
 import json
 import re
+from collections.abc import Callable
 from typing import Any
 
+import numpy as np
 import pandas as pd
 import psycopg
+import pyarrow as pa
+import pyarrow.csv as pa_csv
 from sqlalchemy.engine import URL
 
 from dbsynth.connectors.base import Capabilities, qualified, quote_ident, read_sql
@@ -23,7 +27,7 @@ from dbsynth.schema.model import (
 )
 
 CAPABILITIES = Capabilities(dialect="postgres", add_foreign_key_after_load=True,
-                            add_unique_after_load=True)
+                            add_unique_after_load=True, concurrent_writers=True)
 
 _SIMPLE_TYPES: dict[str, str] = {
     "smallint": "smallint", "integer": "integer", "bigint": "bigint", "real": "real",
@@ -247,17 +251,15 @@ class PostgresSession:
         return counts
 
     def load(self, table: Table, frame: pd.DataFrame) -> None:
-        """COPY in PostgreSQL's text format, streamed from a CSV rendering of the frame."""
+        """COPY in PostgreSQL's csv format, rendered by Arrow's C++ CSV writer (no per-row
+        Python work except for the few types PostgreSQL spells its own way)."""
         if frame.empty:
             return
         cols = ", ".join(quote_ident(c) for c in frame.columns)
-        target = qualified(self.schema_name, table.name)
-        buffer = io.StringIO()
-        _to_copy_text(frame, table).to_csv(buffer, index=False, header=False, na_rep="\\N")
-        sql = f"COPY {target} ({cols}) FROM STDIN WITH (FORMAT csv, NULL '\\N')"
+        sql = f"COPY {qualified(self.schema_name, table.name)} ({cols}) FROM STDIN WITH (FORMAT csv)"
         try:
             with self.conn.cursor() as cur, cur.copy(sql.encode()) as copy:
-                copy.write(buffer.getvalue())
+                copy.write(_to_copy_text(frame, table))
         except psycopg.Error as exc:
             raise LoadError(f"loading {table.name} failed: {_first_line(exc)}") from None
 
@@ -267,12 +269,10 @@ class PostgresSession:
             f"{quote_ident(c)} {_pg_type_of(table, c)}" for c in frame.columns)
         self.execute(f"CREATE TEMP TABLE {temp} ({col_defs}) ON COMMIT DROP")
         cols = ", ".join(quote_ident(c) for c in frame.columns)
-        buffer = io.StringIO()
-        _to_copy_text(frame, table).to_csv(buffer, index=False, header=False, na_rep="\\N")
         try:
             with self.conn.cursor() as cur, cur.copy(
-                    f"COPY {temp} ({cols}) FROM STDIN WITH (FORMAT csv, NULL '\\N')".encode()) as cp:
-                cp.write(buffer.getvalue())
+                    f"COPY {temp} ({cols}) FROM STDIN WITH (FORMAT csv)".encode()) as cp:
+                cp.write(_to_copy_text(frame, table))
         except psycopg.Error as exc:
             raise LoadError(f"updating {table.name} failed: {_first_line(exc)}") from None
         sets = ", ".join(f"{quote_ident(c)} = u.{quote_ident(c)}"
@@ -308,24 +308,72 @@ def _pg_type_of(table: Table, column: str) -> str:
     return render_type(table.column(column).type, "postgres")
 
 
-def _to_copy_text(frame: pd.DataFrame, table: Table) -> pd.DataFrame:
-    """Render values the way COPY's csv format expects (arrays as {..}, bytes as hex)."""
-    out = frame.copy()
-    for name in frame.columns:
-        sql_type = table.column(name).type
-        if sql_type.name == "array":
-            out[name] = frame[name].map(_pg_array_literal)
-        elif sql_type.name == "bytes":
-            out[name] = frame[name].map(lambda v: None if v is None else "\\x" + bytes(v).hex())
-        elif sql_type.name == "json":
-            out[name] = frame[name].map(_json_text)
-        elif sql_type.name == "interval":
-            out[name] = frame[name].map(_interval_text)
-        elif sql_type.name == "boolean":
-            out[name] = frame[name].map(lambda v: None if pd.isna(v) else ("t" if v else "f"))
-        elif sql_type.is_integer:
-            out[name] = frame[name].astype("Int64")
-    return out
+#: Arrow types of the columns COPY reads as they are; the rest are inferred (numeric: ints,
+#: floats or decimals; timestamps with or without time zone) or rendered by ``_TEXT_RENDERERS``.
+_ARROW_TYPES: dict[str, pa.DataType] = {
+    "smallint": pa.int64(), "integer": pa.int64(), "bigint": pa.int64(),
+    "real": pa.float64(), "double": pa.float64(), "boolean": pa.bool_(), "date": pa.date32(),
+    "time": pa.time64("us"), "text": pa.string(), "varchar": pa.string(), "char": pa.string(),
+    "enum": pa.string(), "uuid": pa.string(), "unknown": pa.string(),
+}
+
+
+def _bytea_text(value: Any) -> str | None:
+    return None if _is_null(value) else "\\x" + bytes(value).hex()
+
+
+def _to_copy_text(frame: pd.DataFrame, table: Table) -> bytes:
+    """The frame as COPY's csv format (NULL: an unquoted empty field; text is always quoted).
+
+    Columns become typed Arrow arrays and Arrow's CSV writer renders them: this is where the
+    load spent its time when pandas rendered every value in Python."""
+    arrays = [_copy_column(frame[name], table.column(name).type) for name in frame.columns]
+    arrow = pa.Table.from_arrays(arrays, names=[str(c) for c in frame.columns])
+    buffer = io.BytesIO()
+    pa_csv.write_csv(arrow, buffer, pa_csv.WriteOptions(include_header=False,
+                                                        quoting_style="needed"))
+    return buffer.getvalue()
+
+
+def _copy_column(values: pd.Series, sql_type: SqlType) -> pa.Array:
+    """One column as Arrow whose CSV text PostgreSQL parses as ``sql_type``; values Arrow
+    cannot take as that type go as their text (``str``), which COPY parses or rejects."""
+    render = _TEXT_RENDERERS.get(sql_type.name)
+    if render is not None:
+        return _text_array(values, render)
+    wanted = _ARROW_TYPES.get(sql_type.name)
+    try:
+        array = pa.array(values, type=wanted, from_pandas=True)
+    except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError):
+        return _text_array(values, str)
+    if wanted is None and not _copy_renders_as_sql(array.type):
+        return _text_array(values, str)
+    return array
+
+
+def _copy_renders_as_sql(arrow_type: pa.DataType) -> bool:
+    """Inferred types whose CSV text PostgreSQL reads back as the same value."""
+    return (pa.types.is_integer(arrow_type) or pa.types.is_floating(arrow_type)
+            or pa.types.is_decimal(arrow_type) or pa.types.is_timestamp(arrow_type)
+            or pa.types.is_date(arrow_type) or pa.types.is_string(arrow_type)
+            or pa.types.is_null(arrow_type))
+
+
+def _text_array(values: pd.Series, render: Callable[[Any], str | None]) -> pa.Array:
+    """Per-value Python rendering: only for types with no Arrow spelling PostgreSQL reads."""
+    return pa.array([None if _is_null(v) else render(v) for v in values], type=pa.string())
+
+
+def _is_null(value: Any) -> bool:
+    """None, NaN, NaT, pd.NA; a container (array, JSON object, bytes) is a value."""
+    if value is None:
+        return True
+    if isinstance(value, (str, list, tuple, dict, bytes, bytearray, memoryview, np.ndarray)):
+        return False
+    try:
+        return bool(pd.isna(value))
+    except (TypeError, ValueError):
+        return False
 
 
 def _json_text(value: Any) -> str | None:
@@ -359,6 +407,12 @@ def _pg_array_literal(value: Any) -> str | None:
             text = str(item).replace("\\", "\\\\").replace('"', '\\"')
             items.append(f'"{text}"')
     return "{" + ",".join(items) + "}"
+
+
+_TEXT_RENDERERS: dict[str, Callable[[Any], str | None]] = {
+    "array": _pg_array_literal, "bytes": _bytea_text, "json": _json_text,
+    "interval": _interval_text,
+}
 
 
 def _first_line(exc: BaseException) -> str:

@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 
 from dbsynth.model.columns import random_uuids
+from dbsynth.model.partition import Partition
 from dbsynth.schema.model import Column, Table
 
 _PATTERN = re.compile(r"^(?P<prefix>\D*?)(?P<digits>\d+)$")
@@ -47,21 +48,24 @@ def fit_key(column: Column, source: pd.Series) -> KeySpec:
 
 
 def key_values(spec: KeySpec, column: Column, n: int, rng: np.random.Generator,
-               offset: int = 0, total: int | None = None) -> pd.Series | None:
+               offset: int = 0, total: int | None = None,
+               partition: Partition = Partition()) -> pd.Series | None:
     """``n`` distinct key values in the learnt style (None: caller samples and dedupes):
-    the rows ``offset`` … ``offset + n`` of a table of ``total`` rows (a streamed chunk)."""
+    the rows ``offset`` … ``offset + n`` of a table of ``total`` rows (a streamed chunk),
+    numbered with the partition's stride so other partitions' keys never collide."""
     total = offset + n if total is None else total
-    numbers = range(offset + 1, offset + n + 1)
+    numbers = np.arange(offset, offset + n, dtype="int64") * partition.count + partition.index
     if spec.style == "int":
-        return pd.Series(np.arange(spec.start + offset, spec.start + offset + n, dtype="int64"))
+        return pd.Series(spec.start + numbers)
     if spec.style == "uuid":
         return random_uuids(n, rng)
     if spec.style == "pattern":
-        width = max(spec.width, len(str(total)))
-        keys = [f"{spec.prefix}{i:0{width}d}" for i in numbers]
+        largest = total * partition.count
+        width = max(spec.width, len(str(largest)))
+        keys = [f"{spec.prefix}{i + 1:0{width}d}" for i in numbers]
         limit = column.type.length
-        if limit and len(f"{spec.prefix}{total:0{width}d}") > limit:
-            keys = [_base36(i).rjust(min(limit, 8), "0")[-limit:] for i in numbers]
+        if limit and len(f"{spec.prefix}{largest:0{width}d}") > limit:
+            keys = [_base36(i + 1).rjust(min(limit, 8), "0")[-limit:] for i in numbers]
         return pd.Series(keys, dtype=object)
     return None
 
@@ -81,8 +85,12 @@ def _base36(i: int) -> str:
             return out
 
 
-def make_strings_unique(values: pd.Series, max_length: int | None) -> pd.Series:
-    """Number repeated strings (``anna2@x.org``, ``Rock2``), trimming to fit the length."""
+def make_strings_unique(values: pd.Series, max_length: int | None,
+                        partition: Partition = Partition()) -> pd.Series:
+    """Number repeated strings (``anna2@x.org``, ``Rock2``), trimming to fit the length.
+
+    Repeats take the numbers of the partition's stride (partition 1 of 4: ``Rock2``,
+    ``Rock6`` …; only partition 0 keeps the bare value), so partitions never make the same."""
     seen: set[str] = set()
     out: list[str | None] = []
     for value in values:
@@ -90,67 +98,100 @@ def make_strings_unique(values: pd.Series, max_length: int | None) -> pd.Series:
             out.append(None)
             continue
         text = str(value)
-        candidate, k = text, 1
+        local = 0
+        candidate = _numbered(text, partition.number(local), max_length)
         while candidate in seen:
-            k += 1
-            local, at, domain = text.partition("@")
-            room = (max_length - len(str(k)) - len(at + domain)) if max_length else None
-            candidate = f"{local[:room]}{k}{at}{domain}"
+            local += 1
+            candidate = _numbered(text, partition.number(local), max_length)
         seen.add(candidate)
         out.append(candidate)
     return pd.Series(out, dtype=object, index=values.index)
 
 
+def _numbered(text: str, number: int, max_length: int | None) -> str:
+    """``text`` itself for number 0, else with ``number + 1`` before any ``@domain``."""
+    if number == 0:
+        return text
+    suffix = str(number + 1)
+    local, at, domain = text.partition("@")
+    room = (max_length - len(suffix) - len(at + domain)) if max_length else None
+    return f"{local[:room]}{suffix}{at}{domain}"
+
+
+class KeyHashes:
+    """64-bit hashes of the keys of a streamed table's earlier chunks, as sorted runs merged
+    log-structured (a run is merged into the one before when that is not over twice its
+    size): adding a chunk costs about its own size, not the table's so far, and a lookup
+    searches O(log chunks) runs."""
+
+    def __init__(self) -> None:
+        self._runs: list[np.ndarray] = []
+
+    def __len__(self) -> int:
+        return sum(len(run) for run in self._runs)
+
+    def add(self, hashes: np.ndarray) -> None:
+        run = np.sort(hashes.astype(np.uint64, copy=False))
+        while self._runs and len(self._runs[-1]) <= 2 * len(run):
+            # both runs sorted: the stable sort (timsort) merges them in linear time
+            run = np.sort(np.concatenate([self._runs.pop(), run]), kind="stable")
+        self._runs.append(run)
+
+    def contains(self, hashes: np.ndarray) -> np.ndarray:
+        """For each hash, whether an earlier chunk had it."""
+        found = np.zeros(len(hashes), dtype=bool)
+        for run in self._runs:
+            at = np.minimum(np.searchsorted(run, hashes), len(run) - 1)
+            found |= run[at] == hashes
+        return found
+
+
 def dedupe_rows(frame: pd.DataFrame, table: Table,
                 redraw: Callable[[pd.Index, tuple[str, ...]], pd.DataFrame],
-                tries: int = 20, seen: dict[tuple[str, ...], np.ndarray] | None = None) -> pd.DataFrame:
+                tries: int = 20, seen: dict[tuple[str, ...], KeyHashes] | None = None) -> pd.DataFrame:
     """Make every key set of the table unique: redraw duplicate rows, then drop what is left.
 
     ``seen`` (for a table written in chunks) holds hashes of the keys of earlier chunks: a row
-    repeating one of those is a duplicate too, and this chunk's keys are added to it."""
+    repeating one of those is a duplicate too, and this chunk's keys are added to it. Rows
+    are compared by 64-bit key hashes, computed once per row and again only for redrawn
+    rows: each retry then costs the duplicates, not the whole chunk."""
     for key in table.unique_column_sets():
         cols = list(key)
-        earlier = None if seen is None else seen.get(key)
+        earlier = None if seen is None else seen.setdefault(key, KeyHashes())
+        hashes, complete = _key_hashes(frame, cols)
         for _ in range(tries):
-            dup = _duplicated(frame, cols, earlier)
+            dup = _duplicated(hashes, complete, earlier)
             if not dup.any():
                 break
             fresh = redraw(frame.index[dup], key)
             for col in fresh.columns:
                 frame.loc[dup, col] = fresh[col].to_numpy()
-        frame = frame[~_duplicated(frame, cols, earlier)]
-        if seen is not None:
-            hashes = _key_hashes(frame, cols)
-            seen[key] = np.union1d(earlier if earlier is not None else np.zeros(0, np.uint64), hashes)
+            hashes[dup], complete[dup] = _key_hashes(frame.loc[dup], cols)
+        keep = ~_duplicated(hashes, complete, earlier)
+        frame = frame[keep]
+        if earlier is not None:
+            earlier.add(hashes[keep & complete])
     return frame.reset_index(drop=True)
 
 
-def _key_hashes(frame: pd.DataFrame, cols: list[str]) -> np.ndarray:
-    """64-bit hashes of complete keys (rows with a NULL part left out)."""
-    complete = frame[cols].notna().all(axis=1)
-    keyed = frame.loc[complete, cols].astype(str)
-    return pd.util.hash_pandas_object(keyed, index=False).to_numpy(np.uint64)
+def _key_hashes(frame: pd.DataFrame, cols: list[str]) -> tuple[np.ndarray, np.ndarray]:
+    """Per row, a 64-bit hash of its key (values as text, so a key hashes the same in every
+    chunk whatever the column's dtype there) and whether the key is complete (no NULL part)."""
+    complete = frame[cols].notna().all(axis=1).to_numpy()
+    hashes = pd.util.hash_pandas_object(frame[cols].astype(str), index=False).to_numpy(np.uint64)
+    return hashes, complete
 
 
-def _duplicated(frame: pd.DataFrame, cols: list[str], earlier: np.ndarray | None = None) -> np.ndarray:
+def _duplicated(hashes: np.ndarray, complete: np.ndarray,
+                earlier: KeyHashes | None = None) -> np.ndarray:
     """Rows whose complete key already appeared above, or in ``earlier`` (key hashes);
     NULL in a key part: never a duplicate."""
-    codes = pd.DataFrame({c: _codes(frame[c]) for c in cols})
-    complete = (codes >= 0).all(axis=1).to_numpy()
-    dup = codes.duplicated(keep="first").to_numpy() & complete
-    if earlier is not None and len(earlier) and complete.any():
-        hashes = pd.util.hash_pandas_object(frame[cols].astype(str), index=False).to_numpy(np.uint64)
-        at = np.minimum(np.searchsorted(earlier, hashes), len(earlier) - 1)  # ``earlier`` is sorted
-        dup |= (earlier[at] == hashes) & complete
+    dup = np.zeros(len(hashes), dtype=bool)
+    rows = np.flatnonzero(complete)
+    dup[rows] = pd.Index(hashes[rows]).duplicated(keep="first")
+    if earlier is not None and len(earlier):
+        dup[rows] |= earlier.contains(hashes[rows])
     return dup
-
-
-def _codes(values: pd.Series) -> np.ndarray:
-    """Equal values get equal codes, NULL gets -1 (values that cannot be hashed compare as text)."""
-    try:
-        return pd.factorize(values, use_na_sentinel=True)[0]
-    except TypeError:
-        return pd.factorize(values.map(lambda v: None if v is None else str(v)))[0]
 
 
 def column_is_key(table: Table, column: Column) -> bool:

@@ -30,8 +30,10 @@ from dbsynth.model import keys
 from dbsynth.model.columns import ColumnSummary, fit_column, sample_column
 from dbsynth.model.constraints import enforce_checks
 from dbsynth.model.encoding import MODELLED_KINDS, decode, encode
+from dbsynth.model.partition import Partition
 from dbsynth.model.pii import FakeValues
 from dbsynth.model.stream import TableStream
+from dbsynth.progress import Progress, quiet
 from dbsynth.model.table import CartEngine, ColumnSpec, CopulaEngine, make_engine
 from dbsynth.schema.graph import LoadPlan, build_plan
 from dbsynth.schema.model import ForeignKey, Schema, SqlType, Table
@@ -171,8 +173,13 @@ class RelationalModel:
 
     # --------------------------------------------------------------------------- sample
     def sample(self, plan: LoadPlan, scale: float = 1.0, seed: int = 0,
-               stream_rows: int | None = None) -> dict[str, pd.DataFrame | TableStream]:
+               stream_rows: int | None = None,
+               partition: Partition = Partition(),
+               progress: Progress = quiet) -> dict[str, pd.DataFrame | TableStream]:
         """One synthetic database: a frame per table, every key consistent.
+
+        With a ``partition``, only that slice of the database (see :mod:`.partition`): the
+        slices of one seed, written together, make one database with unique keys.
 
         With ``stream_rows``, a table no other table references (a leaf such as order lines)
         that would have more rows is returned as a :class:`TableStream` instead: generated in
@@ -181,20 +188,23 @@ class RelationalModel:
         out: dict[str, pd.DataFrame | TableStream] = {}
         referenced = {fk.ref_table for t in self.schema.tables for fk in t.foreign_keys}
         for index, name in enumerate(plan.order):
-            rng = np.random.default_rng([seed, index])
-            generator = _TableGenerator(self, self.schema.table(name), plan, state, rng)
+            rng = np.random.default_rng(_seed_words(seed, index, partition))
+            generator = _TableGenerator(self, self.schema.table(name), plan, state, rng, partition)
             streamable = (stream_rows is not None and name not in referenced
                           and self.tables[name].copied is None)
             if streamable:
                 context, parent_rows = generator._context(scale)
                 if len(context) > stream_rows:
-                    next_keys = {c: k.start + len(context) for c, k in self.tables[name].keys.items()
+                    last = partition.number(len(context) - 1)
+                    next_keys = {c: k.start + last + 1 for c, k in self.tables[name].keys.items()
                                  if k.style == "int"}
                     out[name] = TableStream(name, len(context), partial(
                         generator.chunks, context, parent_rows, stream_rows), next_keys)
                     continue
+            progress("generate", name, 0)
             generator.run(scale)
-        rng = np.random.default_rng([seed, len(plan.order)])
+            progress("generate", name, len(state.frames[name]))
+        rng = np.random.default_rng(_seed_words(seed, len(plan.order), partition))
         for link in self.links:
             if link.role == "cut":
                 frame, hidden = state.frames[link.child], state.hidden[link.child]
@@ -203,6 +213,12 @@ class RelationalModel:
                 for col in link.columns:
                     frame[col] = picks[col].to_numpy()
         return {name: out.get(name, state.frames.get(name)) for name in plan.order}  # type: ignore[misc]
+
+
+def _seed_words(seed: int, step: int, partition: Partition) -> list[int]:
+    """Random stream of one step of sampling; each partition has its own (the whole database
+    keeps the streams it always had, so a seed gives the rows it gave before)."""
+    return [seed, step] if partition.whole else [seed, step, partition.index, partition.count]
 
 
 @dataclass
@@ -218,8 +234,9 @@ class _Generated:
 
 class _TableGenerator:
     def __init__(self, model: RelationalModel, table: Table, plan: LoadPlan, state: _Generated,
-                 rng: np.random.Generator) -> None:
+                 rng: np.random.Generator, partition: Partition = Partition()) -> None:
         self.model, self.table, self.plan, self.state, self.rng = model, table, plan, state, rng
+        self.partition = partition
         self.tm = model.tables[table.name]
         self.fake = FakeValues(rng)
         #: key hashes of chunks already made (a streamed table); None: one piece, no need
@@ -304,7 +321,8 @@ class _TableGenerator:
         tm = self.tm
         assert tm.copied is not None
         frame = pd.DataFrame(tm.copied, columns=list(self.table.data_columns))
-        hidden = pd.DataFrame({c: np.asarray(v, dtype=float) * (scale if c[0] == "#" else 1)
+        share = scale / self.partition.count  # each partition's copy carries its share of children
+        hidden = pd.DataFrame({c: np.asarray(v, dtype=float) * (share if c[0] == "#" else 1)
                                for c, v in (tm.copied_hidden or {}).items()}, index=frame.index)
         self.state.frames[self.table.name] = frame
         self.state.hidden[self.table.name] = hidden
@@ -312,12 +330,13 @@ class _TableGenerator:
 
     # ----------------------------------------------------------------------- context
     def _context(self, scale: float) -> tuple[np.ndarray, np.ndarray]:
-        """Parent rows to generate for (repeated by their child count), else a root's rows."""
+        """Parent rows to generate for (repeated by their child count), else a root's rows
+        (the partition's share of them)."""
         tm = self.tm
         width = _context_width(self.model, tm)
         if tm.primary is None:
-            n = int(round(tm.row_count * scale))
-            n = 1 if tm.row_count and not n else n
+            total = int(round(tm.row_count * scale))
+            n = self.partition.share(1 if tm.row_count and not total else total)
             return np.zeros((n, 0)), np.full(n, -1)
         link = tm.primary
         parent_encoded = self.state.encoded[link.parent]
@@ -327,7 +346,7 @@ class _TableGenerator:
         else:
             per_parent = np.clip(np.rint(np.nan_to_num(counts.to_numpy(float))), 0, None).astype(int)
         rows = np.repeat(np.arange(len(per_parent)), per_parent)
-        orphans = int(round(tm.orphan_rows * scale))
+        orphans = int(round(tm.orphan_rows * scale / self.partition.count))
         context = np.vstack([parent_encoded[rows], np.full((orphans, width), np.nan)])
         return context, np.concatenate([rows, np.full(orphans, -1)])
 
@@ -348,14 +367,15 @@ class _TableGenerator:
         column = self.table.column(name)
         values = sample_column(self.tm.columns[name], n, self.rng, self.fake, column.nullable)
         if keys.column_is_key(self.table, column) and column.type.is_string:
-            values = keys.make_strings_unique(values, column.type.length)
+            values = keys.make_strings_unique(values, column.type.length, self.partition)
         return values
 
     def _draw_key(self, name: str, n: int, offset: int = 0, total: int | None = None) -> pd.Series:
         column = self.table.column(name)
         summary = self.tm.columns[name]
         if summary.kind != "pii":
-            values = keys.key_values(self.tm.keys[name], column, n, self.rng, offset, total)
+            values = keys.key_values(self.tm.keys[name], column, n, self.rng, offset, total,
+                                     self.partition)
             if values is not None:
                 return values
         return self._draw_plain(name, n)
@@ -705,13 +725,14 @@ def _pick_parents(link: Link, drawn: pd.Series | None, state: _Generated, rng: n
         picks[rng.permutation(wants)[:k]] = rng.choice(len(parent), size=k, replace=False,
                                                         p=weights / weights.sum())
     else:
-        capacity = state.capacity.setdefault((link.child, link.columns), np.floor(weights).astype(int))
+        if (link.child, link.columns) not in state.capacity:
+            state.capacity[(link.child, link.columns)] = np.floor(weights).astype(int)
+        capacity = state.capacity[(link.child, link.columns)]
         _pick_in_clusters(picks, wanted, labels, weights, capacity, nullable and drawn is not None, rng)
     chosen = picks >= 0
     for col, ref in zip(link.columns, link.ref_columns):
-        values = parent[ref].to_numpy(dtype=object)
         column = np.full(n, None, dtype=object)
-        column[chosen] = values[picks[chosen]]
+        column[chosen] = parent[ref].take(picks[chosen]).to_numpy(dtype=object)  # only the picked
         out[col] = column
     return out
 
@@ -764,12 +785,23 @@ def _pick_in_clusters(picks: np.ndarray, wanted: np.ndarray, labels: np.ndarray,
 
 def _fill_from_pool(picks: np.ndarray, rows: np.ndarray, members: np.ndarray,
                     capacity: np.ndarray, rng: np.random.Generator) -> int:
-    """Serve the first ``rows`` from a shuffled pool of the members' free parent slots;
-    returns how many were served."""
-    pool = rng.permutation(np.repeat(members, np.maximum(capacity[members], 0)))[: len(rows)]
-    np.subtract.at(capacity, pool, 1)
-    picks[rows[: len(pool)]] = pool
-    return len(pool)
+    """Serve the first ``rows`` from the members' free parent slots, drawn without
+    replacement (every free slot equally likely, so a parent in proportion to the slots it
+    has left) and used up; returns how many were served.
+
+    The slots are numbered through a cumulative sum of the members' capacities and the
+    drawn numbers found in it by binary search: the pool itself (one entry per slot, as many
+    as the child table's rows) is never built, so a draw costs O(members + rows asked)
+    instead of O(pool) each time — redraws of a few colliding rows included."""
+    ends = np.cumsum(np.maximum(capacity[members], 0))
+    served = min(len(rows), int(ends[-1]) if len(ends) else 0)
+    if served == 0:
+        return 0
+    slots = rng.choice(int(ends[-1]), size=served, replace=False)  # a random subset, shuffled
+    chosen = members[np.searchsorted(ends, slots, side="right")]
+    np.subtract.at(capacity, chosen, 1)
+    picks[rows[:served]] = chosen
+    return served
 
 
 def _find_inequalities(own: pd.DataFrame, own_summaries: dict[str, ColumnSummary],

@@ -35,6 +35,12 @@ FORMAT_VERSION = 3
 
 
 def save_model(model: RelationalModel, path: Path) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(model_to_bytes(model))
+
+
+def model_to_bytes(model: RelationalModel) -> bytes:
+    """The model file's content (also how a model travels to scale-out workers: no pickle)."""
     from dbsynth import __version__
 
     payload = {
@@ -45,23 +51,27 @@ def save_model(model: RelationalModel, path: Path) -> None:
         "tables": {name: _table_to_dict(t) for name, t in model.tables.items()},
     }
     data = json.dumps(payload, default=_encode, separators=(",", ":")).encode()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_bytes(gzip.compress(data, mtime=0))
+    return gzip.compress(data, mtime=0)
 
 
 def load_model(path: Path) -> RelationalModel:
     """Read and validate a model file; anything malformed is a :class:`ModelError`."""
     if not path.is_file():
         raise ModelError(f"model file not found: {path}")
+    return model_from_bytes(path.read_bytes(), str(path))
+
+
+def model_from_bytes(content: bytes, label: str = "model") -> RelationalModel:
+    """Validate and rebuild a model from a model file's content; ``label`` names it in errors."""
     try:
-        payload = json.loads(gzip.decompress(path.read_bytes()), object_hook=_decode)
+        payload = json.loads(gzip.decompress(content), object_hook=_decode)
     except (OSError, EOFError, zlib.error, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise ModelError(f"{path} is not a dbsynth model file or is damaged "
+        raise ModelError(f"{label} is not a dbsynth model file or is damaged "
                          f"({type(exc).__name__})") from None
     if not isinstance(payload, dict) or payload.get("format") != FORMAT:
-        raise ModelError(f"{path} is not a dbsynth model file")
+        raise ModelError(f"{label} is not a dbsynth model file")
     if payload.get("format_version") != FORMAT_VERSION:
-        raise ModelError(f"{path} has model format {payload.get('format_version')}; "
+        raise ModelError(f"{label} has model format {payload.get('format_version')}; "
                          f"this dbsynth reads format {FORMAT_VERSION}")
     try:
         schema = schema_from_dict(payload["schema"])
@@ -69,11 +79,11 @@ def load_model(path: Path) -> RelationalModel:
         tables = {name: _table_from_dict(name, t) for name, t in payload["tables"].items()}
         missing = set(schema.table_names) - set(tables)
         if missing:
-            raise ModelError(f"{path} lacks tables {sorted(missing)}")
+            raise ModelError(f"{label} lacks tables {sorted(missing)}")
     except (SchemaError, ModelError) as exc:
-        raise ModelError(f"{path} is damaged: {exc.message}") from None
+        raise ModelError(f"{label} is damaged: {exc.message}") from None
     except (KeyError, TypeError, ValueError, AttributeError, IndexError) as exc:
-        raise ModelError(f"{path} is damaged: {type(exc).__name__}: {exc}") from None
+        raise ModelError(f"{label} is damaged: {type(exc).__name__}: {exc}") from None
     return RelationalModel(schema, tables, links)
 
 

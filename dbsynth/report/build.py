@@ -11,7 +11,6 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import replace
 import time
-from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -25,8 +24,8 @@ from dbsynth.report.utility import utility
 from dbsynth.schema.model import ForeignKey, Schema
 from dbsynth.schema.naming import pii_kind
 from dbsynth.writer.integrity import check_integrity
+from dbsynth.progress import Progress, quiet
 
-Progress = Callable[[str, str, int], None]
 HISTOGRAM_BINS = 20
 TOP_CATEGORIES = 12
 WORST_COLUMNS = 5
@@ -35,7 +34,7 @@ WORST_BELOW = 0.95  # a column is "worst" only if it also scores below this
 
 def build_report(schema: Schema, source: Connector, target: Connector, *, sample_rows: int | None,
                  target_column: str | None = None, seed: int = 0,
-                 progress: Progress = lambda stage, table, rows: None) -> dict[str, Any]:
+                 progress: Progress = quiet) -> dict[str, Any]:
     started = time.perf_counter()
     real: dict[str, pd.DataFrame] = {}
     synthetic: dict[str, pd.DataFrame] = {}

@@ -11,7 +11,7 @@ Order of work inside the transaction:
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 
 import numpy as np
 import pandas as pd
@@ -22,8 +22,8 @@ from dbsynth.model.stream import TableStream
 from dbsynth.schema.graph import LoadPlan
 from dbsynth.schema.model import EnumType, ForeignKey, Schema, Table
 from dbsynth.writer import ddl
+from dbsynth.progress import Progress
 
-Progress = Callable[[str, str, int], None]  # (stage, table, rows)
 
 
 def write_database(target: Connector, schema: Schema, plan: LoadPlan,
@@ -34,24 +34,23 @@ def write_database(target: Connector, schema: Schema, plan: LoadPlan,
     report = progress or (lambda stage, table, rows: None)
     session = target.begin_target()
     try:
-        _refuse_non_empty(session, schema, plan, replace, target.display_url)
+        clear_target(session, schema, plan, replace, target.display_url)
         _create_schema(session, schema, plan, frames)
         for name in plan.order:
             table = schema.table(name)
             data = frames[name]
+            report("expect", name, len(data))
+            report("load", name, 0)
             if isinstance(data, TableStream):
                 for chunk in data:
                     _load_table(session, table, plan, chunk)
                     report("load", name, data.rows)
             else:
-                report("load", name, len(data))
                 _load_table(session, table, plan, data)
+                report("load", name, len(data))
         _fill_cut_keys(session, schema, plan, frames)
-        _add_constraints(session, schema, plan)
-        for table in schema.tables:
-            for column in table.columns:
-                if column.identity and column.type.is_integer:
-                    session.advance_sequence(table, column.name)
+        add_constraints(session, schema, plan)
+        advance_identities(session, schema)
         report("commit", "", sum(len(f) for f in frames.values()))
         session.commit()
     except BaseException:
@@ -80,8 +79,9 @@ def _refuse_holding_rows(existing: dict[str, int], schema: Schema, replace: bool
             f"target {url} already holds data in {listed}; pass --replace to overwrite it")
 
 
-def _refuse_non_empty(session: TargetSession, schema: Schema, plan: LoadPlan, replace: bool,
-                      url: str) -> None:
+def clear_target(session: TargetSession, schema: Schema, plan: LoadPlan, replace: bool,
+                 url: str) -> None:
+    """Refuse a target holding rows in our tables (unless ``replace``), then drop ours."""
     existing = session.existing_tables()
     _refuse_holding_rows(existing, schema, replace, url)
     ours = [n for n in reversed(plan.order) if n in existing]
@@ -105,7 +105,7 @@ def _create_schema(session: TargetSession, schema: Schema, plan: LoadPlan,
             if column.identity and column.type.is_integer and caps.dialect == "duckdb":
                 seq = qualified(sname, ddl.sequence_name(table, column))
                 session.execute(f"DROP SEQUENCE IF EXISTS {seq}")
-    for enum in _used_enums(schema):
+    for enum in used_enums(schema):
         session.execute(f"DROP TYPE IF EXISTS {qualified(sname, enum.name)}")
         session.execute(ddl.create_enum(sname, enum.name, enum.values))
     for name in plan.order:
@@ -116,7 +116,7 @@ def _create_schema(session: TargetSession, schema: Schema, plan: LoadPlan,
         session.execute(ddl.create_table(table, schema, plan, caps, sname))
 
 
-def _used_enums(schema: Schema) -> list[EnumType]:
+def used_enums(schema: Schema) -> list[EnumType]:
     used: set[str] = set()
     for table in schema.tables:
         for column in table.columns:
@@ -139,11 +139,12 @@ def _next_identity_values(table: Table, frame: pd.DataFrame | TableStream) -> di
 
 def _load_table(session: TargetSession, table: Table, plan: LoadPlan,
                 frame: pd.DataFrame) -> None:
-    frame = frame[list(table.data_columns)].copy()
-    for edge in plan.cut:
-        if edge.table == table.name:
-            for col in edge.fk.columns:
-                frame[col] = None
+    """Bulk-load one table (or chunk): cut foreign keys go as NULL, filled after the load.
+    The caller's frame is never modified, and copied only when a cut key must be blanked."""
+    frame = frame[list(table.data_columns)]
+    cut = {col: None for edge in plan.cut if edge.table == table.name for col in edge.fk.columns}
+    if cut:
+        frame = frame.assign(**cut)
     checked_self_refs = [e.fk for e in plan.self_references if e.table == table.name
                          and not session.capabilities.add_foreign_key_after_load]
     if not checked_self_refs:
@@ -209,7 +210,8 @@ def _row_key(table: Table) -> tuple[str, ...] | None:
     return None
 
 
-def _add_constraints(session: TargetSession, schema: Schema, plan: LoadPlan) -> None:
+def add_constraints(session: TargetSession, schema: Schema, plan: LoadPlan) -> None:
+    """Keys and checks of every table, then every foreign key (after the load: faster)."""
     caps = session.capabilities
     all_fks: list[str] = []
     for name in plan.order:
@@ -221,3 +223,10 @@ def _add_constraints(session: TargetSession, schema: Schema, plan: LoadPlan) -> 
     for statement in all_fks:  # after every key exists, so references resolve
         session.execute(statement)
 
+
+def advance_identities(session: TargetSession, schema: Schema) -> None:
+    """Identity columns continue after the loaded keys, so the target's own inserts work."""
+    for table in schema.tables:
+        for column in table.columns:
+            if column.identity and column.type.is_integer:
+                session.advance_sequence(table, column.name)

@@ -1,0 +1,126 @@
+"""Jobs: queued in the catalog, run by a dispatcher thread, each in its own worker process.
+
+- ``submit`` adds a queued job; the dispatcher starts queued jobs (oldest first) while fewer
+  than ``concurrency`` workers run. Jobs belong to the service, not to a request.
+- ``cancel`` of a queued job just marks it; of a running job it SIGKILLs the worker's process
+  group first (the target's transaction never commits), then marks it cancelled.
+- ``recover`` (at service start): jobs a previous service left queued or running failed with
+  "interrupted by a service restart"; they never read succeeded.
+- A worker that exits without finishing its job (killed from outside, crashed) fails the job.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import signal
+import subprocess
+import sys
+import threading
+from typing import Any
+
+from dbsynth.service.catalog import RESTART_MESSAGE, SHUTDOWN_MESSAGE, Catalog, Job, utcnow
+from dbsynth.service.config import ServiceConfig
+
+log = logging.getLogger("dbsynth.service")
+POLL_SECONDS = 0.25
+
+
+class JobRunner:
+    """Owns the worker processes of one service process."""
+
+    def __init__(self, config: ServiceConfig, catalog: Catalog) -> None:
+        self.config, self.catalog = config, catalog
+        self.workers: dict[str, subprocess.Popen[bytes]] = {}
+        self.lock = threading.Lock()  # one state change at a time: dispatch, cancel, reap
+        self.wake = threading.Event()
+        self.stopping = threading.Event()
+        self.thread: threading.Thread | None = None
+
+    def recover(self) -> int:
+        """Fail what a previous service process left unfinished; returns how many."""
+        count = self.catalog.fail_active(RESTART_MESSAGE)
+        if count:
+            log.warning("%d job(s) %s", count, RESTART_MESSAGE)
+        return count
+
+    def start(self) -> None:
+        self.thread = threading.Thread(target=self._loop, name="dbsynth-dispatcher", daemon=True)
+        self.thread.start()
+
+    def stop(self) -> None:
+        """Stop dispatching and kill running workers (their targets roll back)."""
+        self.stopping.set()
+        self.wake.set()
+        if self.thread is not None:
+            self.thread.join(timeout=10)
+        with self.lock:
+            for job_id, process in list(self.workers.items()):
+                _kill(process)
+                self.catalog.transition(job_id, ["running"], "failed", error=SHUTDOWN_MESSAGE)
+            self.workers.clear()
+
+    def submit(self, kind: str, params: dict[str, Any]) -> Job:
+        job = self.catalog.add_job(kind, params)
+        self.wake.set()
+        return job
+
+    def cancel(self, job_id: str) -> Job | None:
+        """Cancel a queued or running job; returns it as it is afterwards (None if unknown)."""
+        with self.lock:
+            if self.catalog.transition(job_id, ["queued"], "cancelled"):
+                return self.catalog.get_job(job_id)
+            process = self.workers.pop(job_id, None)
+            if process is not None:
+                _kill(process)
+            self.catalog.transition(job_id, ["running"], "cancelled")
+        self.wake.set()
+        return self.catalog.get_job(job_id)
+
+    def _loop(self) -> None:
+        while not self.stopping.is_set():
+            try:
+                self._tick()
+            except Exception:  # noqa: BLE001 - the dispatcher must outlive a catalog hiccup
+                log.exception("dispatcher step failed; retrying")
+            self.wake.wait(POLL_SECONDS)
+            self.wake.clear()
+
+    def _tick(self) -> None:
+        with self.lock:
+            self._reap()
+            free = self.config.concurrency - len(self.workers)
+            if free <= 0 or self.stopping.is_set():
+                return
+            for job in self.catalog.queued_jobs(free):
+                self._launch(job)
+
+    def _reap(self) -> None:
+        for job_id, process in list(self.workers.items()):
+            code = process.poll()
+            if code is None:
+                continue
+            del self.workers[job_id]
+            if self.catalog.transition(job_id, ["running"], "failed",
+                                       error=f"the job's worker process ended unexpectedly (exit code {code})"):
+                log.warning("job %s: worker exited with %s before finishing", job_id, code)
+
+    def _launch(self, job: Job) -> None:
+        if not self.catalog.transition(job.id, ["queued"], "running", started_at=utcnow()):
+            return  # cancelled meanwhile
+        command = [sys.executable, "-m", "dbsynth.service.worker", job.id]
+        if self.config.path is not None:
+            command += ["--config", str(self.config.path)]
+        # Its own process group: a cancel kills the worker and anything it started.
+        process = subprocess.Popen(command, stdin=subprocess.DEVNULL, start_new_session=True)
+        self.workers[job.id] = process
+        self.catalog.transition(job.id, ["running"], "running", pid=process.pid)
+        log.info("job %s (%s) started in process %d", job.id, job.kind, process.pid)
+
+
+def _kill(process: subprocess.Popen[bytes]) -> None:
+    try:
+        os.killpg(process.pid, signal.SIGKILL)
+    except ProcessLookupError:
+        pass  # already gone
+    process.wait()

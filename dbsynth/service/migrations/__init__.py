@@ -1,0 +1,1 @@
+"""Alembic migrations of the service's job catalog (run by ``dbsynth db upgrade``)."""

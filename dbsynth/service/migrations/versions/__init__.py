@@ -1,0 +1,1 @@
+"""Catalog schema revisions, written by hand, oldest first."""

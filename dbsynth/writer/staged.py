@@ -1,0 +1,116 @@
+"""Loading by many writers at once: partitions fill a staging schema, one transaction publishes it.
+
+On an engine with concurrent writers (PostgreSQL), each partition of a scaled-out run writes
+its rows straight into the target database, but into a private staging schema beside the
+target one, whose tables have no keys or constraints yet. When every partition has committed,
+one transaction moves the staged tables (and enums) into the target schema, adds keys, checks
+and foreign keys, advances identities and drops the staging schema. Until that commit the
+target schema is untouched; if anything fails, the staging schema is dropped and the target is
+left as it was.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Mapping
+
+import pandas as pd
+
+from dbsynth.connectors.base import Connector, qualified, quote_ident
+from dbsynth.connectors.registry import connect
+from dbsynth.errors import LoadError
+from dbsynth.model.stream import TableStream
+from dbsynth.schema.graph import LoadPlan
+from dbsynth.schema.model import Schema
+from dbsynth.writer import ddl
+from dbsynth.writer.load import add_constraints, advance_identities, clear_target, used_enums
+
+STAGE_PREFIX = "dbsynth_stage_"
+
+
+def create_stage(target: Connector, schema: Schema, plan: LoadPlan) -> str:
+    """A new staging schema holding our empty tables (no keys yet); returns its name."""
+    if not target.capabilities.concurrent_writers:
+        raise LoadError(f"{target.dialect} targets take one writer at a time; no staged load")
+    stage = STAGE_PREFIX + uuid.uuid4().hex[:12]
+    session = target.begin_target()
+    try:
+        session.execute(f"CREATE SCHEMA {quote_ident(stage)}")
+        for enum in used_enums(schema):
+            session.execute(ddl.create_enum(stage, enum.name, enum.values))
+        for name in plan.order:
+            session.execute(ddl.create_table(schema.table(name), schema, plan,
+                                             session.capabilities, stage))
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise
+    finally:
+        session.close()
+    return stage
+
+
+def load_into_stage(target_url: str, stage: str, schema: Schema, plan: LoadPlan,
+                    frames: Mapping[str, pd.DataFrame | TableStream],
+                    skip: frozenset[str] = frozenset()) -> dict[str, int]:
+    """One partition's rows into the staging tables, in one transaction of its own (no
+    constraints there yet, so cut and self-referencing keys load as they are). Tables in
+    ``skip`` are written by another partition. Returns the rows written per table."""
+    target = connect(target_url, schema=stage, role="target")
+    session = target.begin_target()
+    written: dict[str, int] = {}
+    try:
+        for name in plan.order:
+            if name in skip:
+                continue
+            table = schema.table(name)
+            data = frames[name]
+            chunks = data if isinstance(data, TableStream) else [data]
+            written[name] = 0
+            for chunk in chunks:
+                session.load(table, chunk[list(table.data_columns)])
+                written[name] += len(chunk)
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise
+    finally:
+        session.close()
+        target.close()
+    return written
+
+
+def publish_stage(target: Connector, schema: Schema, plan: LoadPlan, stage: str,
+                  replace: bool) -> None:
+    """Move the staged tables into the target schema and constrain them, atomically."""
+    session = target.begin_target()
+    try:
+        clear_target(session, schema, plan, replace, target.display_url)
+        for enum in used_enums(schema):
+            session.execute(f"DROP TYPE IF EXISTS {qualified(session.schema_name, enum.name)}")
+            session.execute(f"ALTER TYPE {qualified(stage, enum.name)} "
+                            f"SET SCHEMA {quote_ident(session.schema_name)}")
+        for name in plan.order:
+            session.execute(f"ALTER TABLE {qualified(stage, name)} "
+                            f"SET SCHEMA {quote_ident(session.schema_name)}")
+        add_constraints(session, schema, plan)
+        advance_identities(session, schema)
+        session.execute(f"DROP SCHEMA {quote_ident(stage)}")
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise
+    finally:
+        session.close()
+
+
+def drop_stage(target: Connector, stage: str) -> None:
+    """Remove a staging schema and everything in it (ours alone, so CASCADE is safe)."""
+    if not stage.startswith(STAGE_PREFIX):
+        raise LoadError(f"refusing to drop {stage!r}: not a dbsynth staging schema")
+    session = target.begin_target()
+    try:
+        session.execute(f"DROP SCHEMA IF EXISTS {quote_ident(stage)} CASCADE")
+        session.commit()
+    finally:
+        session.close()
