@@ -44,11 +44,14 @@ class ProgressWriter:
         if stage == "expect":
             self.state["tables"].setdefault(table, {"stage": "", "rows": 0})["expected"] = rows
             return
+        changed = stage != self.state["stage"]
         self.state["stage"] = stage
         if table:
-            entry = self.state["tables"].setdefault(table, {"stage": stage, "rows": 0})
+            entry = self.state["tables"].setdefault(table, {"stage": "", "rows": 0})
+            changed = changed or entry["stage"] != stage
             entry.update(stage=stage, rows=int(rows))
-        if time.monotonic() - self.written >= self.interval:
+        # A new step shows at once (a few per table); row counts within a step are throttled.
+        if changed or time.monotonic() - self.written >= self.interval:
             self.flush()
 
     def flush(self) -> None:
