@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import signal
 import sys
 import tempfile
 import time
@@ -567,8 +568,15 @@ class _ProgressBars:
             self.bars.update(self.tasks[key], completed=rows, total=rows, rate=rate)
 
 
+def _terminated(signum: int, frame: object) -> None:
+    """SIGTERM (docker stop, a scheduler's kill) unwinds like Ctrl-C: transactions roll back
+    and a scale-out run drops its staging schema, instead of dying mid-write."""
+    raise KeyboardInterrupt
+
+
 def main() -> None:
     logging.basicConfig(format="warning: %(message)s", level=logging.WARNING, stream=sys.stderr)
+    signal.signal(signal.SIGTERM, _terminated)
     try:
         app()
     except SystemExit:

@@ -25,7 +25,7 @@ from dbsynth.schema.model import Schema
 from dbsynth.writer.integrity import IntegrityReport, check_integrity
 from dbsynth.schema.select import select_tables
 from dbsynth.writer.drift import Drift, compare
-from dbsynth.writer.load import refuse_unsafe_target, write_database
+from dbsynth.writer.load import refuse_unsafe_target, used_enums, write_database
 from dbsynth.progress import Progress, quiet
 
 if TYPE_CHECKING:
@@ -376,6 +376,11 @@ def _refresh_plan(schema: Schema, notes: list[str], source: Connector, target: C
                    f"{first.describe()} (use --on-drift recreate)")
     statements = [f"DROP TABLE {qualified(target.schema_name, n)}"
                   for n in reversed(load_plan.order) if n in existing.table_names]
+    kept = {e.name: tuple(e.values) for e in existing.enums}
+    for enum in used_enums(schema):
+        if kept.get(enum.name) != tuple(enum.values):
+            statements.append(f"DROP TYPE IF EXISTS {qualified(target.schema_name, enum.name)}")
+            statements.append(ddl.create_enum(target.schema_name, enum.name, enum.values))
     for name in load_plan.order:
         table = schema.table(name)
         statements.append(ddl.create_table(table, schema, load_plan, caps, target.schema_name))

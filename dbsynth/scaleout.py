@@ -129,10 +129,14 @@ def _into_stage(client: Client, content: bytes, target: Connector, target_url: s
     try:
         futures = [client.submit(_write_partition, content, target_url, stage, part, scale, seed,
                                  stream_rows, pure=False) for part in parts]
-        for future in as_completed(futures):
-            for name, n in future.result().items():
-                rows[name] = rows.get(name, 0) + n
-                progress("load", name, rows[name])
+        try:
+            for future in as_completed(futures):
+                for name, n in future.result().items():
+                    rows[name] = rows.get(name, 0) + n
+                    progress("load", name, rows[name])
+        except BaseException:
+            client.cancel(futures)  # the others' open transactions would hold the stage
+            raise
         progress("commit", "", sum(rows.values()))
         publish_stage(target, model_schema, plan, stage, replace)
     except BaseException:
@@ -166,7 +170,7 @@ def _write_partition(content: bytes, target_url: str, stage: str, part: Partitio
     model = model_from_bytes(content)
     plan = build_plan(model.schema)
     frames = model.sample(plan, scale=scale, seed=seed, stream_rows=stream_rows, partition=part)
-    return load_into_stage(target_url, stage, model.schema, plan, frames,
+    return load_into_stage(target_url, stage, part.index, model.schema, plan, frames,
                            skip=_written_elsewhere(model, part))
 
 

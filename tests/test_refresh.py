@@ -150,3 +150,45 @@ def test_cli_refresh_drift_is_one_line_and_json_plan(demo: str, db_factory) -> N
     plan = json.loads(proc.stdout)["plan"]
     assert plan["drift"]["changes"][0]["kind"] == "drop_column" and plan["refused"] is None
     assert "badge" in columns_of(target, "patients")  # dry run: still there
+
+
+ENUM_SOURCE = {
+    "postgres": """
+        CREATE TYPE status AS ENUM ('open', 'closed');
+        CREATE TABLE ticket (id integer PRIMARY KEY, state status NOT NULL);
+        CREATE TABLE task (id integer PRIMARY KEY, state status);
+        INSERT INTO ticket SELECT g, (CASE WHEN g % 3 = 0 THEN 'open' ELSE 'closed' END)::status
+            FROM generate_series(1, 60) g;
+        INSERT INTO task SELECT g, 'open' FROM generate_series(1, 20) g;""",
+    "duckdb": """
+        CREATE TYPE status AS ENUM ('open', 'closed');
+        CREATE TABLE ticket (id integer PRIMARY KEY, state status NOT NULL);
+        CREATE TABLE task (id integer PRIMARY KEY, state status);
+        INSERT INTO ticket SELECT g, CASE WHEN g % 3 = 0 THEN 'open' ELSE 'closed' END
+            FROM range(1, 61) t(g);
+        INSERT INTO task SELECT g, 'open' FROM range(1, 21) t(g);""",
+}
+
+
+def test_a_shared_enum_is_kept_and_its_labels_are_compared(db_factory) -> None:  # type: ignore[no-untyped-def]
+    source = db_factory.new(ENUM_SOURCE[db_factory.kind], name="enum_src")
+    target = db_factory.new(name="enum_tgt")
+    pipeline.refresh(source, target, seed=1)
+    tasks = run_sql(target, "SELECT count(*) FROM task")[0][0]
+    # task keeps using the enum: refreshing ticket alone must not drop and recreate the type
+    result = pipeline.refresh(source, target, seed=2, include=("ticket",))
+    assert result.applied and result.synth.integrity.ok
+    assert run_sql(target, "SELECT count(*) FROM task")[0][0] == tasks
+    assert not any("TYPE" in s for s in result.plan.ddl)
+    # a label renamed in the source is a drift, and not an additive one
+    if db_factory.kind == "postgres":
+        run_sql(source, "ALTER TYPE status RENAME VALUE 'closed' TO 'done'")
+    else:  # DuckDB cannot alter an enum: rebuild the source's type with the new label
+        run_sql(source, "ALTER TABLE ticket ALTER state TYPE VARCHAR; ALTER TABLE task ALTER state TYPE VARCHAR;"
+                        "DROP TYPE status; CREATE TYPE status AS ENUM ('open', 'done');"
+                        "UPDATE ticket SET state = 'done' WHERE state = 'closed';"
+                        "ALTER TABLE ticket ALTER state TYPE status; ALTER TABLE task ALTER state TYPE status")
+    plan = pipeline.refresh(source, target, dry_run=True).plan
+    enum_changes = [c for c in plan.drift.changes if c.kind == "enum"]
+    assert enum_changes and not enum_changes[0].additive and "closed no longer exist" in enum_changes[0].detail
+    assert plan.refused is not None

@@ -43,6 +43,10 @@ class TargetSession(Protocol):
         """Tables already in the target schema, with their row counts."""
         ...
 
+    def existing_enums(self) -> dict[str, tuple[str, ...]]:
+        """Enum types already in the target schema, with their labels in order."""
+        ...
+
     def load(self, table: Table, frame: pd.DataFrame) -> None:
         """Bulk-insert ``frame`` (columns in the table's order) into ``table``."""
         ...

@@ -217,6 +217,10 @@ class DuckDBSession:
         return {n: int(self.query(f"SELECT count(*) FROM {qualified(self.schema_name, n)}")[0][0])
                 for n in names}
 
+    def existing_enums(self) -> dict[str, tuple[str, ...]]:
+        rows = self.conn.execute(read_sql("duckdb", "enums"), [self.schema_name]).fetchall()
+        return {name: tuple(labels) for name, labels in rows}
+
     def load(self, table: Table, frame: pd.DataFrame) -> None:
         """Insert from Arrow; the relation is scanned by DuckDB without per-row Python work."""
         if frame.empty:
@@ -299,7 +303,7 @@ def _arrow_column(values: pd.Series, sql_type: SqlType) -> pa.Array:
     wanted = _ARROW_TYPES.get(sql_type.name)
     try:
         return pa.array(values, type=wanted, from_pandas=True)
-    except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError):
+    except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError, OverflowError):
         render = _json_text if sql_type.name == "json" else str
         return pa.array([None if _isnull(v) else render(v) for v in values], type=pa.string())
 

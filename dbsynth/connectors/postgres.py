@@ -9,7 +9,7 @@ import datetime as dt
 import io
 import json
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import numpy as np
@@ -76,7 +76,9 @@ class PostgresConnector:
     # -- identity -------------------------------------------------------------------------
     @property
     def display_url(self) -> str:
-        return self.url.set(drivername="postgresql").render_as_string(hide_password=True)
+        from dbsynth.connectors.registry import mask_url  # also hides ?password=…
+
+        return mask_url(self.url.set(drivername="postgresql").render_as_string(hide_password=False))
 
     @property
     def location(self) -> str:
@@ -250,6 +252,11 @@ class PostgresSession:
                 f"SELECT count(*) FROM {qualified(self.schema_name, name)}")[0][0])
         return counts
 
+    def existing_enums(self) -> dict[str, tuple[str, ...]]:
+        with self.conn.cursor() as cur:
+            cur.execute(read_sql("postgres", "enums"), {"schema": self.schema_name})
+            return {name: tuple(labels) for name, labels in cur.fetchall()}
+
     def load(self, table: Table, frame: pd.DataFrame) -> None:
         """COPY in PostgreSQL's csv format, rendered by Arrow's C++ CSV writer (no per-row
         Python work except for the few types PostgreSQL spells its own way)."""
@@ -259,7 +266,8 @@ class PostgresSession:
         sql = f"COPY {qualified(self.schema_name, table.name)} ({cols}) FROM STDIN WITH (FORMAT csv)"
         try:
             with self.conn.cursor() as cur, cur.copy(sql.encode()) as copy:
-                copy.write(_to_copy_text(frame, table))
+                for text in _copy_batches(frame, table):
+                    copy.write(text)
         except psycopg.Error as exc:
             raise LoadError(f"loading {table.name} failed: {_first_line(exc)}") from None
 
@@ -272,7 +280,8 @@ class PostgresSession:
         try:
             with self.conn.cursor() as cur, cur.copy(
                     f"COPY {temp} ({cols}) FROM STDIN WITH (FORMAT csv)".encode()) as cp:
-                cp.write(_to_copy_text(frame, table))
+                for text in _copy_batches(frame, table):
+                    cp.write(text)
         except psycopg.Error as exc:
             raise LoadError(f"updating {table.name} failed: {_first_line(exc)}") from None
         sets = ", ".join(f"{quote_ident(c)} = u.{quote_ident(c)}"
@@ -322,6 +331,18 @@ def _bytea_text(value: Any) -> str | None:
     return None if _is_null(value) else "\\x" + bytes(value).hex()
 
 
+#: Rows rendered per piece of a COPY.
+_COPY_BATCH_ROWS = 50_000
+
+
+def _copy_batches(frame: pd.DataFrame, table: Table) -> Iterator[bytes]:
+    """The frame's COPY text in pieces of ``_COPY_BATCH_ROWS`` rows: only one piece of text
+    is held at a time (a big table's whole CSV would be several times its frame), and the
+    server can parse one piece while the next is rendered."""
+    for start in range(0, len(frame), _COPY_BATCH_ROWS):
+        yield _to_copy_text(frame.iloc[start:start + _COPY_BATCH_ROWS], table)
+
+
 def _to_copy_text(frame: pd.DataFrame, table: Table) -> bytes:
     """The frame as COPY's csv format (NULL: an unquoted empty field; text is always quoted).
 
@@ -344,7 +365,7 @@ def _copy_column(values: pd.Series, sql_type: SqlType) -> pa.Array:
     wanted = _ARROW_TYPES.get(sql_type.name)
     try:
         array = pa.array(values, type=wanted, from_pandas=True)
-    except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError):
+    except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError, OverflowError):
         return _text_array(values, str)
     if wanted is None and not _copy_renders_as_sql(array.type):
         return _text_array(values, str)
@@ -352,11 +373,11 @@ def _copy_column(values: pd.Series, sql_type: SqlType) -> pa.Array:
 
 
 def _copy_renders_as_sql(arrow_type: pa.DataType) -> bool:
-    """Inferred types whose CSV text PostgreSQL reads back as the same value."""
+    """Inferred types whose CSV text PostgreSQL reads back as the same value (not decimals:
+    Arrow pads them to one scale, ``1`` → ``1.000``, which an unconstrained numeric keeps)."""
     return (pa.types.is_integer(arrow_type) or pa.types.is_floating(arrow_type)
-            or pa.types.is_decimal(arrow_type) or pa.types.is_timestamp(arrow_type)
-            or pa.types.is_date(arrow_type) or pa.types.is_string(arrow_type)
-            or pa.types.is_null(arrow_type))
+            or pa.types.is_timestamp(arrow_type) or pa.types.is_date(arrow_type)
+            or pa.types.is_string(arrow_type) or pa.types.is_null(arrow_type))
 
 
 def _text_array(values: pd.Series, render: Callable[[Any], str | None]) -> pa.Array:

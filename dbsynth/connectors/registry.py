@@ -18,10 +18,15 @@ KNOWN_SCHEMES = POSTGRES_SCHEMES + DUCKDB_SCHEMES
 Role = Literal["source", "target"]
 
 
+#: query parameters of a URL that carry a secret (libpq's ``?password=``, ``?sslpassword=``)
+SECRET_PARAMETERS = ("password", "sslpassword", "passfile_password")
+
+
 def mask_url(url: str) -> str:
-    """The URL with its password replaced by ``***`` (also for URLs we cannot parse)."""
+    """The URL with its password replaced by ``***`` (also one given as a query parameter,
+    and for URLs we cannot parse)."""
     try:
-        return make_url(url).render_as_string(hide_password=True)
+        parsed = make_url(url)
     except (ArgumentError, ValueError):
         if "@" in url and "://" in url:
             scheme, rest = url.split("://", 1)
@@ -29,6 +34,21 @@ def mask_url(url: str) -> str:
             user = creds.split(":", 1)[0]
             return f"{scheme}://{user}:***@{host}"
         return url
+    hidden = {k: "***" for k in parsed.query if k.lower() in SECRET_PARAMETERS}
+    return parsed.update_query_dict(hidden).render_as_string(hide_password=True)
+
+
+def url_secrets(url: str) -> list[str]:
+    """The secrets written in a URL (password, secret query parameters), to scrub from text."""
+    try:
+        parsed = make_url(url)
+    except (ArgumentError, ValueError):
+        return []
+    found = [str(parsed.password)] if parsed.password else []
+    for key, value in parsed.query.items():
+        if key.lower() in SECRET_PARAMETERS:
+            found += [value] if isinstance(value, str) else list(value)
+    return [s for s in found if s]
 
 
 def parse_url(url: str) -> URL:

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from dbsynth.model.columns import random_uuids
 from dbsynth.model.partition import Partition
@@ -119,10 +120,10 @@ def _numbered(text: str, number: int, max_length: int | None) -> str:
 
 
 class KeyHashes:
-    """64-bit hashes of the keys of a streamed table's earlier chunks, as sorted runs merged
-    log-structured (a run is merged into the one before when that is not over twice its
-    size): adding a chunk costs about its own size, not the table's so far, and a lookup
-    searches O(log chunks) runs."""
+    """A growing set of 64-bit key hashes (a streamed table's earlier chunks, or the rows
+    of one chunk kept so far), as sorted runs merged log-structured: a run is merged into the
+    one before while that is not over twice its size. Adding costs about the added hashes
+    (amortised), not the set's size, and a lookup binary-searches O(log adds) runs."""
 
     def __init__(self) -> None:
         self._runs: list[np.ndarray] = []
@@ -131,6 +132,8 @@ class KeyHashes:
         return sum(len(run) for run in self._runs)
 
     def add(self, hashes: np.ndarray) -> None:
+        if not len(hashes):
+            return
         run = np.sort(hashes.astype(np.uint64, copy=False))
         while self._runs and len(self._runs[-1]) <= 2 * len(run):
             # both runs sorted: the stable sort (timsort) merges them in linear time
@@ -138,11 +141,15 @@ class KeyHashes:
         self._runs.append(run)
 
     def contains(self, hashes: np.ndarray) -> np.ndarray:
-        """For each hash, whether an earlier chunk had it."""
+        """For each hash, whether it is in the set. The hashes are looked up in sorted order:
+        numpy's binary search then starts from the previous answer and stays in cache (about
+        5x faster than random order on millions of hashes)."""
+        order = np.argsort(hashes)
+        needles = hashes[order]
         found = np.zeros(len(hashes), dtype=bool)
         for run in self._runs:
-            at = np.minimum(np.searchsorted(run, hashes), len(run) - 1)
-            found |= run[at] == hashes
+            at = np.minimum(np.searchsorted(run, needles), len(run) - 1)
+            found[order] |= run[at] == needles
         return found
 
 
@@ -152,45 +159,80 @@ def dedupe_rows(frame: pd.DataFrame, table: Table,
     """Make every key set of the table unique: redraw duplicate rows, then drop what is left.
 
     ``seen`` (for a table written in chunks) holds hashes of the keys of earlier chunks: a row
-    repeating one of those is a duplicate too, and this chunk's keys are added to it. Rows
-    are compared by 64-bit key hashes, computed once per row and again only for redrawn
-    rows: each retry then costs the duplicates, not the whole chunk."""
+    repeating one of those is a duplicate too, and this chunk's keys are added to it.
+
+    Rows are compared by 64-bit key hashes, computed once; a retry rehashes and checks only
+    the redrawn rows (against the rows kept so far and ``seen``), so it costs the duplicates,
+    not the whole chunk."""
     for key in table.unique_column_sets():
         cols = list(key)
         earlier = None if seen is None else seen.setdefault(key, KeyHashes())
         hashes, complete = _key_hashes(frame, cols)
+        dup = _duplicated(hashes, complete, earlier)
+        kept = KeyHashes()  # keys of this chunk's rows that are not duplicates
+        kept.add(hashes[complete & ~dup])
         for _ in range(tries):
-            dup = _duplicated(hashes, complete, earlier)
             if not dup.any():
                 break
             fresh = redraw(frame.index[dup], key)
             for col in fresh.columns:
                 frame.loc[dup, col] = fresh[col].to_numpy()
-            hashes[dup], complete[dup] = _key_hashes(frame.loc[dup], cols)
-        keep = ~_duplicated(hashes, complete, earlier)
-        frame = frame[keep]
+            rows = np.flatnonzero(dup)
+            hashes[rows], complete[rows] = _key_hashes(frame.iloc[rows], cols)
+            again = _duplicated(hashes[rows], complete[rows], earlier, kept)
+            kept.add(hashes[rows][complete[rows] & ~again])
+            dup[rows] = again
+        frame = frame[~dup]
         if earlier is not None:
-            earlier.add(hashes[keep & complete])
+            earlier.add(hashes[complete & ~dup])
     return frame.reset_index(drop=True)
 
 
 def _key_hashes(frame: pd.DataFrame, cols: list[str]) -> tuple[np.ndarray, np.ndarray]:
-    """Per row, a 64-bit hash of its key (values as text, so a key hashes the same in every
-    chunk whatever the column's dtype there) and whether the key is complete (no NULL part)."""
-    complete = frame[cols].notna().all(axis=1).to_numpy()
-    hashes = pd.util.hash_pandas_object(frame[cols].astype(str), index=False).to_numpy(np.uint64)
-    return hashes, complete
+    """Per row, a 64-bit hash of its key and whether the key is complete (no NULL part);
+    both writable: the caller updates redrawn rows in place."""
+    complete = np.array(frame[cols].notna().all(axis=1), dtype=bool)
+    parts = [_value_hashes(frame[c]) for c in cols]
+    return (parts[0] if len(parts) == 1 else _combine(parts)), complete
 
 
-def _duplicated(hashes: np.ndarray, complete: np.ndarray,
-                earlier: KeyHashes | None = None) -> np.ndarray:
-    """Rows whose complete key already appeared above, or in ``earlier`` (key hashes);
+def _value_hashes(values: pd.Series) -> np.ndarray:
+    """A 64-bit hash per value that is the same for equal values in every chunk, whatever
+    the column's dtype there: numbers are hashed vectorised, a whole number as its int64
+    (``3``, ``3.0`` and an object-dtype ``3`` alike), another float as its bits; anything
+    else as its text (``str``, per value)."""
+    try:
+        arrow = pa.array(values, from_pandas=True)
+    except (pa.ArrowException, OverflowError, TypeError, ValueError):
+        arrow = None
+    if arrow is not None and pa.types.is_integer(arrow.type):
+        numbers = arrow.fill_null(0).to_numpy(zero_copy_only=False).astype(np.int64)
+    elif arrow is not None and pa.types.is_floating(arrow.type):
+        floats = arrow.fill_null(0).to_numpy(zero_copy_only=False).astype(np.float64)
+        whole = np.isfinite(floats) & (np.floor(floats) == floats) & (np.abs(floats) < 2.0 ** 63)
+        numbers = np.where(whole, np.where(whole, floats, 0).astype(np.int64), floats.view(np.int64))
+    else:
+        return np.array(pd.util.hash_pandas_object(values.astype(str), index=False), dtype=np.uint64)
+    return np.array(pd.util.hash_array(numbers), dtype=np.uint64)  # NULL rows: never compared
+
+
+def _combine(parts: list[np.ndarray]) -> np.ndarray:
+    """One hash per row from its columns' hashes (order matters: (1, 2) differs from (2, 1))."""
+    out = np.zeros(len(parts[0]), dtype=np.uint64)
+    for part in parts:
+        out = pd.util.hash_array(out * np.uint64(1000003) ^ part)
+    return np.asarray(out, dtype=np.uint64)
+
+
+def _duplicated(hashes: np.ndarray, complete: np.ndarray, *known: KeyHashes | None) -> np.ndarray:
+    """Rows whose complete key appeared in an earlier row, or is in one of ``known``;
     NULL in a key part: never a duplicate."""
     dup = np.zeros(len(hashes), dtype=bool)
     rows = np.flatnonzero(complete)
     dup[rows] = pd.Index(hashes[rows]).duplicated(keep="first")
-    if earlier is not None and len(earlier):
-        dup[rows] |= earlier.contains(hashes[rows])
+    for hashes_seen in known:
+        if hashes_seen is not None:
+            dup[rows] |= hashes_seen.contains(hashes[rows])
     return dup
 
 

@@ -25,10 +25,8 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from sqlalchemy.engine import make_url
-from sqlalchemy.exc import ArgumentError
 
-from dbsynth.connectors.registry import dialect_of, mask_url
+from dbsynth.connectors.registry import dialect_of, mask_url, url_secrets
 from dbsynth.errors import DbsynthError, UsageError
 
 CONFIG_ENV = "DBSYNTH_CONFIG"
@@ -71,9 +69,8 @@ class ServiceConfig:
         error messages from drivers may quote what they were given."""
         for url in [c.url for c in self.connections.values()] + [self.catalog_url]:
             text = text.replace(url, mask_url(url))
-            password = _password(url)
-            if password:
-                text = text.replace(password, "***")
+            for secret in url_secrets(url):
+                text = text.replace(secret, "***")
         return text
 
 
@@ -150,9 +147,3 @@ def _connection(name: str, url: str) -> Connection:
     return Connection(name, url, dialect)
 
 
-def _password(url: str) -> str | None:
-    try:
-        password = make_url(url).password
-    except (ArgumentError, ValueError):  # an unparseable URL has no password we can find
-        return None
-    return str(password) if password else None

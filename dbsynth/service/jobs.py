@@ -112,8 +112,13 @@ class JobRunner:
         if self.config.path is not None:
             command += ["--config", str(self.config.path)]
         # Its own process group: a cancel kills the worker and anything it started.
-        process = subprocess.Popen(command, stdin=subprocess.DEVNULL, start_new_session=True,
-                                   env=worker_environment(self.config.concurrency))
+        try:
+            process = subprocess.Popen(command, stdin=subprocess.DEVNULL, start_new_session=True,
+                                       env=worker_environment(self.config.concurrency))
+        except OSError as exc:  # never leave a job "running" without a process
+            self.catalog.transition(job.id, ["running"], "failed",
+                                    error=f"could not start the job's worker: {exc.strerror or exc}")
+            return
         self.workers[job.id] = process
         self.catalog.transition(job.id, ["running"], "running", pid=process.pid)
         log.info("job %s (%s) started in process %d", job.id, job.kind, process.pid)

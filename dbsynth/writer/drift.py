@@ -20,7 +20,8 @@ from dbsynth.writer.ddl import render_type
 
 @dataclass(frozen=True)
 class Change:
-    kind: str  # add_table | add_column | drop_column | type | nullable | primary_key | unique | foreign_key
+    kind: str  # add_table | add_column | drop_column | type | nullable | primary_key | unique
+    #            | foreign_key | enum
     table: str
     detail: str
     additive: bool
@@ -56,7 +57,7 @@ def compare(source: Schema, target: Schema, target_dialect: str,
     untouched = tuple(sorted(set(existing) - set(source.table_names)))
     if not present:
         return Drift((), untouched, first_load=True)
-    changes: list[Change] = []
+    changes = _enum_changes(source, target)
     for table in source.tables:
         if table.name not in existing:
             changes.append(Change("add_table", table.name, "new table", True))
@@ -109,6 +110,21 @@ def _table_changes(want: Table, have: Table, dialect: str,
         out.append(Change("foreign_key", name,
                           f"foreign key {_cols(cols)} -> {ref}{_cols(ref_cols)} is not in the source",
                           False))
+    return out
+
+
+def _enum_changes(source: Schema, target: Schema) -> list[Change]:
+    """Enum types both sides have, with other labels: new labels add, others do not."""
+    have = {e.name: e.values for e in target.enums}
+    out: list[Change] = []
+    for enum in source.enums:
+        old = have.get(enum.name)
+        if old is None or tuple(old) == tuple(enum.values):
+            continue
+        dropped = [v for v in old if v not in enum.values]
+        detail = (f"labels {', '.join(old)} -> {', '.join(enum.values)}"
+                  + (f" ({', '.join(dropped)} no longer exist)" if dropped else ""))
+        out.append(Change("enum", f"type {enum.name}", detail, not dropped))
     return out
 
 

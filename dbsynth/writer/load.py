@@ -105,7 +105,10 @@ def _create_schema(session: TargetSession, schema: Schema, plan: LoadPlan,
             if column.identity and column.type.is_integer and caps.dialect == "duckdb":
                 seq = qualified(sname, ddl.sequence_name(table, column))
                 session.execute(f"DROP SEQUENCE IF EXISTS {seq}")
+    existing = session.existing_enums()
     for enum in used_enums(schema):
+        if existing.get(enum.name) == tuple(enum.values):
+            continue  # the same type is there already (tables we do not write may use it)
         session.execute(f"DROP TYPE IF EXISTS {qualified(sname, enum.name)}")
         session.execute(ddl.create_enum(sname, enum.name, enum.values))
     for name in plan.order:

@@ -11,6 +11,7 @@ left as it was.
 
 from __future__ import annotations
 
+import json
 import uuid
 from collections.abc import Mapping
 
@@ -26,6 +27,10 @@ from dbsynth.writer import ddl
 from dbsynth.writer.load import add_constraints, advance_identities, clear_target, used_enums
 
 STAGE_PREFIX = "dbsynth_stage_"
+#: in the staging schema: one row per committed partition, written in the partition's own
+#: transaction, so a partition run again (Dask reruns the tasks of a worker that died) sees
+#: that its rows are already there instead of loading them twice
+DONE_TABLE = "_dbsynth_partitions"
 
 
 def create_stage(target: Connector, schema: Schema, plan: LoadPlan) -> str:
@@ -36,6 +41,8 @@ def create_stage(target: Connector, schema: Schema, plan: LoadPlan) -> str:
     session = target.begin_target()
     try:
         session.execute(f"CREATE SCHEMA {quote_ident(stage)}")
+        session.execute(f"CREATE TABLE {qualified(stage, DONE_TABLE)} "
+                        f"(partition integer PRIMARY KEY, rows text NOT NULL)")
         for enum in used_enums(schema):
             session.execute(ddl.create_enum(stage, enum.name, enum.values))
         for name in plan.order:
@@ -50,16 +57,21 @@ def create_stage(target: Connector, schema: Schema, plan: LoadPlan) -> str:
     return stage
 
 
-def load_into_stage(target_url: str, stage: str, schema: Schema, plan: LoadPlan,
-                    frames: Mapping[str, pd.DataFrame | TableStream],
+def load_into_stage(target_url: str, stage: str, partition: int, schema: Schema,
+                    plan: LoadPlan, frames: Mapping[str, pd.DataFrame | TableStream],
                     skip: frozenset[str] = frozenset()) -> dict[str, int]:
     """One partition's rows into the staging tables, in one transaction of its own (no
     constraints there yet, so cut and self-referencing keys load as they are). Tables in
-    ``skip`` are written by another partition. Returns the rows written per table."""
+    ``skip`` are written by another partition. Returns the rows written per table (those
+    of the earlier run when this partition had already committed)."""
     target = connect(target_url, schema=stage, role="target")
     session = target.begin_target()
     written: dict[str, int] = {}
     try:
+        done = session.query(f"SELECT rows FROM {qualified(stage, DONE_TABLE)} "
+                             f"WHERE partition = {int(partition)}")
+        if done:
+            return {str(k): int(v) for k, v in json.loads(done[0][0]).items()}
         for name in plan.order:
             if name in skip:
                 continue
@@ -70,6 +82,8 @@ def load_into_stage(target_url: str, stage: str, schema: Schema, plan: LoadPlan,
             for chunk in chunks:
                 session.load(table, chunk[list(table.data_columns)])
                 written[name] += len(chunk)
+        rows = json.dumps(written).replace("'", "''")
+        session.execute(f"INSERT INTO {qualified(stage, DONE_TABLE)} VALUES ({int(partition)}, '{rows}')")
         session.commit()
     except BaseException:
         session.rollback()
@@ -95,6 +109,7 @@ def publish_stage(target: Connector, schema: Schema, plan: LoadPlan, stage: str,
                             f"SET SCHEMA {quote_ident(session.schema_name)}")
         add_constraints(session, schema, plan)
         advance_identities(session, schema)
+        session.execute(f"DROP TABLE {qualified(stage, DONE_TABLE)}")
         session.execute(f"DROP SCHEMA {quote_ident(stage)}")
         session.commit()
     except BaseException:
