@@ -171,7 +171,7 @@ def _write_partition(content: bytes, target_url: str, stage: str, part: Partitio
     plan = build_plan(model.schema)
     frames = model.sample(plan, scale=scale, seed=seed, stream_rows=stream_rows, partition=part)
     return load_into_stage(target_url, stage, part.index, model.schema, plan, frames,
-                           skip=_written_elsewhere(model, part))
+                           skip=_written_elsewhere(model, part, scale))
 
 
 def _sample_partition(content: bytes, part: Partition, scale: float,
@@ -180,15 +180,14 @@ def _sample_partition(content: bytes, part: Partition, scale: float,
     model = model_from_bytes(content)
     plan = build_plan(model.schema)
     frames = model.sample(plan, scale=scale, seed=seed, partition=part)
-    skip = _written_elsewhere(model, part)
+    skip = _written_elsewhere(model, part, scale)
     return {name: _whole(frame) for name, frame in frames.items() if name not in skip}
 
 
-def _written_elsewhere(model: RelationalModel, part: Partition) -> frozenset[str]:
-    """Copy-mode tables are the same in every partition: partition 0 alone writes them."""
-    if part.index == 0:
-        return frozenset()
-    return frozenset(name for name, tm in model.tables.items() if tm.copied is not None)
+def _written_elsewhere(model: RelationalModel, part: Partition, scale: float) -> frozenset[str]:
+    """Shared tables (copy-mode, small roots) are alike in every partition: partition 0
+    alone writes them."""
+    return frozenset() if part.index == 0 else model.shared_tables(scale, part)
 
 
 def _whole(data: pd.DataFrame | TableStream) -> pd.DataFrame:

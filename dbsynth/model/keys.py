@@ -90,8 +90,8 @@ def make_strings_unique(values: pd.Series, max_length: int | None,
                         partition: Partition = Partition()) -> pd.Series:
     """Number repeated strings (``anna2@x.org``, ``Rock2``), trimming to fit the length.
 
-    Repeats take the numbers of the partition's stride (partition 1 of 4: ``Rock2``,
-    ``Rock6`` …; only partition 0 keeps the bare value), so partitions never make the same."""
+    In a partition, a value it does not own (see :meth:`Partition.owns`) is numbered on until
+    it gets one it owns, so no two partitions ever make the same value."""
     seen: set[str] = set()
     out: list[str | None] = []
     for value in values:
@@ -99,14 +99,18 @@ def make_strings_unique(values: pd.Series, max_length: int | None,
             out.append(None)
             continue
         text = str(value)
-        local = 0
-        candidate = _numbered(text, partition.number(local), max_length)
-        while candidate in seen:
-            local += 1
-            candidate = _numbered(text, partition.number(local), max_length)
-        seen.add(candidate)
+        candidate = text
+        for number in range(MAX_NUMBERING):
+            candidate = _numbered(text, number, max_length)
+            if candidate not in seen and (partition.whole or partition.owns([candidate])[0]):
+                break
+        seen.add(candidate)  # after MAX_NUMBERING tries: left to dedupe_rows to redraw
         out.append(candidate)
     return pd.Series(out, dtype=object, index=values.index)
+
+
+#: numbers tried to make a repeated (or unowned) string unique before giving up on it
+MAX_NUMBERING = 10_000
 
 
 def _numbered(text: str, number: int, max_length: int | None) -> str:
@@ -115,7 +119,7 @@ def _numbered(text: str, number: int, max_length: int | None) -> str:
         return text
     suffix = str(number + 1)
     local, at, domain = text.partition("@")
-    room = (max_length - len(suffix) - len(at + domain)) if max_length else None
+    room = max(0, max_length - len(suffix) - len(at + domain)) if max_length else None
     return f"{local[:room]}{suffix}{at}{domain}"
 
 
@@ -155,8 +159,14 @@ class KeyHashes:
 
 def dedupe_rows(frame: pd.DataFrame, table: Table,
                 redraw: Callable[[pd.Index, tuple[str, ...]], pd.DataFrame],
-                tries: int = 20, seen: dict[tuple[str, ...], KeyHashes] | None = None) -> pd.DataFrame:
+                tries: int = 20, seen: dict[tuple[str, ...], KeyHashes] | None = None,
+                owner: Partition = Partition(),
+                claimed: frozenset[tuple[str, ...]] = frozenset()) -> pd.DataFrame:
     """Make every key set of the table unique: redraw duplicate rows, then drop what is left.
+
+    In a partition, a key set in ``claimed`` (one no partition-disjoint column makes unique
+    across partitions) must also be owned by the partition (:meth:`Partition.owns`): a key
+    it does not own is redrawn like a duplicate.
 
     ``seen`` (for a table written in chunks) holds hashes of the keys of earlier chunks: a row
     repeating one of those is a duplicate too, and this chunk's keys are added to it.
@@ -168,7 +178,10 @@ def dedupe_rows(frame: pd.DataFrame, table: Table,
         cols = list(key)
         earlier = None if seen is None else seen.setdefault(key, KeyHashes())
         hashes, complete = _key_hashes(frame, cols)
+        claim = not owner.whole and key in claimed
         dup = _duplicated(hashes, complete, earlier)
+        if claim:
+            dup |= complete & ~_owned(frame, cols, owner)
         kept = KeyHashes()  # keys of this chunk's rows that are not duplicates
         kept.add(hashes[complete & ~dup])
         for _ in range(tries):
@@ -180,12 +193,20 @@ def dedupe_rows(frame: pd.DataFrame, table: Table,
             rows = np.flatnonzero(dup)
             hashes[rows], complete[rows] = _key_hashes(frame.iloc[rows], cols)
             again = _duplicated(hashes[rows], complete[rows], earlier, kept)
+            if claim:
+                again |= complete[rows] & ~_owned(frame.iloc[rows], cols, owner)
             kept.add(hashes[rows][complete[rows] & ~again])
             dup[rows] = again
         frame = frame[~dup]
         if earlier is not None:
             earlier.add(hashes[complete & ~dup])
     return frame.reset_index(drop=True)
+
+
+def _owned(frame: pd.DataFrame, cols: list[str], owner: Partition) -> np.ndarray:
+    """Whether each row's key is the partition's to make (the key as text, parts joined)."""
+    texts = frame[cols].astype(str).agg("\x1f".join, axis=1) if len(cols) > 1 else frame[cols[0]].astype(str)
+    return owner.owns(texts.tolist())
 
 
 def _key_hashes(frame: pd.DataFrame, cols: list[str]) -> tuple[np.ndarray, np.ndarray]:

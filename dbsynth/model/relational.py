@@ -184,12 +184,13 @@ class RelationalModel:
         With ``stream_rows``, a table no other table references (a leaf such as order lines)
         that would have more rows is returned as a :class:`TableStream` instead: generated in
         chunks of that many rows while it is consumed, so it is never whole in memory."""
-        state = _Generated()
+        state = _Generated(shared=self.shared_tables(scale, partition), partition=partition)
         out: dict[str, pd.DataFrame | TableStream] = {}
         referenced = {fk.ref_table for t in self.schema.tables for fk in t.foreign_keys}
         for index, name in enumerate(plan.order):
-            rng = np.random.default_rng(_seed_words(seed, index, partition))
-            generator = _TableGenerator(self, self.schema.table(name), plan, state, rng, partition)
+            own = Partition() if name in state.shared else partition  # shared: same everywhere
+            rng = np.random.default_rng(_seed_words(seed, index, own))
+            generator = _TableGenerator(self, self.schema.table(name), plan, state, rng, own)
             streamable = (stream_rows is not None and name not in referenced
                           and self.tables[name].copied is None)
             if streamable:
@@ -215,6 +216,21 @@ class RelationalModel:
         return {name: out.get(name, state.frames.get(name)) for name in plan.order}  # type: ignore[misc]
 
 
+    def shared_tables(self, scale: float, partition: Partition) -> frozenset[str]:
+        """Tables every partition generates whole and alike, written by partition 0 only:
+        copy-mode tables, and small root tables (lookups such as genres or departments),
+        which split into partitions would lose their shape and multiply their rows."""
+        if partition.whole:
+            return frozenset()
+        return frozenset(name for name, tm in self.tables.items()
+                         if tm.copied is not None
+                         or (tm.primary is None and tm.row_count * scale < SHARED_ROOT_ROWS))
+
+
+#: a root table with fewer rows than this (at the run's scale) is not split into partitions
+SHARED_ROOT_ROWS = 10_000
+
+
 def _seed_words(seed: int, step: int, partition: Partition) -> list[int]:
     """Random stream of one step of sampling; each partition has its own (the whole database
     keeps the streams it always had, so a seed gives the rows it gave before)."""
@@ -230,6 +246,10 @@ class _Generated:
     #: per link, child slots each parent has left (its generated count, used up by picks,
     #: also across the chunks of a streamed table)
     capacity: dict[tuple[str, tuple[str, ...]], np.ndarray] = field(default_factory=dict)
+    #: tables generated alike by every partition (see RelationalModel.shared_tables)
+    shared: frozenset[str] = frozenset()
+    #: the partition being generated (Partition(): not partitioned)
+    partition: Partition = field(default_factory=Partition)
 
 
 class _TableGenerator:
@@ -240,7 +260,7 @@ class _TableGenerator:
         self.tm = model.tables[table.name]
         self.fake = FakeValues(rng)
         #: key hashes of chunks already made (a streamed table); None: one piece, no need
-        self.seen_keys: dict[tuple[str, ...], np.ndarray] | None = None
+        self.seen_keys: dict[tuple[str, ...], keys.KeyHashes] | None = None
 
     def run(self, scale: float) -> None:
         """Generate the whole table and keep it: its children and links read it."""
@@ -310,10 +330,26 @@ class _TableGenerator:
         frame = self._require_parents(frame)
         both = pd.concat([frame, hidden.loc[frame.index]], axis=1)
         both = enforce_checks(both, t, self._redraw_values)
-        both = keys.dedupe_rows(both, t, self._redraw_keys, seen=self.seen_keys)
+        both = keys.dedupe_rows(both, t, self._redraw_keys, seen=self.seen_keys,
+                                owner=self.partition, claimed=self._claimed_keys())
         frame, hidden = both[list(t.data_columns)].copy(), both[list(hidden.columns)]
         self._fill_self_references(frame)
         return frame, hidden
+
+    def _claimed_keys(self) -> frozenset[tuple[str, ...]]:
+        """Key sets this partition must own (see keys.dedupe_rows): those with no column that
+        is already different in every partition — a strided generated key, a foreign key to
+        a partitioned table, or a one-to-one key to a shared one (each partition its rows)."""
+        if self.partition.whole:
+            return frozenset()
+        t, tm = self.table, self.tm
+        disjoint = {c for c, spec in tm.keys.items()
+                    if spec.style in ("int", "pattern", "uuid") and tm.columns[c].kind != "pii"}
+        unique_sets = t.unique_column_sets()
+        for fk in t.foreign_keys:
+            if fk.ref_table not in self.state.shared or fk.columns in unique_sets:
+                disjoint.update(fk.columns)
+        return frozenset(k for k in unique_sets if not set(k) & disjoint)
 
     def _copy_verbatim(self, scale: float) -> None:
         """A reference table (mode copy): the source rows as they are, at every scale; its
@@ -321,8 +357,7 @@ class _TableGenerator:
         tm = self.tm
         assert tm.copied is not None
         frame = pd.DataFrame(tm.copied, columns=list(self.table.data_columns))
-        share = scale / self.partition.count  # each partition's copy carries its share of children
-        hidden = pd.DataFrame({c: np.asarray(v, dtype=float) * (share if c[0] == "#" else 1)
+        hidden = pd.DataFrame({c: np.asarray(v, dtype=float) * (scale if c[0] == "#" else 1)
                                for c, v in (tm.copied_hidden or {}).items()}, index=frame.index)
         self.state.frames[self.table.name] = frame
         self.state.hidden[self.table.name] = hidden
@@ -345,6 +380,8 @@ class _TableGenerator:
             per_parent = np.zeros(parent_encoded.shape[0], dtype=int)
         else:
             per_parent = np.clip(np.rint(np.nan_to_num(counts.to_numpy(float))), 0, None).astype(int)
+        if link.parent in self.state.shared:
+            per_parent = _split_counts(per_parent, self.state.partition)
         rows = np.repeat(np.arange(len(per_parent)), per_parent)
         orphans = int(round(tm.orphan_rows * scale / self.partition.count))
         context = np.vstack([parent_encoded[rows], np.full((orphans, width), np.nan)])
@@ -697,6 +734,16 @@ def _training_context(frames: dict[str, pd.DataFrame], encoded: dict[str, pd.Dat
     return context
 
 
+def _split_counts(counts: np.ndarray, partition: Partition) -> np.ndarray:
+    """One partition's share of each shared parent's children. Parent row r's ``c`` children
+    go ``c // n`` to every partition and the remaining ``c % n`` to partitions r, r+1, …
+    (mod n): the shares add up to ``c`` exactly, and a parent with one child (a one-to-one
+    key) gets it in exactly one partition, the same whichever partition asks."""
+    whole, rest = np.divmod(counts, partition.count)
+    turn = (partition.index - np.arange(len(counts))) % partition.count
+    return whole + (turn < rest)
+
+
 def _context_width(model: RelationalModel, tm: TableModel) -> int:
     return len(model.tables[tm.primary.parent].modelled) if tm.primary else 0
 
@@ -719,11 +766,15 @@ def _pick_parents(link: Link, drawn: pd.Series | None, state: _Generated, rng: n
     nullable = all(table.column(c).nullable for c in link.columns)
     picks = np.full(n, -1)
     if tuple(link.columns) in table.unique_column_sets():
-        # a unique FK (one-to-one): distinct parents, without replacement; the rest stay NULL
+        # a unique FK (one-to-one): distinct parents, without replacement; the rest stay NULL.
+        # A shared parent (alike in every partition) gives each partition its own rows.
+        pool = np.arange(len(parent))
+        if link.parent in state.shared and link.child not in state.shared:
+            pool = pool[pool % state.partition.count == state.partition.index]
         wants = np.flatnonzero(~np.isnan(wanted) | (not nullable) | (drawn is None))
-        k = min(len(wants), len(parent))
-        picks[rng.permutation(wants)[:k]] = rng.choice(len(parent), size=k, replace=False,
-                                                        p=weights / weights.sum())
+        k = min(len(wants), len(pool))
+        picks[rng.permutation(wants)[:k]] = rng.choice(pool, size=k, replace=False,
+                                                        p=weights[pool] / weights[pool].sum())
     else:
         if (link.child, link.columns) not in state.capacity:
             state.capacity[(link.child, link.columns)] = np.floor(weights).astype(int)
