@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from importlib import resources
 from typing import Any, Protocol
 
+import numpy as np
 import pandas as pd
 
 from dbsynth.schema.model import Schema, Table
@@ -108,3 +109,16 @@ def quote_ident(name: str) -> str:
 
 def qualified(schema_name: str, table: str) -> str:
     return f"{quote_ident(schema_name)}.{quote_ident(table)}"
+
+
+def is_null_value(value: Any) -> bool:
+    """None, NaN, NaT, pd.NA; a container (array, JSON object, bytes) is a value. For the
+    bulk loaders, which render values one by one only where Arrow cannot."""
+    if value is None:
+        return True
+    if isinstance(value, (str, list, tuple, dict, bytes, bytearray, memoryview, np.ndarray)):
+        return False
+    try:
+        return bool(pd.isna(value))
+    except (TypeError, ValueError):
+        return False

@@ -11,12 +11,11 @@ from pathlib import Path
 from typing import Any
 
 import duckdb
-import numpy as np
 import pandas as pd
 import pyarrow as pa
 from sqlalchemy.engine import URL
 
-from dbsynth.connectors.base import Capabilities, qualified, quote_ident, read_sql
+from dbsynth.connectors.base import Capabilities, is_null_value, qualified, quote_ident, read_sql
 from dbsynth.errors import ConnectionError_, LoadError, SchemaError
 from dbsynth.schema.model import (
     CheckConstraint, Column, EnumType, ForeignKey, PrimaryKey, Schema, SqlType, Table,
@@ -305,23 +304,11 @@ def _arrow_column(values: pd.Series, sql_type: SqlType) -> pa.Array:
         return pa.array(values, type=wanted, from_pandas=True)
     except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError, OverflowError):
         render = _json_text if sql_type.name == "json" else str
-        return pa.array([None if _isnull(v) else render(v) for v in values], type=pa.string())
+        return pa.array([None if is_null_value(v) else render(v) for v in values], type=pa.string())
 
 
 def _json_text(value: Any) -> str:
     return value if isinstance(value, str) else json.dumps(value, default=str)
-
-
-def _isnull(value: Any) -> bool:
-    """None, NaN, NaT, pd.NA; a container (array, JSON object, bytes) is a value."""
-    if value is None:
-        return True
-    if isinstance(value, (str, list, tuple, dict, bytes, bytearray, memoryview, np.ndarray)):
-        return False
-    try:
-        return bool(pd.isna(value))
-    except (TypeError, ValueError):
-        return False
 
 
 def _first_line(exc: BaseException) -> str:

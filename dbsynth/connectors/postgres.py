@@ -12,14 +12,13 @@ import re
 from collections.abc import Callable, Iterator
 from typing import Any
 
-import numpy as np
 import pandas as pd
 import psycopg
 import pyarrow as pa
 import pyarrow.csv as pa_csv
 from sqlalchemy.engine import URL
 
-from dbsynth.connectors.base import Capabilities, qualified, quote_ident, read_sql
+from dbsynth.connectors.base import Capabilities, is_null_value, qualified, quote_ident, read_sql
 from dbsynth.errors import ConnectionError_, LoadError, SchemaError
 from dbsynth.schema.model import (
     CheckConstraint, Column, EnumType, ForeignKey, PrimaryKey, Schema, SqlType, Table,
@@ -328,7 +327,7 @@ _ARROW_TYPES: dict[str, pa.DataType] = {
 
 
 def _bytea_text(value: Any) -> str | None:
-    return None if _is_null(value) else "\\x" + bytes(value).hex()
+    return None if is_null_value(value) else "\\x" + bytes(value).hex()
 
 
 #: Rows rendered per piece of a COPY.
@@ -382,19 +381,7 @@ def _copy_renders_as_sql(arrow_type: pa.DataType) -> bool:
 
 def _text_array(values: pd.Series, render: Callable[[Any], str | None]) -> pa.Array:
     """Per-value Python rendering: only for types with no Arrow spelling PostgreSQL reads."""
-    return pa.array([None if _is_null(v) else render(v) for v in values], type=pa.string())
-
-
-def _is_null(value: Any) -> bool:
-    """None, NaN, NaT, pd.NA; a container (array, JSON object, bytes) is a value."""
-    if value is None:
-        return True
-    if isinstance(value, (str, list, tuple, dict, bytes, bytearray, memoryview, np.ndarray)):
-        return False
-    try:
-        return bool(pd.isna(value))
-    except (TypeError, ValueError):
-        return False
+    return pa.array([None if is_null_value(v) else render(v) for v in values], type=pa.string())
 
 
 def _json_text(value: Any) -> str | None:

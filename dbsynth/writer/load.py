@@ -11,7 +11,8 @@ Order of work inside the transaction:
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 
 import numpy as np
 import pandas as pd
@@ -25,6 +26,20 @@ from dbsynth.writer import ddl
 from dbsynth.progress import Progress
 
 
+@contextmanager
+def transaction(target: Connector) -> Iterator[TargetSession]:
+    """One transaction on ``target``: committed when the block ends normally, rolled back on
+    any error or interrupt, closed either way."""
+    session = target.begin_target()
+    try:
+        yield session
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise
+    finally:
+        session.close()
+
 
 def write_database(target: Connector, schema: Schema, plan: LoadPlan,
                    frames: Mapping[str, pd.DataFrame | TableStream], *, replace: bool = False,
@@ -32,8 +47,7 @@ def write_database(target: Connector, schema: Schema, plan: LoadPlan,
     """Write ``frames`` (one per table) into ``target`` atomically. A :class:`TableStream`
     is loaded chunk by chunk as it is generated, inside the same transaction."""
     report = progress or (lambda stage, table, rows: None)
-    session = target.begin_target()
-    try:
+    with transaction(target) as session:
         clear_target(session, schema, plan, replace, target.display_url)
         _create_schema(session, schema, plan, frames)
         for name in plan.order:
@@ -52,12 +66,6 @@ def write_database(target: Connector, schema: Schema, plan: LoadPlan,
         add_constraints(session, schema, plan)
         advance_identities(session, schema)
         report("commit", "", sum(len(f) for f in frames.values()))
-        session.commit()
-    except BaseException:
-        session.rollback()
-        raise
-    finally:
-        session.close()
 
 
 def refuse_unsafe_target(target: Connector, schema: Schema, replace: bool) -> None:

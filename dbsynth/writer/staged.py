@@ -17,14 +17,16 @@ from collections.abc import Mapping
 
 import pandas as pd
 
-from dbsynth.connectors.base import Connector, qualified, quote_ident
+from dbsynth.connectors.base import Connector, TargetSession, qualified, quote_ident
 from dbsynth.connectors.registry import connect
 from dbsynth.errors import LoadError
 from dbsynth.model.stream import TableStream
 from dbsynth.schema.graph import LoadPlan
 from dbsynth.schema.model import Schema
 from dbsynth.writer import ddl
-from dbsynth.writer.load import add_constraints, advance_identities, clear_target, used_enums
+from dbsynth.writer.load import (
+    add_constraints, advance_identities, clear_target, transaction, used_enums,
+)
 
 STAGE_PREFIX = "dbsynth_stage_"
 #: in the staging schema: one row per committed partition, written in the partition's own
@@ -38,8 +40,7 @@ def create_stage(target: Connector, schema: Schema, plan: LoadPlan) -> str:
     if not target.capabilities.concurrent_writers:
         raise LoadError(f"{target.dialect} targets take one writer at a time; no staged load")
     stage = STAGE_PREFIX + uuid.uuid4().hex[:12]
-    session = target.begin_target()
-    try:
+    with transaction(target) as session:
         session.execute(f"CREATE SCHEMA {quote_ident(stage)}")
         session.execute(f"CREATE TABLE {qualified(stage, DONE_TABLE)} "
                         f"(partition integer PRIMARY KEY, rows text NOT NULL)")
@@ -48,12 +49,6 @@ def create_stage(target: Connector, schema: Schema, plan: LoadPlan) -> str:
         for name in plan.order:
             session.execute(ddl.create_table(schema.table(name), schema, plan,
                                              session.capabilities, stage))
-        session.commit()
-    except BaseException:
-        session.rollback()
-        raise
-    finally:
-        session.close()
     return stage
 
 
@@ -65,40 +60,41 @@ def load_into_stage(target_url: str, stage: str, partition: int, schema: Schema,
     ``skip`` are written by another partition. Returns the rows written per table (those
     of the earlier run when this partition had already committed)."""
     target = connect(target_url, schema=stage, role="target")
-    session = target.begin_target()
-    written: dict[str, int] = {}
     try:
-        done = session.query(f"SELECT rows FROM {qualified(stage, DONE_TABLE)} "
-                             f"WHERE partition = {int(partition)}")
-        if done:
-            return {str(k): int(v) for k, v in json.loads(done[0][0]).items()}
-        for name in plan.order:
-            if name in skip:
-                continue
-            table = schema.table(name)
-            data = frames[name]
-            chunks = data if isinstance(data, TableStream) else [data]
-            written[name] = 0
-            for chunk in chunks:
-                session.load(table, chunk[list(table.data_columns)])
-                written[name] += len(chunk)
-        rows = json.dumps(written).replace("'", "''")
-        session.execute(f"INSERT INTO {qualified(stage, DONE_TABLE)} VALUES ({int(partition)}, '{rows}')")
-        session.commit()
-    except BaseException:
-        session.rollback()
-        raise
+        with transaction(target) as session:
+            return _load_partition(session, stage, partition, schema, plan, frames, skip)
     finally:
-        session.close()
         target.close()
+
+
+def _load_partition(session: TargetSession, stage: str, partition: int, schema: Schema,
+                    plan: LoadPlan, frames: Mapping[str, pd.DataFrame | TableStream],
+                    skip: frozenset[str]) -> dict[str, int]:
+    """The partition's rows and its completion mark, in ``session``'s transaction."""
+    done = session.query(f"SELECT rows FROM {qualified(stage, DONE_TABLE)} "
+                         f"WHERE partition = {int(partition)}")
+    if done:
+        return {str(k): int(v) for k, v in json.loads(done[0][0]).items()}
+    written: dict[str, int] = {}
+    for name in plan.order:
+        if name in skip:
+            continue
+        table = schema.table(name)
+        data = frames[name]
+        chunks = data if isinstance(data, TableStream) else [data]
+        written[name] = 0
+        for chunk in chunks:
+            session.load(table, chunk[list(table.data_columns)])
+            written[name] += len(chunk)
+    rows = json.dumps(written).replace("'", "''")
+    session.execute(f"INSERT INTO {qualified(stage, DONE_TABLE)} VALUES ({int(partition)}, '{rows}')")
     return written
 
 
 def publish_stage(target: Connector, schema: Schema, plan: LoadPlan, stage: str,
                   replace: bool) -> None:
     """Move the staged tables into the target schema and constrain them, atomically."""
-    session = target.begin_target()
-    try:
+    with transaction(target) as session:
         clear_target(session, schema, plan, replace, target.display_url)
         for enum in used_enums(schema):
             session.execute(f"DROP TYPE IF EXISTS {qualified(session.schema_name, enum.name)}")
@@ -111,21 +107,11 @@ def publish_stage(target: Connector, schema: Schema, plan: LoadPlan, stage: str,
         advance_identities(session, schema)
         session.execute(f"DROP TABLE {qualified(stage, DONE_TABLE)}")
         session.execute(f"DROP SCHEMA {quote_ident(stage)}")
-        session.commit()
-    except BaseException:
-        session.rollback()
-        raise
-    finally:
-        session.close()
 
 
 def drop_stage(target: Connector, stage: str) -> None:
     """Remove a staging schema and everything in it (ours alone, so CASCADE is safe)."""
     if not stage.startswith(STAGE_PREFIX):
         raise LoadError(f"refusing to drop {stage!r}: not a dbsynth staging schema")
-    session = target.begin_target()
-    try:
+    with transaction(target) as session:
         session.execute(f"DROP SCHEMA IF EXISTS {quote_ident(stage)} CASCADE")
-        session.commit()
-    finally:
-        session.close()
