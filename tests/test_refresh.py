@@ -192,3 +192,11 @@ def test_a_shared_enum_is_kept_and_its_labels_are_compared(db_factory) -> None: 
     enum_changes = [c for c in plan.drift.changes if c.kind == "enum"]
     assert enum_changes and not enum_changes[0].additive and "closed no longer exist" in enum_changes[0].detail
     assert plan.refused is not None
+
+
+def test_dry_run_into_a_missing_duckdb_file_creates_nothing(demo: str, tmp_path: Path) -> None:
+    """A DuckDB-only case: looking at a target that does not exist yet must not create it."""
+    missing = tmp_path / "not_yet.duckdb"
+    plan = pipeline.refresh(demo, f"duckdb:///{missing}", dry_run=True).plan
+    assert plan.drift.first_load and plan.refused is None
+    assert not missing.exists()

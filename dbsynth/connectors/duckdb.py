@@ -118,6 +118,8 @@ class DuckDBConnector:
 
     def introspect(self) -> Schema:
         s = self.schema_name
+        if not self.path.exists():  # a target not written yet: empty, and not created by looking
+            return Schema("duckdb", s, ())
         names = [r[0] for r in self.query(read_sql("duckdb", "tables"), [s])]
         enum_rows = self.query(read_sql("duckdb", "enums"), [s])
         enum_by_labels = {tuple(labels): name for name, labels in enum_rows}
