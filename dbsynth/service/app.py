@@ -30,6 +30,9 @@ from dbsynth.service.jobs import JobRunner
 from dbsynth.service.worker import jsonable
 
 FINISHED = ("succeeded", "failed", "cancelled")
+#: from these steps on the target's commit has been sent: a kill could no longer undo it, so
+#: a cancel would report "cancelled" for a written target
+COMMITTED_STAGES = ("commit", "check")
 bearer = HTTPBearer(auto_error=False)  # module level: annotations are resolved from globals
 
 
@@ -136,6 +139,8 @@ def create_app(config: ServiceConfig, catalog: Catalog) -> FastAPI:
         job = job_or_404(job_id)
         if job.status in FINISHED:
             raise HTTPException(409, f"job {job_id} already {job.status}")
+        if (job.progress or {}).get("stage") in COMMITTED_STAGES:
+            raise HTTPException(409, f"job {job_id} is committing its target; too late to cancel")
         after = runner.cancel(job.id)
         return job_out(after or job)
 
