@@ -32,6 +32,7 @@ def main() -> None:
     parser.add_argument("source")
     parser.add_argument("target")
     parser.add_argument("--stream-rows", type=int, default=pipeline.STREAM_ROWS)
+    parser.add_argument("--sample-rows", type=int, default=200_000, help="as the CLI's default")
     args = parser.parse_args()
     pipeline.STREAM_ROWS = args.stream_rows
     started = time.perf_counter()
@@ -45,7 +46,8 @@ def main() -> None:
         print(f"{time.perf_counter() - started:8.1f} s  rss {rss_mb():6d} MB  peak {peak:6d} MB"
               f"  {stage:<9} {table} {rows:,}", flush=True)
 
-    pipeline.synth(args.source, args.target, progress=progress, replace=True)
+    pipeline.synth(args.source, args.target, progress=progress, replace=True,
+                   sample_rows=args.sample_rows)
     print(f"peak RSS {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024} MB")
 
 
