@@ -47,7 +47,7 @@ def main() -> None:
               f"  {stage:<9} {table} {rows:,}", flush=True)
 
     pipeline.synth(args.source, args.target, progress=progress, replace=True,
-                   sample_rows=args.sample_rows)
+                   sample_rows=args.sample_rows, keep_frames=False)  # as the CLI runs it
     print(f"peak RSS {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024} MB")
 
 

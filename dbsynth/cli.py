@@ -155,7 +155,7 @@ def synth(source: Annotated[str, typer.Argument(help="Source database URL (read 
                                     source_schema=schema, target_schema=target_schema,
                                     sample_rows=sample_rows, engine=engine,
                                     engines=_table_engines(table_engine), progress=progress,
-                                    keys=keys, scale_out=scale_out)
+                                    keys=keys, scale_out=scale_out, keep_frames=False)
         except IntegrityError as exc:
             if isinstance(exc.result, pipeline.SynthResult):
                 _render_result(exc.result, as_json)

@@ -231,8 +231,12 @@ def synth(source_url: str, target_url: str, *, scale: float = 1.0, seed: int = 0
           target_schema: str | None = None, sample_rows: int | None = None,
           engine: str = DEFAULT_ENGINE, engines: dict[str, str] | None = None,
           progress: Progress = quiet, keys: KeyOptions = KeyOptions(),
-          scale_out: ScaleOut | None = None) -> SynthResult:
+          scale_out: ScaleOut | None = None, keep_frames: bool = True) -> SynthResult:
     """Learn the source and write a synthetic copy into the target, then prove its integrity.
+
+    ``keep_frames`` keeps the rows read for training and the generated tables in the result
+    (for side-by-side views); without it they are let go before generating, which lowers
+    the peak memory of big runs.
 
     Refusals (target is the source, target holds rows) happen before any data is read.
     Raises :class:`IntegrityError` (after the target is written) when a check fails.
@@ -270,11 +274,15 @@ def synth(source_url: str, target_url: str, *, scale: float = 1.0, seed: int = 0
             return sample_with_hma(schema, trained.frames, scale, seed)
 
         sampler = hma
+    if not keep_frames and sampler is None:
+        trained.frames.clear()  # the model is fitted: the training rows are not needed any more
     try:
         result = _generate_into(trained.model, target, target_url, scale, seed, replace, progress,
                                 trained.source, trained.frames, sampler, scale_out)
     finally:
         target.close()
+    if not keep_frames:
+        result.synthetic_frames = {}
     result.seconds = trained.seconds | result.seconds
     return result
 

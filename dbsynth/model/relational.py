@@ -194,13 +194,13 @@ class RelationalModel:
             streamable = (stream_rows is not None and name not in referenced
                           and self.tables[name].copied is None)
             if streamable:
-                context, parent_rows = generator._context(scale)
-                if len(context) > stream_rows:
-                    last = partition.number(len(context) - 1)
+                parent_rows = generator._parent_rows(scale)
+                if len(parent_rows) > stream_rows:
+                    last = partition.number(len(parent_rows) - 1)
                     next_keys = {c: k.start + last + 1 for c, k in self.tables[name].keys.items()
                                  if k.style == "int"}
-                    out[name] = TableStream(name, len(context), partial(
-                        generator.chunks, context, parent_rows, stream_rows), next_keys)
+                    out[name] = TableStream(name, len(parent_rows), partial(
+                        generator.chunks, parent_rows, stream_rows), next_keys)
                     continue
             progress("generate", name, 0)
             generator.run(scale)
@@ -273,18 +273,20 @@ class _TableGenerator:
         self.state.hidden[self.table.name] = hidden.reset_index(drop=True)
         self.state.encoded[self.table.name] = self._encoded(frame, hidden)
 
-    def chunks(self, context: np.ndarray, parent_rows: np.ndarray,
-               chunk_rows: int) -> Iterator[pd.DataFrame]:
+    def chunks(self, parent_rows: np.ndarray, chunk_rows: int) -> Iterator[pd.DataFrame]:
         """The table in chunks of about ``chunk_rows`` rows, cut between parents (so a key
-        that includes the parent's stays unique), each chunk dropped once consumed."""
-        total = len(context)
+        that includes the parent's stays unique), each chunk dropped once consumed. Only the
+        rows' parent positions are held for the whole table; their context rows are built
+        chunk by chunk."""
+        total = len(parent_rows)
         start = 0
         self.seen_keys = {}  # keys must stay unique across chunks, not only inside one
         while start < total:
             stop = min(total, start + chunk_rows)
             while 0 < stop < total and parent_rows[stop] == parent_rows[stop - 1] and parent_rows[stop] >= 0:
                 stop += 1  # keep a parent's children together
-            frame, _ = self._make(context[start:stop], parent_rows[start:stop], start, total)
+            rows = parent_rows[start:stop]
+            frame, _ = self._make(self._context_of(rows), rows, start, total)
             yield frame
             start = stop
 
@@ -365,14 +367,29 @@ class _TableGenerator:
 
     # ----------------------------------------------------------------------- context
     def _context(self, scale: float) -> tuple[np.ndarray, np.ndarray]:
-        """Parent rows to generate for (repeated by their child count), else a root's rows
-        (the partition's share of them)."""
+        """Each row's context (its parent's encoded row) and parent position (-1: none)."""
+        parent_rows = self._parent_rows(scale)
+        return self._context_of(parent_rows), parent_rows
+
+    def _context_of(self, parent_rows: np.ndarray) -> np.ndarray:
+        """Context rows for these parent positions: the parent's encoded row, NaN for a row
+        without a parent; a root has an empty context."""
         tm = self.tm
-        width = _context_width(self.model, tm)
+        if tm.primary is None:
+            return np.zeros((len(parent_rows), 0))
+        context = np.full((len(parent_rows), _context_width(self.model, tm)), np.nan)
+        has_parent = parent_rows >= 0
+        context[has_parent] = self.state.encoded[tm.primary.parent][parent_rows[has_parent]]
+        return context
+
+    def _parent_rows(self, scale: float) -> np.ndarray:
+        """The parent position of every row to generate: each parent repeated by its child
+        count, then -1 for the rows without a parent; a root's rows (the partition's share of
+        them) are all -1."""
+        tm = self.tm
         if tm.primary is None:
             total = int(round(tm.row_count * scale))
-            n = self.partition.share(1 if tm.row_count and not total else total)
-            return np.zeros((n, 0)), np.full(n, -1)
+            return np.full(self.partition.share(1 if tm.row_count and not total else total), -1)
         link = tm.primary
         parent_encoded = self.state.encoded[link.parent]
         counts = self.state.hidden[link.parent].get(count_column(link.child, link.fk))
@@ -384,8 +401,7 @@ class _TableGenerator:
             per_parent = _split_counts(per_parent, self.state.partition)
         rows = np.repeat(np.arange(len(per_parent)), per_parent)
         orphans = int(round(tm.orphan_rows * scale / self.partition.count))
-        context = np.vstack([parent_encoded[rows], np.full((orphans, width), np.nan)])
-        return context, np.concatenate([rows, np.full(orphans, -1)])
+        return np.concatenate([rows, np.full(orphans, -1)])
 
     def _links(self, role: str) -> list[Link]:
         return [lk for lk in self.model.links if lk.child == self.table.name and lk.role == role]
