@@ -41,7 +41,8 @@ class UnsafeTargetError(DbsynthError):
 
 
 class DriftError(SchemaError):
-    """The target's existing schema differs from the source's and the policy says stop."""
+    """A refresh must stop before writing: the target's schema differs from the source's and
+    the policy says stop, or a table outside the selection depends on one it would recreate."""
 
     exit_code = 3
 

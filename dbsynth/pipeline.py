@@ -351,7 +351,7 @@ def refresh(source_url: str, target_url: str, *, on_drift: str = "fail", dry_run
             if dry_run:
                 return RefreshResult(plan, applied=False)
             if plan.refused:
-                raise DriftError(plan.refused, plan)
+                raise DriftError(plan.refused, plan)  # drift, or a table we must not break
             trained = _train_from(source, schema, sample_rows, seed, DEFAULT_ENGINE, progress)
             result = _generate_into(trained.model, target, target_url, scale, seed, True,
                                     progress, trained.source, trained.frames)
@@ -374,7 +374,13 @@ def _refresh_plan(schema: Schema, notes: list[str], source: Connector, target: C
     existing = target.introspect()
     drift = compare(schema, existing, caps.dialect, undeclared)
     refused = None
-    if drift.changes and on_drift == "fail":
+    selected = set(schema.table_names)
+    dependents = [fk.label(t.name) for t in existing.tables if t.name not in selected
+                  for fk in t.foreign_keys if fk.ref_table in selected]
+    if dependents:  # DROP TABLE would fail on them: say so before, not halfway through
+        refused = (f"the target's {dependents[0]} points at a table the refresh recreates; "
+                   f"select that table too, or drop its foreign key first")
+    elif drift.changes and on_drift == "fail":
         refused = (f"the target's schema drifted from the source ({len(drift.changes)} changes, "
                    f"first: {drift.changes[0].describe()}); see --dry-run, then choose "
                    f"--on-drift migrate (additive changes) or recreate")

@@ -200,3 +200,15 @@ def test_dry_run_into_a_missing_duckdb_file_creates_nothing(demo: str, tmp_path:
     plan = pipeline.refresh(demo, f"duckdb:///{missing}", dry_run=True).plan
     assert plan.drift.first_load and plan.refused is None
     assert not missing.exists()
+
+
+def test_a_foreign_key_from_outside_the_selection_is_foreseen(demo: str, db_factory) -> None:  # type: ignore[no-untyped-def]
+    target = db_factory.new(name="dependent")
+    pipeline.refresh(demo, target, seed=1, include=("patients",))
+    run_sql(target, "CREATE TABLE visit (patient_id INTEGER REFERENCES patients (patient_id));"
+                    "INSERT INTO visit VALUES (1)")
+    plan = pipeline.refresh(demo, target, include=("patients",), dry_run=True).plan
+    assert plan.refused is not None and "visit(patient_id) -> patients(patient_id)" in plan.refused
+    with pytest.raises(DriftError, match="points at a table the refresh recreates"):
+        pipeline.refresh(demo, target, include=("patients",))
+    assert run_sql(target, "SELECT count(*) FROM visit")[0][0] == 1
