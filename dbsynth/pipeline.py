@@ -251,11 +251,7 @@ def synth(source_url: str, target_url: str, *, scale: float = 1.0, seed: int = 0
         check_reachable(scale_out)
     source = connect(source_url, schema=source_schema, role="source")
     try:
-        target_schema = target_schema or (source_schema if _same_dialect(source_url, target_url) else None)
-        target = connect(target_url, schema=target_schema, role="target")
-        if target.location == source.location:
-            raise UnsafeTargetError(
-                f"target {target.display_url} is the source; dbsynth never writes into a source")
+        target = _open_target(source, source_url, source_schema, target_url, target_schema)
         schema, _ = resolve_schema(source, keys)
         refuse_unsafe_target(target, schema, replace)
         if engine == SDV_ENGINE:
@@ -339,12 +335,8 @@ def refresh(source_url: str, target_url: str, *, on_drift: str = "fail", dry_run
     _check_seed(seed)
     source = connect(source_url, schema=source_schema, role="source")
     try:
-        target_schema = target_schema or (source_schema if _same_dialect(source_url, target_url) else None)
-        target = connect(target_url, schema=target_schema, role="target")
+        target = _open_target(source, source_url, source_schema, target_url, target_schema)
         try:
-            if target.location == source.location:
-                raise UnsafeTargetError(
-                    f"target {target.display_url} is the source; dbsynth never writes into a source")
             schema, _ = resolve_schema(source, keys)
             schema, notes = select_tables(schema, include, exclude)
             plan = _refresh_plan(schema, notes, source, target, on_drift, scale)
@@ -420,8 +412,8 @@ def report(source_url: str, target_url: str, *, source_schema: str | None = None
         raise UsageError(f"--sample-rows must be positive, got {sample_rows}")
     source = connect(source_url, schema=source_schema, role="source")
     try:
-        target_schema = target_schema or (source_schema if _same_dialect(source_url, target_url) else None)
-        target = connect(target_url, schema=target_schema, role="source")  # read only
+        target = connect(target_url, schema=_target_schema(source_url, source_schema, target_url,
+                                                           target_schema), role="source")  # read only
         try:
             schema, _ = resolve_schema(source, keys)
             return json_ready(build_report(schema, source, target, sample_rows=sample_rows,
@@ -501,6 +493,24 @@ def _check_seed(seed: int) -> None:
 def _check_scale(scale: float) -> None:
     if not MIN_SCALE <= scale <= MAX_SCALE:
         raise UsageError(f"--scale must be between {MIN_SCALE} and {MAX_SCALE}, got {scale}")
+
+
+def _target_schema(source_url: str, source_schema: str | None, target_url: str,
+                   target_schema: str | None) -> str | None:
+    """The target's schema: as asked, else the source's on the same engine, else the default."""
+    return target_schema or (source_schema if _same_dialect(source_url, target_url) else None)
+
+
+def _open_target(source: Connector, source_url: str, source_schema: str | None, target_url: str,
+                 target_schema: str | None) -> Connector:
+    """The target to write, refused when it is the source (same server, database, schema)."""
+    target = connect(target_url, schema=_target_schema(source_url, source_schema, target_url,
+                                                       target_schema), role="target")
+    if target.location == source.location:
+        target.close()
+        raise UnsafeTargetError(
+            f"target {target.display_url} is the source; dbsynth never writes into a source")
+    return target
 
 
 def _same_dialect(a: str, b: str) -> bool:

@@ -30,6 +30,7 @@ from dbsynth.model.relational import RelationalModel
 from dbsynth.model.store import model_from_bytes, model_to_bytes
 from dbsynth.model.stream import TableStream
 from dbsynth.schema.graph import LoadPlan, build_plan
+from dbsynth.schema.model import Schema
 from dbsynth.writer.load import write_database
 from dbsynth.writer.staged import create_stage, drop_stage, load_into_stage, publish_stage
 from dbsynth.progress import Progress
@@ -112,19 +113,18 @@ def generate_partitioned(model: RelationalModel, target: Connector, target_url: 
         count = scale_out.partitions or max(1, sum(client.nthreads().values()))
         parts = [Partition(i, count) for i in range(count)]
         if target.capabilities.concurrent_writers:
-            return _into_stage(client, content, target, target_url, plan, parts, scale, seed,
-                               replace, stream_rows, progress)
-        return _through_client(client, content, target, plan, parts, scale, seed, replace,
-                               progress)
+            return _into_stage(client, content, schema, target, target_url, plan, parts, scale,
+                               seed, replace, stream_rows, progress)
+        return _through_client(client, content, schema, target, plan, parts, scale, seed,
+                               replace, progress)
 
 
-def _into_stage(client: Client, content: bytes, target: Connector, target_url: str,
-                plan: LoadPlan, parts: list[Partition], scale: float, seed: int, replace: bool,
-                stream_rows: int, progress: Progress) -> dict[str, int]:
+def _into_stage(client: Client, content: bytes, schema: Schema, target: Connector,
+                target_url: str, plan: LoadPlan, parts: list[Partition], scale: float, seed: int,
+                replace: bool, stream_rows: int, progress: Progress) -> dict[str, int]:
     from distributed import as_completed
 
-    model_schema = model_from_bytes(content).schema
-    stage = create_stage(target, model_schema, plan)
+    stage = create_stage(target, schema, plan)
     rows: dict[str, int] = {}
     try:
         futures = [client.submit(_write_partition, content, target_url, stage, part, scale, seed,
@@ -138,16 +138,16 @@ def _into_stage(client: Client, content: bytes, target: Connector, target_url: s
             client.cancel(futures)  # the others' open transactions would hold the stage
             raise
         progress("commit", "", sum(rows.values()))
-        publish_stage(target, model_schema, plan, stage, replace)
+        publish_stage(target, schema, plan, stage, replace)
     except BaseException:
         drop_stage(target, stage)
         raise
     return {name: rows.get(name, 0) for name in plan.order}
 
 
-def _through_client(client: Client, content: bytes, target: Connector, plan: LoadPlan,
-                    parts: list[Partition], scale: float, seed: int, replace: bool,
-                    progress: Progress) -> dict[str, int]:
+def _through_client(client: Client, content: bytes, schema: Schema, target: Connector,
+                    plan: LoadPlan, parts: list[Partition], scale: float, seed: int,
+                    replace: bool, progress: Progress) -> dict[str, int]:
     from distributed import as_completed
 
     futures = [client.submit(_sample_partition, content, part, scale, seed, pure=False)
@@ -158,8 +158,7 @@ def _through_client(client: Client, content: bytes, target: Connector, plan: Loa
             pieces[name].append(frame)
             progress("generate", name, sum(len(f) for f in pieces[name]))
     frames = {name: pd.concat(pieces[name], ignore_index=True) for name in plan.order}
-    write_database(target, model_from_bytes(content).schema, plan, frames, replace=replace,
-                   progress=progress)
+    write_database(target, schema, plan, frames, replace=replace, progress=progress)
     return {name: len(frames[name]) for name in plan.order}
 
 

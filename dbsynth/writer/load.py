@@ -23,7 +23,7 @@ from dbsynth.model.stream import TableStream
 from dbsynth.schema.graph import LoadPlan
 from dbsynth.schema.model import EnumType, ForeignKey, Schema, Table
 from dbsynth.writer import ddl
-from dbsynth.progress import Progress
+from dbsynth.progress import Progress, quiet
 
 
 @contextmanager
@@ -43,29 +43,28 @@ def transaction(target: Connector) -> Iterator[TargetSession]:
 
 def write_database(target: Connector, schema: Schema, plan: LoadPlan,
                    frames: Mapping[str, pd.DataFrame | TableStream], *, replace: bool = False,
-                   progress: Progress | None = None) -> None:
+                   progress: Progress = quiet) -> None:
     """Write ``frames`` (one per table) into ``target`` atomically. A :class:`TableStream`
     is loaded chunk by chunk as it is generated, inside the same transaction."""
-    report = progress or (lambda stage, table, rows: None)
     with transaction(target) as session:
         clear_target(session, schema, plan, replace, target.display_url)
         _create_schema(session, schema, plan, frames)
         for name in plan.order:
             table = schema.table(name)
             data = frames[name]
-            report("expect", name, len(data))
-            report("load", name, 0)
+            progress("expect", name, len(data))
+            progress("load", name, 0)
             if isinstance(data, TableStream):
                 for chunk in data:
                     _load_table(session, table, plan, chunk)
-                    report("load", name, data.rows)
+                    progress("load", name, data.rows)
             else:
                 _load_table(session, table, plan, data)
-                report("load", name, len(data))
+                progress("load", name, len(data))
         _fill_cut_keys(session, schema, plan, frames)
         add_constraints(session, schema, plan)
         advance_identities(session, schema)
-        report("commit", "", sum(len(f) for f in frames.values()))
+        progress("commit", "", sum(len(f) for f in frames.values()))
 
 
 def refuse_unsafe_target(target: Connector, schema: Schema, replace: bool) -> None:
