@@ -387,12 +387,13 @@ def _refresh_plan(schema: Schema, notes: list[str], source: Connector, target: C
         if kept.get(enum.name) != tuple(enum.values):
             statements.append(f"DROP TYPE IF EXISTS {qualified(target.schema_name, enum.name)}")
             statements.append(ddl.create_enum(target.schema_name, enum.name, enum.values))
-    for name in load_plan.order:
+    for name in load_plan.order:  # as the writer runs them: each table, its load, its keys
         table = schema.table(name)
         statements.append(ddl.create_table(table, schema, load_plan, caps, target.schema_name))
+        statements += ddl.keys_after_load(table, schema, load_plan, caps, target.schema_name)
     for name in load_plan.order:
-        keys_sql, fks = ddl.constraints_after_load(schema.table(name), schema, caps, target.schema_name)
-        statements += keys_sql + fks
+        statements += ddl.foreign_keys_after_load(schema.table(name), schema, caps,
+                                                  target.schema_name)
     tables = [{"name": t.name, "mode": t.mode, "source_rows": t.row_count,
                "rows": t.row_count if t.mode == "copy" else int(round(t.row_count * scale))}
               for t in (schema.table(n) for n in load_plan.order)]

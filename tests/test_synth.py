@@ -108,6 +108,11 @@ def test_zoo_round_trip_in_every_direction(zoo_url: str, target_factory) -> None
     assert dup == 0
     # CHECKs held (and were mirrored: the insert below must fail)
     assert run_sql(target, "SELECT count(*) FROM product WHERE price <= 0")[0][0] == 0
+    # keys added after the load are enforced like declared ones: a duplicate row is refused
+    with pytest.raises(Exception):
+        run_sql(target, "INSERT INTO order_line SELECT * FROM order_line LIMIT 1")
+    with pytest.raises(Exception):
+        run_sql(target, "INSERT INTO person_skill SELECT * FROM person_skill LIMIT 1")
     # identities advanced past the loaded keys: an insert without a key gets a fresh one
     max_id = run_sql(target, "SELECT max(product_id) FROM product")[0][0]
     run_sql(target, "INSERT INTO product (sku, name, price, discontinued) "

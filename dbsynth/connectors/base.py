@@ -23,7 +23,7 @@ class Capabilities:
 
     dialect: str
     add_foreign_key_after_load: bool  # ALTER TABLE ... ADD FOREIGN KEY exists
-    add_unique_after_load: bool
+    add_unique_after_load: bool  # ALTER TABLE ... ADD PRIMARY KEY / UNIQUE exists
     enums: bool = True
     arrays: bool = True
     #: several processes may load one database at once (a server; a DuckDB file has one writer)

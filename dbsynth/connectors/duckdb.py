@@ -24,7 +24,7 @@ from dbsynth.schema.model import (
 
 # DuckDB cannot ALTER TABLE ... ADD FOREIGN KEY / UNIQUE: those are declared at CREATE time.
 CAPABILITIES = Capabilities(dialect="duckdb", add_foreign_key_after_load=False,
-                            add_unique_after_load=False)
+                            add_unique_after_load=True)
 
 _SIMPLE_TYPES: dict[str, str] = {
     "TINYINT": "smallint", "UTINYINT": "smallint", "SMALLINT": "smallint",

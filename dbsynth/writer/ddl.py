@@ -1,8 +1,9 @@
 """Mirror a schema as DDL for a target dialect: types, enums, identities, constraints.
 
 Everything here renders SQL text; nothing executes. Constraint placement follows the target's
-capabilities: PostgreSQL gets keys and checks *after* the load (faster COPY, order-free),
-DuckDB, which cannot add foreign keys later, gets them inside CREATE TABLE.
+capabilities: PostgreSQL gets keys, checks and foreign keys *after* the load (faster COPY,
+order-free); DuckDB, which cannot add foreign keys later, gets them inside CREATE TABLE with the
+keys they refer to, and its other keys right after each table's load.
 """
 
 from __future__ import annotations
@@ -125,7 +126,8 @@ def create_sequences(table: Table, caps: Capabilities, schema_name: str,
 
 def create_table(table: Table, schema: Schema, plan: LoadPlan, caps: Capabilities,
                  schema_name: str) -> str:
-    """CREATE TABLE; on engines that cannot add keys later, keys and checks go inline."""
+    """CREATE TABLE with what must exist before the load: on engines that cannot add foreign
+    keys later (DuckDB), the foreign keys, the checks, and the keys a foreign key refers to."""
     lines = [column_definition(table, c, schema, caps, schema_name) for c in table.columns]
     if not caps.add_foreign_key_after_load:
         lines += inline_constraints(table, schema, plan, caps)
@@ -135,42 +137,68 @@ def create_table(table: Table, schema: Schema, plan: LoadPlan, caps: Capabilitie
 
 def inline_constraints(table: Table, schema: Schema, plan: LoadPlan,
                        caps: Capabilities) -> list[str]:
-    out: list[str] = []
-    if table.primary_key:
-        out.append(f"PRIMARY KEY ({_cols(table.primary_key.columns)})")
-    for unique in table.uniques:
-        out.append(f"UNIQUE ({_cols(unique.columns)})")
+    out = [f"{kind} ({_cols(columns)})"
+           for kind, columns in _keys(table) if _key_at_create(table, columns, schema, plan, caps)]
     for check in table.checks:
         expr = check_expression(check, caps.dialect)
         if expr:
             out.append(f"CHECK ({expr})")
-    for fk in table.foreign_keys:
-        if fk.ref_table in schema.table_names and not plan.is_cut(table.name, fk):
-            out.append(f"FOREIGN KEY ({_cols(fk.columns)}) REFERENCES "
-                       f"{quote_ident(fk.ref_table)} ({_cols(fk.ref_columns)})")
+    for fk in _declared_foreign_keys(table, schema, plan):
+        out.append(f"FOREIGN KEY ({_cols(fk.columns)}) REFERENCES "
+                   f"{quote_ident(fk.ref_table)} ({_cols(fk.ref_columns)})")
     return out
 
 
-def constraints_after_load(table: Table, schema: Schema, caps: Capabilities,
-                           schema_name: str) -> tuple[list[str], list[str]]:
-    """(keys and checks, foreign keys) as ALTER TABLE statements, for engines that can."""
-    if not caps.add_foreign_key_after_load:
-        return [], []
+def keys_after_load(table: Table, schema: Schema, plan: LoadPlan, caps: Capabilities,
+                    schema_name: str) -> list[str]:
+    """ALTER TABLE statements for the keys (and checks, where the engine adds them later)
+    that CREATE TABLE left out: one index build over the loaded rows is cheaper than keeping
+    it up to date row by row. Run right after the table's load, before any table referring
+    to it is created (DuckDB cannot alter a table something depends on)."""
     target = qualified(schema_name, table.name)
-    keys: list[str] = []
-    if table.primary_key:
-        keys.append(f"ALTER TABLE {target} ADD PRIMARY KEY ({_cols(table.primary_key.columns)})")
-    for unique in table.uniques:
-        keys.append(f"ALTER TABLE {target} ADD UNIQUE ({_cols(unique.columns)})")
-    for check in table.checks:
-        expr = check_expression(check, caps.dialect)
-        if expr:
-            keys.append(f"ALTER TABLE {target} ADD CHECK ({expr})")
-    fks = [
-        f"ALTER TABLE {target} ADD {_fk_clause(fk, schema_name)}"
-        for fk in table.foreign_keys if fk.ref_table in schema.table_names
-    ]
-    return keys, fks
+    out = [f"ALTER TABLE {target} ADD {kind} ({_cols(columns)})"
+           for kind, columns in _keys(table) if not _key_at_create(table, columns, schema, plan, caps)]
+    if caps.add_foreign_key_after_load:
+        for check in table.checks:
+            expr = check_expression(check, caps.dialect)
+            if expr:
+                out.append(f"ALTER TABLE {target} ADD CHECK ({expr})")
+    return out
+
+
+def foreign_keys_after_load(table: Table, schema: Schema, caps: Capabilities,
+                            schema_name: str) -> list[str]:
+    """ALTER TABLE … ADD FOREIGN KEY for engines that can (run once every key exists)."""
+    if not caps.add_foreign_key_after_load:
+        return []
+    target = qualified(schema_name, table.name)
+    return [f"ALTER TABLE {target} ADD {_fk_clause(fk, schema_name)}"
+            for fk in table.foreign_keys if fk.ref_table in schema.table_names]
+
+
+def _keys(table: Table) -> list[tuple[str, tuple[str, ...]]]:
+    keys = [("PRIMARY KEY", table.primary_key.columns)] if table.primary_key else []
+    return keys + [("UNIQUE", unique.columns) for unique in table.uniques]
+
+
+def _declared_foreign_keys(table: Table, schema: Schema, plan: LoadPlan) -> list[ForeignKey]:
+    """Foreign keys declared in CREATE TABLE on engines without ALTER … ADD FOREIGN KEY
+    (cut cycle edges cannot be: their parent is created later)."""
+    return [fk for fk in table.foreign_keys
+            if fk.ref_table in schema.table_names and not plan.is_cut(table.name, fk)]
+
+
+def _key_at_create(table: Table, columns: tuple[str, ...], schema: Schema, plan: LoadPlan,
+                   caps: Capabilities) -> bool:
+    """Whether a key goes into CREATE TABLE: where nothing can be added later, and on DuckDB
+    for a key a declared foreign key refers to (its check looks the key's index up, which a
+    key added later in the same transaction does not have yet)."""
+    if caps.add_unique_after_load and caps.add_foreign_key_after_load:
+        return False
+    if not caps.add_unique_after_load:
+        return True
+    return any(fk.ref_table == table.name and fk.ref_columns == columns
+               for other in schema.tables for fk in _declared_foreign_keys(other, schema, plan))
 
 
 def check_expression(check: CheckConstraint, dialect: str) -> str | None:

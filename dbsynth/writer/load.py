@@ -2,10 +2,11 @@
 
 Order of work inside the transaction:
 1. refuse if any table we would write already holds rows (unless ``replace``);
-2. drop our tables (and enums) that exist, create enums, sequences and tables in load order;
-3. bulk-load every table, cut foreign keys as NULL (self references by depth on engines that
-   check them row by row);
-4. fill the cut foreign keys by UPDATE; add keys, checks and FKs; advance identities;
+2. drop our tables (and enums) that exist, create enums;
+3. table by table in load order: create its sequences and the table, bulk-load it (cut foreign
+   keys as NULL; self references by depth on engines that check them row by row), then add
+   the keys CREATE TABLE left out (see :mod:`.ddl`);
+4. fill the cut foreign keys by UPDATE; add foreign keys; advance identities;
 5. commit. Any failure rolls everything back, so the target is left exactly as it was.
 """
 
@@ -48,10 +49,11 @@ def write_database(target: Connector, schema: Schema, plan: LoadPlan,
     is loaded chunk by chunk as it is generated, inside the same transaction."""
     with transaction(target) as session:
         clear_target(session, schema, plan, replace, target.display_url)
-        _create_schema(session, schema, plan, frames)
+        _create_types(session, schema)
         for name in plan.order:
             table = schema.table(name)
             data = frames[name]
+            _create_table(session, schema, plan, table, data)
             progress("expect", name, len(data))
             progress("load", name, 0)
             if isinstance(data, TableStream):
@@ -61,8 +63,11 @@ def write_database(target: Connector, schema: Schema, plan: LoadPlan,
             else:
                 _load_table(session, table, plan, data)
                 progress("load", name, len(data))
+            for statement in ddl.keys_after_load(table, schema, plan, session.capabilities,
+                                                 session.schema_name):
+                session.execute(statement)
         _fill_cut_keys(session, schema, plan, frames)
-        add_constraints(session, schema, plan)
+        _add_foreign_keys(session, schema, plan)
         advance_identities(session, schema)
         progress("commit", "", sum(len(f) for f in frames.values()))
 
@@ -103,8 +108,9 @@ def clear_target(session: TargetSession, schema: Schema, plan: LoadPlan, replace
             session.execute(f"DROP TABLE {qualified(session.schema_name, name)}")
 
 
-def _create_schema(session: TargetSession, schema: Schema, plan: LoadPlan,
-                   frames: Mapping[str, pd.DataFrame | TableStream]) -> None:
+def _create_types(session: TargetSession, schema: Schema) -> None:
+    """Enums our tables use (kept when the target has the same labels: tables we do not
+    write may use them), and no stale identity sequence of ours on DuckDB."""
     caps = session.capabilities
     sname = session.schema_name
     for table in schema.tables:
@@ -115,15 +121,21 @@ def _create_schema(session: TargetSession, schema: Schema, plan: LoadPlan,
     existing = session.existing_enums()
     for enum in used_enums(schema):
         if existing.get(enum.name) == tuple(enum.values):
-            continue  # the same type is there already (tables we do not write may use it)
+            continue
         session.execute(f"DROP TYPE IF EXISTS {qualified(sname, enum.name)}")
         session.execute(ddl.create_enum(sname, enum.name, enum.values))
-    for name in plan.order:
-        table = schema.table(name)
-        next_values = _next_identity_values(table, frames[name])
-        for statement in ddl.create_sequences(table, caps, sname, next_values):
-            session.execute(statement)
-        session.execute(ddl.create_table(table, schema, plan, caps, sname))
+
+
+def _create_table(session: TargetSession, schema: Schema, plan: LoadPlan, table: Table,
+                  data: pd.DataFrame | TableStream) -> None:
+    """A table's sequences and CREATE TABLE, just before its load (its parents are loaded
+    and keyed by then, as DuckDB's inline foreign keys need)."""
+    next_values = _next_identity_values(table, data)
+    for statement in ddl.create_sequences(table, session.capabilities, session.schema_name,
+                                          next_values):
+        session.execute(statement)
+    session.execute(ddl.create_table(table, schema, plan, session.capabilities,
+                                     session.schema_name))
 
 
 def used_enums(schema: Schema) -> list[EnumType]:
@@ -221,17 +233,20 @@ def _row_key(table: Table) -> tuple[str, ...] | None:
 
 
 def add_constraints(session: TargetSession, schema: Schema, plan: LoadPlan) -> None:
-    """Keys and checks of every table, then every foreign key (after the load: faster)."""
-    caps = session.capabilities
-    all_fks: list[str] = []
+    """Keys and checks of every loaded table, then every foreign key (after the load: faster)."""
     for name in plan.order:
-        keys, fks = ddl.constraints_after_load(schema.table(name), schema, caps,
-                                               session.schema_name)
-        for statement in keys:
+        for statement in ddl.keys_after_load(schema.table(name), schema, plan,
+                                             session.capabilities, session.schema_name):
             session.execute(statement)
-        all_fks += fks
-    for statement in all_fks:  # after every key exists, so references resolve
-        session.execute(statement)
+    _add_foreign_keys(session, schema, plan)
+
+
+def _add_foreign_keys(session: TargetSession, schema: Schema, plan: LoadPlan) -> None:
+    """Every foreign key the engine adds after the load, once every key exists."""
+    for name in plan.order:
+        for statement in ddl.foreign_keys_after_load(schema.table(name), schema,
+                                                     session.capabilities, session.schema_name):
+            session.execute(statement)
 
 
 def advance_identities(session: TargetSession, schema: Schema) -> None:
