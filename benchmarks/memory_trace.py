@@ -1,7 +1,7 @@
 """Where memory goes during `synth`: resident memory at every step, and per streamed chunk.
 
 Run:
-    python benchmarks/memory_trace.py SOURCE_URL TARGET_URL [--stream-rows N]
+    python benchmarks/memory_trace.py SOURCE_URL TARGET_URL [--scale X] [--stream-rows N]
 
 e.g. the TPC-H file `benchmarks/tpch.py` builds (keep it with a copy) as the source, and an
 empty PostgreSQL database or a new DuckDB file as the target (replaced). Prints one line per
@@ -33,6 +33,8 @@ def main() -> None:
     parser.add_argument("target")
     parser.add_argument("--stream-rows", type=int, default=pipeline.STREAM_ROWS)
     parser.add_argument("--sample-rows", type=int, default=200_000, help="as the CLI's default")
+    parser.add_argument("--scale", type=float, default=1.0,
+                        help="e.g. 1.67 on TPC-H SF 1: a 10-million-row lineitem")
     args = parser.parse_args()
     pipeline.STREAM_ROWS = args.stream_rows
     started = time.perf_counter()
@@ -47,7 +49,8 @@ def main() -> None:
               f"  {stage:<9} {table} {rows:,}", flush=True)
 
     pipeline.synth(args.source, args.target, progress=progress, replace=True,
-                   sample_rows=args.sample_rows, keep_frames=False)  # as the CLI runs it
+                   sample_rows=args.sample_rows, scale=args.scale,
+                   keep_frames=False)  # as the CLI runs it
     print(f"peak RSS {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024} MB")
 
 

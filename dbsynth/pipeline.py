@@ -17,6 +17,7 @@ from dbsynth.connectors.base import Connector, qualified, quote_ident, read_sql
 from dbsynth.connectors.registry import connect, dialect_of
 from dbsynth.errors import DriftError, IntegrityError, UnsafeTargetError, UsageError
 from dbsynth.model.relational import DEFAULT_ENGINE, RelationalModel
+from dbsynth.model.stream import Synthesis, TableData
 from dbsynth.model.store import load_model, save_model
 from dbsynth.schema.graph import LoadPlan, build_plan
 from dbsynth.schema.infer import DEFAULT_THRESHOLD, Inference, infer_keys, with_inferred_keys
@@ -274,7 +275,7 @@ def synth(source_url: str, target_url: str, *, scale: float = 1.0, seed: int = 0
         trained.frames.clear()  # the model is fitted: the training rows are not needed any more
     try:
         result = _generate_into(trained.model, target, target_url, scale, seed, replace, progress,
-                                trained.source, trained.frames, sampler, scale_out)
+                                trained.source, trained.frames, sampler, scale_out, keep_frames)
     finally:
         target.close()
     if not keep_frames:
@@ -429,7 +430,7 @@ def _generate_into(model: RelationalModel, target: Connector, target_url: str, s
                    seed: int, replace: bool, progress: Progress, source_label: str,
                    source_frames: dict[str, pd.DataFrame] | None = None,
                    sampler: Callable[[LoadPlan], dict[str, pd.DataFrame]] | None = None,
-                   scale_out: ScaleOut | None = None) -> SynthResult:
+                   scale_out: ScaleOut | None = None, keep_frames: bool = True) -> SynthResult:
     schema = model.schema
     plan = build_plan(schema)
     seconds: dict[str, float] = {}
@@ -443,18 +444,20 @@ def _generate_into(model: RelationalModel, target: Connector, target_url: str, s
         return _checked(SynthResult(source_label, target.display_url, rows,
                                     IntegrityReport(), seconds, source_frames or {}),
                         target, schema, progress)
+    synthetic: dict[str, TableData] | Synthesis
     if sampler is not None:
         synthetic = sampler(plan)
-    else:
+    elif keep_frames:
         synthetic = model.sample(plan, scale=scale, seed=seed, stream_rows=STREAM_ROWS,
                                  progress=progress)
-    seconds["generate"] = time.perf_counter() - started
-    started = time.perf_counter()
-    write_database(target, schema, plan, synthetic, replace=replace, progress=progress)
-    seconds["load"] = time.perf_counter() - started
-    frames = {n: f for n, f in synthetic.items() if isinstance(f, pd.DataFrame)}  # streams are gone
-    result = SynthResult(source_label, target.display_url,
-                         {n: len(synthetic[n]) for n in plan.order}, IntegrityReport(), seconds,
+    else:  # each table made as the writer asks for it, and let go once loaded
+        synthetic = model.generate(plan, scale=scale, seed=seed, stream_rows=STREAM_ROWS,
+                                   progress=progress)
+    rows = write_database(target, schema, plan, synthetic, replace=replace, progress=progress)
+    seconds["generate+load"] = time.perf_counter() - started
+    frames = ({n: f for n, f in synthetic.items() if isinstance(f, pd.DataFrame)}  # streams are gone
+              if isinstance(synthetic, dict) else {})
+    result = SynthResult(source_label, target.display_url, rows, IntegrityReport(), seconds,
                          source_frames or {}, frames)
     return _checked(result, target, schema, progress)
 

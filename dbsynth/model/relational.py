@@ -32,7 +32,7 @@ from dbsynth.model.constraints import enforce_checks
 from dbsynth.model.encoding import MODELLED_KINDS, decode, encode
 from dbsynth.model.partition import Partition
 from dbsynth.model.pii import FakeValues
-from dbsynth.model.stream import TableStream
+from dbsynth.model.stream import Synthesis, TableData, TableStream
 from dbsynth.progress import Progress, quiet
 from dbsynth.model.table import CartEngine, ColumnSpec, CopulaEngine, make_engine
 from dbsynth.schema.graph import LoadPlan, build_plan
@@ -175,7 +175,7 @@ class RelationalModel:
     def sample(self, plan: LoadPlan, scale: float = 1.0, seed: int = 0,
                stream_rows: int | None = None,
                partition: Partition = Partition(),
-               progress: Progress = quiet) -> dict[str, pd.DataFrame | TableStream]:
+               progress: Progress = quiet) -> dict[str, TableData]:
         """One synthetic database: a frame per table, every key consistent.
 
         With a ``partition``, only that slice of the database (see :mod:`.partition`): the
@@ -184,8 +184,29 @@ class RelationalModel:
         With ``stream_rows``, a table no other table references (a leaf such as order lines)
         that would have more rows is returned as a :class:`TableStream` instead: generated in
         chunks of that many rows while it is consumed, so it is never whole in memory."""
+        synthesis = self.generate(plan, scale, seed, stream_rows, partition, progress)
+        out = dict(synthesis)
+        for name, cut in synthesis.cut_columns().items():
+            frame = out[name]
+            assert isinstance(frame, pd.DataFrame)  # a table in a cycle is referenced: whole
+            for col in cut.columns:
+                frame[col] = cut[col].to_numpy()
+        return out
+
+    def generate(self, plan: LoadPlan, scale: float = 1.0, seed: int = 0,
+                 stream_rows: int | None = None, partition: Partition = Partition(),
+                 progress: Progress = quiet) -> Synthesis:
+        """The same database as :meth:`sample`, handed over table by table as it is made
+        (see :class:`Synthesis`): a writer loading each table as it comes holds one table at
+        a time, plus the keys and encoded rows of the parents later tables still need.
+        With ``stream_rows``, bigger tables are also made in pieces of that many rows."""
         state = _Generated(shared=self.shared_tables(scale, partition), partition=partition)
-        out: dict[str, pd.DataFrame | TableStream] = {}
+        return Synthesis(self._tables(plan, scale, seed, stream_rows, state, progress),
+                         lambda: state.cut_frames)
+
+    def _tables(self, plan: LoadPlan, scale: float, seed: int, stream_rows: int | None,
+                state: _Generated, progress: Progress) -> Iterator[tuple[str, TableData]]:
+        partition = state.partition
         referenced = {fk.ref_table for t in self.schema.tables for fk in t.foreign_keys}
         for index, name in enumerate(plan.order):
             own = Partition() if name in state.shared else partition  # shared: same everywhere
@@ -199,12 +220,14 @@ class RelationalModel:
                     last = partition.number(len(parent_rows) - 1)
                     next_keys = {c: k.start + last + 1 for c, k in self.tables[name].keys.items()
                                  if k.style == "int"}
-                    out[name] = TableStream(name, len(parent_rows), partial(
+                    yield name, TableStream(name, len(parent_rows), partial(
                         generator.chunks, parent_rows, stream_rows), next_keys)
                     continue
             progress("generate", name, 0)
-            generator.run(scale)
+            generator.run(scale, stream_rows)
             progress("generate", name, len(state.frames[name]))
+            yield name, state.frames[name]
+            self._keep_what_later_tables_read(state, name)
         rng = np.random.default_rng(_seed_words(seed, len(plan.order), partition))
         for link in self.links:
             if link.role == "cut":
@@ -213,8 +236,32 @@ class RelationalModel:
                                       self.schema.table(link.child))
                 for col in link.columns:
                     frame[col] = picks[col].to_numpy()
-        return {name: out.get(name, state.frames.get(name)) for name in plan.order}  # type: ignore[misc]
+                key = self.schema.table(link.child).row_key() or ()
+                cut = state.cut_frames.get(link.child, frame[list(key)])
+                state.cut_frames[link.child] = cut.assign(**{c: frame[c] for c in link.columns})
 
+    def _keep_what_later_tables_read(self, state: _Generated, name: str) -> None:
+        """Cut a handed-over table down to what later steps read: the keys children refer to,
+        the columns children copy, its row key and cut keys (drawn at the end); its encoded
+        rows only if it is some table's parent (children are conditioned on them)."""
+        table = self.schema.table(name)
+        read: set[str] = set()
+        is_parent = False
+        for link in self.links:
+            if link.parent == name and link.role != "self":
+                read.update(link.ref_columns)
+                is_parent = True
+            if link.child == name and link.role == "cut":
+                read.update(link.columns)
+                read.update(table.row_key() or ())
+        for tm in self.tables.values():
+            for copy in tm.copies.values():
+                if copy.parent == name:
+                    read.update(copy.ref_columns)
+                    read.add(copy.column)
+        state.frames[name] = state.frames[name][[c for c in table.data_columns if c in read]]
+        if not is_parent:
+            state.encoded.pop(name, None)
 
     def shared_tables(self, scale: float, partition: Partition) -> frozenset[str]:
         """Tables every partition generates whole and alike, written by partition 0 only:
@@ -250,6 +297,8 @@ class _Generated:
     shared: frozenset[str] = frozenset()
     #: the partition being generated (Partition(): not partitioned)
     partition: Partition = field(default_factory=Partition)
+    #: per table with cut foreign keys: its row key and the cut keys, drawn at the end
+    cut_frames: dict[str, pd.DataFrame] = field(default_factory=dict)
 
 
 class _TableGenerator:
@@ -262,32 +311,48 @@ class _TableGenerator:
         #: key hashes of chunks already made (a streamed table); None: one piece, no need
         self.seen_keys: dict[tuple[str, ...], keys.KeyHashes] | None = None
 
-    def run(self, scale: float) -> None:
-        """Generate the whole table and keep it: its children and links read it."""
+    def run(self, scale: float, piece_rows: int | None = None) -> None:
+        """Generate the whole table and keep it: its children and links read it. A table of
+        more than ``piece_rows`` rows is made in pieces, so the work memory of one piece is
+        all that comes on top of the table itself."""
         if self.tm.copied is not None:
             self._copy_verbatim(scale)
             return
-        context, parent_rows = self._context(scale)
-        frame, hidden = self._make(context, parent_rows, 0, len(context))
-        self.state.frames[self.table.name] = frame
+        parent_rows = self._parent_rows(scale)
+        pieces = list(self._pieces(parent_rows, piece_rows or max(len(parent_rows), 1)))
+        if len(pieces) == 1:
+            frame, hidden, encoded = pieces[0]
+        else:
+            frame = pd.concat([f for f, _, _ in pieces], ignore_index=True)
+            hidden = pd.concat([h for _, h, _ in pieces], ignore_index=True)
+            encoded = np.vstack([e for _, _, e in pieces])
+        self.state.frames[self.table.name] = frame.reset_index(drop=True)
         self.state.hidden[self.table.name] = hidden.reset_index(drop=True)
-        self.state.encoded[self.table.name] = self._encoded(frame, hidden)
+        self.state.encoded[self.table.name] = encoded
 
     def chunks(self, parent_rows: np.ndarray, chunk_rows: int) -> Iterator[pd.DataFrame]:
-        """The table in chunks of about ``chunk_rows`` rows, cut between parents (so a key
-        that includes the parent's stays unique), each chunk dropped once consumed. Only the
-        rows' parent positions are held for the whole table; their context rows are built
-        chunk by chunk."""
+        """The table in chunks of about ``chunk_rows`` rows, each dropped once consumed.
+        Only the rows' parent positions are held for the whole table; their context rows
+        are built chunk by chunk."""
+        for frame, _, _ in self._pieces(parent_rows, chunk_rows, encode=False):
+            yield frame
+
+    def _pieces(self, parent_rows: np.ndarray, piece_rows: int, encode: bool = True
+                ) -> Iterator[tuple[pd.DataFrame, pd.DataFrame, np.ndarray]]:
+        """(rows, derived columns, encoded rows) in pieces of about ``piece_rows`` rows, cut
+        between parents (so a key that includes the parent's stays unique)."""
         total = len(parent_rows)
         start = 0
-        self.seen_keys = {}  # keys must stay unique across chunks, not only inside one
-        while start < total:
-            stop = min(total, start + chunk_rows)
+        self.seen_keys = {} if piece_rows < total else None  # keys unique across pieces
+        while start < total or start == total == 0:  # an empty table is one empty piece
+            stop = min(total, start + piece_rows)
             while 0 < stop < total and parent_rows[stop] == parent_rows[stop - 1] and parent_rows[stop] >= 0:
                 stop += 1  # keep a parent's children together
             rows = parent_rows[start:stop]
-            frame, _ = self._make(self._context_of(rows), rows, start, total)
-            yield frame
+            frame, hidden = self._make(self._context_of(rows), rows, start, total)
+            yield frame, hidden, self._encoded(frame, hidden) if encode else np.zeros((0, 0))
+            if total == 0:
+                return
             start = stop
 
     def _make(self, context: np.ndarray, parent_rows: np.ndarray, offset: int,
@@ -366,11 +431,6 @@ class _TableGenerator:
         self.state.encoded[self.table.name] = self._encoded(frame, hidden)
 
     # ----------------------------------------------------------------------- context
-    def _context(self, scale: float) -> tuple[np.ndarray, np.ndarray]:
-        """Each row's context (its parent's encoded row) and parent position (-1: none)."""
-        parent_rows = self._parent_rows(scale)
-        return self._context_of(parent_rows), parent_rows
-
     def _context_of(self, parent_rows: np.ndarray) -> np.ndarray:
         """Context rows for these parent positions: the parent's encoded row, NaN for a row
         without a parent; a root has an empty context."""
@@ -770,7 +830,7 @@ def _pick_parents(link: Link, drawn: pd.Series | None, state: _Generated, rng: n
     parent = state.frames[link.parent]
     n = len(drawn) if drawn is not None else (n or 0)
     out = pd.DataFrame({c: pd.Series([None] * n, dtype=object) for c in link.columns})
-    if parent.empty or n == 0:
+    if len(parent) == 0 or n == 0:
         return out
     key = (link.parent, link.columns)
     if key not in state.clusters:

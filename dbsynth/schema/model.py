@@ -148,6 +148,15 @@ class Table:
         """Columns that hold written values (generated columns are computed by the engine)."""
         return tuple(c.name for c in self.columns if c.generated is None)
 
+    def row_key(self) -> tuple[str, ...] | None:
+        """Columns that find one row: the primary key, else a UNIQUE set of NOT NULL columns."""
+        if self.primary_key:
+            return self.primary_key.columns
+        for unique in self.uniques:
+            if all(not self.column(c).nullable for c in unique.columns):
+                return unique.columns
+        return None
+
     def unique_column_sets(self) -> list[tuple[str, ...]]:
         """Every column set that must stay unique: the primary key first, then UNIQUEs."""
         sets = [self.primary_key.columns] if self.primary_key else []

@@ -20,7 +20,7 @@ import pandas as pd
 
 from dbsynth.connectors.base import Connector, TargetSession, qualified
 from dbsynth.errors import LoadError, UnsafeTargetError
-from dbsynth.model.stream import TableStream
+from dbsynth.model.stream import Synthesis, TableData, TableStream
 from dbsynth.schema.graph import LoadPlan
 from dbsynth.schema.model import EnumType, ForeignKey, Schema, Table
 from dbsynth.writer import ddl
@@ -43,33 +43,40 @@ def transaction(target: Connector) -> Iterator[TargetSession]:
 
 
 def write_database(target: Connector, schema: Schema, plan: LoadPlan,
-                   frames: Mapping[str, pd.DataFrame | TableStream], *, replace: bool = False,
-                   progress: Progress = quiet) -> None:
-    """Write ``frames`` (one per table) into ``target`` atomically. A :class:`TableStream`
-    is loaded chunk by chunk as it is generated, inside the same transaction."""
+                   data: Mapping[str, TableData] | Synthesis, *, replace: bool = False,
+                   progress: Progress = quiet) -> dict[str, int]:
+    """Write every table (one per name) into ``target`` atomically; returns rows per table.
+
+    A :class:`TableStream` is loaded chunk by chunk as it is generated, and a
+    :class:`Synthesis` table by table as it is made, inside the same transaction: a table
+    is let go once loaded."""
+    synthesis = data if isinstance(data, Synthesis) else Synthesis.of(data, plan.order)
+    rows: dict[str, int] = {}
     with transaction(target) as session:
         clear_target(session, schema, plan, replace, target.display_url)
         _create_types(session, schema)
-        for name in plan.order:
+        for name, table_data in synthesis:
             table = schema.table(name)
-            data = frames[name]
-            _create_table(session, schema, plan, table, data)
-            progress("expect", name, len(data))
+            _create_table(session, schema, plan, table, table_data)
+            progress("expect", name, len(table_data))
             progress("load", name, 0)
-            if isinstance(data, TableStream):
-                for chunk in data:
+            if isinstance(table_data, TableStream):
+                for chunk in table_data:
                     _load_table(session, table, plan, chunk)
-                    progress("load", name, data.rows)
+                    progress("load", name, table_data.rows)
             else:
-                _load_table(session, table, plan, data)
-                progress("load", name, len(data))
+                _load_table(session, table, plan, table_data)
+                progress("load", name, len(table_data))
+            rows[name] = len(table_data)
             for statement in ddl.keys_after_load(table, schema, plan, session.capabilities,
                                                  session.schema_name):
                 session.execute(statement)
-        _fill_cut_keys(session, schema, plan, frames)
+            del table_data  # loaded: the generator keeps only what later tables read
+        _fill_cut_keys(session, schema, plan, synthesis.cut_columns())
         _add_foreign_keys(session, schema, plan)
         advance_identities(session, schema)
-        progress("commit", "", sum(len(f) for f in frames.values()))
+        progress("commit", "", sum(rows.values()))
+    return rows
 
 
 def refuse_unsafe_target(target: Connector, schema: Schema, replace: bool) -> None:
@@ -127,7 +134,7 @@ def _create_types(session: TargetSession, schema: Schema) -> None:
 
 
 def _create_table(session: TargetSession, schema: Schema, plan: LoadPlan, table: Table,
-                  data: pd.DataFrame | TableStream) -> None:
+                  data: TableData) -> None:
     """A table's sequences and CREATE TABLE, just before its load (its parents are loaded
     and keyed by then, as DuckDB's inline foreign keys need)."""
     next_values = _next_identity_values(table, data)
@@ -211,25 +218,14 @@ def _self_reference_levels(table: Table, frame: pd.DataFrame,
 
 
 def _fill_cut_keys(session: TargetSession, schema: Schema, plan: LoadPlan,
-                   frames: Mapping[str, pd.DataFrame | TableStream]) -> None:
+                   cut_columns: Mapping[str, pd.DataFrame]) -> None:
     for edge in plan.cut:
         table = schema.table(edge.table)
-        key = _row_key(table)
+        key = table.row_key()
         if key is None:
             raise LoadError(f"cannot fill cut foreign key {edge.label}: {table.name} has no key")
         cols = list(key) + [c for c in edge.fk.columns if c not in key]
-        frame = frames[table.name]
-        assert isinstance(frame, pd.DataFrame)  # a table in a cycle is referenced: never streamed
-        session.update_columns(table, key, frame[cols])
-
-
-def _row_key(table: Table) -> tuple[str, ...] | None:
-    if table.primary_key:
-        return table.primary_key.columns
-    for unique in table.uniques:
-        if all(not table.column(c).nullable for c in unique.columns):
-            return unique.columns
-    return None
+        session.update_columns(table, key, cut_columns[table.name][cols])
 
 
 def add_constraints(session: TargetSession, schema: Schema, plan: LoadPlan) -> None:
