@@ -232,3 +232,26 @@ def test_failed_load_leaves_target_as_before(zoo_url: str, target_factory) -> No
         pipeline.synth(zoo_url, target, seed=9, scale=2.0, replace=True, progress=crash_mid_load)
     assert {t: count(target, t) for t in before} == before
     assert run_sql(target, "SELECT sum(x) FROM keep_me")[0][0] == 3
+
+
+def test_a_new_duckdb_file_appears_whole_or_not_at_all(zoo_url: str, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """DuckDB-only by nature (a file, not a server): a target file that does not exist yet
+    is built beside its path, committed as it goes, and moved into place at the end. A
+    failure leaves no file and no leftovers; a success leaves only the file."""
+    path = tmp_path / "new" / "fresh.duckdb"
+    loaded: list[str] = []
+
+    def crash_mid_load(stage: str, table: str, rows: int) -> None:
+        if stage == "load":
+            loaded.append(table)
+            if len(loaded) == 4:
+                raise LoadError("simulated crash in the middle of the load")
+
+    with pytest.raises(LoadError, match="simulated"):
+        pipeline.synth(zoo_url, f"duckdb:///{path}", seed=9, progress=crash_mid_load)
+    assert len(loaded) == 4
+    assert list(path.parent.iterdir()) == []  # nothing at the path, nothing beside it
+    result = pipeline.synth(zoo_url, f"duckdb:///{path}", seed=9)
+    assert result.integrity.ok
+    assert [p.name for p in path.parent.iterdir()] == [path.name]
+    assert count(f"duckdb:///{path}", "order_line") == result.rows["order_line"] > 0

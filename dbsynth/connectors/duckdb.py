@@ -6,7 +6,9 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 import json
+import os
 import re
+import uuid
 from pathlib import Path
 from typing import Any
 
@@ -22,7 +24,7 @@ from dbsynth.schema.model import (
     UniqueConstraint,
 )
 
-# DuckDB cannot ALTER TABLE ... ADD FOREIGN KEY / UNIQUE: those are declared at CREATE time.
+# DuckDB cannot ALTER TABLE ... ADD FOREIGN KEY: those are declared at CREATE time.
 CAPABILITIES = Capabilities(dialect="duckdb", add_foreign_key_after_load=False,
                             add_unique_after_load=True)
 
@@ -180,8 +182,18 @@ class DuckDBConnector:
         return arrow.to_pandas(types_mapper=None)
 
     def begin_target(self) -> DuckDBSession:
-        conn = self._open()
-        return DuckDBSession(conn, self.schema_name)
+        """A write session. A target file that does not exist yet is built beside its path
+        and moved there on commit: then every statement can commit as it goes (DuckDB holds
+        an open transaction's rows in the process's memory: about 80 bytes a row even
+        without keys, measured), and a failure leaves no file at all."""
+        if self.path.exists():
+            return DuckDBSession(self._open(), self.schema_name)
+        building = self.path.with_name(f".{self.path.name}.dbsynth-new-{uuid.uuid4().hex[:8]}")
+        try:
+            conn = duckdb.connect(str(building))
+        except duckdb.Error as exc:
+            raise ConnectionError_(f"cannot create {self.display_url}: {_first_line(exc)}") from None
+        return DuckDBSession(conn, self.schema_name, new_file=(building, self.path))
 
     def close(self) -> None:
         if self._reader is not None:
@@ -190,14 +202,19 @@ class DuckDBConnector:
 
 
 class DuckDBSession:
-    """One DuckDB transaction on the target file (DuckDB DDL is transactional too)."""
+    """One DuckDB transaction on the target file (DuckDB DDL is transactional too); or, on
+    a ``new_file`` (the file being built, the path it takes on commit), statements that
+    commit one by one into a file nobody else sees until it is moved into place."""
 
     capabilities = CAPABILITIES
 
-    def __init__(self, conn: duckdb.DuckDBPyConnection, schema_name: str) -> None:
+    def __init__(self, conn: duckdb.DuckDBPyConnection, schema_name: str,
+                 new_file: tuple[Path, Path] | None = None) -> None:
         self.conn = conn
         self.schema_name = schema_name
-        self.conn.execute("BEGIN TRANSACTION")
+        self._new_file = new_file
+        if new_file is None:
+            self.conn.execute("BEGIN TRANSACTION")
 
     def execute(self, sql: str) -> None:
         try:
@@ -259,16 +276,43 @@ class DuckDBSession:
         """DuckDB sequences cannot be altered; the writer creates them with the right start."""
 
     def commit(self) -> None:
+        if self._new_file is not None:
+            self._move_into_place(*self._new_file)
+            return
         try:
             self.conn.execute("COMMIT")
         except duckdb.Error as exc:
             raise LoadError(f"commit failed: {_first_line(exc)}") from None
 
+    def _move_into_place(self, building: Path, final: Path) -> None:
+        """Checkpoint the new file (no WAL left beside it), then give it the target's path;
+        a link, not a rename, so a file that appeared there meanwhile is never overwritten."""
+        try:
+            self.conn.execute("CHECKPOINT")
+            self.conn.close()
+            os.link(building, final)
+        except FileExistsError:
+            self._discard(building)
+            raise LoadError(f"{final} was created by someone else while dbsynth wrote it; "
+                            f"left as it is, the new copy discarded") from None
+        except duckdb.Error as exc:
+            self._discard(building)
+            raise LoadError(f"commit failed: {_first_line(exc)}") from None
+        building.unlink()
+
     def rollback(self) -> None:
+        if self._new_file is not None:
+            self._discard(self._new_file[0])
+            return
         try:
             self.conn.execute("ROLLBACK")
         except duckdb.Error:
             pass  # no transaction left to roll back: DuckDB already aborted it
+
+    def _discard(self, building: Path) -> None:
+        self.conn.close()
+        for path in (building, building.with_name(building.name + ".wal")):
+            path.unlink(missing_ok=True)
 
     def close(self) -> None:
         self.conn.close()

@@ -780,8 +780,7 @@ def _assign_clusters(link: Link, encoded: np.ndarray) -> np.ndarray:
     if width == 0 or encoded.shape[1] < width:
         return np.zeros(len(encoded), dtype=int)
     z = _standardize(encoded[:, :width], np.asarray(link.center), np.asarray(link.spread))
-    dist = ((z[:, None, :] - centroids[None, :, :]) ** 2).sum(axis=2)
-    return dist.argmin(axis=1)
+    return _nearest_centroid(z, centroids)  # in blocks: no rows × clusters × columns array
 
 
 def _labels_for_children(child: pd.DataFrame, link: Link, parent: pd.DataFrame,
