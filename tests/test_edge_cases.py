@@ -1,6 +1,6 @@
 """Shapes that broke earlier versions (found in review), from a PostgreSQL source into both
 engines: enums defined in another schema, generated columns, FKs to a unique index, one-to-one
-self references, jsonb and interval NOT NULL, sentinel dates, schema-qualified defaults, and
+self references, jsonb and interval NOT NULL, money, sentinel dates, schema-qualified defaults, and
 --replace next to objects dbsynth does not own."""
 
 from __future__ import annotations
@@ -25,7 +25,8 @@ CREATE TABLE shop.sku (
     total    numeric GENERATED ALWAYS AS (price * qty) STORED,
     attrs    jsonb NOT NULL,
     lead     interval NOT NULL,
-    valid_to date NOT NULL
+    valid_to date NOT NULL,
+    fee      money NOT NULL
 );
 CREATE UNIQUE INDEX sku_code_idx ON shop.sku (code);
 CREATE TABLE shop.sale (
@@ -33,10 +34,11 @@ CREATE TABLE shop.sale (
     code    text NOT NULL REFERENCES shop.sku (code),
     next_id integer UNIQUE REFERENCES shop.sale (sale_id)
 );
-INSERT INTO shop.sku (sku_id, code, fav, price, qty, attrs, lead, valid_to)
+INSERT INTO shop.sku (sku_id, code, fav, price, qty, attrs, lead, valid_to, fee)
 SELECT i, 'C-' || lpad(i::text, 4, '0'), (ARRAY['red','green','blue'])[1 + i % 3]::public.color,
        (i % 17) + 0.5, i % 5 + 1, jsonb_build_object('size', i % 4), make_interval(days => i % 9),
-       CASE WHEN i % 10 = 0 THEN DATE '9999-12-31' ELSE DATE '2024-01-01' + i END
+       CASE WHEN i % 10 = 0 THEN DATE '9999-12-31' ELSE DATE '2024-01-01' + i END,
+       (1000 + i * 2.5)::numeric::money
 FROM generate_series(1, 60) AS i;
 INSERT INTO shop.sale (sale_id, code) SELECT i, 'C-' || lpad((1 + i % 60)::text, 4, '0')
 FROM generate_series(1, 80) AS i;
@@ -72,6 +74,9 @@ def test_edge_shapes_round_trip(edge_source: str, target_kind: str, pg_database_
                                "WHERE next_id IS NOT NULL")[0][0]
     assert dup_next == 0
     assert run_sql(target, f"SELECT count(*) FROM {table} WHERE attrs IS NULL OR lead IS NULL")[0][0] == 0
+    # money (which the driver reads as locale text, '$1,002.50') is learned as a number
+    low, high = run_sql(target, f"SELECT min(fee), max(fee) FROM {table}")[0]
+    assert 1000 <= float(low) <= float(high) <= 1150
 
 
 @pytest.mark.postgres

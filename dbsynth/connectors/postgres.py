@@ -198,7 +198,7 @@ class PostgresConnector:
 
     # -- reading --------------------------------------------------------------------------
     def read_table(self, table: Table, limit: int | None = None, seed: int = 0) -> pd.DataFrame:
-        cols = ", ".join(quote_ident(c.name) for c in table.columns)
+        cols = ", ".join(_read_expression(c) for c in table.columns)
         sample = ""
         if limit is not None and table.row_count > limit:
             percent = min(100.0, 100.0 * limit / table.row_count)
@@ -213,6 +213,15 @@ class PostgresConnector:
         if self._reader is not None:
             self._reader.close()
             self._reader = None
+
+
+def _read_expression(column: Column) -> str:
+    """How a column is selected: ``money`` as numeric (the driver gives money as text in the
+    server's locale, such as '$1,234.50'); everything else as it is."""
+    name = quote_ident(column.name)
+    if column.type.native == "money":
+        return f"{name}::numeric AS {name}"
+    return name
 
 
 class PostgresSession:
