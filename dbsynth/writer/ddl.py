@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Mapping
 
 import sqlglot
 
@@ -77,8 +78,11 @@ def create_enum(schema_name: str, name: str, values: tuple[str, ...]) -> str:
 
 
 def column_definition(table: Table, column: Column, schema: Schema, caps: Capabilities,
-                      schema_name: str) -> str:
-    sql_type = render_type(column.type, caps.dialect, schema_name)
+                      schema_name: str, enum_schemas: Mapping[str, str] | None = None) -> str:
+    item = column.type.element if column.type.name == "array" else column.type
+    enum = item.enum if item is not None else None
+    type_schema = (enum_schemas or {}).get(enum, schema_name) if enum else schema_name
+    sql_type = render_type(column.type, caps.dialect, type_schema)
     parts = [quote_ident(column.name), sql_type]
     if column.generated is not None:
         expr = translate_expression(column.generated, schema.dialect, caps.dialect)
@@ -125,10 +129,12 @@ def create_sequences(table: Table, caps: Capabilities, schema_name: str,
 
 
 def create_table(table: Table, schema: Schema, plan: LoadPlan, caps: Capabilities,
-                 schema_name: str) -> str:
+                 schema_name: str, enum_schemas: Mapping[str, str] | None = None) -> str:
     """CREATE TABLE with what must exist before the load: on engines that cannot add foreign
-    keys later (DuckDB), the foreign keys, the checks, and the keys a foreign key refers to."""
-    lines = [column_definition(table, c, schema, caps, schema_name) for c in table.columns]
+    keys later (DuckDB), the foreign keys, the checks, and the keys a foreign key refers to.
+    An enum type is looked up in the schema ``enum_schemas`` names for it, else the table's."""
+    lines = [column_definition(table, c, schema, caps, schema_name, enum_schemas)
+             for c in table.columns]
     if not caps.add_foreign_key_after_load:
         lines += inline_constraints(table, schema, plan, caps)
     body = ",\n  ".join(lines)

@@ -44,12 +44,22 @@ def create_stage(target: Connector, schema: Schema, plan: LoadPlan) -> str:
         session.execute(f"CREATE SCHEMA {quote_ident(stage)}")
         session.execute(f"CREATE TABLE {qualified(stage, DONE_TABLE)} "
                         f"(partition integer PRIMARY KEY, rows text NOT NULL)")
+        kept = _kept_enums(session, schema)
         for enum in used_enums(schema):
-            session.execute(ddl.create_enum(stage, enum.name, enum.values))
+            if enum.name not in kept:
+                session.execute(ddl.create_enum(stage, enum.name, enum.values))
+        in_target = {name: session.schema_name for name in kept}  # used from there
         for name in plan.order:
             session.execute(ddl.create_table(schema.table(name), schema, plan,
-                                             session.capabilities, stage))
+                                             session.capabilities, stage, in_target))
     return stage
+
+
+def _kept_enums(session: TargetSession, schema: Schema) -> set[str]:
+    """Our enum types the target already has with the same labels: kept, not replaced
+    (tables we do not write may use them), as the one-process writer does."""
+    existing = session.existing_enums()
+    return {e.name for e in used_enums(schema) if existing.get(e.name) == tuple(e.values)}
 
 
 def load_into_stage(target_url: str, stage: str, partition: int, schema: Schema,
@@ -96,7 +106,10 @@ def publish_stage(target: Connector, schema: Schema, plan: LoadPlan, stage: str,
     """Move the staged tables into the target schema and constrain them, atomically."""
     with transaction(target) as session:
         clear_target(session, schema, plan, replace, target.display_url)
+        kept = {e.name for e in used_enums(schema)} - _stage_enums(session, stage)
         for enum in used_enums(schema):
+            if enum.name in kept:
+                continue  # the stage's tables already use the target's own type
             session.execute(f"DROP TYPE IF EXISTS {qualified(session.schema_name, enum.name)}")
             session.execute(f"ALTER TYPE {qualified(stage, enum.name)} "
                             f"SET SCHEMA {quote_ident(session.schema_name)}")
@@ -107,6 +120,12 @@ def publish_stage(target: Connector, schema: Schema, plan: LoadPlan, stage: str,
         advance_identities(session, schema)
         session.execute(f"DROP TABLE {qualified(stage, DONE_TABLE)}")
         session.execute(f"DROP SCHEMA {quote_ident(stage)}")
+
+
+def _stage_enums(session: TargetSession, stage: str) -> set[str]:
+    return {str(row[0]) for row in session.query(
+        "SELECT t.typname FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace "
+        f"WHERE t.typtype = 'e' AND n.nspname = '{stage}'")}
 
 
 def drop_stage(target: Connector, stage: str) -> None:
