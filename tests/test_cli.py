@@ -67,6 +67,25 @@ def test_bad_scale_is_refused(zoo_url: str, tmp_path: Path) -> None:
         f"duckdb:///{tmp_path / 't.duckdb'}", "SELECT count(*) FROM duckdb_tables()")[0][0] == 0
 
 
+def test_duckdb_memory_limit_in_the_url(zoo_url: str, tmp_path: Path) -> None:
+    """``?memory_limit=`` caps the DuckDB engine; a bad value or unknown parameter is one line."""
+    bad = dbsynth("synth", zoo_url, f"duckdb:///{tmp_path / 'b.duckdb'}?memory_limit=lots")
+    assert_one_line_error(bad, "memory_limit", "512MB")
+    unknown = dbsynth("synth", zoo_url, f"duckdb:///{tmp_path / 'b.duckdb'}?cache=1")
+    assert_one_line_error(unknown, "unknown DuckDB URL parameter", "cache")
+    assert not (tmp_path / "b.duckdb").exists()
+    good = dbsynth("synth", zoo_url, f"duckdb:///{tmp_path / 'g.duckdb'}?memory_limit=256MB", "--json")
+    assert good.returncode == 0, good.stderr
+    assert run_sql(f"duckdb:///{tmp_path / 'g.duckdb'}", "SELECT count(*) FROM person")[0][0] > 0
+    from dbsynth.connectors.registry import connect
+
+    target = connect(f"duckdb:///{tmp_path / 'g.duckdb'}?memory_limit=256MB", role="target")
+    try:
+        assert target.query("SELECT current_setting('memory_limit')")[0][0] == "244.1 MiB"
+    finally:
+        target.close()
+
+
 def test_unknown_flag_exits_non_zero() -> None:
     proc = dbsynth("synth", "--no-such-flag")
     assert proc.returncode == 2

@@ -18,7 +18,7 @@ import pyarrow as pa
 from sqlalchemy.engine import URL
 
 from dbsynth.connectors.base import Capabilities, is_null_value, qualified, quote_ident, read_sql
-from dbsynth.errors import ConnectionError_, LoadError, SchemaError
+from dbsynth.errors import ConnectionError_, LoadError, SchemaError, UsageError
 from dbsynth.schema.model import (
     CheckConstraint, Column, EnumType, ForeignKey, PrimaryKey, Schema, SqlType, Table,
     UniqueConstraint,
@@ -70,6 +70,7 @@ class DuckDBConnector:
         if not url.database:
             raise ConnectionError_("a DuckDB URL needs a file path: duckdb:///path/file.duckdb")
         self.path = Path(url.database).expanduser().resolve()
+        self.memory_limit = _memory_limit(url)
         self.schema_name = schema
         self.role = role
         if role == "source" and not self.path.is_file():
@@ -95,9 +96,12 @@ class DuckDBConnector:
     def location(self) -> str:
         return f"duckdb://{self.path}#{self.schema_name}"
 
-    def _open(self) -> duckdb.DuckDBPyConnection:
+    def _open(self, path: Path | None = None) -> duckdb.DuckDBPyConnection:
         try:
-            return duckdb.connect(str(self.path), read_only=self._read_only)
+            conn = duckdb.connect(str(path or self.path), read_only=self._read_only)
+            if self.memory_limit:  # the whole in-process engine's cap (indexes must fit in it)
+                conn.execute(f"SET memory_limit = '{self.memory_limit}'")
+            return conn
         except duckdb.Error as exc:
             raise ConnectionError_(f"cannot open {self.display_url}: {_first_line(exc)}") from None
 
@@ -189,11 +193,7 @@ class DuckDBConnector:
         if self.path.exists():
             return DuckDBSession(self._open(), self.schema_name)
         building = self.path.with_name(f".{self.path.name}.dbsynth-new-{uuid.uuid4().hex[:8]}")
-        try:
-            conn = duckdb.connect(str(building))
-        except duckdb.Error as exc:
-            raise ConnectionError_(f"cannot create {self.display_url}: {_first_line(exc)}") from None
-        return DuckDBSession(conn, self.schema_name, new_file=(building, self.path))
+        return DuckDBSession(self._open(building), self.schema_name, new_file=(building, self.path))
 
     def close(self) -> None:
         if self._reader is not None:
@@ -355,6 +355,24 @@ def _arrow_column(values: pd.Series, sql_type: SqlType) -> pa.Array:
 
 def _json_text(value: Any) -> str:
     return value if isinstance(value, str) else json.dumps(value, default=str)
+
+
+_SIZE = re.compile(r"^\d+(\.\d+)?\s*(B|KB|MB|GB|TB|KiB|MiB|GiB|TiB)$", re.IGNORECASE)
+
+
+def _memory_limit(url: URL) -> str | None:
+    """``?memory_limit=1GB`` on a DuckDB URL caps the in-process engine (DuckDB's default is
+    80% of RAM, most of it block cache when loading); other query parameters are refused."""
+    unknown = sorted(set(url.query) - {"memory_limit"})
+    if unknown:
+        raise UsageError(f"unknown DuckDB URL parameter {unknown[0]!r} (known: memory_limit)")
+    value = url.query.get("memory_limit")
+    if value is None:
+        return None
+    text = value if isinstance(value, str) else value[-1]
+    if not _SIZE.match(text.strip()):
+        raise UsageError(f"memory_limit must be a size such as 512MB or 2GB, got {text!r}")
+    return text.strip()
 
 
 def _first_line(exc: BaseException) -> str:
