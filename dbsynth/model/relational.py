@@ -184,7 +184,9 @@ class RelationalModel:
         With ``stream_rows``, a table no other table references (a leaf such as order lines)
         that would have more rows is returned as a :class:`TableStream` instead: generated in
         chunks of that many rows while it is consumed, so it is never whole in memory."""
-        synthesis = self.generate(plan, scale, seed, stream_rows, partition, progress)
+        state = _Generated(shared=self.shared_tables(scale, partition), partition=partition)
+        synthesis = Synthesis(self._tables(plan, scale, seed, stream_rows, state, progress,
+                                           streams_read_later=True), lambda: state.cut_frames)
         out = dict(synthesis)
         for name, cut in synthesis.cut_columns().items():
             frame = out[name]
@@ -198,14 +200,19 @@ class RelationalModel:
                  progress: Progress = quiet) -> Synthesis:
         """The same database as :meth:`sample`, handed over table by table as it is made
         (see :class:`Synthesis`): a writer loading each table as it comes holds one table at
-        a time, plus the keys and encoded rows of the parents later tables still need.
+        a time, plus the keys and encoded rows of the parents later tables still need. A
+        streamed table must be read before the next table is asked for.
         With ``stream_rows``, bigger tables are also made in pieces of that many rows."""
         state = _Generated(shared=self.shared_tables(scale, partition), partition=partition)
         return Synthesis(self._tables(plan, scale, seed, stream_rows, state, progress),
                          lambda: state.cut_frames)
 
     def _tables(self, plan: LoadPlan, scale: float, seed: int, stream_rows: int | None,
-                state: _Generated, progress: Progress) -> Iterator[tuple[str, TableData]]:
+                state: _Generated, progress: Progress, streams_read_later: bool = False,
+                ) -> Iterator[tuple[str, TableData]]:
+        """Each table in load order, then the cut keys. Unless the streams handed over are
+        read after all tables are made (``streams_read_later``), what was made is let go at
+        the end: the consumer has read every stream by then."""
         partition = state.partition
         referenced = {fk.ref_table for t in self.schema.tables for fk in t.foreign_keys}
         for index, name in enumerate(plan.order):
@@ -239,6 +246,9 @@ class RelationalModel:
                 key = self.schema.table(link.child).row_key() or ()
                 cut = state.cut_frames.get(link.child, frame[list(key)])
                 state.cut_frames[link.child] = cut.assign(**{c: frame[c] for c in link.columns})
+        if not streams_read_later:  # only the cut keys are asked for from now on
+            for made in (state.frames, state.hidden, state.encoded, state.clusters, state.capacity):
+                made.clear()
 
     def _keep_what_later_tables_read(self, state: _Generated, name: str) -> None:
         """Cut a handed-over table down to what later steps read: the keys children refer to,
