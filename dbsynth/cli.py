@@ -233,7 +233,8 @@ def _render_refresh_plan(plan: pipeline.RefreshPlan, show_ddl: bool) -> None:
     if drift.untouched:
         out.print(f"  left untouched in the target: {', '.join(drift.untouched)}", highlight=False)
     if show_ddl:
-        out.print("  DDL, in one transaction (then the load, then the integrity check):")
+        out.print("  DDL, in one transaction with the load (each table loaded after its CREATE, "
+                  "foreign keys at the end), then the integrity check:")
         for statement in plan.ddl:
             out.print("    " + escape(" ".join(statement.split())) + ";", highlight=False)
 

@@ -219,10 +219,11 @@ def version_targets(target_url: str, target_schema: str | None, versions: int,
     if versions == 1:
         return [(target_url, target_schema)]
     if target_url.startswith("duckdb:"):
-        stem, dot, ext = target_url.rpartition(".")
+        path, mark, query = target_url.partition("?")  # ?memory_limit=1.5GB stays as it is
+        stem, dot, ext = path.rpartition(".")
         if not dot or "/" in ext:
-            stem, ext = target_url, "duckdb"
-        return [(f"{stem}_v{k}.{ext}", target_schema) for k in range(1, versions + 1)]
+            stem, ext = path, "duckdb"
+        return [(f"{stem}_v{k}.{ext}{mark}{query}", target_schema) for k in range(1, versions + 1)]
     base = target_schema or (schema.name if schema.dialect == "postgres" else "public")
     return [(target_url, f"{base}_v{k}") for k in range(1, versions + 1)]
 

@@ -13,6 +13,7 @@ import pytest
 from conftest import run_sql
 
 from dbsynth import pipeline
+from dbsynth.schema.model import Schema
 from dbsynth.errors import ModelError
 
 
@@ -49,6 +50,15 @@ def test_versions_are_independent_copies(zoo_url: str, tmp_path: Path) -> None:
         "copy_v1.duckdb", "copy_v2.duckdb", "copy_v3.duckdb"]
     assert all(r.integrity.ok for r in results)
     assert not results[0].synthetic_frames["person"].equals(results[1].synthetic_frames["person"])
+
+
+def test_version_paths_keep_the_url_parameters(tmp_path: Path) -> None:
+    schema = Schema("duckdb", "main", ())
+    for url, first in ((f"duckdb:///{tmp_path}/c.duckdb?memory_limit=1.5GB",
+                        f"duckdb:///{tmp_path}/c_v1.duckdb?memory_limit=1.5GB"),
+                       (f"duckdb:///{tmp_path}/plain?memory_limit=1GB",
+                        f"duckdb:///{tmp_path}/plain_v1.duckdb?memory_limit=1GB")):
+        assert pipeline.version_targets(url, None, 2, schema)[0] == (first, None)
 
 
 @pytest.mark.parametrize("damage", ["truncated", "not-gzip", "wrong-format", "bad-schema"])

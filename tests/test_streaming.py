@@ -119,3 +119,36 @@ def test_a_table_handed_over_is_let_go(demo: str) -> None:
         handed[name], widths[name] = weakref.ref(frame), frame.shape[1]
         del frame
     assert len(handed) == 3 and widths["patients"] > 3
+
+
+ONE_TO_ONE_DDL = """
+CREATE TABLE dept (dept_id INTEGER PRIMARY KEY, floor INTEGER);
+CREATE TABLE person (person_id INTEGER PRIMARY KEY, age INTEGER);
+CREATE TABLE emp (
+    emp_id    INTEGER PRIMARY KEY,
+    dept_id   INTEGER NOT NULL REFERENCES dept (dept_id),
+    person_id INTEGER NOT NULL UNIQUE REFERENCES person (person_id),
+    grade     INTEGER);
+CREATE TABLE task (task_id INTEGER PRIMARY KEY, emp_id INTEGER NOT NULL REFERENCES emp (emp_id));
+INSERT INTO dept SELECT i, i % 9 FROM range(1, 201) t(i);
+INSERT INTO person SELECT i, 20 + i % 45 FROM range(1, 3001) t(i);
+INSERT INTO emp SELECT i, 1 + i % 200, i, i % 6 FROM range(1, 3001) t(i);
+INSERT INTO task SELECT i, 1 + i % 3000 FROM range(1, 6001) t(i);
+"""
+
+
+def test_one_to_one_parents_are_not_taken_twice_across_pieces(duckdb_path_factory, db_factory,  # type: ignore[no-untyped-def]
+                                                              monkeypatch) -> None:
+    """emp is referenced (by task), so it is made in pieces when big; each emp takes its
+    own person (UNIQUE FK). Pieces must not draw a person an earlier piece took, or the
+    colliding rows are dropped (with their tasks)."""
+    path = duckdb_path_factory("one_to_one")
+    run_sql(f"duckdb:///{path}", ONE_TO_ONE_DDL)
+    whole = pipeline.synth(f"duckdb:///{path}", db_factory.new(name="whole"), seed=6)
+    monkeypatch.setattr(pipeline, "STREAM_ROWS", 300)
+    target = db_factory.new(name="pieces")
+    pieces = pipeline.synth(f"duckdb:///{path}", target, seed=6, keep_frames=False)
+    assert pieces.integrity.ok
+    assert pieces.rows["emp"] == whole.rows["emp"] == 3000
+    rows, distinct = run_sql(target, "SELECT count(*), count(DISTINCT person_id) FROM emp")[0]
+    assert rows == distinct == 3000

@@ -192,6 +192,9 @@ class DuckDBConnector:
         without keys, measured), and a failure leaves no file at all."""
         if self.path.exists():
             return DuckDBSession(self._open(), self.schema_name)
+        stale = self.path.with_name(self.path.name + ".wal")
+        if stale.exists():  # DuckDB would replay it into the new file
+            raise ConnectionError_(f"{stale} exists without its database file; move it away first")
         building = self.path.with_name(f".{self.path.name}.dbsynth-new-{uuid.uuid4().hex[:8]}")
         return DuckDBSession(self._open(building), self.schema_name, new_file=(building, self.path))
 

@@ -856,10 +856,15 @@ def _pick_parents(link: Link, drawn: pd.Series | None, state: _Generated, rng: n
         pool = np.arange(len(parent))
         if link.parent in state.shared and link.child not in state.shared:
             pool = pool[pool % state.partition.count == state.partition.index]
+        # parents taken by earlier pieces or chunks of the child are not free any more
+        free = state.capacity.setdefault((link.child, link.columns), np.ones(len(parent), dtype=int))
+        pool = pool[free[pool] > 0]
         wants = np.flatnonzero(~np.isnan(wanted) | (not nullable) | (drawn is None))
         k = min(len(wants), len(pool))
-        picks[rng.permutation(wants)[:k]] = rng.choice(pool, size=k, replace=False,
-                                                        p=weights[pool] / weights[pool].sum())
+        chosen_parents = rng.choice(pool, size=k, replace=False,
+                                    p=weights[pool] / weights[pool].sum()) if k else pool[:0]
+        picks[rng.permutation(wants)[:k]] = chosen_parents
+        free[chosen_parents] = 0
     else:
         if (link.child, link.columns) not in state.capacity:
             state.capacity[(link.child, link.columns)] = np.floor(weights).astype(int)
