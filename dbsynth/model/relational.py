@@ -247,7 +247,8 @@ class RelationalModel:
                 cut = state.cut_frames.get(link.child, frame[list(key)])
                 state.cut_frames[link.child] = cut.assign(**{c: frame[c] for c in link.columns})
         if not streams_read_later:  # only the cut keys are asked for from now on
-            for made in (state.frames, state.hidden, state.encoded, state.clusters, state.capacity):
+            for made in (state.frames, state.hidden, state.encoded, state.clusters,
+                         state.cluster_rows, state.capacity):
                 made.clear()
 
     def _keep_what_later_tables_read(self, state: _Generated, name: str) -> None:
@@ -300,6 +301,9 @@ class _Generated:
     hidden: dict[str, pd.DataFrame] = field(default_factory=dict)  # derived #/@ columns
     encoded: dict[str, np.ndarray] = field(default_factory=dict)  # engine columns, for context
     clusters: dict[tuple[str, tuple[str, ...]], np.ndarray] = field(default_factory=dict)
+    #: per link: its parents ordered by cluster, and their labels in that order
+    cluster_rows: dict[tuple[str, tuple[str, ...]], tuple[np.ndarray, np.ndarray]] = field(
+        default_factory=dict)
     #: per link, child slots each parent has left (its generated count, used up by picks,
     #: also across the chunks of a streamed table)
     capacity: dict[tuple[str, tuple[str, ...]], np.ndarray] = field(default_factory=dict)
@@ -844,6 +848,8 @@ def _pick_parents(link: Link, drawn: pd.Series | None, state: _Generated, rng: n
     key = (link.parent, link.columns)
     if key not in state.clusters:
         state.clusters[key] = _assign_clusters(link, state.encoded[link.parent])
+        order = np.argsort(state.clusters[key], kind="stable")  # each cluster's rows, ascending
+        state.cluster_rows[key] = (order, state.clusters[key][order])
     labels = state.clusters[key]
     counts = state.hidden[link.parent].get(count_column(link.child, link.fk))
     weights = np.ones(len(parent)) if counts is None else np.clip(np.nan_to_num(counts.to_numpy(float)), 0, None) + 1e-3
@@ -869,7 +875,8 @@ def _pick_parents(link: Link, drawn: pd.Series | None, state: _Generated, rng: n
         if (link.child, link.columns) not in state.capacity:
             state.capacity[(link.child, link.columns)] = np.floor(weights).astype(int)
         capacity = state.capacity[(link.child, link.columns)]
-        _pick_in_clusters(picks, wanted, labels, weights, capacity, nullable and drawn is not None, rng)
+        _pick_in_clusters(picks, wanted, state.cluster_rows[key], weights, capacity,
+                          nullable and drawn is not None, rng)
     chosen = picks >= 0
     for col, ref in zip(link.columns, link.ref_columns):
         column = np.full(n, None, dtype=object)
@@ -902,7 +909,8 @@ def _comparable(frame: pd.DataFrame, summaries: dict[str, ColumnSummary]) -> dic
     return out
 
 
-def _pick_in_clusters(picks: np.ndarray, wanted: np.ndarray, labels: np.ndarray,
+def _pick_in_clusters(picks: np.ndarray, wanted: np.ndarray,
+                      cluster_rows: tuple[np.ndarray, np.ndarray],
                       weights: np.ndarray, capacity: np.ndarray, keep_nulls: bool,
                       rng: np.random.Generator) -> None:
     """Fill ``picks`` with parent rows from each row's wanted cluster (NaN: any, or NULL).
@@ -911,17 +919,21 @@ def _pick_in_clusters(picks: np.ndarray, wanted: np.ndarray, labels: np.ndarray,
     parent slots, first inside the wanted cluster, then anywhere), so degrees match the
     source's; rows left over after every slot is used are picked by weight."""
     codes = np.nan_to_num(wanted, nan=-1)  # capacity: each parent's slots left (its count)
+    order, sorted_labels = cluster_rows  # parents grouped by cluster (found, not scanned)
+    parents = len(order)
     leftover: list[np.ndarray] = []
     for cluster in np.unique(codes):
         rows = np.flatnonzero(codes == cluster)
         if cluster < 0 and keep_nulls:
             continue  # the source had no parent here: stays NULL
-        members = np.flatnonzero(labels == cluster) if cluster >= 0 else np.arange(len(labels))
+        members = (order[np.searchsorted(sorted_labels, cluster, "left"):
+                         np.searchsorted(sorted_labels, cluster, "right")]
+                   if cluster >= 0 else np.arange(parents))
         leftover.append(rows[_fill_from_pool(picks, rows, members, capacity, rng):])
     rest = np.concatenate(leftover) if leftover else np.zeros(0, dtype=int)
-    rest = rest[_fill_from_pool(picks, rest, np.arange(len(labels)), capacity, rng):]
+    rest = rest[_fill_from_pool(picks, rest, np.arange(parents), capacity, rng):]
     if len(rest):
-        picks[rest] = rng.choice(len(labels), size=len(rest), p=weights / weights.sum())
+        picks[rest] = rng.choice(parents, size=len(rest), p=weights / weights.sum())
 
 
 def _fill_from_pool(picks: np.ndarray, rows: np.ndarray, members: np.ndarray,
