@@ -37,7 +37,7 @@ ScaleOpt = Annotated[float, typer.Option(help="Rows relative to the source (0.1 
 ReplaceOpt = Annotated[bool, typer.Option("--replace", help="Overwrite target tables that hold rows.")]
 TargetOpt = Annotated[str, typer.Argument(help="Target database URL (written).")]
 TargetSchemaOpt = Annotated[str | None, typer.Option("--target-schema", help="Target schema (default: like the source on the same engine, else the engine's default).")]
-DEFAULT_SAMPLE_ROWS = 200_000
+DEFAULT_SAMPLE_ROWS = pipeline.DEFAULT_SAMPLE_ROWS
 DEFAULT_REPORT_ROWS = 20_000
 EngineOpt = Annotated[str, typer.Option("--engine", help="Table engine: cart (default), copula; synth only: sdv-hma (needs the optional sdv extra).")]
 TableEngineOpt = Annotated[list[str] | None, typer.Option("--table-engine", help="Per-table engine, TABLE=ENGINE (repeatable).")]

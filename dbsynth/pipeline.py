@@ -39,6 +39,8 @@ MIN_SCALE, MAX_SCALE = 0.1, 10.0
 #: A leaf table (one no other table references) bigger than this is generated in chunks of
 #: this many rows while it is written, so memory does not grow with its size.
 STREAM_ROWS = 200_000
+#: training reads at most about this many rows of each table (None: whole tables)
+DEFAULT_SAMPLE_ROWS = 200_000
 
 
 @dataclass
@@ -113,7 +115,8 @@ class Trained:
     seconds: dict[str, float]
 
 
-def train(source_url: str, *, source_schema: str | None = None, sample_rows: int | None = None,
+def train(source_url: str, *, source_schema: str | None = None,
+          sample_rows: int | None = DEFAULT_SAMPLE_ROWS,
           seed: int = 0, engine: str = DEFAULT_ENGINE, engines: dict[str, str] | None = None,
           progress: Progress = quiet, keys: KeyOptions = KeyOptions()) -> Trained:
     """Read the source (sampling big tables to ``sample_rows``) and fit the model."""
@@ -230,7 +233,7 @@ def version_targets(target_url: str, target_schema: str | None, versions: int,
 
 def synth(source_url: str, target_url: str, *, scale: float = 1.0, seed: int = 0,
           replace: bool = False, source_schema: str | None = None,
-          target_schema: str | None = None, sample_rows: int | None = None,
+          target_schema: str | None = None, sample_rows: int | None = DEFAULT_SAMPLE_ROWS,
           engine: str = DEFAULT_ENGINE, engines: dict[str, str] | None = None,
           progress: Progress = quiet, keys: KeyOptions = KeyOptions(),
           scale_out: ScaleOut | None = None, keep_frames: bool = True) -> SynthResult:
@@ -322,7 +325,7 @@ class RefreshResult:
 def refresh(source_url: str, target_url: str, *, on_drift: str = "fail", dry_run: bool = False,
             include: tuple[str, ...] = (), exclude: tuple[str, ...] = (), scale: float = 1.0,
             seed: int = 0, source_schema: str | None = None, target_schema: str | None = None,
-            sample_rows: int | None = None, keys: KeyOptions = KeyOptions(),
+            sample_rows: int | None = DEFAULT_SAMPLE_ROWS, keys: KeyOptions = KeyOptions(),
             progress: Progress = quiet) -> RefreshResult:
     """Replace the target's copy of the selected tables with a fresh synthetic one.
 

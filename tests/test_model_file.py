@@ -93,3 +93,18 @@ def test_sample_rows_bounds_what_training_reads(chinook_duckdb_url: str) -> None
     assert len(trained.frames["artist"]) == 275  # small tables are read whole
     # generation still targets the full table size
     assert trained.model.tables["playlist_track"].row_count == 8715
+
+
+def test_the_library_and_the_service_sample_like_the_cli() -> None:
+    """Omitting sample_rows trains on the CLI's sample, never whole tables by omission
+    (``sample_rows=None`` asks for whole tables)."""
+    import inspect as signature_of
+
+    from dbsynth import cli
+    from dbsynth.service.worker import _training_rows
+
+    for function in (pipeline.train, pipeline.synth, pipeline.refresh):
+        default = signature_of.signature(function).parameters["sample_rows"].default
+        assert default == pipeline.DEFAULT_SAMPLE_ROWS == cli.DEFAULT_SAMPLE_ROWS, function
+    assert _training_rows({}) == _training_rows({"sample_rows": None}) == pipeline.DEFAULT_SAMPLE_ROWS
+    assert _training_rows({"sample_rows": 500}) == 500

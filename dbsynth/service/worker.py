@@ -86,11 +86,17 @@ def _write_report(config: ServiceConfig, job_id: str, found: dict[str, Any]) -> 
     return jsonable(found.get("summary", {}))
 
 
+def _training_rows(p: dict[str, Any]) -> int:
+    """A job's training sample per table: its own, else the pipeline's default (never whole
+    tables by omission)."""
+    return int(p.get("sample_rows") or pipeline.DEFAULT_SAMPLE_ROWS)
+
+
 def run_synth(job: Job, config: ServiceConfig, catalog: Catalog, progress: ProgressWriter) -> Outcome:
     p = job.params
     source, target = _url(config, p["source"]), _url(config, p["target"])
     result = pipeline.synth(source, target, scale=p["scale"], seed=p["seed"], replace=p["replace"],
-                            sample_rows=p.get("sample_rows"), progress=progress).to_dict()
+                            sample_rows=_training_rows(p), progress=progress).to_dict()
     if p.get("report"):
         progress("report", "", 0)
         found = pipeline.report(source, target, sample_rows=p.get("sample_rows"), seed=p["seed"],
@@ -108,7 +114,7 @@ def run_report(job: Job, config: ServiceConfig, catalog: Catalog, progress: Prog
 
 def run_train(job: Job, config: ServiceConfig, catalog: Catalog, progress: ProgressWriter) -> Outcome:
     p = job.params
-    trained = pipeline.train(_url(config, p["source"]), sample_rows=p.get("sample_rows"),
+    trained = pipeline.train(_url(config, p["source"]), sample_rows=_training_rows(p),
                              seed=p["seed"], progress=progress)
     model_id = new_id()
     config.models_dir.mkdir(parents=True, exist_ok=True)
@@ -140,7 +146,7 @@ def run_refresh(job: Job, config: ServiceConfig, catalog: Catalog, progress: Pro
         raise UsageError("this dbsynth has no refresh yet")
     found = refresh(_url(config, p["source"]), _url(config, p["target"]), on_drift=p["on_drift"],
                     dry_run=p["dry_run"], include=tuple(p["include"]), exclude=tuple(p["exclude"]),
-                    scale=p["scale"], seed=p["seed"], sample_rows=p.get("sample_rows"),
+                    scale=p["scale"], seed=p["seed"], sample_rows=_training_rows(p),
                     progress=progress)
     return Outcome(found.to_dict())
 
