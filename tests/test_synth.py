@@ -7,6 +7,8 @@ is exercised.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import pytest
 from conftest import CHINOOK_TABLES, ZOO_TABLES, run_sql
 
@@ -215,11 +217,8 @@ def test_refuses_to_write_into_the_source(zoo_url: str) -> None:
         dbsynth.synth(zoo_url, zoo_url, replace=True)
 
 
-def test_failed_load_leaves_target_as_before(zoo_url: str, target_factory) -> None:  # type: ignore[no-untyped-def]
-    target = target_factory("atomic")
-    run_sql(target, "CREATE TABLE keep_me (x INTEGER); INSERT INTO keep_me VALUES (1), (2)")
-    dbsynth.synth(zoo_url, target, seed=1)  # a first copy, to be replaced
-    before = {t: count(target, t) for t in ("person", "order_line", "keep_me")}
+def crash_at_fourth_load() -> tuple[Callable[[str, str, int], None], list[str]]:
+    """A progress callback that fails the run at its fourth load step, and the steps seen."""
     loaded: list[str] = []
 
     def crash_mid_load(stage: str, table: str, rows: int) -> None:
@@ -227,6 +226,16 @@ def test_failed_load_leaves_target_as_before(zoo_url: str, target_factory) -> No
             loaded.append(table)
             if len(loaded) == 4:
                 raise LoadError("simulated crash in the middle of the load")
+
+    return crash_mid_load, loaded
+
+
+def test_failed_load_leaves_target_as_before(zoo_url: str, target_factory) -> None:  # type: ignore[no-untyped-def]
+    target = target_factory("atomic")
+    run_sql(target, "CREATE TABLE keep_me (x INTEGER); INSERT INTO keep_me VALUES (1), (2)")
+    dbsynth.synth(zoo_url, target, seed=1)  # a first copy, to be replaced
+    before = {t: count(target, t) for t in ("person", "order_line", "keep_me")}
+    crash_mid_load, loaded = crash_at_fourth_load()
 
     with pytest.raises(LoadError, match="simulated"):
         pipeline.synth(zoo_url, target, seed=9, scale=2.0, replace=True, progress=crash_mid_load)
@@ -239,13 +248,7 @@ def test_a_new_duckdb_file_appears_whole_or_not_at_all(zoo_url: str, tmp_path) -
     is built beside its path, committed as it goes, and moved into place at the end. A
     failure leaves no file and no leftovers; a success leaves only the file."""
     path = tmp_path / "new" / "fresh.duckdb"
-    loaded: list[str] = []
-
-    def crash_mid_load(stage: str, table: str, rows: int) -> None:
-        if stage == "load":
-            loaded.append(table)
-            if len(loaded) == 4:
-                raise LoadError("simulated crash in the middle of the load")
+    crash_mid_load, loaded = crash_at_fourth_load()
 
     with pytest.raises(LoadError, match="simulated"):
         pipeline.synth(zoo_url, f"duckdb:///{path}", seed=9, progress=crash_mid_load)

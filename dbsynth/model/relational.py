@@ -184,9 +184,8 @@ class RelationalModel:
         With ``stream_rows``, a table no other table references (a leaf such as order lines)
         that would have more rows is returned as a :class:`TableStream` instead: generated in
         chunks of that many rows while it is consumed, so it is never whole in memory."""
-        state = _Generated(shared=self.shared_tables(scale, partition), partition=partition)
-        synthesis = Synthesis(self._tables(plan, scale, seed, stream_rows, state, progress,
-                                           streams_read_later=True), lambda: state.cut_frames)
+        synthesis = self._synthesis(plan, scale, seed, stream_rows, partition, progress,
+                                    streams_read_later=True)
         out = dict(synthesis)
         for name, cut in synthesis.cut_columns().items():
             frame = out[name]
@@ -203,9 +202,14 @@ class RelationalModel:
         a time, plus the keys and encoded rows of the parents later tables still need. A
         streamed table must be read before the next table is asked for.
         With ``stream_rows``, bigger tables are also made in pieces of that many rows."""
+        return self._synthesis(plan, scale, seed, stream_rows, partition, progress)
+
+    def _synthesis(self, plan: LoadPlan, scale: float, seed: int, stream_rows: int | None,
+                   partition: Partition, progress: Progress,
+                   streams_read_later: bool = False) -> Synthesis:
         state = _Generated(shared=self.shared_tables(scale, partition), partition=partition)
-        return Synthesis(self._tables(plan, scale, seed, stream_rows, state, progress),
-                         lambda: state.cut_frames)
+        return Synthesis(self._tables(plan, scale, seed, stream_rows, state, progress,
+                                      streams_read_later), lambda: state.cut_frames)
 
     def _tables(self, plan: LoadPlan, scale: float, seed: int, stream_rows: int | None,
                 state: _Generated, progress: Progress, streams_read_later: bool = False,

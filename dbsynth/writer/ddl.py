@@ -204,7 +204,8 @@ def _key_at_create(table: Table, columns: tuple[str, ...], schema: Schema, plan:
     if not caps.add_unique_after_load:
         return True
     return any(fk.ref_table == table.name and fk.ref_columns == columns
-               for other in schema.tables for fk in _declared_foreign_keys(other, schema, plan))
+               and not plan.is_cut(other.name, fk)
+               for other in schema.tables for fk in other.foreign_keys)
 
 
 def check_expression(check: CheckConstraint, dialect: str) -> str | None:
