@@ -441,7 +441,7 @@ def _service_extra() -> None:
 def serve(config: ConfigOpt = None,
           host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
           port: Annotated[int, typer.Option(help="Port to listen on.")] = 8080,
-          upgrade: Annotated[bool, typer.Option("--upgrade", help="Upgrade the catalog to the current schema first (else a catalog not at head is refused).")] = False) -> None:
+          upgrade: Annotated[bool, typer.Option("--upgrade", help="Upgrade a catalog that is behind this dbsynth first (a missing catalog is always created).")] = False) -> None:
     """Run the HTTP service: jobs (synth, train, generate, refresh, report) over named connections."""
     with _errors():
         _service_extra()

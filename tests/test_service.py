@@ -1,8 +1,8 @@
 """The HTTP service, end to end: the real `dbsynth serve` (uvicorn) in a subprocess, driven
 with httpx; jobs run in real worker processes against real PostgreSQL and DuckDB.
 
-Also the catalog (Alembic migrations on SQLite and PostgreSQL), `dbsynth db upgrade`, the
-refusal of a catalog not at head, and the config's environment overrides.
+Also the catalog (Alembic migrations on SQLite and PostgreSQL): created on first start,
+refused when behind (until `dbsynth db upgrade`) or ahead, and the config's environment overrides.
 """
 
 from __future__ import annotations
@@ -69,7 +69,7 @@ class LiveService:
         with self.log.open("ab") as log:
             self.process = subprocess.Popen(
                 [sys.executable, "-m", "dbsynth.cli", "serve", "--config", str(self.config),
-                 "--port", str(self.port), "--upgrade"],
+                 "--port", str(self.port)],  # a new catalog is created on first start
                 cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
@@ -487,20 +487,57 @@ def test_catalog_migrations_and_state_changes(catalog_url):
         catalog.close()
 
 
-def test_serve_refuses_a_catalog_not_at_head_until_db_upgrade(tmp_path):
+def test_catalog_is_created_on_first_start_refused_when_behind_or_ahead(catalog_url, monkeypatch):
+    from sqlalchemy import text
+
+    from dbsynth.service import catalog as catalog_module
+    from dbsynth.service.catalog import Catalog, CatalogError
+
+    catalog = Catalog(catalog_url)
+    try:
+        assert catalog.open_for_service() == "0001"  # nothing there yet: created at head
+        assert catalog.revision() == "0001"
+        catalog.require_head()
+        assert catalog.open_for_service() == "0001"  # at head: used as it is
+
+        # This code ships a newer migration: a catalog at 0001 is behind until upgraded.
+        monkeypatch.setattr(catalog_module, "head_revision", lambda: "0002")
+        monkeypatch.setattr(catalog_module, "known_revisions", lambda: {"0001", "0002"})
+        with pytest.raises(CatalogError, match=r"revision 0001, this dbsynth needs 0002: run `dbsynth db upgrade`"):
+            catalog.open_for_service()
+        monkeypatch.undo()
+
+        # A newer dbsynth migrated it: refused, by serve and by db upgrade alike.
+        with catalog.engine.begin() as conn:
+            conn.execute(text("UPDATE alembic_version SET version_num = '0099'"))
+        for attempt in (catalog.open_for_service, lambda: catalog.open_for_service(upgrade=True), catalog.upgrade):
+            with pytest.raises(CatalogError, match="revision 0099, newer than this dbsynth knows"):
+                attempt()
+    finally:
+        catalog.close()
+
+
+def test_serve_starts_on_a_new_catalog_and_refuses_one_from_a_newer_dbsynth(tmp_path):
+    from sqlalchemy import create_engine, text
+
     config = write_config(tmp_path, {"x": duck(tmp_path / "x.duckdb")})
+    service = LiveService(config, tmp_path / "service.log").start()  # no --upgrade, no db upgrade
+    service.stop()
+    catalog_file = tmp_path / "data" / "catalog.db"
+    assert catalog_file.is_file()
+
+    engine = create_engine(f"sqlite:///{catalog_file}")
+    with engine.begin() as conn:
+        conn.execute(text("UPDATE alembic_version SET version_num = '0099'"))
+    engine.dispose()
     env = {k: v for k, v in os.environ.items() if not k.startswith("DBSYNTH_")}
-    refused = subprocess.run([sys.executable, "-m", "dbsynth.cli", "serve", "--config", str(config),
-                              "--port", str(free_port())],
-                             cwd=ROOT, capture_output=True, text=True, timeout=60, env=env)
-    assert refused.returncode == 1
-    assert refused.stderr.strip().count("\n") == 0
-    assert "run `dbsynth db upgrade`" in refused.stderr and "revision none" in refused.stderr
-    upgraded = subprocess.run([sys.executable, "-m", "dbsynth.cli", "db", "upgrade", "--config", str(config)],
-                              cwd=ROOT, capture_output=True, text=True, timeout=60, env=env)
-    assert upgraded.returncode == 0, upgraded.stderr
-    assert "revision 0001" in upgraded.stdout
-    assert (tmp_path / "data" / "catalog.db").is_file()
+    for command in (["serve", "--config", str(config), "--port", str(free_port())],
+                    ["db", "upgrade", "--config", str(config)]):
+        refused = subprocess.run([sys.executable, "-m", "dbsynth.cli", *command],
+                                 cwd=ROOT, capture_output=True, text=True, timeout=60, env=env)
+        assert refused.returncode == 1, refused.stderr
+        assert refused.stderr.strip().count("\n") == 0, refused.stderr
+        assert "revision 0099, newer than this dbsynth knows" in refused.stderr
 
 
 def test_config_environment_overrides_and_masking(tmp_path):

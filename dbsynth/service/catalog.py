@@ -1,8 +1,10 @@
 """The job catalog: which jobs exist, where they are, what they produced; and the trained models.
 
 SQLAlchemy 2 ORM on SQLite (default) or PostgreSQL. The schema is owned by the Alembic
-migrations in ``dbsynth/service/migrations`` (``dbsynth db upgrade``); the service refuses a
-catalog that is not at the head revision rather than guessing. Timestamps are naive UTC.
+migrations in ``dbsynth/service/migrations``. On start the service creates a catalog that does
+not exist yet at the head revision (a new user's first ``dbsynth serve`` just works); a catalog
+that is behind is upgraded only when asked (``dbsynth db upgrade`` or ``serve --upgrade``),
+and one that is ahead of this code is refused. Timestamps are naive UTC.
 The server process and every worker process open their own :class:`Catalog`; state changes
 are conditional UPDATEs (``WHERE status IN …``) so a cancel and a finishing worker cannot
 both win.
@@ -131,19 +133,52 @@ class Catalog:
         head = head_revision()
         current = self.revision()
         if current != head:
-            raise CatalogError(f"the catalog {self.display_url} is at revision {current or 'none'}, "
-                               f"this dbsynth needs {head}: run `dbsynth db upgrade`")
+            raise CatalogError(self._behind_or_ahead(current, head))
+
+    def open_for_service(self, upgrade: bool = False) -> str:
+        """Bring the catalog to where the service can use it; returns the revision it is at.
+
+        No catalog yet: created at head. Behind: upgraded if ``upgrade``, else refused with the
+        command that upgrades it. Ahead of this code (a newer dbsynth migrated it): refused.
+        """
+        head = head_revision()
+        current = self.revision()
+        if current == head:
+            return head
+        if current is None and not self._has_catalog_tables():
+            return self.upgrade()
+        if upgrade and current in known_revisions():
+            return self.upgrade()
+        raise CatalogError(self._behind_or_ahead(current, head))
 
     def upgrade(self) -> str:
         """Upgrade the catalog to the head revision (creating it if empty); returns the head."""
         from alembic import command
 
+        current = self.revision()
+        if current is not None and current not in known_revisions():
+            raise CatalogError(self._behind_or_ahead(current, head_revision()))
         with self._connect() as conn:
             cfg = alembic_config()
             cfg.attributes["connection"] = conn
             command.upgrade(cfg, "head")
             conn.commit()
         return head_revision()
+
+    def _behind_or_ahead(self, current: str | None, head: str) -> str:
+        if current is not None and current not in known_revisions():
+            return (f"the catalog {self.display_url} is at revision {current}, newer than this "
+                    f"dbsynth knows (its head is {head}): upgrade dbsynth or use another catalog_url")
+        return (f"the catalog {self.display_url} is at revision {current or 'none'}, this dbsynth "
+                f"needs {head}: run `dbsynth db upgrade` (or `dbsynth serve --upgrade`)")
+
+    def _has_catalog_tables(self) -> bool:
+        """A database holding our tables without a revision was not made by our migrations."""
+        from sqlalchemy import inspect as inspect_database
+
+        with self._connect() as conn:
+            names = set(inspect_database(conn).get_table_names())
+        return bool(names & {table.name for table in Base.metadata.sorted_tables})
 
     @contextmanager
     def _connect(self) -> Iterator[Connection]:
@@ -244,6 +279,13 @@ def head_revision() -> str:
     head = ScriptDirectory.from_config(alembic_config()).get_current_head()
     assert head is not None, "the package ships its migrations"
     return head
+
+
+def known_revisions() -> set[str]:
+    """Every revision this package ships (a catalog at one of them can be upgraded)."""
+    from alembic.script import ScriptDirectory
+
+    return {script.revision for script in ScriptDirectory.from_config(alembic_config()).walk_revisions()}
 
 
 def _create_engine(url: URL) -> Engine:

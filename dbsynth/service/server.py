@@ -19,7 +19,7 @@ def upgrade_catalog(config_path: Path | None) -> tuple[str, str]:
 
 
 def serve(config_path: Path | None, host: str, port: int, upgrade: bool = False) -> None:
-    """Serve until interrupted. The catalog must be at head (``upgrade`` upgrades it first)."""
+    """Serve until interrupted. A new catalog is created; one behind needs ``upgrade``."""
     import uvicorn
 
     from dbsynth.service.app import create_app
@@ -28,9 +28,7 @@ def serve(config_path: Path | None, host: str, port: int, upgrade: bool = False)
     require_token(config)
     catalog = Catalog(config.catalog_url)
     try:
-        if upgrade:
-            catalog.upgrade()
-        catalog.require_head()
+        catalog.open_for_service(upgrade)
         config.data_dir.mkdir(parents=True, exist_ok=True)
         uvicorn.run(create_app(config, catalog), host=host, port=port, log_level="info")
     finally:
