@@ -28,6 +28,7 @@ from dbsynth.errors import DbsynthError, IntegrityError
 from dbsynth.writer.integrity import IntegrityReport
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
+                  rich_markup_mode=None,
                   help="Synthetic copies of SQL databases, with keys and constraints proved.")
 out = Console()
 err = Console(stderr=True)
