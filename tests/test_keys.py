@@ -198,3 +198,67 @@ def test_a_skipped_table_stays_skipped_when_the_file_is_written_again(chinook_du
     done = subprocess.run(cli + ["--metadata", str(first), "-o", str(second)], capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
     assert load_metadata(second).tables["playlist_track"].mode == "skip"
+
+
+# Real-world naming the name-only rules missed (seen on the spider_de corpus and classicmodels).
+NAMING_STYLES_SQL = """
+-- camelCase keys, the FK named by a role prefix: salesRepEmployeeNumber -> employees
+CREATE TABLE employees (employeeNumber INTEGER, lastName VARCHAR);
+CREATE TABLE customers (customerNumber INTEGER, customerName VARCHAR, salesRepEmployeeNumber INTEGER);
+-- a key named in another language than its table: partei_id in party
+CREATE TABLE party (partei_id INTEGER, name VARCHAR);
+CREATE TABLE member (member_id INTEGER, partei_id INTEGER);
+-- a natural text key as the first column, referenced by its name
+CREATE TABLE genre (genre_name VARCHAR, rating VARCHAR);
+CREATE TABLE song (song_id INTEGER, genre_name VARCHAR);
+-- one-to-one on a shared key: the parent holds every key of the child and more
+CREATE TABLE konten (kunden_id INTEGER, name VARCHAR);
+CREATE TABLE ersparnisse (kunden_id INTEGER, saldo DOUBLE);
+-- a junction table whose first column is unique in the data is still a pair
+CREATE TABLE zug (zug_id INTEGER, name VARCHAR);
+CREATE TABLE station (station_id INTEGER, name VARCHAR);
+CREATE TABLE bahnhof (zug_id INTEGER, station_id INTEGER);
+INSERT INTO employees SELECT 1000 + i, 'e' || i FROM range(10) t(i);
+INSERT INTO customers SELECT 100 + i, 'c' || i, 1000 + i % 7 FROM range(40) t(i);
+INSERT INTO party SELECT i, 'p' || i FROM range(5) t(i);
+INSERT INTO member SELECT i, i % 4 FROM range(30) t(i);
+INSERT INTO genre VALUES ('rock', 'a'), ('jazz', 'b'), ('pop', 'c');
+INSERT INTO song SELECT i, (['rock', 'jazz', 'pop'])[1 + i % 3] FROM range(20) t(i);
+INSERT INTO konten SELECT i, 'k' || i FROM range(20) t(i);
+INSERT INTO ersparnisse SELECT i * 2, i FROM range(8) t(i);
+INSERT INTO zug SELECT i, 'z' || i FROM range(6) t(i);
+INSERT INTO station SELECT i, 's' || i FROM range(9) t(i);
+INSERT INTO bahnhof SELECT i, (i * 5) % 9 FROM range(6) t(i);
+"""
+
+
+def test_inference_reads_real_world_naming_styles(tmp_path: Path) -> None:
+    import duckdb
+
+    path = tmp_path / "styles.duckdb"
+    con = duckdb.connect(str(path))
+    con.execute(NAMING_STYLES_SQL)
+    con.close()
+    found = pipeline.inspect(f"duckdb:///{path}")
+    pks = _pks(found.schema)
+    assert {("employees", ("employeeNumber",)), ("customers", ("customerNumber",)),
+            ("party", ("partei_id",)), ("genre", ("genre_name",)), ("konten", ("kunden_id",)),
+            ("bahnhof", ("zug_id", "station_id"))} <= pks
+    fks = {(t, c, r) for t, c, r, _ in _fks(found.schema)}
+    assert fks == {("customers", ("salesRepEmployeeNumber",), "employees"),
+                   ("member", ("partei_id",), "party"), ("song", ("genre_name",), "genre"),
+                   ("ersparnisse", ("kunden_id",), "konten"),
+                   ("bahnhof", ("zug_id",), "zug"), ("bahnhof", ("station_id",), "station")}
+
+
+def test_an_empty_table_keeps_the_keys_its_names_give(tmp_path: Path) -> None:
+    import duckdb
+
+    path = tmp_path / "empty.duckdb"
+    con = duckdb.connect(str(path))
+    con.execute("CREATE TABLE author (author_id INTEGER, name VARCHAR);"
+                "CREATE TABLE book (book_id INTEGER, author_id INTEGER, title VARCHAR)")
+    con.close()
+    found = pipeline.inspect(f"duckdb:///{path}")
+    assert _pks(found.schema) == {("author", ("author_id",)), ("book", ("book_id",))}
+    assert {(t, c, r) for t, c, r, _ in _fks(found.schema)} == {("book", ("author_id",), "author")}

@@ -45,7 +45,11 @@ HIERARCHY_ROLES = frozenset({"parent", "manager", "boss", "supervisor", "reports
                              "head", "lead", "mentor"})
 PEOPLE_TABLES = frozenset({"employee", "user", "person", "people", "staff", "member", "account",
                            "agent", "customer"})
+FIRST_COLUMN_SCORE = 0.3  # a natural key: the first column, unique, whatever its name
 NAME_SCORE_EXACT = 1.0  # customer_id -> customer.customer_id | customers.id
+NAME_SCORE_SAME_NAME = 0.95  # partei_id -> party.partei_id (the key's own name, not the table's)
+#: Key names too common to say which table they belong to (``code`` is the key of many).
+GENERIC_KEY_NAMES = frozenset({"id", "code", "key", "uuid", "name", "no", "nr", "number", "num"})
 NAME_SCORE_ROLE_PREFIX = 0.8  # billing_customer_id -> customer
 NAME_SCORE_PERSON_ROLE = 0.7  # support_rep_id -> employee, reports_to -> employee (self)
 
@@ -96,6 +100,23 @@ class Inference:
 
 
 # ------------------------------------------------------------------------------- names
+def norm(name: str) -> str:
+    """A name as lower-case words joined by ``_``, whatever its style: ``customerNumber``,
+    ``CustomerNumber`` and ``customer_number`` all give ``customer_number`` (``ID`` → ``id``)."""
+    spaced = re.sub(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])", "_", name)
+    return re.sub(r"[\s\-]+", "_", spaced).lower()
+
+
+#: Endings that make a column name a key's name (``station_id``, ``order_no``, ``iso_code``).
+KEY_SUFFIXES = ("id", "code", "key", "no", "nr", "num", "number", "nummer", "uuid", "kennung")
+
+
+def _key_suffix(name: str) -> bool:
+    """``…_id``, ``…id`` (lower case run together, as ``customerid``), ``…_code``… (normed)."""
+    words = name.split("_")
+    return (len(words) > 1 and words[-1] in KEY_SUFFIXES) or (len(name) > 2 and name.endswith("id"))
+
+
 def singular(name: str) -> str:
     """English singular of a table name, good enough for key names (``categories`` →
     ``category``, ``addresses`` → ``address``, ``people`` → ``person``)."""
@@ -113,7 +134,7 @@ def singular(name: str) -> str:
 
 def _stems(table: str) -> set[str]:
     """Ways a column may name ``table``: as is, singular, and without a ``tbl_``-like prefix."""
-    n = table.lower()
+    n = norm(table)
     out = {n, singular(n)}
     stripped = re.sub(r"^(tbl|tab|t|dim|fact|ref|lkp|lookup)_", "", n)
     out |= {stripped, singular(stripped)}
@@ -133,29 +154,39 @@ def _key_like_type(t: SqlType) -> bool:
 
 
 # ------------------------------------------------------------------------ primary keys
-def _pk_name_score(table: Table, column: Column) -> float:
-    name = column.name.lower()
+def _pk_name_score(table: Table, column: Column, references: frozenset[str] = frozenset()) -> float:
+    """How strongly a column's name says "the key of this table" (0: not at all).
+
+    1.0 ``id``/``<table>_id``; 0.8 a code or number of the table (``<table>_code``,
+    ``customer_number``) or its initial and ``id`` (``did`` in ``domain``); 0.7 any key-like
+    name (``partei_id`` in ``party``: names in another language, or not the table's).
+    """
+    name = norm(column.name)
     stems = _stems(table.name)
     if name == "id" or name in {f"{s}_id" for s in stems} or name in {f"{s}id" for s in stems}:
         return 1.0
-    if name in {"code", "key", "uuid"} or name in {f"{s}_{suffix}" for s in stems
-                                                   for suffix in ("code", "key", "no", "number", "uuid")}:
+    if name in {"code", "key", "uuid"} or name in {f"{s}_{suffix}" for s in stems for suffix in KEY_SUFFIXES}:
         return 0.8
-    return 0.0
+    if name in {f"{s[0]}id" for s in stems if s}:
+        return 0.8
+    first = table.columns[0].name == column.name  # where tables keep their own key
+    if not first or column.name in references:
+        return 0.0
+    return 0.7 if _key_suffix(name) else FIRST_COLUMN_SCORE
 
 
 def _reference_like_columns(schema: Schema) -> set[str]:
     """Column names that look like references to some table (``<table>_id``), or are in a
     declared foreign key: a junction table's key is a pair of those."""
     names = {f"{stem}{sep}id" for t in schema.tables for stem in _stems(t.name) for sep in ("_", "")}
-    return {c.name for t in schema.tables for c in t.columns if c.name.lower() in names} | {
+    return {c.name for t in schema.tables for c in t.columns if norm(c.name) in names} | {
         c for t in schema.tables for fk in t.foreign_keys for c in fk.columns}
 
 
 def _infer_primary_key(table: Table, query: Query, qualify: Qualify, quote: Callable[[str], str],
                        fk_like: set[str], stats: Inference) -> InferredKey | None:
     """The best unique, never-NULL column (by name), else a unique pair of key-like columns."""
-    candidates = [(c, _pk_name_score(table, c)) for c in table.columns
+    candidates = [(c, _pk_name_score(table, c, frozenset(fk_like))) for c in table.columns
                   if _key_like_type(c.type) and c.generated is None]
     named = [(c, s) for c, s in candidates if s > 0]
     if named:
@@ -164,14 +195,21 @@ def _infer_primary_key(table: Table, query: Query, qualify: Qualify, quote: Call
         stats.queries += 1
         rows = int(row[0])
         unique = [(c, s) for i, (c, s) in enumerate(named)
-                  if int(row[1 + 2 * i]) == rows and int(row[2 + 2 * i]) == rows]
+                  if int(row[1 + 2 * i]) == rows and int(row[2 + 2 * i]) == rows
+                  and (s > FIRST_COLUMN_SCORE or rows >= 2)]  # a name-less key needs evidence
         if unique:
             column, name_score = max(unique, key=lambda cs: cs[1])  # first of the best names
-            score = (0.5 + 0.5 * name_score) if rows else 0.5 * name_score
+            if rows:
+                score = 0.5 + 0.5 * name_score
+            elif name_score >= 0.8 or (len(named) == 1 and name_score > FIRST_COLUMN_SCORE):
+                # empty: the name is all there is
+                score = 0.9 * name_score
+            else:  # empty, and several columns could be its key
+                score = 0.5 * name_score
             return InferredKey("primary", table.name, (column.name,), score,
                                {"name": name_score, "rows": rows, "unique": True, "not_null": True})
     # junction tables: a pair of reference-like columns that is unique together
-    pair_columns = [c.name for c in table.columns if c.name in fk_like][:6]
+    pair_columns = [c.name for c in table.columns if c.name in fk_like or _key_suffix(norm(c.name))][:6]
     for i, a in enumerate(pair_columns):
         for b in pair_columns[i + 1:]:
             qa, qb = quote(a), quote(b)
@@ -194,6 +232,9 @@ class _ParentKey:
     columns: tuple[str, ...]
     types: tuple[SqlType, ...]
     primary: bool = True  # False: a UNIQUE key, referenced only by its own column name
+    #: how surely this is the table's own key (declared 1.0; inferred: its name score), so
+    #: that of two tables keyed by one column name, the one owning the name is the parent
+    strength: float = 1.0
 
 
 def _name_index(parents: list[_ParentKey]) -> dict[str, list[tuple[_ParentKey, float]]]:
@@ -202,28 +243,36 @@ def _name_index(parents: list[_ParentKey]) -> dict[str, list[tuple[_ParentKey, f
     for parent in parents:
         if len(parent.columns) != 1:
             continue
-        key = parent.columns[0].lower()
-        names = {key} if key != "id" else set()
+        key = norm(parent.columns[0])
+        if key not in GENERIC_KEY_NAMES:  # the same column name in both tables
+            index.setdefault(key, []).append((parent, NAME_SCORE_SAME_NAME))
         if parent.primary:  # only a table's primary key is what "<table>_id" names
             stems = _stems(parent.table)
-            names |= {f"{s}_{key}" for s in stems} | {f"{s}_id" for s in stems} | {f"{s}id" for s in stems}
-        for name in names:
-            index.setdefault(name, []).append((parent, NAME_SCORE_EXACT))
+            named = {f"{s}_{key}" for s in stems} | {f"{s}_id" for s in stems} | {f"{s}id" for s in stems}
+            for name in named:
+                index.setdefault(name, []).append((parent, NAME_SCORE_EXACT))
     return index
 
 
 def _role_of(column: str) -> str:
-    return re.sub(r"_?(id|key|fk)$", "", column.lower()) or column.lower()
+    return re.sub(r"_?(id|key|fk)$", "", norm(column)) or norm(column)
+
+
+SHARED_KEY = "shared key"  # the reason given to a one-to-one candidate (both keyed by it)
 
 
 def _fk_candidates(table: Table, column: Column, index: dict[str, list[tuple[_ParentKey, float]]],
-                   parents_by_table: dict[str, list[_ParentKey]]) -> list[tuple[_ParentKey, float, str]]:
-    """Parent keys ``column`` may reference, by name alone, with a name score and reason."""
-    name = column.name.lower()
-    own_pk = table.primary_key.columns if table.primary_key else ()
+                   parents_by_table: dict[str, list[_ParentKey]],
+                   own_pk: tuple[str, ...]) -> list[tuple[_ParentKey, float, str]]:
+    """Parent keys ``column`` may reference, by name alone, with a name score and reason.
+
+    ``own_pk`` is the table's key, declared or inferred."""
+    name = norm(column.name)
     out: list[tuple[_ParentKey, float, str]] = []
+    best: dict[_ParentKey, float] = {}
     for parent, score in index.get(name, []):
-        out.append((parent, score, "name"))
+        best[parent] = max(best.get(parent, 0.0), score)
+    out.extend((parent, score, "name") for parent, score in best.items())
     if not out:  # a role prefix: billing_customer_id, parent_category_id
         parts = name.split("_")
         for i in range(1, len(parts)):
@@ -249,7 +298,10 @@ def _fk_candidates(table: Table, column: Column, index: dict[str, list[tuple[_Pa
         if parent.table == table.name and (parent.columns == (column.name,) or column.name in own_pk):
             continue  # a key does not reference its own table
         if own_pk == (column.name,) and not (_stems(parent.table) & {_role_of(name)}):
-            continue  # a table's own key references another table only if named after it
+            # Two tables keyed by one column (one-to-one): which is the parent is decided by
+            # the data (the parent holds every child key and more), see _score_fk.
+            kept.append((parent, score, SHARED_KEY))
+            continue
         kept.append((parent, score, reason))
     return kept
 
@@ -294,6 +346,7 @@ def infer_keys(schema: Schema, query: Query, qualify: Qualify, quote: Callable[[
     fk_like = _reference_like_columns(schema)
 
     primary: dict[str, tuple[str, ...]] = {}
+    strength: dict[str, float] = {}
     for table in schema.tables:
         if table.primary_key is not None:
             primary[table.name] = table.primary_key.columns
@@ -303,11 +356,14 @@ def infer_keys(schema: Schema, query: Query, qualify: Qualify, quote: Callable[[
             stats.keys.append(found)
             if found.score >= threshold:
                 primary[table.name] = found.columns
+                name_score = found.evidence.get("name")
+                strength[table.name] = name_score if isinstance(name_score, float) else 0.9
 
     parents: list[_ParentKey] = []
     for name, cols in primary.items():
         table = all_names[name]
-        parents.append(_ParentKey(name, cols, tuple(table.column(c).type for c in cols)))
+        parents.append(_ParentKey(name, cols, tuple(table.column(c).type for c in cols),
+                                  strength=strength.get(name, 1.0)))
     for table in schema.tables:
         for unique in table.uniques:
             if unique.columns != primary.get(table.name):
@@ -321,7 +377,8 @@ def infer_keys(schema: Schema, query: Query, qualify: Qualify, quote: Callable[[
 
     for table in schema.tables:
         declared = {c for fk in table.foreign_keys for c in fk.columns}
-        own_pk = set(table.primary_key.columns) if table.primary_key else set()
+        own_key = primary.get(table.name, ())
+        own_pk = set(own_key)
         for parent in _composite_candidates(table, parents):
             if set(parent.columns) & declared or {c.lower() for c in own_pk} == {c.lower() for c in parent.columns}:
                 continue  # a table's own key references another only if declared so
@@ -335,12 +392,13 @@ def infer_keys(schema: Schema, query: Query, qualify: Qualify, quote: Callable[[
             if column.name in declared or column.generated is not None:
                 continue
             found = []
-            for parent, score, reason in _fk_candidates(table, column, index, by_table):
+            for parent, score, reason in _fk_candidates(table, column, index, by_table, own_key):
                 stats.candidates += 1
                 found.append(_score_fk(table, (column.name,), parent, score, reason,
                                        query, qualify, quote, stats))
             if found:  # one reference per column: the best-scoring parent
-                found.sort(key=lambda k: (-k.score, -k.evidence.get("coverage", 0.0)))
+                found.sort(key=lambda k: (-k.score, -k.evidence.get("parent_strength", 1.0),
+                                          -k.evidence.get("coverage", 0.0)))
                 stats.keys.append(found[0])
                 stats.keys.extend(replace(k, score=min(k.score, threshold - 1e-3),
                                           evidence=k.evidence | {"lost_to": found[0].ref_table})
@@ -359,7 +417,11 @@ def _score_fk(table: Table, columns: tuple[str, ...], parent: _ParentKey, name_s
     coverage = included / parent_keys if parent_keys else 0.0
     data_score = inclusion if distinct else 0.9  # nothing in the data contradicts the name
     evidence = {"name": reason, "name_score": name_score, "child_distinct": distinct,
-                "inclusion": round(inclusion, 4), "coverage": round(coverage, 4)}
+                "inclusion": round(inclusion, 4), "coverage": round(coverage, 4),
+                "parent_strength": parent.strength}
+    if reason == SHARED_KEY and not (distinct and inclusion == 1.0 and coverage < 1.0):
+        data_score = 0.0  # equal key sets (or none): the data cannot say which is the parent
+        evidence["rejected"] = "one-to-one: the parent must hold every key of the child and more"
     return InferredKey("foreign", table.name, columns, name_score * data_score, evidence,
                        parent.table, parent.columns)
 
