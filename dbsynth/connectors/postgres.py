@@ -444,4 +444,7 @@ def _short(sql: str) -> str:
 
 def _scrub(text: str, url: URL) -> str:
     """Remove the password from a driver message, should a driver ever echo it."""
-    return text.replace(url.password, "***") if url.password else text
+    from dbsynth.connectors.registry import mask_secrets
+
+    text = text.replace(str(url.password), "***") if url.password else text
+    return mask_secrets(text)
