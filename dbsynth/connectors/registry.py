@@ -5,6 +5,7 @@ from __future__ import annotations
 import difflib
 import logging
 import re
+from pathlib import Path
 from typing import Literal
 from urllib.parse import unquote
 
@@ -28,7 +29,7 @@ SECRET_PARAMETERS = ("password", "sslpassword", "passfile_password", "passwd", "
 _KEYWORDS = "|".join(sorted(SECRET_PARAMETERS, key=len, reverse=True))
 #: ``password=value``, ``password = 'quoted \' value'``, ``?password=value&``
 _SECRET_KEYWORD = re.compile(
-    rf"(?i)(?<![A-Za-z0-9_])({_KEYWORDS})(\s*=\s*)('(?:[^'\\]|\\.)*'?|\"(?:[^\"\\]|\\.)*\"?|[^\s&;'\"]*)")
+    rf"(?i)(?<![A-Za-z0-9_])({_KEYWORDS})(\s*=\s*)(\*\*\*(?=[\s:&;,)]|$)|'(?:[^'\\]|\\.)*'?|\"(?:[^\"\\]|\\.)*\"?|[^\s&;'\"]*)")
 #: ``scheme:`` or ``scheme://`` before the credentials of a URL-like word
 _SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.\-]*:/*")
 _MASK = "***"
@@ -134,6 +135,24 @@ def parse_url(url: str) -> URL:
 def dialect_of(url: str) -> str:
     """``postgres`` or ``duckdb`` for any accepted spelling of the URL scheme."""
     return "duckdb" if parse_url(url).drivername in DUCKDB_SCHEMES else "postgres"
+
+
+def location_of(url: str) -> str:
+    """Which database a URL points at, as the pipeline compares a target with its source:
+    a DuckDB file by its resolved path, a PostgreSQL database by the identity its server
+    reports (so ``localhost`` and ``127.0.0.1`` are one server) and its name. Connects to
+    a PostgreSQL server; raises :class:`DbsynthError` when it cannot."""
+    parsed = parse_url(url)
+    if parsed.drivername in DUCKDB_SCHEMES:
+        return f"duckdb://{Path(parsed.database or '').expanduser().resolve()}"
+    from dbsynth.connectors.postgres import PostgresConnector
+
+    # role "target" only skips the schema check; nothing but the identity queries runs
+    connector = PostgresConnector(parsed, role="target")
+    try:
+        return connector.location.rsplit("#", 1)[0]
+    finally:
+        connector.close()
 
 
 def connect(url: str, schema: str | None = None, role: Role = "source") -> Connector:
