@@ -24,6 +24,7 @@ from rich.markup import escape
 from rich.table import Table as RichTable
 
 from dbsynth import pipeline
+from dbsynth.connectors.registry import MaskingFilter, mask_secrets
 from dbsynth.errors import DbsynthError, IntegrityError
 from dbsynth.writer.integrity import IntegrityReport
 
@@ -468,7 +469,7 @@ def _errors() -> Iterator[None]:
     try:
         yield
     except DbsynthError as exc:
-        err.print(f"[red]error:[/red] {escape(exc.message)}", highlight=False, soft_wrap=True)
+        err.print(f"[red]error:[/red] {escape(mask_secrets(exc.message))}", highlight=False, soft_wrap=True)
         raise typer.Exit(exc.exit_code) from None
     except KeyboardInterrupt:
         err.print("interrupted; the target was left as it was")
@@ -476,7 +477,7 @@ def _errors() -> Iterator[None]:
     except Exception as exc:  # noqa: BLE001 - last line of defence: never a traceback
         if os.environ.get("DBSYNTH_DEBUG"):
             raise
-        first = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+        first = mask_secrets(str(exc).strip().splitlines()[0]) if str(exc).strip() else ""
         err.print(f"[red]internal error:[/red] {type(exc).__name__}: {escape(first)} "
                   "(set DBSYNTH_DEBUG=1 for the traceback)", highlight=False, soft_wrap=True)
         raise typer.Exit(70) from None
@@ -578,6 +579,8 @@ def _terminated(signum: int, frame: object) -> None:
 
 def main() -> None:
     logging.basicConfig(format="warning: %(message)s", level=logging.WARNING, stream=sys.stderr)
+    for handler in logging.getLogger().handlers:
+        handler.addFilter(MaskingFilter())  # a warning quoting a URL shows it masked
     signal.signal(signal.SIGTERM, _terminated)
     try:
         app()

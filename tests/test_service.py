@@ -47,9 +47,15 @@ def duck(path: Path) -> str:
     return "duckdb:///" + str(path.resolve())
 
 
-def write_config(folder: Path, connections: dict[str, str], **extra: Any) -> Path:
+def writable(url: str, allow_replace: bool = False) -> dict[str, Any]:
+    """A connection jobs may write into (a bare URL is a read-only source)."""
+    return {"url": url, "role": "target", "allow_replace": allow_replace}
+
+
+def write_config(folder: Path, connections: dict[str, str | dict[str, Any]], **extra: Any) -> Path:
     folder.mkdir(parents=True, exist_ok=True)
-    config = {"connections": {n: {"url": u} for n, u in connections.items()}, "token": TOKEN,
+    config = {"connections": {n: u if isinstance(u, dict) else {"url": u} for n, u in connections.items()},
+              "token": TOKEN,
               "data_dir": str(folder / "data"), **extra}
     path = folder / "service.yaml"
     path.write_text(yaml.safe_dump(config), encoding="utf-8")
@@ -156,8 +162,8 @@ def served(chinook_pg_url, demo_source, tmp_path_factory):
                                  "INSERT INTO keep_me VALUES (1, 'mine')")
     targets = {name: folder / f"{name}.duckdb" for name in ("staging", "generated")}
     config = write_config(folder, {"chinook": with_password(chinook_pg_url), "demo": duck(demo_source),
-                                   "cancel_target": duck(cancel_target),
-                                   **{n: duck(p) for n, p in targets.items()}})
+                                   "cancel_target": writable(duck(cancel_target)),
+                                   **{n: writable(duck(p)) for n, p in targets.items()}})
     service = LiveService(config, folder / "service.log").start()
     try:
         yield service, folder, targets | {"cancel_target": cancel_target}
@@ -190,7 +196,12 @@ def test_health_needs_no_token_everything_else_does(served):
                                                        "target": "staging"}).status_code == 401
     with service.client() as client:
         assert client.get("/v1/jobs").status_code == 200
-    assert httpx.get(service.base + "/v1/openapi.json").json()["paths"]["/v1/jobs"]
+    assert httpx.get(service.base + "/v1/openapi.json").status_code == 401  # openapi_requires_token
+    with service.client() as client:
+        assert client.get("/v1/openapi.json").json()["paths"]["/v1/jobs"]
+        assert client.get("/v1/docs").status_code == 404  # no page loading scripts from a CDN
+    # A token in the query string is not a token.
+    assert httpx.get(service.base + "/v1/jobs", params={"token": TOKEN}).status_code == 401
 
 
 def test_connections_list_names_and_dialects_only(api):
@@ -375,7 +386,7 @@ def test_refresh_dry_run_job(tmp_path, demo_source):
     shutil.copy(demo_source, source)
     shutil.copy(demo_source, target)
     before = run_sql(duck(target), "SELECT count(*) FROM patients")
-    config = write_config(tmp_path / "svc", {"a": duck(source), "b": duck(target)}, concurrency=1)
+    config = write_config(tmp_path / "svc", {"a": duck(source), "b": writable(duck(target))}, concurrency=1)
     service = LiveService(config, tmp_path / "service.log").start()
     try:
         with service.client() as api:
@@ -394,7 +405,7 @@ def test_refresh_dry_run_job(tmp_path, demo_source):
 def test_restart_marks_unfinished_jobs_failed(tmp_path, demo_source):
     target = tmp_path / "restart_target.duckdb"
     # One job at a time: the second job stays queued while the first runs.
-    config = write_config(tmp_path / "svc", {"demo": duck(demo_source), "restart_target": duck(target)},
+    config = write_config(tmp_path / "svc", {"demo": duck(demo_source), "restart_target": writable(duck(target))},
                           concurrency=1)
     first = LiveService(config, tmp_path / "first.log").start()
     try:
@@ -460,9 +471,9 @@ def test_catalog_migrations_and_state_changes(catalog_url):
         assert catalog.revision() is None
         with pytest.raises(CatalogError, match="run `dbsynth db upgrade`"):
             catalog.require_head()
-        assert catalog.upgrade() == "0001"
+        assert catalog.upgrade() == "0002"
         catalog.require_head()
-        assert catalog.upgrade() == "0001"  # idempotent
+        assert catalog.upgrade() == "0002"  # idempotent
 
         job = catalog.add_job("synth", {"source": "a", "target": "b", "scale": 1.0})
         assert catalog.get_job(job.id).status == "queued"
@@ -495,15 +506,15 @@ def test_catalog_is_created_on_first_start_refused_when_behind_or_ahead(catalog_
 
     catalog = Catalog(catalog_url)
     try:
-        assert catalog.open_for_service() == "0001"  # nothing there yet: created at head
-        assert catalog.revision() == "0001"
+        assert catalog.open_for_service() == "0002"  # nothing there yet: created at head
+        assert catalog.revision() == "0002"
         catalog.require_head()
-        assert catalog.open_for_service() == "0001"  # at head: used as it is
+        assert catalog.open_for_service() == "0002"  # at head: used as it is
 
-        # This code ships a newer migration: a catalog at 0001 is behind until upgraded.
-        monkeypatch.setattr(catalog_module, "head_revision", lambda: "0002")
-        monkeypatch.setattr(catalog_module, "known_revisions", lambda: {"0001", "0002"})
-        with pytest.raises(CatalogError, match=r"revision 0001, this dbsynth needs 0002: run `dbsynth db upgrade`"):
+        # This code ships a newer migration: a catalog at 0002 is behind until upgraded.
+        monkeypatch.setattr(catalog_module, "head_revision", lambda: "0003")
+        monkeypatch.setattr(catalog_module, "known_revisions", lambda: {"0001", "0002", "0003"})
+        with pytest.raises(CatalogError, match=r"revision 0002, this dbsynth needs 0003: run `dbsynth db upgrade`"):
             catalog.open_for_service()
         monkeypatch.undo()
 

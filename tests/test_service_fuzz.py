@@ -15,7 +15,7 @@ from hypothesis import HealthCheck, given, settings
 from schemathesis.checks import not_a_server_error
 
 from conftest import pg_conninfo
-from test_service import TOKEN, LiveService, write_config
+from test_service import TOKEN, LiveService, writable, write_config
 
 TINY_SQL = """
 CREATE TABLE item (id integer PRIMARY KEY, name text NOT NULL, price numeric(8, 2));
@@ -37,7 +37,7 @@ def fuzzed_service(pg_cluster, tmp_path_factory):
         scratch_name, scratch = pg_cluster.create_database("fuzz_scratch")
         names.append(scratch_name)
         folder = tmp_path_factory.mktemp("fuzz")
-        config = write_config(folder, {"tiny": tiny, "scratch": scratch}, concurrency=1)
+        config = write_config(folder, {"tiny": tiny, "scratch": writable(scratch, allow_replace=True)}, concurrency=1)
         service = LiveService(config, folder / "service.log").start()
         try:
             yield service
@@ -54,7 +54,8 @@ def test_no_endpoint_answers_with_a_server_error(fuzzed_service):
     Driven through schemathesis's strategies rather than its pytest plugin: the plugin renames
     pytest's test nodes through private attributes, which pytest 9.2 removed.
     """
-    api = schemathesis.openapi.from_url(fuzzed_service.base + "/v1/openapi.json")
+    api = schemathesis.openapi.from_url(fuzzed_service.base + "/v1/openapi.json",
+                                        headers={"Authorization": f"Bearer {TOKEN}"})
     failures: list[str] = []
     operations = 0
     for result in api.get_all_operations():

@@ -90,7 +90,12 @@ class PostgresConnector:
         args.update({k: v for k, v in self.url.query.items() if isinstance(v, str)})
         args.setdefault("connect_timeout", 10)
         try:
-            return psycopg.connect(**args, autocommit=False)
+            conn = psycopg.connect(**args, autocommit=False)
+            if self.role == "source":
+                # Every transaction on a source is read only: even a mistaken write fails.
+                conn.execute("SET default_transaction_read_only = on")
+                conn.commit()
+            return conn
         except psycopg.Error as exc:
             reason = _first_line(exc)
             raise ConnectionError_(
@@ -444,4 +449,7 @@ def _short(sql: str) -> str:
 
 def _scrub(text: str, url: URL) -> str:
     """Remove the password from a driver message, should a driver ever echo it."""
-    return text.replace(url.password, "***") if url.password else text
+    from dbsynth.connectors.registry import mask_secrets
+
+    text = text.replace(str(url.password), "***") if url.password else text
+    return mask_secrets(text)

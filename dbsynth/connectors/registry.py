@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import difflib
+import logging
+import re
+from pathlib import Path
 from typing import Literal
+from urllib.parse import unquote
 
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError
@@ -18,37 +22,95 @@ KNOWN_SCHEMES = POSTGRES_SCHEMES + DUCKDB_SCHEMES
 Role = Literal["source", "target"]
 
 
-#: query parameters of a URL that carry a secret (libpq's ``?password=``, ``?sslpassword=``)
-SECRET_PARAMETERS = ("password", "sslpassword", "passfile_password")
+#: keys whose value is a secret: libpq's ``password=``/``sslpassword=`` (keyword strings and
+#: URL query parameters) and the usual spellings of other tools
+SECRET_PARAMETERS = ("password", "sslpassword", "passfile_password", "passwd", "pwd", "secret",
+                     "token", "access_token", "api_key", "apikey")
+_KEYWORDS = "|".join(sorted(SECRET_PARAMETERS, key=len, reverse=True))
+#: ``password=value``, ``password = 'quoted \' value'``, ``?password=value&``
+_SECRET_KEYWORD = re.compile(
+    rf"(?i)(?<![A-Za-z0-9_])({_KEYWORDS})(\s*=\s*)(\*\*\*(?=[\s:&;,)]|$)|'(?:[^'\\]|\\.)*'?|\"(?:[^\"\\]|\\.)*\"?|[^\s&;'\"]*)")
+#: ``scheme:`` or ``scheme://`` before the credentials of a URL-like word
+_SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.\-]*:/*")
+_MASK = "***"
+
+
+def mask_secrets(text: str) -> str:
+    """``text`` with every password-like part replaced by ``***``, whatever its shape: URLs
+    (well-formed or not: ``postgresql:/u:pw@h``, ``u:pw@h/db``), libpq keyword strings
+    (``password=pw``, ``password='a b'``) and query parameters (``?password=pw``). The one
+    masking function: every URL, DSN, config value or message that may quote one goes
+    through it before it is shown, logged or stored."""
+    text = _SECRET_KEYWORD.sub(lambda m: f"{m.group(1)}{m.group(2)}{_MASK}", text)
+    return re.sub(r"[^\s'\"<>()\[\]{},]+", _mask_userinfo, text)
+
+
+def _mask_userinfo(match: re.Match[str]) -> str:
+    """One word: ``[scheme:[//]]user:password@rest`` becomes ``…user:***@rest`` (the last
+    ``@`` ends the credentials, as an unencoded ``@`` in a password would otherwise leak)."""
+    word = match.group(0)
+    if "@" not in word:
+        return word
+    credentials, rest = word.rsplit("@", 1)
+    prefix, userinfo = _split_scheme(credentials)
+    if ":" not in userinfo or userinfo.endswith(_MASK) and userinfo.count(":") == 1:
+        return word
+    user = userinfo.split(":", 1)[0]
+    return f"{prefix}{user}:{_MASK}@{rest}"
+
+
+def _split_scheme(credentials: str) -> tuple[str, str]:
+    """``postgresql://u:pw`` → (``postgresql://``, ``u:pw``); ``u:pw`` (no scheme) stays whole."""
+    scheme = _SCHEME.match(credentials)
+    if scheme is None:
+        return "", credentials
+    prefix = scheme.group(0)
+    userinfo = credentials[len(prefix):]
+    if ":" not in userinfo and not prefix.endswith("/"):
+        return "", credentials  # ``user:pw`` read as a scheme ``user:`` would leave pw shown
+    return prefix, userinfo
 
 
 def mask_url(url: str) -> str:
-    """The URL with its password replaced by ``***`` (also one given as a query parameter,
-    and for URLs we cannot parse)."""
+    """The URL with its password replaced by ``***`` (also one given as a query parameter),
+    for URLs we cannot parse too."""
     try:
         parsed = make_url(url)
-    except (ArgumentError, ValueError):
-        if "@" in url and "://" in url:
-            scheme, rest = url.split("://", 1)
-            creds, host = rest.rsplit("@", 1)
-            user = creds.split(":", 1)[0]
-            return f"{scheme}://{user}:***@{host}"
-        return url
-    hidden = {k: "***" for k in parsed.query if k.lower() in SECRET_PARAMETERS}
-    return parsed.update_query_dict(hidden).render_as_string(hide_password=True)
+        hidden = {k: _MASK for k in parsed.query if k.lower() in SECRET_PARAMETERS}
+        shown = parsed.update_query_dict(hidden).render_as_string(hide_password=True)
+    except (ArgumentError, ValueError, TypeError):
+        shown = url
+    return mask_secrets(unquote_mask(shown))
+
+
+def unquote_mask(text: str) -> str:
+    """SQLAlchemy renders a ``***`` query value as ``%2A%2A%2A``; show it as ``***``."""
+    return text.replace("%2A%2A%2A", _MASK)
 
 
 def url_secrets(url: str) -> list[str]:
-    """The secrets written in a URL (password, secret query parameters), to scrub from text."""
+    """The secrets written in a URL or DSN (password, secret query parameters or keywords),
+    as written and decoded, to scrub from text that quotes them without their URL."""
+    found: list[str] = []
     try:
         parsed = make_url(url)
-    except (ArgumentError, ValueError):
-        return []
-    found = [str(parsed.password)] if parsed.password else []
-    for key, value in parsed.query.items():
-        if key.lower() in SECRET_PARAMETERS:
-            found += [value] if isinstance(value, str) else list(value)
-    return [s for s in found if s]
+        if parsed.password:
+            found.append(str(parsed.password))
+        for key, value in parsed.query.items():
+            if key.lower() in SECRET_PARAMETERS:
+                found += [value] if isinstance(value, str) else list(value)
+    except (ArgumentError, ValueError, TypeError):
+        pass
+    for match in _SECRET_KEYWORD.finditer(url):
+        value = match.group(3)
+        found += [value, value.strip("'\"")]
+    for word in re.findall(r"[^\s'\"<>()\[\]{},]+", url):
+        if "@" in word:
+            userinfo = _split_scheme(word.rsplit("@", 1)[0])[1]
+            if ":" in userinfo:
+                found.append(userinfo.split(":", 1)[1])
+    found += [unquote(s) for s in found]
+    return sorted({s for s in found if len(s) >= 3 and s != _MASK}, key=len, reverse=True)
 
 
 def parse_url(url: str) -> URL:
@@ -75,6 +137,24 @@ def dialect_of(url: str) -> str:
     return "duckdb" if parse_url(url).drivername in DUCKDB_SCHEMES else "postgres"
 
 
+def location_of(url: str) -> str:
+    """Which database a URL points at, as the pipeline compares a target with its source:
+    a DuckDB file by its resolved path, a PostgreSQL database by the identity its server
+    reports (so ``localhost`` and ``127.0.0.1`` are one server) and its name. Connects to
+    a PostgreSQL server; raises :class:`DbsynthError` when it cannot."""
+    parsed = parse_url(url)
+    if parsed.drivername in DUCKDB_SCHEMES:
+        return f"duckdb://{Path(parsed.database or '').expanduser().resolve()}"
+    from dbsynth.connectors.postgres import PostgresConnector
+
+    # role "target" only skips the schema check; nothing but the identity queries runs
+    connector = PostgresConnector(parsed, role="target")
+    try:
+        return connector.location.rsplit("#", 1)[0]
+    finally:
+        connector.close()
+
+
 def connect(url: str, schema: str | None = None, role: Role = "source") -> Connector:
     """Open a connector. Sources must exist; a DuckDB target file is created if missing."""
     parsed = parse_url(url)
@@ -85,3 +165,15 @@ def connect(url: str, schema: str | None = None, role: Role = "source") -> Conne
     from dbsynth.connectors.postgres import PostgresConnector
 
     return PostgresConnector(parsed, schema=schema or "public", role=role)
+
+
+class MaskingFilter(logging.Filter):
+    """A logging filter that renders each record and masks any secret in it
+    (:func:`mask_secrets`), for every handler that writes dbsynth's or uvicorn's logs."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        masked = mask_secrets(message)
+        if masked != message:
+            record.msg, record.args = masked, None
+        return True

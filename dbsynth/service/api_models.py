@@ -101,6 +101,8 @@ class JobOut(BaseModel):
     created_at: datetime
     started_at: datetime | None
     finished_at: datetime | None
+    committed_at: datetime | None = Field(
+        None, description="When the job began committing its target: written, no cancel from then on.")
 
 
 class ModelOut(BaseModel):

@@ -24,7 +24,7 @@ from sqlalchemy.engine import URL, Connection, Engine, make_url
 from sqlalchemy.exc import ArgumentError, NoSuchModuleError, OperationalError
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
 
-from dbsynth.connectors.registry import mask_url
+from dbsynth.connectors.registry import mask_secrets, mask_url
 from dbsynth.errors import ConnectionError_, DbsynthError, UsageError
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
@@ -56,6 +56,8 @@ class Job(Base):
     started_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
     finished_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
     pid: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    #: when the worker began committing the target: no cancel from then on
+    committed_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
 
 
 class Model(Base):
@@ -104,13 +106,13 @@ class Catalog:
 
     def __init__(self, url: str) -> None:
         self.url = engine_url(url)
-        self.display_url = self.url.render_as_string(hide_password=True)
+        self.display_url = mask_url(self.url.render_as_string(hide_password=False))
         if self.url.drivername == "sqlite" and self.url.database not in (None, "", ":memory:"):
             Path(self.url.database).parent.mkdir(parents=True, exist_ok=True)
         try:
             self.engine: Engine = _create_engine(self.url)
         except (ArgumentError, NoSuchModuleError) as exc:
-            raise UsageError(f"catalog_url {self.display_url}: {exc}") from None
+            raise UsageError(mask_secrets(f"catalog_url {self.display_url}: {exc}")) from None
         self.sessions = sessionmaker(self.engine, expire_on_commit=False)
 
     def close(self) -> None:
@@ -224,6 +226,25 @@ class Catalog:
         with self.session() as session:
             moved = session.execute(update(Job).where(Job.id == job_id, Job.status.in_(tuple(from_statuses)))
                                     .values(**values))
+            return bool(moved.rowcount)  # type: ignore[attr-defined]
+
+    def claim_commit(self, job_id: str, progress: dict[str, Any]) -> bool:
+        """The worker's last word before it commits its target: True if the job still runs
+        (from now on it cannot be cancelled), False if it was cancelled (do not commit)."""
+        with self.session() as session:
+            moved = session.execute(update(Job).where(Job.id == job_id, Job.status == "running",
+                                                      Job.committed_at.is_(None))
+                                    .values(committed_at=utcnow(), progress=progress))
+            return bool(moved.rowcount)  # type: ignore[attr-defined]
+
+    def cancel(self, job_id: str) -> bool:
+        """Mark a queued or running job cancelled unless its worker claimed the commit; the
+        one compare-and-set that decides, against :meth:`claim_commit`, who wins a race."""
+        with self.session() as session:
+            moved = session.execute(update(Job).where(Job.id == job_id,
+                                                      Job.status.in_(("queued", "running")),
+                                                      Job.committed_at.is_(None))
+                                    .values(status="cancelled", finished_at=utcnow()))
             return bool(moved.rowcount)  # type: ignore[attr-defined]
 
     def set_progress(self, job_id: str, progress: dict[str, Any]) -> None:

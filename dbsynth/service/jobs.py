@@ -2,8 +2,9 @@
 
 - ``submit`` adds a queued job; the dispatcher starts queued jobs (oldest first) while fewer
   than ``concurrency`` workers run. Jobs belong to the service, not to a request.
-- ``cancel`` of a queued job just marks it; of a running job it SIGKILLs the worker's process
-  group first (the target's transaction never commits), then marks it cancelled.
+- ``cancel`` marks a queued or running job cancelled unless its worker already claimed the
+  commit of its target (then the job will end as the commit does: 409 "already written"),
+  and SIGKILLs a running worker's process group (the target's transaction never commits).
 - ``recover`` (at service start): jobs a previous service left queued or running failed with
   "interrupted by a service restart"; they never read succeeded.
 - A worker that exits without finishing its job (killed from outside, crashed) fails the job.
@@ -66,14 +67,15 @@ class JobRunner:
         return job
 
     def cancel(self, job_id: str) -> Job | None:
-        """Cancel a queued or running job; returns it as it is afterwards (None if unknown)."""
+        """Cancel a queued or running job unless its worker began committing its target;
+        returns it as it is afterwards (None if unknown). The catalog decides first (a
+        compare-and-set the worker's commit claim also goes through), then a running
+        worker is killed: it can no longer commit, and its transaction rolls back."""
         with self.lock:
-            if self.catalog.transition(job_id, ["queued"], "cancelled"):
-                return self.catalog.get_job(job_id)
-            process = self.workers.pop(job_id, None)
+            cancelled = self.catalog.cancel(job_id)
+            process = self.workers.pop(job_id, None) if cancelled else None
             if process is not None:
                 _kill(process)
-            self.catalog.transition(job_id, ["running"], "cancelled")
         self.wake.set()
         return self.catalog.get_job(job_id)
 

@@ -30,6 +30,11 @@ from dbsynth.service.config import ServiceConfig, load_config
 
 PROGRESS_INTERVAL = 0.5  # seconds between two progress writes of one job
 PARENT_CHECK_INTERVAL = 1.0
+COMMIT_STAGE = "commit"  # the writer's last progress step before it commits the target
+
+
+class JobCancelled(DbsynthError):
+    """The job was cancelled while it ran; nothing was committed."""
 
 
 class ProgressWriter:
@@ -41,6 +46,9 @@ class ProgressWriter:
         self.written = 0.0
 
     def __call__(self, stage: str, table: str, rows: int) -> None:
+        if stage == COMMIT_STAGE:
+            self.claim_commit(rows)
+            return
         if stage == "expect":
             self.state["tables"].setdefault(table, {"stage": "", "rows": 0})["expected"] = rows
             return
@@ -53,6 +61,14 @@ class ProgressWriter:
         # A new step shows at once (a few per table); row counts within a step are throttled.
         if changed or time.monotonic() - self.written >= self.interval:
             self.flush()
+
+    def claim_commit(self, rows: int) -> None:
+        """Called just before the target's commit: from here on the job is written, so a
+        cancel must lose. If a cancel won first, stop here: the transaction rolls back."""
+        self.state["stage"] = COMMIT_STAGE
+        if not self.catalog.claim_commit(self.job_id, jsonable(self.state)):
+            raise JobCancelled("the job was cancelled before its target was committed")
+        self.written = time.monotonic()
 
     def flush(self) -> None:
         self.catalog.set_progress(self.job_id, jsonable(self.state))
@@ -98,10 +114,16 @@ def run_synth(job: Job, config: ServiceConfig, catalog: Catalog, progress: Progr
     result = pipeline.synth(source, target, scale=p["scale"], seed=p["seed"], replace=p["replace"],
                             sample_rows=_training_rows(p), progress=progress).to_dict()
     if p.get("report"):
+        # The target is written: the job succeeds whatever the report does; a failed
+        # report is said in the result, not in the job's status.
         progress("report", "", 0)
-        found = pipeline.report(source, target, sample_rows=p.get("sample_rows"), seed=p["seed"],
-                                progress=progress)
-        result["report_summary"] = _write_report(config, job.id, found)
+        try:
+            found = pipeline.report(source, target, sample_rows=p.get("sample_rows"),
+                                    seed=p["seed"], progress=progress)
+            result["report_summary"] = _write_report(config, job.id, found)
+        except Exception as exc:  # noqa: BLE001 - a written target is never a failed job
+            message = exc.message if isinstance(exc, DbsynthError) else f"{type(exc).__name__}: {exc}"
+            result["report_error"] = config.scrub(message.strip().splitlines()[0] if message.strip() else "")
     return Outcome(result)
 
 
@@ -165,6 +187,8 @@ def run(job_id: str, config: ServiceConfig) -> int:
         progress = ProgressWriter(catalog, job_id)
         try:
             outcome = STEPS[job.kind](job, config, catalog, progress)
+        except JobCancelled:
+            return 1  # the job is already marked cancelled
         except DbsynthError as exc:
             progress.flush()
             catalog.transition(job_id, ["running"], "failed", error=config.scrub(exc.message),
