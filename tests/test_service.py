@@ -498,34 +498,42 @@ def test_catalog_migrations_and_state_changes(catalog_url):
         catalog.close()
 
 
-def test_catalog_is_created_on_first_start_refused_when_behind_or_ahead(catalog_url, monkeypatch):
+def test_catalog_is_created_on_first_start_refused_when_behind_or_ahead(catalog_url):
+    from alembic import command
     from sqlalchemy import text
 
-    from dbsynth.service import catalog as catalog_module
-    from dbsynth.service.catalog import Catalog, CatalogError
+    from dbsynth.service.catalog import Catalog, CatalogError, alembic_config, head_revision
 
-    catalog = Catalog(catalog_url)
+    head = head_revision()
+    assert head != "0001", "the behind case below needs a migration after 0001"
+    behind = Catalog(catalog_url)
     try:
-        assert catalog.open_for_service() == "0002"  # nothing there yet: created at head
-        assert catalog.revision() == "0002"
-        catalog.require_head()
-        assert catalog.open_for_service() == "0002"  # at head: used as it is
-
-        # This code ships a newer migration: a catalog at 0002 is behind until upgraded.
-        monkeypatch.setattr(catalog_module, "head_revision", lambda: "0003")
-        monkeypatch.setattr(catalog_module, "known_revisions", lambda: {"0001", "0002", "0003"})
-        with pytest.raises(CatalogError, match=r"revision 0002, this dbsynth needs 0003: run `dbsynth db upgrade`"):
-            catalog.open_for_service()
-        monkeypatch.undo()
+        with behind.engine.connect() as conn:  # a catalog an older dbsynth made
+            cfg = alembic_config()
+            cfg.attributes["connection"] = conn
+            command.upgrade(cfg, "0001")
+            conn.commit()
+        with pytest.raises(CatalogError, match=rf"revision 0001, this dbsynth needs {head}: run `dbsynth db upgrade`"):
+            behind.open_for_service()
+        assert behind.revision() == "0001"  # refused means untouched
+        assert behind.open_for_service(upgrade=True) == head
+        assert behind.revision() == head
+        assert behind.open_for_service() == head  # at head: used as it is
 
         # A newer dbsynth migrated it: refused, by serve and by db upgrade alike.
-        with catalog.engine.begin() as conn:
+        with behind.engine.begin() as conn:
             conn.execute(text("UPDATE alembic_version SET version_num = '0099'"))
-        for attempt in (catalog.open_for_service, lambda: catalog.open_for_service(upgrade=True), catalog.upgrade):
+        for attempt in (behind.open_for_service, lambda: behind.open_for_service(upgrade=True), behind.upgrade):
             with pytest.raises(CatalogError, match="revision 0099, newer than this dbsynth knows"):
                 attempt()
+        with behind.engine.begin() as conn:
+            conn.execute(text("DROP TABLE IF EXISTS alembic_version"))
+            for table in ("jobs", "models"):
+                conn.execute(text(f"DROP TABLE IF EXISTS {table}"))
+        assert behind.open_for_service() == head  # nothing there: created at head
+        assert behind.revision() == head
     finally:
-        catalog.close()
+        behind.close()
 
 
 def test_serve_starts_on_a_new_catalog_and_refuses_one_from_a_newer_dbsynth(tmp_path):
