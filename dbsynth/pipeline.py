@@ -5,6 +5,7 @@ Nothing here prints or parses flags; progress leaves through a callback.
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -16,10 +17,12 @@ import pandas as pd
 from dbsynth.connectors.base import Connector, qualified, quote_ident, read_sql
 from dbsynth.connectors.registry import connect, dialect_of
 from dbsynth.errors import DriftError, IntegrityError, UnsafeTargetError, UsageError
+from dbsynth.model.keys import align_count_keys, align_reference_values
 from dbsynth.model.relational import DEFAULT_ENGINE, RelationalModel
 from dbsynth.model.stream import Synthesis, TableData
 from dbsynth.model.store import load_model, save_model
 from dbsynth.schema.graph import LoadPlan, build_plan
+from dbsynth.schema.harmonise import harmonise_reference_types
 from dbsynth.schema.infer import DEFAULT_THRESHOLD, Inference, infer_keys, with_inferred_keys
 from dbsynth.schema.metadata import Metadata, apply_metadata
 from dbsynth.schema.model import Schema
@@ -28,6 +31,8 @@ from dbsynth.schema.select import select_tables
 from dbsynth.writer.drift import Drift, compare
 from dbsynth.writer.load import refuse_unsafe_target, used_enums, write_database
 from dbsynth.progress import Progress, quiet
+
+log = logging.getLogger(__name__)
 
 if TYPE_CHECKING:
     from dbsynth.scaleout import ScaleOut
@@ -77,6 +82,9 @@ def resolve_schema(source: Connector, keys: KeyOptions) -> tuple[Schema, Inferen
         schema = with_inferred_keys(schema, inference)
     if keys.metadata is not None:
         schema = apply_metadata(schema, keys.metadata)
+    schema, retyped = harmonise_reference_types(schema)
+    for note in retyped:
+        log.warning("%s", note)
     return schema, inference
 
 
@@ -145,6 +153,7 @@ def _train_from(source: Connector, schema: Schema, sample_rows: int | None, seed
         limit = None if table.mode == "copy" else sample_rows  # copied tables are kept whole
         frames[name] = source.read_table(table, limit=limit, seed=seed)
         progress("read", name, len(frames[name]))
+    frames = align_reference_values(schema, frames)
     seconds = {"read": time.perf_counter() - started}
     started = time.perf_counter()
     progress("fit", "", len(frames))
@@ -173,7 +182,8 @@ def _true_child_counts(source: Connector, schema: Schema, frames: dict[str, pd.D
                 columns=", ".join(quote_ident(c) for c in fk.columns),
                 child=qualified(source.schema_name, table.name),
                 not_null=" AND ".join(f"{quote_ident(c)} IS NOT NULL" for c in fk.columns))
-            out[(table.name, fk.columns)] = {tuple(row[:-1]): int(row[-1]) for row in source.query(sql)}
+            counted = {tuple(row[:-1]): int(row[-1]) for row in source.query(sql)}
+            out[(table.name, fk.columns)] = align_count_keys(counted, frames[fk.ref_table], fk.ref_columns)
     return out
 
 

@@ -262,3 +262,29 @@ def test_an_empty_table_keeps_the_keys_its_names_give(tmp_path: Path) -> None:
     found = pipeline.inspect(f"duckdb:///{path}")
     assert _pks(found.schema) == {("author", ("author_id",)), ("book", ("book_id",))}
     assert {(t, c, r) for t, c, r, _ in _fks(found.schema)} == {("book", ("author_id",), "author")}
+
+
+def test_a_reference_typed_unlike_its_key_is_retyped_and_joined(tmp_path: Path, db_factory) -> None:  # type: ignore[no-untyped-def]
+    """An INT column referencing a TEXT key of digits (seen in real SQLite files): inferred,
+    retyped like its key in the copy (PostgreSQL refuses the FOREIGN KEY otherwise), and the
+    children keep their parents."""
+    import duckdb
+
+    path = tmp_path / "mixed.duckdb"
+    con = duckdb.connect(str(path))
+    con.execute("CREATE TABLE architekt (id VARCHAR, name VARCHAR);"
+                "CREATE TABLE bruecke (id INTEGER, architekt_id INTEGER, laenge DOUBLE);"
+                "INSERT INTO architekt SELECT CAST(i AS VARCHAR), 'a' || i FROM range(1, 11) t(i);"
+                "INSERT INTO bruecke SELECT i, 1 + i % 3, i * 1.5 FROM range(60) t(i)")
+    con.close()
+    source = f"duckdb:///{path}"
+    found = pipeline.inspect(source)
+    assert ("bruecke", ("architekt_id",), "architekt", ("id",)) in _fks(found.schema)
+    target = db_factory.new(name="mixed_copy")
+    result = pipeline.synth(source, target, seed=3)
+    assert result.integrity.ok
+    assert result.rows == {"architekt": 10, "bruecke": 60}
+    copied = pipeline.inspect(target, keys=pipeline.KeyOptions(infer=False)).schema
+    assert copied.table("bruecke").column("architekt_id").type.is_string
+    used = result.synthetic_frames["bruecke"]["architekt_id"].nunique()
+    assert used <= 4  # children stay on the few parents they had (3 in the source), not spread

@@ -16,7 +16,7 @@ import pyarrow as pa
 
 from dbsynth.model.columns import random_uuids
 from dbsynth.model.partition import Partition
-from dbsynth.schema.model import Column, Table
+from dbsynth.schema.model import Column, Schema, Table
 
 _PATTERN = re.compile(r"^(?P<prefix>\D*?)(?P<digits>\d+)$")
 
@@ -259,3 +259,67 @@ def _duplicated(hashes: np.ndarray, complete: np.ndarray, *known: KeyHashes | No
 
 def column_is_key(table: Table, column: Column) -> bool:
     return any(key == (column.name,) for key in table.unique_column_sets())
+
+
+def align_reference_values(schema: Schema, frames: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
+    """Child key values written like their parent's key, so that ``1`` finds ``'1'``.
+
+    For references whose columns hold another type than their key (see
+    :mod:`dbsynth.schema.harmonise`): text keys are compared as their text, integer keys as
+    integers (a value that is not one becomes NULL: it matches no parent either way).
+    Frames are copied where they change, never written in place.
+    """
+    out = dict(frames)
+    for table in schema.tables:
+        if table.name not in out:
+            continue
+        for fk in table.foreign_keys:
+            parent = frames.get(fk.ref_table)
+            if parent is None:
+                continue
+            for column, ref in zip(fk.columns, fk.ref_columns):
+                child_values = out[table.name].get(column)
+                if child_values is None or ref not in parent:
+                    continue
+                aligned = _like(child_values, parent[ref])
+                if aligned is not child_values:
+                    out[table.name] = out[table.name].assign(**{column: aligned})
+    return out
+
+
+def _like(values: pd.Series, key: pd.Series) -> pd.Series:
+    """``values`` in the representation of ``key`` (the same series when they already agree)."""
+    if values.dtype == key.dtype or len(values) == 0:
+        return values
+    key_sample = key.dropna()
+    if pd.api.types.is_integer_dtype(key.dtype) or (
+            len(key_sample) and key_sample.map(lambda v: isinstance(v, (int, np.integer))).all()):
+        numbers = pd.to_numeric(values, errors="coerce")
+        whole = numbers.notna() & (numbers % 1 == 0)
+        return numbers.where(whole).astype("Int64")
+    if pd.api.types.is_string_dtype(key.dtype) or pd.api.types.is_object_dtype(key.dtype):
+        if len(key_sample) and not key_sample.map(lambda v: isinstance(v, str)).all():
+            return values
+        return values.map(_as_key_text, na_action="ignore").astype(object)
+    return values
+
+
+def _as_key_text(value: object) -> str:
+    """``1`` and ``1.0`` as ``'1'`` (how an integer is written in a text key), else ``str``."""
+    if isinstance(value, (float, np.floating)) and float(value).is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def align_count_keys(counts: dict[tuple[object, ...], int], parent: pd.DataFrame,
+                     ref_columns: tuple[str, ...]) -> dict[tuple[object, ...], int]:
+    """Children per parent counted in the source, keyed like the parent's key values."""
+    if not counts or any(c not in parent for c in ref_columns):
+        return counts
+    keys = pd.DataFrame(list(counts), columns=list(ref_columns))
+    aligned = keys.assign(**{c: _like(keys[c], parent[c]) for c in ref_columns})
+    out: dict[tuple[object, ...], int] = {}
+    for key, count in zip(aligned.astype(object).itertuples(index=False), counts.values()):
+        if not any(pd.isna(v) for v in key):
+            out[tuple(key)] = out.get(tuple(key), 0) + count
+    return out

@@ -142,11 +142,15 @@ def _stems(table: str) -> set[str]:
 
 
 def _compatible(a: SqlType, b: SqlType) -> bool:
-    if a.is_integer and b.is_integer:
-        return True
-    if a.is_string and b.is_string:
+    """Types a reference may join on: alike, or integers against text (``INT`` referencing
+    a ``TEXT`` key holding digits: compared as text, and retyped in the copy)."""
+    if (a.is_integer or a.is_string) and (b.is_integer or b.is_string):
         return True
     return a.name == b.name and a.name in ("uuid", "numeric")
+
+
+def _as_text_if_mixed(expression: str, own: SqlType, other: SqlType) -> str:
+    return f"CAST({expression} AS VARCHAR)" if own.is_integer != other.is_integer else expression
 
 
 def _key_like_type(t: SqlType) -> bool:
@@ -309,8 +313,11 @@ def _fk_candidates(table: Table, column: Column, index: dict[str, list[tuple[_Pa
 def _inclusion(child: Table, columns: tuple[str, ...], parent: _ParentKey, query: Query,
                qualify: Qualify, quote: Callable[[str], str]) -> tuple[int, int, int]:
     """(distinct child values, how many the parent key holds, distinct parent keys) — SQL."""
-    child_cols = ", ".join(f"c.{quote(c)} AS k{i}" for i, c in enumerate(columns))
-    parent_cols = ", ".join(f"p.{quote(c)} AS k{i}" for i, c in enumerate(parent.columns))
+    child_types = [child.column(c).type for c in columns]
+    child_cols = ", ".join(f"{_as_text_if_mixed(f'c.{quote(c)}', t, p)} AS k{i}"
+                           for i, (c, t, p) in enumerate(zip(columns, child_types, parent.types)))
+    parent_cols = ", ".join(f"{_as_text_if_mixed(f'p.{quote(c)}', p, t)} AS k{i}"
+                            for i, (c, t, p) in enumerate(zip(parent.columns, child_types, parent.types)))
     not_null = " AND ".join(f"c.{quote(c)} IS NOT NULL" for c in columns)
     join = " AND ".join(f"v.k{i} = k.k{i}" for i in range(len(columns)))
     row = query(
