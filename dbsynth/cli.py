@@ -34,19 +34,19 @@ app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_
 out = Console()
 err = Console(stderr=True)
 
-SchemaOpt = Annotated[str | None, typer.Option("--schema", help="Source schema (PostgreSQL: public, DuckDB: main).")]
-ScaleOpt = Annotated[float, typer.Option(help="Rows relative to the source (0.1 … 10).")]
+SchemaOpt = Annotated[str | None, typer.Option("--schema", metavar="NAME", help="Source schema (PostgreSQL: public, DuckDB: main).")]
+ScaleOpt = Annotated[float, typer.Option(metavar="X", help="Rows relative to the source (0.1 … 10).")]
 ReplaceOpt = Annotated[bool, typer.Option("--replace", help="Overwrite target tables that hold rows.")]
-TargetOpt = Annotated[str, typer.Argument(help="Target database URL (written).")]
-TargetSchemaOpt = Annotated[str | None, typer.Option("--target-schema", help="Target schema (default: like the source on the same engine, else the engine's default).")]
+TargetOpt = Annotated[str, typer.Argument(metavar="TARGET", help="Target database URL (written).")]
+TargetSchemaOpt = Annotated[str | None, typer.Option("--target-schema", metavar="NAME", help="Target schema (default: like the source on the same engine, else the engine's default).")]
 DEFAULT_SAMPLE_ROWS = pipeline.DEFAULT_SAMPLE_ROWS
 DEFAULT_REPORT_ROWS = 20_000
-EngineOpt = Annotated[str, typer.Option("--engine", help="Table engine: cart (default), copula; synth only: sdv-hma (needs the optional sdv extra).")]
-TableEngineOpt = Annotated[list[str] | None, typer.Option("--table-engine", help="Per-table engine, TABLE=ENGINE (repeatable).")]
+EngineOpt = Annotated[str, typer.Option("--engine", metavar="ENGINE", help="Table engine: cart (default), copula; synth only: sdv-hma (needs the optional sdv extra).")]
+TableEngineOpt = Annotated[list[str] | None, typer.Option("--table-engine", metavar="TABLE=ENGINE", help="Per-table engine, TABLE=ENGINE (repeatable).")]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print machine-readable JSON on stdout.")]
-ExecutorOpt = Annotated[str | None, typer.Option("--executor", help="Generate in partitions on this Dask scheduler: dask://host:port (needs the dask extra).")]
-WorkersOpt = Annotated[int | None, typer.Option("--workers", help="Generate in partitions on a local Dask cluster of N worker processes (needs the dask extra).")]
-PartitionsOpt = Annotated[int | None, typer.Option("--partitions", help="With --executor/--workers: number of partitions (default: one per worker thread).")]
+ExecutorOpt = Annotated[str | None, typer.Option("--executor", metavar="URL", help="Generate in partitions on this Dask scheduler: dask://host:port (needs the dask extra).")]
+WorkersOpt = Annotated[int | None, typer.Option("--workers", metavar="N", help="Generate in partitions on a local Dask cluster of N worker processes (needs the dask extra).")]
+PartitionsOpt = Annotated[int | None, typer.Option("--partitions", metavar="N", help="With --executor/--workers: number of partitions (default: one per worker thread).")]
 
 
 def _scale_out(executor: str | None, workers: int | None, partitions: int | None) -> Any:
@@ -61,9 +61,9 @@ def _scale_out(executor: str | None, workers: int | None, partitions: int | None
     return ScaleOut(executor, workers, partitions)
 
 
-MetadataOpt = Annotated[Path | None, typer.Option("--metadata", help="Metadata file from `dbsynth inspect -o` (YAML, or SDV's metadata JSON): keys, column kinds, table modes.")]
+MetadataOpt = Annotated[Path | None, typer.Option("--metadata", metavar="FILE", help="Metadata file from `dbsynth inspect -o` (YAML, or SDV's metadata JSON): keys, column kinds, table modes.")]
 InferOpt = Annotated[bool, typer.Option("--infer-keys/--no-infer-keys", help="Infer primary and foreign keys the database does not declare.")]
-ThresholdOpt = Annotated[float, typer.Option("--key-threshold", help="Inferred keys scoring at least this (0-1) are used.")]
+ThresholdOpt = Annotated[float, typer.Option("--key-threshold", metavar="X", help="Inferred keys scoring at least this (0-1) are used.")]
 
 
 def _keys(infer: bool, threshold: float, metadata: Path | None) -> pipeline.KeyOptions:
@@ -73,9 +73,9 @@ def _keys(infer: bool, threshold: float, metadata: Path | None) -> pipeline.KeyO
 
 
 @app.command()
-def inspect(url: Annotated[str, typer.Argument(help="Database URL: postgresql://… or duckdb:///file.duckdb")],
+def inspect(url: Annotated[str, typer.Argument(metavar="URL", help="Database URL: postgresql://… or duckdb:///file.duckdb")],
             schema: SchemaOpt = None,
-            output: Annotated[Path | None, typer.Option("-o", "--output", help="Write the metadata file to edit (dbsynth.yaml; a .json name writes SDV's metadata format).")] = None,
+            output: Annotated[Path | None, typer.Option("-o", "--output", metavar="FILE", help="Write the metadata file to edit (dbsynth.yaml; a .json name writes SDV's metadata format).")] = None,
             metadata: MetadataOpt = None, infer_keys: InferOpt = True,
             key_threshold: ThresholdOpt = pipeline.DEFAULT_THRESHOLD,
             as_json: JsonOpt = False) -> None:
@@ -134,18 +134,18 @@ def inspect(url: Annotated[str, typer.Argument(help="Database URL: postgresql://
 
 
 @app.command()
-def synth(source: Annotated[str, typer.Argument(help="Source database URL (read only).")],
+def synth(source: Annotated[str, typer.Argument(metavar="SOURCE", help="Source database URL (read only).")],
           target: TargetOpt,
           scale: ScaleOpt = 1.0,
-          seed: Annotated[int, typer.Option(help="Same seed, same rows.")] = 0,
+          seed: Annotated[int, typer.Option(metavar="N", help="Same seed, same rows.")] = 0,
           replace: ReplaceOpt = False,
           schema: SchemaOpt = None,
           target_schema: TargetSchemaOpt = None,
-          sample_rows: Annotated[int, typer.Option("--sample-rows", help="Train on at most about this many rows per table.")] = DEFAULT_SAMPLE_ROWS,
+          sample_rows: Annotated[int, typer.Option("--sample-rows", metavar="N", help="Train on at most about this many rows per table.")] = DEFAULT_SAMPLE_ROWS,
           engine: EngineOpt = "cart", table_engine: TableEngineOpt = None,
           metadata: MetadataOpt = None, infer_keys: InferOpt = True,
           key_threshold: ThresholdOpt = pipeline.DEFAULT_THRESHOLD,
-          report: Annotated[Path | None, typer.Option("--report", help="Then write the HTML report of the copy here (see `dbsynth report`).")] = None,
+          report: Annotated[Path | None, typer.Option("--report", metavar="FILE", help="Then write the HTML report of the copy here (see `dbsynth report`).")] = None,
           executor: ExecutorOpt = None, workers: WorkersOpt = None, partitions: PartitionsOpt = None,
           as_json: JsonOpt = False) -> None:
     """Learn SOURCE and write a synthetic copy into TARGET, then prove its integrity there."""
@@ -173,16 +173,16 @@ def synth(source: Annotated[str, typer.Argument(help="Source database URL (read 
 
 
 @app.command()
-def refresh(source: Annotated[str, typer.Argument(help="Source database URL (read only).")],
-            target: Annotated[str, typer.Argument(help="Target database URL whose copy is replaced.")],
-            on_drift: Annotated[str, typer.Option("--on-drift", help="When the target's schema differs: fail (default), migrate (additive changes only) or recreate.")] = "fail",
+def refresh(source: Annotated[str, typer.Argument(metavar="SOURCE", help="Source database URL (read only).")],
+            target: Annotated[str, typer.Argument(metavar="TARGET", help="Target database URL whose copy is replaced.")],
+            on_drift: Annotated[str, typer.Option("--on-drift", metavar="MODE", help="When the target's schema differs: fail (default), migrate (additive changes only) or recreate.")] = "fail",
             dry_run: Annotated[bool, typer.Option("--dry-run", help="Print the plan (tables, modes, rows, drift, DDL) and touch nothing.")] = False,
-            include: Annotated[list[str] | None, typer.Option("--include", help="Refresh only tables matching this pattern (repeatable; * and ? wildcards).")] = None,
-            exclude: Annotated[list[str] | None, typer.Option("--exclude", help="Leave out tables matching this pattern (repeatable); parents of selected tables stay in.")] = None,
+            include: Annotated[list[str] | None, typer.Option("--include", metavar="PATTERN", help="Refresh only tables matching this pattern (repeatable; * and ? wildcards).")] = None,
+            exclude: Annotated[list[str] | None, typer.Option("--exclude", metavar="PATTERN", help="Leave out tables matching this pattern (repeatable); parents of selected tables stay in.")] = None,
             scale: ScaleOpt = 1.0,
-            seed: Annotated[int, typer.Option(help="Same seed, same rows.")] = 0,
+            seed: Annotated[int, typer.Option(metavar="N", help="Same seed, same rows.")] = 0,
             schema: SchemaOpt = None, target_schema: TargetSchemaOpt = None,
-            sample_rows: Annotated[int, typer.Option("--sample-rows", help="Train on at most about this many rows per table.")] = DEFAULT_SAMPLE_ROWS,
+            sample_rows: Annotated[int, typer.Option("--sample-rows", metavar="N", help="Train on at most about this many rows per table.")] = DEFAULT_SAMPLE_ROWS,
             metadata: MetadataOpt = None, infer_keys: InferOpt = True,
             key_threshold: ThresholdOpt = pipeline.DEFAULT_THRESHOLD,
             as_json: JsonOpt = False) -> None:
@@ -242,10 +242,10 @@ def _render_refresh_plan(plan: pipeline.RefreshPlan, show_ddl: bool) -> None:
 
 
 @app.command()
-def train(source: Annotated[str, typer.Argument(help="Source database URL (read only).")],
-          output: Annotated[Path, typer.Option("-o", "--output", help="Model file to write.")] = Path("model.dbsynth"),
-          sample_rows: Annotated[int, typer.Option("--sample-rows", help="Train on at most about this many rows per table.")] = DEFAULT_SAMPLE_ROWS,
-          seed: Annotated[int, typer.Option(help="Seed of the training sample.")] = 0,
+def train(source: Annotated[str, typer.Argument(metavar="SOURCE", help="Source database URL (read only).")],
+          output: Annotated[Path, typer.Option("-o", "--output", metavar="FILE", help="Model file to write.")] = Path("model.dbsynth"),
+          sample_rows: Annotated[int, typer.Option("--sample-rows", metavar="N", help="Train on at most about this many rows per table.")] = DEFAULT_SAMPLE_ROWS,
+          seed: Annotated[int, typer.Option(metavar="N", help="Seed of the training sample.")] = 0,
           engine: EngineOpt = "cart", table_engine: TableEngineOpt = None,
           metadata: MetadataOpt = None, infer_keys: InferOpt = True,
           key_threshold: ThresholdOpt = pipeline.DEFAULT_THRESHOLD,
@@ -267,11 +267,11 @@ def train(source: Annotated[str, typer.Argument(help="Source database URL (read 
 
 
 @app.command()
-def generate(model: Annotated[Path, typer.Argument(help="Model file from `dbsynth train`.")],
+def generate(model: Annotated[Path, typer.Argument(metavar="MODEL", help="Model file from `dbsynth train`.")],
              target: TargetOpt,
              scale: ScaleOpt = 1.0,
-             seed: Annotated[int, typer.Option(help="Same model and seed, same rows.")] = 0,
-             versions: Annotated[int, typer.Option(help="Write K independent copies: file_v1.duckdb… or schema_v1….")] = 1,
+             seed: Annotated[int, typer.Option(metavar="N", help="Same model and seed, same rows.")] = 0,
+             versions: Annotated[int, typer.Option(metavar="K", help="Write K independent copies: file_v1.duckdb… or schema_v1….")] = 1,
              replace: ReplaceOpt = False,
              target_schema: TargetSchemaOpt = None,
              executor: ExecutorOpt = None, workers: WorkersOpt = None, partitions: PartitionsOpt = None,
@@ -296,14 +296,14 @@ def generate(model: Annotated[Path, typer.Argument(help="Model file from `dbsynt
 
 
 @app.command()
-def report(source: Annotated[str, typer.Argument(help="Source database URL (read only).")],
-           target: Annotated[str, typer.Argument(help="Synthetic copy to judge (read only; any tool's).")],
-           output: Annotated[Path | None, typer.Option("-o", "--output", help="Write the HTML report here (one self-contained file).")] = None,
-           json_output: Annotated[Path | None, typer.Option("--json", help="Write the report as JSON here.")] = None,
-           target_column: Annotated[str | None, typer.Option("--target", help="ML utility target, TABLE.COLUMN (default: picked automatically).")] = None,
-           sample_rows: Annotated[int, typer.Option("--sample-rows", help="Read at most about this many rows per table on each side.")] = DEFAULT_REPORT_ROWS,
+def report(source: Annotated[str, typer.Argument(metavar="SOURCE", help="Source database URL (read only).")],
+           target: Annotated[str, typer.Argument(metavar="TARGET", help="Synthetic copy to judge (read only; any tool's).")],
+           output: Annotated[Path | None, typer.Option("-o", "--output", metavar="FILE", help="Write the HTML report here (one self-contained file).")] = None,
+           json_output: Annotated[Path | None, typer.Option("--json", metavar="FILE", help="Write the report as JSON here.")] = None,
+           target_column: Annotated[str | None, typer.Option("--target", metavar="TABLE.COLUMN", help="ML utility target, TABLE.COLUMN (default: picked automatically).")] = None,
+           sample_rows: Annotated[int, typer.Option("--sample-rows", metavar="N", help="Read at most about this many rows per table on each side.")] = DEFAULT_REPORT_ROWS,
            schema: SchemaOpt = None, target_schema: TargetSchemaOpt = None,
-           metadata: MetadataOpt = None, seed: Annotated[int, typer.Option(help="Seed of samples and splits.")] = 0) -> None:
+           metadata: MetadataOpt = None, seed: Annotated[int, typer.Option(metavar="N", help="Seed of samples and splits.")] = 0) -> None:
     """Judge TARGET as a synthetic copy of SOURCE: fidelity, detection, ML utility, privacy, integrity."""
     with _errors(), _progress(quiet=False) as progress:
         found = pipeline.report(source, target, source_schema=schema, target_schema=target_schema,
@@ -335,8 +335,8 @@ def _print_summary(found: dict[str, Any]) -> None:
 
 
 @app.command()
-def demo(directory: Annotated[Path | None, typer.Option("--dir", help="Where to put the demo files (default: a temp dir).")] = None,
-         seed: Annotated[int, typer.Option(help="Seed of the synthetic copy.")] = 0,
+def demo(directory: Annotated[Path | None, typer.Option("--dir", metavar="DIR", help="Where to put the demo files (default: a temp dir).")] = None,
+         seed: Annotated[int, typer.Option(metavar="N", help="Seed of the synthetic copy.")] = 0,
          as_json: JsonOpt = False) -> None:
     """Build a hospital database in DuckDB, synthesize it into a second file, compare them."""
     from dbsynth.demo import build_demo_source
@@ -421,7 +421,7 @@ def _integrity_table(report: IntegrityReport) -> RichTable:
     return grid
 
 
-ConfigOpt = Annotated[Path | None, typer.Option("--config", help="Service config file (YAML; default: $DBSYNTH_CONFIG, else environment variables only).")]
+ConfigOpt = Annotated[Path | None, typer.Option("--config", metavar="FILE", help="Service config file (YAML; default: $DBSYNTH_CONFIG, else environment variables only).")]
 db_app = typer.Typer(no_args_is_help=True, help="The service's job catalog.")
 app.add_typer(db_app, name="db")
 
@@ -441,8 +441,8 @@ def _service_extra() -> None:
 
 @app.command()
 def serve(config: ConfigOpt = None,
-          host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
-          port: Annotated[int, typer.Option(help="Port to listen on.")] = 8080,
+          host: Annotated[str, typer.Option(metavar="ADDRESS", help="Address to listen on.")] = "127.0.0.1",
+          port: Annotated[int, typer.Option(metavar="N", help="Port to listen on.")] = 8080,
           upgrade: Annotated[bool, typer.Option("--upgrade", help="Upgrade a catalog that is behind this dbsynth first (a missing catalog is always created).")] = False) -> None:
     """Run the HTTP service: jobs (synth, train, generate, refresh, report) over named connections."""
     with _errors():

@@ -236,12 +236,13 @@ def test_cancel_at_each_stage(small_service):
             duck(folder / "t.duckdb"), "SELECT count(*) FROM information_schema.tables") == [(0,)]
 
         reported = api.post("/v1/jobs", json={"kind": "synth", "source": "demo", "target": "t",
-                                              "report": True, "replace": True}).json()
+                                              "report": True, "replace": True, "scale": 0.2,
+                                              "sample_rows": 2000}).json()
         in_report = wait_for(api, reported["id"], lambda j: finished(j) or j["progress"].get("stage") == "report")
         assert in_report["status"] == "running" and in_report["committed_at"], in_report
         refused = api.post(f"/v1/jobs/{reported['id']}/cancel")
         assert refused.status_code == 409 and "already written" in refused.json()["detail"]
-        done = wait_for(api, reported["id"], finished)
+        done = wait_for(api, reported["id"], finished, timeout=300)  # the report runs on
         assert done["status"] == "succeeded", done
         rows = run_sql(duck(folder / "t.duckdb"), "SELECT count(*) FROM patients")[0][0]
         assert rows == done["result"]["rows"]["patients"] > 0
