@@ -8,6 +8,7 @@ failing, before any child table draws keys from them.
 from __future__ import annotations
 
 import decimal
+import functools
 import logging
 from collections.abc import Callable
 
@@ -15,8 +16,8 @@ import duckdb
 import numpy as np
 import pandas as pd
 
-from dbsynth.schema.model import Table
-from dbsynth.writer.ddl import translate_expression
+from dbsynth.schema.model import CheckConstraint, Table
+from dbsynth.writer.ddl import check_problem, translate_check
 
 log = logging.getLogger(__name__)
 
@@ -34,9 +35,9 @@ def failing_rows(frame: pd.DataFrame, table: Table) -> np.ndarray:
                 view[col] = view[col].map(_plain)
         con.register("rows", view)
         for check in table.checks:
-            expr = translate_expression(check.expression, check.dialect, "duckdb")
-            if expr is None:
-                continue
+            expr = translate_check(check, table, "duckdb")
+            if expr is None or evaluation_problem(check, table) is not None:
+                continue  # the pipeline's note says it is not enforced
             try:
                 result = con.execute(
                     f"SELECT COALESCE(({expr}), TRUE) FROM rows").fetchnumpy()
@@ -49,6 +50,26 @@ def failing_rows(frame: pd.DataFrame, table: Table) -> np.ndarray:
     finally:
         con.close()
     return mask
+
+
+@functools.lru_cache(maxsize=256)
+def evaluation_problem(check: CheckConstraint, table: Table) -> str | None:
+    """Why generated rows cannot be tested against this CHECK (a subquery, a function the
+    in-memory DuckDB lacks), or None."""
+    return check_problem(check, table, "duckdb", _builtin_function)
+
+
+@functools.lru_cache(maxsize=1024)
+def _builtin_function(name: str, qualifier: str | None) -> bool:
+    if qualifier not in (None, "main", "pg_catalog"):
+        return False
+    con = duckdb.connect(":memory:")
+    try:
+        row = con.execute("SELECT count(*) FROM duckdb_functions() WHERE function_name = ?",
+                          [name.lower()]).fetchone()
+    finally:
+        con.close()
+    return bool(row and row[0])
 
 
 def enforce_checks(frame: pd.DataFrame, table: Table,

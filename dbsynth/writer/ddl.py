@@ -10,9 +10,11 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from dataclasses import replace
 
 import sqlglot
+from sqlglot import exp
 
 from dbsynth.connectors.base import Capabilities, qualified, quote_ident
 from dbsynth.schema.graph import LoadPlan
@@ -66,6 +68,71 @@ def translate_expression(expr: str, source: str, target: str) -> str | None:
                                  write=_SQLGLOT_DIALECT[target])[0]
     except (sqlglot.errors.ParseError, sqlglot.errors.UnsupportedError, KeyError):
         return None
+
+
+def translate_check(check: CheckConstraint, table: Table, dialect: str) -> str | None:
+    """A CHECK in ``dialect``'s SQL, every identifier quoted and spelled as its column is
+    (DuckDB gives ``Amount > 0`` unquoted; PostgreSQL would fold it to ``amount``). None if
+    sqlglot cannot read it for another engine; the engine's own text for the same one."""
+    tree = _parse_check(check, table)
+    if tree is None:
+        return check.expression if check.dialect == dialect else None
+    try:
+        return tree.sql(dialect=_SQLGLOT_DIALECT[dialect], identify=True)
+    except (sqlglot.errors.UnsupportedError, KeyError):
+        return None
+
+
+def _parse_check(check: CheckConstraint, table: Table) -> exp.Expression | None:
+    try:
+        tree = sqlglot.parse_one(check.expression, read=_SQLGLOT_DIALECT[check.dialect])
+    except (sqlglot.errors.ParseError, sqlglot.errors.TokenError, KeyError):
+        return None
+    by_lower = {c.name.lower(): c.name for c in table.columns}
+    for column in tree.find_all(exp.Column):
+        if column.name not in by_lower.values() and column.name.lower() in by_lower:
+            column.set("this", exp.to_identifier(by_lower[column.name.lower()], quoted=True))
+    return tree
+
+
+#: whether a function exists where a CHECK would run: (name, schema it is qualified with)
+FunctionLookup = Callable[[str, "str | None"], bool]
+
+
+def check_problem(check: CheckConstraint, table: Table, dialect: str,
+                  has_function: FunctionLookup) -> str | None:
+    """Why an engine cannot hold (or evaluate) this CHECK, or None: a subquery, a function
+    it lacks (dbsynth copies no functions), or SQL sqlglot cannot translate."""
+    tree = _parse_check(check, table)
+    if tree is None:
+        return None if check.dialect == dialect else "sqlglot cannot translate it"
+    if tree.find(exp.Subquery, exp.Select, exp.Exists) is not None:
+        return "it uses a subquery"
+    for call in tree.find_all(exp.Anonymous):
+        parent = call.parent
+        qualifier = (parent.this.name if isinstance(parent, exp.Dot) and parent.expression is call
+                     else None)
+        if not has_function(call.name, qualifier):
+            return f"it calls {qualifier + '.' if qualifier else ''}{call.name}(), which is not there"
+    return None
+
+
+def held_checks(schema: Schema, dialect: str, has_function: FunctionLookup
+                ) -> tuple[Schema, list[tuple[Table, CheckConstraint, str]]]:
+    """The schema as a ``dialect`` target can declare it: CHECKs it cannot hold left out,
+    and those, each with why."""
+    left_out: list[tuple[Table, CheckConstraint, str]] = []
+    tables: list[Table] = []
+    for table in schema.tables:
+        kept: list[CheckConstraint] = []
+        for check in table.checks:
+            problem = check_problem(check, table, dialect, has_function)
+            if problem is None:
+                kept.append(check)
+            else:
+                left_out.append((table, check, problem))
+        tables.append(table if len(kept) == len(table.checks) else replace(table, checks=tuple(kept)))
+    return (replace(schema, tables=tuple(tables)) if left_out else schema), left_out
 
 
 def sequence_name(table: Table, column: Column) -> str:
@@ -146,7 +213,7 @@ def inline_constraints(table: Table, schema: Schema, plan: LoadPlan,
     out = [f"{kind} ({_cols(columns)})"
            for kind, columns in _keys(table) if _key_at_create(table, columns, schema, plan, caps)]
     for check in table.checks:
-        expr = check_expression(check, caps.dialect)
+        expr = check_expression(check, table, caps.dialect)
         if expr:
             out.append(f"CHECK ({expr})")
     for fk in _declared_foreign_keys(table, schema, plan):
@@ -166,7 +233,7 @@ def keys_after_load(table: Table, schema: Schema, plan: LoadPlan, caps: Capabili
            for kind, columns in _keys(table) if not _key_at_create(table, columns, schema, plan, caps)]
     if caps.add_foreign_key_after_load:
         for check in table.checks:
-            expr = check_expression(check, caps.dialect)
+            expr = check_expression(check, table, caps.dialect)
             if expr:
                 out.append(f"ALTER TABLE {target} ADD CHECK ({expr})")
     return out
@@ -208,8 +275,8 @@ def _key_at_create(table: Table, columns: tuple[str, ...], schema: Schema, plan:
                for other in schema.tables for fk in other.foreign_keys)
 
 
-def check_expression(check: CheckConstraint, dialect: str) -> str | None:
-    expr = translate_expression(check.expression, check.dialect, dialect)
+def check_expression(check: CheckConstraint, table: Table, dialect: str) -> str | None:
+    expr = translate_check(check, table, dialect)
     if expr is None:
         log.warning("CHECK %s cannot be translated to %s; not mirrored", check.expression, dialect)
     return expr
