@@ -419,6 +419,20 @@ def _integrity_table(report: IntegrityReport) -> RichTable:
     return grid
 
 
+@app.command()
+def clean(target: Annotated[str, typer.Argument(help="DuckDB target: duckdb:///file.duckdb, the file's path, or a folder.")],
+          as_json: JsonOpt = False) -> None:
+    """Remove the hidden files (.NAME.dbsynth-new-PID-…, .wal) a killed write to a new DuckDB file left."""
+    with _errors():
+        removed = pipeline.clean(target)
+    if as_json:
+        print(json.dumps({"removed": [str(p) for p in removed]}, indent=2))
+        return
+    for path in removed:
+        out.print(f"removed {escape(str(path))}", highlight=False)
+    out.print(f"{len(removed)} leftover file(s) removed", highlight=False)
+
+
 ConfigOpt = Annotated[Path | None, typer.Option("--config", help="Service config file (YAML; default: $DBSYNTH_CONFIG, else environment variables only).")]
 db_app = typer.Typer(no_args_is_help=True, help="The service's job catalog.")
 app.add_typer(db_app, name="db")

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from dbsynth.connectors.base import Connector, qualified, quote_ident, read_sql
-from dbsynth.connectors.registry import connect, dialect_of
+from dbsynth.connectors.registry import connect, dialect_of, parse_url
 from dbsynth.errors import DriftError, IntegrityError, UnsafeTargetError, UsageError
 from dbsynth.model.relational import DEFAULT_ENGINE, RelationalModel
 from dbsynth.model.stream import Synthesis, TableData
@@ -120,7 +120,7 @@ def prepare_target(target: Connector, schema: Schema, replace: bool) -> TargetPl
     from dbsynth.writer.ddl import held_checks
 
     replaced = refuse_unsafe_target(target, schema, replace)
-    written, left_out = held_checks(schema, target.capabilities.dialect, target.function_exists)
+    written, left_out = held_checks(schema, target.capabilities.dialect, target.probe)
     notes = [replaced.describe()] if replaced.tables else []
     for table, check, why in left_out:
         problem = evaluation_problem(check, table)
@@ -517,6 +517,26 @@ def _generate_into(model: RelationalModel, target: Connector, target_url: str, s
     result = SynthResult(source_label, target.display_url, rows, IntegrityReport(), seconds,
                          source_frames or {}, frames, prepared.replaced, list(prepared.notes))
     return _checked(result, target, schema, progress)
+
+
+def clean(target: str) -> list[Path]:
+    """Remove what killed writes to new DuckDB files left (``.NAME.dbsynth-new-PID-…`` and
+    its ``.wal``, whose process is gone) beside ``target``: a ``duckdb:///`` URL, a target
+    file's path, or a folder (every target in it). Returns the files removed."""
+    from dbsynth.connectors.duckdb import remove_stale_builds
+
+    if "://" in target:
+        if dialect_of(target) != "duckdb":
+            raise UsageError("clean is for DuckDB targets: a PostgreSQL write that is killed "
+                             "rolls back and leaves nothing")
+        database = parse_url(target).database
+        if not database:
+            raise UsageError("a DuckDB URL needs a file path: duckdb:///path/file.duckdb")
+        target = database
+    where = Path(target).expanduser().resolve()
+    if not where.parent.is_dir():
+        raise UsageError(f"no such folder: {where.parent}")
+    return remove_stale_builds(where)
 
 
 def _checked(result: SynthResult, target: Connector, schema: Schema,

@@ -104,9 +104,9 @@ class Connector(Protocol):
 
     def begin_target(self) -> TargetSession: ...
 
-    def function_exists(self, name: str, qualifier: str | None = None) -> bool:
-        """Whether a function a CHECK calls exists in this (target) database, so the CHECK
-        can be declared there; ``qualifier`` is its schema when the call names one."""
+    def probe(self, sql: str) -> str | None:
+        """Run a query that reads no rows (can a CHECK's condition be evaluated here?);
+        the engine's error, one line, or None. Never writes, never creates a file."""
         ...
 
     def query(self, sql: str) -> list[tuple[Any, ...]]: ...

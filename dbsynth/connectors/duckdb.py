@@ -211,16 +211,23 @@ class DuckDBConnector:
         building = building_path(self.path)
         return DuckDBSession(self._open(building), self.schema_name, new_file=(building, self.path))
 
-    def function_exists(self, name: str, qualifier: str | None = None) -> bool:
-        """DuckDB's built-in functions and the file's macros (a file not written yet has
-        the built-ins only)."""
-        sql = ("SELECT count(*) FROM duckdb_functions() WHERE function_name = ?"
-               " AND (? IS NULL OR schema_name = ?)")
-        params = [name.lower(), qualifier, qualifier]
-        if not self.path.exists():
-            with duckdb.connect(":memory:") as conn:
-                return bool(conn.execute(sql, params).fetchone()[0])  # type: ignore[index]
-        return bool(self.query(sql, params)[0][0])
+    def probe(self, sql: str) -> str | None:
+        """On the file's own catalog (its macros too); a file not written yet has DuckDB's
+        built-ins only, probed in memory so that looking creates no file."""
+        if self.path.exists():
+            try:
+                self.query(sql)
+            except SchemaError as exc:
+                return exc.message.removeprefix(f"query failed on {self.display_url}: ")
+            return None
+        conn = duckdb.connect(":memory:")
+        try:
+            conn.execute(sql)
+        except duckdb.Error as exc:
+            return _first_line(exc)
+        finally:
+            conn.close()
+        return None
 
     def close(self) -> None:
         if self._reader is not None:

@@ -211,10 +211,12 @@ class PostgresConnector:
     def begin_target(self) -> PostgresSession:
         return PostgresSession(self._connect(), self.schema_name, self.url)
 
-    def function_exists(self, name: str, qualifier: str | None = None) -> bool:
-        rows = self.query(read_sql("postgres", "function_exists"),
-                          {"name": name.lower(), "qualifier": qualifier})
-        return bool(rows and rows[0][0])
+    def probe(self, sql: str) -> str | None:
+        try:
+            self.query(sql)
+        except SchemaError as exc:
+            return exc.message.removeprefix(f"query failed on {self.display_url}: ")
+        return None
 
     def close(self) -> None:
         if self._reader is not None:

@@ -56,20 +56,18 @@ def failing_rows(frame: pd.DataFrame, table: Table) -> np.ndarray:
 def evaluation_problem(check: CheckConstraint, table: Table) -> str | None:
     """Why generated rows cannot be tested against this CHECK (a subquery, a function the
     in-memory DuckDB lacks), or None."""
-    return check_problem(check, table, "duckdb", _builtin_function)
+    return check_problem(check, table, "duckdb", _probe)
 
 
-@functools.lru_cache(maxsize=1024)
-def _builtin_function(name: str, qualifier: str | None) -> bool:
-    if qualifier not in (None, "main", "pg_catalog"):
-        return False
+def _probe(sql: str) -> str | None:
     con = duckdb.connect(":memory:")
     try:
-        row = con.execute("SELECT count(*) FROM duckdb_functions() WHERE function_name = ?",
-                          [name.lower()]).fetchone()
+        con.execute(sql)
+    except duckdb.Error as exc:
+        return str(exc).strip().splitlines()[0]
     finally:
         con.close()
-    return bool(row and row[0])
+    return None
 
 
 def enforce_checks(frame: pd.DataFrame, table: Table,

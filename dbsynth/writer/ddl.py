@@ -95,29 +95,41 @@ def _parse_check(check: CheckConstraint, table: Table) -> exp.Expression | None:
     return tree
 
 
-#: whether a function exists where a CHECK would run: (name, schema it is qualified with)
-FunctionLookup = Callable[[str, "str | None"], bool]
+#: runs a probe query where a CHECK would run; the engine's error (one line) or None
+Probe = Callable[[str], "str | None"]
 
 
 def check_problem(check: CheckConstraint, table: Table, dialect: str,
-                  has_function: FunctionLookup) -> str | None:
-    """Why an engine cannot hold (or evaluate) this CHECK, or None: a subquery, a function
-    it lacks (dbsynth copies no functions), or SQL sqlglot cannot translate."""
+                  probe: Probe) -> str | None:
+    """Why an engine cannot hold (or evaluate) this CHECK, or None: SQL sqlglot cannot
+    translate, a subquery, or what the engine says when asked to evaluate the condition
+    over the table's columns (a function it lacks: dbsynth copies no functions)."""
+    expr = translate_check(check, table, dialect)
+    if expr is None:
+        return "sqlglot cannot translate it"
     tree = _parse_check(check, table)
-    if tree is None:
-        return None if check.dialect == dialect else "sqlglot cannot translate it"
-    if tree.find(exp.Subquery, exp.Select, exp.Exists) is not None:
+    if tree is not None and tree.find(exp.Subquery, exp.Select, exp.Exists) is not None:
         return "it uses a subquery"
-    for call in tree.find_all(exp.Anonymous):
-        parent = call.parent
-        qualifier = (parent.this.name if isinstance(parent, exp.Dot) and parent.expression is call
-                     else None)
-        if not has_function(call.name, qualifier):
-            return f"it calls {qualifier + '.' if qualifier else ''}{call.name}(), which is not there"
-    return None
+    return probe(check_probe(table, expr, dialect))
 
 
-def held_checks(schema: Schema, dialect: str, has_function: FunctionLookup
+def check_probe(table: Table, expr: str, dialect: str) -> str:
+    """A query that evaluates ``expr`` over no rows of the table's columns: the engine
+    binds it (columns, functions, types) but reads and changes nothing."""
+    columns = ", ".join(
+        f"CAST(NULL AS {render_type(_probe_type(c.type), dialect)}) AS {quote_ident(c.name)}"
+        for c in table.columns)
+    return f"SELECT ({expr}) FROM (SELECT {columns}) AS t WHERE false"
+
+
+def _probe_type(sql_type: SqlType) -> SqlType:
+    """Enums (not created yet when the probe runs) are probed as text."""
+    if sql_type.name == "enum" or (sql_type.element is not None and sql_type.element.name == "enum"):
+        return SqlType("text")
+    return sql_type
+
+
+def held_checks(schema: Schema, dialect: str, probe: Probe
                 ) -> tuple[Schema, list[tuple[Table, CheckConstraint, str]]]:
     """The schema as a ``dialect`` target can declare it: CHECKs it cannot hold left out,
     and those, each with why."""
@@ -126,7 +138,7 @@ def held_checks(schema: Schema, dialect: str, has_function: FunctionLookup
     for table in schema.tables:
         kept: list[CheckConstraint] = []
         for check in table.checks:
-            problem = check_problem(check, table, dialect, has_function)
+            problem = check_problem(check, table, dialect, probe)
             if problem is None:
                 kept.append(check)
             else:

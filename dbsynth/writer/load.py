@@ -100,7 +100,7 @@ class Replacement:
         """One line for the user, or "" when nothing is replaced."""
         if not self.tables:
             return ""
-        text = "--replace drops and recreates " + _listed(self.tables)
+        text = "dbsynth drops and recreates " + _listed(self.tables) + " in the target"
         return text + (f"; also touched: {', '.join(self.also)}" if self.also else "")
 
 
