@@ -34,7 +34,7 @@ err = Console(stderr=True)
 
 SchemaOpt = Annotated[str | None, typer.Option("--schema", help="Source schema (PostgreSQL: public, DuckDB: main).")]
 ScaleOpt = Annotated[float, typer.Option(help="Rows relative to the source (0.1 … 10).")]
-ReplaceOpt = Annotated[bool, typer.Option("--replace", help="Overwrite target tables that hold rows.")]
+ReplaceOpt = Annotated[bool, typer.Option("--replace", help="Drop and recreate target tables named like ours (empty or not); says which first. Never drops objects that depend on them.")]
 TargetOpt = Annotated[str, typer.Argument(help="Target database URL (written).")]
 TargetSchemaOpt = Annotated[str | None, typer.Option("--target-schema", help="Target schema (default: like the source on the same engine, else the engine's default).")]
 DEFAULT_SAMPLE_ROWS = pipeline.DEFAULT_SAMPLE_ROWS

@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 
 from dbsynth.schema.model import CheckConstraint, Table
-from dbsynth.writer.ddl import check_problem, translate_check
+from dbsynth.writer.ddl import check_problem, enum_free_check
 
 log = logging.getLogger(__name__)
 
@@ -35,7 +35,7 @@ def failing_rows(frame: pd.DataFrame, table: Table) -> np.ndarray:
                 view[col] = view[col].map(_plain)
         con.register("rows", view)
         for check in table.checks:
-            expr = translate_check(check, table, "duckdb")
+            expr = enum_free_check(check, table, "duckdb", _enums(table))
             if expr is None or evaluation_problem(check, table) is not None:
                 continue  # the pipeline's note says it is not enforced
             try:
@@ -56,7 +56,13 @@ def failing_rows(frame: pd.DataFrame, table: Table) -> np.ndarray:
 def evaluation_problem(check: CheckConstraint, table: Table) -> str | None:
     """Why generated rows cannot be tested against this CHECK (a subquery, a function the
     in-memory DuckDB lacks), or None."""
-    return check_problem(check, table, "duckdb", _probe)
+    return check_problem(check, table, "duckdb", _probe, _enums(table))
+
+
+def _enums(table: Table) -> frozenset[str]:
+    """The table's enum types: generated values are their labels, as text."""
+    types = [c.type.element if c.type.name == "array" else c.type for c in table.columns]
+    return frozenset(t.enum for t in types if t is not None and t.enum)
 
 
 def _probe(sql: str) -> str | None:

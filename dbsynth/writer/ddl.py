@@ -99,18 +99,33 @@ def _parse_check(check: CheckConstraint, table: Table) -> exp.Expression | None:
 Probe = Callable[[str], "str | None"]
 
 
-def check_problem(check: CheckConstraint, table: Table, dialect: str,
-                  probe: Probe) -> str | None:
+def check_problem(check: CheckConstraint, table: Table, dialect: str, probe: Probe,
+                  enums: frozenset[str] = frozenset()) -> str | None:
     """Why an engine cannot hold (or evaluate) this CHECK, or None: SQL sqlglot cannot
     translate, a subquery, or what the engine says when asked to evaluate the condition
-    over the table's columns (a function it lacks: dbsynth copies no functions)."""
-    expr = translate_check(check, table, dialect)
-    if expr is None:
-        return "sqlglot cannot translate it"
+    over the table's columns (a function it lacks: dbsynth copies no functions). Casts to
+    ``enums`` (types the writer creates before the CHECK) are probed as text."""
     tree = _parse_check(check, table)
     if tree is not None and tree.find(exp.Subquery, exp.Select, exp.Exists) is not None:
         return "it uses a subquery"
+    expr = enum_free_check(check, table, dialect, enums)
+    if expr is None:
+        return "sqlglot cannot translate it"
     return probe(check_probe(table, expr, dialect))
+
+
+def enum_free_check(check: CheckConstraint, table: Table, dialect: str,
+                    enums: frozenset[str]) -> str | None:
+    """:func:`translate_check` with casts to ``enums`` made casts to text: for evaluating a
+    condition where those types do not exist (yet), on values held as text."""
+    tree = _parse_check(check, table)
+    if tree is None:
+        return translate_check(check, table, dialect)
+    for cast in list(tree.find_all(exp.DataType)):
+        kind = cast.args.get("kind")
+        if cast.this == exp.DataType.Type.USERDEFINED and kind is not None and kind.name in enums:
+            cast.replace(exp.DataType.build("text"))
+    return tree.sql(dialect=_SQLGLOT_DIALECT[dialect], identify=True)
 
 
 def check_probe(table: Table, expr: str, dialect: str) -> str:
@@ -138,7 +153,8 @@ def held_checks(schema: Schema, dialect: str, probe: Probe
     for table in schema.tables:
         kept: list[CheckConstraint] = []
         for check in table.checks:
-            problem = check_problem(check, table, dialect, probe)
+            problem = check_problem(check, table, dialect, probe,
+                                    frozenset(e.name for e in schema.enums))
             if problem is None:
                 kept.append(check)
             else:
