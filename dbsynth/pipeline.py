@@ -113,9 +113,11 @@ class TargetPlan:
     notes: tuple[str, ...]
 
 
-def prepare_target(target: Connector, schema: Schema, replace: bool) -> TargetPlan:
+def prepare_target(target: Connector, schema: Schema, replace: bool,
+                   announce: bool = True) -> TargetPlan:
     """Refuse an unsafe target (see :func:`refuse_unsafe_target`), and settle which CHECKs
-    the target can declare; each one left out gets a note (also logged as a warning)."""
+    the target can declare; each one left out gets a note. ``announce`` also logs the notes
+    as warnings now, before the work (a refresh shows them in its plan instead)."""
     from dbsynth.model.constraints import evaluation_problem
     from dbsynth.writer.ddl import held_checks
 
@@ -126,10 +128,10 @@ def prepare_target(target: Connector, schema: Schema, replace: bool) -> TargetPl
         problem = evaluation_problem(check, table)
         enforced = ("still enforced on the generated rows" if problem is None
                     else f"not enforced on the generated rows either ({problem} for dbsynth)")
-        note = (f"CHECK {check.name or check.expression} on {table.name} is left out of the "
-                f"target: {why} ({check.expression}); {enforced}")
+        notes.append(f"CHECK {check.name or check.expression} on {table.name} is left out of "
+                     f"the target: {why} ({check.expression}); {enforced}")
+    for note in notes if announce else ():
         log.warning("%s", note)
-        notes.append(note)
     return TargetPlan(written, replaced, tuple(notes))
 
 
@@ -386,7 +388,7 @@ def refresh(source_url: str, target_url: str, *, on_drift: str = "fail", dry_run
             schema, _ = resolve_schema(source, keys)
             schema, notes = select_tables(schema, include, exclude)
             try:
-                prepared: TargetPlan | None = prepare_target(target, schema, True)
+                prepared: TargetPlan | None = prepare_target(target, schema, True, announce=False)
                 blocked = None
             except UnsafeTargetError as exc:  # an object outside the selection depends on it
                 prepared, blocked = None, exc.message

@@ -13,7 +13,6 @@ Order of work inside the transaction:
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -29,8 +28,6 @@ from dbsynth.schema.graph import LoadPlan
 from dbsynth.schema.model import EnumType, ForeignKey, Schema, Table
 from dbsynth.writer import ddl
 from dbsynth.progress import Progress, quiet
-
-log = logging.getLogger(__name__)
 
 
 @contextmanager
@@ -113,8 +110,6 @@ def refuse_unsafe_target(target: Connector, schema: Schema, replace: bool) -> Re
     finally:
         session.rollback()
         session.close()
-    if replacement.tables:
-        log.warning("%s", replacement.describe())
     return replacement
 
 
