@@ -36,7 +36,7 @@ err = Console(stderr=True)
 
 SchemaOpt = Annotated[str | None, typer.Option("--schema", metavar="NAME", help="Source schema (PostgreSQL: public, DuckDB: main).")]
 ScaleOpt = Annotated[float, typer.Option(metavar="X", help="Rows relative to the source (0.1 … 10).")]
-ReplaceOpt = Annotated[bool, typer.Option("--replace", help="Overwrite target tables that hold rows.")]
+ReplaceOpt = Annotated[bool, typer.Option("--replace", help="Drop and recreate target tables named like ours (empty or not); says which first. Never drops objects that depend on them.")]
 TargetOpt = Annotated[str, typer.Argument(metavar="TARGET", help="Target database URL (written).")]
 TargetSchemaOpt = Annotated[str | None, typer.Option("--target-schema", metavar="NAME", help="Target schema (default: like the source on the same engine, else the engine's default).")]
 DEFAULT_SAMPLE_ROWS = pipeline.DEFAULT_SAMPLE_ROWS
@@ -419,6 +419,20 @@ def _integrity_table(report: IntegrityReport) -> RichTable:
     for v in report.violations:
         grid.add_row(f"[red]{v.table}[/red]", "", "", "", f"[red]{v.kind}: {v.detail} ({v.count})[/red]")
     return grid
+
+
+@app.command()
+def clean(target: Annotated[str, typer.Argument(metavar="TARGET", help="DuckDB target: duckdb:///file.duckdb, the file's path, or a folder.")],
+          as_json: JsonOpt = False) -> None:
+    """Remove the hidden files (.NAME.dbsynth-new-PID-…, .wal) a killed write to a new DuckDB file left."""
+    with _errors():
+        removed = pipeline.clean(target)
+    if as_json:
+        print(json.dumps({"removed": [str(p) for p in removed]}, indent=2))
+        return
+    for path in removed:
+        out.print(f"removed {escape(str(path))}", highlight=False)
+    out.print(f"{len(removed)} leftover file(s) removed", highlight=False)
 
 
 ConfigOpt = Annotated[Path | None, typer.Option("--config", metavar="FILE", help="Service config file (YAML; default: $DBSYNTH_CONFIG, else environment variables only).")]

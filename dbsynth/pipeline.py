@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from dbsynth.connectors.base import Connector, qualified, quote_ident, read_sql
-from dbsynth.connectors.registry import connect, dialect_of
+from dbsynth.connectors.registry import connect, dialect_of, parse_url
 from dbsynth.errors import DriftError, IntegrityError, UnsafeTargetError, UsageError
 from dbsynth.model.keys import align_count_keys, align_reference_values
 from dbsynth.model.relational import DEFAULT_ENGINE, RelationalModel
@@ -29,13 +29,15 @@ from dbsynth.schema.model import Schema
 from dbsynth.writer.integrity import IntegrityReport, check_integrity
 from dbsynth.schema.select import select_tables
 from dbsynth.writer.drift import Drift, compare
-from dbsynth.writer.load import refuse_unsafe_target, used_enums, write_database
+from dbsynth.writer.load import Replacement, refuse_unsafe_target, used_enums, write_database
 from dbsynth.progress import Progress, quiet
 
 log = logging.getLogger(__name__)
 
 if TYPE_CHECKING:
     from dbsynth.scaleout import ScaleOut
+
+log = logging.getLogger(__name__)
 
 SDV_ENGINE = "sdv-hma"  # the optional BUSL-licensed extra; imported only when asked for
 
@@ -97,10 +99,47 @@ class SynthResult:
     seconds: dict[str, float] = field(default_factory=dict)
     source_frames: dict[str, pd.DataFrame] = field(default_factory=dict, repr=False)
     synthetic_frames: dict[str, pd.DataFrame] = field(default_factory=dict, repr=False)
+    #: what --replace dropped; what the user should know (CHECKs left out of the target)
+    replaced: Replacement = field(default_factory=Replacement)
+    notes: list[str] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         return {"source": self.source, "target": self.target, "rows": self.rows,
-                "integrity": self.integrity.to_dict(), "seconds": self.seconds}
+                "integrity": self.integrity.to_dict(), "seconds": self.seconds,
+                "replaced": self.replaced.to_dict(), "notes": self.notes}
+
+
+@dataclass(frozen=True)
+class TargetPlan:
+    """How the schema lands in one target, settled before any data is read: the schema as
+    written (CHECKs the target cannot hold left out; the model still enforces them), what
+    --replace drops, and the notes saying so."""
+
+    schema: Schema
+    replaced: Replacement
+    notes: tuple[str, ...]
+
+
+def prepare_target(target: Connector, schema: Schema, replace: bool,
+                   announce: bool = True) -> TargetPlan:
+    """Refuse an unsafe target (see :func:`refuse_unsafe_target`), and settle which CHECKs
+    the target can declare; each one left out gets a note. ``announce`` also logs the notes
+    as warnings now, before the work (a refresh shows them in its plan instead)."""
+    from dbsynth.model.constraints import evaluation_problem
+    from dbsynth.writer.ddl import held_checks
+
+    replaced = refuse_unsafe_target(target, schema, replace)
+    written, left_out = held_checks(schema, target.capabilities.dialect, target.probe)
+    notes = [replaced.describe()] if replaced.tables else []
+    for table, check, why in left_out:
+        problem = evaluation_problem(check, table)
+        enforced = ("still enforced on the generated rows" if problem is None
+                    else f"not enforced on the generated rows either ({problem} for dbsynth)")
+        notes.append(f"CHECK {check.name or check.expression} on {table.name} is left out of "
+                     f"the target: {why} ({check.expression}); {enforced}")
+    for note in notes if announce else ():
+        log.warning("%s", note)
+    return TargetPlan(written, replaced, tuple(notes))
 
 
 def inspect(url: str, schema: str | None = None, keys: KeyOptions = KeyOptions()) -> Inspection:
@@ -208,9 +247,9 @@ def generate(model: RelationalModel, target_url: str, *, scale: float = 1.0, see
         check_reachable(scale_out)
     target = connect(target_url, schema=target_schema, role="target")
     try:
-        refuse_unsafe_target(target, model.schema, replace)
+        prepared = prepare_target(target, model.schema, replace)
         return _generate_into(model, target, target_url, scale, seed, replace, progress, "",
-                              scale_out=scale_out)
+                              scale_out=scale_out, prepared=prepared)
     finally:
         target.close()
 
@@ -268,7 +307,7 @@ def synth(source_url: str, target_url: str, *, scale: float = 1.0, seed: int = 0
     try:
         target = _open_target(source, source_url, source_schema, target_url, target_schema)
         schema, _ = resolve_schema(source, keys)
-        refuse_unsafe_target(target, schema, replace)
+        prepared = prepare_target(target, schema, replace)
         if engine == SDV_ENGINE:
             from dbsynth.model.sdv_engine import check_available
 
@@ -289,7 +328,8 @@ def synth(source_url: str, target_url: str, *, scale: float = 1.0, seed: int = 0
         trained.frames.clear()  # the model is fitted: the training rows are not needed any more
     try:
         result = _generate_into(trained.model, target, target_url, scale, seed, replace, progress,
-                                trained.source, trained.frames, sampler, scale_out, keep_frames)
+                                trained.source, trained.frames, sampler, scale_out, keep_frames,
+                                prepared)
     finally:
         target.close()
     if not keep_frames:
@@ -314,11 +354,13 @@ class RefreshPlan:
     ddl: list[str]
     #: None: the refresh may go ahead; else why the policy stops it
     refused: str | None = None
+    #: the target's tables it drops and recreates, and what goes with them
+    replaces: Replacement = field(default_factory=Replacement)
 
     def to_dict(self) -> dict[str, Any]:
         return {"source": self.source, "target": self.target, "on_drift": self.on_drift,
                 "tables": self.tables, "notes": self.notes, "drift": self.drift.to_dict(),
-                "ddl": self.ddl, "refused": self.refused}
+                "ddl": self.ddl, "refused": self.refused, "replaces": self.replaces.to_dict()}
 
 
 @dataclass
@@ -354,14 +396,20 @@ def refresh(source_url: str, target_url: str, *, on_drift: str = "fail", dry_run
         try:
             schema, _ = resolve_schema(source, keys)
             schema, notes = select_tables(schema, include, exclude)
-            plan = _refresh_plan(schema, notes, source, target, on_drift, scale)
+            try:
+                prepared: TargetPlan | None = prepare_target(target, schema, True, announce=False)
+                blocked = None
+            except UnsafeTargetError as exc:  # an object outside the selection depends on it
+                prepared, blocked = None, exc.message
+            plan = _refresh_plan(schema, notes, source, target, on_drift, scale, prepared,
+                                 blocked)
             if dry_run:
                 return RefreshResult(plan, applied=False)
             if plan.refused:
                 raise DriftError(plan.refused, plan)  # drift, or a table we must not break
             trained = _train_from(source, schema, sample_rows, seed, DEFAULT_ENGINE, progress)
             result = _generate_into(trained.model, target, target_url, scale, seed, True,
-                                    progress, trained.source, trained.frames)
+                                    progress, trained.source, trained.frames, prepared=prepared)
             result.seconds = trained.seconds | result.seconds
             return RefreshResult(plan, applied=True, synth=result)
         finally:
@@ -371,9 +419,14 @@ def refresh(source_url: str, target_url: str, *, on_drift: str = "fail", dry_run
 
 
 def _refresh_plan(schema: Schema, notes: list[str], source: Connector, target: Connector,
-                  on_drift: str, scale: float) -> RefreshPlan:
+                  on_drift: str, scale: float, prepared: TargetPlan | None,
+                  blocked: str | None) -> RefreshPlan:
+    """``blocked``: why the target's tables cannot be replaced (objects depend on them)."""
     from dbsynth.writer import ddl
 
+    if prepared is not None:
+        schema = prepared.schema  # as the target will declare it
+        notes = notes + list(prepared.notes)
     load_plan = build_plan(schema)
     caps = target.capabilities
     undeclared = frozenset((e.table, e.fk.columns) for e in load_plan.cut
@@ -381,12 +434,8 @@ def _refresh_plan(schema: Schema, notes: list[str], source: Connector, target: C
     existing = target.introspect()
     drift = compare(schema, existing, caps.dialect, undeclared)
     refused = None
-    selected = set(schema.table_names)
-    dependents = [fk.label(t.name) for t in existing.tables if t.name not in selected
-                  for fk in t.foreign_keys if fk.ref_table in selected]
-    if dependents:  # DROP TABLE would fail on them: say so before, not halfway through
-        refused = (f"the target's {dependents[0]} points at a table the refresh recreates; "
-                   f"select that table too, or drop its foreign key first")
+    if blocked:  # DROP TABLE would fail on them: say so before, not halfway through
+        refused = blocked + " (or select the tables they belong to too)"
     elif drift.changes and on_drift == "fail":
         refused = (f"the target's schema drifted from the source ({len(drift.changes)} changes, "
                    f"first: {drift.changes[0].describe()}); see --dry-run, then choose "
@@ -413,7 +462,8 @@ def _refresh_plan(schema: Schema, notes: list[str], source: Connector, target: C
                "rows": t.row_count if t.mode == "copy" else int(round(t.row_count * scale))}
               for t in (schema.table(n) for n in load_plan.order)]
     return RefreshPlan(source.display_url, target.display_url, on_drift, tables, notes, drift,
-                       statements, refused)
+                       statements, refused,
+                       prepared.replaced if prepared is not None else Replacement())
 
 
 def report(source_url: str, target_url: str, *, source_schema: str | None = None,
@@ -444,8 +494,10 @@ def _generate_into(model: RelationalModel, target: Connector, target_url: str, s
                    seed: int, replace: bool, progress: Progress, source_label: str,
                    source_frames: dict[str, pd.DataFrame] | None = None,
                    sampler: Callable[[LoadPlan], dict[str, pd.DataFrame]] | None = None,
-                   scale_out: ScaleOut | None = None, keep_frames: bool = True) -> SynthResult:
-    schema = model.schema
+                   scale_out: ScaleOut | None = None, keep_frames: bool = True,
+                   prepared: TargetPlan | None = None) -> SynthResult:
+    prepared = prepared or prepare_target(target, model.schema, replace)
+    schema = prepared.schema  # as the target declares it; the model generates by its own
     plan = build_plan(schema)
     seconds: dict[str, float] = {}
     started = time.perf_counter()
@@ -453,10 +505,12 @@ def _generate_into(model: RelationalModel, target: Connector, target_url: str, s
         from dbsynth.scaleout import generate_partitioned
 
         rows = generate_partitioned(model, target, target_url, scale_out, scale=scale, seed=seed,
-                                    replace=replace, stream_rows=STREAM_ROWS, progress=progress)
+                                    replace=replace, stream_rows=STREAM_ROWS, progress=progress,
+                                    written=schema)
         seconds["generate+load"] = time.perf_counter() - started
         return _checked(SynthResult(source_label, target.display_url, rows,
-                                    IntegrityReport(), seconds, source_frames or {}),
+                                    IntegrityReport(), seconds, source_frames or {},
+                                    replaced=prepared.replaced, notes=list(prepared.notes)),
                         target, schema, progress)
     synthetic: dict[str, TableData] | Synthesis
     if sampler is not None:
@@ -472,8 +526,28 @@ def _generate_into(model: RelationalModel, target: Connector, target_url: str, s
     frames = ({n: f for n, f in synthetic.items() if isinstance(f, pd.DataFrame)}  # streams are gone
               if isinstance(synthetic, dict) else {})
     result = SynthResult(source_label, target.display_url, rows, IntegrityReport(), seconds,
-                         source_frames or {}, frames)
+                         source_frames or {}, frames, prepared.replaced, list(prepared.notes))
     return _checked(result, target, schema, progress)
+
+
+def clean(target: str) -> list[Path]:
+    """Remove what killed writes to new DuckDB files left (``.NAME.dbsynth-new-PID-…`` and
+    its ``.wal``, whose process is gone) beside ``target``: a ``duckdb:///`` URL, a target
+    file's path, or a folder (every target in it). Returns the files removed."""
+    from dbsynth.connectors.duckdb import remove_stale_builds
+
+    if "://" in target:
+        if dialect_of(target) != "duckdb":
+            raise UsageError("clean is for DuckDB targets: a PostgreSQL write that is killed "
+                             "rolls back and leaves nothing")
+        database = parse_url(target).database
+        if not database:
+            raise UsageError("a DuckDB URL needs a file path: duckdb:///path/file.duckdb")
+        target = database
+    where = Path(target).expanduser().resolve()
+    if not where.parent.is_dir():
+        raise UsageError(f"no such folder: {where.parent}")
+    return remove_stale_builds(where)
 
 
 def _checked(result: SynthResult, target: Connector, schema: Schema,

@@ -104,9 +104,11 @@ def dask_client(scale_out: ScaleOut) -> Iterator[Client]:
 
 def generate_partitioned(model: RelationalModel, target: Connector, target_url: str,
                          scale_out: ScaleOut, *, scale: float, seed: int, replace: bool,
-                         stream_rows: int, progress: Progress) -> dict[str, int]:
-    """Generate and write the database in partitions on Dask; returns rows per table."""
-    schema = model.schema
+                         stream_rows: int, progress: Progress,
+                         written: Schema | None = None) -> dict[str, int]:
+    """Generate and write the database in partitions on Dask; returns rows per table.
+    ``written`` is the schema as the target declares it (default: the model's)."""
+    schema = written or model.schema
     plan = build_plan(schema)
     content = model_to_bytes(model)
     with dask_client(scale_out) as client:

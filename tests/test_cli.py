@@ -111,7 +111,7 @@ def test_synth_json_and_refusal(zoo_url: str, tmp_path: Path) -> None:
     assert data["rows"]["product"] == 25  # a root table: exactly the source's size at scale 1
     assert sum(t["orphans"] for t in data["integrity"]["tables"]) == 0
     again = dbsynth("synth", zoo_url, target)
-    assert_one_line_error(again, "already holds data", "--replace")
+    assert_one_line_error(again, "already has", "--replace")
 
 
 def test_demo_runs_offline_and_proves_integrity(tmp_path: Path) -> None:

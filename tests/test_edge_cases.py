@@ -9,7 +9,7 @@ import pytest
 from conftest import run_sql
 
 import dbsynth
-from dbsynth.errors import LoadError
+from dbsynth.errors import UnsafeTargetError
 
 EDGE_SQL = """
 CREATE SCHEMA shop;
@@ -85,6 +85,6 @@ def test_replace_refuses_to_drop_what_depends_on_our_tables(edge_source: str,
     target = pg_database_factory("edge_deps")
     dbsynth.synth(edge_source, target, source_schema="shop", target_schema="shop")
     run_sql(target, "CREATE VIEW shop.cheap AS SELECT * FROM shop.sku WHERE price < 5")
-    with pytest.raises(LoadError, match="depend"):
+    with pytest.raises(UnsafeTargetError, match=r"depends on them: view shop\.cheap"):
         dbsynth.synth(edge_source, target, source_schema="shop", target_schema="shop", replace=True)
     assert run_sql(target, "SELECT count(*) FROM shop.cheap")[0][0] >= 0  # the view survived

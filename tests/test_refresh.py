@@ -208,7 +208,7 @@ def test_a_foreign_key_from_outside_the_selection_is_foreseen(demo: str, db_fact
     run_sql(target, "CREATE TABLE visit (patient_id INTEGER REFERENCES patients (patient_id));"
                     "INSERT INTO visit VALUES (1)")
     plan = pipeline.refresh(demo, target, include=("patients",), dry_run=True).plan
-    assert plan.refused is not None and "visit(patient_id) -> patients(patient_id)" in plan.refused
-    with pytest.raises(DriftError, match="points at a table the refresh recreates"):
+    assert plan.refused is not None and "visit" in plan.refused and "patients" in plan.refused
+    with pytest.raises(DriftError, match="would drop or break what depends on"):
         pipeline.refresh(demo, target, include=("patients",))
     assert run_sql(target, "SELECT count(*) FROM visit")[0][0] == 1

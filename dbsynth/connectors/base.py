@@ -30,6 +30,16 @@ class Capabilities:
     concurrent_writers: bool = False
 
 
+@dataclass(frozen=True)
+class Dependent:
+    """An object a ``DROP TABLE`` of ours would touch: ``blocks`` when it lives outside our
+    tables (a view, another table's foreign key) and the drop would fail or break it; else
+    it goes with the table (a trigger, an index)."""
+
+    description: str
+    blocks: bool
+
+
 class TargetSession(Protocol):
     """One open transaction on a target. Nothing is visible to others until :meth:`commit`."""
 
@@ -46,6 +56,10 @@ class TargetSession(Protocol):
 
     def existing_enums(self) -> dict[str, tuple[str, ...]]:
         """Enum types already in the target schema, with their labels in order."""
+        ...
+
+    def dependents(self, tables: list[str]) -> list[Dependent]:
+        """What dropping ``tables`` (of the target schema) would drop or break besides them."""
         ...
 
     def load(self, table: Table, frame: pd.DataFrame) -> None:
@@ -89,6 +103,11 @@ class Connector(Protocol):
         ...
 
     def begin_target(self) -> TargetSession: ...
+
+    def probe(self, sql: str) -> str | None:
+        """Run a query that reads no rows (can a CHECK's condition be evaluated here?);
+        the engine's error, one line, or None. Never writes, never creates a file."""
+        ...
 
     def query(self, sql: str) -> list[tuple[Any, ...]]: ...
 

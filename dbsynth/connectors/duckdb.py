@@ -5,7 +5,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 
+import glob
 import json
+import logging
 import os
 import re
 import uuid
@@ -17,12 +19,18 @@ import pandas as pd
 import pyarrow as pa
 from sqlalchemy.engine import URL
 
-from dbsynth.connectors.base import Capabilities, is_null_value, qualified, quote_ident, read_sql
+import sqlglot
+
+from dbsynth.connectors.base import (
+    Capabilities, Dependent, is_null_value, qualified, quote_ident, read_sql,
+)
 from dbsynth.errors import ConnectionError_, LoadError, SchemaError, UsageError
 from dbsynth.schema.model import (
     CheckConstraint, Column, EnumType, ForeignKey, PrimaryKey, Schema, SqlType, Table,
     UniqueConstraint,
 )
+
+log = logging.getLogger(__name__)
 
 # DuckDB cannot ALTER TABLE ... ADD FOREIGN KEY: those are declared at CREATE time.
 CAPABILITIES = Capabilities(dialect="duckdb", add_foreign_key_after_load=False,
@@ -189,14 +197,37 @@ class DuckDBConnector:
         """A write session. A target file that does not exist yet is built beside its path
         and moved there on commit: then every statement can commit as it goes (DuckDB holds
         an open transaction's rows in the process's memory: about 80 bytes a row even
-        without keys, measured), and a failure leaves no file at all."""
+        without keys, measured), and a failure leaves no file at all. Files a killed
+        earlier write left beside the path are removed first (see :func:`stale_builds`)."""
+        removed = remove_stale_builds(self.path)
+        if removed:
+            log.warning("removed what killed dbsynth writes left: %s",
+                        ", ".join(str(p) for p in removed))
         if self.path.exists():
             return DuckDBSession(self._open(), self.schema_name)
         stale = self.path.with_name(self.path.name + ".wal")
         if stale.exists():  # DuckDB would replay it into the new file
             raise ConnectionError_(f"{stale} exists without its database file; move it away first")
-        building = self.path.with_name(f".{self.path.name}.dbsynth-new-{uuid.uuid4().hex[:8]}")
+        building = building_path(self.path)
         return DuckDBSession(self._open(building), self.schema_name, new_file=(building, self.path))
+
+    def probe(self, sql: str) -> str | None:
+        """On the file's own catalog (its macros too); a file not written yet has DuckDB's
+        built-ins only, probed in memory so that looking creates no file."""
+        if self.path.exists():
+            try:
+                self.query(sql)
+            except SchemaError as exc:
+                return exc.message.removeprefix(f"query failed on {self.display_url}: ")
+            return None
+        conn = duckdb.connect(":memory:")
+        try:
+            conn.execute(sql)
+        except duckdb.Error as exc:
+            return _first_line(exc)
+        finally:
+            conn.close()
+        return None
 
     def close(self) -> None:
         if self._reader is not None:
@@ -241,6 +272,27 @@ class DuckDBSession:
     def existing_enums(self) -> dict[str, tuple[str, ...]]:
         rows = self.conn.execute(read_sql("duckdb", "enums"), [self.schema_name]).fetchall()
         return {name: tuple(labels) for name, labels in rows}
+
+    def dependents(self, tables: list[str]) -> list[Dependent]:
+        """Other tables' foreign keys on ours block (DuckDB refuses the drop); views reading
+        ours are kept (DuckDB binds a view by name, so it reads the new table) but named;
+        indexes on ours go with them."""
+        ours = set(tables)
+        out: list[Dependent] = []
+        for child, cols, parent, ref_cols in self.conn.execute(
+                read_sql("duckdb", "foreign_keys_into"), [self.schema_name]).fetchall():
+            if parent in ours and child not in ours:
+                out.append(Dependent(f"foreign key {child}({', '.join(cols)}) -> "
+                                     f"{parent}({', '.join(ref_cols)})", blocks=True))
+        for view_schema, view, sql in self.conn.execute(read_sql("duckdb", "views")).fetchall():
+            if _reads_tables(sql, ours, self.schema_name, view_schema):
+                out.append(Dependent(f"view {view_schema}.{view} (kept: it reads the new table, "
+                                     f"and fails if a column it uses is gone)", blocks=False))
+        for index, table in self.conn.execute(read_sql("duckdb", "indexes"),
+                                              [self.schema_name]).fetchall():
+            if table in ours:
+                out.append(Dependent(f"index {index} on table {table}", blocks=False))
+        return out
 
     def load(self, table: Table, frame: pd.DataFrame) -> None:
         """Insert from Arrow; the relation is scanned by DuckDB without per-row Python work."""
@@ -321,6 +373,52 @@ class DuckDBSession:
         self.conn.close()
 
 
+_BUILDING_MARK = ".dbsynth-new-"
+
+
+def building_path(final: Path) -> Path:
+    """Where a new target file is built: hidden beside ``final``, named with this process's
+    id, so a later run can tell a killed write's file from one still being written."""
+    return final.with_name(f".{final.name}{_BUILDING_MARK}{os.getpid()}-{uuid.uuid4().hex[:8]}")
+
+
+def stale_builds(where: Path) -> list[Path]:
+    """Files (and WALs) of writes to a new DuckDB file whose process is gone: beside the
+    target file ``where``, or of any target in the folder ``where``. A file without a
+    process id in its name (an earlier dbsynth's) has no known owner and is left alone."""
+    folder, name = (where, "*") if where.is_dir() else (where.parent, glob.escape(where.name))
+    found: list[Path] = []
+    for path in sorted(folder.glob(f".{name}{_BUILDING_MARK}*")):
+        tag = path.name.rsplit(_BUILDING_MARK, 1)[1].removesuffix(".wal")
+        pid, sep, _ = tag.partition("-")
+        if sep and pid.isdigit() and not _process_alive(int(pid)):
+            found.append(path)
+    return found
+
+
+def remove_stale_builds(where: Path) -> list[Path]:
+    """Remove :func:`stale_builds`; returns what was removed."""
+    removed: list[Path] = []
+    for path in stale_builds(where):
+        try:
+            path.unlink()
+        except FileNotFoundError:
+            continue  # another run removed it meanwhile
+        removed.append(path)
+    return removed
+
+
+def _process_alive(pid: int) -> bool:
+    """Whether a process with this id exists (one of another user counts: it may write)."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
 def _cast(table: Table, column: str, prefix: str = "") -> str:
     from dbsynth.writer.ddl import render_type  # the writer owns type rendering
 
@@ -376,6 +474,17 @@ def _memory_limit(url: URL) -> str | None:
     if not _SIZE.match(text.strip()):
         raise UsageError(f"memory_limit must be a size such as 512MB or 2GB, got {text!r}")
     return text.strip()
+
+
+def _reads_tables(view_sql: str, tables: set[str], schema: str, view_schema: str) -> bool:
+    """Whether a view's SQL reads one of ``tables`` of ``schema`` (names resolved as DuckDB
+    does: unqualified ones in the view's own schema)."""
+    try:
+        parsed = sqlglot.parse_one(view_sql, read="duckdb")
+    except sqlglot.errors.ParseError:
+        return any(t in view_sql for t in tables)  # unreadable: say so rather than miss it
+    return any(t.name in tables and (t.db or view_schema) == schema
+               for t in parsed.find_all(sqlglot.exp.Table))
 
 
 def _first_line(exc: BaseException) -> str:

@@ -18,7 +18,9 @@ import pyarrow as pa
 import pyarrow.csv as pa_csv
 from sqlalchemy.engine import URL
 
-from dbsynth.connectors.base import Capabilities, is_null_value, qualified, quote_ident, read_sql
+from dbsynth.connectors.base import (
+    Capabilities, Dependent, is_null_value, qualified, quote_ident, read_sql,
+)
 from dbsynth.errors import ConnectionError_, LoadError, SchemaError
 from dbsynth.schema.model import (
     CheckConstraint, Column, EnumType, ForeignKey, PrimaryKey, Schema, SqlType, Table,
@@ -214,6 +216,13 @@ class PostgresConnector:
     def begin_target(self) -> PostgresSession:
         return PostgresSession(self._connect(), self.schema_name, self.url)
 
+    def probe(self, sql: str) -> str | None:
+        try:
+            self.query(sql)
+        except SchemaError as exc:
+            return exc.message.removeprefix(f"query failed on {self.display_url}: ")
+        return None
+
     def close(self) -> None:
         if self._reader is not None:
             self._reader.close()
@@ -269,6 +278,12 @@ class PostgresSession:
         with self.conn.cursor() as cur:
             cur.execute(read_sql("postgres", "enums"), {"schema": self.schema_name})
             return {name: tuple(labels) for name, labels in cur.fetchall()}
+
+    def dependents(self, tables: list[str]) -> list[Dependent]:
+        with self.conn.cursor() as cur:
+            cur.execute(read_sql("postgres", "dependents"),
+                        {"schema": self.schema_name, "tables": list(tables)})
+            return [Dependent(str(what), bool(blocks)) for what, blocks in cur.fetchall()]
 
     def load(self, table: Table, frame: pd.DataFrame) -> None:
         """COPY in PostgreSQL's csv format, rendered by Arrow's C++ CSV writer (no per-row

@@ -8,6 +8,7 @@ failing, before any child table draws keys from them.
 from __future__ import annotations
 
 import decimal
+import functools
 import logging
 from collections.abc import Callable
 
@@ -15,8 +16,8 @@ import duckdb
 import numpy as np
 import pandas as pd
 
-from dbsynth.schema.model import Table
-from dbsynth.writer.ddl import translate_expression
+from dbsynth.schema.model import CheckConstraint, Table
+from dbsynth.writer.ddl import check_problem, enum_free_check
 
 log = logging.getLogger(__name__)
 
@@ -34,9 +35,9 @@ def failing_rows(frame: pd.DataFrame, table: Table) -> np.ndarray:
                 view[col] = view[col].map(_plain)
         con.register("rows", view)
         for check in table.checks:
-            expr = translate_expression(check.expression, check.dialect, "duckdb")
-            if expr is None:
-                continue
+            expr = enum_free_check(check, table, "duckdb", _enums(table))
+            if expr is None or evaluation_problem(check, table) is not None:
+                continue  # the pipeline's note says it is not enforced
             try:
                 result = con.execute(
                     f"SELECT COALESCE(({expr}), TRUE) FROM rows").fetchnumpy()
@@ -49,6 +50,30 @@ def failing_rows(frame: pd.DataFrame, table: Table) -> np.ndarray:
     finally:
         con.close()
     return mask
+
+
+@functools.lru_cache(maxsize=256)
+def evaluation_problem(check: CheckConstraint, table: Table) -> str | None:
+    """Why generated rows cannot be tested against this CHECK (a subquery, a function the
+    in-memory DuckDB lacks), or None."""
+    return check_problem(check, table, "duckdb", _probe, _enums(table))
+
+
+def _enums(table: Table) -> frozenset[str]:
+    """The table's enum types: generated values are their labels, as text."""
+    types = [c.type.element if c.type.name == "array" else c.type for c in table.columns]
+    return frozenset(t.enum for t in types if t is not None and t.enum)
+
+
+def _probe(sql: str) -> str | None:
+    con = duckdb.connect(":memory:")
+    try:
+        con.execute(sql)
+    except duckdb.Error as exc:
+        return str(exc).strip().splitlines()[0]
+    finally:
+        con.close()
+    return None
 
 
 def enforce_checks(frame: pd.DataFrame, table: Table,

@@ -10,9 +10,11 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from dataclasses import replace
 
 import sqlglot
+from sqlglot import exp
 
 from dbsynth.connectors.base import Capabilities, qualified, quote_ident
 from dbsynth.schema.graph import LoadPlan
@@ -66,6 +68,99 @@ def translate_expression(expr: str, source: str, target: str) -> str | None:
                                  write=_SQLGLOT_DIALECT[target])[0]
     except (sqlglot.errors.ParseError, sqlglot.errors.UnsupportedError, KeyError):
         return None
+
+
+def translate_check(check: CheckConstraint, table: Table, dialect: str) -> str | None:
+    """A CHECK in ``dialect``'s SQL, every identifier quoted and spelled as its column is
+    (DuckDB gives ``Amount > 0`` unquoted; PostgreSQL would fold it to ``amount``). None if
+    sqlglot cannot read it for another engine; the engine's own text for the same one."""
+    tree = _parse_check(check, table)
+    if tree is None:
+        return check.expression if check.dialect == dialect else None
+    try:
+        return tree.sql(dialect=_SQLGLOT_DIALECT[dialect], identify=True)
+    except (sqlglot.errors.UnsupportedError, KeyError):
+        return None
+
+
+def _parse_check(check: CheckConstraint, table: Table) -> exp.Expression | None:
+    try:
+        tree = sqlglot.parse_one(check.expression, read=_SQLGLOT_DIALECT[check.dialect])
+    except (sqlglot.errors.ParseError, sqlglot.errors.TokenError, KeyError):
+        return None
+    by_lower = {c.name.lower(): c.name for c in table.columns}
+    for column in tree.find_all(exp.Column):
+        if column.name not in by_lower.values() and column.name.lower() in by_lower:
+            column.set("this", exp.to_identifier(by_lower[column.name.lower()], quoted=True))
+    return tree
+
+
+#: runs a probe query where a CHECK would run; the engine's error (one line) or None
+Probe = Callable[[str], "str | None"]
+
+
+def check_problem(check: CheckConstraint, table: Table, dialect: str, probe: Probe,
+                  enums: frozenset[str] = frozenset()) -> str | None:
+    """Why an engine cannot hold (or evaluate) this CHECK, or None: SQL sqlglot cannot
+    translate, a subquery, or what the engine says when asked to evaluate the condition
+    over the table's columns (a function it lacks: dbsynth copies no functions). Casts to
+    ``enums`` (types the writer creates before the CHECK) are probed as text."""
+    tree = _parse_check(check, table)
+    if tree is not None and tree.find(exp.Subquery, exp.Select, exp.Exists) is not None:
+        return "it uses a subquery"
+    expr = enum_free_check(check, table, dialect, enums)
+    if expr is None:
+        return "sqlglot cannot translate it"
+    return probe(check_probe(table, expr, dialect))
+
+
+def enum_free_check(check: CheckConstraint, table: Table, dialect: str,
+                    enums: frozenset[str]) -> str | None:
+    """:func:`translate_check` with casts to ``enums`` made casts to text: for evaluating a
+    condition where those types do not exist (yet), on values held as text."""
+    tree = _parse_check(check, table)
+    if tree is None:
+        return translate_check(check, table, dialect)
+    for cast in list(tree.find_all(exp.DataType)):
+        kind = cast.args.get("kind")
+        if cast.this == exp.DataType.Type.USERDEFINED and kind is not None and kind.name in enums:
+            cast.replace(exp.DataType.build("text"))
+    return tree.sql(dialect=_SQLGLOT_DIALECT[dialect], identify=True)
+
+
+def check_probe(table: Table, expr: str, dialect: str) -> str:
+    """A query that evaluates ``expr`` over no rows of the table's columns: the engine
+    binds it (columns, functions, types) but reads and changes nothing."""
+    columns = ", ".join(
+        f"CAST(NULL AS {render_type(_probe_type(c.type), dialect)}) AS {quote_ident(c.name)}"
+        for c in table.columns)
+    return f"SELECT ({expr}) FROM (SELECT {columns}) AS t WHERE false"
+
+
+def _probe_type(sql_type: SqlType) -> SqlType:
+    """Enums (not created yet when the probe runs) are probed as text."""
+    if sql_type.name == "enum" or (sql_type.element is not None and sql_type.element.name == "enum"):
+        return SqlType("text")
+    return sql_type
+
+
+def held_checks(schema: Schema, dialect: str, probe: Probe
+                ) -> tuple[Schema, list[tuple[Table, CheckConstraint, str]]]:
+    """The schema as a ``dialect`` target can declare it: CHECKs it cannot hold left out,
+    and those, each with why."""
+    left_out: list[tuple[Table, CheckConstraint, str]] = []
+    tables: list[Table] = []
+    for table in schema.tables:
+        kept: list[CheckConstraint] = []
+        for check in table.checks:
+            problem = check_problem(check, table, dialect, probe,
+                                    frozenset(e.name for e in schema.enums))
+            if problem is None:
+                kept.append(check)
+            else:
+                left_out.append((table, check, problem))
+        tables.append(table if len(kept) == len(table.checks) else replace(table, checks=tuple(kept)))
+    return (replace(schema, tables=tuple(tables)) if left_out else schema), left_out
 
 
 def sequence_name(table: Table, column: Column) -> str:
@@ -146,7 +241,7 @@ def inline_constraints(table: Table, schema: Schema, plan: LoadPlan,
     out = [f"{kind} ({_cols(columns)})"
            for kind, columns in _keys(table) if _key_at_create(table, columns, schema, plan, caps)]
     for check in table.checks:
-        expr = check_expression(check, caps.dialect)
+        expr = check_expression(check, table, caps.dialect)
         if expr:
             out.append(f"CHECK ({expr})")
     for fk in _declared_foreign_keys(table, schema, plan):
@@ -166,7 +261,7 @@ def keys_after_load(table: Table, schema: Schema, plan: LoadPlan, caps: Capabili
            for kind, columns in _keys(table) if not _key_at_create(table, columns, schema, plan, caps)]
     if caps.add_foreign_key_after_load:
         for check in table.checks:
-            expr = check_expression(check, caps.dialect)
+            expr = check_expression(check, table, caps.dialect)
             if expr:
                 out.append(f"ALTER TABLE {target} ADD CHECK ({expr})")
     return out
@@ -208,8 +303,8 @@ def _key_at_create(table: Table, columns: tuple[str, ...], schema: Schema, plan:
                for other in schema.tables for fk in other.foreign_keys)
 
 
-def check_expression(check: CheckConstraint, dialect: str) -> str | None:
-    expr = translate_expression(check.expression, check.dialect, dialect)
+def check_expression(check: CheckConstraint, table: Table, dialect: str) -> str | None:
+    expr = translate_check(check, table, dialect)
     if expr is None:
         log.warning("CHECK %s cannot be translated to %s; not mirrored", check.expression, dialect)
     return expr

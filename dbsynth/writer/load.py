@@ -1,7 +1,8 @@
 """Write generated tables into a target in one transaction: mirror, load, fill, constrain.
 
 Order of work inside the transaction:
-1. refuse if any table we would write already holds rows (unless ``replace``);
+1. refuse if any table we would write already exists (unless ``replace``), and always if
+   dropping it would drop or break an object outside our tables (a view, a foreign key);
 2. drop our tables (and enums) that exist, create enums;
 3. table by table in load order: create its sequences and the table, bulk-load it (cut foreign
    keys as NULL; self references by depth on engines that check them row by row), then add
@@ -14,11 +15,13 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from dbsynth.connectors.base import Connector, TargetSession, qualified
+from dbsynth.connectors.base import Connector, Dependent, TargetSession, qualified
 from dbsynth.errors import LoadError, UnsafeTargetError
 from dbsynth.model.stream import Synthesis, TableData, TableStream
 from dbsynth.schema.graph import LoadPlan
@@ -79,35 +82,76 @@ def write_database(target: Connector, schema: Schema, plan: LoadPlan,
     return rows
 
 
-def refuse_unsafe_target(target: Connector, schema: Schema, replace: bool) -> None:
-    """Fail fast, before any work, if writing would overwrite rows (changes nothing)."""
+@dataclass(frozen=True)
+class Replacement:
+    """What ``--replace`` drops in the target: our tables that exist (with their rows), and
+    what goes with them or is affected (triggers, indexes; DuckDB views that read them)."""
+
+    tables: dict[str, int] = field(default_factory=dict)
+    also: tuple[str, ...] = ()
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"tables": self.tables, "also": list(self.also)}
+
+    def describe(self) -> str:
+        """One line for the user, or "" when nothing is replaced."""
+        if not self.tables:
+            return ""
+        text = "dbsynth drops and recreates " + _listed(self.tables) + " in the target"
+        return text + (f"; also touched: {', '.join(self.also)}" if self.also else "")
+
+
+def refuse_unsafe_target(target: Connector, schema: Schema, replace: bool) -> Replacement:
+    """Fail fast, before any work, if writing would overwrite a table or drop or break an
+    object dbsynth does not own; else say what ``replace`` will drop (changes nothing)."""
     session = target.begin_target()
     try:
-        _refuse_holding_rows(session.existing_tables(), schema, replace, target.display_url)
+        replacement = _refuse_existing(session, schema, replace, target.display_url)
     finally:
         session.rollback()
         session.close()
+    return replacement
 
 
-def _refuse_holding_rows(existing: dict[str, int], schema: Schema, replace: bool,
-                         url: str) -> None:
-    holding = {n: c for n, c in existing.items() if n in schema.table_names and c > 0}
-    if holding and not replace:
-        listed = ", ".join(f"{n} ({c} rows)" for n, c in sorted(holding.items()))
+def _refuse_existing(session: TargetSession, schema: Schema, replace: bool,
+                     url: str) -> Replacement:
+    """The one place a target is judged, for every engine and command: any of our tables
+    already there (empty or not, whatever its definition) needs ``replace``; an object
+    outside our tables that depends on them is never dropped, so it stops the run."""
+    existing = session.existing_tables()
+    ours = {n: c for n, c in existing.items() if n in schema.table_names}
+    if not ours:
+        return Replacement()
+    if not replace:
         raise UnsafeTargetError(
-            f"target {url} already holds data in {listed}; pass --replace to overwrite it")
+            f"target {url} already has {_listed(ours)}; pass --replace to drop and recreate "
+            f"{'it' if len(ours) == 1 else 'them'}")
+    dependents: list[Dependent] = session.dependents(sorted(ours))
+    blocking = [d.description for d in dependents if d.blocks]
+    if blocking:
+        raise UnsafeTargetError(
+            f"replacing {_listed(ours)} in {url} would drop or break what depends on "
+            f"{'it' if len(ours) == 1 else 'them'}: {', '.join(blocking)}; dbsynth drops only "
+            f"the tables it writes: drop or change those objects first")
+    return Replacement(dict(sorted(ours.items())),
+                       tuple(d.description for d in dependents if not d.blocks))
+
+
+def _listed(tables: Mapping[str, int]) -> str:
+    return "table " * (len(tables) == 1) + "tables " * (len(tables) > 1) + ", ".join(
+        f"{n} ({'empty' if c == 0 else f'{c} rows'})" for n, c in sorted(tables.items()))
 
 
 def clear_target(session: TargetSession, schema: Schema, plan: LoadPlan, replace: bool,
                  url: str) -> None:
-    """Refuse a target holding rows in our tables (unless ``replace``), then drop ours."""
-    existing = session.existing_tables()
-    _refuse_holding_rows(existing, schema, replace, url)
-    ours = [n for n in reversed(plan.order) if n in existing]
+    """Judge the target again inside the writing transaction (it may have changed since
+    :func:`refuse_unsafe_target`), then drop our tables that exist."""
+    replacement = _refuse_existing(session, schema, replace, url)
+    ours = [n for n in reversed(plan.order) if n in replacement.tables]
     if not ours:
         return
-    # No CASCADE: a view or another table's FK on one of ours makes the drop (and the whole
-    # run) fail with the engine's message, instead of silently losing the dependent object.
+    # No CASCADE: should an object on ours appear after the check, the drop (and the whole
+    # run) fails with the engine's message instead of silently losing it.
     if session.capabilities.dialect == "postgres":  # one statement: cycles among ours are fine
         session.execute("DROP TABLE " + ", ".join(qualified(session.schema_name, n) for n in ours))
     else:

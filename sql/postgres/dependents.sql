@@ -1,0 +1,35 @@
+-- What a DROP TABLE (no CASCADE) of the given tables would touch, besides the tables.
+-- blocks = true: an object outside those tables that depends on one (a view, another
+-- table's foreign key, a function's SQL body...): the drop would fail, so dbsynth refuses.
+-- blocks = false: an object the drop removes with its table (trigger, non-constraint index).
+WITH ours AS (
+    SELECT c.oid FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+    WHERE n.nspname = %(schema)s AND c.relname = ANY(%(tables)s)
+), dependent AS (
+    SELECT CASE d.classid
+               WHEN 'pg_rewrite'::regclass THEN 'pg_class'::regclass
+               ELSE d.classid END AS classid,
+           CASE d.classid
+               WHEN 'pg_rewrite'::regclass THEN (SELECT ev_class FROM pg_rewrite WHERE oid = d.objid)
+               ELSE d.objid END AS objid,
+           CASE d.classid
+               WHEN 'pg_rewrite'::regclass THEN (SELECT ev_class FROM pg_rewrite WHERE oid = d.objid)
+               WHEN 'pg_constraint'::regclass THEN (SELECT conrelid FROM pg_constraint WHERE oid = d.objid)
+               WHEN 'pg_trigger'::regclass THEN (SELECT tgrelid FROM pg_trigger WHERE oid = d.objid)
+               WHEN 'pg_attrdef'::regclass THEN (SELECT adrelid FROM pg_attrdef WHERE oid = d.objid)
+               WHEN 'pg_class'::regclass THEN d.objid
+               ELSE NULL END AS owner
+    FROM pg_depend d
+    WHERE d.refclassid = 'pg_class'::regclass AND d.refobjid IN (SELECT oid FROM ours)
+      AND d.deptype = 'n'
+)
+SELECT DISTINCT pg_describe_object(classid, objid, 0) AS what, true AS blocks
+FROM dependent WHERE owner IS NULL OR owner NOT IN (SELECT oid FROM ours)
+UNION
+SELECT pg_describe_object('pg_trigger'::regclass, t.oid, 0), false
+FROM pg_trigger t WHERE t.tgrelid IN (SELECT oid FROM ours) AND NOT t.tgisinternal
+UNION
+SELECT pg_describe_object('pg_class'::regclass, i.indexrelid, 0), false
+FROM pg_index i WHERE i.indrelid IN (SELECT oid FROM ours)
+  AND NOT EXISTS (SELECT 1 FROM pg_constraint k WHERE k.conindid = i.indexrelid)
+ORDER BY 2 DESC, 1
