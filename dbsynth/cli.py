@@ -642,11 +642,23 @@ def _terminated(signum: int, frame: object) -> None:
 def main() -> None:
     logging.basicConfig(format="warning: %(message)s", level=logging.WARNING, stream=sys.stderr)
     signal.signal(signal.SIGTERM, _terminated)
+    # click's exception base (newer typer vendors its own copy of click: take it from typer)
+    click_error = next(c for c in typer.BadParameter.__mro__ if c.__name__ == "ClickException")
     try:
-        app()
-    except SystemExit:
-        raise
-    sys.exit(0)
+        code = app(standalone_mode=False)
+    except click_error as exc:
+        if type(exc).__name__ == "NoArgsIsHelpError":  # bare `dbsynth` or `dbsynth db`: the help
+            exc.show()
+            sys.exit(exc.exit_code)
+        ctx = getattr(exc, "ctx", None)  # a flag the parser rejects: one line, like ours
+        where = f" (see {ctx.command_path} --help)" if ctx is not None else ""
+        message = " ".join(exc.format_message().split())
+        err.print(f"[red]error:[/red] {escape(message)}{escape(where)}", highlight=False,
+                  soft_wrap=True)
+        sys.exit(exc.exit_code)
+    except typer.Abort:
+        sys.exit(130)
+    sys.exit(code if isinstance(code, int) else 0)
 
 
 if __name__ == "__main__":
