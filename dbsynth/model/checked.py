@@ -30,13 +30,13 @@ _SCALARS = (str, int, float, bool, decimal.Decimal, dt.date, dt.time, dt.timedel
 T = TypeVar("T")
 
 
-def check_depth(value: Any, label: str) -> None:
+def check_depth(value: Any) -> None:
     """Refuse data nested deeper than :data:`MAX_DEPTH` (walked without recursion)."""
     stack: list[tuple[Any, int]] = [(value, 1)]
     while stack:
         item, depth = stack.pop()
         if depth > MAX_DEPTH:
-            raise ModelError(f"{label} is nested more than {MAX_DEPTH} levels deep")
+            raise ModelError(f"nested more than {MAX_DEPTH} levels deep")
         if isinstance(item, dict):
             stack.extend((v, depth + 1) for v in item.values())
         elif isinstance(item, list):

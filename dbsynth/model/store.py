@@ -91,7 +91,8 @@ def load_model(path: Path, max_size: int = DEFAULT_MAX_MODEL_SIZE) -> Relational
     if max_size < 1:
         raise ModelError(f"--max-model-size must be positive, got {max_size}")
     if not path.is_file():
-        raise ModelError(f"model file not found: {path}")
+        raise ModelError(f"model file not found: {path}" if not path.exists()
+                         else f"not a model file: {path} is a directory or device")
     if path.stat().st_size > max_size:
         raise _too_big(str(path), "is", max_size)
     try:
@@ -147,7 +148,7 @@ def _from_json(raw: bytes, label: str) -> RelationalModel:
         raise ModelError(f"{label} has model format {str(payload.get('format_version'))[:20]}; "
                          f"this dbsynth reads format {FORMAT_VERSION}")
     try:
-        checked.check_depth(payload, label)
+        checked.check_depth(payload)
         for part, kind in (("schema", dict), ("links", list), ("tables", dict)):
             if not isinstance(payload.get(part), kind):
                 raise ModelError(f"'{part}' is missing or not {'an object' if kind is dict else 'a list'}")
