@@ -23,7 +23,7 @@ from dbsynth.errors import ModelError
 MAX_DEPTH = 32
 #: Rows one table of a model may have (and a key may start at): far above real sources,
 #: low enough that a crafted file cannot ask for 10**12 rows.
-MAX_ROWS = 10**9
+MAX_ROWS = 10**11
 MAX_INT = 2**63 - 1
 
 _SCALARS = (str, int, float, bool, decimal.Decimal, dt.date, dt.time, dt.timedelta, bytes)

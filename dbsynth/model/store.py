@@ -316,7 +316,7 @@ def _check_summary(s: ColumnSummary, at: str) -> None:
         checked.length(s.weights, len(s.categories), f"{at}.weights")
         if sum(s.weights) <= 0:
             raise ModelError(f"{at}.weights: all zero")
-    for field, low, high in (("scale", -1000, 1000), ("max_length", 0, 10**7),
+    for field, low, high in (("scale", -1000, 1000), ("max_length", 0, 2**31 - 1),
                              ("step", 1, checked.MAX_INT)):
         value = getattr(s, field)
         if value is not None:
