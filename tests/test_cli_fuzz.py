@@ -28,6 +28,8 @@ from typing import Any
 import duckdb
 import pytest
 
+pytestmark = pytest.mark.skipif(not hasattr(os, "fork"), reason="the runner forks one process per case")
+
 SOURCE_SQL = """
 CREATE TABLE parent (id INT PRIMARY KEY, name VARCHAR NOT NULL, code INT NOT NULL);
 INSERT INTO parent SELECT i, 'name ' || i, i * 7 FROM range(1, 61) t(i);
