@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import re
 import signal
 import sys
 import tempfile
@@ -25,7 +26,7 @@ from rich.table import Table as RichTable
 
 from dbsynth import pipeline
 from dbsynth.connectors.registry import MaskingFilter, mask_secrets
-from dbsynth.errors import DbsynthError, IntegrityError
+from dbsynth.errors import DbsynthError, IntegrityError, UsageError
 from dbsynth.writer.integrity import IntegrityReport
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
@@ -51,7 +52,6 @@ PartitionsOpt = Annotated[int | None, typer.Option("--partitions", metavar="N", 
 
 def _scale_out(executor: str | None, workers: int | None, partitions: int | None) -> Any:
     """The scale-out settings, or None to generate in this process."""
-    from dbsynth.errors import UsageError
     from dbsynth.scaleout import ScaleOut
 
     if executor is None and workers is None:
@@ -64,6 +64,39 @@ def _scale_out(executor: str | None, workers: int | None, partitions: int | None
 MetadataOpt = Annotated[Path | None, typer.Option("--metadata", metavar="FILE", help="Metadata file from `dbsynth inspect -o` (YAML, or SDV's metadata JSON): keys, column kinds, table modes.")]
 InferOpt = Annotated[bool, typer.Option("--infer-keys/--no-infer-keys", help="Infer primary and foreign keys the database does not declare.")]
 ThresholdOpt = Annotated[float, typer.Option("--key-threshold", metavar="X", help="Inferred keys scoring at least this (0-1) are used.")]
+
+
+_SIZE = re.compile(r"\s*(\d+(?:\.\d+)?)\s*([kmgt]?)i?b?\s*", re.IGNORECASE)
+_SIZE_FACTORS = {"": 1, "k": 1024, "m": 1024**2, "g": 1024**3, "t": 1024**4}
+
+
+def _size(text: str, flag: str) -> int:
+    """``2GB``, ``500 MB``, ``1048576``: a byte count (units are powers of 1024)."""
+    found = _SIZE.fullmatch(text)
+    size = int(float(found[1]) * _SIZE_FACTORS[found[2].lower()]) if found else 0
+    if size < 1:
+        raise UsageError(f"{flag} wants a positive size such as 2GB or 500MB, got {text!r}")
+    return size
+
+
+def _output(path: Path | None, flag: str) -> None:
+    """An output path must be writable as a file: refused before any work, not after it."""
+    if path is None:
+        return
+    if path.is_dir():
+        raise UsageError(f"{flag} {path}: is a directory; give a file name")
+    parent = path.absolute().parent
+    while not parent.exists() and parent != parent.parent:
+        parent = parent.parent  # missing folders are created: the nearest existing one counts
+    if not parent.is_dir():
+        raise UsageError(f"{flag} {path}: {parent} is not a directory")
+    try:  # a real probe: permission bits say nothing to root or on a read-only mount
+        tempfile.TemporaryFile(dir=parent).close()
+    except OSError as exc:
+        raise UsageError(f"{flag} {path}: cannot write in {parent}: "
+                         f"{exc.strerror or type(exc).__name__}") from None
+    if path.exists() and not os.access(path, os.W_OK):
+        raise UsageError(f"{flag} {path}: not writable")
 
 
 def _keys(infer: bool, threshold: float, metadata: Path | None) -> pipeline.KeyOptions:
@@ -83,13 +116,14 @@ def inspect(url: Annotated[str, typer.Argument(metavar="URL", help="Database URL
     from dbsynth.schema.metadata import metadata_from_schema, write_metadata
 
     with _errors():
+        _output(output, "-o")
         keys = _keys(infer_keys, key_threshold, metadata)
         found = pipeline.inspect(url, schema=schema, keys=keys)
         if output is not None:
             written = metadata_from_schema(found.schema, found.inference)
             if keys.metadata is not None:  # skipped tables are not in the schema: keep their entries
                 written.tables.update({n: m for n, m in keys.metadata.tables.items() if m.mode == "skip"})
-            write_metadata(output, written, found.schema)
+            _writing(output, "-o", lambda: write_metadata(output, written, found.schema))
     if as_json:
         print(json.dumps(found.to_dict(), indent=2, default=str))
         return
@@ -150,13 +184,15 @@ def synth(source: Annotated[str, typer.Argument(metavar="SOURCE", help="Source d
           as_json: JsonOpt = False) -> None:
     """Learn SOURCE and write a synthetic copy into TARGET, then prove its integrity there."""
     with _errors(), _progress(quiet=as_json) as progress:
+        _output(report, "--report")
         keys = _keys(infer_keys, key_threshold, metadata)
         scale_out = _scale_out(executor, workers, partitions)
+        engines = _table_engines(table_engine)
         try:
             result = pipeline.synth(source, target, scale=scale, seed=seed, replace=replace,
                                     source_schema=schema, target_schema=target_schema,
                                     sample_rows=sample_rows, engine=engine,
-                                    engines=_table_engines(table_engine), progress=progress,
+                                    engines=engines, progress=progress,
                                     keys=keys, scale_out=scale_out, keep_frames=False)
         except IntegrityError as exc:
             if isinstance(exc.result, pipeline.SynthResult):
@@ -200,13 +236,17 @@ def refresh(source: Annotated[str, typer.Argument(metavar="SOURCE", help="Source
             if isinstance(exc.plan, pipeline.RefreshPlan) and not as_json:
                 _render_refresh_plan(exc.plan, show_ddl=False)
             raise
+    refused = result.plan.refused if not result.applied else None
     if as_json:
         print(json.dumps(result.to_dict(), indent=2, default=str))
-        return
-    if not result.applied:
+    elif not result.applied:
         _render_refresh_plan(result.plan, show_ddl=True)
-        verdict = result.plan.refused or "the refresh would go ahead"
-        out.print(f"dry run: nothing was changed; {escape(verdict)}", highlight=False)
+        out.print(f"dry run: nothing was changed; {escape(refused or 'the refresh would go ahead')}",
+                  highlight=False)
+    if refused:  # a dry run answers like the refresh would: refused is a failure
+        with _errors():
+            raise DriftError(f"dry run: the refresh would be refused: {refused}")
+    if as_json or not result.applied:
         return
     _render_refresh_plan(result.plan, show_ddl=False)
     assert result.synth is not None
@@ -253,10 +293,12 @@ def train(source: Annotated[str, typer.Argument(metavar="SOURCE", help="Source d
     """Learn SOURCE and save the model to a file (JSON, no rows, no executable payload;
     tables in mode copy keep their rows)."""
     with _errors(), _progress(quiet=as_json) as progress:
+        _output(output, "-o")
+        keys, engines = _keys(infer_keys, key_threshold, metadata), _table_engines(table_engine)
         trained = pipeline.train(source, source_schema=schema, sample_rows=sample_rows,
-                                 seed=seed, engine=engine, engines=_table_engines(table_engine),
-                                 progress=progress, keys=_keys(infer_keys, key_threshold, metadata))
-        pipeline.save(trained, output)
+                                 seed=seed, engine=engine, engines=engines,
+                                 progress=progress, keys=keys)
+        _writing(output, "-o", lambda: pipeline.save(trained, output))
     summary = {"model": str(output), "source": trained.source,
                "tables": {n: len(f) for n, f in trained.frames.items()},
                "seconds": trained.seconds}
@@ -275,11 +317,14 @@ def generate(model: Annotated[Path, typer.Argument(metavar="MODEL", help="Model 
              replace: ReplaceOpt = False,
              target_schema: TargetSchemaOpt = None,
              executor: ExecutorOpt = None, workers: WorkersOpt = None, partitions: PartitionsOpt = None,
+             max_model_size: Annotated[str, typer.Option("--max-model-size", help="Refuse a model file that unpacks to more than this (e.g. 500MB, 8GB).")] = "2GB",
              as_json: JsonOpt = False) -> None:
     """Write synthetic copies from a model file into TARGET (the source is not needed)."""
     with _errors(), _progress(quiet=as_json) as progress:
+        limit = _size(max_model_size, "--max-model-size")
         scale_out = _scale_out(executor, workers, partitions)
-        fitted = pipeline.load(model)
+        pipeline.check_options(scale=scale, seed=seed, versions=versions)
+        fitted = pipeline.load(model, limit)
         try:
             results = pipeline.generate_versions(
                 fitted, target, versions=versions, seed=seed, target_schema=target_schema,
@@ -306,6 +351,8 @@ def report(source: Annotated[str, typer.Argument(metavar="SOURCE", help="Source 
            metadata: MetadataOpt = None, seed: Annotated[int, typer.Option(metavar="N", help="Seed of samples and splits.")] = 0) -> None:
     """Judge TARGET as a synthetic copy of SOURCE: fidelity, detection, ML utility, privacy, integrity."""
     with _errors(), _progress(quiet=False) as progress:
+        _output(output, "-o")
+        _output(json_output, "--json")
         found = pipeline.report(source, target, source_schema=schema, target_schema=target_schema,
                                 sample_rows=sample_rows, target_column=target_column, seed=seed,
                                 keys=_keys(True, pipeline.DEFAULT_THRESHOLD, metadata), progress=progress)
@@ -317,11 +364,24 @@ def _write_report(found: dict[str, Any], html_path: Path | None, json_path: Path
     from dbsynth.report.html import render_html
 
     if html_path is not None:
-        html_path.parent.mkdir(parents=True, exist_ok=True)
-        html_path.write_text(render_html(found), encoding="utf-8")
+        text = render_html(found)
+        _writing(html_path, "-o", lambda: _write_text(html_path, text))
     if json_path is not None:
-        json_path.parent.mkdir(parents=True, exist_ok=True)
-        json_path.write_text(json.dumps(found, indent=2, allow_nan=False), encoding="utf-8")
+        text = json.dumps(found, indent=2, allow_nan=False)
+        _writing(json_path, "--json", lambda: _write_text(json_path, text))
+
+
+def _write_text(path: Path, text: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+
+
+def _writing(path: Path, flag: str, write: Callable[[], None]) -> None:
+    """Run ``write``; a file system refusal (full disk, a directory appeared) is one line."""
+    try:
+        write()
+    except OSError as exc:
+        raise UsageError(f"{flag} {path}: cannot write: {exc.strerror or type(exc).__name__}") from None
 
 
 def _print_summary(found: dict[str, Any]) -> None:
@@ -368,9 +428,9 @@ def demo(directory: Annotated[Path | None, typer.Option("--dir", metavar="DIR", 
 def _table_engines(pairs: list[str] | None) -> dict[str, str]:
     out: dict[str, str] = {}
     for pair in pairs or []:
-        table, sep, engine = pair.partition("=")
+        table, sep, engine = pair.rpartition("=")
         if not sep or not table or not engine:
-            raise typer.BadParameter(f"--table-engine wants TABLE=ENGINE, got {pair!r}")
+            raise UsageError(f"--table-engine wants TABLE=ENGINE, got {pair!r}")
         out[table] = engine
     return out
 
@@ -488,6 +548,10 @@ def _errors() -> Iterator[None]:
     except KeyboardInterrupt:
         err.print("interrupted; the target was left as it was")
         raise typer.Exit(130) from None
+    except MemoryError:
+        err.print("[red]error:[/red] out of memory (try a smaller --scale or --sample-rows, or a "
+                  "DuckDB URL's ?memory_limit=)", highlight=False, soft_wrap=True)
+        raise typer.Exit(1) from None
     except Exception as exc:  # noqa: BLE001 - last line of defence: never a traceback
         if os.environ.get("DBSYNTH_DEBUG"):
             raise
@@ -596,11 +660,23 @@ def main() -> None:
     for handler in logging.getLogger().handlers:
         handler.addFilter(MaskingFilter())  # a warning quoting a URL shows it masked
     signal.signal(signal.SIGTERM, _terminated)
+    # click's exception base (newer typer vendors its own copy of click: take it from typer)
+    click_error = next(c for c in typer.BadParameter.__mro__ if c.__name__ == "ClickException")
     try:
-        app()
-    except SystemExit:
-        raise
-    sys.exit(0)
+        code = app(standalone_mode=False)
+    except click_error as exc:
+        if type(exc).__name__ == "NoArgsIsHelpError":  # bare `dbsynth` or `dbsynth db`: the help
+            exc.show()
+            sys.exit(exc.exit_code)
+        ctx = getattr(exc, "ctx", None)  # a flag the parser rejects: one line, like ours
+        where = f" (see {ctx.command_path} --help)" if ctx is not None else ""
+        message = " ".join(exc.format_message().split())
+        err.print(f"[red]error:[/red] {escape(message)}{escape(where)}", highlight=False,
+                  soft_wrap=True)
+        sys.exit(exc.exit_code)
+    except typer.Abort:
+        sys.exit(130)
+    sys.exit(code if isinstance(code, int) else 0)
 
 
 if __name__ == "__main__":

@@ -5,9 +5,10 @@ Nothing here prints or parses flags; progress leaves through a callback.
 
 from __future__ import annotations
 
+import difflib
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -16,11 +17,11 @@ import pandas as pd
 
 from dbsynth.connectors.base import Connector, qualified, quote_ident, read_sql
 from dbsynth.connectors.registry import connect, dialect_of, parse_url
-from dbsynth.errors import DriftError, IntegrityError, UnsafeTargetError, UsageError
+from dbsynth.errors import DriftError, IntegrityError, SchemaError, UnsafeTargetError, UsageError
 from dbsynth.model.keys import align_count_keys, align_reference_values
 from dbsynth.model.relational import DEFAULT_ENGINE, RelationalModel
 from dbsynth.model.stream import Synthesis, TableData
-from dbsynth.model.store import load_model, save_model
+from dbsynth.model.store import DEFAULT_MAX_MODEL_SIZE, load_model, save_model
 from dbsynth.schema.graph import LoadPlan, build_plan
 from dbsynth.schema.harmonise import harmonise_reference_types
 from dbsynth.schema.infer import DEFAULT_THRESHOLD, Inference, infer_keys, with_inferred_keys
@@ -48,6 +49,10 @@ MIN_SCALE, MAX_SCALE = 0.1, 10.0
 STREAM_ROWS = 200_000
 #: training reads at most about this many rows of each table (None: whole tables)
 DEFAULT_SAMPLE_ROWS = 200_000
+#: seeds reach numpy's and scikit-learn's legacy generators, which take 32-bit seeds
+MAX_SEED = 2**32 - 1
+#: ``--versions`` writes one copy per version: more than this is a typo, not a plan
+MAX_VERSIONS = 1000
 
 
 @dataclass
@@ -72,11 +77,18 @@ class KeyOptions:
     metadata: Metadata | None = None
 
 
-def resolve_schema(source: Connector, keys: KeyOptions) -> tuple[Schema, Inference | None]:
-    """The source's schema with its keys settled (see :class:`KeyOptions`)."""
+def resolve_schema(source: Connector, keys: KeyOptions,
+                   check: Callable[[Schema], None] | None = None) -> tuple[Schema, Inference | None]:
+    """The source's schema with its keys settled (see :class:`KeyOptions`); ``check`` sees
+    the schema as read, before key inference reads any data (options naming tables)."""
     if not 0.0 <= keys.threshold <= 1.0:
         raise UsageError(f"--key-threshold must be between 0 and 1, got {keys.threshold}")
     schema = source.introspect()
+    if not schema.tables:
+        raise SchemaError(f"{source.display_url} has no tables in schema {source.schema_name!r}"
+                          " (is --schema right?)")
+    if check is not None:
+        check(schema)
     inference = None
     if keys.infer:
         inference = infer_keys(schema, source.query, lambda t: qualified(source.schema_name, t),
@@ -167,12 +179,15 @@ def train(source_url: str, *, source_schema: str | None = None,
           seed: int = 0, engine: str = DEFAULT_ENGINE, engines: dict[str, str] | None = None,
           progress: Progress = quiet, keys: KeyOptions = KeyOptions()) -> Trained:
     """Read the source (sampling big tables to ``sample_rows``) and fit the model."""
+    _check_seed(seed)
+    _check_sample_rows(sample_rows)
+    if engine == SDV_ENGINE:
+        raise UsageError("--engine sdv-hma has no safe model file (SDV models are pickles); "
+                         "use it with `dbsynth synth`")
+    check_engines(engine, engines)
     source = connect(source_url, schema=source_schema, role="source")
     try:
-        schema, _ = resolve_schema(source, keys)
-        if engine == SDV_ENGINE:
-            raise UsageError("--engine sdv-hma has no safe model file (SDV models are pickles); "
-                             "use it with `dbsynth synth`")
+        schema, _ = resolve_schema(source, keys, lambda found: check_engine_tables(found, engines))
         return _train_from(source, schema, sample_rows, seed, engine, progress, engines)
     finally:
         source.close()
@@ -183,8 +198,7 @@ def _train_from(source: Connector, schema: Schema, sample_rows: int | None, seed
                 keep_frames_only: bool = False) -> Trained:
     _check_seed(seed)
     check_engines(engine, engines)
-    if sample_rows is not None and sample_rows < 1:
-        raise UsageError(f"--sample-rows must be positive, got {sample_rows}")
+    _check_sample_rows(sample_rows)
     started = time.perf_counter()
     frames: dict[str, pd.DataFrame] = {}
     for name in build_plan(schema).order:
@@ -230,8 +244,9 @@ def save(trained: Trained, path: Path) -> None:
     save_model(trained.model, path)
 
 
-def load(path: Path) -> RelationalModel:
-    return load_model(path)
+def load(path: Path, max_size: int = DEFAULT_MAX_MODEL_SIZE) -> RelationalModel:
+    """A model file, refused when it unpacks to more than ``max_size`` bytes."""
+    return load_model(path, max_size)
 
 
 def generate(model: RelationalModel, target_url: str, *, scale: float = 1.0, seed: int = 0,
@@ -258,8 +273,7 @@ def generate_versions(model: RelationalModel, target_url: str, *, versions: int 
                       seed: int = 0, target_schema: str | None = None,
                       **options: Any) -> list[SynthResult]:
     """K independent copies (seeds ``seed``, ``seed+1``…), each in its own file or schema."""
-    if versions < 1:
-        raise UsageError(f"--versions must be at least 1, got {versions}")
+    check_options(seed=seed, versions=versions)
     return [generate(model, url, seed=seed + k, target_schema=schema_name, **options)
             for k, (url, schema_name) in enumerate(version_targets(target_url, target_schema,
                                                                    versions, model.schema))]
@@ -297,6 +311,8 @@ def synth(source_url: str, target_url: str, *, scale: float = 1.0, seed: int = 0
     """
     _check_scale(scale)
     _check_seed(seed)
+    _check_sample_rows(sample_rows)
+    check_engines(engine, engines)
     if scale_out is not None:
         if engine == SDV_ENGINE:
             raise UsageError("sdv-hma samples the whole database in one process: no scale-out")
@@ -306,7 +322,7 @@ def synth(source_url: str, target_url: str, *, scale: float = 1.0, seed: int = 0
     source = connect(source_url, schema=source_schema, role="source")
     try:
         target = _open_target(source, source_url, source_schema, target_url, target_schema)
-        schema, _ = resolve_schema(source, keys)
+        schema, _ = resolve_schema(source, keys, lambda found: check_engine_tables(found, engines))
         prepared = prepare_target(target, schema, replace)
         if engine == SDV_ENGINE:
             from dbsynth.model.sdv_engine import check_available
@@ -390,6 +406,7 @@ def refresh(source_url: str, target_url: str, *, on_drift: str = "fail", dry_run
         raise UsageError(f"--on-drift must be one of {', '.join(ON_DRIFT)}, got {on_drift!r}")
     _check_scale(scale)
     _check_seed(seed)
+    _check_sample_rows(sample_rows)
     source = connect(source_url, schema=source_schema, role="source")
     try:
         target = _open_target(source, source_url, source_schema, target_url, target_schema)
@@ -474,14 +491,17 @@ def report(source_url: str, target_url: str, *, source_schema: str | None = None
     detection, ML utility, privacy, integrity. Returns JSON-ready data (see dbsynth.report)."""
     from dbsynth.report.build import build_report, json_ready
 
-    if sample_rows is not None and sample_rows < 1:
-        raise UsageError(f"--sample-rows must be positive, got {sample_rows}")
+    _check_sample_rows(sample_rows)
+    _check_seed(seed)
+    if target_column is not None:
+        _split_target_column(target_column)
     source = connect(source_url, schema=source_schema, role="source")
     try:
         target = connect(target_url, schema=_target_schema(source_url, source_schema, target_url,
                                                            target_schema), role="source")  # read only
         try:
-            schema, _ = resolve_schema(source, keys)
+            schema, _ = resolve_schema(
+                source, keys, lambda found: check_target_column(found, target_column))
             return json_ready(build_report(schema, source, target, sample_rows=sample_rows,
                                            target_column=target_column, seed=seed, progress=progress))
         finally:
@@ -572,14 +592,65 @@ def check_engines(engine: str, engines: dict[str, str] | None) -> None:
 
     for name in [engine, *(engines or {}).values()]:
         if name not in ENGINES and name != SDV_ENGINE:
-            raise UsageError(f"unknown engine {name!r} (available: {', '.join([*ENGINES, SDV_ENGINE])})")
+            raise UsageError(f"unknown engine {name!r} (available: {', '.join([*ENGINES, SDV_ENGINE])})"
+                             f"{_did_you_mean(name, [*ENGINES, SDV_ENGINE])}")
     if SDV_ENGINE in (engines or {}).values():
         raise UsageError("sdv-hma models the whole database: use --engine sdv-hma, not per table")
 
 
+def check_options(*, scale: float = 1.0, seed: int = 0, versions: int = 1) -> None:
+    """The numeric options of a run, checked before anything is opened or read."""
+    _check_scale(scale)
+    if not 1 <= versions <= MAX_VERSIONS:
+        raise UsageError(f"--versions must be between 1 and {MAX_VERSIONS}, got {versions}")
+    _check_seed(seed)
+    if seed + versions - 1 > MAX_SEED:  # version k is written with seed + k
+        raise UsageError(f"--seed {seed} with --versions {versions} passes the largest seed, "
+                         f"{MAX_SEED}")
+
+
+def check_engine_tables(schema: Schema, engines: dict[str, str] | None) -> None:
+    """Each table given its own engine exists in the source."""
+    for table in engines or {}:
+        if table not in schema.table_names:
+            raise UsageError(f"--table-engine {table}=…: no table {table!r}"
+                             f"{_did_you_mean(table, schema.table_names)}")
+
+
+def _split_target_column(target: str) -> tuple[str, str]:
+    table, dot, column = target.rpartition(".")
+    if not dot or not table or not column:
+        raise UsageError(f"--target wants TABLE.COLUMN, got {target!r}")
+    return table, column
+
+
+def check_target_column(schema: Schema, target: str | None) -> None:
+    """The ML utility target names a table and column of the source (checked before the
+    report reads any rows; whether the column can be scored is known only from its data)."""
+    if target is None:
+        return
+    table, column = _split_target_column(target)
+    if table not in schema.table_names:
+        raise UsageError(f"--target {target}: no table {table!r}{_did_you_mean(table, schema.table_names)}")
+    columns = schema.table(table).column_names
+    if column not in columns:
+        raise UsageError(f"--target {target}: {table} has no column {column!r}"
+                         f"{_did_you_mean(column, columns)}")
+
+
+def _did_you_mean(name: str, known: Iterable[str]) -> str:
+    close = difflib.get_close_matches(name, list(known), n=1)
+    return f"; did you mean {close[0]!r}?" if close else ""
+
+
 def _check_seed(seed: int) -> None:
-    if seed < 0:
-        raise UsageError(f"--seed must be zero or positive, got {seed}")
+    if not 0 <= seed <= MAX_SEED:
+        raise UsageError(f"--seed must be between 0 and {MAX_SEED}, got {seed}")
+
+
+def _check_sample_rows(sample_rows: int | None) -> None:
+    if sample_rows is not None and sample_rows < 1:
+        raise UsageError(f"--sample-rows must be positive, got {sample_rows}")
 
 
 def _check_scale(scale: float) -> None:

@@ -147,3 +147,86 @@ def test_killed_mid_load_leaves_target_as_before(tmp_path: Path) -> None:
     tables = {r[0] for r in run_sql(target, "SELECT table_name FROM duckdb_tables()")}
     assert tables == {"keep_me"}
     assert run_sql(target, "SELECT x FROM keep_me") == [(42,)]
+
+
+def test_flags_are_checked_before_the_source_is_touched(tmp_path: Path) -> None:
+    """A bad flag wins over an unreachable source: nothing is opened or read first."""
+    dead = f"postgresql://alice:{SECRET}@127.0.0.1:{closed_port()}/app"
+    for args, needle in (
+            (["train", dead, "--seed", "4294967296"], "--seed must be between 0 and 4294967295"),
+            (["train", dead, "--table-engine", "t=gan"], "unknown engine 'gan'"),
+            (["train", dead, "--table-engine", "bad"], "--table-engine wants TABLE=ENGINE"),
+            (["train", dead, "-o", str(tmp_path)], "is a directory"),
+            (["inspect", dead, "-o", str(tmp_path)], "is a directory"),
+            (["synth", dead, f"duckdb:///{tmp_path / 't.duckdb'}", "--seed", "-1"], "--seed"),
+            (["report", dead, dead, "--target", "nodot"], "--target wants TABLE.COLUMN"),
+            (["report", dead, dead, "-o", str(tmp_path)], "is a directory"),
+            (["generate", str(tmp_path / "m.dbsynth"), "duckdb:///x.duckdb", "--versions", "0"],
+             "--versions")):
+        proc = dbsynth(*args)
+        assert_one_line_error(proc, needle)
+        assert proc.returncode == 2, proc.stderr
+
+
+def test_table_names_in_flags_are_checked_against_the_source(zoo_url: str, tmp_path: Path) -> None:
+    proc = dbsynth("train", zoo_url, "--table-engine", "prodcut=copula", "-o", str(tmp_path / "m"))
+    assert_one_line_error(proc, "no table 'prodcut'", "did you mean 'product'")
+    proc = dbsynth("report", zoo_url, zoo_url, "--target", "product.nosuch")
+    assert_one_line_error(proc, "product has no column 'nosuch'")
+    assert not (tmp_path / "m").exists()
+
+
+def test_a_source_without_tables_writes_nothing(tmp_path: Path) -> None:
+    import duckdb
+
+    empty = tmp_path / "empty.duckdb"
+    duckdb.connect(str(empty)).close()
+    for args in (["train", f"duckdb:///{empty}", "-o", str(tmp_path / "m.dbsynth")],
+                 ["inspect", f"duckdb:///{empty}", "-o", str(tmp_path / "meta.yaml")],
+                 ["synth", f"duckdb:///{empty}", f"duckdb:///{tmp_path / 't.duckdb'}"]):
+        assert_one_line_error(dbsynth(*args), "has no tables in schema 'main'")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["empty.duckdb"]
+
+
+def test_names_with_any_characters_survive_inspect_and_metadata(tmp_path: Path) -> None:
+    """Parentheses, commas, quotes, spaces and dots in names: written quoted, read back."""
+    import duckdb
+
+    source = tmp_path / "odd.duckdb"
+    con = duckdb.connect(str(source))
+    con.execute('CREATE TABLE "p(a)r,en" ("k(1)" INT PRIMARY KEY, "we ird.""q" VARCHAR)')
+    con.execute("""INSERT INTO "p(a)r,en" SELECT i, 'v' || i FROM range(1, 50) t(i)""")
+    con.execute('CREATE TABLE "ch ild" (id INT PRIMARY KEY, "p, (k)" INT REFERENCES "p(a)r,en" ("k(1)"))')
+    con.execute("""INSERT INTO "ch ild" SELECT i, i % 49 + 1 FROM range(1, 200) t(i)""")
+    con.close()
+    meta = tmp_path / "odd.yaml"
+    proc = dbsynth("inspect", f"duckdb:///{source}", "-o", str(meta))
+    assert proc.returncode == 0, proc.stderr
+    assert '"p(a)r,en"("k(1)")' in meta.read_text()
+    target = tmp_path / "copy.duckdb"
+    proc = dbsynth("synth", f"duckdb:///{source}", f"duckdb:///{target}", "--metadata", str(meta))
+    assert proc.returncode == 0, proc.stderr
+    assert run_sql(f"duckdb:///{target}", 'SELECT count(*) FROM "ch ild" c JOIN "p(a)r,en" p '
+                                          'ON c."p, (k)" = p."k(1)"')[0][0] == 199
+
+
+def test_a_sqlite_file_is_named_as_such(tmp_path: Path) -> None:
+    import sqlite3
+
+    lite = tmp_path / "app.db"
+    con = sqlite3.connect(lite)
+    con.execute("CREATE TABLE a (x)")
+    con.commit()
+    con.close()
+    before = lite.read_bytes()
+    for args in (["inspect", f"duckdb:///{lite}"],
+                 ["synth", f"duckdb:///{lite}", f"duckdb:///{tmp_path / 't.duckdb'}"]):
+        assert_one_line_error(dbsynth(*args), "is a SQLite database file", "not read SQLite yet")
+    assert lite.read_bytes() == before
+    assert not (tmp_path / "t.duckdb").exists()
+
+
+def test_binary_metadata_is_one_line(zoo_url: str, tmp_path: Path) -> None:
+    meta = tmp_path / "meta.yaml"
+    meta.write_bytes(b"\x89PNG\r\n\x1a\n\xff\xfe")
+    assert_one_line_error(dbsynth("inspect", zoo_url, "--metadata", str(meta)), "not UTF-8")

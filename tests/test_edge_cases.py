@@ -88,3 +88,28 @@ def test_replace_refuses_to_drop_what_depends_on_our_tables(edge_source: str,
     with pytest.raises(UnsafeTargetError, match=r"depends on them: view shop\.cheap"):
         dbsynth.synth(edge_source, target, source_schema="shop", target_schema="shop", replace=True)
     assert run_sql(target, "SELECT count(*) FROM shop.cheap")[0][0] >= 0  # the view survived
+
+
+def test_not_null_copy_of_a_parent_column_without_parent_on_copy_on_write(tmp_path) -> None:
+    """A NOT NULL column that repeats its parent's column, on rows whose FK is NULL, gets
+    fresh values: pandas 3's copy-on-write hands out read-only arrays (this crashed with
+    'assignment destination is read-only')."""
+    import duckdb
+
+    source, target = tmp_path / "s.duckdb", tmp_path / "t.duckdb"
+    con = duckdb.connect(str(source))
+    con.execute("CREATE TABLE parent (id INT PRIMARY KEY, code INT NOT NULL)")
+    con.execute("INSERT INTO parent SELECT i, i * 7 FROM range(1, 201) t(i)")
+    con.execute("CREATE TABLE child (id INT PRIMARY KEY, pid INT REFERENCES parent (id), "
+                "code INT NOT NULL)")
+    con.execute("INSERT INTO child SELECT i, CASE WHEN i % 5 = 0 THEN NULL ELSE i % 200 + 1 END, "
+                "i FROM range(1, 1001) t(i)")
+    con.execute("UPDATE child SET code = (SELECT p.code FROM parent p WHERE p.id = child.pid) "
+                "WHERE pid IS NOT NULL")
+    con.close()
+    result = dbsynth.synth(f"duckdb:///{source}", f"duckdb:///{target}")
+    assert result.integrity.ok
+    nulls = run_sql(f"duckdb:///{target}", "SELECT count(*), count(*) FILTER (WHERE pid IS NULL) "
+                                            "FROM child WHERE code IS NULL")[0]
+    assert nulls[0] == 0
+    assert run_sql(f"duckdb:///{target}", "SELECT count(*) FROM child WHERE pid IS NULL")[0][0] > 0

@@ -7,6 +7,9 @@ import json
 import os
 import subprocess
 import sys
+import time
+import tracemalloc
+import zlib
 from pathlib import Path
 
 import pytest
@@ -108,3 +111,60 @@ def test_the_library_and_the_service_sample_like_the_cli() -> None:
         assert default == pipeline.DEFAULT_SAMPLE_ROWS == cli.DEFAULT_SAMPLE_ROWS, function
     assert _training_rows({}) == _training_rows({"sample_rows": None}) == pipeline.DEFAULT_SAMPLE_ROWS
     assert _training_rows({"sample_rows": 500}) == 500
+
+
+def _gzip_of_zeros(unpacked: int) -> bytes:
+    packer = zlib.compressobj(9, zlib.DEFLATED, 16 + zlib.MAX_WBITS)
+    block = bytes(1 << 20)
+    return b"".join(packer.compress(block) for _ in range(unpacked >> 20)) + packer.flush()
+
+
+def test_a_gzip_bomb_stops_at_the_limit_quickly_and_small(tmp_path: Path) -> None:
+    """Unpacking stops once the limit is passed: memory stays near the limit, not the bomb."""
+    bomb = tmp_path / "bomb.dbsynth"
+    bomb.write_bytes(_gzip_of_zeros(512 << 20))  # 512 MB of zeros in about 0.5 MB
+    assert bomb.stat().st_size < 1 << 20
+    tracemalloc.start()
+    started = time.perf_counter()
+    with pytest.raises(ModelError, match="unpacks to more than the model size limit of 8 MB"):
+        pipeline.load(bomb, max_size=8 << 20)
+    seconds = time.perf_counter() - started
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    assert seconds < 5 and peak < 40 << 20, (seconds, peak)
+
+
+def test_max_model_size_refuses_and_raising_it_loads(zoo_url: str, tmp_path: Path) -> None:
+    path = tmp_path / "zoo.dbsynth"
+    pipeline.save(pipeline.train(zoo_url), path)
+    unpacked = len(gzip.decompress(path.read_bytes()))
+    with pytest.raises(ModelError, match="--max-model-size"):
+        pipeline.load(path, max_size=unpacked - 1)
+    assert pipeline.load(path, max_size=unpacked).tables
+    env = {**os.environ, "COLUMNS": "200"}
+    small = subprocess.run([sys.executable, "-m", "dbsynth.cli", "generate", str(path),
+                            f"duckdb:///{tmp_path / 'a.duckdb'}", "--max-model-size", "1kB"],
+                           capture_output=True, text=True, env=env)
+    assert small.returncode == 1 and "limit of 1 kB" in small.stderr
+    assert not (tmp_path / "a.duckdb").exists()
+    raised = subprocess.run([sys.executable, "-m", "dbsynth.cli", "generate", str(path),
+                             f"duckdb:///{tmp_path / 'b.duckdb'}", "--max-model-size", "50MB"],
+                            capture_output=True, text=True, env=env)
+    assert raised.returncode == 0, raised.stderr
+
+
+@pytest.mark.parametrize(("field", "value", "needle"), [
+    ("row_count", -5, "row_count: -5 is outside"),
+    ("row_count", 10**12, "row_count: 1000000000000 is outside"),
+    ("row_count", "many", "row_count: expected a 64-bit integer"),
+    ("orphan_rows", 10**11, "orphan_rows"),
+])
+def test_model_values_out_of_range_are_refused(zoo_url: str, tmp_path: Path, field: str,
+                                               value: object, needle: str) -> None:
+    path = tmp_path / "zoo.dbsynth"
+    pipeline.save(pipeline.train(zoo_url), path)
+    payload = json.loads(gzip.decompress(path.read_bytes()))
+    next(iter(payload["tables"].values()))[field] = value
+    path.write_bytes(gzip.compress(json.dumps(payload).encode()))
+    with pytest.raises(ModelError, match=needle):
+        pipeline.load(path)

@@ -143,6 +143,12 @@ def test_cli_refresh_drift_is_one_line_and_json_plan(demo: str, db_factory) -> N
     assert proc.stderr.strip().splitlines() == [proc.stderr.strip()]
     assert "patients: column badge is not in the source" in proc.stderr
     assert "badge" in proc.stdout  # the plan, with the drift, on stdout
+    proc = subprocess.run([sys.executable, "-m", "dbsynth.cli", "refresh", demo, target, "--dry-run"],
+                          capture_output=True, text=True, timeout=300, env=env)
+    assert proc.returncode == 3  # the dry run answers as the refresh would: refused
+    assert proc.stderr.strip().splitlines() == [proc.stderr.strip()]
+    assert proc.stderr.startswith("error: dry run: the refresh would be refused")
+    assert "DDL" in proc.stdout and "badge" in proc.stdout
     proc = subprocess.run([sys.executable, "-m", "dbsynth.cli", "refresh", demo, target,
                            "--dry-run", "--on-drift", "recreate", "--json"],
                           capture_output=True, text=True, timeout=300, env=env)

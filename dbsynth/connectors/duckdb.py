@@ -70,6 +70,22 @@ def parse_duckdb_type(text: str, enums: dict[tuple[str, ...], str], table: str =
     return SqlType(name, native=text) if name else SqlType("unknown", native=text)  # type: ignore[arg-type]
 
 
+SQLITE_MAGIC = b"SQLite format 3\x00"
+
+
+def _refuse_sqlite(path: Path) -> None:
+    """A SQLite file is refused before DuckDB opens it: DuckDB would try to download its
+    sqlite extension (over the network) and then write into the file as a DuckDB database."""
+    try:
+        with path.open("rb") as f:
+            head = f.read(len(SQLITE_MAGIC))
+    except OSError:
+        return  # missing or unreadable: DuckDB says so in its own words
+    if head == SQLITE_MAGIC:
+        raise ConnectionError_(f"{path} is a SQLite database file, not DuckDB; "
+                               "dbsynth does not read SQLite yet")
+
+
 class DuckDBConnector:
     dialect = "duckdb"
     capabilities = CAPABILITIES
@@ -82,7 +98,9 @@ class DuckDBConnector:
         self.schema_name = schema
         self.role = role
         if role == "source" and not self.path.is_file():
-            raise ConnectionError_(f"DuckDB file not found: {self.path}")
+            raise ConnectionError_(f"DuckDB file not found: {self.path}" if not self.path.exists()
+                                   else f"not a DuckDB file: {self.path} is a directory or device")
+        _refuse_sqlite(self.path)
         if role == "target":
             self.path.parent.mkdir(parents=True, exist_ok=True)
         # Sources are opened read-only: dbsynth never writes into a source.

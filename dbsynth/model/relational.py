@@ -526,7 +526,9 @@ class _TableGenerator:
         return out if column.nullable else self._fill_nulls(name, pd.Series(out))
 
     def _fill_nulls(self, name: str, values: pd.Series) -> np.ndarray:
-        out = values.to_numpy(dtype=object)
+        """The values with each NULL replaced by a fresh draw (a NOT NULL column). A copy:
+        under copy-on-write (pandas 3) ``to_numpy`` may return a read-only view."""
+        out = values.to_numpy(dtype=object, copy=True)
         missing = pd.isna(values).to_numpy()
         if missing.any():
             fresh = sample_column(self.tm.columns[name], int(missing.sum()), self.rng, self.fake, False)

@@ -13,7 +13,6 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 import numpy as np
-from sklearn.tree import DecisionTreeClassifier, DecisionTreeRegressor
 
 LEAF_QUANTILES = 11
 #: Splits are searched on at most this many rows (the rest only fill the leaves' statistics):
@@ -121,6 +120,10 @@ def _uniforms_by_group(groups: np.ndarray, rng: np.random.Generator) -> np.ndarr
 def fit_tree(x: np.ndarray, y: np.ndarray, categorical: bool, n_classes: int,
              min_leaf: int, seed: int) -> FlatTree:
     """Fit on rows where ``y`` is known; leaf NULL shares come from all rows."""
+    # imported here: scikit-learn takes seconds to import, and most CLI runs that end
+    # early (a bad flag, a bad file) or only generate never fit a tree
+    from sklearn.tree import DecisionTreeClassifier, DecisionTreeRegressor
+
     known = ~np.isnan(y)
     tree = FlatTree(categorical)
     if x.shape[1] and known.sum() >= 2 * min_leaf:

@@ -12,6 +12,7 @@ exact entry. SDV's metadata JSON (``METADATA_SPEC_VERSION``) is read and written
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -26,6 +27,8 @@ from dbsynth.schema.model import (
 )
 
 FORMAT_VERSION = 1
+#: A metadata file is a short hand-edited text: more than this is not one.
+MAX_METADATA_BYTES = 64 * 1024**2
 TABLE_MODES = ("synthesize", "copy", "skip")
 AUTO = "auto"
 
@@ -112,20 +115,97 @@ def _type_of(schema: Schema | None, table: str, column: str) -> str | None:
 
 def _fk_to_dict(fk: ForeignKeyMeta) -> dict[str, Any]:
     out: dict[str, Any] = {"columns": list(fk.columns),
-                           "references": f"{fk.ref_table}({', '.join(fk.ref_columns)})",
+                           "references": reference_text(fk.ref_table, fk.ref_columns),
                            "source": fk.source}
     if fk.score is not None:
         out["score"] = fk.score
     return out
 
 
+_BARE_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_$]*")
+
+
+def _name_text(name: str) -> str:
+    """A table or column name as written in ``references``: plain, or in double quotes
+    (``""`` for a quote inside) when it holds anything but letters, digits and ``_``."""
+    return name if _BARE_NAME.fullmatch(name) else '"' + name.replace('"', '""') + '"'
+
+
+def reference_text(table: str, columns: tuple[str, ...]) -> str:
+    """``table(column, ...)``, names quoted where needed (read back by :func:`parse_reference`)."""
+    return f"{_name_text(table)}({', '.join(_name_text(c) for c in columns)})"
+
+
+def parse_reference(text: str) -> tuple[str, tuple[str, ...]] | None:
+    """``table(column, ...)`` with plain or double-quoted names; None if it is not that."""
+    pos = 0
+
+    def name() -> str | None:
+        nonlocal pos
+        while pos < len(text) and text[pos].isspace():
+            pos += 1
+        if pos < len(text) and text[pos] == '"':
+            out, pos = [], pos + 1
+            while pos < len(text):
+                if text[pos] == '"':
+                    if text[pos + 1:pos + 2] != '"':
+                        pos += 1
+                        return "".join(out)
+                    pos += 1
+                out.append(text[pos])
+                pos += 1
+            return None  # no closing quote
+        start = pos
+        while pos < len(text) and text[pos] not in '(),"':
+            pos += 1
+        return text[start:pos].strip() or None
+
+    def punct(char: str) -> bool:
+        nonlocal pos
+        while pos < len(text) and text[pos].isspace():
+            pos += 1
+        if text[pos:pos + 1] == char:
+            pos += 1
+            return True
+        return False
+
+    table = name()
+    if table is None or not punct("("):
+        return None
+    columns = []
+    while True:
+        column = name()
+        if column is None:
+            return None
+        columns.append(column)
+        if punct(")"):
+            break
+        if not punct(","):
+            return None
+    while pos < len(text) and text[pos].isspace():
+        pos += 1
+    return (table, tuple(columns)) if pos == len(text) else None
+
+
 def load_metadata(path: Path) -> Metadata:
     """Read a dbsynth YAML metadata file or an SDV metadata JSON file (told apart by content)."""
     if not path.is_file():
         raise MetadataError(f"metadata file not found: {path}")
-    text = path.read_text(encoding="utf-8")
+    try:
+        if path.stat().st_size > MAX_METADATA_BYTES:
+            raise MetadataError(f"{path}: more than {MAX_METADATA_BYTES // 1024**2} MB; "
+                                "not a metadata file")
+        text = path.read_bytes().decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise MetadataError(f"{path}: not UTF-8 text (byte {exc.start}); "
+                            "is it a metadata file?") from None
+    except OSError as exc:
+        raise MetadataError(f"cannot read metadata file {path}: "
+                            f"{exc.strerror or type(exc).__name__}") from None
     try:
         data = yaml.safe_load(text)  # JSON is YAML too
+    except RecursionError:
+        raise MetadataError(f"{path}: nested too deeply to be a metadata file") from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" line {mark.line + 1}" if mark else ""
@@ -189,6 +269,8 @@ def _column_list(value: Any, at: str) -> tuple[str, ...] | None:
     if isinstance(value, str):
         return (value,)
     if isinstance(value, list) and value and all(isinstance(v, str) for v in value):
+        if len(set(value)) != len(value):
+            raise MetadataError(f"{at}: a column appears twice in {value}")
         return tuple(value)
     raise MetadataError(f"{at}: expected a column name or a list of column names")
 
@@ -198,17 +280,19 @@ def _fk_from_dict(data: Any, at: str) -> ForeignKeyMeta:
         raise MetadataError(f"{at}: expected {{columns: [...], references: table(column, ...)}}")
     columns = _column_list(data["columns"], f"{at}.columns")
     ref = data["references"]
-    if isinstance(ref, dict):
-        ref_table, ref_columns = ref.get("table"), _column_list(ref.get("columns"), f"{at}.references.columns")
-    elif isinstance(ref, str) and ref.endswith(")") and "(" in ref:
-        ref_table, inner = ref[:-1].split("(", 1)
-        ref_columns = tuple(c.strip() for c in inner.split(",") if c.strip())
+    parsed = parse_reference(ref) if isinstance(ref, str) else None
+    if isinstance(ref, dict) and isinstance(ref.get("table"), str):
+        ref_table, ref_columns = ref["table"], _column_list(ref.get("columns"), f"{at}.references.columns")
+    elif parsed is not None:
+        ref_table, ref_columns = parsed
     else:
-        raise MetadataError(f"{at}.references: expected 'table(column, ...)', got {ref!r}")
+        shown = repr(ref) if len(repr(ref)) <= 80 else repr(ref)[:80] + "…"
+        raise MetadataError(f"{at}.references: expected 'table(column, ...)' (names with other "
+                            f"characters than letters, digits and _ in double quotes), got {shown}")
     if not ref_table or not columns or not ref_columns or len(columns) != len(ref_columns):
         raise MetadataError(f"{at}: columns and referenced columns must be non-empty and as many")
     score = data.get("score")
-    return ForeignKeyMeta(columns, str(ref_table).strip(), ref_columns, str(data.get("source", "user")),
+    return ForeignKeyMeta(columns, ref_table, ref_columns, str(data.get("source", "user")),
                           float(score) if isinstance(score, (int, float)) else None)
 
 
@@ -238,7 +322,53 @@ def apply_metadata(schema: Schema, metadata: Metadata, where: str = "metadata") 
                 raise MetadataError(
                     f"{where}: tables.{fk.ref_table} is skipped but {fk.label(table.name)} "
                     f"references it; skip {table.name} too, drop that key, or use mode: copy")
-    return replace(schema, tables=tuple(tables))
+    result = replace(schema, tables=tuple(tables))
+    _check_keys(result, schema, metadata, where)
+    return result
+
+
+def _type_family(column: Column) -> str:
+    """What a key column's values can be compared with in SQL: numbers with numbers, text
+    with text; other types only with their own (a uuid is not text to PostgreSQL)."""
+    t = column.type
+    if t.is_numeric:
+        return "number"
+    if t.is_string:
+        return "text"
+    if t.name in ("timestamp", "timestamptz"):
+        return "timestamp"
+    if t.name == "enum":
+        return f"enum {t.enum}"
+    return t.native or t.name if t.name == "unknown" else t.name
+
+
+def _check_keys(result: Schema, original: Schema, metadata: Metadata, where: str) -> None:
+    """What the target's DDL would refuse after the file changed keys: a foreign key whose
+    parent's key changed away from it, or one between columns of types SQL cannot compare."""
+    changed = {n for n, m in metadata.tables.items()
+               if m.keys_given and n in result.table_names
+               and result.table(n).primary_key != original.table(n).primary_key}
+    for table in result.tables:
+        for fk in table.foreign_keys:
+            parent = result.table(fk.ref_table)
+            at = f"{where}: tables.{table.name}: {fk.label(table.name)}"
+            if fk.ref_table in changed:
+                was = original.table(fk.ref_table).primary_key
+                keys = ([set(parent.primary_key.columns)] if parent.primary_key else []) + [
+                    set(u.columns) for u in parent.uniques]
+                if was and set(fk.ref_columns) == set(was.columns) and set(fk.ref_columns) not in keys:
+                    raise MetadataError(
+                        f"{at} references columns that are no longer a primary or unique key of "
+                        f"{fk.ref_table} (its primary_key was changed); change the foreign key too")
+            if fk.source == "declared":
+                continue  # the database already holds it
+            for column, ref in zip(fk.columns, fk.ref_columns):
+                mine, theirs = table.column(column), parent.column(ref)
+                if _type_family(mine) != _type_family(theirs):
+                    raise MetadataError(
+                        f"{at}: {table.name}.{column} ({mine.type.native or mine.type.name}) cannot "
+                        f"reference {fk.ref_table}.{ref} ({theirs.type.native or theirs.type.name}): "
+                        "the types differ")
 
 
 def _apply_table(table: Table, meta: TableMeta, schema: Schema, where: str,
@@ -332,7 +462,10 @@ def from_sdv(data: dict[str, Any], where: str = "SDV metadata") -> Metadata:
             else:  # other semantic types (e.g. 'country_code', 'unknown'): fake text
                 meta.columns[column] = "text"
         out.tables[str(name)] = meta
-    for i, rel in enumerate(data.get("relationships") or []):
+    relationships = data.get("relationships") or []
+    if not isinstance(relationships, list):
+        raise MetadataError(f"{where}: 'relationships' must be a list")
+    for i, rel in enumerate(relationships):
         at = f"{where}: relationships[{i}]"
         try:
             child, parent = rel["child_table_name"], rel["parent_table_name"]
