@@ -360,8 +360,8 @@ def _check_keys(result: Schema, original: Schema, metadata: Metadata, where: str
                     raise MetadataError(
                         f"{at} references columns that are no longer a primary or unique key of "
                         f"{fk.ref_table} (its primary_key was changed); change the foreign key too")
-            if fk.source == "declared":
-                continue  # the database already holds it
+            if fk.source != "user":
+                continue  # the database holds it, or the data showed it (typed alike in the copy)
             for column, ref in zip(fk.columns, fk.ref_columns):
                 mine, theirs = table.column(column), parent.column(ref)
                 if _type_family(mine) != _type_family(theirs):
