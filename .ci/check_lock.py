@@ -47,7 +47,7 @@ def main(lock_path: str) -> int:
     for problem in sorted(problems):
         print(f"lock: {problem}", file=sys.stderr)
     if problems:
-        print("lock: refresh it as the README says (Dependencies)", file=sys.stderr)
+        print("lock: add it to pyproject.toml and refresh the lock with .ci/lock (README: The lock)", file=sys.stderr)
         return 1
     print(f"lock: all {installed} installed packages are pinned by {lock_path}, at their versions")
     return 0
