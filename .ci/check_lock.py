@@ -44,6 +44,8 @@ def main(lock_path: str) -> int:
         elif dist.version not in pins[name]:
             wanted = " or ".join(sorted(pins[name]))
             problems.append(f"{name} {dist.version} is installed, {lock_path} pins {wanted}")
+    if installed == 0 or not any(normalise(d.metadata["Name"]) == "dbsynth" for d in distributions()):
+        problems.append("dbsynth is not installed here: the install failed or ran elsewhere")
     for problem in sorted(problems):
         print(f"lock: {problem}", file=sys.stderr)
     if problems:
