@@ -44,6 +44,13 @@ def test_mask_secrets_on_the_corpus():
         assert any(SECRET in s for s in url_secrets(url)), url
     config = ServiceConfig({}, None, f"sqlite:///x.db?password={SECRET}", Path("."), 1, None)
     assert SECRET not in config.scrub(f"driver said {SECRET} and {CORPUS[0]}")
+    for odd in ("pa(ss", "pa,ss", "pa ss", "pa<s>s", "p@ss"):  # characters that split words
+        for shape in ("postgresql:/user:{}99@h/db", "user:{}99@h/db", "postgres//user:{}99@h/db",
+                      "postgresql://u:{}99@h:1/db"):
+            url = shape.format(odd)
+            assert f"{odd}99" not in mask_secrets(f"error: not a database URL: {url!r}"), url
+    for dsn in ("host=h password=ab;cd99 dbname=x", "host=h password=ab'cd99"):
+        assert "cd99" not in mask_secrets(dsn), dsn
     assert mask_url("postgresql://u@h/db") == "postgresql://u@h/db"
     assert mask_url("duckdb:///a/b.duckdb") == "duckdb:///a/b.duckdb"
 

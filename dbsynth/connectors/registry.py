@@ -29,7 +29,7 @@ SECRET_PARAMETERS = ("password", "sslpassword", "passfile_password", "passwd", "
 _KEYWORDS = "|".join(sorted(SECRET_PARAMETERS, key=len, reverse=True))
 #: ``password=value``, ``password = 'quoted \' value'``, ``?password=value&``
 _SECRET_KEYWORD = re.compile(
-    rf"(?i)(?<![A-Za-z0-9_])({_KEYWORDS})(\s*=\s*)(\*\*\*(?=[\s:&;,)]|$)|'(?:[^'\\]|\\.)*'?|\"(?:[^\"\\]|\\.)*\"?|[^\s&;'\"]*)")
+    rf"(?i)(?<![A-Za-z0-9_])({_KEYWORDS})(\s*=\s*)(\*\*\*(?=[\s:&;,)]|$)|'(?:[^'\\]|\\.)*'?|\"(?:[^\"\\]|\\.)*\"?|[^\s&]*)")
 #: ``scheme:`` or ``scheme://`` before the credentials of a URL-like word
 _SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.\-]*:/*")
 _MASK = "***"
@@ -42,21 +42,13 @@ def mask_secrets(text: str) -> str:
     masking function: every URL, DSN, config value or message that may quote one goes
     through it before it is shown, logged or stored."""
     text = _SECRET_KEYWORD.sub(lambda m: f"{m.group(1)}{m.group(2)}{_MASK}", text)
-    return re.sub(r"[^\s'\"<>()\[\]{},]+", _mask_userinfo, text)
+    return _USERINFO.sub(lambda m: f"{m.group('user')}:{_MASK}@", text)
 
 
-def _mask_userinfo(match: re.Match[str]) -> str:
-    """One word: ``[scheme:[//]]user:password@rest`` becomes ``…user:***@rest`` (the last
-    ``@`` ends the credentials, as an unencoded ``@`` in a password would otherwise leak)."""
-    word = match.group(0)
-    if "@" not in word:
-        return word
-    credentials, rest = word.rsplit("@", 1)
-    prefix, userinfo = _split_scheme(credentials)
-    if ":" not in userinfo or userinfo.endswith(_MASK) and userinfo.count(":") == 1:
-        return word
-    user = userinfo.split(":", 1)[0]
-    return f"{prefix}{user}:{_MASK}@{rest}"
+#: ``user:password@`` up to the *last* ``@`` of the line, whatever the password holds
+#: (brackets, commas, spaces, an unencoded ``@``): masking too much is safe, too little is
+#: not. A ``:`` followed by ``//`` (a scheme) or by a space (prose: ``error: …``) starts none.
+_USERINFO = re.compile(r"(?P<user>[A-Za-z0-9._~%!$&*+;=\-]*):(?!//)(?=\S)[^\n]*@(?=[^@\n]*$)")
 
 
 def _split_scheme(credentials: str) -> tuple[str, str]:
