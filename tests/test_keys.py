@@ -288,3 +288,24 @@ def test_a_reference_typed_unlike_its_key_is_retyped_and_joined(tmp_path: Path, 
     assert copied.table("bruecke").column("architekt_id").type.is_string
     used = result.synthetic_frames["bruecke"]["architekt_id"].nunique()
     assert used <= 4  # children stay on the few parents they had (3 in the source), not spread
+
+
+def test_ordinary_columns_are_not_taken_for_keys(tmp_path: Path) -> None:
+    """Unique by chance is not a key: an amount first in its table, a log message, words
+    ending in "id" (paid, valid) — and no reference follows from such a column's name."""
+    import duckdb
+
+    path = tmp_path / "plain.duckdb"
+    con = duckdb.connect(str(path))
+    con.execute("CREATE TABLE payment (amount INTEGER, customer_id INTEGER, note VARCHAR);"
+                "CREATE TABLE refund (refund_id INTEGER, amount INTEGER);"
+                "CREATE TABLE audit_log (message VARCHAR, level INTEGER);"
+                "CREATE TABLE flags (paid INTEGER, valid INTEGER);"
+                "INSERT INTO payment SELECT i, i % 5, 'n' FROM range(30) t(i);"
+                "INSERT INTO refund SELECT i, i FROM range(10) t(i);"
+                "INSERT INTO audit_log SELECT 'm' || i, i % 3 FROM range(10) t(i);"
+                "INSERT INTO flags SELECT i, 100 - i FROM range(10) t(i)")
+    con.close()
+    found = pipeline.inspect(f"duckdb:///{path}")
+    assert _pks(found.schema) == {("refund", ("refund_id",))}
+    assert _fks(found.schema) == set()

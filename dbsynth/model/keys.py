@@ -270,11 +270,20 @@ def align_reference_values(schema: Schema, frames: dict[str, pd.DataFrame]) -> d
     Frames are copied where they change, never written in place.
     """
     out = dict(frames)
+    for _ in range(len(schema.tables)):  # until a chain of references is aligned end to end
+        before = {name: id(frame) for name, frame in out.items()}
+        _align_once(schema, out)
+        if before == {name: id(frame) for name, frame in out.items()}:
+            break
+    return out
+
+
+def _align_once(schema: Schema, out: dict[str, pd.DataFrame]) -> None:
     for table in schema.tables:
         if table.name not in out:
             continue
         for fk in table.foreign_keys:
-            parent = frames.get(fk.ref_table)
+            parent = out.get(fk.ref_table)
             if parent is None:
                 continue
             for column, ref in zip(fk.columns, fk.ref_columns):
@@ -284,7 +293,6 @@ def align_reference_values(schema: Schema, frames: dict[str, pd.DataFrame]) -> d
                 aligned = _like(child_values, parent[ref])
                 if aligned is not child_values:
                     out[table.name] = out[table.name].assign(**{column: aligned})
-    return out
 
 
 def _like(values: pd.Series, key: pd.Series) -> pd.Series:

@@ -112,9 +112,10 @@ KEY_SUFFIXES = ("id", "code", "key", "no", "nr", "num", "number", "nummer", "uui
 
 
 def _key_suffix(name: str) -> bool:
-    """``…_id``, ``…id`` (lower case run together, as ``customerid``), ``…_code``… (normed)."""
+    """``…_id``, ``…_code``, ``…_nummer``… as a last word of a normed name (``customerId``
+    normed is ``customer_id``); a word merely ending in "id" (``paid``, ``valid``) is not."""
     words = name.split("_")
-    return (len(words) > 1 and words[-1] in KEY_SUFFIXES) or (len(name) > 2 and name.endswith("id"))
+    return len(words) > 1 and words[-1] in KEY_SUFFIXES
 
 
 def singular(name: str) -> str:
@@ -158,7 +159,8 @@ def _key_like_type(t: SqlType) -> bool:
 
 
 # ------------------------------------------------------------------------ primary keys
-def _pk_name_score(table: Table, column: Column, references: frozenset[str] = frozenset()) -> float:
+def _pk_name_score(table: Table, column: Column, references: frozenset[str] = frozenset(),
+                   shared: frozenset[str] = frozenset()) -> float:
     """How strongly a column's name says "the key of this table" (0: not at all).
 
     1.0 ``id``/``<table>_id``; 0.8 a code or number of the table (``<table>_code``,
@@ -176,7 +178,10 @@ def _pk_name_score(table: Table, column: Column, references: frozenset[str] = fr
     first = table.columns[0].name == column.name  # where tables keep their own key
     if not first or column.name in references:
         return 0.0
-    return 0.7 if _key_suffix(name) else FIRST_COLUMN_SCORE
+    if _key_suffix(name):
+        return 0.7
+    # a natural key (genre_name, a country code): text, and named alike in another table
+    return FIRST_COLUMN_SCORE if column.type.is_string and name in shared else 0.0
 
 
 def _reference_like_columns(schema: Schema) -> set[str]:
@@ -187,10 +192,20 @@ def _reference_like_columns(schema: Schema) -> set[str]:
         c for t in schema.tables for fk in t.foreign_keys for c in fk.columns}
 
 
+def _shared_names(schema: Schema) -> frozenset[str]:
+    """Normed column names found in more than one table (where a natural key is referenced)."""
+    seen: dict[str, int] = {}
+    for table in schema.tables:
+        for name in {norm(c.name) for c in table.columns}:
+            seen[name] = seen.get(name, 0) + 1
+    return frozenset(n for n, count in seen.items() if count > 1)
+
+
 def _infer_primary_key(table: Table, query: Query, qualify: Qualify, quote: Callable[[str], str],
-                       fk_like: set[str], stats: Inference) -> InferredKey | None:
+                       fk_like: set[str], stats: Inference,
+                       shared: frozenset[str] = frozenset()) -> InferredKey | None:
     """The best unique, never-NULL column (by name), else a unique pair of key-like columns."""
-    candidates = [(c, _pk_name_score(table, c, frozenset(fk_like))) for c in table.columns
+    candidates = [(c, _pk_name_score(table, c, frozenset(fk_like), shared)) for c in table.columns
                   if _key_like_type(c.type) and c.generated is None]
     named = [(c, s) for c, s in candidates if s > 0]
     if named:
@@ -351,6 +366,7 @@ def infer_keys(schema: Schema, query: Query, qualify: Qualify, quote: Callable[[
     stats = Inference(threshold=threshold)
     all_names = {table.name: table for table in schema.tables}
     fk_like = _reference_like_columns(schema)
+    shared = _shared_names(schema)
 
     primary: dict[str, tuple[str, ...]] = {}
     strength: dict[str, float] = {}
@@ -358,7 +374,7 @@ def infer_keys(schema: Schema, query: Query, qualify: Qualify, quote: Callable[[
         if table.primary_key is not None:
             primary[table.name] = table.primary_key.columns
             continue
-        found = _infer_primary_key(table, query, qualify, quote, fk_like, stats)
+        found = _infer_primary_key(table, query, qualify, quote, fk_like, stats, shared)
         if found is not None:
             stats.keys.append(found)
             if found.score >= threshold:
