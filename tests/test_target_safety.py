@@ -77,6 +77,15 @@ def test_an_empty_table_of_ours_is_refused_and_left_as_it_was(music: str, db_fac
     assert tables_of(target) == {"artist"}  # album was not written either
 
 
+def test_a_table_named_like_ours_in_another_case_is_refused_on_duckdb(music: str, tmp_path: Path) -> None:
+    """DuckDB names match whatever their case: "Artist" there is our artist."""
+    target = duckdb_url(tmp_path / "cased.duckdb")
+    run_sql(target, 'CREATE TABLE "Artist" (mycol integer); INSERT INTO "Artist" VALUES (1)')
+    with pytest.raises(UnsafeTargetError, match=r"already has table artist \(1 rows\)"):
+        dbsynth.synth(music, target)
+    assert run_sql(target, 'SELECT mycol FROM "Artist"') == [(1,)]
+
+
 def test_replace_names_what_it_drops_and_never_drops_a_view(music: str, db_factory) -> None:  # type: ignore[no-untyped-def]
     target = db_factory.new(HAND_MADE + "; CREATE VIEW artist_view AS SELECT * FROM artist",
                             name="viewed")

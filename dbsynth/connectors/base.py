@@ -28,6 +28,8 @@ class Capabilities:
     arrays: bool = True
     #: several processes may load one database at once (a server; a DuckDB file has one writer)
     concurrent_writers: bool = False
+    #: table names match whatever their case (DuckDB: "Artist" and "artist" are one table)
+    case_insensitive_names: bool = False
 
 
 @dataclass(frozen=True)

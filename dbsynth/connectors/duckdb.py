@@ -34,7 +34,7 @@ log = logging.getLogger(__name__)
 
 # DuckDB cannot ALTER TABLE ... ADD FOREIGN KEY: those are declared at CREATE time.
 CAPABILITIES = Capabilities(dialect="duckdb", add_foreign_key_after_load=False,
-                            add_unique_after_load=True)
+                            add_unique_after_load=True, case_insensitive_names=True)
 
 _SIMPLE_TYPES: dict[str, str] = {
     "TINYINT": "smallint", "UTINYINT": "smallint", "SMALLINT": "smallint",
