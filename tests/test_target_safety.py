@@ -243,16 +243,21 @@ def _dead_pid() -> int:
 def test_stale_builds_are_only_those_of_dead_writers(tmp_path: Path) -> None:
     final = tmp_path / "copy.duckdb"
     live = building_path(final)  # this process: alive
-    dead = final.with_name(f".copy.duckdb.dbsynth-new-{_dead_pid()}-abcd1234")
+    here = live.name.rsplit("@", 1)[1]
+    dead = final.with_name(f".copy.duckdb.dbsynth-new-{_dead_pid()}-abcd1234@{here}")
     legacy = final.with_name(".copy.duckdb.dbsynth-new-12345678")  # no pid: owner unknown
-    other = tmp_path / f".other.duckdb.dbsynth-new-{_dead_pid()}-x"
-    for path in (live, dead, Path(f"{dead}.wal"), legacy):
+    elsewhere = final.with_name(f".copy.duckdb.dbsynth-new-{_dead_pid()}-abcd9999@another-host")
+    folder = final.with_name(f".copy.duckdb.dbsynth-new-{_dead_pid()}-dir0@{here}")
+    other = tmp_path / f".other.duckdb.dbsynth-new-{_dead_pid()}-x@{here}"
+    for path in (live, dead, Path(f"{dead}.wal"), legacy, elsewhere):
         path.write_text("x")
+    folder.mkdir()  # not a file dbsynth wrote: never removed
     assert stale_builds(final) == [dead, Path(f"{dead}.wal")]
     proc = dbsynth_cli("clean", duckdb_url(final))
     assert proc.returncode == 0, proc.stderr
     assert f"removed {dead}" in proc.stdout and "2 leftover file(s) removed" in proc.stdout
-    assert not dead.exists() and live.exists() and legacy.exists()
+    assert not dead.exists() and live.exists() and legacy.exists() and elsewhere.exists()
+    assert folder.is_dir()
     other.write_text("x")  # a folder: every target's leftovers
     assert pipeline.clean(str(tmp_path)) == [other]
 

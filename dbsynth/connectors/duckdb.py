@@ -10,6 +10,7 @@ import json
 import logging
 import os
 import re
+import socket
 import uuid
 from pathlib import Path
 from typing import Any
@@ -394,21 +395,32 @@ class DuckDBSession:
 _BUILDING_MARK = ".dbsynth-new-"
 
 
+def _host() -> str:
+    """This machine (or container: its own process ids) as a file-name part."""
+    return re.sub(r"[^A-Za-z0-9.\-]", "_", socket.gethostname()) or "host"
+
+
 def building_path(final: Path) -> Path:
     """Where a new target file is built: hidden beside ``final``, named with this process's
-    id, so a later run can tell a killed write's file from one still being written."""
-    return final.with_name(f".{final.name}{_BUILDING_MARK}{os.getpid()}-{uuid.uuid4().hex[:8]}")
+    id and host, so a later run can tell a killed write's file from one still being written
+    (a process id means nothing on another machine, or in a container, sharing the folder)."""
+    return final.with_name(f".{final.name}{_BUILDING_MARK}{os.getpid()}-{uuid.uuid4().hex[:8]}@{_host()}")
 
 
 def stale_builds(where: Path) -> list[Path]:
     """Files (and WALs) of writes to a new DuckDB file whose process is gone: beside the
     target file ``where``, or of any target in the folder ``where``. A file without a
-    process id in its name (an earlier dbsynth's) has no known owner and is left alone."""
+    process id and host in its name (an earlier dbsynth's), or another host's, has no owner
+    known here and is left alone."""
     folder, name = (where, "*") if where.is_dir() else (where.parent, glob.escape(where.name))
     found: list[Path] = []
     for path in sorted(folder.glob(f".{name}{_BUILDING_MARK}*")):
-        tag = path.name.rsplit(_BUILDING_MARK, 1)[1].removesuffix(".wal")
+        if not path.is_file():
+            continue
+        tag, _, host = path.name.rsplit(_BUILDING_MARK, 1)[1].removesuffix(".wal").partition("@")
         pid, sep, _ = tag.partition("-")
+        if host != _host():
+            continue  # another machine's (or container's) write: its process ids are not ours
         if sep and pid.isdigit() and not _process_alive(int(pid)):
             found.append(path)
     return found
