@@ -147,8 +147,12 @@ class Catalog:
         current = self.revision()
         if current == head:
             return head
-        if current is None and not self._has_catalog_tables():
-            return self.upgrade()
+        if current is None:
+            if not self._has_catalog_tables():
+                return self.upgrade()
+            raise CatalogError(f"the catalog {self.display_url} holds dbsynth's tables but no "
+                               "migration revision (not made by `dbsynth db upgrade`): use "
+                               "another catalog_url, or move those tables away")
         if upgrade and current in known_revisions():
             return self.upgrade()
         raise CatalogError(self._behind_or_ahead(current, head))
