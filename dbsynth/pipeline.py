@@ -457,7 +457,7 @@ def _generate_into(model: RelationalModel, target: Connector, target_url: str, s
         seconds["generate+load"] = time.perf_counter() - started
         return _checked(SynthResult(source_label, target.display_url, rows,
                                     IntegrityReport(), seconds, source_frames or {}),
-                        target, schema, progress)
+                        target, schema, progress, scale)
     synthetic: dict[str, TableData] | Synthesis
     if sampler is not None:
         synthetic = sampler(plan)
@@ -473,15 +473,21 @@ def _generate_into(model: RelationalModel, target: Connector, target_url: str, s
               if isinstance(synthetic, dict) else {})
     result = SynthResult(source_label, target.display_url, rows, IntegrityReport(), seconds,
                          source_frames or {}, frames)
-    return _checked(result, target, schema, progress)
+    return _checked(result, target, schema, progress, scale)
+
+
+def expected_rows(schema: Schema, scale: float) -> dict[str, int]:
+    """Rows asked for per table: the source's, times ``scale`` (copied tables: as they are)."""
+    return {t.name: t.row_count if t.mode == "copy" else round(t.row_count * scale)
+            for t in schema.tables}
 
 
 def _checked(result: SynthResult, target: Connector, schema: Schema,
-             progress: Progress) -> SynthResult:
-    """Prove the written copy's integrity by SQL in the target; raise if it fails."""
+             progress: Progress, scale: float) -> SynthResult:
+    """Prove the written copy's integrity and sizes by SQL in the target; raise if either fails."""
     progress("check", "", 0)
     started = time.perf_counter()
-    report = result.integrity = check_integrity(target, schema)
+    report = result.integrity = check_integrity(target, schema, expected_rows(schema, scale))
     result.seconds["check"] = time.perf_counter() - started
     if not report.ok:
         first = report.violations[0]
