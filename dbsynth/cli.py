@@ -475,7 +475,8 @@ def _integrity_table(report: IntegrityReport) -> RichTable:
     for col in ("table", "rows", "orphans", "duplicate keys", "NOT NULL violations"):
         grid.add_column(col, justify="right" if col != "table" else "left")
     for t in report.tables:
-        grid.add_row(t.table, str(t.rows), str(t.orphans), str(t.duplicates), str(t.null_violations))
+        rows = str(t.rows) if t.expected is None or t.expected == t.rows else f"{t.rows} (asked {t.expected})"
+        grid.add_row(t.table, rows, str(t.orphans), str(t.duplicates), str(t.null_violations))
     for v in report.violations:
         grid.add_row(f"[red]{v.table}[/red]", "", "", "", f"[red]{v.kind}: {v.detail} ({v.count})[/red]")
     return grid

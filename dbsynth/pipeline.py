@@ -531,7 +531,7 @@ def _generate_into(model: RelationalModel, target: Connector, target_url: str, s
         return _checked(SynthResult(source_label, target.display_url, rows,
                                     IntegrityReport(), seconds, source_frames or {},
                                     replaced=prepared.replaced, notes=list(prepared.notes)),
-                        target, schema, progress)
+                        target, schema, progress, scale)
     synthetic: dict[str, TableData] | Synthesis
     if sampler is not None:
         synthetic = sampler(plan)
@@ -547,7 +547,13 @@ def _generate_into(model: RelationalModel, target: Connector, target_url: str, s
               if isinstance(synthetic, dict) else {})
     result = SynthResult(source_label, target.display_url, rows, IntegrityReport(), seconds,
                          source_frames or {}, frames, prepared.replaced, list(prepared.notes))
-    return _checked(result, target, schema, progress)
+    return _checked(result, target, schema, progress, scale)
+
+
+def expected_rows(schema: Schema, scale: float) -> dict[str, int]:
+    """Rows asked for per table: the source's, times ``scale`` (copied tables: as they are)."""
+    return {t.name: t.row_count if t.mode == "copy" else round(t.row_count * scale)
+            for t in schema.tables}
 
 
 def clean(target: str) -> list[Path]:
@@ -571,11 +577,11 @@ def clean(target: str) -> list[Path]:
 
 
 def _checked(result: SynthResult, target: Connector, schema: Schema,
-             progress: Progress) -> SynthResult:
-    """Prove the written copy's integrity by SQL in the target; raise if it fails."""
+             progress: Progress, scale: float) -> SynthResult:
+    """Prove the written copy's integrity and sizes by SQL in the target; raise if either fails."""
     progress("check", "", 0)
     started = time.perf_counter()
-    report = result.integrity = check_integrity(target, schema)
+    report = result.integrity = check_integrity(target, schema, expected_rows(schema, scale))
     result.seconds["check"] = time.perf_counter() - started
     if not report.ok:
         first = report.violations[0]

@@ -162,7 +162,9 @@ def dedupe_rows(frame: pd.DataFrame, table: Table,
                 tries: int = 20, seen: dict[tuple[str, ...], KeyHashes] | None = None,
                 owner: Partition = Partition(),
                 claimed: frozenset[tuple[str, ...]] = frozenset()) -> pd.DataFrame:
-    """Make every key set of the table unique: redraw duplicate rows, then drop what is left.
+    """Make every key set of the table unique: redraw duplicate rows, then give what is left
+    new numbers in a plain integer part of the key (a step or line number), then drop the
+    rest (a key with no such part whose values ran out).
 
     In a partition, a key set in ``claimed`` (one no partition-disjoint column makes unique
     across partitions) must also be owned by the partition (:meth:`Partition.owns`): a key
@@ -197,10 +199,36 @@ def dedupe_rows(frame: pd.DataFrame, table: Table,
                 again |= complete[rows] & ~_owned(frame.iloc[rows], cols, owner)
             kept.add(hashes[rows][complete[rows] & ~again])
             dup[rows] = again
+        if dup.any() and not claim:  # redraws ran out of values: number them past the largest
+            dup = _renumber(frame, dup, cols, table, hashes, complete, earlier, kept)
         frame = frame[~dup]
         if earlier is not None:
             earlier.add(hashes[complete & ~dup])
     return frame.reset_index(drop=True)
+
+
+def _renumber(frame: pd.DataFrame, dup: np.ndarray, cols: list[str], table: Table,
+              hashes: np.ndarray, complete: np.ndarray, earlier: KeyHashes | None,
+              kept: KeyHashes) -> np.ndarray:
+    """Duplicates left after the redraws get fresh values, counting up from the largest, in
+    the key's first integer column that no foreign key sets (``step`` in
+    ``(project_id, step)``); returns the rows still duplicated."""
+    references = {c for fk in table.foreign_keys for c in fk.columns}
+    free = [c for c in cols if c not in references and table.column(c).type.is_integer
+            and table.column(c).generated is None]
+    if not free:
+        return dup
+    col = free[0]
+    rows = np.flatnonzero(dup)
+    present = pd.to_numeric(frame[col], errors="coerce")
+    start = int(present.max()) + 1 if present.notna().any() else 1
+    frame.loc[dup, col] = np.arange(start, start + len(rows))
+    hashes[rows], complete[rows] = _key_hashes(frame.iloc[rows], cols)
+    again = _duplicated(hashes[rows], complete[rows], earlier, kept)
+    kept.add(hashes[rows][complete[rows] & ~again])
+    dup = dup.copy()
+    dup[rows] = again
+    return dup
 
 
 def _owned(frame: pd.DataFrame, cols: list[str], owner: Partition) -> np.ndarray:

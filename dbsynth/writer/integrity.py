@@ -1,4 +1,5 @@
-"""Prove, by SQL in the target, that every key and NOT NULL of the schema holds.
+"""Prove, by SQL in the target, that every key and NOT NULL of the schema holds, and that
+every table has about the rows asked for (an empty or badly sized table is never silent).
 
 Checks are driven by the *schema* (what the source declares, plus inferred keys later), not
 by what the target happened to declare: a foreign key DuckDB could not declare (a cycle) is
@@ -17,7 +18,7 @@ from dbsynth.schema.model import Schema
 @dataclass(frozen=True)
 class Violation:
     table: str
-    kind: str  # orphans | duplicates | not_null
+    kind: str  # orphans | duplicates | not_null | size
     detail: str  # the FK, key or column concerned
     count: int
 
@@ -29,6 +30,7 @@ class TableIntegrity:
     orphans: int = 0
     duplicates: int = 0
     null_violations: int = 0
+    expected: int | None = None  # rows asked for (scale × source), when the check knows it
 
 
 @dataclass
@@ -45,8 +47,21 @@ class IntegrityReport:
                 "violations": [asdict(v) for v in self.violations]}
 
 
-def check_integrity(target: Connector, schema: Schema) -> IntegrityReport:
-    """Count orphans per FK, duplicate PK/UNIQUE values and NOT NULL violations per table."""
+#: A table may differ from the rows asked for by this share (and by one row, for rounding).
+SIZE_TOLERANCE = 0.10
+
+
+def size_is_off(rows: int, expected: int) -> bool:
+    """More than 10% (and more than one row) away from what was asked; empty when rows were."""
+    if expected > 0 and rows == 0:
+        return True
+    return abs(rows - expected) > max(1.0, SIZE_TOLERANCE * expected)
+
+
+def check_integrity(target: Connector, schema: Schema,
+                    expected: dict[str, int] | None = None) -> IntegrityReport:
+    """Count orphans per FK, duplicate PK/UNIQUE values and NOT NULL violations per table;
+    with ``expected`` (rows asked for per table), a table far from its size is one too."""
     sname = target.schema_name  # type: ignore[attr-defined]
     report = IntegrityReport()
 
@@ -56,6 +71,11 @@ def check_integrity(target: Connector, schema: Schema) -> IntegrityReport:
     for table in schema.tables:
         name = qualified(sname, table.name)
         entry = TableIntegrity(table.name, count("row_count", table=name))
+        if expected is not None and table.name in expected:
+            entry.expected = expected[table.name]
+            if size_is_off(entry.rows, entry.expected):
+                report.violations.append(Violation(table.name, "size", f"{table.name}: {entry.rows} rows, "
+                                                   f"{entry.expected} asked", abs(entry.rows - entry.expected)))
         for fk in table.foreign_keys:
             if fk.ref_table not in schema.table_names:
                 continue
