@@ -475,12 +475,16 @@ class _TableGenerator:
             per_parent = np.zeros(parent_encoded.shape[0], dtype=int)
         else:
             per_parent = np.clip(np.rint(np.nan_to_num(counts.to_numpy(float))), 0, None).astype(int)
+        wanted = int(round(max(tm.row_count - tm.orphan_rows, 0) * scale))
+        cap = 1 if tuple(link.columns) in self.table.unique_column_sets() else None
         if link.parent in self.state.shared:
-            per_parent = _split_counts(per_parent, self.state.partition)
-        if self.partition.count == 1:  # partitions each draw a share: their sum is not exact
-            wanted = int(round(max(tm.row_count - tm.orphan_rows, 0) * scale))
-            one_each = tuple(link.columns) in self.table.unique_column_sets()
-            per_parent = calibrated_counts(per_parent, wanted, self.rng, cap=1 if one_each else None)
+            # Every partition holds the same parent rows and deals their children out: the
+            # counts are calibrated alike in all (one seed for all), then split.
+            alike = np.random.default_rng([len(per_parent), wanted])
+            per_parent = _split_counts(calibrated_counts(per_parent, wanted, alike, cap),
+                                       self.state.partition)
+        else:
+            per_parent = calibrated_counts(per_parent, self.partition.share(wanted), self.rng, cap)
         rows = np.repeat(np.arange(len(per_parent)), per_parent)
         orphans = int(round(tm.orphan_rows * scale / self.partition.count))
         return np.concatenate([rows, np.full(orphans, -1)])
