@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 from dbsynth.schema.model import Table
-from dbsynth.writer.ddl import translate_expression
+from dbsynth.dialects import translate_expression
 
 log = logging.getLogger(__name__)
 
