@@ -37,7 +37,7 @@ def column_definition(table: Table, column: Column, schema: Schema, caps: Dialec
     item = column.type.element if column.type.name == "array" else column.type
     enum = item.enum if item is not None else None
     type_schema = (enum_schemas or {}).get(enum, schema_name) if enum else schema_name
-    sql_type = caps.render_type(column.type, type_schema)
+    sql_type = caps.render_type(_key_compatible_type(table, column, schema), type_schema)
     if column.identity and column.type.is_integer:
         sql_type = caps.identity_type(column.type) or sql_type
     parts = [quote_ident(column.name), sql_type]
@@ -61,6 +61,23 @@ def column_definition(table: Table, column: Column, schema: Schema, caps: Dialec
     if not column.nullable:
         parts.append("NOT NULL")
     return " ".join(parts)
+
+
+def _key_compatible_type(table: Table, column: Column, schema: Schema) -> SqlType:
+    """A foreign key column's type, or its key's where the two are of different families (a
+    text column onto an integer key, as SQLite files have): no engine with typed columns
+    accepts that foreign key, and the values written are the key's anyway."""
+    for fk in table.foreign_keys:
+        if column.name not in fk.columns or fk.ref_table not in schema.table_names:
+            continue
+        ref = schema.table(fk.ref_table).column(fk.ref_columns[fk.columns.index(column.name)])
+        mine, theirs = column.type, ref.type
+        if (mine.is_numeric, mine.is_string) != (theirs.is_numeric, theirs.is_string) or (
+                mine.name in ("unknown", "bytes") and mine.name != theirs.name):
+            log.info("%s.%s takes the type of the key it refers to (%s.%s)", table.name,
+                     column.name, fk.ref_table, ref.name)
+            return theirs
+    return column.type
 
 
 def _portable_default(column: Column) -> bool:
