@@ -33,7 +33,7 @@ app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_
 out = Console()
 err = Console(stderr=True)
 
-SchemaOpt = Annotated[str | None, typer.Option("--schema", help="Source schema (PostgreSQL: public, DuckDB: main).")]
+SchemaOpt = Annotated[str | None, typer.Option("--schema", help="Source schema (PostgreSQL: public, DuckDB and SQLite: main).")]
 ScaleOpt = Annotated[float, typer.Option(help="Rows relative to the source (0.1 … 10).")]
 ReplaceOpt = Annotated[bool, typer.Option("--replace", help="Overwrite target tables that hold rows.")]
 TargetOpt = Annotated[str, typer.Argument(help="Target database URL (written).")]
@@ -72,7 +72,7 @@ def _keys(infer: bool, threshold: float, metadata: Path | None) -> pipeline.KeyO
 
 
 @app.command()
-def inspect(url: Annotated[str, typer.Argument(help="Database URL: postgresql://… or duckdb:///file.duckdb")],
+def inspect(url: Annotated[str, typer.Argument(help="Database URL: postgresql://…, duckdb:///file.duckdb or sqlite:///file.db")],
             schema: SchemaOpt = None,
             output: Annotated[Path | None, typer.Option("-o", "--output", help="Write the metadata file to edit (dbsynth.yaml; a .json name writes SDV's metadata format).")] = None,
             metadata: MetadataOpt = None, infer_keys: InferOpt = True,
