@@ -22,6 +22,7 @@ DIALECT = Dialect(
     },
     decimal_word="NUMERIC", numeric_unbounded="NUMERIC", varchar_word="VARCHAR",
     char_word="CHAR", varchar_unbounded="VARCHAR", char_unbounded="CHAR", text_word="TEXT",
+    epoch_seconds="((julianday({}) - 2440587.5) * 86400.0)",
 )
 
 _PARAMS = re.compile(r"^(?P<base>[^(]*?)\s*\(\s*(?P<a>[+-]?\d+)\s*(?:,\s*(?P<b>[+-]?\d+)\s*)?\)\s*(?P<rest>.*)$")
