@@ -123,9 +123,11 @@ class SQLiteConnector:
             tables.append((name, columns, pk, fks, uniques, checks))
         counts = {n: int(self.query(f"SELECT count(*) FROM {qualified(self.schema_name, n)}")[0][0])
                   for n in names}
+        fitted = {name: self._fit_types(name, columns, counts[name])
+                  for name, columns, *_ in tables}
         out = []
-        for name, columns, pk, fks, uniques, checks in tables:
-            columns = self._fit_types(name, columns, counts[name])
+        for name, _columns, pk, fks, uniques, checks in tables:
+            columns = _types_of_keys(name, fitted[name], fks, fitted)
             out.append(Table(name, tuple(columns), pk, tuple(fks), tuple(uniques), tuple(checks),
                              counts[name]))
         return Schema("sqlite", self.schema_name, tuple(out))
@@ -211,11 +213,17 @@ class SQLiteConnector:
             q = quote_ident(c.name)
             bad = (f"typeof({q}) IN ('text', 'blob')" if c.type.name in _NUMBER_TYPES else
                    f"typeof({q}) = 'blob' OR (typeof({q}) = 'text' AND julianday({q}) IS NULL)")
-            parts.append(f"sum(CASE WHEN {bad} THEN 1 ELSE 0 END), count({q})")
+            wide = (f"max(CASE WHEN typeof({q}) = 'integer' AND abs({q}) > 2147483647 THEN 1 "
+                    f"ELSE 0 END)" if c.type.name == "integer" else "0")
+            parts.append(f"sum(CASE WHEN {bad} THEN 1 ELSE 0 END), count({q}), {wide}")
         found = self.query(f"SELECT {', '.join(parts)} FROM {qualified(self.schema_name, table)}")[0]
         fitted = {c.name: c for c in columns}
         for i, c in enumerate(checked):
-            bad, present = int(found[2 * i] or 0), int(found[2 * i + 1] or 0)
+            bad, present, wide = (int(v or 0) for v in found[3 * i:3 * i + 3])
+            if wide:  # SQLite integers are 64-bit: INTEGER holding them is a bigint
+                fitted[c.name] = c = Column(c.name, SqlType("bigint", native=c.type.native),
+                                            c.nullable, c.default, c.identity, c.domain,
+                                            c.generated, c.kind)
             if not bad:
                 continue
             declared = c.type.native or c.type.name
@@ -345,6 +353,27 @@ class SQLiteSession:
         self.conn.close()
 
 
+def _types_of_keys(name: str, columns: list[Column], fks: list[ForeignKey],
+                   tables: dict[str, list[Column]]) -> list[Column]:
+    """A foreign key column whose type is of another family than its key's (an INT column
+    onto a TEXT key: SQLite compares them by affinity, typed engines refuse the key) is read
+    as the key's type, so both sides hold comparable values."""
+    out = {c.name: c for c in columns}
+    for fk in fks:
+        parent = {c.name: c for c in tables[fk.ref_table]}
+        for col, ref in zip(fk.columns, fk.ref_columns):
+            mine, theirs = out[col].type, parent[ref].type
+            if (mine.is_numeric, mine.is_string) == (theirs.is_numeric, theirs.is_string):
+                continue
+            log.warning("%s.%s is %s but refers to %s.%s (%s); read as %s", name, col,
+                        mine.native or mine.name, fk.ref_table, ref, theirs.native or theirs.name,
+                        theirs.name)
+            c = out[col]
+            out[col] = Column(c.name, theirs, c.nullable, c.default, None, c.domain, c.generated,
+                              c.kind)
+    return [out[c.name] for c in columns]
+
+
 # -- DDL text ------------------------------------------------------------------------------
 def _parse_create(sql: str) -> exp.Expression | None:
     if not sql:
@@ -408,7 +437,18 @@ def _coerce(values: pd.Series, sql_type: SqlType) -> pd.Series:
         if name == "date":
             return stamps.map(lambda v: None if pd.isna(v) else v.date()).astype(object)
         return stamps
+    if sql_type.is_string:
+        return values.map(_as_text)
     return values
+
+
+def _as_text(value: Any) -> Any:
+    """Numbers in a text column as SQLite's TEXT affinity would spell them (``4``, ``2.5``)."""
+    if value is None or isinstance(value, (str, bytes)):
+        return value
+    if isinstance(value, float):
+        return None if pd.isna(value) else repr(value)
+    return str(value)
 
 
 def _is_number(value: Any) -> bool:

@@ -37,7 +37,7 @@ def column_definition(table: Table, column: Column, schema: Schema, caps: Dialec
     item = column.type.element if column.type.name == "array" else column.type
     enum = item.enum if item is not None else None
     type_schema = (enum_schemas or {}).get(enum, schema_name) if enum else schema_name
-    sql_type = caps.render_type(_key_compatible_type(table, column, schema), type_schema)
+    sql_type = caps.render_type(_key_compatible_type(table, column, schema, caps), type_schema)
     if column.identity and column.type.is_integer:
         sql_type = caps.identity_type(column.type) or sql_type
     parts = [quote_ident(column.name), sql_type]
@@ -63,21 +63,42 @@ def column_definition(table: Table, column: Column, schema: Schema, caps: Dialec
     return " ".join(parts)
 
 
-def _key_compatible_type(table: Table, column: Column, schema: Schema) -> SqlType:
-    """A foreign key column's type, or its key's where the two are of different families (a
-    text column onto an integer key, as SQLite files have): no engine with typed columns
-    accepts that foreign key, and the values written are the key's anyway."""
-    for fk in table.foreign_keys:
-        if column.name not in fk.columns or fk.ref_table not in schema.table_names:
+def _key_compatible_type(table: Table, column: Column, schema: Schema, caps: Dialect) -> SqlType:
+    """A foreign key column's type, or its key's where the engine would refuse the pair: of
+    different families (a text column onto an integer key, as SQLite files have), integer onto
+    decimal, or any difference where the engine wants the very same type (DuckDB). The values
+    written are the key's anyway."""
+    for fk in declarable_foreign_keys(table, schema, warn=False):
+        if column.name not in fk.columns:
             continue
         ref = schema.table(fk.ref_table).column(fk.ref_columns[fk.columns.index(column.name)])
         mine, theirs = column.type, ref.type
-        if (mine.is_numeric, mine.is_string) != (theirs.is_numeric, theirs.is_string) or (
-                mine.name in ("unknown", "bytes") and mine.name != theirs.name):
+        if caps.render_type(mine) == caps.render_type(theirs):
+            return mine
+        same_family = ((mine.is_integer and theirs.is_integer)
+                       or (mine.is_string and theirs.is_string))
+        if caps.fk_types_must_match or not same_family:
             log.info("%s.%s takes the type of the key it refers to (%s.%s)", table.name,
                      column.name, fk.ref_table, ref.name)
             return theirs
     return column.type
+
+
+def declarable_foreign_keys(table: Table, schema: Schema, warn: bool = True) -> list[ForeignKey]:
+    """Foreign keys an engine can declare: onto a table we write, and onto its primary key or
+    a UNIQUE column set (SQLite files declare others; they are still checked by SQL)."""
+    out = []
+    for fk in table.foreign_keys:
+        if fk.ref_table not in schema.table_names:
+            continue
+        keys = {frozenset(k) for k in schema.table(fk.ref_table).unique_column_sets()}
+        if frozenset(fk.ref_columns) not in keys:
+            if warn:
+                log.warning("foreign key %s refers to columns that are not a key; not declared "
+                            "(checked by SQL)", fk.label(table.name))
+            continue
+        out.append(fk)
+    return out
 
 
 def _portable_default(column: Column) -> bool:
@@ -153,7 +174,7 @@ def foreign_keys_after_load(table: Table, schema: Schema, caps: Dialect,
         return []
     target = qualified(schema_name, table.name)
     return [f"ALTER TABLE {target} ADD {_fk_clause(fk, schema_name)}"
-            for fk in table.foreign_keys if fk.ref_table in schema.table_names]
+            for fk in declarable_foreign_keys(table, schema)]
 
 
 def _keys(table: Table) -> list[tuple[str, tuple[str, ...]]]:
@@ -166,9 +187,8 @@ def _declared_foreign_keys(table: Table, schema: Schema, plan: LoadPlan,
     """Foreign keys declared in CREATE TABLE on engines without ALTER … ADD FOREIGN KEY
     (cut cycle edges cannot be: their parent is created later; except where foreign keys
     are checked at COMMIT and every table is created before the first load)."""
-    return [fk for fk in table.foreign_keys
-            if fk.ref_table in schema.table_names
-            and (caps.deferred_fk_checks or not plan.is_cut(table.name, fk))]
+    return [fk for fk in declarable_foreign_keys(table, schema)
+            if caps.deferred_fk_checks or not plan.is_cut(table.name, fk)]
 
 
 def _key_at_create(table: Table, columns: tuple[str, ...], schema: Schema, plan: LoadPlan,
