@@ -76,6 +76,8 @@ class Dialect:
     text_word: str = "text"
     #: a VARCHAR length survives a round trip through the catalog (DuckDB drops it)
     keeps_varchar_length: bool = True
+    #: a DEFAULT that is an expression must be in parentheses (SQLite)
+    default_in_parentheses: bool = False
     #: a foreign key column must have exactly its key's type (DuckDB), not just a comparable one
     fk_types_must_match: bool = False
     #: SQL for a timestamp/date expression ``{}`` as seconds since 1970 (a double)

@@ -22,6 +22,7 @@ DIALECT = Dialect(
     },
     decimal_word="NUMERIC", numeric_unbounded="NUMERIC", varchar_word="VARCHAR",
     char_word="CHAR", varchar_unbounded="VARCHAR", char_unbounded="CHAR", text_word="TEXT",
+    default_in_parentheses=True,
     epoch_seconds="((julianday({}) - 2440587.5) * 86400.0)",
 )
 

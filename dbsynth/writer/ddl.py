@@ -57,7 +57,8 @@ def column_definition(table: Table, column: Column, schema: Schema, caps: Dialec
     elif column.default is not None and _portable_default(column):
         default = translate_expression(column.default, schema.dialect, caps)
         if default is not None and "nextval" not in default:
-            parts.append(f"DEFAULT {default}")
+            parts.append(f"DEFAULT ({default})" if caps.default_in_parentheses
+                         else f"DEFAULT {default}")
     if not column.nullable:
         parts.append("NOT NULL")
     return " ".join(parts)
