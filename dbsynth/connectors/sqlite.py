@@ -433,7 +433,10 @@ def _coerce(values: pd.Series, sql_type: SqlType) -> pd.Series:
         text = values.where(values.map(lambda v: isinstance(v, str)))
         if name == "time":
             return text
-        stamps = pd.to_datetime(text, errors="coerce", format="mixed")
+        try:
+            stamps = pd.to_datetime(text, errors="coerce", format="mixed")
+        except (ValueError, TypeError):  # offsets mixed with naive times: all as UTC
+            stamps = pd.to_datetime(text, errors="coerce", format="mixed", utc=True)
         if name == "date":
             return stamps.map(lambda v: None if pd.isna(v) else v.date()).astype(object)
         return stamps
