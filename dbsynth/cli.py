@@ -35,7 +35,7 @@ app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_
 out = Console()
 err = Console(stderr=True)
 
-SchemaOpt = Annotated[str | None, typer.Option("--schema", metavar="NAME", help="Source schema (PostgreSQL: public, DuckDB: main).")]
+SchemaOpt = Annotated[str | None, typer.Option("--schema", metavar="NAME", help="Source schema (PostgreSQL: public, DuckDB and SQLite: main).")]
 ScaleOpt = Annotated[float, typer.Option(metavar="X", help="Rows relative to the source (0.1 … 10).")]
 ReplaceOpt = Annotated[bool, typer.Option("--replace", help="Drop and recreate target tables named like ours (empty or not); says which first. Never drops objects that depend on them.")]
 TargetOpt = Annotated[str, typer.Argument(metavar="TARGET", help="Target database URL (written).")]
@@ -106,7 +106,7 @@ def _keys(infer: bool, threshold: float, metadata: Path | None) -> pipeline.KeyO
 
 
 @app.command()
-def inspect(url: Annotated[str, typer.Argument(metavar="URL", help="Database URL: postgresql://… or duckdb:///file.duckdb")],
+def inspect(url: Annotated[str, typer.Argument(metavar="URL", help="Database URL: postgresql://…, duckdb:///file.duckdb or sqlite:///file.db")],
             schema: SchemaOpt = None,
             output: Annotated[Path | None, typer.Option("-o", "--output", metavar="FILE", help="Write the metadata file to edit (dbsynth.yaml; a .json name writes SDV's metadata format).")] = None,
             metadata: MetadataOpt = None, infer_keys: InferOpt = True,

@@ -17,6 +17,7 @@ import pandas as pd
 
 from dbsynth.connectors.base import Connector, qualified, quote_ident, read_sql
 from dbsynth.connectors.registry import connect, dialect_of, parse_url
+from dbsynth.dialects import dialect_for_url
 from dbsynth.errors import DriftError, IntegrityError, SchemaError, UnsafeTargetError, UsageError
 from dbsynth.model.keys import align_count_keys, align_reference_values
 from dbsynth.model.relational import DEFAULT_ENGINE, RelationalModel
@@ -284,13 +285,14 @@ def version_targets(target_url: str, target_schema: str | None, versions: int,
     """Where version k goes: ``copy_v1.duckdb`` for DuckDB files, schema ``<name>_v1`` otherwise."""
     if versions == 1:
         return [(target_url, target_schema)]
-    if target_url.startswith("duckdb:"):
+    if dialect_for_url(target_url).file_database:
         path, mark, query = target_url.partition("?")  # ?memory_limit=1.5GB stays as it is
         stem, dot, ext = path.rpartition(".")
         if not dot or "/" in ext:
-            stem, ext = path, "duckdb"
+            stem, ext = path, dialect_for_url(target_url).name
         return [(f"{stem}_v{k}.{ext}{mark}{query}", target_schema) for k in range(1, versions + 1)]
-    base = target_schema or (schema.name if schema.dialect == "postgres" else "public")
+    base = target_schema or (schema.name if schema.dialect == dialect_for_url(target_url).name
+                             else dialect_for_url(target_url).default_schema)
     return [(target_url, f"{base}_v{k}") for k in range(1, versions + 1)]
 
 
@@ -447,9 +449,9 @@ def _refresh_plan(schema: Schema, notes: list[str], source: Connector, target: C
     load_plan = build_plan(schema)
     caps = target.capabilities
     undeclared = frozenset((e.table, e.fk.columns) for e in load_plan.cut
-                           if not caps.add_foreign_key_after_load)
+                           if not caps.fk_after_load and not caps.deferred_fk_checks)
     existing = target.introspect()
-    drift = compare(schema, existing, caps.dialect, undeclared)
+    drift = compare(schema, existing, caps.name, undeclared)
     refused = None
     if blocked:  # DROP TABLE would fail on them: say so before, not halfway through
         refused = blocked + " (or select the tables they belong to too)"

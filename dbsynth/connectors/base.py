@@ -1,4 +1,5 @@
-"""What every connector offers, as a protocol plus capabilities expressed as data.
+"""What every connector offers, as a protocol; what its engine can do is its
+:class:`~dbsynth.dialects.Dialect` (capabilities as data).
 
 A connector hides one database engine: it reads the schema and table data, and it opens a
 :class:`TargetSession` — one transaction in which a synthetic copy is written. Driver errors
@@ -14,22 +15,14 @@ from typing import Any, Protocol
 import numpy as np
 import pandas as pd
 
+from dbsynth.dialects import Dialect, qualified, quote_ident
 from dbsynth.schema.model import Schema, Table
 
+#: What the engine can do, as data: the connector's dialect (the former name, kept).
+Capabilities = Dialect
 
-@dataclass(frozen=True)
-class Capabilities:
-    """What the engine can do; the writer asks these instead of checking dialect names."""
-
-    dialect: str
-    add_foreign_key_after_load: bool  # ALTER TABLE ... ADD FOREIGN KEY exists
-    add_unique_after_load: bool  # ALTER TABLE ... ADD PRIMARY KEY / UNIQUE exists
-    enums: bool = True
-    arrays: bool = True
-    #: several processes may load one database at once (a server; a DuckDB file has one writer)
-    concurrent_writers: bool = False
-    #: table names match whatever their case (DuckDB: "Artist" and "artist" are one table)
-    case_insensitive_names: bool = False
+__all__ = ["Capabilities", "Connector", "Dependent", "Dialect", "TargetSession", "is_null_value",
+           "qualified", "quote_ident", "read_sql"]
 
 
 @dataclass(frozen=True)
@@ -45,7 +38,7 @@ class Dependent:
 class TargetSession(Protocol):
     """One open transaction on a target. Nothing is visible to others until :meth:`commit`."""
 
-    capabilities: Capabilities
+    capabilities: Dialect
     schema_name: str
 
     def execute(self, sql: str) -> None: ...
@@ -85,7 +78,7 @@ class TargetSession(Protocol):
 
 class Connector(Protocol):
     dialect: str
-    capabilities: Capabilities
+    capabilities: Dialect
     schema_name: str
 
     @property
@@ -121,15 +114,6 @@ def read_sql(dialect: str, name: str) -> str:
     portable SQL, with ``dialect=""``)."""
     folder = resources.files("dbsynth.sql")
     return (folder.joinpath(dialect, f"{name}.sql") if dialect else folder.joinpath(f"{name}.sql")).read_text()
-
-
-def quote_ident(name: str) -> str:
-    """Double-quote an identifier (both engines follow the SQL standard here)."""
-    return '"' + name.replace('"', '""') + '"'
-
-
-def qualified(schema_name: str, table: str) -> str:
-    return f"{quote_ident(schema_name)}.{quote_ident(table)}"
 
 
 def is_null_value(value: Any) -> bool:

@@ -22,9 +22,9 @@ from sqlalchemy.engine import URL
 
 import sqlglot
 
-from dbsynth.connectors.base import (
-    Capabilities, Dependent, is_null_value, qualified, quote_ident, read_sql,
-)
+from dbsynth.connectors.base import Dependent, is_null_value, qualified, quote_ident, read_sql
+from dbsynth.dialects.duckdb import DIALECT
+from dbsynth.dialects.duckdb import parse_type as parse_duckdb_type
 from dbsynth.errors import ConnectionError_, LoadError, SchemaError, UsageError
 from dbsynth.schema.model import (
     CheckConstraint, Column, EnumType, ForeignKey, PrimaryKey, Schema, SqlType, Table,
@@ -33,42 +33,7 @@ from dbsynth.schema.model import (
 
 log = logging.getLogger(__name__)
 
-# DuckDB cannot ALTER TABLE ... ADD FOREIGN KEY: those are declared at CREATE time.
-CAPABILITIES = Capabilities(dialect="duckdb", add_foreign_key_after_load=False,
-                            add_unique_after_load=True, case_insensitive_names=True)
-
-_SIMPLE_TYPES: dict[str, str] = {
-    "TINYINT": "smallint", "UTINYINT": "smallint", "SMALLINT": "smallint",
-    "USMALLINT": "integer", "INTEGER": "integer", "UINTEGER": "bigint", "BIGINT": "bigint",
-    "FLOAT": "real", "DOUBLE": "double", "BOOLEAN": "boolean", "VARCHAR": "varchar",
-    "DATE": "date", "TIME": "time", "TIMESTAMP": "timestamp", "TIMESTAMP_NS": "timestamp",
-    "TIMESTAMP_MS": "timestamp", "TIMESTAMP_S": "timestamp",
-    "TIMESTAMP WITH TIME ZONE": "timestamptz", "INTERVAL": "interval", "UUID": "uuid",
-    "JSON": "json", "BLOB": "bytes",
-}
-_DECIMAL = re.compile(r"^DECIMAL\((\d+),\s*(\d+)\)$")
-_WIDE_INTEGERS = {"UBIGINT", "HUGEINT", "UHUGEINT"}
-
-
-def parse_duckdb_type(text: str, enums: dict[tuple[str, ...], str], table: str = "",
-                      column: str = "") -> SqlType:
-    """Map DuckDB's ``data_type`` text to a dialect-neutral type."""
-    text = text.strip()
-    if text.endswith("[]"):
-        return SqlType("array", element=parse_duckdb_type(text[:-2], enums), native=text)
-    if text.startswith("ENUM("):
-        labels = tuple(re.findall(r"'((?:[^']|'')*)'", text))
-        labels = tuple(label.replace("''", "'") for label in labels)
-        name = enums.get(labels) or f"{table}_{column}_enum"
-        return SqlType("enum", enum=name, native=text)
-    if match := _DECIMAL.match(text):
-        return SqlType("numeric", precision=int(match[1]), scale=int(match[2]), native=text)
-    if text in _WIDE_INTEGERS:
-        return SqlType("numeric", precision=38, scale=0, native=text)
-    if text.startswith("VARCHAR("):
-        return SqlType("varchar", length=int(text[8:-1]), native=text)
-    name = _SIMPLE_TYPES.get(text)
-    return SqlType(name, native=text) if name else SqlType("unknown", native=text)  # type: ignore[arg-type]
+CAPABILITIES = DIALECT  # what the engine can do (dbsynth.dialects.duckdb)
 
 
 SQLITE_MAGIC = b"SQLite format 3\x00"
@@ -450,9 +415,7 @@ def _process_alive(pid: int) -> bool:
 
 
 def _cast(table: Table, column: str, prefix: str = "") -> str:
-    from dbsynth.writer.ddl import render_type  # the writer owns type rendering
-
-    return f"CAST({prefix}{quote_ident(column)} AS {render_type(table.column(column).type, 'duckdb')})"
+    return f"CAST({prefix}{quote_ident(column)} AS {DIALECT.render_type(table.column(column).type)})"
 
 
 #: Arrow types DuckDB scans natively; the rest are inferred (numeric: ints, floats or

@@ -18,49 +18,16 @@ import pyarrow as pa
 import pyarrow.csv as pa_csv
 from sqlalchemy.engine import URL
 
-from dbsynth.connectors.base import (
-    Capabilities, Dependent, is_null_value, qualified, quote_ident, read_sql,
-)
+from dbsynth.connectors.base import Dependent, is_null_value, qualified, quote_ident, read_sql
+from dbsynth.dialects.postgres import DIALECT
+from dbsynth.dialects.postgres import parse_type as parse_pg_type
 from dbsynth.errors import ConnectionError_, LoadError, SchemaError
 from dbsynth.schema.model import (
     CheckConstraint, Column, EnumType, ForeignKey, PrimaryKey, Schema, SqlType, Table,
     UniqueConstraint,
 )
 
-CAPABILITIES = Capabilities(dialect="postgres", add_foreign_key_after_load=True,
-                            add_unique_after_load=True, concurrent_writers=True)
-
-_SIMPLE_TYPES: dict[str, str] = {
-    "smallint": "smallint", "integer": "integer", "bigint": "bigint", "real": "real",
-    "double precision": "double", "boolean": "boolean", "text": "text", "date": "date",
-    "time without time zone": "time", "time with time zone": "time",
-    "timestamp without time zone": "timestamp", "timestamp with time zone": "timestamptz",
-    "interval": "interval", "uuid": "uuid", "json": "json", "jsonb": "json", "bytea": "bytes",
-    "numeric": "numeric", "money": "numeric", "character varying": "varchar",
-    "character": "char", "name": "text", "citext": "text",
-}
-_PARAM = re.compile(r"^(?P<base>[a-z ]+?)\((?P<args>[0-9, ]+)\)(?P<rest>.*)$")
-
-
-def parse_pg_type(formatted: str, kind: str | None = None, name: str | None = None) -> SqlType:
-    """Turn ``format_type()`` output (plus pg_type.typtype) into a dialect-neutral type."""
-    if kind == "e":
-        return SqlType("enum", enum=name, native=formatted)
-    text = formatted.strip()
-    match = _PARAM.match(text)
-    args: list[int] = []
-    if match:
-        args = [int(a) for a in match.group("args").split(",")]
-        text = (match.group("base") + match.group("rest")).strip()
-    base = _SIMPLE_TYPES.get(text)
-    if base is None:
-        return SqlType("unknown", native=formatted)
-    if base == "numeric":
-        return SqlType("numeric", precision=args[0] if args else None,
-                       scale=args[1] if len(args) > 1 else (0 if args else None), native=formatted)
-    if base in ("varchar", "char"):
-        return SqlType(base, length=args[0] if args else None, native=formatted)  # type: ignore[arg-type]
-    return SqlType(base, native=formatted)  # type: ignore[arg-type]
+CAPABILITIES = DIALECT  # what the engine can do (dbsynth.dialects.postgres)
 
 
 class PostgresConnector:
@@ -340,9 +307,7 @@ class PostgresSession:
 
 
 def _pg_type_of(table: Table, column: str) -> str:
-    from dbsynth.writer.ddl import render_type  # local: the writer owns type rendering
-
-    return render_type(table.column(column).type, "postgres")
+    return DIALECT.render_type(table.column(column).type)
 
 
 #: Arrow types of the columns COPY reads as they are; the rest are inferred (numeric: ints,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import difflib
+import importlib
 import logging
 import re
 from pathlib import Path
@@ -13,11 +13,20 @@ from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError
 
 from dbsynth.connectors.base import Connector
+from dbsynth.dialects import SCHEMES, dialect_for_scheme, duckdb, postgres, sqlite
 from dbsynth.errors import UsageError
 
-POSTGRES_SCHEMES = ("postgresql", "postgresql+psycopg", "postgres")
-DUCKDB_SCHEMES = ("duckdb",)
-KNOWN_SCHEMES = POSTGRES_SCHEMES + DUCKDB_SCHEMES
+POSTGRES_SCHEMES = postgres.DIALECT.schemes
+DUCKDB_SCHEMES = duckdb.DIALECT.schemes
+SQLITE_SCHEMES = sqlite.DIALECT.schemes
+KNOWN_SCHEMES = tuple(SCHEMES)
+
+#: dialect name -> (module, class) of its connector, imported when first used
+CONNECTORS: dict[str, tuple[str, str]] = {
+    "postgres": ("dbsynth.connectors.postgres", "PostgresConnector"),
+    "duckdb": ("dbsynth.connectors.duckdb", "DuckDBConnector"),
+    "sqlite": ("dbsynth.connectors.sqlite", "SQLiteConnector"),
+}
 
 Role = Literal["source", "target"]
 
@@ -110,33 +119,27 @@ def parse_url(url: str) -> URL:
         parsed = make_url(url)
     except (ArgumentError, ValueError):
         raise UsageError(
-            f"not a database URL: {mask_url(url)!r} (expected postgresql://user@host/db "
-            "or duckdb:///path/file.duckdb)"
+            f"not a database URL: {mask_url(url)!r} (expected postgresql://user@host/db, "
+            "duckdb:///path/file.duckdb or sqlite:///path/file.db)"
         ) from None
-    scheme = parsed.drivername
-    if scheme not in KNOWN_SCHEMES:
-        hint = difflib.get_close_matches(scheme, KNOWN_SCHEMES, n=1)
-        suggestion = f"; did you mean {hint[0]!r}?" if hint else ""
-        raise UsageError(
-            f"unknown database URL scheme {scheme!r}{suggestion} "
-            f"(supported: {', '.join(KNOWN_SCHEMES)})"
-        )
+    dialect_for_scheme(parsed.drivername)  # unknown schemes: "did you mean"
     return parsed
 
 
 def dialect_of(url: str) -> str:
-    """``postgres`` or ``duckdb`` for any accepted spelling of the URL scheme."""
-    return "duckdb" if parse_url(url).drivername in DUCKDB_SCHEMES else "postgres"
+    """``postgres``, ``duckdb`` or ``sqlite`` for any accepted spelling of the URL scheme."""
+    return dialect_for_scheme(parse_url(url).drivername).name
 
 
 def location_of(url: str) -> str:
     """Which database a URL points at, as the pipeline compares a target with its source:
-    a DuckDB file by its resolved path, a PostgreSQL database by the identity its server
-    reports (so ``localhost`` and ``127.0.0.1`` are one server) and its name. Connects to
-    a PostgreSQL server; raises :class:`DbsynthError` when it cannot."""
+    a database file (DuckDB, SQLite) by its resolved path, a PostgreSQL database by the
+    identity its server reports (so ``localhost`` and ``127.0.0.1`` are one server) and its
+    name. Connects to a PostgreSQL server; raises :class:`DbsynthError` when it cannot."""
     parsed = parse_url(url)
-    if parsed.drivername in DUCKDB_SCHEMES:
-        return f"duckdb://{Path(parsed.database or '').expanduser().resolve()}"
+    dialect = dialect_for_scheme(parsed.drivername)
+    if dialect.file_database:
+        return f"{dialect.name}://{Path(parsed.database or '').expanduser().resolve()}"
     from dbsynth.connectors.postgres import PostgresConnector
 
     # role "target" only skips the schema check; nothing but the identity queries runs
@@ -148,15 +151,12 @@ def location_of(url: str) -> str:
 
 
 def connect(url: str, schema: str | None = None, role: Role = "source") -> Connector:
-    """Open a connector. Sources must exist; a DuckDB target file is created if missing."""
+    """Open a connector. Sources must exist; a target file is created if missing."""
     parsed = parse_url(url)
-    if parsed.drivername in DUCKDB_SCHEMES:
-        from dbsynth.connectors.duckdb import DuckDBConnector
-
-        return DuckDBConnector(parsed, schema=schema or "main", role=role)
-    from dbsynth.connectors.postgres import PostgresConnector
-
-    return PostgresConnector(parsed, schema=schema or "public", role=role)
+    dialect = dialect_for_scheme(parsed.drivername)
+    module, name = CONNECTORS[dialect.name]
+    factory = getattr(importlib.import_module(module), name)
+    return factory(parsed, schema=schema or dialect.default_schema, role=role)  # type: ignore[no-any-return]
 
 
 class MaskingFilter(logging.Filter):

@@ -16,6 +16,7 @@ import duckdb
 import numpy as np
 import pandas as pd
 
+from dbsynth.dialects import translate_expression
 from dbsynth.schema.model import CheckConstraint, Table
 from dbsynth.writer.ddl import check_problem, enum_free_check
 

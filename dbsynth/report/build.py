@@ -119,7 +119,8 @@ def _per_parent(db: Connector, child: str, fk: ForeignKey, child_kinds: dict[str
     indexed by the parent key as text (``a|b`` for composite keys)."""
     numeric = [c for c, k in child_kinds.items() if k != "categorical"]
     means = "".join(
-        f", avg(extract(epoch FROM c.{quote_ident(c)}))" if child_kinds[c] == "datetime"
+        f", avg({db.capabilities.epoch_seconds.format('c.' + quote_ident(c))})"
+        if child_kinds[c] == "datetime"
         else f", avg(CAST(c.{quote_ident(c)} AS DOUBLE PRECISION))" for c in numeric)
     sql = read_sql("report", "per_parent").format(
         parent_keys=", ".join(f"p.{quote_ident(c)}" for c in fk.ref_columns),

@@ -16,58 +16,15 @@ from dataclasses import replace
 import sqlglot
 from sqlglot import exp
 
-from dbsynth.connectors.base import Capabilities, qualified, quote_ident
+from dbsynth.dialects import Dialect, get_dialect, qualified, quote_ident, translate_expression
 from dbsynth.schema.graph import LoadPlan
 from dbsynth.schema.model import CheckConstraint, Column, ForeignKey, Schema, SqlType, Table
 
 log = logging.getLogger(__name__)
 
-_POSTGRES: dict[str, str] = {
-    "smallint": "smallint", "integer": "integer", "bigint": "bigint", "real": "real",
-    "double": "double precision", "boolean": "boolean", "text": "text", "date": "date",
-    "time": "time", "timestamp": "timestamp", "timestamptz": "timestamptz",
-    "interval": "interval", "uuid": "uuid", "json": "jsonb", "bytes": "bytea",
-}
-_DUCKDB: dict[str, str] = {
-    "smallint": "SMALLINT", "integer": "INTEGER", "bigint": "BIGINT", "real": "REAL",
-    "double": "DOUBLE", "boolean": "BOOLEAN", "text": "VARCHAR", "date": "DATE",
-    "time": "TIME", "timestamp": "TIMESTAMP", "timestamptz": "TIMESTAMPTZ",
-    "interval": "INTERVAL", "uuid": "UUID", "json": "JSON", "bytes": "BLOB",
-}
-_SQLGLOT_DIALECT = {"postgres": "postgres", "duckdb": "duckdb"}
-
-
-def render_type(sql_type: SqlType, dialect: str, schema_name: str | None = None) -> str:
+def render_type(sql_type: SqlType, dialect: str | Dialect, schema_name: str | None = None) -> str:
     """The target's spelling of a neutral type (``unknown`` falls back to text)."""
-    t = sql_type
-    if t.name == "array":
-        assert t.element is not None
-        return render_type(t.element, dialect, schema_name) + "[]"
-    if t.name == "enum":
-        assert t.enum is not None
-        return qualified(schema_name, t.enum) if schema_name else quote_ident(t.enum)
-    if t.name == "numeric":
-        if t.precision is None:
-            return "numeric" if dialect == "postgres" else "DOUBLE"
-        precision = min(t.precision, 38) if dialect == "duckdb" else t.precision
-        return f"{'numeric' if dialect == 'postgres' else 'DECIMAL'}({precision},{t.scale or 0})"
-    if t.name in ("varchar", "char"):
-        word = ("varchar" if t.name == "varchar" else "char") if dialect == "postgres" else "VARCHAR"
-        return f"{word}({t.length})" if t.length else ("text" if dialect == "postgres" and t.name == "varchar" else word)
-    if t.name == "unknown":
-        return "text" if dialect == "postgres" else "VARCHAR"
-    return (_POSTGRES if dialect == "postgres" else _DUCKDB)[t.name]
-
-
-def translate_expression(expr: str, source: str, target: str) -> str | None:
-    """Carry a CHECK/default expression across dialects with sqlglot; None if it cannot."""
-    if source == target:
-        return expr
-    try:
-        return sqlglot.transpile(expr, read=_SQLGLOT_DIALECT[source],
-                                 write=_SQLGLOT_DIALECT[target])[0]
-    except (sqlglot.errors.ParseError, sqlglot.errors.UnsupportedError, KeyError):
-        return None
+    return get_dialect(dialect).render_type(sql_type, schema_name)
 
 
 def translate_check(check: CheckConstraint, table: Table, dialect: str) -> str | None:
@@ -78,14 +35,14 @@ def translate_check(check: CheckConstraint, table: Table, dialect: str) -> str |
     if tree is None:
         return check.expression if check.dialect == dialect else None
     try:
-        return tree.sql(dialect=_SQLGLOT_DIALECT[dialect], identify=True)
+        return tree.sql(dialect=get_dialect(dialect).sqlglot, identify=True)
     except (sqlglot.errors.UnsupportedError, KeyError):
         return None
 
 
 def _parse_check(check: CheckConstraint, table: Table) -> exp.Expression | None:
     try:
-        tree = sqlglot.parse_one(check.expression, read=_SQLGLOT_DIALECT[check.dialect])
+        tree = sqlglot.parse_one(check.expression, read=get_dialect(check.dialect).sqlglot)
     except (sqlglot.errors.ParseError, sqlglot.errors.TokenError, KeyError):
         return None
     by_lower = {c.name.lower(): c.name for c in table.columns}
@@ -125,7 +82,7 @@ def enum_free_check(check: CheckConstraint, table: Table, dialect: str,
         kind = cast.args.get("kind")
         if cast.this == exp.DataType.Type.USERDEFINED and kind is not None and kind.name in enums:
             cast.replace(exp.DataType.build("text"))
-    return tree.sql(dialect=_SQLGLOT_DIALECT[dialect], identify=True)
+    return tree.sql(dialect=get_dialect(dialect).sqlglot, identify=True)
 
 
 def check_probe(table: Table, expr: str, dialect: str) -> str:
@@ -172,34 +129,74 @@ def create_enum(schema_name: str, name: str, values: tuple[str, ...]) -> str:
     return f"CREATE TYPE {qualified(schema_name, name)} AS ENUM ({labels})"
 
 
-def column_definition(table: Table, column: Column, schema: Schema, caps: Capabilities,
+def column_definition(table: Table, column: Column, schema: Schema, caps: Dialect,
                       schema_name: str, enum_schemas: Mapping[str, str] | None = None) -> str:
     item = column.type.element if column.type.name == "array" else column.type
     enum = item.enum if item is not None else None
     type_schema = (enum_schemas or {}).get(enum, schema_name) if enum else schema_name
-    sql_type = render_type(column.type, caps.dialect, type_schema)
+    sql_type = caps.render_type(_key_compatible_type(table, column, schema, caps), type_schema)
+    if column.identity and column.type.is_integer:
+        sql_type = caps.identity_type(column.type) or sql_type
     parts = [quote_ident(column.name), sql_type]
-    if column.generated is not None:
-        expr = translate_expression(column.generated, schema.dialect, caps.dialect)
+    if column.generated is not None and caps.generated_kind != "none":
+        expr = translate_expression(column.generated, schema.dialect, caps)
         if expr is not None:
-            kind = "STORED" if caps.dialect == "postgres" else "VIRTUAL"  # DuckDB: virtual only
-            parts.append(f"GENERATED ALWAYS AS ({expr}) {kind}")
+            parts.append(f"GENERATED ALWAYS AS ({expr}) {caps.generated_kind.upper()}")
             return " ".join(parts)
         log.warning("generated column %s.%s cannot be translated; mirrored as a plain column",
                     table.name, column.name)
-    if column.identity and column.type.is_integer:
-        if caps.dialect == "postgres":
+    if column.identity and column.type.is_integer and caps.identity_kind != "autoincrement":
+        if caps.identity_kind == "identity":
             parts.append(f"GENERATED {column.identity.upper()} AS IDENTITY")
-        else:
+        elif caps.identity_kind == "sequence":
             seq = qualified(schema_name, sequence_name(table, column))
             parts.append(f"DEFAULT nextval('{seq.replace(chr(39), chr(39) * 2)}')")
     elif column.default is not None and _portable_default(column):
-        default = translate_expression(column.default, schema.dialect, caps.dialect)
+        default = translate_expression(column.default, schema.dialect, caps)
         if default is not None and "nextval" not in default:
-            parts.append(f"DEFAULT {default}")
+            parts.append(f"DEFAULT ({default})" if caps.default_in_parentheses
+                         else f"DEFAULT {default}")
     if not column.nullable:
         parts.append("NOT NULL")
     return " ".join(parts)
+
+
+def _key_compatible_type(table: Table, column: Column, schema: Schema, caps: Dialect) -> SqlType:
+    """A foreign key column's type, or its key's where the engine would refuse the pair: of
+    different families (a text column onto an integer key, as SQLite files have), integer onto
+    decimal, or any difference where the engine wants the very same type (DuckDB). The values
+    written are the key's anyway."""
+    for fk in declarable_foreign_keys(table, schema, warn=False):
+        if column.name not in fk.columns:
+            continue
+        ref = schema.table(fk.ref_table).column(fk.ref_columns[fk.columns.index(column.name)])
+        mine, theirs = column.type, ref.type
+        if caps.render_type(mine) == caps.render_type(theirs):
+            return mine
+        same_family = ((mine.is_integer and theirs.is_integer)
+                       or (mine.is_string and theirs.is_string))
+        if caps.fk_types_must_match or not same_family:
+            log.info("%s.%s takes the type of the key it refers to (%s.%s)", table.name,
+                     column.name, fk.ref_table, ref.name)
+            return theirs
+    return column.type
+
+
+def declarable_foreign_keys(table: Table, schema: Schema, warn: bool = True) -> list[ForeignKey]:
+    """Foreign keys an engine can declare: onto a table we write, and onto its primary key or
+    a UNIQUE column set (SQLite files declare others; they are still checked by SQL)."""
+    out = []
+    for fk in table.foreign_keys:
+        if fk.ref_table not in schema.table_names:
+            continue
+        keys = {frozenset(k) for k in schema.table(fk.ref_table).unique_column_sets()}
+        if frozenset(fk.ref_columns) not in keys:
+            if warn:
+                log.warning("foreign key %s refers to columns that are not a key; not declared "
+                            "(checked by SQL)", fk.label(table.name))
+            continue
+        out.append(fk)
+    return out
 
 
 def _portable_default(column: Column) -> bool:
@@ -211,10 +208,11 @@ def _portable_default(column: Column) -> bool:
     return "." not in re.sub(r"\d+\.\d+", "0", outside_quotes)
 
 
-def create_sequences(table: Table, caps: Capabilities, schema_name: str,
+def create_sequences(table: Table, caps: Dialect, schema_name: str,
                      next_values: dict[str, int]) -> list[str]:
-    """DuckDB needs a sequence per identity column, created already past the loaded keys."""
-    if caps.dialect != "duckdb":
+    """Engines whose identities are sequences (DuckDB) need one per identity column, created
+    already past the loaded keys."""
+    if caps.identity_kind != "sequence":
         return []
     return [
         f"CREATE SEQUENCE {qualified(schema_name, sequence_name(table, c))} "
@@ -223,34 +221,34 @@ def create_sequences(table: Table, caps: Capabilities, schema_name: str,
     ]
 
 
-def create_table(table: Table, schema: Schema, plan: LoadPlan, caps: Capabilities,
+def create_table(table: Table, schema: Schema, plan: LoadPlan, caps: Dialect,
                  schema_name: str, enum_schemas: Mapping[str, str] | None = None) -> str:
     """CREATE TABLE with what must exist before the load: on engines that cannot add foreign
     keys later (DuckDB), the foreign keys, the checks, and the keys a foreign key refers to.
     An enum type is looked up in the schema ``enum_schemas`` names for it, else the table's."""
     lines = [column_definition(table, c, schema, caps, schema_name, enum_schemas)
              for c in table.columns]
-    if not caps.add_foreign_key_after_load:
+    if not caps.fk_after_load:
         lines += inline_constraints(table, schema, plan, caps)
     body = ",\n  ".join(lines)
     return f"CREATE TABLE {qualified(schema_name, table.name)} (\n  {body}\n)"
 
 
 def inline_constraints(table: Table, schema: Schema, plan: LoadPlan,
-                       caps: Capabilities) -> list[str]:
+                       caps: Dialect) -> list[str]:
     out = [f"{kind} ({_cols(columns)})"
            for kind, columns in _keys(table) if _key_at_create(table, columns, schema, plan, caps)]
     for check in table.checks:
-        expr = check_expression(check, table, caps.dialect)
+        expr = check_expression(check, table, caps.name)
         if expr:
             out.append(f"CHECK ({expr})")
-    for fk in _declared_foreign_keys(table, schema, plan):
+    for fk in _declared_foreign_keys(table, schema, plan, caps):
         out.append(f"FOREIGN KEY ({_cols(fk.columns)}) REFERENCES "
                    f"{quote_ident(fk.ref_table)} ({_cols(fk.ref_columns)})")
     return out
 
 
-def keys_after_load(table: Table, schema: Schema, plan: LoadPlan, caps: Capabilities,
+def keys_after_load(table: Table, schema: Schema, plan: LoadPlan, caps: Dialect,
                     schema_name: str) -> list[str]:
     """ALTER TABLE statements for the keys (and checks, where the engine adds them later)
     that CREATE TABLE left out: one index build over the loaded rows is cheaper than keeping
@@ -259,22 +257,22 @@ def keys_after_load(table: Table, schema: Schema, plan: LoadPlan, caps: Capabili
     target = qualified(schema_name, table.name)
     out = [f"ALTER TABLE {target} ADD {kind} ({_cols(columns)})"
            for kind, columns in _keys(table) if not _key_at_create(table, columns, schema, plan, caps)]
-    if caps.add_foreign_key_after_load:
+    if caps.fk_after_load:
         for check in table.checks:
-            expr = check_expression(check, table, caps.dialect)
+            expr = check_expression(check, table, caps.name)
             if expr:
                 out.append(f"ALTER TABLE {target} ADD CHECK ({expr})")
     return out
 
 
-def foreign_keys_after_load(table: Table, schema: Schema, caps: Capabilities,
+def foreign_keys_after_load(table: Table, schema: Schema, caps: Dialect,
                             schema_name: str) -> list[str]:
     """ALTER TABLE … ADD FOREIGN KEY for engines that can (run once every key exists)."""
-    if not caps.add_foreign_key_after_load:
+    if not caps.fk_after_load:
         return []
     target = qualified(schema_name, table.name)
     return [f"ALTER TABLE {target} ADD {_fk_clause(fk, schema_name)}"
-            for fk in table.foreign_keys if fk.ref_table in schema.table_names]
+            for fk in declarable_foreign_keys(table, schema)]
 
 
 def _keys(table: Table) -> list[tuple[str, tuple[str, ...]]]:
@@ -282,19 +280,21 @@ def _keys(table: Table) -> list[tuple[str, tuple[str, ...]]]:
     return keys + [("UNIQUE", unique.columns) for unique in table.uniques]
 
 
-def _declared_foreign_keys(table: Table, schema: Schema, plan: LoadPlan) -> list[ForeignKey]:
+def _declared_foreign_keys(table: Table, schema: Schema, plan: LoadPlan,
+                           caps: Dialect) -> list[ForeignKey]:
     """Foreign keys declared in CREATE TABLE on engines without ALTER … ADD FOREIGN KEY
-    (cut cycle edges cannot be: their parent is created later)."""
-    return [fk for fk in table.foreign_keys
-            if fk.ref_table in schema.table_names and not plan.is_cut(table.name, fk)]
+    (cut cycle edges cannot be: their parent is created later; except where foreign keys
+    are checked at COMMIT and every table is created before the first load)."""
+    return [fk for fk in declarable_foreign_keys(table, schema)
+            if caps.deferred_fk_checks or not plan.is_cut(table.name, fk)]
 
 
 def _key_at_create(table: Table, columns: tuple[str, ...], schema: Schema, plan: LoadPlan,
-                   caps: Capabilities) -> bool:
+                   caps: Dialect) -> bool:
     """Whether a key goes into CREATE TABLE: where nothing can be added later, and on DuckDB
     for a key a declared foreign key refers to (its check looks the key's index up, which a
     key added later in the same transaction does not have yet)."""
-    if caps.add_unique_after_load and caps.add_foreign_key_after_load:
+    if caps.add_unique_after_load and caps.fk_after_load:
         return False
     if not caps.add_unique_after_load:
         return True
@@ -306,7 +306,8 @@ def _key_at_create(table: Table, columns: tuple[str, ...], schema: Schema, plan:
 def check_expression(check: CheckConstraint, table: Table, dialect: str) -> str | None:
     expr = translate_check(check, table, dialect)
     if expr is None:
-        log.warning("CHECK %s cannot be translated to %s; not mirrored", check.expression, dialect)
+        log.warning("CHECK %s cannot be translated to %s; not mirrored", check.expression,
+                    get_dialect(dialect).name)
     return expr
 
 

@@ -14,8 +14,8 @@ import re
 from dataclasses import asdict, dataclass
 from typing import Any
 
+from dbsynth.dialects import Dialect, get_dialect
 from dbsynth.schema.model import Schema, SqlType, Table
-from dbsynth.writer.ddl import render_type
 
 
 @dataclass(frozen=True)
@@ -128,10 +128,11 @@ def _enum_changes(source: Schema, target: Schema) -> list[Change]:
     return out
 
 
-def _type_text(sql_type: SqlType, dialect: str) -> str:
+def _type_text(sql_type: SqlType, dialect: str | Dialect) -> str:
     """The type as the target spells it (DuckDB keeps no VARCHAR length, so none is compared)."""
-    text = render_type(sql_type, dialect)
-    return re.sub(r"VARCHAR\(\d+\)", "VARCHAR", text) if dialect == "duckdb" else text
+    found = get_dialect(dialect)
+    text = found.render_type(sql_type)
+    return text if found.keeps_varchar_length else re.sub(r"VARCHAR\(\d+\)", "VARCHAR", text)
 
 
 def _cols(cols: tuple[str, ...] | None) -> str:

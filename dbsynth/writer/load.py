@@ -58,9 +58,14 @@ def write_database(target: Connector, schema: Schema, plan: LoadPlan,
     with transaction(target) as session:
         clear_target(session, schema, plan, replace, target.display_url)
         _create_types(session, schema)
+        upfront = session.capabilities.deferred_fk_checks  # every FK declared: tables first
+        if upfront:
+            for name in plan.order:
+                _create_table(session, schema, plan, schema.table(name), None)
         for name, table_data in synthesis:
             table = schema.table(name)
-            _create_table(session, schema, plan, table, table_data)
+            if not upfront:
+                _create_table(session, schema, plan, table, table_data)
             progress("expect", name, len(table_data))
             progress("load", name, 0)
             if isinstance(table_data, TableStream):
@@ -154,9 +159,9 @@ def clear_target(session: TargetSession, schema: Schema, plan: LoadPlan, replace
     ours = [n for n in reversed(plan.order) if n in replacement.tables]
     if not ours:
         return
-    # No CASCADE: should an object on ours appear after the check, the drop (and the whole
-    # run) fails with the engine's message instead of silently losing it.
-    if session.capabilities.dialect == "postgres":  # one statement: cycles among ours are fine
+    # No CASCADE: a view or another table's FK on one of ours makes the drop (and the whole
+    # run) fail with the engine's message, instead of silently losing the dependent object.
+    if session.capabilities.multi_table_drop:  # one statement: cycles among ours are fine
         session.execute("DROP TABLE " + ", ".join(qualified(session.schema_name, n) for n in ours))
     else:
         for name in ours:
@@ -170,9 +175,11 @@ def _create_types(session: TargetSession, schema: Schema) -> None:
     sname = session.schema_name
     for table in schema.tables:
         for column in table.columns:
-            if column.identity and column.type.is_integer and caps.dialect == "duckdb":
+            if column.identity and column.type.is_integer and caps.identity_kind == "sequence":
                 seq = qualified(sname, ddl.sequence_name(table, column))
                 session.execute(f"DROP SEQUENCE IF EXISTS {seq}")
+    if not caps.enums:  # enums are text there
+        return
     existing = session.existing_enums()
     for enum in used_enums(schema):
         if existing.get(enum.name) == tuple(enum.values):
@@ -182,10 +189,11 @@ def _create_types(session: TargetSession, schema: Schema) -> None:
 
 
 def _create_table(session: TargetSession, schema: Schema, plan: LoadPlan, table: Table,
-                  data: TableData) -> None:
+                  data: TableData | None) -> None:
     """A table's sequences and CREATE TABLE, just before its load (its parents are loaded
-    and keyed by then, as DuckDB's inline foreign keys need)."""
-    next_values = _next_identity_values(table, data)
+    and keyed by then, as DuckDB's inline foreign keys need); ``data`` None: before any load,
+    where no sequence is needed (foreign keys checked at COMMIT)."""
+    next_values = _next_identity_values(table, data) if data is not None else {}
     for statement in ddl.create_sequences(table, session.capabilities, session.schema_name,
                                           next_values):
         session.execute(statement)
@@ -222,8 +230,9 @@ def _load_table(session: TargetSession, table: Table, plan: LoadPlan,
     cut = {col: None for edge in plan.cut if edge.table == table.name for col in edge.fk.columns}
     if cut:
         frame = frame.assign(**cut)
+    caps = session.capabilities
     checked_self_refs = [e.fk for e in plan.self_references if e.table == table.name
-                         and not session.capabilities.add_foreign_key_after_load]
+                         and not caps.fk_after_load and not caps.deferred_fk_checks]
     if not checked_self_refs:
         session.load(table, frame)
         return

@@ -1,0 +1,508 @@
+"""SQLite files through Python's sqlite3: ``sqlite_master`` and PRAGMAs, reads, inserts.
+
+Sources are opened read-only (``file:…?mode=ro``). A target session is one transaction
+(SQLite DDL is transactional) with ``PRAGMA foreign_keys`` on and the checks deferred to
+COMMIT, so cycles load with the cut foreign key NULL and are filled by UPDATE before the check.
+
+Declared types are affinities, and real files hold values that break them (text in an
+INTEGER column, dates in three spellings): introspection counts, per column, the values that
+do not fit the declared type; a column mostly made of them is read as text, a few of them are
+read as NULL; either way a warning names the column.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import decimal
+import json
+import logging
+import sqlite3
+import uuid
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+import numpy as np
+import pandas as pd
+import sqlglot
+from sqlglot import exp
+from sqlalchemy.engine import URL
+
+from dbsynth.connectors.base import is_null_value, qualified, quote_ident
+from dbsynth.dialects.sqlite import DIALECT
+from dbsynth.dialects.sqlite import parse_type as parse_sqlite_type
+from dbsynth.errors import ConnectionError_, LoadError, SchemaError, UsageError
+from dbsynth.schema.model import (
+    CheckConstraint, Column, ForeignKey, PrimaryKey, Schema, SqlType, Table, UniqueConstraint,
+)
+
+log = logging.getLogger(__name__)
+
+CAPABILITIES = DIALECT  # what the engine can do (dbsynth.dialects.sqlite)
+
+_NUMBER_TYPES = frozenset({"smallint", "integer", "bigint", "numeric", "real", "double",
+                           "boolean"})
+_TEMPORAL_TYPES = frozenset({"date", "time", "timestamp", "timestamptz"})
+
+
+class SQLiteConnector:
+    dialect = "sqlite"
+    capabilities = CAPABILITIES
+
+    def __init__(self, url: URL, schema: str = "main", role: str = "source") -> None:
+        if not url.database or url.database == ":memory:":
+            raise ConnectionError_("a SQLite URL needs a file path: sqlite:///path/file.db")
+        unknown = sorted(url.query)
+        if unknown:
+            raise UsageError(f"unknown SQLite URL parameter {unknown[0]!r}")
+        if schema != "main":
+            raise UsageError(f"a SQLite file has one schema, 'main'; got {schema!r}")
+        self.path = Path(url.database).expanduser().resolve()
+        self.schema_name = schema
+        self.role = role
+        self._reader: sqlite3.Connection | None = None
+        if role == "source":
+            if not self.path.is_file():
+                raise ConnectionError_(f"SQLite file not found: {self.path}")
+            try:
+                self.query("SELECT count(*) FROM sqlite_master")  # a SQLite file at all?
+            except SchemaError as exc:
+                raise ConnectionError_(str(exc)) from None
+        else:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+
+    @property
+    def display_url(self) -> str:
+        return f"sqlite:///{self.path}"
+
+    @property
+    def location(self) -> str:
+        return f"sqlite://{self.path}#{self.schema_name}"
+
+    # -- reading --------------------------------------------------------------------------
+    def _open_read_only(self) -> sqlite3.Connection:
+        """Read-only, whatever the role: dbsynth never writes into a source, and reading a
+        target (integrity, report) has no reason to write either."""
+        try:
+            conn = sqlite3.connect(f"file:{quote(str(self.path))}?mode=ro", uri=True,
+                                   check_same_thread=False)
+            conn.text_factory = _text
+            return conn
+        except sqlite3.Error as exc:
+            raise ConnectionError_(f"cannot open {self.display_url}: {_first_line(exc)}") from None
+
+    @contextmanager
+    def _reading(self) -> Iterator[sqlite3.Connection]:
+        if self._reader is None:
+            self._reader = self._open_read_only()
+        yield self._reader
+
+    def query(self, sql: str, params: list[Any] | None = None) -> list[tuple[Any, ...]]:
+        if not self.path.exists():
+            raise SchemaError(f"query failed on {self.display_url}: the file does not exist")
+        with self._reading() as conn:
+            try:
+                return conn.execute(sql, params or []).fetchall()
+            except sqlite3.DatabaseError as exc:
+                raise SchemaError(f"query failed on {self.display_url}: {_first_line(exc)}") from None
+
+    def introspect(self) -> Schema:
+        if not self.path.exists():  # a target not written yet: empty, and not created by looking
+            return Schema("sqlite", self.schema_name, ())
+        rows = self.query("SELECT name, sql FROM sqlite_master WHERE type = 'table' "
+                          "AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\' ORDER BY name")
+        names = [name for name, _ in rows]
+        by_folded = {n.casefold(): n for n in names}
+        raw = {name: self._raw_table(name, sql or "") for name, sql in rows}
+        tables = []
+        for name in names:
+            columns, pk, uniques, checks, fk_rows = raw[name]
+            fks = self._foreign_keys(name, fk_rows, by_folded, raw)
+            tables.append((name, columns, pk, fks, uniques, checks))
+        counts = {n: int(self.query(f"SELECT count(*) FROM {qualified(self.schema_name, n)}")[0][0])
+                  for n in names}
+        fitted = {name: self._fit_types(name, columns, counts[name])
+                  for name, columns, *_ in tables}
+        out = []
+        for name, _columns, pk, fks, uniques, checks in tables:
+            columns = _types_of_keys(name, fitted[name], fks, fitted)
+            out.append(Table(name, tuple(columns), pk, tuple(fks), tuple(uniques), tuple(checks),
+                             counts[name]))
+        return Schema("sqlite", self.schema_name, tuple(out))
+
+    def _raw_table(self, name: str, create_sql: str) -> tuple[
+            list[Column], PrimaryKey | None, list[UniqueConstraint], list[CheckConstraint],
+            list[tuple[Any, ...]]]:
+        ident = quote_ident(name)
+        info = self.query(f"PRAGMA table_xinfo({ident})")
+        parsed = _parse_create(create_sql)
+        generated = _generated_expressions(parsed)
+        pk_cols = [r[1] for r in sorted((r for r in info if r[5]), key=lambda r: r[5])]
+        columns = []
+        for _cid, col, declared, notnull, default, pk, hidden in info:
+            if hidden == 1:  # a virtual table's hidden column
+                continue
+            sql_type = parse_sqlite_type(declared or "")
+            rowid = (len(pk_cols) == 1 and pk and (declared or "").strip().upper() == "INTEGER"
+                     and not _without_rowid(create_sql))
+            computed = generated.get(col.casefold()) if hidden in (2, 3) else None
+            if hidden in (2, 3) and computed is None:
+                computed = "NULL"  # an expression sqlglot could not read: never loaded
+            columns.append(Column(col, sql_type, nullable=not notnull and not rowid,
+                                  default=None if rowid or computed else default,
+                                  identity="by default" if rowid else None,
+                                  generated=computed))
+        pk = PrimaryKey(tuple(pk_cols)) if pk_cols else None
+        uniques: list[UniqueConstraint] = []
+        for _seq, index, unique, origin, partial in self.query(f"PRAGMA index_list({ident})"):
+            if not unique or partial or origin == "pk":
+                continue
+            cols = [r[2] for r in self.query(f"PRAGMA index_info({quote_ident(index)})")]
+            if not cols or any(c is None for c in cols):  # an index on an expression
+                continue
+            key = tuple(cols)
+            if key != tuple(pk_cols) and key not in [u.columns for u in uniques]:
+                uniques.append(UniqueConstraint(key, None if index.startswith("sqlite_autoindex")
+                                                else index))
+        checks = _checks(parsed)
+        fk_rows = self.query(f"PRAGMA foreign_key_list({ident})")
+        return columns, pk, uniques, checks, fk_rows
+
+    def _foreign_keys(self, name: str, fk_rows: list[tuple[Any, ...]], by_folded: dict[str, str],
+                      raw: dict[str, Any]) -> list[ForeignKey]:
+        """``PRAGMA foreign_key_list`` grouped per key; names resolved as SQLite resolves them
+        (case-insensitively), a missing target column meaning the parent's primary key."""
+        groups: dict[int, list[tuple[Any, ...]]] = {}
+        for row in fk_rows:
+            groups.setdefault(row[0], []).append(row)
+        out = []
+        for _id, rows in sorted(groups.items()):
+            rows.sort(key=lambda r: r[1])
+            parent = by_folded.get(str(rows[0][2]).casefold())
+            if parent is None:
+                log.warning("%s: foreign key onto %r, which does not exist; ignored", name, rows[0][2])
+                continue
+            parent_columns, parent_pk = raw[parent][0], raw[parent][1]
+            folded = {c.name.casefold(): c.name for c in parent_columns}
+            own = {c.name.casefold(): c.name for c in raw[name][0]}
+            if any(r[4] is None for r in rows):
+                refs = list(parent_pk.columns) if parent_pk else []
+            else:
+                refs = [folded.get(str(r[4]).casefold()) for r in rows]
+            cols = [own.get(str(r[3]).casefold()) for r in rows]
+            if len(refs) != len(cols) or None in refs or None in cols:
+                log.warning("%s: foreign key (%s) -> %s names columns that do not exist; ignored",
+                            name, ", ".join(str(r[3]) for r in rows), parent)
+                continue
+            key = ForeignKey(tuple(cols), parent, tuple(refs))  # type: ignore[arg-type]
+            if key not in out:
+                out.append(key)
+        return out
+
+    def _fit_types(self, table: str, columns: list[Column], rows: int) -> list[Column]:
+        """Columns whose values mostly break their declared type become text; the others keep
+        it, and their few misfits are read as NULL (a warning says which)."""
+        checked = [c for c in columns if c.generated is None
+                   and (c.type.name in _NUMBER_TYPES or c.type.name in _TEMPORAL_TYPES)]
+        if not checked or not rows:
+            return columns
+        parts = []
+        for c in checked:
+            q = quote_ident(c.name)
+            bad = (f"typeof({q}) IN ('text', 'blob')" if c.type.name in _NUMBER_TYPES else
+                   f"typeof({q}) = 'blob' OR (typeof({q}) = 'text' AND julianday({q}) IS NULL)")
+            wide = (f"max(CASE WHEN typeof({q}) = 'integer' AND abs({q}) > 2147483647 THEN 1 "
+                    f"ELSE 0 END)" if c.type.name == "integer" else "0")
+            parts.append(f"sum(CASE WHEN {bad} THEN 1 ELSE 0 END), count({q}), {wide}")
+        found = self.query(f"SELECT {', '.join(parts)} FROM {qualified(self.schema_name, table)}")[0]
+        fitted = {c.name: c for c in columns}
+        for i, c in enumerate(checked):
+            bad, present, wide = (int(v or 0) for v in found[3 * i:3 * i + 3])
+            if wide:  # SQLite integers are 64-bit: INTEGER holding them is a bigint
+                fitted[c.name] = c = Column(c.name, SqlType("bigint", native=c.type.native),
+                                            c.nullable, c.default, c.identity, c.domain,
+                                            c.generated, c.kind)
+            if not bad:
+                continue
+            declared = c.type.native or c.type.name
+            if 2 * bad > present:
+                log.warning("%s.%s is declared %s but %d of its %d values are not; read as text",
+                            table, c.name, declared, bad, present)
+                fitted[c.name] = Column(c.name, SqlType("text", native=c.type.native), c.nullable,
+                                        c.default, None, c.domain, c.generated, c.kind)
+            else:
+                log.warning("%s.%s is declared %s but %d of its %d values are not; read as NULL",
+                            table, c.name, declared, bad, present)
+        return [fitted[c.name] for c in columns]
+
+    def read_table(self, table: Table, limit: int | None = None, seed: int = 0) -> pd.DataFrame:
+        cols = ", ".join(quote_ident(c.name) for c in table.columns)
+        source = f"SELECT {cols} FROM {qualified(self.schema_name, table.name)}"
+        sampled = limit is not None and table.row_count > limit
+        try:
+            rows = self.query(source + (f" ORDER BY ((rowid + {int(seed)}) * 2654435761) % 4294967296"
+                                        f" LIMIT {int(limit)}" if sampled else ""))  # type: ignore[arg-type]
+        except SchemaError:
+            if not sampled:
+                raise
+            rows = self.query(source)  # WITHOUT ROWID: sample in memory (repeatable)
+            rng = np.random.default_rng(seed)
+            rows = [rows[i] for i in sorted(rng.choice(len(rows), size=limit, replace=False))]
+        frame = pd.DataFrame(rows, columns=list(table.column_names))
+        for column in table.columns:
+            frame[column.name] = _coerce(frame[column.name], column.type)
+        return frame
+
+    def begin_target(self) -> SQLiteSession:
+        created = not self.path.exists()
+        try:
+            conn = sqlite3.connect(str(self.path), isolation_level=None, check_same_thread=False)
+            conn.text_factory = _text
+            conn.execute("PRAGMA foreign_keys = ON")  # only outside a transaction
+            conn.execute("BEGIN")
+            conn.execute("PRAGMA defer_foreign_keys = ON")  # checked at COMMIT (cycles, order)
+        except sqlite3.Error as exc:
+            raise ConnectionError_(f"cannot open {self.display_url}: {_first_line(exc)}") from None
+        return SQLiteSession(conn, self.schema_name, self.path if created else None)
+
+    def close(self) -> None:
+        if self._reader is not None:
+            self._reader.close()
+            self._reader = None
+
+
+class SQLiteSession:
+    """One SQLite transaction on the target file; a file the session created is removed
+    again on rollback, so a failure leaves nothing behind."""
+
+    capabilities = CAPABILITIES
+
+    def __init__(self, conn: sqlite3.Connection, schema_name: str, created: Path | None) -> None:
+        self.conn = conn
+        self.schema_name = schema_name
+        self._created = created
+
+    def execute(self, sql: str) -> None:
+        try:
+            self.conn.execute(sql)
+        except sqlite3.Error as exc:
+            raise LoadError(f"{_first_line(exc)} (while running: {_short(sql)})") from None
+
+    def query(self, sql: str) -> list[tuple[Any, ...]]:
+        try:
+            return self.conn.execute(sql).fetchall()
+        except sqlite3.Error as exc:
+            raise LoadError(f"{_first_line(exc)} (while running: {_short(sql)})") from None
+
+    def existing_tables(self) -> dict[str, int]:
+        names = [r[0] for r in self.query(
+            "SELECT name FROM sqlite_master WHERE type = 'table' "
+            "AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\' ORDER BY name")]
+        return {n: int(self.query(f"SELECT count(*) FROM {qualified(self.schema_name, n)}")[0][0])
+                for n in names}
+
+    def existing_enums(self) -> dict[str, tuple[str, ...]]:
+        return {}
+
+    def load(self, table: Table, frame: pd.DataFrame) -> None:
+        if frame.empty:
+            return
+        cols = ", ".join(quote_ident(c) for c in frame.columns)
+        marks = ", ".join("?" for _ in frame.columns)
+        sql = f"INSERT INTO {qualified(self.schema_name, table.name)} ({cols}) VALUES ({marks})"
+        try:
+            self.conn.executemany(sql, _rows(frame, table))
+        except (sqlite3.Error, OverflowError) as exc:
+            raise LoadError(f"loading {table.name} failed: {_first_line(exc)}") from None
+
+    def update_columns(self, table: Table, key: tuple[str, ...], frame: pd.DataFrame) -> None:
+        values = [c for c in frame.columns if c not in key]
+        sets = ", ".join(f"{quote_ident(c)} = ?" for c in values)
+        match = " AND ".join(f"{quote_ident(c)} = ?" for c in key)
+        sql = f"UPDATE {qualified(self.schema_name, table.name)} SET {sets} WHERE {match}"
+        try:
+            self.conn.executemany(sql, _rows(frame[values + list(key)], table))
+        except (sqlite3.Error, OverflowError) as exc:
+            raise LoadError(f"updating {table.name} failed: {_first_line(exc)}") from None
+
+    def advance_sequence(self, table: Table, column: str) -> None:
+        """The rowid continues after the largest key by itself (``INTEGER PRIMARY KEY``)."""
+
+    def commit(self) -> None:
+        try:
+            self.conn.execute("COMMIT")  # the deferred foreign keys are checked here
+        except sqlite3.Error as exc:
+            raise LoadError(f"commit failed: {_first_line(exc)}") from None
+        self._created = None
+
+    def rollback(self) -> None:
+        try:
+            if self.conn.in_transaction:
+                self.conn.execute("ROLLBACK")
+        except sqlite3.Error:
+            pass  # nothing left to roll back
+        if self._created is not None:
+            self.conn.close()
+            for suffix in ("", "-journal", "-wal", "-shm"):
+                Path(str(self._created) + suffix).unlink(missing_ok=True)
+            self._created = None
+
+    def close(self) -> None:
+        self.conn.close()
+
+
+def _types_of_keys(name: str, columns: list[Column], fks: list[ForeignKey],
+                   tables: dict[str, list[Column]]) -> list[Column]:
+    """A foreign key column whose type is of another family than its key's (an INT column
+    onto a TEXT key: SQLite compares them by affinity, typed engines refuse the key) is read
+    as the key's type, so both sides hold comparable values."""
+    out = {c.name: c for c in columns}
+    for fk in fks:
+        parent = {c.name: c for c in tables[fk.ref_table]}
+        for col, ref in zip(fk.columns, fk.ref_columns):
+            mine, theirs = out[col].type, parent[ref].type
+            if (mine.is_numeric, mine.is_string) == (theirs.is_numeric, theirs.is_string):
+                continue
+            log.warning("%s.%s is %s but refers to %s.%s (%s); read as %s", name, col,
+                        mine.native or mine.name, fk.ref_table, ref, theirs.native or theirs.name,
+                        theirs.name)
+            c = out[col]
+            out[col] = Column(c.name, theirs, c.nullable, c.default, None, c.domain, c.generated,
+                              c.kind)
+    return [out[c.name] for c in columns]
+
+
+# -- DDL text ------------------------------------------------------------------------------
+def _parse_create(sql: str) -> exp.Expression | None:
+    if not sql:
+        return None
+    try:
+        return sqlglot.parse_one(sql, read="sqlite")
+    except (sqlglot.errors.ParseError, sqlglot.errors.TokenError):
+        log.warning("cannot parse %s; its CHECKs and generated columns are not read", _short(sql))
+        return None
+
+
+def _checks(parsed: exp.Expression | None) -> list[CheckConstraint]:
+    if parsed is None:
+        return []
+    out = []
+    for check in parsed.find_all(exp.CheckColumnConstraint):
+        name = check.parent.name if isinstance(check.parent, exp.Constraint) else None
+        out.append(CheckConstraint(check.this.sql("sqlite"), name or None, dialect="sqlite"))
+    return out
+
+
+def _generated_expressions(parsed: exp.Expression | None) -> dict[str, str]:
+    if parsed is None:
+        return {}
+    out = {}
+    for computed in parsed.find_all(exp.ComputedColumnConstraint):
+        column = computed.find_ancestor(exp.ColumnDef)
+        if column is not None:
+            out[column.name.casefold()] = computed.this.sql("sqlite")
+    return out
+
+
+def _without_rowid(sql: str) -> bool:
+    return "WITHOUT ROWID" in " ".join(sql.upper().split()).rstrip("; ")[-20:]
+
+
+# -- values --------------------------------------------------------------------------------
+def _text(raw: bytes) -> str:
+    """TEXT as UTF-8; a file with other bytes in it still reads (undecodable ones replaced)."""
+    return raw.decode("utf-8", errors="replace")
+
+
+def _coerce(values: pd.Series, sql_type: SqlType) -> pd.Series:
+    """A column as the neutral type says; misfits (already counted) become NULL."""
+    name = sql_type.name
+    if name in ("smallint", "integer", "bigint", "numeric", "real", "double"):
+        numbers = pd.to_numeric(values.where(values.map(_is_number)), errors="coerce")
+        if name in ("smallint", "integer", "bigint") and numbers.notna().all():
+            whole = numbers.dropna()
+            if (whole == whole.round()).all():
+                return numbers.astype("int64")
+        return numbers
+    if name == "boolean":
+        flags = values.where(values.map(_is_number))
+        return flags.map(lambda v: None if v is None or pd.isna(v) else bool(v)).astype(object)
+    if name in ("timestamp", "timestamptz", "date", "time"):
+        text = values.where(values.map(lambda v: isinstance(v, str)))
+        if name == "time":
+            return text
+        try:
+            stamps = pd.to_datetime(text, errors="coerce", format="mixed")
+        except (ValueError, TypeError):  # offsets mixed with naive times: all as UTC
+            stamps = pd.to_datetime(text, errors="coerce", format="mixed", utc=True)
+        if name == "date":
+            return stamps.map(lambda v: None if pd.isna(v) else v.date()).astype(object)
+        return stamps
+    if sql_type.is_string:
+        return values.map(_as_text)
+    return values
+
+
+def _as_text(value: Any) -> Any:
+    """Numbers in a text column as SQLite's TEXT affinity would spell them (``4``, ``2.5``)."""
+    if value is None or isinstance(value, (str, bytes)):
+        return value
+    if isinstance(value, float):
+        return None if pd.isna(value) else repr(value)
+    return str(value)
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, (int, float))  # bool is an int
+
+
+def _rows(frame: pd.DataFrame, table: Table) -> Iterator[tuple[Any, ...]]:
+    converters = [_converter(table.column(c).type) for c in frame.columns]
+    for row in frame.itertuples(index=False, name=None):
+        yield tuple(convert(v) for convert, v in zip(converters, row))
+
+
+def _converter(sql_type: SqlType) -> Callable[[Any], Any]:
+    integer = sql_type.is_integer
+
+    def convert(value: Any) -> Any:
+        if is_null_value(value):
+            return None
+        if isinstance(value, (bool, np.bool_)):
+            return int(value)
+        if isinstance(value, np.integer):
+            return int(value)
+        if isinstance(value, (float, np.floating)):
+            return int(value) if integer and float(value).is_integer() else float(value)
+        if isinstance(value, decimal.Decimal):
+            return int(value) if integer and value == value.to_integral_value() else float(value)
+        if isinstance(value, pd.Timestamp):
+            value = value.to_pydatetime()
+        if isinstance(value, dt.datetime):
+            return value.isoformat(sep=" ")
+        if isinstance(value, (dt.date, dt.time)):
+            return value.isoformat()
+        if isinstance(value, (bytes, bytearray, memoryview)):
+            return bytes(value)
+        if isinstance(value, (dict, list, tuple, np.ndarray)):
+            items = value.tolist() if isinstance(value, np.ndarray) else value
+            return json.dumps(items, default=str)
+        if isinstance(value, (str, int)):
+            return value
+        if isinstance(value, (uuid.UUID, dt.timedelta, pd.DateOffset)):
+            return str(value)
+        return str(value)
+
+    return convert
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__
+
+
+def _short(sql: str) -> str:
+    flat = " ".join(sql.split())
+    return flat if len(flat) <= 160 else flat[:157] + "..."

@@ -1,0 +1,145 @@
+"""What differs between database engines, as data: one frozen :class:`Dialect` per engine.
+
+A dialect says what the engine can do (the writer asks its flags instead of comparing engine
+names) and how it spells the neutral types of :mod:`dbsynth.schema.model`. It holds no driver
+and opens nothing; the connectors do the I/O. Anchors: sqlglot's ``dialects/*.py`` and dlt's
+destination capabilities.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Literal
+
+import sqlglot
+
+from dbsynth.schema.model import SqlType
+
+IdentityKind = Literal["identity", "sequence", "autoincrement", "none"]
+GeneratedKind = Literal["stored", "virtual", "none"]
+
+
+def quote_ident(name: str) -> str:
+    """Double-quote an identifier (every engine here follows the SQL standard)."""
+    return '"' + name.replace('"', '""') + '"'
+
+
+def qualified(schema_name: str, table: str) -> str:
+    return f"{quote_ident(schema_name)}.{quote_ident(table)}"
+
+
+@dataclass(frozen=True)
+class Dialect:
+    """One engine's capabilities and type spellings."""
+
+    name: str
+    #: sqlglot's name for it (expression translation)
+    sqlglot: str
+    #: URL schemes (SQLAlchemy drivernames) that mean this engine
+    schemes: tuple[str, ...]
+    default_schema: str
+    #: ``ALTER TABLE … ADD FOREIGN KEY`` exists (else foreign keys go inside CREATE TABLE)
+    fk_after_load: bool
+    #: ``ALTER TABLE … ADD PRIMARY KEY / UNIQUE`` exists (else keys go inside CREATE TABLE)
+    add_unique_after_load: bool
+    #: foreign keys can be checked at COMMIT instead of per statement (SQLite's
+    #: ``PRAGMA defer_foreign_keys``): every FK is declared, cut ones too, rows load in any order
+    deferred_fk_checks: bool = False
+    transactional_ddl: bool = True
+    #: ``DROP TABLE a, b`` drops several tables in one statement (cycles among them are fine)
+    multi_table_drop: bool = False
+    #: how an auto-numbered key is made: ``identity`` (GENERATED … AS IDENTITY), ``sequence``
+    #: (a sequence and a nextval default), ``autoincrement`` (the engine's rowid), ``none``
+    identity_kind: IdentityKind = "identity"
+    max_identifier_length: int | None = None
+    #: CREATE TYPE … AS ENUM; without, enums are text
+    enums: bool = True
+    #: array column types; without, arrays are JSON text
+    arrays: bool = True
+    #: several processes may load one database at once (a server; a file has one writer)
+    concurrent_writers: bool = False
+    #: table names match whatever their case (DuckDB, SQLite: "Artist" and "artist" are one)
+    case_insensitive_names: bool = False
+    #: the database is one file (versions go to files, not schemas)
+    file_database: bool = False
+    generated_kind: GeneratedKind = "stored"
+    #: neutral type name -> native spelling, for the types without parameters
+    types: Mapping[str, str] = field(default_factory=dict)
+    decimal_word: str = "numeric"
+    #: a numeric without precision (DuckDB has none: DOUBLE)
+    numeric_unbounded: str = "numeric"
+    max_numeric_precision: int | None = None
+    varchar_word: str = "varchar"
+    char_word: str = "char"
+    varchar_unbounded: str = "text"
+    char_unbounded: str = "char"
+    #: the type for values it has no type for (unknown, and enums/arrays where missing)
+    text_word: str = "text"
+    #: a VARCHAR length survives a round trip through the catalog (DuckDB drops it)
+    keeps_varchar_length: bool = True
+    #: a DEFAULT that is an expression must be in parentheses (SQLite)
+    default_in_parentheses: bool = False
+    #: a foreign key column must have exactly its key's type (DuckDB), not just a comparable one
+    fk_types_must_match: bool = False
+    #: SQL for a timestamp/date expression ``{}`` as seconds since 1970 (a double)
+    epoch_seconds: str = "extract(epoch FROM {})"
+
+    # -- compatibility with the former ``connectors.base.Capabilities`` --------------------
+    @property
+    def dialect(self) -> str:
+        return self.name
+
+    @property
+    def add_foreign_key_after_load(self) -> bool:
+        return self.fk_after_load
+
+    # -- types -----------------------------------------------------------------------------
+    def render_type(self, sql_type: SqlType, schema_name: str | None = None) -> str:
+        """This engine's spelling of a neutral type (``unknown`` falls back to text)."""
+        t = sql_type
+        if t.name == "array":
+            assert t.element is not None
+            if not self.arrays:
+                return self.text_word
+            return self.render_type(t.element, schema_name) + "[]"
+        if t.name == "enum":
+            assert t.enum is not None
+            if not self.enums:
+                return self.text_word
+            return qualified(schema_name, t.enum) if schema_name else quote_ident(t.enum)
+        if t.name == "numeric":
+            if t.precision is None:
+                return self.numeric_unbounded
+            precision = t.precision
+            if self.max_numeric_precision is not None:
+                precision = min(precision, self.max_numeric_precision)
+            return f"{self.decimal_word}({precision},{t.scale or 0})"
+        if t.name in ("varchar", "char"):
+            word = self.varchar_word if t.name == "varchar" else self.char_word
+            if t.length:
+                return f"{word}({t.length})"
+            return self.varchar_unbounded if t.name == "varchar" else self.char_unbounded
+        if t.name == "unknown":
+            return self.text_word
+        return self.types[t.name]
+
+    def identity_type(self, sql_type: SqlType) -> str | None:
+        """The type an auto-numbered column must be declared with, where the engine says
+        (SQLite: exactly ``INTEGER`` makes a primary key the rowid); None: as rendered."""
+        return self.types.get("integer") if self.identity_kind == "autoincrement" else None
+
+
+def translate_expression(expr: str, source: str | Dialect, target: str | Dialect) -> str | None:
+    """Carry a CHECK/default expression across dialects with sqlglot; None if it cannot."""
+    from dbsynth.dialects import find_dialect
+
+    src, dst = find_dialect(source), find_dialect(target)
+    if (src.name if src else source) == (dst.name if dst else target):
+        return expr
+    if src is None or dst is None:
+        return None
+    try:
+        return sqlglot.transpile(expr, read=src.sqlglot, write=dst.sqlglot)[0]
+    except (sqlglot.errors.ParseError, sqlglot.errors.UnsupportedError):
+        return None

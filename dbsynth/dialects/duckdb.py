@@ -1,0 +1,59 @@
+"""DuckDB: foreign keys only inside CREATE TABLE, sequences for identities, one writer."""
+
+from __future__ import annotations
+
+import re
+
+from dbsynth.dialects.base import Dialect
+from dbsynth.schema.model import SqlType
+
+# DuckDB cannot ALTER TABLE ... ADD FOREIGN KEY: those are declared at CREATE time.
+DIALECT = Dialect(
+    name="duckdb", sqlglot="duckdb", schemes=("duckdb",), default_schema="main",
+    fk_after_load=False, add_unique_after_load=True, identity_kind="sequence",
+    concurrent_writers=False, case_insensitive_names=True, file_database=True, generated_kind="virtual",
+    types={
+        "smallint": "SMALLINT", "integer": "INTEGER", "bigint": "BIGINT", "real": "REAL",
+        "double": "DOUBLE", "boolean": "BOOLEAN", "text": "VARCHAR", "date": "DATE",
+        "time": "TIME", "timestamp": "TIMESTAMP", "timestamptz": "TIMESTAMPTZ",
+        "interval": "INTERVAL", "uuid": "UUID", "json": "JSON", "bytes": "BLOB",
+    },
+    decimal_word="DECIMAL", numeric_unbounded="DOUBLE", max_numeric_precision=38,
+    varchar_word="VARCHAR", char_word="VARCHAR", varchar_unbounded="VARCHAR",
+    char_unbounded="VARCHAR", text_word="VARCHAR", keeps_varchar_length=False,
+    fk_types_must_match=True,
+)
+
+#: ``data_type`` spellings of duckdb_columns() -> neutral type names
+NATIVE_TYPES: dict[str, str] = {
+    "TINYINT": "smallint", "UTINYINT": "smallint", "SMALLINT": "smallint",
+    "USMALLINT": "integer", "INTEGER": "integer", "UINTEGER": "bigint", "BIGINT": "bigint",
+    "FLOAT": "real", "DOUBLE": "double", "BOOLEAN": "boolean", "VARCHAR": "varchar",
+    "DATE": "date", "TIME": "time", "TIMESTAMP": "timestamp", "TIMESTAMP_NS": "timestamp",
+    "TIMESTAMP_MS": "timestamp", "TIMESTAMP_S": "timestamp",
+    "TIMESTAMP WITH TIME ZONE": "timestamptz", "INTERVAL": "interval", "UUID": "uuid",
+    "JSON": "json", "BLOB": "bytes",
+}
+_DECIMAL = re.compile(r"^DECIMAL\((\d+),\s*(\d+)\)$")
+_WIDE_INTEGERS = {"UBIGINT", "HUGEINT", "UHUGEINT"}
+
+
+def parse_type(text: str, enums: dict[tuple[str, ...], str], table: str = "",
+               column: str = "") -> SqlType:
+    """Map DuckDB's ``data_type`` text to a dialect-neutral type."""
+    text = text.strip()
+    if text.endswith("[]"):
+        return SqlType("array", element=parse_type(text[:-2], enums), native=text)
+    if text.startswith("ENUM("):
+        labels = tuple(re.findall(r"'((?:[^']|'')*)'", text))
+        labels = tuple(label.replace("''", "'") for label in labels)
+        name = enums.get(labels) or f"{table}_{column}_enum"
+        return SqlType("enum", enum=name, native=text)
+    if match := _DECIMAL.match(text):
+        return SqlType("numeric", precision=int(match[1]), scale=int(match[2]), native=text)
+    if text in _WIDE_INTEGERS:
+        return SqlType("numeric", precision=38, scale=0, native=text)
+    if text.startswith("VARCHAR("):
+        return SqlType("varchar", length=int(text[8:-1]), native=text)
+    name = NATIVE_TYPES.get(text)
+    return SqlType(name, native=text) if name else SqlType("unknown", native=text)  # type: ignore[arg-type]

@@ -1,0 +1,1 @@
+"""The contract suite: one behaviour suite over every backend."""
