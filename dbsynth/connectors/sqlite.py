@@ -30,7 +30,7 @@ import sqlglot
 from sqlglot import exp
 from sqlalchemy.engine import URL
 
-from dbsynth.connectors.base import is_null_value, qualified, quote_ident
+from dbsynth.connectors.base import Dependent, is_null_value, qualified, quote_ident
 from dbsynth.dialects.sqlite import DIALECT
 from dbsynth.dialects.sqlite import parse_type as parse_sqlite_type
 from dbsynth.errors import ConnectionError_, LoadError, SchemaError, UsageError
@@ -267,6 +267,18 @@ class SQLiteConnector:
             raise ConnectionError_(f"cannot open {self.display_url}: {_first_line(exc)}") from None
         return SQLiteSession(conn, self.schema_name, self.path if created else None)
 
+    def probe(self, sql: str) -> str | None:
+        """Evaluated in memory (a CHECK may only call SQLite's own functions: a file holds no
+        user functions), so that looking neither locks nor creates the file."""
+        conn = sqlite3.connect(":memory:")
+        try:
+            conn.execute(sql)
+        except sqlite3.Error as exc:
+            return str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        finally:
+            conn.close()
+        return None
+
     def close(self) -> None:
         if self._reader is not None:
             self._reader.close()
@@ -302,6 +314,24 @@ class SQLiteSession:
             "AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\' ORDER BY name")]
         return {n: int(self.query(f"SELECT count(*) FROM {qualified(self.schema_name, n)}")[0][0])
                 for n in names}
+
+    def dependents(self, tables: list[str]) -> list[Dependent]:
+        """Other tables' foreign keys on ours block the drop; views reading ours and the
+        triggers and indexes on them are named (SQLite drops indexes and triggers with
+        their table; a view stays and reads the new table by name)."""
+        ours = {t.lower() for t in tables}
+        out: list[Dependent] = []
+        rows = self.conn.execute("SELECT type, name, tbl_name, sql FROM sqlite_master").fetchall()
+        for kind, name, owner, sql in rows:
+            if kind == "table" and owner.lower() not in ours:
+                for fk in self.conn.execute(f"PRAGMA foreign_key_list({quote_ident(name)})").fetchall():
+                    if str(fk[2]).lower() in ours:
+                        out.append(Dependent(f"foreign key {name}({fk[3]}) -> {fk[2]}", blocks=True))
+            elif kind in ("index", "trigger") and owner.lower() in ours and sql:
+                out.append(Dependent(f"{kind} {name} on table {owner}", blocks=False))
+            elif kind == "view" and sql and any(t in sql.lower() for t in ours):
+                out.append(Dependent(f"view {name} (kept: it reads the new table by name)", blocks=False))
+        return out
 
     def existing_enums(self) -> dict[str, tuple[str, ...]]:
         return {}
