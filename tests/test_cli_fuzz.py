@@ -171,7 +171,7 @@ def _cases() -> list[tuple[str, list[str], str]]:
         ("url_empty", ["inspect", ""], "not a database URL"),
         ("url_garbage", ["inspect", "not a url at all"], "not a database URL"),
         ("url_scheme", ["inspect", "postgresq://x@localhost/db"], "did you mean"),
-        ("url_sqlite_scheme", ["inspect", "sqlite:///{dir}/lite.db"], "unknown database URL scheme"),
+        ("url_sqlite_missing", ["inspect", "sqlite:///{dir}/nosuch.db"], "not found"),
         ("url_bad_bracket", ["inspect", "postgresql://u:pw@[::1/db"], "not a database URL"),
         ("url_pg_closed_port", ["inspect", "{dead_pg}"], "cannot connect"),
         ("url_pg_blackhole", ["inspect", "postgresql://u@192.0.2.1:5432/db?connect_timeout=2"],

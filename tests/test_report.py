@@ -149,5 +149,5 @@ def test_report_cli_writes_html_and_strict_json(demo: str, good_copy: str, tmp_p
     bad = subprocess.run([sys.executable, "-m", "dbsynth.cli", "report", demo, good_copy,
                           "--target", "patients.nosuch"], capture_output=True, text=True)
     assert bad.returncode == 2 and "Traceback" not in bad.stderr
-    assert "patients has no scored column 'nosuch'" in bad.stderr.strip().splitlines()[-1]
+    assert "patients has no column 'nosuch'" in bad.stderr.strip().splitlines()[-1]
 
