@@ -219,9 +219,14 @@ def build_spider(folder: Path, only: set[str] | None) -> Iterator[Source]:
         name = schema_sql.parent.name
         if only and name not in only:
             continue
+        if not schema_sql.read_text(encoding="utf-8").strip():
+            print(f"skipped {name}: its schema.sql is empty", file=sys.stderr)
+            continue
         path = folder / f"{name}.sqlite"
         con = sqlite3.connect(path)
         con.executescript(schema_sql.read_text(encoding="utf-8"))
+        if con.in_transaction:  # a script that opens BEGIN TRANSACTION and never commits
+            con.commit()
         con.close()
         yield sqlite_source(name, "spider_de", path)
 

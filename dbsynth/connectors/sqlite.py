@@ -12,6 +12,8 @@ read as NULL; either way a warning names the column.
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import datetime as dt
 import decimal
 import json
@@ -150,7 +152,9 @@ class SQLiteConnector:
             computed = generated.get(col.casefold()) if hidden in (2, 3) else None
             if hidden in (2, 3) and computed is None:
                 computed = "NULL"  # an expression sqlglot could not read: never loaded
-            columns.append(Column(col, sql_type, nullable=not notnull and not rowid,
+            # SQLite lets a (non-rowid) primary key column hold NULL; every other engine, and
+            # a key, does not: a key column is NOT NULL in the schema.
+            columns.append(Column(col, sql_type, nullable=not notnull and not rowid and col not in pk_cols,
                                   default=None if rowid or computed else default,
                                   identity="by default" if rowid else None,
                                   generated=computed))
@@ -204,6 +208,7 @@ class SQLiteConnector:
     def _fit_types(self, table: str, columns: list[Column], rows: int) -> list[Column]:
         """Columns whose values mostly break their declared type become text; the others keep
         it, and their few misfits are read as NULL (a warning says which)."""
+        columns = self._fit_lengths(table, columns, rows)
         checked = [c for c in columns if c.generated is None
                    and (c.type.name in _NUMBER_TYPES or c.type.name in _TEMPORAL_TYPES)]
         if not checked or not rows:
@@ -235,6 +240,22 @@ class SQLiteConnector:
             else:
                 log.warning("%s.%s is declared %s but %d of its %d values are not; read as NULL",
                             table, c.name, declared, bad, present)
+        return [fitted[c.name] for c in columns]
+
+    def _fit_lengths(self, table: str, columns: list[Column], rows: int) -> list[Column]:
+        """SQLite never checks a declared length: ``VARCHAR(10)`` holding longer text is typed
+        with the longest length found (a warning says so), else the copy could not load it."""
+        sized = [c for c in columns if c.generated is None and c.type.is_string and c.type.length]
+        if not sized or not rows:
+            return columns
+        longest = self.query("SELECT " + ", ".join(f"max(length({quote_ident(c.name)}))" for c in sized)
+                             + f" FROM {qualified(self.schema_name, table)}")[0]
+        fitted = {c.name: c for c in columns}
+        for c, found in zip(sized, longest):
+            if found is not None and int(found) > int(c.type.length or 0):
+                log.warning("%s.%s is declared %s but holds values of up to %d characters; "
+                            "typed with that length", table, c.name, c.type.native or c.type.name, int(found))
+                fitted[c.name] = replace(c, type=replace(c.type, length=int(found)))
         return [fitted[c.name] for c in columns]
 
     def read_table(self, table: Table, limit: int | None = None, seed: int = 0) -> pd.DataFrame:

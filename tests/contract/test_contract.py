@@ -217,3 +217,27 @@ def test_chinook_through_sqlite(chinook_pg_url: str, backend: Backend, request, 
     assert result.integrity.ok
     assert orphans(backend, target, "invoice_line", ["track_id"], "track", ["track_id"]) == 0
     assert orphans(backend, target, "employee", ["reports_to"], "employee", ["employee_id"]) == 0
+
+
+def test_sqlite_lengths_and_key_nulls_the_file_never_checked(tmp_path, backend) -> None:  # type: ignore[no-untyped-def]
+    """SQLite checks neither VARCHAR lengths nor NOT NULL in a composite primary key: a copy
+    into any backend types the column by its longest value and keeps the key NOT NULL."""
+    import sqlite3
+
+    from dbsynth import pipeline
+
+    path = tmp_path / "loose.db"
+    con = sqlite3.connect(path)
+    con.executescript("CREATE TABLE museum (museum_id INTEGER PRIMARY KEY, name VARCHAR(5));"
+                      "CREATE TABLE visit (museum_id INTEGER REFERENCES museum (museum_id), "
+                      "  visitor TEXT, PRIMARY KEY (museum_id, visitor));"
+                      "INSERT INTO museum VALUES (1, 'much longer than five'), (2, 'short');"
+                      "INSERT INTO visit VALUES (1, 'a'), (1, NULL), (2, 'b'), (2, 'c');")
+    con.commit()
+    con.close()
+    target = backend.target("loose_copy")
+    result = pipeline.synth(f"sqlite:///{path}", target, seed=1)
+    assert result.integrity.ok
+    schema = pipeline.inspect(f"sqlite:///{path}", keys=pipeline.KeyOptions(infer=False)).schema
+    assert schema.table("museum").column("name").type.length == len("much longer than five")
+    assert not schema.table("visit").column("visitor").nullable
