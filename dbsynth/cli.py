@@ -485,7 +485,7 @@ def _integrity_table(report: IntegrityReport) -> RichTable:
 @app.command()
 def clean(target: Annotated[str, typer.Argument(metavar="TARGET", help="DuckDB target: duckdb:///file.duckdb, the file's path, or a folder.")],
           as_json: JsonOpt = False) -> None:
-    """Remove the hidden files (.NAME.dbsynth-new-PID-…, .wal) a killed write to a new DuckDB file left."""
+    """Remove the hidden files (.NAME.dbsynth-new-PID-…@HOST, .wal) a killed write to a new DuckDB file left."""
     with _errors():
         removed = pipeline.clean(target)
     if as_json:
