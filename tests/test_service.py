@@ -484,8 +484,19 @@ def test_catalog_migrations_and_state_changes(catalog_url):
         other = catalog.add_job("report", {})
         assert [j.id for j in catalog.list_jobs()] == [other.id, job.id]
         assert [j.id for j in catalog.list_jobs("running")] == [job.id]
-        assert catalog.fail_active("interrupted by a service restart") == 2
-        assert {j.status for j in catalog.list_jobs()} == {"failed"}
+        written = catalog.add_job("synth", {})  # died in its report, after the commit
+        assert catalog.transition(written.id, ["queued"], "running")
+        assert catalog.claim_commit(written.id, {"stage": "commit", "tables": {}})
+        catalog.set_progress(written.id, {"stage": "report", "tables": {}})
+        committing = catalog.add_job("synth", {})  # died during the commit itself
+        assert catalog.transition(committing.id, ["queued"], "running")
+        assert catalog.claim_commit(committing.id, {"stage": "commit", "tables": {}})
+        assert catalog.fail_active("interrupted by a service restart") == 4
+        assert catalog.get_job(written.id).status == "succeeded"
+        assert "after its target was written" in catalog.get_job(written.id).error
+        assert catalog.get_job(committing.id).status == "failed"
+        assert "may hold the copy" in catalog.get_job(committing.id).error
+        assert {catalog.get_job(j).status for j in (job.id, other.id)} == {"failed"}
         assert catalog.get_job(job.id).finished_at is not None
 
         model = Model(id=str(uuid.uuid4()), name="m", source="a", path="/x", created_at=utcnow(),

@@ -31,6 +31,7 @@ MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 STATUSES = ("queued", "running", "succeeded", "failed", "cancelled")
 ACTIVE = ("queued", "running")
 RESTART_MESSAGE = "interrupted by a service restart"
+COMMIT_STAGE = "commit"  # the worker's last progress step before the target's commit
 SHUTDOWN_MESSAGE = "interrupted by a service shutdown"
 
 
@@ -257,11 +258,25 @@ class Catalog:
                             .values(progress=progress))
 
     def fail_active(self, message: str) -> int:
-        """Mark every queued or running job failed (their process is gone); returns how many."""
+        """End every queued or running job (their process is gone); returns how many.
+
+        A job past its commit (it claimed it and reported a later step: check, report) has
+        written its target: it is ``succeeded``, and its error says what did not finish. One
+        that died while committing cannot be told apart: ``failed``, saying the target may
+        hold the copy. The rest are ``failed``."""
+        ended = 0
         with self.session() as session:
-            moved = session.execute(update(Job).where(Job.status.in_(ACTIVE))
-                                    .values(status="failed", error=message, finished_at=utcnow()))
-            return int(moved.rowcount)  # type: ignore[attr-defined]
+            for job in session.scalars(select(Job).where(Job.status.in_(ACTIVE))).all():
+                stage = (job.progress or {}).get("stage")
+                if job.committed_at is not None and stage not in (None, "", COMMIT_STAGE):
+                    job.status, job.error = "succeeded", f"{message} after its target was written (its {stage} step did not finish)"
+                elif job.committed_at is not None:
+                    job.status, job.error = "failed", f"{message} while committing its target: the target may hold the copy"
+                else:
+                    job.status, job.error = "failed", message
+                job.finished_at = utcnow()
+                ended += 1
+        return ended
 
     # models ----------------------------------------------------------------------------------
 

@@ -25,12 +25,11 @@ from sqlalchemy import update
 
 from dbsynth import pipeline
 from dbsynth.errors import DbsynthError, IntegrityError, ModelError, UsageError
-from dbsynth.service.catalog import Catalog, Job, Model, new_id, utcnow
+from dbsynth.service.catalog import COMMIT_STAGE, Catalog, Job, Model, new_id, utcnow
 from dbsynth.service.config import ServiceConfig, load_config
 
 PROGRESS_INTERVAL = 0.5  # seconds between two progress writes of one job
 PARENT_CHECK_INTERVAL = 1.0
-COMMIT_STAGE = "commit"  # the writer's last progress step before it commits the target
 
 
 class JobCancelled(DbsynthError):
