@@ -70,3 +70,27 @@ def build_demo_pairs(folder: Path) -> dict[str, tuple[str, str]]:
     broken = write_frames(f"duckdb:///{folder / 'shuffled.duckdb'}", schema, shuffled(schema, frames))
     return {"demo_independent": (f"duckdb:///{real}", f"duckdb:///{other}"),
             "demo_shuffled": (f"duckdb:///{real}", broken)}
+
+
+def kill_mid_load(source_url: str, target_url: str) -> int:
+    """SIGKILL ``dbsynth synth SOURCE TARGET --scale 10`` once it reports loading patients
+    (the demo's first table); returns the killed pid. Fails if the load finished first."""
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "dbsynth.cli", "synth", source_url, target_url, "--scale", "10"],
+        stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, text=True)
+    assert proc.stderr is not None
+    deadline = time.monotonic() + 240
+    for line in proc.stderr:
+        if "loading" in line and "patients" in line:
+            time.sleep(0.05)
+            proc.send_signal(signal.SIGKILL)
+            break
+        assert time.monotonic() < deadline
+    proc.wait(timeout=60)
+    assert proc.returncode == -signal.SIGKILL, "the load finished before it could be killed"
+    return proc.pid

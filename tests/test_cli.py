@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import json
 import os
-import signal
 import socket
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 from conftest import run_sql
+from databases import kill_mid_load
 
 SECRET = "s3cr3t-pw"
 
@@ -131,19 +130,7 @@ def test_killed_mid_load_leaves_target_as_before(tmp_path: Path) -> None:
     build_demo_source(source)
     target = f"duckdb:///{tmp_path / 'target.duckdb'}"
     run_sql(target, "CREATE TABLE keep_me (x INTEGER); INSERT INTO keep_me VALUES (42)")
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "dbsynth.cli", "synth", f"duckdb:///{source}", target,
-         "--scale", "10"], stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, text=True)
-    assert proc.stderr is not None
-    deadline = time.monotonic() + 240
-    for line in proc.stderr:
-        if "loading" in line and "patients" in line:
-            time.sleep(0.05)
-            proc.send_signal(signal.SIGKILL)
-            break
-        assert time.monotonic() < deadline
-    proc.wait(timeout=60)
-    assert proc.returncode == -signal.SIGKILL, "the load finished before it could be killed"
+    kill_mid_load(f"duckdb:///{source}", target)
     tables = {r[0] for r in run_sql(target, "SELECT table_name FROM duckdb_tables()")}
     assert tables == {"keep_me"}
     assert run_sql(target, "SELECT x FROM keep_me") == [(42,)]

@@ -8,13 +8,13 @@ from __future__ import annotations
 
 import json
 import os
-import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
+
+from databases import kill_mid_load
 from conftest import duckdb_url, run_sql
 
 import dbsynth
@@ -265,20 +265,7 @@ def test_stale_builds_are_only_those_of_dead_writers(tmp_path: Path) -> None:
 
 def _kill_mid_write(source: Path, target: Path) -> int:
     """SIGKILL a synth into a new DuckDB file while it loads; returns the killed pid."""
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "dbsynth.cli", "synth", duckdb_url(source), duckdb_url(target),
-         "--scale", "10"], stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, text=True)
-    assert proc.stderr is not None
-    deadline = time.monotonic() + 240
-    for line in proc.stderr:
-        if "loading" in line and "patients" in line:
-            time.sleep(0.05)
-            proc.send_signal(signal.SIGKILL)
-            break
-        assert time.monotonic() < deadline
-    proc.wait(timeout=60)
-    assert proc.returncode == -signal.SIGKILL, "the load finished before it could be killed"
-    return proc.pid
+    return kill_mid_load(duckdb_url(source), duckdb_url(target))
 
 
 def test_a_killed_write_leaves_files_that_clean_and_the_next_run_remove(tmp_path: Path) -> None:

@@ -22,7 +22,7 @@ from dbsynth.schema.model import Schema, Table
 Capabilities = Dialect
 
 __all__ = ["Capabilities", "Connector", "Dependent", "Dialect", "TargetSession", "is_null_value",
-           "qualified", "quote_ident", "read_sql"]
+           "first_line", "qualified", "quote_ident", "read_sql", "short_sql"]
 
 
 @dataclass(frozen=True)
@@ -127,3 +127,15 @@ def is_null_value(value: Any) -> bool:
         return bool(pd.isna(value))
     except (TypeError, ValueError):
         return False
+
+
+def first_line(exc: BaseException) -> str:
+    """A driver error's first line (its name when it has no text): what errors quote."""
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__
+
+
+def short_sql(sql: str) -> str:
+    """A statement on one line, at most 160 characters, to name it in an error."""
+    flat = " ".join(sql.split())
+    return flat if len(flat) <= 160 else flat[:157] + "..."

@@ -22,7 +22,7 @@ from sqlalchemy.engine import URL
 
 import sqlglot
 
-from dbsynth.connectors.base import Dependent, is_null_value, qualified, quote_ident, read_sql
+from dbsynth.connectors.base import Dependent, first_line, is_null_value, qualified, quote_ident, read_sql
 from dbsynth.dialects.duckdb import DIALECT
 from dbsynth.dialects.duckdb import parse_type as parse_duckdb_type
 from dbsynth.errors import ConnectionError_, LoadError, SchemaError, UsageError
@@ -95,7 +95,7 @@ class DuckDBConnector:
                 conn.execute(f"SET memory_limit = '{self.memory_limit}'")
             return conn
         except duckdb.Error as exc:
-            raise ConnectionError_(f"cannot open {self.display_url}: {_first_line(exc)}") from None
+            raise ConnectionError_(f"cannot open {self.display_url}: {first_line(exc)}") from None
 
     @contextmanager
     def _reading(self) -> Iterator[duckdb.DuckDBPyConnection]:
@@ -112,7 +112,7 @@ class DuckDBConnector:
             try:
                 return conn.execute(sql, params or []).fetchall()
             except duckdb.Error as exc:
-                raise SchemaError(f"query failed on {self.display_url}: {_first_line(exc)}") from None
+                raise SchemaError(f"query failed on {self.display_url}: {first_line(exc)}") from None
 
     def introspect(self) -> Schema:
         s = self.schema_name
@@ -174,7 +174,7 @@ class DuckDBConnector:
                 arrow = conn.sql(f"SELECT {cols} FROM {qualified(self.schema_name, table.name)}"
                                  f"{sample}").to_arrow_table()
             except duckdb.Error as exc:
-                raise SchemaError(f"cannot read {table.name}: {_first_line(exc)}") from None
+                raise SchemaError(f"cannot read {table.name}: {first_line(exc)}") from None
         return arrow.to_pandas(types_mapper=None)
 
     def begin_target(self) -> DuckDBSession:
@@ -208,7 +208,7 @@ class DuckDBConnector:
         try:
             conn.execute(sql)
         except duckdb.Error as exc:
-            return _first_line(exc)
+            return first_line(exc)
         finally:
             conn.close()
         return None
@@ -238,13 +238,13 @@ class DuckDBSession:
         try:
             self.conn.execute(sql)
         except duckdb.Error as exc:
-            raise LoadError(f"{_first_line(exc)} (while running: {' '.join(sql.split())[:160]})") from None
+            raise LoadError(f"{first_line(exc)} (while running: {' '.join(sql.split())[:160]})") from None
 
     def query(self, sql: str) -> list[tuple[Any, ...]]:
         try:
             return self.conn.execute(sql).fetchall()
         except duckdb.Error as exc:
-            raise LoadError(f"{_first_line(exc)} (while running: {' '.join(sql.split())[:160]})") from None
+            raise LoadError(f"{first_line(exc)} (while running: {' '.join(sql.split())[:160]})") from None
 
     def existing_tables(self) -> dict[str, int]:
         self.execute(f"CREATE SCHEMA IF NOT EXISTS {quote_ident(self.schema_name)}")
@@ -321,7 +321,7 @@ class DuckDBSession:
         try:
             self.conn.execute("COMMIT")
         except duckdb.Error as exc:
-            raise LoadError(f"commit failed: {_first_line(exc)}") from None
+            raise LoadError(f"commit failed: {first_line(exc)}") from None
 
     def _move_into_place(self, building: Path, final: Path) -> None:
         """Checkpoint the new file (no WAL left beside it), then give it the target's path;
@@ -336,7 +336,7 @@ class DuckDBSession:
                             f"left as it is, the new copy discarded") from None
         except duckdb.Error as exc:
             self._discard(building)
-            raise LoadError(f"commit failed: {_first_line(exc)}") from None
+            raise LoadError(f"commit failed: {first_line(exc)}") from None
         building.unlink()
 
     def rollback(self) -> None:
@@ -479,7 +479,3 @@ def _reads_tables(view_sql: str, tables: set[str], schema: str, view_schema: str
     return any(t.name in tables and (t.db or view_schema) == schema
                for t in parsed.find_all(sqlglot.exp.Table))
 
-
-def _first_line(exc: BaseException) -> str:
-    text = str(exc).strip()
-    return text.splitlines()[0] if text else type(exc).__name__

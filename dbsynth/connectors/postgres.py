@@ -18,7 +18,7 @@ import pyarrow as pa
 import pyarrow.csv as pa_csv
 from sqlalchemy.engine import URL
 
-from dbsynth.connectors.base import Dependent, is_null_value, qualified, quote_ident, read_sql
+from dbsynth.connectors.base import Dependent, first_line, is_null_value, qualified, quote_ident, read_sql, short_sql
 from dbsynth.dialects.postgres import DIALECT
 from dbsynth.dialects.postgres import parse_type as parse_pg_type
 from dbsynth.errors import ConnectionError_, LoadError, SchemaError
@@ -66,7 +66,7 @@ class PostgresConnector:
                 conn.commit()
             return conn
         except psycopg.Error as exc:
-            reason = _first_line(exc)
+            reason = first_line(exc)
             raise ConnectionError_(
                 f"cannot connect to {self.display_url}: {_scrub(reason, self.url)}") from None
 
@@ -103,7 +103,7 @@ class PostgresConnector:
                     cur.execute(sql)  # no placeholders to parse (a literal % stays literal)
                 return list(cur.fetchall()) if cur.description else []
         except psycopg.Error as exc:
-            raise SchemaError(f"query failed on {self.display_url}: {_first_line(exc)}") from None
+            raise SchemaError(f"query failed on {self.display_url}: {first_line(exc)}") from None
 
     # -- introspection --------------------------------------------------------------------
     def introspect(self) -> Schema:
@@ -220,7 +220,7 @@ class PostgresSession:
             with self.conn.cursor() as cur:
                 cur.execute(sql.encode())
         except psycopg.Error as exc:
-            raise LoadError(f"{_first_line(exc)} (while running: {_short(sql)})") from None
+            raise LoadError(f"{first_line(exc)} (while running: {short_sql(sql)})") from None
 
     def query(self, sql: str) -> list[tuple[Any, ...]]:
         try:
@@ -228,7 +228,7 @@ class PostgresSession:
                 cur.execute(sql.encode())
                 return list(cur.fetchall())
         except psycopg.Error as exc:
-            raise LoadError(f"{_first_line(exc)} (while running: {_short(sql)})") from None
+            raise LoadError(f"{first_line(exc)} (while running: {short_sql(sql)})") from None
 
     def existing_tables(self) -> dict[str, int]:
         self.execute(f"CREATE SCHEMA IF NOT EXISTS {quote_ident(self.schema_name)}")
@@ -264,7 +264,7 @@ class PostgresSession:
                 for text in _copy_batches(frame, table):
                     copy.write(text)
         except psycopg.Error as exc:
-            raise LoadError(f"loading {table.name} failed: {_first_line(exc)}") from None
+            raise LoadError(f"loading {table.name} failed: {first_line(exc)}") from None
 
     def update_columns(self, table: Table, key: tuple[str, ...], frame: pd.DataFrame) -> None:
         temp = quote_ident(f"_dbsynth_upd_{table.name}")
@@ -278,7 +278,7 @@ class PostgresSession:
                 for text in _copy_batches(frame, table):
                     cp.write(text)
         except psycopg.Error as exc:
-            raise LoadError(f"updating {table.name} failed: {_first_line(exc)}") from None
+            raise LoadError(f"updating {table.name} failed: {first_line(exc)}") from None
         sets = ", ".join(f"{quote_ident(c)} = u.{quote_ident(c)}"
                          for c in frame.columns if c not in key)
         match = " AND ".join(f"t.{quote_ident(c)} = u.{quote_ident(c)}" for c in key)
@@ -296,7 +296,7 @@ class PostgresSession:
         try:
             self.conn.commit()
         except psycopg.Error as exc:
-            raise LoadError(f"commit failed: {_first_line(exc)}") from None
+            raise LoadError(f"commit failed: {first_line(exc)}") from None
 
     def rollback(self) -> None:
         if not self.conn.closed:
@@ -417,14 +417,6 @@ _TEXT_RENDERERS: dict[str, Callable[[Any], str | None]] = {
 }
 
 
-def _first_line(exc: BaseException) -> str:
-    text = str(exc).strip()
-    return text.splitlines()[0] if text else type(exc).__name__
-
-
-def _short(sql: str) -> str:
-    flat = " ".join(sql.split())
-    return flat if len(flat) <= 160 else flat[:157] + "..."
 
 
 def _scrub(text: str, url: URL) -> str:

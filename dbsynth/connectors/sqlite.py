@@ -32,7 +32,7 @@ import sqlglot
 from sqlglot import exp
 from sqlalchemy.engine import URL
 
-from dbsynth.connectors.base import Dependent, is_null_value, qualified, quote_ident
+from dbsynth.connectors.base import Dependent, first_line, is_null_value, qualified, quote_ident, short_sql
 from dbsynth.dialects.sqlite import DIALECT
 from dbsynth.dialects.sqlite import parse_type as parse_sqlite_type
 from dbsynth.errors import ConnectionError_, LoadError, SchemaError, UsageError
@@ -93,7 +93,7 @@ class SQLiteConnector:
             conn.text_factory = _text
             return conn
         except sqlite3.Error as exc:
-            raise ConnectionError_(f"cannot open {self.display_url}: {_first_line(exc)}") from None
+            raise ConnectionError_(f"cannot open {self.display_url}: {first_line(exc)}") from None
 
     @contextmanager
     def _reading(self) -> Iterator[sqlite3.Connection]:
@@ -108,7 +108,7 @@ class SQLiteConnector:
             try:
                 return conn.execute(sql, params or []).fetchall()
             except sqlite3.DatabaseError as exc:
-                raise SchemaError(f"query failed on {self.display_url}: {_first_line(exc)}") from None
+                raise SchemaError(f"query failed on {self.display_url}: {first_line(exc)}") from None
 
     def introspect(self) -> Schema:
         if not self.path.exists():  # a target not written yet: empty, and not created by looking
@@ -285,7 +285,7 @@ class SQLiteConnector:
             conn.execute("BEGIN")
             conn.execute("PRAGMA defer_foreign_keys = ON")  # checked at COMMIT (cycles, order)
         except sqlite3.Error as exc:
-            raise ConnectionError_(f"cannot open {self.display_url}: {_first_line(exc)}") from None
+            raise ConnectionError_(f"cannot open {self.display_url}: {first_line(exc)}") from None
         return SQLiteSession(conn, self.schema_name, self.path if created else None)
 
     def probe(self, sql: str) -> str | None:
@@ -321,13 +321,13 @@ class SQLiteSession:
         try:
             self.conn.execute(sql)
         except sqlite3.Error as exc:
-            raise LoadError(f"{_first_line(exc)} (while running: {_short(sql)})") from None
+            raise LoadError(f"{first_line(exc)} (while running: {short_sql(sql)})") from None
 
     def query(self, sql: str) -> list[tuple[Any, ...]]:
         try:
             return self.conn.execute(sql).fetchall()
         except sqlite3.Error as exc:
-            raise LoadError(f"{_first_line(exc)} (while running: {_short(sql)})") from None
+            raise LoadError(f"{first_line(exc)} (while running: {short_sql(sql)})") from None
 
     def existing_tables(self) -> dict[str, int]:
         names = [r[0] for r in self.query(
@@ -366,7 +366,7 @@ class SQLiteSession:
         try:
             self.conn.executemany(sql, _rows(frame, table))
         except (sqlite3.Error, OverflowError) as exc:
-            raise LoadError(f"loading {table.name} failed: {_first_line(exc)}") from None
+            raise LoadError(f"loading {table.name} failed: {first_line(exc)}") from None
 
     def update_columns(self, table: Table, key: tuple[str, ...], frame: pd.DataFrame) -> None:
         values = [c for c in frame.columns if c not in key]
@@ -376,7 +376,7 @@ class SQLiteSession:
         try:
             self.conn.executemany(sql, _rows(frame[values + list(key)], table))
         except (sqlite3.Error, OverflowError) as exc:
-            raise LoadError(f"updating {table.name} failed: {_first_line(exc)}") from None
+            raise LoadError(f"updating {table.name} failed: {first_line(exc)}") from None
 
     def advance_sequence(self, table: Table, column: str) -> None:
         """The rowid continues after the largest key by itself (``INTEGER PRIMARY KEY``)."""
@@ -385,7 +385,7 @@ class SQLiteSession:
         try:
             self.conn.execute("COMMIT")  # the deferred foreign keys are checked here
         except sqlite3.Error as exc:
-            raise LoadError(f"commit failed: {_first_line(exc)}") from None
+            raise LoadError(f"commit failed: {first_line(exc)}") from None
         self._created = None
 
     def rollback(self) -> None:
@@ -432,7 +432,7 @@ def _parse_create(sql: str) -> exp.Expression | None:
     try:
         return sqlglot.parse_one(sql, read="sqlite")
     except (sqlglot.errors.ParseError, sqlglot.errors.TokenError):
-        log.warning("cannot parse %s; its CHECKs and generated columns are not read", _short(sql))
+        log.warning("cannot parse %s; its CHECKs and generated columns are not read", short_sql(sql))
         return None
 
 
@@ -549,11 +549,3 @@ def _converter(sql_type: SqlType) -> Callable[[Any], Any]:
     return convert
 
 
-def _first_line(exc: BaseException) -> str:
-    text = str(exc).strip()
-    return text.splitlines()[0] if text else type(exc).__name__
-
-
-def _short(sql: str) -> str:
-    flat = " ".join(sql.split())
-    return flat if len(flat) <= 160 else flat[:157] + "..."
