@@ -25,6 +25,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+from dbsynth.schema.naming import pii_kind
 from dbsynth.schema.model import Column, ForeignKey, PrimaryKey, Schema, SqlType, Table
 
 Query = Callable[[str], list[tuple[Any, ...]]]
@@ -52,6 +53,11 @@ NAME_SCORE_SAME_NAME = 0.95  # partei_id -> party.partei_id (the key's own name,
 GENERIC_KEY_NAMES = frozenset({"id", "code", "key", "uuid", "name", "no", "nr", "number", "num"})
 NAME_SCORE_ROLE_PREFIX = 0.8  # billing_customer_id -> customer
 NAME_SCORE_PERSON_ROLE = 0.7  # support_rep_id -> employee, reports_to -> employee (self)
+#: A column named after a table, or after its key without the suffix, with no key suffix of
+#: its own (``termin`` -> ``termin.termin_id``, ``bezirk`` -> ``landkreis.bezirk_id``,
+#: ``subcountry.country`` -> ``country.code2``): a weaker name, so the data must agree.
+NAME_SCORE_BARE = 0.85
+BARE = "table name"  # the reason given to such a candidate
 
 
 @dataclass(frozen=True)
@@ -111,11 +117,28 @@ def norm(name: str) -> str:
 KEY_SUFFIXES = ("id", "code", "key", "no", "nr", "num", "number", "nummer", "uuid", "kennung")
 
 
+#: Endings long enough to say "key" even run together with a word, as German and Dutch
+#: compounds write them (``zimmernummer``, ``zugkennung``, ``filialnummer``).
+COMPOUND_KEY_SUFFIXES = ("nummer", "number", "kennung")
+#: Whole names that are identifiers by convention (a social security number, a user id…).
+IDENTIFIER_NAMES = frozenset({"ssn", "isbn", "iban", "sku", "ean", "uid", "guid", "uuid"})
+
+
 def _key_suffix(name: str) -> bool:
     """``…_id``, ``…_code``, ``…_nummer``… as a last word of a normed name (``customerId``
-    normed is ``customer_id``); a word merely ending in "id" (``paid``, ``valid``) is not."""
+    normed is ``customer_id``); a word merely ending in "id" (``paid``, ``valid``) is not;
+    a compound ending in a long key word is (``zimmernummer``), unless it is a phone number."""
     words = name.split("_")
-    return len(words) > 1 and words[-1] in KEY_SUFFIXES
+    if len(words) > 1 and words[-1] in KEY_SUFFIXES:
+        return True
+    last = words[-1]
+    compound = any(last.endswith(s) and len(last) >= len(s) + 3 for s in COMPOUND_KEY_SUFFIXES)
+    return compound and pii_kind(name) is None
+
+
+def _identifier_name(name: str) -> bool:
+    """A name that says "an identifier" by itself: ``nr``, ``ssn``, ``isbn``, or key-like."""
+    return name in IDENTIFIER_NAMES or name in KEY_SUFFIXES or _key_suffix(name)
 
 
 def singular(name: str) -> str:
@@ -178,7 +201,7 @@ def _pk_name_score(table: Table, column: Column, references: frozenset[str] = fr
     first = table.columns[0].name == column.name  # where tables keep their own key
     if not first or column.name in references:
         return 0.0
-    if _key_suffix(name):
+    if _identifier_name(name):
         return 0.7
     # a natural key (genre_name, a country code): text, and named alike in another table
     return FIRST_COLUMN_SCORE if column.type.is_string and name in shared else 0.0
@@ -270,6 +293,9 @@ def _name_index(parents: list[_ParentKey]) -> dict[str, list[tuple[_ParentKey, f
             named = {f"{s}_{key}" for s in stems} | {f"{s}_id" for s in stems} | {f"{s}id" for s in stems}
             for name in named:
                 index.setdefault(name, []).append((parent, NAME_SCORE_EXACT))
+            role = _role_of(key)
+            for name in (stems | {role}) - GENERIC_KEY_NAMES - named - {key}:
+                index.setdefault(name, []).append((parent, NAME_SCORE_BARE))
     return index
 
 
@@ -291,12 +317,15 @@ def _fk_candidates(table: Table, column: Column, index: dict[str, list[tuple[_Pa
     best: dict[_ParentKey, float] = {}
     for parent, score in index.get(name, []):
         best[parent] = max(best.get(parent, 0.0), score)
-    out.extend((parent, score, "name") for parent, score in best.items())
+    out.extend((parent, score, BARE if score == NAME_SCORE_BARE else "name")
+               for parent, score in best.items())
     if not out:  # a role prefix: billing_customer_id, parent_category_id
         parts = name.split("_")
         for i in range(1, len(parts)):
-            for parent, _ in index.get("_".join(parts[i:]), []):
-                out.append((parent, NAME_SCORE_ROLE_PREFIX, f"role prefix {'_'.join(parts[:i])!r}"))
+            for parent, score in index.get("_".join(parts[i:]), []):
+                bare = f" to a {BARE}" if score == NAME_SCORE_BARE else ""
+                out.append((parent, NAME_SCORE_ROLE_PREFIX * min(1.0, score / NAME_SCORE_SAME_NAME),
+                            f"role prefix {'_'.join(parts[:i])!r}{bare}"))
             if out:
                 break
     key_like = re.search(r"_?(id|key|fk)$", name) is not None or name in HIERARCHY_ROLES | {"reports_to"}
@@ -316,6 +345,8 @@ def _fk_candidates(table: Table, column: Column, index: dict[str, list[tuple[_Pa
             continue
         if parent.table == table.name and (parent.columns == (column.name,) or column.name in own_pk):
             continue  # a key does not reference its own table
+        if parent.table == table.name and score == NAME_SCORE_BARE:
+            continue  # a column named after its own table is its label (partei.partei)
         if own_pk == (column.name,) and not (_stems(parent.table) & {_role_of(name)}):
             # Two tables keyed by one column (one-to-one): which is the parent is decided by
             # the data (the parent holds every child key and more), see _score_fk.
@@ -439,6 +470,9 @@ def _score_fk(table: Table, columns: tuple[str, ...], parent: _ParentKey, name_s
     inclusion = included / distinct if distinct else 0.0
     coverage = included / parent_keys if parent_keys else 0.0
     data_score = inclusion if distinct else 0.9  # nothing in the data contradicts the name
+    child_type = table.column(columns[0]).type
+    if not distinct and BARE in reason and child_type.is_integer != parent.types[0].is_integer:
+        data_score = 0.0  # no data, and a label (text) named like an integer-keyed table
     evidence = {"name": reason, "name_score": name_score, "child_distinct": distinct,
                 "inclusion": round(inclusion, 4), "coverage": round(coverage, 4),
                 "parent_strength": parent.strength}
