@@ -196,7 +196,7 @@ def _pk_name_score(table: Table, column: Column, references: frozenset[str] = fr
         return 1.0
     if name in {"code", "key", "uuid"} or name in {f"{s}_{suffix}" for s in stems for suffix in KEY_SUFFIXES}:
         return 0.8
-    if name in {f"{s[0]}id" for s in stems if s}:
+    if name in {_initials(s) + "id" for s in stems if s}:
         return 0.8
     first = table.columns[0].name == column.name  # where tables keep their own key
     if not first or column.name in references:
@@ -207,12 +207,40 @@ def _pk_name_score(table: Table, column: Column, references: frozenset[str] = fr
     return FIRST_COLUMN_SCORE if column.type.is_string and name in shared else 0.0
 
 
+def _initials(stem: str) -> str:
+    """``domain`` → ``d``, ``domain_author`` → ``da``: the abbreviation of a key (``did``)."""
+    return "".join(word[0] for word in stem.split("_") if word)
+
+
 def _reference_like_columns(schema: Schema) -> set[str]:
     """Column names that look like references to some table (``<table>_id``), or are in a
     declared foreign key: a junction table's key is a pair of those."""
     names = {f"{stem}{sep}id" for t in schema.tables for stem in _stems(t.name) for sep in ("_", "")}
     return {c.name for t in schema.tables for c in t.columns if norm(c.name) in names} | {
         c for t in schema.tables for fk in t.foreign_keys for c in fk.columns}
+
+
+def _owned_key_names(schema: Schema, fk_like: set[str],
+                     shared: frozenset[str]) -> dict[str, tuple[set[str], set[str]]]:
+    """Normed key name -> (tables owning it surely, tables owning it weakly), by name alone.
+
+    Surely: a declared single-column key, a key named after its table (``aid`` in ``autor``).
+    Weakly: a table's only key-like column (``lieder.song_id``); a table with two is rather
+    a junction of references. Used where no rows can tell a key from a reference."""
+    owned: dict[str, tuple[set[str], set[str]]] = {}
+    for table in schema.tables:
+        if table.primary_key is not None:
+            if len(table.primary_key.columns) == 1:
+                owned.setdefault(norm(table.primary_key.columns[0]), (set(), set()))[0].add(table.name)
+            continue
+        key_like = [c for c in table.columns if _identifier_name(norm(c.name)) or norm(c.name) == "id"]
+        for column in table.columns:
+            score = _pk_name_score(table, column, frozenset(fk_like), shared)
+            if score >= 0.8:
+                owned.setdefault(norm(column.name), (set(), set()))[0].add(table.name)
+            elif score > 0 and key_like == [column]:
+                owned.setdefault(norm(column.name), (set(), set()))[1].add(table.name)
+    return owned
 
 
 def _shared_names(schema: Schema) -> frozenset[str]:
@@ -225,44 +253,51 @@ def _shared_names(schema: Schema) -> frozenset[str]:
 
 
 def _infer_primary_key(table: Table, query: Query, qualify: Qualify, quote: Callable[[str], str],
-                       fk_like: set[str], stats: Inference,
-                       shared: frozenset[str] = frozenset()) -> InferredKey | None:
-    """The best unique, never-NULL column (by name), else a unique pair of key-like columns."""
+                       fk_like: set[str], stats: Inference, shared: frozenset[str] = frozenset(),
+                       other_keys: frozenset[str] = frozenset()) -> InferredKey | None:
+    """The best unique, never-NULL column (by name), else a unique pair of key-like columns.
+
+    ``other_keys`` are the normed names of other tables' keys: in a table with no rows to
+    test, a column so named is a reference to that table, not this table's key."""
     candidates = [(c, _pk_name_score(table, c, frozenset(fk_like), shared)) for c in table.columns
                   if _key_like_type(c.type) and c.generated is None]
     named = [(c, s) for c, s in candidates if s > 0]
-    if named:
-        measures = "".join(f", count({quote(c.name)}), count(DISTINCT {quote(c.name)})" for c, _ in named)
-        row = query(f"SELECT count(*){measures} FROM {qualify(table.name)}")[0]
-        stats.queries += 1
-        rows = int(row[0])
+    measures = "".join(f", count({quote(c.name)}), count(DISTINCT {quote(c.name)})" for c, _ in named)
+    row = query(f"SELECT count(*){measures} FROM {qualify(table.name)}")[0]
+    stats.queries += 1
+    rows = int(row[0])
+    if rows:
         unique = [(c, s) for i, (c, s) in enumerate(named)
                   if int(row[1 + 2 * i]) == rows and int(row[2 + 2 * i]) == rows
                   and (s > FIRST_COLUMN_SCORE or rows >= 2)]  # a name-less key needs evidence
         if unique:
             column, name_score = max(unique, key=lambda cs: cs[1])  # first of the best names
-            if rows:
-                score = 0.5 + 0.5 * name_score
-            elif name_score >= 0.8 or (len(named) == 1 and name_score > FIRST_COLUMN_SCORE):
-                # empty: the name is all there is
-                score = 0.9 * name_score
-            else:  # empty, and several columns could be its key
-                score = 0.5 * name_score
-            return InferredKey("primary", table.name, (column.name,), score,
+            return InferredKey("primary", table.name, (column.name,), 0.5 + 0.5 * name_score,
                                {"name": name_score, "rows": rows, "unique": True, "not_null": True})
+    else:  # empty: the names are all there is
+        own = [(c, s) for c, s in named if s >= 0.8 or norm(c.name) not in other_keys]
+        if own:
+            column, name_score = max(own, key=lambda cs: cs[1])
+            sure = name_score >= 0.8 or (len(own) == 1 and name_score > FIRST_COLUMN_SCORE)
+            return InferredKey("primary", table.name, (column.name,),
+                               (0.9 if sure else 0.5) * name_score,
+                               {"name": name_score, "rows": 0})
     # junction tables: a pair of reference-like columns that is unique together
-    pair_columns = [c.name for c in table.columns if c.name in fk_like or _key_suffix(norm(c.name))][:6]
+    pair_columns = [c.name for c in table.columns if c.name in fk_like or norm(c.name) in other_keys
+                    or _key_suffix(norm(c.name))][:6]
+    references = [c for c in pair_columns if c in fk_like or norm(c) in other_keys]
+    if not rows and len(references) >= 2:  # empty: the first two references
+        return InferredKey("primary", table.name, tuple(references[:2]), 0.7,
+                           {"name": "two reference columns", "rows": 0})
     for i, a in enumerate(pair_columns):
         for b in pair_columns[i + 1:]:
             qa, qb = quote(a), quote(b)
-            rows, distinct = query(
-                f"SELECT (SELECT count(*) FROM {qualify(table.name)}), (SELECT count(*) FROM "
-                f"(SELECT DISTINCT {qa}, {qb} FROM {qualify(table.name)} "
-                f"WHERE {qa} IS NOT NULL AND {qb} IS NOT NULL) AS d)")[0]
+            distinct = query(f"SELECT count(*) FROM (SELECT DISTINCT {qa}, {qb} FROM "
+                             f"{qualify(table.name)} WHERE {qa} IS NOT NULL AND {qb} IS NOT NULL) AS d")[0][0]
             stats.queries += 1
-            if int(rows) and int(distinct) == int(rows):
+            if rows and int(distinct) == rows:
                 return InferredKey("primary", table.name, (a, b), 0.9,
-                                   {"name": "two reference columns", "rows": int(rows),
+                                   {"name": "two reference columns", "rows": rows,
                                     "unique": True, "not_null": True})
     return None
 
@@ -398,6 +433,7 @@ def infer_keys(schema: Schema, query: Query, qualify: Qualify, quote: Callable[[
     all_names = {table.name: table for table in schema.tables}
     fk_like = _reference_like_columns(schema)
     shared = _shared_names(schema)
+    owned = _owned_key_names(schema, fk_like, shared)
 
     primary: dict[str, tuple[str, ...]] = {}
     strength: dict[str, float] = {}
@@ -405,7 +441,9 @@ def infer_keys(schema: Schema, query: Query, qualify: Qualify, quote: Callable[[
         if table.primary_key is not None:
             primary[table.name] = table.primary_key.columns
             continue
-        found = _infer_primary_key(table, query, qualify, quote, fk_like, stats, shared)
+        other_keys = frozenset(n for n, (strong, weak) in owned.items()
+                               if strong - {table.name} or (weak and table.name not in weak))
+        found = _infer_primary_key(table, query, qualify, quote, fk_like, stats, shared, other_keys)
         if found is not None:
             stats.keys.append(found)
             if found.score >= threshold:
@@ -453,6 +491,10 @@ def infer_keys(schema: Schema, query: Query, qualify: Qualify, quote: Callable[[
             if found:  # one reference per column: the best-scoring parent
                 found.sort(key=lambda k: (-k.score, -k.evidence.get("parent_strength", 1.0),
                                           -k.evidence.get("coverage", 0.0)))
+                if _undecided(found):  # no rows, and two parents named alike: no guess
+                    found = [replace(k, score=min(k.score, threshold - 1e-3),
+                                     evidence=k.evidence | {"rejected": "no data to choose the parent"})
+                             for k in found]
                 stats.keys.append(found[0])
                 stats.keys.extend(replace(k, score=min(k.score, threshold - 1e-3),
                                           evidence=k.evidence | {"lost_to": found[0].ref_table})
@@ -460,6 +502,15 @@ def infer_keys(schema: Schema, query: Query, qualify: Qualify, quote: Callable[[
                 stats.keys.extend(k for k in found[1:] if k.score < threshold)
     stats.seconds = time.perf_counter() - started
     return stats
+
+
+def _undecided(found: list[InferredKey]) -> bool:
+    """The best two parents of a column (sorted best first) are equal on every evidence and
+    the child has no values to tell them apart."""
+    if len(found) < 2 or found[0].evidence.get("child_distinct"):
+        return False
+    a, b = found[0], found[1]
+    return a.score == b.score and a.evidence.get("parent_strength") == b.evidence.get("parent_strength")
 
 
 def _score_fk(table: Table, columns: tuple[str, ...], parent: _ParentKey, name_score: float,
