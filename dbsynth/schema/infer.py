@@ -26,6 +26,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from dbsynth.schema.naming import pii_kind
+from dbsynth.schema.word_roots import SAME_ROOT, RootIndex
 from dbsynth.schema.model import Column, ForeignKey, PrimaryKey, Schema, SqlType, Table
 
 Query = Callable[[str], list[tuple[Any, ...]]]
@@ -58,6 +59,10 @@ NAME_SCORE_PERSON_ROLE = 0.7  # support_rep_id -> employee, reports_to -> employ
 #: ``subcountry.country`` -> ``country.code2``): a weaker name, so the data must agree.
 NAME_SCORE_BARE = 0.85
 BARE = "table name"  # the reason given to such a candidate
+#: A column naming a table with another ending (``enzym_id`` -> ``enzyme``) or as part of a
+#: compound word (``siegerflugzeug`` -> ``flugzeug``, ``schüler_id`` -> ``oberschüler``).
+NAME_SCORE_SAME_ROOT = 0.9
+NAME_SCORE_COMPOUND = 0.75
 
 
 @dataclass(frozen=True)
@@ -341,12 +346,22 @@ def _role_of(column: str) -> str:
 SHARED_KEY = "shared key"  # the reason given to a one-to-one candidate (both keyed by it)
 
 
+def _reference_role(name: str) -> str:
+    """What a reference names once its key word and number are dropped: ``vereinskennung_1``
+    → ``verein``, ``enzym_id`` → ``enzym``, ``termin`` → ``termin``."""
+    role = re.sub(r"_\d+$", "", name)
+    role = re.sub(r"_?(id|key|fk|code|nr|no|num|nummer|number|kennung)$", "", role) or role
+    return role.rstrip("_") or name
+
+
 def _fk_candidates(table: Table, column: Column, index: dict[str, list[tuple[_ParentKey, float]]],
                    parents_by_table: dict[str, list[_ParentKey]],
-                   own_pk: tuple[str, ...]) -> list[tuple[_ParentKey, float, str]]:
+                   own_pk: tuple[str, ...],
+                   roots: RootIndex[_ParentKey] | None = None) -> list[tuple[_ParentKey, float, str]]:
     """Parent keys ``column`` may reference, by name alone, with a name score and reason.
 
-    ``own_pk`` is the table's key, declared or inferred."""
+    ``own_pk`` is the table's key, declared or inferred; ``roots`` indexes the tables' primary
+    keys by the roots of the tables' names (another ending, or part of a compound)."""
     name = norm(column.name)
     out: list[tuple[_ParentKey, float, str]] = []
     best: dict[_ParentKey, float] = {}
@@ -363,6 +378,15 @@ def _fk_candidates(table: Table, column: Column, index: dict[str, list[tuple[_Pa
                             f"role prefix {'_'.join(parts[:i])!r}{bare}"))
             if out:
                 break
+    if not out and roots is not None:
+        role = _reference_role(name)
+        for parent, how in roots.lookup(role):
+            # an integer part of a compound without a key word is rather a count
+            # (heimspiele: home games), whose small values any integer key holds
+            counted = how != SAME_ROOT and role == name and column.type.is_integer
+            if parent.table != table.name and not counted:
+                score = NAME_SCORE_SAME_ROOT if how == SAME_ROOT else NAME_SCORE_COMPOUND
+                out.append((parent, score, f"{how} of a {BARE}"))
     key_like = re.search(r"_?(id|key|fk)$", name) is not None or name in HIERARCHY_ROLES | {"reports_to"}
     if not out and key_like:  # a role word alone (author_rating, lead_time) names no key
         role = _role_of(name)
@@ -462,6 +486,7 @@ def infer_keys(schema: Schema, query: Query, qualify: Qualify, quote: Callable[[
                 parents.append(_ParentKey(table.name, unique.columns,
                                           tuple(table.column(c).type for c in unique.columns), False))
     index = _name_index(parents)
+    roots = RootIndex((p.table, p) for p in parents if p.primary and len(p.columns) == 1)
     by_table: dict[str, list[_ParentKey]] = {}
     for parent in parents:
         if len(parent.columns) == 1:
@@ -484,7 +509,7 @@ def infer_keys(schema: Schema, query: Query, qualify: Qualify, quote: Callable[[
             if column.name in declared or column.generated is not None:
                 continue
             found = []
-            for parent, score, reason in _fk_candidates(table, column, index, by_table, own_key):
+            for parent, score, reason in _fk_candidates(table, column, index, by_table, own_key, roots):
                 stats.candidates += 1
                 found.append(_score_fk(table, (column.name,), parent, score, reason,
                                        query, qualify, quote, stats))
