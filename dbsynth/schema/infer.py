@@ -142,8 +142,9 @@ def _key_suffix(name: str) -> bool:
 
 
 def _identifier_name(name: str) -> bool:
-    """A name that says "an identifier" by itself: ``nr``, ``ssn``, ``isbn``, or key-like."""
-    return name in IDENTIFIER_NAMES or name in KEY_SUFFIXES or _key_suffix(name)
+    """A name that says "an identifier" by itself: ``nr``, ``ssn``, ``code2``, or key-like."""
+    bare = name.rstrip("0123456789") or name  # code2, iso3: a key word and a variant number
+    return bare in IDENTIFIER_NAMES or bare in KEY_SUFFIXES or _key_suffix(name)
 
 
 def singular(name: str) -> str:
@@ -330,7 +331,8 @@ def _name_index(parents: list[_ParentKey]) -> dict[str, list[tuple[_ParentKey, f
             index.setdefault(key, []).append((parent, NAME_SCORE_SAME_NAME))
         if parent.primary:  # only a table's primary key is what "<table>_id" names
             stems = _stems(parent.table)
-            named = {f"{s}_{key}" for s in stems} | {f"{s}_id" for s in stems} | {f"{s}id" for s in stems}
+            named = ({f"{s}_{key}" for s in stems} | {f"{s}{key}" for s in stems}
+                     | {f"{s}_id" for s in stems} | {f"{s}id" for s in stems})
             for name in named:
                 index.setdefault(name, []).append((parent, NAME_SCORE_EXACT))
             role = _role_of(key)
