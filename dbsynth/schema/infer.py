@@ -401,7 +401,12 @@ def _fk_candidates(table: Table, column: Column, index: dict[str, list[tuple[_Pa
                 if _stems(parent_table) & PEOPLE_TABLES and parent_table != table.name:
                     out.extend((p, NAME_SCORE_PERSON_ROLE, f"person role {role!r}") for p in keys)
     kept = []
+    out.sort(key=lambda candidate: -candidate[1])
+    seen: set[_ParentKey] = set()
     for parent, score, reason in out:
+        if parent in seen:  # one candidate per parent key: its best name
+            continue
+        seen.add(parent)
         if len(parent.columns) != 1 or not _compatible(column.type, parent.types[0]):
             continue
         if parent.table == table.name and (parent.columns == (column.name,) or column.name in own_pk):
@@ -518,9 +523,9 @@ def infer_keys(schema: Schema, query: Query, qualify: Qualify, quote: Callable[[
             if found:  # one reference per column: the best-scoring parent
                 found.sort(key=lambda k: (-k.score, -k.evidence.get("parent_strength", 1.0),
                                           -k.evidence.get("coverage", 0.0)))
-                if _undecided(found):  # no rows, and two parents named alike: no guess
+                if _undecided(found):  # two parents named alike, the data cannot choose
                     found = [replace(k, score=min(k.score, threshold - 1e-3),
-                                     evidence=k.evidence | {"rejected": "no data to choose the parent"})
+                                     evidence=k.evidence | {"rejected": "two parents alike, no data to choose"})
                              for k in found]
                 stats.keys.append(found[0])
                 stats.keys.extend(replace(k, score=min(k.score, threshold - 1e-3),
@@ -532,12 +537,14 @@ def infer_keys(schema: Schema, query: Query, qualify: Qualify, quote: Callable[[
 
 
 def _undecided(found: list[InferredKey]) -> bool:
-    """The best two parents of a column (sorted best first) are equal on every evidence and
-    the child has no values to tell them apart."""
-    if len(found) < 2 or found[0].evidence.get("child_distinct"):
+    """The best two parents of a column (sorted best first) are equal on every evidence: as
+    named, as surely keyed, holding the child's values alike (or no values to test). Then
+    the order of the tables would decide, and a wrong parent is worse than none."""
+    if len(found) < 2:
         return False
     a, b = found[0], found[1]
-    return a.score == b.score and a.evidence.get("parent_strength") == b.evidence.get("parent_strength")
+    return (a.score == b.score and a.evidence.get("parent_strength") == b.evidence.get("parent_strength")
+            and a.evidence.get("coverage") == b.evidence.get("coverage"))
 
 
 def _score_fk(table: Table, columns: tuple[str, ...], parent: _ParentKey, name_score: float,
