@@ -41,12 +41,20 @@ PERSON_ROLES = frozenset({
     "rep", "representative", "manager", "boss", "supervisor", "reports", "reports_to", "owner",
     "author", "creator", "created_by", "updated_by", "modified_by", "assignee", "assigned_to",
     "approver", "approved_by", "agent", "employee", "staff", "salesperson", "seller", "user",
-    "head", "lead", "mentor", "contact",
+    "head", "lead", "mentor", "contact", "winner", "loser", "follower",
+    # the same roles in German (names are often written in the users' language)
+    "leiter", "chef", "vorgesetzter", "besitzer", "eigentümer", "autor", "ersteller",
+    "verkäufer", "vertreter", "betreuer", "benutzer", "nutzer", "kontaktperson", "mitarbeiter",
+    "gewinner", "verlierer", "sieger",
 })
 HIERARCHY_ROLES = frozenset({"parent", "manager", "boss", "supervisor", "reports_to", "reports",
-                             "head", "lead", "mentor"})
+                             "head", "lead", "mentor", "leiter", "chef", "vorgesetzter"})
+#: Words that name a table of people, also as the start of a longer name (``useracct``,
+#: ``benutzerprofile``, ``personen``).
 PEOPLE_TABLES = frozenset({"employee", "user", "person", "people", "staff", "member", "account",
-                           "agent", "customer"})
+                           "agent", "customer", "player", "student",
+                           "mitarbeiter", "benutzer", "nutzer", "leute", "mitglied", "kunde",
+                           "spieler", "schüler", "personal"})
 FIRST_COLUMN_SCORE = 0.3  # a natural key: the first column, unique, whatever its name
 NAME_SCORE_EXACT = 1.0  # customer_id -> customer.customer_id | customers.id
 NAME_SCORE_SAME_NAME = 0.95  # partei_id -> party.partei_id (the key's own name, not the table's)
@@ -54,6 +62,7 @@ NAME_SCORE_SAME_NAME = 0.95  # partei_id -> party.partei_id (the key's own name,
 GENERIC_KEY_NAMES = frozenset({"id", "code", "key", "uuid", "name", "no", "nr", "number", "num"})
 NAME_SCORE_ROLE_PREFIX = 0.8  # billing_customer_id -> customer
 NAME_SCORE_PERSON_ROLE = 0.7  # support_rep_id -> employee, reports_to -> employee (self)
+NAME_SCORE_HIERARCHY = 0.75  # manager_id in employee: its own table before another people table
 #: A column named after a table, or after its key without the suffix, with no key suffix of
 #: its own (``termin`` -> ``termin.termin_id``, ``bezirk`` -> ``landkreis.bezirk_id``,
 #: ``subcountry.country`` -> ``country.code2``): a weaker name, so the data must agree.
@@ -348,6 +357,13 @@ def _role_of(column: str) -> str:
 SHARED_KEY = "shared key"  # the reason given to a one-to-one candidate (both keyed by it)
 
 
+def _people_table(table: str) -> bool:
+    """A table of people: named so, or a name starting so (``useracct``, ``personen``)."""
+    words = norm(table).split("_")
+    return any(word.startswith(p) for word in words for p in PEOPLE_TABLES) or bool(
+        _stems(table) & PEOPLE_TABLES)
+
+
 def _reference_role(name: str) -> str:
     """What a reference names once its key word and number are dropped: ``vereinskennung_1``
     → ``verein``, ``enzym_id`` → ``enzym``, ``termin`` → ``termin``."""
@@ -395,10 +411,10 @@ def _fk_candidates(table: Table, column: Column, index: dict[str, list[tuple[_Pa
         words = set(role.split("_")) | {role}
         if words & HIERARCHY_ROLES:
             for parent in parents_by_table.get(table.name, []):
-                out.append((parent, NAME_SCORE_PERSON_ROLE, f"hierarchy role {role!r}"))
+                out.append((parent, NAME_SCORE_HIERARCHY, f"hierarchy role {role!r}"))
         if words & PERSON_ROLES:
             for parent_table, keys in parents_by_table.items():
-                if _stems(parent_table) & PEOPLE_TABLES and parent_table != table.name:
+                if _people_table(parent_table) and parent_table != table.name:
                     out.extend((p, NAME_SCORE_PERSON_ROLE, f"person role {role!r}") for p in keys)
     kept = []
     out.sort(key=lambda candidate: -candidate[1])
