@@ -12,7 +12,7 @@ import duckdb
 import pytest
 
 from dbsynth import pipeline
-from dbsynth.schema.word_roots import COMPOUND, SAME_ROOT, RootIndex
+from dbsynth.schema.infer.roots import COMPOUND, SAME_ROOT, RootIndex
 
 
 def _inspect(tmp_path: Path, sql: str) -> tuple[set[tuple[str, tuple[str, ...]]], set[tuple[str, str, str]]]:
