@@ -4,7 +4,9 @@ in the data, else a unique pair of references (a junction); with no rows, names 
 from __future__ import annotations
 
 from dbsynth.schema.infer.names import (FIRST_COLUMN_SCORE, KEY_SUFFIXES, identifier_name,
-                                        initials, key_like_type, key_suffix, norm, table_stems)
+                                        initials, key_like_type, key_suffix, norm, reference_role,
+                                        table_stems)
+from dbsynth.schema.infer.roots import variants
 from dbsynth.schema.infer.result import InferredKey, Inference, Qualify, Query, Quote
 from dbsynth.schema.model import Column, Schema, Table
 
@@ -14,7 +16,8 @@ def pk_name_score(table: Table, column: Column, references: frozenset[str] = fro
     """How strongly a column's name says "the key of this table" (0: not at all).
 
     1.0 ``id``/``<table>_id``; 0.8 a code or number of the table (``<table>_code``,
-    ``customer_number``) or its initial and ``id`` (``did`` in ``domain``); 0.7 any key-like
+    ``customer_number``), its initials and ``id`` (``did`` in ``domain``) or its name with
+    another ending and a key word (``abteilungsid`` in ``abteilung``); 0.7 any key-like
     name (``partei_id`` in ``party``: names in another language, or not the table's).
     """
     name = norm(column.name)
@@ -25,6 +28,9 @@ def pk_name_score(table: Table, column: Column, references: frozenset[str] = fro
         return 0.8
     if name in {initials(s) + "id" for s in stems if s}:
         return 0.8
+    role = reference_role(name)
+    if role != name and variants(role) & set().union(*(variants(s) for s in stems)):
+        return 0.8  # the table's name with another ending and a key word (abteilungsid)
     first = table.columns[0].name == column.name  # where tables keep their own key
     if not first or column.name in references:
         return 0.0
