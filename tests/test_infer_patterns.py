@@ -155,3 +155,16 @@ def test_word_roots_match_endings_and_compounds(name: str, table: str, how: str)
 
 def test_word_roots_ignore_short_words() -> None:
     assert RootIndex([("tag", "tag")]).lookup("montag") == []
+
+
+def test_key_named_after_its_table_with_another_ending(tmp_path: Path) -> None:
+    """``abteilungsid`` is ``abteilung``'s key (a joining ``s`` and a run-together ``id``),
+    referenced by a column named after the table (``zugehoerigkeit.abteilung``)."""
+    pks, fks = _inspect(tmp_path, """
+        CREATE TABLE abteilung (name VARCHAR, abteilungsid INTEGER);
+        CREATE TABLE zugehoerigkeit (zugehoerigkeit_id INTEGER, abteilung INTEGER);
+        INSERT INTO abteilung SELECT 'a' || i, i FROM range(1, 9) t(i);
+        INSERT INTO zugehoerigkeit SELECT i, i % 8 + 1 FROM range(1, 41) t(i);
+    """)
+    assert ("abteilung", ("abteilungsid",)) in pks
+    assert ("zugehoerigkeit", "abteilung", "abteilung") in fks
