@@ -76,7 +76,7 @@ def fk_candidates(table: Table, column: Column, index: dict[str, list[tuple[Pare
                             f"role prefix {'_'.join(parts[:i])!r}{bare}"))
             if out:
                 break
-    if not out and roots is not None:
+    if roots is not None:  # also where an exact name exists: its data may refute it
         role = reference_role(name)
         for parent, how in roots.lookup(role):
             # an integer part of a compound without a key word is rather a count
