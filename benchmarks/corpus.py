@@ -337,9 +337,32 @@ def strip_keys(source: Source, path: Path) -> str:
                 con.register("rows", text)
                 con.execute(f"CREATE OR REPLACE TABLE {q(table)} AS SELECT * FROM rows")
             con.unregister("rows")
+        _restore_types(con, source)
     finally:
         con.close()
     return f"duckdb:///{path}"
+
+
+def _restore_types(con: duckdb.DuckDBPyConnection, source: Source) -> None:
+    """Give back the declared type of the columns pandas could not type: an empty or all-NULL
+    column comes out typed ``NULL``, an integer column with NULLs ``DOUBLE``. A table loaded
+    from CSV or Parquet keeps such types (Parquet stores them, DuckDB's CSV reader sniffs
+    integers with blanks as BIGINT), so inference must be measured with them."""
+    from dbsynth.writer.ddl import render_type
+
+    declared = pipeline.inspect(source.url, keys=pipeline.KeyOptions(infer=False)).schema
+    for table in declared.tables:
+        have = dict(con.execute("SELECT column_name, data_type FROM information_schema.columns "
+                                "WHERE table_name = ?", [table.name]).fetchall())
+        for column in table.columns:
+            lost = have.get(column.name) == '"NULL"' or (
+                have.get(column.name) == "DOUBLE" and column.type.is_integer)
+            if lost:
+                try:
+                    con.execute(f"ALTER TABLE {q(table.name)} ALTER {q(column.name)} TYPE "
+                                f"{render_type(column.type, 'duckdb')}")
+                except duckdb.Error:  # a value the declared type cannot hold (SQLite allows it)
+                    con.execute(f"ALTER TABLE {q(table.name)} ALTER {q(column.name)} TYPE VARCHAR")
 
 
 def score_inference(url: str, truth: Truth) -> dict[str, Any]:

@@ -1,0 +1,139 @@
+"""Keys the database never declared: primary and foreign keys inferred from names and data.
+
+Inference runs in two steps so that it stays bounded on schemas with thousands of tables:
+
+1. **Candidates from names and types only** (no data read). A primary-key candidate is a
+   column named like a key of its table (``id``, ``<table>_id``, ``code``…); a foreign-key
+   candidate is a column named after another table's key (``customer_id`` → ``customer``'s
+   ``customer_id`` or ``customers.id``, a role prefix such as ``billing_customer_id``, or a
+   person role such as ``support_rep_id``/``reports_to`` → a people table), with a compatible
+   type. Names are looked up in dictionaries, not compared pairwise.
+2. **Evidence from the data, computed in SQL in the source** (never pulled into memory):
+   uniqueness and NOT NULL-ness for primary keys; for foreign keys, the share of the child's
+   distinct values found in the parent key (*inclusion*) and the share of parent keys used
+   (*coverage*).
+
+Each inferred key carries a score in [0, 1] and its evidence; keys scoring at least the
+threshold are used exactly like declared ones.
+
+Modules: ``names`` (what names say: key words, table stems, roles), ``roots`` (names that
+differ by an ending or sit inside a compound word), ``primary`` (a key for a table declaring
+none), ``foreign`` (reference candidates and their inclusion in SQL), ``result`` (what is
+returned). This driver runs them in order and applies the accepted keys to the schema.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import replace
+from typing import Any
+
+from dbsynth.schema.infer.foreign import (ParentKey, composite_candidates, fk_candidates,
+                                          name_index, score_fk, undecided)
+from dbsynth.schema.infer.names import NAME_SCORE_EXACT, norm, singular
+from dbsynth.schema.infer.primary import (infer_primary_key, owned_key_names,
+                                          reference_like_columns, shared_names)
+from dbsynth.schema.infer.result import DEFAULT_THRESHOLD, InferredKey, Inference, Qualify, Query, Quote
+from dbsynth.schema.infer.roots import RootIndex
+from dbsynth.schema.model import ForeignKey, PrimaryKey, Schema
+
+__all__ = ["DEFAULT_THRESHOLD", "Inference", "InferredKey", "Qualify", "Query", "infer_keys", "norm",
+           "singular", "with_inferred_keys"]
+
+
+def infer_keys(schema: Schema, query: Query, qualify: Qualify, quote: Quote,
+               threshold: float = DEFAULT_THRESHOLD) -> Inference:
+    """Infer a primary key for every table without one and foreign keys for every column
+    not already in a declared foreign key."""
+    started = time.perf_counter()
+    stats = Inference(threshold=threshold)
+    all_names = {table.name: table for table in schema.tables}
+    fk_like = reference_like_columns(schema)
+    shared = shared_names(schema)
+    owned = owned_key_names(schema, fk_like, shared)
+
+    primary: dict[str, tuple[str, ...]] = {}
+    strength: dict[str, float] = {}
+    for table in schema.tables:
+        if table.primary_key is not None:
+            primary[table.name] = table.primary_key.columns
+            continue
+        other_keys = frozenset(n for n, (strong, weak) in owned.items()
+                               if strong - {table.name} or (weak and table.name not in weak))
+        found = infer_primary_key(table, query, qualify, quote, fk_like, stats, shared, other_keys)
+        if found is not None:
+            stats.keys.append(found)
+            if found.score >= threshold:
+                primary[table.name] = found.columns
+                name_score = found.evidence.get("name")
+                strength[table.name] = name_score if isinstance(name_score, float) else 0.9
+
+    parents: list[ParentKey] = []
+    for name, cols in primary.items():
+        table = all_names[name]
+        parents.append(ParentKey(name, cols, tuple(table.column(c).type for c in cols),
+                                  strength=strength.get(name, 1.0)))
+    for table in schema.tables:
+        for unique in table.uniques:
+            if unique.columns != primary.get(table.name):
+                parents.append(ParentKey(table.name, unique.columns,
+                                          tuple(table.column(c).type for c in unique.columns), False))
+    index = name_index(parents)
+    roots = RootIndex((p.table, p) for p in parents if p.primary and len(p.columns) == 1)
+    by_table: dict[str, list[ParentKey]] = {}
+    for parent in parents:
+        if len(parent.columns) == 1:
+            by_table.setdefault(parent.table, []).append(parent)
+
+    for table in schema.tables:
+        declared = {c for fk in table.foreign_keys for c in fk.columns}
+        own_key = primary.get(table.name, ())
+        own_pk = set(own_key)
+        for parent in composite_candidates(table, parents):
+            if set(parent.columns) & declared or {c.lower() for c in own_pk} == {c.lower() for c in parent.columns}:
+                continue  # a table's own key references another only if declared so
+            cols = tuple(next(c.name for c in table.columns if c.name.lower() == p.lower())
+                         for p in parent.columns)
+            stats.candidates += 1
+            stats.keys.append(score_fk(table, cols, parent, NAME_SCORE_EXACT, "same column names",
+                                        query, qualify, quote, stats))
+            declared |= set(cols) if stats.keys[-1].score >= threshold else set()
+        for column in table.columns:
+            if column.name in declared or column.generated is not None:
+                continue
+            found = []
+            for parent, score, reason in fk_candidates(table, column, index, by_table, own_key, roots):
+                stats.candidates += 1
+                found.append(score_fk(table, (column.name,), parent, score, reason,
+                                       query, qualify, quote, stats))
+            if found:  # one reference per column: the best-scoring parent
+                found.sort(key=lambda k: (-k.score, -k.evidence.get("parent_strength", 1.0),
+                                          -k.evidence.get("coverage", 0.0)))
+                if undecided(found):  # two parents named alike, the data cannot choose
+                    found = [replace(k, score=min(k.score, threshold - 1e-3),
+                                     evidence=k.evidence | {"rejected": "two parents alike, no data to choose"})
+                             for k in found]
+                stats.keys.append(found[0])
+                stats.keys.extend(replace(k, score=min(k.score, threshold - 1e-3),
+                                          evidence=k.evidence | {"lost_to": found[0].ref_table})
+                                  for k in found[1:] if k.score >= threshold)
+                stats.keys.extend(k for k in found[1:] if k.score < threshold)
+    stats.seconds = time.perf_counter() - started
+    return stats
+
+
+def with_inferred_keys(schema: Schema, inference: Inference) -> Schema:
+    """The schema plus every accepted inferred key (marked ``source="inferred"``)."""
+    accepted = inference.accepted()
+    tables = []
+    for table in schema.tables:
+        pk = next((k for k in accepted if k.kind == "primary" and k.table == table.name), None)
+        fks = [ForeignKey(k.columns, str(k.ref_table), tuple(k.ref_columns or ()), None, "inferred")
+               for k in accepted if k.kind == "foreign" and k.table == table.name]
+        changes: dict[str, Any] = {}
+        if pk is not None and table.primary_key is None:
+            changes["primary_key"] = PrimaryKey(pk.columns, None, "inferred")
+        if fks:
+            changes["foreign_keys"] = table.foreign_keys + tuple(fks)
+        tables.append(replace(table, **changes) if changes else table)
+    return replace(schema, tables=tuple(tables))

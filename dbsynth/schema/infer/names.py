@@ -1,0 +1,151 @@
+"""Naming evidence: what a column's or a table's name says about keys, no data read.
+
+Every rule is a convention of how people name keys and references, in English and in other
+languages (German compounds and endings, as in the spider_de corpus), and scored below an
+exact name so that the data must agree where the name is weaker.
+"""
+
+from __future__ import annotations
+
+import re
+
+from dbsynth.schema.model import SqlType
+from dbsynth.schema.naming import pii_kind
+
+#: Column names that say "a person" (resolved to a people table) or "my parent" (a self
+#: reference), when the name itself names no table.
+PERSON_ROLES = frozenset({
+    "rep", "representative", "manager", "boss", "supervisor", "reports", "reports_to", "owner",
+    "author", "creator", "created_by", "updated_by", "modified_by", "assignee", "assigned_to",
+    "approver", "approved_by", "agent", "employee", "staff", "salesperson", "seller", "user",
+    "head", "lead", "mentor", "contact", "winner", "loser", "follower",
+    # the same roles in German (names are often written in the users' language)
+    "leiter", "chef", "vorgesetzter", "besitzer", "eigentümer", "autor", "ersteller",
+    "verkäufer", "vertreter", "betreuer", "benutzer", "nutzer", "kontaktperson", "mitarbeiter",
+    "gewinner", "verlierer", "sieger",
+})
+HIERARCHY_ROLES = frozenset({"parent", "manager", "boss", "supervisor", "reports_to", "reports",
+                             "head", "lead", "mentor", "leiter", "chef", "vorgesetzter"})
+#: Words that name a table of people, also as the start of a longer name (``useracct``,
+#: ``benutzerprofile``, ``personen``).
+PEOPLE_TABLES = frozenset({"employee", "user", "person", "people", "staff", "member", "account",
+                           "agent", "customer", "player", "student",
+                           "mitarbeiter", "benutzer", "nutzer", "leute", "mitglied", "kunde",
+                           "spieler", "schüler", "personal"})
+FIRST_COLUMN_SCORE = 0.3  # a natural key: the first column, unique, whatever its name
+NAME_SCORE_EXACT = 1.0  # customer_id -> customer.customer_id | customers.id
+NAME_SCORE_SAME_NAME = 0.95  # partei_id -> party.partei_id (the key's own name, not the table's)
+#: Key names too common to say which table they belong to (``code`` is the key of many).
+GENERIC_KEY_NAMES = frozenset({"id", "code", "key", "uuid", "name", "no", "nr", "number", "num"})
+NAME_SCORE_ROLE_PREFIX = 0.8  # billing_customer_id -> customer
+NAME_SCORE_PERSON_ROLE = 0.7  # support_rep_id -> employee, reports_to -> employee (self)
+NAME_SCORE_HIERARCHY = 0.75  # manager_id in employee: its own table before another people table
+#: A column named after a table, or after its key without the suffix, with no key suffix of
+#: its own (``termin`` -> ``termin.termin_id``, ``bezirk`` -> ``landkreis.bezirk_id``,
+#: ``subcountry.country`` -> ``country.code2``): a weaker name, so the data must agree.
+NAME_SCORE_BARE = 0.85
+BARE = "table name"  # the reason given to such a candidate
+#: A column naming a table with another ending (``enzym_id`` -> ``enzyme``) or as part of a
+#: compound word (``siegerflugzeug`` -> ``flugzeug``, ``schüler_id`` -> ``oberschüler``).
+NAME_SCORE_SAME_ROOT = 0.9
+NAME_SCORE_COMPOUND = 0.75
+
+
+def norm(name: str) -> str:
+    """A name as lower-case words joined by ``_``, whatever its style: ``customerNumber``,
+    ``CustomerNumber`` and ``customer_number`` all give ``customer_number`` (``ID`` → ``id``)."""
+    spaced = re.sub(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])", "_", name)
+    return re.sub(r"[\s\-]+", "_", spaced).lower()
+
+
+#: Endings that make a column name a key's name (``station_id``, ``order_no``, ``iso_code``).
+KEY_SUFFIXES = ("id", "code", "key", "no", "nr", "num", "number", "nummer", "uuid", "kennung")
+
+
+#: Endings long enough to say "key" even run together with a word, as German and Dutch
+#: compounds write them (``zimmernummer``, ``zugkennung``, ``filialnummer``).
+COMPOUND_KEY_SUFFIXES = ("nummer", "number", "kennung")
+#: Whole names that are identifiers by convention (a social security number, a user id…).
+IDENTIFIER_NAMES = frozenset({"ssn", "isbn", "iban", "sku", "ean", "uid", "guid", "uuid"})
+
+
+def key_suffix(name: str) -> bool:
+    """``…_id``, ``…_code``, ``…_nummer``… as a last word of a normed name (``customerId``
+    normed is ``customer_id``); a word merely ending in "id" (``paid``, ``valid``) is not;
+    a compound ending in a long key word is (``zimmernummer``), unless it is a phone number."""
+    words = name.split("_")
+    if len(words) > 1 and words[-1] in KEY_SUFFIXES:
+        return True
+    last = words[-1]
+    compound = any(last.endswith(s) and len(last) >= len(s) + 3 for s in COMPOUND_KEY_SUFFIXES)
+    return compound and pii_kind(name) is None
+
+
+def identifier_name(name: str) -> bool:
+    """A name that says "an identifier" by itself: ``nr``, ``ssn``, ``code2``, or key-like."""
+    bare = name.rstrip("0123456789") or name  # code2, iso3: a key word and a variant number
+    return bare in IDENTIFIER_NAMES or bare in KEY_SUFFIXES or key_suffix(name)
+
+
+def singular(name: str) -> str:
+    """English singular of a table name, good enough for key names (``categories`` →
+    ``category``, ``addresses`` → ``address``, ``people`` → ``person``)."""
+    n = name.lower()
+    if n == "people":
+        return "person"
+    for plural, single in (("ies", "y"), ("sses", "ss"), ("xes", "x"), ("ches", "ch"),
+                           ("shes", "sh"), ("ses", "se")):
+        if n.endswith(plural) and len(n) > len(plural) + 1:
+            return n[: -len(plural)] + single
+    if n.endswith("s") and not n.endswith("ss") and len(n) > 2:
+        return n[:-1]
+    return n
+
+
+def table_stems(table: str) -> set[str]:
+    """Ways a column may name ``table``: as is, singular, and without a ``tbl_``-like prefix."""
+    n = norm(table)
+    out = {n, singular(n)}
+    stripped = re.sub(r"^(tbl|tab|t|dim|fact|ref|lkp|lookup)_", "", n)
+    out |= {stripped, singular(stripped)}
+    return out
+
+
+def compatible(a: SqlType, b: SqlType) -> bool:
+    """Types a reference may join on: alike, or integers against text (``INT`` referencing
+    a ``TEXT`` key holding digits: compared as text, and retyped in the copy)."""
+    if (a.is_integer or a.is_string) and (b.is_integer or b.is_string):
+        return True
+    return a.name == b.name and a.name in ("uuid", "numeric")
+
+
+def as_text_if_mixed(expression: str, own: SqlType, other: SqlType) -> str:
+    return f"CAST({expression} AS VARCHAR)" if own.is_integer != other.is_integer else expression
+
+
+def key_like_type(t: SqlType) -> bool:
+    return t.is_integer or t.is_string or t.name in ("uuid", "numeric")
+
+
+def role_of(column: str) -> str:
+    return re.sub(r"_?(id|key|fk)$", "", norm(column)) or norm(column)
+
+
+def people_table(table: str) -> bool:
+    """A table of people: named so, or a name starting so (``useracct``, ``personen``)."""
+    words = norm(table).split("_")
+    return any(word.startswith(p) for word in words for p in PEOPLE_TABLES) or bool(
+        table_stems(table) & PEOPLE_TABLES)
+
+
+def reference_role(name: str) -> str:
+    """What a reference names once its key word and number are dropped: ``vereinskennung_1``
+    → ``verein``, ``enzym_id`` → ``enzym``, ``termin`` → ``termin``."""
+    role = re.sub(r"_\d+$", "", name)
+    role = re.sub(r"_?(id|key|fk|code|nr|no|num|nummer|number|kennung)$", "", role) or role
+    return role.rstrip("_") or name
+
+
+def initials(stem: str) -> str:
+    """``domain`` → ``d``, ``domain_author`` → ``da``: the abbreviation of a key (``did``)."""
+    return "".join(word[0] for word in stem.split("_") if word)

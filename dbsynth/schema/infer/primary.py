@@ -1,0 +1,130 @@
+"""Primary keys for tables that declare none: a column named like the table's key and unique
+in the data, else a unique pair of references (a junction); with no rows, names alone."""
+
+from __future__ import annotations
+
+from dbsynth.schema.infer.names import (FIRST_COLUMN_SCORE, KEY_SUFFIXES, identifier_name,
+                                        initials, key_like_type, key_suffix, norm, reference_role,
+                                        table_stems)
+from dbsynth.schema.infer.roots import variants
+from dbsynth.schema.infer.result import InferredKey, Inference, Qualify, Query, Quote
+from dbsynth.schema.model import Column, Schema, Table
+
+
+def pk_name_score(table: Table, column: Column, references: frozenset[str] = frozenset(),
+                   shared: frozenset[str] = frozenset()) -> float:
+    """How strongly a column's name says "the key of this table" (0: not at all).
+
+    1.0 ``id``/``<table>_id``; 0.8 a code or number of the table (``<table>_code``,
+    ``customer_number``), its initials and ``id`` (``did`` in ``domain``) or its name with
+    another ending and a key word (``abteilungsid`` in ``abteilung``); 0.7 any key-like
+    name (``partei_id`` in ``party``: names in another language, or not the table's).
+    """
+    name = norm(column.name)
+    stems = table_stems(table.name)
+    if name == "id" or name in {f"{s}_id" for s in stems} or name in {f"{s}id" for s in stems}:
+        return 1.0
+    if name in {"code", "key", "uuid"} or name in {f"{s}_{suffix}" for s in stems for suffix in KEY_SUFFIXES}:
+        return 0.8
+    if name in {initials(s) + "id" for s in stems if s}:
+        return 0.8
+    role = reference_role(name)
+    if role != name and variants(role) & set().union(*(variants(s) for s in stems)):
+        return 0.8  # the table's name with another ending and a key word (abteilungsid)
+    first = table.columns[0].name == column.name  # where tables keep their own key
+    if not first or column.name in references:
+        return 0.0
+    if identifier_name(name):
+        return 0.7
+    # a natural key (genre_name, a country code): text, and named alike in another table
+    return FIRST_COLUMN_SCORE if column.type.is_string and name in shared else 0.0
+
+
+def reference_like_columns(schema: Schema) -> set[str]:
+    """Column names that look like references to some table (``<table>_id``), or are in a
+    declared foreign key: a junction table's key is a pair of those."""
+    names = {f"{stem}{sep}id" for t in schema.tables for stem in table_stems(t.name) for sep in ("_", "")}
+    return {c.name for t in schema.tables for c in t.columns if norm(c.name) in names} | {
+        c for t in schema.tables for fk in t.foreign_keys for c in fk.columns}
+
+
+def owned_key_names(schema: Schema, fk_like: set[str],
+                     shared: frozenset[str]) -> dict[str, tuple[set[str], set[str]]]:
+    """Normed key name -> (tables owning it surely, tables owning it weakly), by name alone.
+
+    Surely: a declared single-column key, a key named after its table (``aid`` in ``autor``).
+    Weakly: a table's only key-like column (``lieder.song_id``); a table with two is rather
+    a junction of references. Used where no rows can tell a key from a reference."""
+    owned: dict[str, tuple[set[str], set[str]]] = {}
+    for table in schema.tables:
+        if table.primary_key is not None:
+            if len(table.primary_key.columns) == 1:
+                owned.setdefault(norm(table.primary_key.columns[0]), (set(), set()))[0].add(table.name)
+            continue
+        key_like = [c for c in table.columns if identifier_name(norm(c.name)) or norm(c.name) == "id"]
+        for column in table.columns:
+            score = pk_name_score(table, column, frozenset(fk_like), shared)
+            if score >= 0.8:
+                owned.setdefault(norm(column.name), (set(), set()))[0].add(table.name)
+            elif score > 0 and key_like == [column]:
+                owned.setdefault(norm(column.name), (set(), set()))[1].add(table.name)
+    return owned
+
+
+def shared_names(schema: Schema) -> frozenset[str]:
+    """Normed column names found in more than one table (where a natural key is referenced)."""
+    seen: dict[str, int] = {}
+    for table in schema.tables:
+        for name in {norm(c.name) for c in table.columns}:
+            seen[name] = seen.get(name, 0) + 1
+    return frozenset(n for n, count in seen.items() if count > 1)
+
+
+def infer_primary_key(table: Table, query: Query, qualify: Qualify, quote: Quote,
+                       fk_like: set[str], stats: Inference, shared: frozenset[str] = frozenset(),
+                       other_keys: frozenset[str] = frozenset()) -> InferredKey | None:
+    """The best unique, never-NULL column (by name), else a unique pair of key-like columns.
+
+    ``other_keys`` are the normed names of other tables' keys: in a table with no rows to
+    test, a column so named is a reference to that table, not this table's key."""
+    candidates = [(c, pk_name_score(table, c, frozenset(fk_like), shared)) for c in table.columns
+                  if key_like_type(c.type) and c.generated is None]
+    named = [(c, s) for c, s in candidates if s > 0]
+    measures = "".join(f", count({quote(c.name)}), count(DISTINCT {quote(c.name)})" for c, _ in named)
+    row = query(f"SELECT count(*){measures} FROM {qualify(table.name)}")[0]
+    stats.queries += 1
+    rows = int(row[0])
+    if rows:
+        unique = [(c, s) for i, (c, s) in enumerate(named)
+                  if int(row[1 + 2 * i]) == rows and int(row[2 + 2 * i]) == rows
+                  and (s > FIRST_COLUMN_SCORE or rows >= 2)]  # a name-less key needs evidence
+        if unique:
+            column, name_score = max(unique, key=lambda cs: cs[1])  # first of the best names
+            return InferredKey("primary", table.name, (column.name,), 0.5 + 0.5 * name_score,
+                               {"name": name_score, "rows": rows, "unique": True, "not_null": True})
+    else:  # empty: the names are all there is
+        own = [(c, s) for c, s in named if s >= 0.8 or norm(c.name) not in other_keys]
+        if own:
+            column, name_score = max(own, key=lambda cs: cs[1])
+            sure = name_score >= 0.8 or (len(own) == 1 and name_score > FIRST_COLUMN_SCORE)
+            return InferredKey("primary", table.name, (column.name,),
+                               (0.9 if sure else 0.5) * name_score,
+                               {"name": name_score, "rows": 0})
+    # junction tables: a pair of reference-like columns that is unique together
+    pair_columns = [c.name for c in table.columns if c.name in fk_like or norm(c.name) in other_keys
+                    or key_suffix(norm(c.name))][:6]
+    references = [c for c in pair_columns if c in fk_like or norm(c) in other_keys]
+    if not rows and len(references) >= 2:  # empty: the first two references
+        return InferredKey("primary", table.name, tuple(references[:2]), 0.7,
+                           {"name": "two reference columns", "rows": 0})
+    for i, a in enumerate(pair_columns):
+        for b in pair_columns[i + 1:]:
+            qa, qb = quote(a), quote(b)
+            distinct = query(f"SELECT count(*) FROM (SELECT DISTINCT {qa}, {qb} FROM "
+                             f"{qualify(table.name)} WHERE {qa} IS NOT NULL AND {qb} IS NOT NULL) AS d")[0][0]
+            stats.queries += 1
+            if rows and int(distinct) == rows:
+                return InferredKey("primary", table.name, (a, b), 0.9,
+                                   {"name": "two reference columns", "rows": rows,
+                                    "unique": True, "not_null": True})
+    return None

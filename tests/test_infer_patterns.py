@@ -1,0 +1,170 @@
+"""Key inference on small key-less schemas, one naming or data pattern each.
+
+Each schema is a DuckDB file without any constraint (as tables loaded from CSV or Parquet);
+the test asserts the keys inference uses, and the ones it must not use.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from dbsynth import pipeline
+from dbsynth.schema.infer.roots import COMPOUND, SAME_ROOT, RootIndex
+
+
+def _inspect(tmp_path: Path, sql: str) -> tuple[set[tuple[str, tuple[str, ...]]], set[tuple[str, str, str]]]:
+    """(primary keys, foreign keys as (table, column, parent)) inference uses."""
+    tmp_path.mkdir(parents=True, exist_ok=True)
+    path = tmp_path / "keyless.duckdb"
+    con = duckdb.connect(str(path))
+    con.execute(sql)
+    con.close()
+    found = pipeline.inspect(f"duckdb:///{path}")
+    pks = {(t.name, tuple(t.primary_key.columns)) for t in found.schema.tables if t.primary_key}
+    fks = {(t.name, ",".join(fk.columns), fk.ref_table) for t in found.schema.tables for fk in t.foreign_keys}
+    return pks, fks
+
+
+MOVIES = """
+CREATE TABLE movies (movie_id INTEGER, title VARCHAR);
+CREATE TABLE users (user_id INTEGER, name VARCHAR);
+CREATE TABLE ratings (user_id INTEGER, movie_id INTEGER, rating INTEGER, ts TIMESTAMP);
+INSERT INTO movies SELECT i, 'm' || i FROM range(1, 21) t(i);
+INSERT INTO users SELECT i, 'u' || i FROM range(1, 11) t(i);
+INSERT INTO ratings SELECT u, m, (u * m) % 5 + 1, TIMESTAMP '2024-01-01' + INTERVAL (u * m) HOUR
+  FROM range(1, 11) a(u), range(1, 21) b(m) WHERE (u + m) % 3 = 0;
+"""
+
+
+def test_plural_tables_singular_keys_and_a_junction_with_payload(tmp_path: Path) -> None:
+    pks, fks = _inspect(tmp_path, MOVIES)
+    assert {("movies", ("movie_id",)), ("users", ("user_id",)), ("ratings", ("user_id", "movie_id"))} == pks
+    assert {("ratings", "movie_id", "movies"), ("ratings", "user_id", "users")} == fks
+
+
+def test_empty_tables_keyed_by_names_and_types(tmp_path: Path) -> None:
+    """No rows to test: a junction's pair of references, keys abbreviated from the table's
+    initials (``did`` in ``domain``), and a label named like a table is not a reference."""
+    pks, fks = _inspect(tmp_path, """
+        CREATE TABLE author (aid INTEGER, name VARCHAR);
+        CREATE TABLE domain (did INTEGER, name VARCHAR);
+        CREATE TABLE domain_author (aid INTEGER, did INTEGER);
+        CREATE TABLE country (country_id INTEGER, name VARCHAR);
+        CREATE TABLE city (city_id INTEGER, country VARCHAR, name VARCHAR);
+    """)
+    assert ("domain", ("did",)) in pks and ("author", ("aid",)) in pks
+    assert ("domain_author", ("aid", "did")) in pks
+    assert {("domain_author", "aid", "author"), ("domain_author", "did", "domain")} <= fks
+    assert not any(table == "city" and column == "country" for table, column, _ in fks)
+
+
+def test_one_to_one_shared_key_parent_holds_more(tmp_path: Path) -> None:
+    _, fks = _inspect(tmp_path, """
+        CREATE TABLE person (person_id INTEGER, name VARCHAR);
+        CREATE TABLE person_detail (person_id INTEGER, bio VARCHAR);
+        INSERT INTO person SELECT i, 'p' || i FROM range(1, 11) t(i);
+        INSERT INTO person_detail SELECT i, 'b' || i FROM range(1, 7) t(i);
+    """)
+    assert ("person_detail", "person_id", "person") in fks
+    assert ("person", "person_id", "person_detail") not in fks
+
+
+def test_references_named_after_the_table_without_key_word(tmp_path: Path) -> None:
+    """``subcountry.country`` → ``country.code2``, ``city.countrycode`` → ``country.code``,
+    ``appointment.patient`` → ``patient.patient_id``; text natural keys such as ``'2A'``."""
+    pks, fks = _inspect(tmp_path, """
+        CREATE TABLE country (code2 VARCHAR, name VARCHAR);
+        CREATE TABLE subcountry (code VARCHAR, country VARCHAR, name VARCHAR);
+        CREATE TABLE nation (code VARCHAR, name VARCHAR);
+        CREATE TABLE city (id INTEGER, nationcode VARCHAR, name VARCHAR);
+        CREATE TABLE patient (patient_id INTEGER, name VARCHAR);
+        CREATE TABLE appointment (appointment_id INTEGER, patient INTEGER, room VARCHAR);
+        INSERT INTO country VALUES ('AB', 'Abland'), ('2A', 'Twoa'), ('CD', 'Cede'), ('EF', 'Effe');
+        INSERT INTO subcountry VALUES ('AB-1', 'AB', 'x'), ('AB-2', 'AB', 'y'), ('2A-1', '2A', 'z');
+        INSERT INTO nation VALUES ('N1', 'one'), ('N2', 'two'), ('N3', 'three');
+        INSERT INTO city VALUES (1, 'N1', 'a'), (2, 'N1', 'b'), (3, 'N2', 'c');
+        INSERT INTO patient SELECT i, 'p' || i FROM range(1, 9) t(i);
+        INSERT INTO appointment SELECT i, i % 5 + 1, 'r' || (i % 3) FROM range(1, 31) t(i);
+    """)
+    assert ("country", ("code2",)) in pks
+    assert {("subcountry", "country", "country"), ("city", "nationcode", "nation"),
+            ("appointment", "patient", "patient")} <= fks
+    assert not any(column in ("name", "room") for _, column, _ in fks)
+
+
+def test_prefixed_table_and_compound_and_inflected_names(tmp_path: Path) -> None:
+    """``us_states.state_id``; German inflection (``enzym_id`` → ``enzyme``) and compounds
+    (``siegerflugzeug_id`` → ``flugzeug``, ``schueler_id`` → ``oberschueler``)."""
+    _, fks = _inspect(tmp_path, """
+        CREATE TABLE us_states (state_id INTEGER, name VARCHAR);
+        CREATE TABLE cities (city_id INTEGER, state_id INTEGER);
+        CREATE TABLE enzyme (id INTEGER, name VARCHAR);
+        CREATE TABLE flugzeug (flugzeug_id INTEGER, modell VARCHAR);
+        CREATE TABLE oberschueler (id INTEGER, name VARCHAR);
+        CREATE TABLE befund (befund_id INTEGER, enzym_id INTEGER, siegerflugzeug_id INTEGER,
+                             schueler_id INTEGER);
+        INSERT INTO us_states SELECT i, 's' || i FROM range(1, 51) t(i);
+        INSERT INTO cities SELECT i, i % 50 + 1 FROM range(1, 201) t(i);
+        INSERT INTO enzyme SELECT i, 'e' || i FROM range(1, 41) t(i);
+        INSERT INTO flugzeug SELECT i, 'f' || i FROM range(1, 41) t(i);
+        INSERT INTO oberschueler SELECT i, 'o' || i FROM range(1, 41) t(i);
+        INSERT INTO befund SELECT i, i % 40 + 1, (i * 7) % 40 + 1, (i * 3) % 40 + 1 FROM range(1, 101) t(i);
+    """)
+    assert {("cities", "state_id", "us_states"), ("befund", "enzym_id", "enzyme"),
+            ("befund", "siegerflugzeug_id", "flugzeug"), ("befund", "schueler_id", "oberschueler")} <= fks
+
+
+def test_an_integer_count_named_inside_a_compound_is_no_reference(tmp_path: Path) -> None:
+    """``heimspiele`` (home games) holds small integers any ``spiel`` key holds too."""
+    _, fks = _inspect(tmp_path, """
+        CREATE TABLE spiel (spiel_id INTEGER, datum DATE);
+        CREATE TABLE stadion (stadion_id INTEGER, heimspiele INTEGER);
+        INSERT INTO spiel SELECT i, DATE '2024-01-01' + CAST(i AS INTEGER) FROM range(1, 51) t(i);
+        INSERT INTO stadion SELECT i, i % 9 + 1 FROM range(1, 11) t(i);
+    """)
+    assert not any(column == "heimspiele" for _, column, _ in fks)
+
+
+def test_empty_child_with_two_alike_parents_gets_no_guess(tmp_path: Path) -> None:
+    """Two empty tables keyed by ``song_id``, neither named ``song``: no rows say which one a
+    third table references, so none is used (a wrong key breaks the model; a missing one
+    is only a weaker model). Named ``song``, the table owning the name is the parent."""
+    tables = """
+        CREATE TABLE {name} (song_id INTEGER, title VARCHAR);
+        CREATE TABLE vocals (song_id INTEGER, kind VARCHAR);
+        CREATE TABLE track (album_id INTEGER, position INTEGER, song_id INTEGER);
+    """
+    _, fks = _inspect(tmp_path, tables.format(name="lieder"))
+    assert not any(table == "track" and column == "song_id" for table, column, _ in fks)
+    _, fks = _inspect(tmp_path / "named", tables.format(name="song"))
+    assert ("track", "song_id", "song") in fks
+
+
+@pytest.mark.parametrize(("name", "table", "how"), [
+    ("enzym", "enzyme", SAME_ROOT), ("vereins", "verein", SAME_ROOT), ("projekt", "projekte", SAME_ROOT),
+    ("siegerflugzeug", "flugzeug", COMPOUND), ("schüler", "oberschüler", COMPOUND),
+    ("staat", "vorwahl_staat", COMPOUND), ("absenderadresse", "adressen", COMPOUND),
+])
+def test_word_roots_match_endings_and_compounds(name: str, table: str, how: str) -> None:
+    index = RootIndex([(table, table), ("land", "land")])
+    assert index.lookup(name) == [(table, how)]
+
+
+def test_word_roots_ignore_short_words() -> None:
+    assert RootIndex([("tag", "tag")]).lookup("montag") == []
+
+
+def test_key_named_after_its_table_with_another_ending(tmp_path: Path) -> None:
+    """``abteilungsid`` is ``abteilung``'s key (a joining ``s`` and a run-together ``id``),
+    referenced by a column named after the table (``zugehoerigkeit.abteilung``)."""
+    pks, fks = _inspect(tmp_path, """
+        CREATE TABLE abteilung (name VARCHAR, abteilungsid INTEGER);
+        CREATE TABLE zugehoerigkeit (zugehoerigkeit_id INTEGER, abteilung INTEGER);
+        INSERT INTO abteilung SELECT 'a' || i, i FROM range(1, 9) t(i);
+        INSERT INTO zugehoerigkeit SELECT i, i % 8 + 1 FROM range(1, 41) t(i);
+    """)
+    assert ("abteilung", ("abteilungsid",)) in pks
+    assert ("zugehoerigkeit", "abteilung", "abteilung") in fks
