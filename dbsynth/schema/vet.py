@@ -119,7 +119,9 @@ def _vet_cycles(schema: Schema, inference: Inference, keys: list[InferredKey],
     if plan_fails([]) is not None or plan_fails(primary + foreign) is None:
         return
     kept: list[int] = []
-    for i in sorted(primary, key=lambda i: -keys[i].score) + sorted(foreign, key=lambda i: -keys[i].score):
+    by_score = (sorted(primary, key=lambda i: -keys[i].score)
+                + sorted(foreign, key=lambda i: -keys[i].score))
+    for i in by_score:
         failure = plan_fails(kept + [i])
         if failure is None:
             kept.append(i)
