@@ -34,6 +34,12 @@ class FkEdge:
     def label(self) -> str:
         return self.fk.label(self.table)
 
+    def same(self, table: str, fk: ForeignKey) -> bool:
+        """The same reference, whatever the constraint's name or where it came from (the
+        model's links rebuild foreign keys without either)."""
+        return (self.table, self.fk.columns, self.fk.ref_table, self.fk.ref_columns) == (
+            table, fk.columns, fk.ref_table, fk.ref_columns)
+
 
 @dataclass(frozen=True)
 class LoadPlan:
@@ -45,10 +51,10 @@ class LoadPlan:
     held: tuple[FkEdge, ...] = ()
 
     def is_cut(self, table: str, fk: ForeignKey) -> bool:
-        return FkEdge(table, fk) in self.cut
+        return any(e.same(table, fk) for e in self.cut)
 
     def is_held(self, table: str, fk: ForeignKey) -> bool:
-        return FkEdge(table, fk) in self.held
+        return any(e.same(table, fk) for e in self.held)
 
     @property
     def filled(self) -> tuple[FkEdge, ...]:

@@ -284,9 +284,9 @@ def _declared_foreign_keys(table: Table, schema: Schema, plan: LoadPlan,
                            caps: Dialect) -> list[ForeignKey]:
     """Foreign keys declared in CREATE TABLE on engines without ALTER … ADD FOREIGN KEY
     (not the cut cycle edges of :func:`undeclared_cycle_keys`)."""
-    left_out = set(undeclared_cycle_keys(plan, caps))
+    left_out = undeclared_cycle_keys(plan, caps)
     return [fk for fk in declarable_foreign_keys(table, schema)
-            if FkEdge(table.name, fk) not in left_out]
+            if not any(edge.same(table.name, fk) for edge in left_out)]
 
 
 def undeclared_cycle_keys(plan: LoadPlan, caps: Dialect) -> tuple[FkEdge, ...]:
