@@ -27,6 +27,7 @@ from rich.table import Table as RichTable
 from dbsynth import pipeline
 from dbsynth.connectors.registry import MaskingFilter, mask_secrets
 from dbsynth.errors import DbsynthError, IntegrityError, UsageError
+from dbsynth.schema.vet import dropped_reason
 from dbsynth.writer.integrity import IntegrityReport
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
@@ -153,14 +154,20 @@ def inspect(url: Annotated[str, typer.Argument(metavar="URL", help="Database URL
     if found.inference is not None:
         inference = found.inference
         rejected = [k for k in inference.keys if k.score < inference.threshold]
+        dropped = [k for k in rejected if dropped_reason(k)]
         out.print(f"key inference: {len(inference.accepted())} keys used (score ≥ {inference.threshold}), "
-                  f"{len(rejected)} rejected, {inference.candidates} candidates, "
+                  f"{len(rejected)} rejected ({len(dropped)} dropped as unsafe), "
+                  f"{inference.candidates} candidates, "
                   f"{inference.queries} data queries, {inference.seconds:.2f}s")
+        for key in dropped:
+            out.print(f"  dropped {escape(key.label())}  score {key.evidence['score_before']:.2f}: "
+                      f"{escape(str(dropped_reason(key)))}")
         for key in rejected:
-            out.print(f"  rejected {escape(key.label())}  score {key.score:.2f}  {escape(str(key.evidence))}")
+            if key not in dropped:
+                out.print(f"  rejected {escape(key.label())}  score {key.score:.2f}  {escape(str(key.evidence))}")
     out.print("load order: " + " → ".join(found.plan.order))
     for edge in found.plan.cut:
-        out.print(f"cycle cut at {edge.label} (loaded NULL, filled by UPDATE after the load)")
+        out.print(f"cycle cut at {escape(edge.label)} ({found.plan.describe_cut(edge)})")
     for edge in found.plan.self_references:
         out.print(f"self reference {edge.label}")
     if output is not None:

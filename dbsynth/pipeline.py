@@ -26,6 +26,7 @@ from dbsynth.model.store import DEFAULT_MAX_MODEL_SIZE, load_model, save_model
 from dbsynth.schema.graph import LoadPlan, build_plan
 from dbsynth.schema.harmonise import harmonise_reference_types
 from dbsynth.schema.infer import DEFAULT_THRESHOLD, Inference, infer_keys, with_inferred_keys
+from dbsynth.schema.vet import vet_inference
 from dbsynth.schema.metadata import Metadata, apply_metadata
 from dbsynth.schema.model import Schema
 from dbsynth.writer.integrity import IntegrityReport, check_integrity
@@ -92,8 +93,9 @@ def resolve_schema(source: Connector, keys: KeyOptions,
         check(schema)
     inference = None
     if keys.infer:
-        inference = infer_keys(schema, source.query, lambda t: qualified(source.schema_name, t),
-                               quote_ident, keys.threshold)
+        inference = vet_inference(schema, infer_keys(
+            schema, source.query, lambda t: qualified(source.schema_name, t), quote_ident,
+            keys.threshold))
         schema = with_inferred_keys(schema, inference)
     if keys.metadata is not None:
         schema = apply_metadata(schema, keys.metadata)
@@ -139,7 +141,7 @@ def prepare_target(target: Connector, schema: Schema, replace: bool,
     the target can declare; each one left out gets a note. ``announce`` also logs the notes
     as warnings now, before the work (a refresh shows them in its plan instead)."""
     from dbsynth.model.constraints import evaluation_problem
-    from dbsynth.writer.ddl import held_checks
+    from dbsynth.writer.ddl import held_checks, undeclared_cycle_keys
 
     replaced = refuse_unsafe_target(target, schema, replace)
     written, left_out = held_checks(schema, target.capabilities.dialect, target.probe)
@@ -150,6 +152,11 @@ def prepare_target(target: Connector, schema: Schema, replace: bool,
                     else f"not enforced on the generated rows either ({problem} for dbsynth)")
         notes.append(f"CHECK {check.name or check.expression} on {table.name} is left out of "
                      f"the target: {why} ({check.expression}); {enforced}")
+    caps = target.capabilities
+    for edge in undeclared_cycle_keys(build_plan(written), caps):
+        notes.append(f"foreign key {edge.label} is left out of the target's DDL: {caps.name} "
+                     "declares foreign keys only in CREATE TABLE, and this one closes a cycle; "
+                     "dbsynth checks it by SQL after the load")
     for note in notes if announce else ():
         log.warning("%s", note)
     return TargetPlan(written, replaced, tuple(notes))
@@ -448,8 +455,8 @@ def _refresh_plan(schema: Schema, notes: list[str], source: Connector, target: C
         notes = notes + list(prepared.notes)
     load_plan = build_plan(schema)
     caps = target.capabilities
-    undeclared = frozenset((e.table, e.fk.columns) for e in load_plan.cut
-                           if not caps.fk_after_load and not caps.deferred_fk_checks)
+    undeclared = frozenset((e.table, e.fk.columns)
+                           for e in ddl.undeclared_cycle_keys(load_plan, caps))
     existing = target.introspect()
     drift = compare(schema, existing, caps.name, undeclared)
     refused = None

@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from dbsynth.errors import ModelError
 from dbsynth.model import keys
 from dbsynth.model.columns import ColumnSummary, fit_column, sample_column
 from dbsynth.model.constraints import enforce_checks
@@ -216,15 +217,23 @@ class RelationalModel:
                 ) -> Iterator[tuple[str, TableData]]:
         """Each table in load order, then the cut keys. Unless the streams handed over are
         read after all tables are made (``streams_read_later``), what was made is let go at
-        the end: the consumer has read every stream by then."""
+        the end: the consumer has read every stream by then.
+
+        A table with a *held* cut key (see :mod:`dbsynth.schema.graph`) is handed over only
+        once that key is drawn, right after its parent table is made; the tables made in
+        between wait with it (whole, never streamed), so the load order stays the plan's."""
         partition = state.partition
         referenced = {fk.ref_table for t in self.schema.tables for fk in t.foreign_keys}
+        held = [lk for lk in self.links if lk.role == "cut" and plan.is_held(lk.child, lk.fk)]
+        undrawn = set(range(len(held)))
+        made: set[str] = set()
+        waiting: list[str] = []  # made, not handed over yet (in load order)
         for index, name in enumerate(plan.order):
             own = Partition() if name in state.shared else partition  # shared: same everywhere
             rng = np.random.default_rng(_seed_words(seed, index, own))
             generator = _TableGenerator(self, self.schema.table(name), plan, state, rng, own)
             streamable = (stream_rows is not None and name not in referenced
-                          and self.tables[name].copied is None)
+                          and self.tables[name].copied is None and not waiting)
             if streamable:
                 parent_rows = generator._parent_rows(scale)
                 if len(parent_rows) > stream_rows:
@@ -237,11 +246,22 @@ class RelationalModel:
             progress("generate", name, 0)
             generator.run(scale, stream_rows)
             progress("generate", name, len(state.frames[name]))
-            yield name, state.frames[name]
-            self._keep_what_later_tables_read(state, name)
+            made.add(name)
+            waiting.append(name)
+            for i in sorted(undrawn):
+                link = held[i]
+                if link.child in made and link.parent in made:
+                    draw = np.random.default_rng(_seed_words(seed, len(plan.order) + 1 + i, partition))
+                    self._draw_held(link, state, draw)
+                    undrawn.discard(i)
+            blocked = {held[i].child for i in undrawn}
+            while waiting and waiting[0] not in blocked:
+                ready = waiting.pop(0)
+                yield ready, state.frames[ready]
+                self._keep_what_later_tables_read(state, ready)
         rng = np.random.default_rng(_seed_words(seed, len(plan.order), partition))
         for link in self.links:
-            if link.role == "cut":
+            if link.role == "cut" and not plan.is_held(link.child, link.fk):
                 frame, hidden = state.frames[link.child], state.hidden[link.child]
                 picks = _pick_parents(link, hidden.get(cluster_column(link.fk)), state, rng,
                                       self.schema.table(link.child))
@@ -251,9 +271,26 @@ class RelationalModel:
                 cut = state.cut_frames.get(link.child, frame[list(key)])
                 state.cut_frames[link.child] = cut.assign(**{c: frame[c] for c in link.columns})
         if not streams_read_later:  # only the cut keys are asked for from now on
-            for made in (state.frames, state.hidden, state.encoded, state.clusters,
-                         state.cluster_rows, state.capacity):
-                made.clear()
+            for made_now in (state.frames, state.hidden, state.encoded, state.clusters,
+                             state.cluster_rows, state.capacity):
+                made_now.clear()
+
+    def _draw_held(self, link: Link, state: _Generated, rng: np.random.Generator) -> None:
+        """Draw a held cut key into its table's rows, which are not handed over yet. A NOT NULL
+        key that finds no parent for a row (its parent table made no rows, or too few for a
+        one-to-one key) is an error, never a NULL in the target."""
+        table = self.schema.table(link.child)
+        frame, hidden = state.frames[link.child], state.hidden[link.child]
+        picks = _pick_parents(link, hidden.get(cluster_column(link.fk)), state, rng, table)
+        nullable = all(table.column(c).nullable for c in link.columns)
+        missing = int(picks.isna().any(axis=1).sum())
+        if missing and not nullable:
+            raise ModelError(
+                f"cycle key {link.fk.label(link.child)}: {missing} of {len(frame)} rows of "
+                f"{link.child} found no row of {link.parent} to point at "
+                f"({len(state.frames[link.parent])} made); try another --scale")
+        for col in link.columns:
+            frame[col] = picks[col].to_numpy()
 
     def _keep_what_later_tables_read(self, state: _Generated, name: str) -> None:
         """Cut a handed-over table down to what later steps read: the keys children refer to,

@@ -1,9 +1,18 @@
 """The load plan: in which order tables are generated and loaded, and which FKs wait.
 
-Parents come before children. A cycle between tables is broken by *cutting* one nullable FK
-in it: the rows are written with that FK NULL and the values are filled in by UPDATE once
-every table is loaded. Self references never block the order; they are kept apart because
-their values may only point at rows of the same table that already exist.
+Parents come before children. A cycle between tables is broken by *cutting* one FK in it,
+loaded in one of two ways:
+
+- *filled*: a nullable FK of a table with a row key is written NULL and filled in by UPDATE
+  once every table is loaded (preferred: nothing waits);
+- *held*: otherwise (every FK of the cycle NOT NULL, as store.manager_staff_id ->
+  staff and staff.store_id -> store), the FK's values are drawn as soon as its parent table
+  is made, and the rows of its table are handed to the writer only then, with them: the
+  writer loads them as they are and the FK is enforced after the load (added after it,
+  checked at COMMIT, or, where the engine cannot declare it, checked by SQL).
+
+Self references never block the order; they are kept apart because their values may only
+point at rows of the same table that already exist.
 """
 
 from __future__ import annotations
@@ -25,26 +34,51 @@ class FkEdge:
     def label(self) -> str:
         return self.fk.label(self.table)
 
+    def same(self, table: str, fk: ForeignKey) -> bool:
+        """The same reference, whatever the constraint's name or where it came from (the
+        model's links rebuild foreign keys without either)."""
+        return (self.table, self.fk.columns, self.fk.ref_table, self.fk.ref_columns) == (
+            table, fk.columns, fk.ref_table, fk.ref_columns)
+
 
 @dataclass(frozen=True)
 class LoadPlan:
     order: tuple[str, ...]
     cut: tuple[FkEdge, ...]
     self_references: tuple[FkEdge, ...]
+    #: the cut FKs loaded with their values (rows held until drawn), a subset of ``cut``;
+    #: the others are loaded NULL and filled by UPDATE
+    held: tuple[FkEdge, ...] = ()
 
     def is_cut(self, table: str, fk: ForeignKey) -> bool:
-        return FkEdge(table, fk) in self.cut
+        return any(e.same(table, fk) for e in self.cut)
+
+    def is_held(self, table: str, fk: ForeignKey) -> bool:
+        return any(e.same(table, fk) for e in self.held)
+
+    @property
+    def filled(self) -> tuple[FkEdge, ...]:
+        """The cut FKs loaded NULL and filled by UPDATE after the load."""
+        return tuple(e for e in self.cut if e not in self.held)
+
+    def describe_cut(self, edge: FkEdge) -> str:
+        """How a cut FK is loaded, in words (inspect prints it)."""
+        if edge in self.held:
+            return (f"its values are drawn once {edge.fk.ref_table} is made and the rows of "
+                    f"{edge.table} are loaded with them; the key is enforced after the load")
+        return "loaded NULL, filled by UPDATE after the load"
 
     def to_dict(self) -> dict[str, object]:
         return {
             "order": list(self.order),
             "cut": [e.label for e in self.cut],
+            "cut_loading": {e.label: "held" if e in self.held else "filled" for e in self.cut},
             "self_references": [e.label for e in self.self_references],
         }
 
 
 def build_plan(schema: Schema) -> LoadPlan:
-    """Topological order over FK edges, cutting nullable FKs until no cycle is left."""
+    """Topological order over FK edges, cutting one FK per cycle until no cycle is left."""
     names = set(schema.table_names)
     edges: list[FkEdge] = []
     self_refs: list[FkEdge] = []
@@ -56,14 +90,18 @@ def build_plan(schema: Schema) -> LoadPlan:
             (self_refs if fk.ref_table == table.name else edges).append(edge)
 
     cut: list[FkEdge] = []
+    held: list[FkEdge] = []
     while True:
         cycle = _find_cycle(sorted(names), [e for e in edges if e not in cut])
         if not cycle:
             break
-        cut.append(_choose_cut(schema, cycle))
+        edge, hold = _choose_cut(schema, cycle)
+        cut.append(edge)
+        if hold:
+            held.append(edge)
 
     order = _topological_order(sorted(names), [e for e in edges if e not in cut])
-    return LoadPlan(tuple(order), tuple(cut), tuple(self_refs))
+    return LoadPlan(tuple(order), tuple(cut), tuple(self_refs), tuple(held))
 
 
 def _topological_order(names: list[str], edges: list[FkEdge]) -> list[str]:
@@ -114,11 +152,49 @@ def _find_cycle(names: list[str], edges: list[FkEdge]) -> list[FkEdge]:
     return []
 
 
-def _choose_cut(schema: Schema, cycle: list[FkEdge]) -> FkEdge:
-    """Cut the first FK of the cycle whose columns are all nullable (deterministic)."""
-    for edge in sorted(cycle, key=lambda e: (e.table, e.fk.columns)):
-        table = schema.table(edge.table)
-        if all(table.column(c).nullable for c in edge.fk.columns):
-            return edge
+def _choose_cut(schema: Schema, cycle: list[FkEdge]) -> tuple[FkEdge, bool]:
+    """The FK that breaks ``cycle``, and whether it is held (see the module docstring).
+
+    First choice, as always: the first nullable FK (by table and columns) whose table has a
+    row key to fill it by. Else the holdable FK with the fewest children per parent (a
+    store's manager rather than a staff member's store, so the many rows stay children of
+    the few). Deterministic."""
+    ranked = sorted(cycle, key=lambda e: (e.table, e.fk.columns))
+    for edge in ranked:
+        if _fillable(schema, edge):
+            return edge, False
+    holdable = [e for e in ranked if _holdable(schema, e)]
+    if holdable:
+        return min(holdable, key=lambda e: _fan_out(schema, e)), True
     labels = "; ".join(e.label for e in cycle)
-    raise SchemaError(f"foreign keys form a cycle with no nullable key to break it: {labels}")
+    raise SchemaError(
+        "foreign keys form a cycle that cannot be broken: each of its keys is NOT NULL or "
+        "its table has no row key, and is part of its table's primary key, of a wider "
+        f"UNIQUE key or of another foreign key: {labels}")
+
+
+def _fillable(schema: Schema, edge: FkEdge) -> bool:
+    """Loadable NULL, and its rows can be found again for the UPDATE."""
+    table = schema.table(edge.table)
+    key = table.row_key()
+    return (all(table.column(c).nullable for c in edge.fk.columns)
+            and key is not None and not set(key) & set(edge.fk.columns))
+
+
+def _holdable(schema: Schema, edge: FkEdge) -> bool:
+    """Its values may be drawn after the rest of the row: no key of the table, nor another
+    foreign key, depends on them (a UNIQUE key of exactly these columns is fine: one-to-one
+    picks are distinct by construction)."""
+    table = schema.table(edge.table)
+    cols = set(edge.fk.columns)
+    if table.primary_key is not None and cols & set(table.primary_key.columns):
+        return False
+    if any(cols & set(u.columns) and set(u.columns) != cols for u in table.uniques):
+        return False
+    return not any(fk != edge.fk and cols & set(fk.columns) for fk in table.foreign_keys)
+
+
+def _fan_out(schema: Schema, edge: FkEdge) -> tuple[float, str, tuple[str, ...]]:
+    children = schema.table(edge.table).row_count
+    parents = schema.table(edge.fk.ref_table).row_count
+    return (children / max(parents, 1), edge.table, edge.fk.columns)

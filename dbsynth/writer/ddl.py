@@ -17,7 +17,7 @@ import sqlglot
 from sqlglot import exp
 
 from dbsynth.dialects import Dialect, get_dialect, qualified, quote_ident, translate_expression
-from dbsynth.schema.graph import LoadPlan
+from dbsynth.schema.graph import FkEdge, LoadPlan
 from dbsynth.schema.model import CheckConstraint, Column, ForeignKey, Schema, SqlType, Table
 
 log = logging.getLogger(__name__)
@@ -283,10 +283,19 @@ def _keys(table: Table) -> list[tuple[str, tuple[str, ...]]]:
 def _declared_foreign_keys(table: Table, schema: Schema, plan: LoadPlan,
                            caps: Dialect) -> list[ForeignKey]:
     """Foreign keys declared in CREATE TABLE on engines without ALTER … ADD FOREIGN KEY
-    (cut cycle edges cannot be: their parent is created later; except where foreign keys
-    are checked at COMMIT and every table is created before the first load)."""
+    (not the cut cycle edges of :func:`undeclared_cycle_keys`)."""
+    left_out = undeclared_cycle_keys(plan, caps)
     return [fk for fk in declarable_foreign_keys(table, schema)
-            if caps.deferred_fk_checks or not plan.is_cut(table.name, fk)]
+            if not any(edge.same(table.name, fk) for edge in left_out)]
+
+
+def undeclared_cycle_keys(plan: LoadPlan, caps: Dialect) -> tuple[FkEdge, ...]:
+    """Cut cycle edges the target cannot declare at all: it declares foreign keys only in
+    CREATE TABLE and checks them per statement, and their parent is created later (DuckDB).
+    They are still checked by SQL after the load (see :mod:`.integrity`)."""
+    if caps.fk_after_load or caps.deferred_fk_checks:
+        return ()
+    return plan.cut
 
 
 def _key_at_create(table: Table, columns: tuple[str, ...], schema: Schema, plan: LoadPlan,

@@ -5,8 +5,8 @@ Order of work inside the transaction:
    dropping it would drop or break an object outside our tables (a view, a foreign key);
 2. drop our tables (and enums) that exist, create enums;
 3. table by table in load order: create its sequences and the table, bulk-load it (cut foreign
-   keys as NULL; self references by depth on engines that check them row by row), then add
-   the keys CREATE TABLE left out (see :mod:`.ddl`);
+   keys to fill as NULL, held ones with their values; self references by depth on engines
+   that check them row by row), then add the keys CREATE TABLE left out (see :mod:`.ddl`);
 4. fill the cut foreign keys by UPDATE; add foreign keys; advance identities;
 5. commit. Any failure rolls everything back, so the target is left exactly as it was.
 """
@@ -224,10 +224,11 @@ def _next_identity_values(table: Table, frame: pd.DataFrame | TableStream) -> di
 
 def _load_table(session: TargetSession, table: Table, plan: LoadPlan,
                 frame: pd.DataFrame) -> None:
-    """Bulk-load one table (or chunk): cut foreign keys go as NULL, filled after the load.
-    The caller's frame is never modified, and copied only when a cut key must be blanked."""
+    """Bulk-load one table (or chunk): cut foreign keys to fill go as NULL, filled after the
+    load (held ones come drawn and go as they are). The caller's frame is never modified,
+    and copied only when a cut key must be blanked."""
     frame = frame[list(table.data_columns)]
-    cut = {col: None for edge in plan.cut if edge.table == table.name for col in edge.fk.columns}
+    cut = {col: None for edge in plan.filled if edge.table == table.name for col in edge.fk.columns}
     if cut:
         frame = frame.assign(**cut)
     caps = session.capabilities
@@ -276,7 +277,7 @@ def _self_reference_levels(table: Table, frame: pd.DataFrame,
 
 def _fill_cut_keys(session: TargetSession, schema: Schema, plan: LoadPlan,
                    cut_columns: Mapping[str, pd.DataFrame]) -> None:
-    for edge in plan.cut:
+    for edge in plan.filled:  # held cut keys were loaded with their rows
         table = schema.table(edge.table)
         key = table.row_key()
         if key is None:
