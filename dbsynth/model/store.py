@@ -27,7 +27,7 @@ from typing import Any
 import numpy as np
 
 from dbsynth.errors import ModelError, SchemaError
-from dbsynth.model import checked
+from dbsynth.model import checked, structured
 from dbsynth.model.columns import ColumnSummary
 from dbsynth.model.relational import Link, RelationalModel, TableModel
 from dbsynth.model.table import ENGINES, CartEngine, ColumnSpec, CopulaEngine
@@ -46,7 +46,7 @@ _CHUNK = 1 << 20
 _GZIP = 16 + zlib.MAX_WBITS  # zlib reads the gzip wrapper itself
 _ROLES = ("primary", "secondary", "cut", "self")
 _KINDS = ("numeric", "datetime", "date", "time", "categorical", "text", "pii", "uuid",
-          "unsupported")
+          "structured", "unsupported")
 _KEY_STYLES = ("int", "pattern", "uuid", "sample")
 
 
@@ -312,6 +312,10 @@ def _check_summary(s: ColumnSummary, at: str) -> None:
     checked.one_of(s.kind, _KINDS, f"{at}.kind")
     checked.in_range(s.null_share, 0.0, 1.0, f"{at}.null_share")
     checked.weights(s.weights, f"{at}.weights")
+    if s.kind == "structured":
+        if s.structured is None:
+            raise ModelError(f"{at}.structured: missing")
+        structured.check(s.structured, f"{at}.structured")
     if s.kind == "categorical" and s.categories:
         checked.length(s.weights, len(s.categories), f"{at}.weights")
         if sum(s.weights) <= 0:
