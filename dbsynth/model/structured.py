@@ -69,6 +69,7 @@ class Node:
     text_lengths: list[float] = field(default_factory=list)
     date_format: str | None = None  # strings that are ISO dates, drawn as dates
     dates: list[float] = field(default_factory=list)  # their quantiles (epoch seconds)
+    date_step: float | None = None  # the coarsest of day/hour/minute/second they all sit on
     true_share: float = 0.0
 
 
@@ -107,8 +108,8 @@ def fit(column: Column, present: pd.Series) -> StructuredSummary | None:
         if t.element is None or t.element.name not in _ELEMENT_OK:
             return None
         lists = [_as_list(v) for v in values]
-        if any(v is None for v in lists):
-            return None
+        if any(v is None or any(isinstance(i, list) for i in v) for v in lists):
+            return None  # multi-dimensional: sub-arrays must match, which items drawn apart do not
         return StructuredSummary("array", node=_fit_node(lists, column.name, 0, [0]),
                                  element_length=t.element.length)
     if t.name == "bytes":
@@ -188,7 +189,8 @@ def _fit_strings(node: Node, texts: list[str], name: str) -> None:
             if stamps.notna().all():
                 node.date_format = _date_format(dates[0])  # type: ignore[arg-type]
                 epoch = pd.Timestamp(0, tz="UTC")  # unit-free: pandas may hold ns or µs
-                node.dates = _quantiles(((stamps - epoch) / pd.Timedelta(seconds=1)).tolist())
+                secs = ((stamps - epoch) / pd.Timedelta(seconds=1)).to_numpy(float)
+                node.dates, node.date_step = _quantiles(secs), _step(secs)
                 return
     distinct = len(set(texts)) / len(texts)
     if kind is None and len(texts) >= 5 and distinct > FREE_TEXT_SHARE:
@@ -368,8 +370,8 @@ def _draw_type(node: Node, kind: str, m: int, rng: np.random.Generator, fake: Fa
 def _draw_strings(node: Node, m: int, rng: np.random.Generator, fake: FakeValues) -> list[str]:
     if node.date_format:
         secs = _from_quantiles(node.dates, m, rng) if node.dates else np.zeros(m)
-        if node.date_format == "%Y-%m-%d":
-            secs = np.rint(secs / 86400) * 86400
+        step = 86400.0 if node.date_format == "%Y-%m-%d" else node.date_step or 1.0
+        secs = np.rint(secs / step) * step
         stamps = pd.to_datetime(np.rint(secs).astype("int64"), unit="s")
         return [s.strftime(node.date_format) for s in stamps]
     if node.pii:
@@ -405,7 +407,7 @@ def check(s: StructuredSummary, at: str) -> None:
     for i, v in enumerate(s.quantiles):
         checked.in_range(v, -1e12, 1e12, f"{at}.quantiles[{i}]")
     if s.step is not None:
-        checked.in_range(s.step, 1e-6, 86400.0, f"{at}.step")
+        checked.in_range(s.step, 1.0, 86400.0, f"{at}.step")
     stack = [(s.node, f"{at}.node")] if s.node is not None else []
     while stack:
         node, where = stack.pop()
@@ -430,6 +432,8 @@ def check(s: StructuredSummary, at: str) -> None:
                 checked.in_range(v, -1e300, 1e300, f"{where}.{name}[{i}]")  # finite
         if node.pii is not None:
             checked.one_of(node.pii, ("text", *_pii_kinds()), f"{where}.pii")
+        if node.date_step is not None:
+            checked.in_range(node.date_step, 1.0, 86400.0, f"{where}.date_step")
         if node.date_format is not None:
             checked.one_of(node.date_format, _DATE_FORMATS, f"{where}.date_format")
         if set(node.children) != set(node.keys):
