@@ -4,7 +4,8 @@ A model file holds the schema it was trained on, the dbsynth version, and per ta
 engine's learnt *distributions* — decision-tree splits with per-leaf quantiles (leaves of at
 least 20 rows on tables of 400 rows or more) or copula quantiles and correlations — plus
 column summaries, key styles and link clusters. It holds no rows. Category frequency tables
-do contain the categories' values (e.g. country names, genre names), so treat a model file
+do contain the categories' values (e.g. country names, genre names; also the frequent strings
+of each JSON path and array), so treat a model file
 like aggregate statistics of the source, not like public data.
 """
 

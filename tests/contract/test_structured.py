@@ -161,7 +161,7 @@ def test_structured_values_modelled(backend: Backend) -> None:
 PAIRS = [pytest.param("postgres", "duckdb", marks=pytest.mark.postgres),
          pytest.param("postgres", "sqlite", marks=pytest.mark.postgres),
          pytest.param("duckdb", "postgres", marks=pytest.mark.postgres),
-         ("duckdb", "sqlite")]
+         pytest.param("sqlite", "postgres", marks=pytest.mark.postgres), ("duckdb", "sqlite")]
 
 
 @pytest.mark.parametrize(("source_kind", "target_kind"), PAIRS)
