@@ -10,8 +10,8 @@ intervals their distribution as durations. Values are drawn per path, so key str
 value types survive while rows are not replayed.
 
 What cannot be modelled — an array of dates, a type dbsynth does not know — is NULL where the
-column allows it, and otherwise a neutral generated value (an empty array; generated text
-for unknown types, which every target declares as text); :func:`unmodelled_notes` names them.
+column allows it, and otherwise a neutral generated value (an empty array, a zero interval;
+generated text for unknown types, which every target declares as text); :func:`unmodelled_notes` names them.
 """
 
 from __future__ import annotations
@@ -77,7 +77,7 @@ class Node:
 @dataclass
 class StructuredSummary:
     """``kind``: json | array | bytes | interval | neutral (a NOT NULL column filled with
-    generated values of its ``fill``: ``text`` or ``array``)."""
+    generated values of its ``fill``: ``text``, ``array`` or ``interval``)."""
 
     kind: str
     node: Node | None = None
@@ -127,8 +127,8 @@ def fit(column: Column, present: pd.Series) -> StructuredSummary | None:
 def neutral(column: Column, present: pd.Series) -> StructuredSummary:
     """For a NOT NULL column dbsynth cannot model: generated values of no source row (an
     empty array for arrays; otherwise text, which is how every target declares the type)."""
-    if column.type.name == "array":
-        return StructuredSummary("neutral", fill="array")
+    if column.type.name in ("array", "interval"):  # an empty array, a zero duration
+        return StructuredSummary("neutral", fill=column.type.name)
     lengths = present.astype(str).str.len().to_numpy(float)
     return StructuredSummary("neutral", fill="text", lengths=_quantiles(lengths) or [8.0])
 
@@ -323,6 +323,8 @@ def draw(s: StructuredSummary, n: int, rng: np.random.Generator, fake: FakeValue
     if s.kind == "neutral":
         if s.fill == "array":
             return pd.Series([[] for _ in range(n)], dtype=object)
+        if s.fill == "interval":
+            return pd.Series([dt.timedelta(0)] * n, dtype=object)
         lengths = np.maximum(1, _from_quantiles(s.lengths, n, rng)) if s.lengths else None
         return pd.Series(fake.draw("text", n, lengths), dtype=object)
     assert s.node is not None
@@ -408,7 +410,7 @@ def check(s: StructuredSummary, at: str) -> None:
     if s.kind in ("json", "array") and s.node is None:
         raise ModelError(f"{at}.node: missing")
     if s.kind == "neutral":
-        checked.one_of(str(s.fill), ("text", "array"), f"{at}.fill")
+        checked.one_of(str(s.fill), ("text", "array", "interval"), f"{at}.fill")
     if s.kind in ("bytes", "neutral"):
         for i, v in enumerate(s.lengths):
             checked.in_range(v, 0, 2**31 - 1, f"{at}.lengths[{i}]")
@@ -476,7 +478,8 @@ def unmodelled_notes(table: Table, summaries: dict[str, ColumnSummary], rows: in
                          f"type; written NULL in all {rows} rows")
         elif summary.kind == "structured" and summary.structured is not None \
                 and summary.structured.kind == "neutral":
-            what = "empty arrays" if summary.structured.fill == "array" else "generated text"
+            what = {"array": "empty arrays", "interval": "zero durations"}.get(
+                str(summary.structured.fill), "generated text")
             notes.append(f"{table.name}.{column.name} ({type_text}, NOT NULL): dbsynth does not "
                          f"model this type; {rows} rows hold {what}, no source values")
     return notes
