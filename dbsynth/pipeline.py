@@ -539,7 +539,8 @@ def _generate_into(model: RelationalModel, target: Connector, target_url: str, s
         seconds["generate+load"] = time.perf_counter() - started
         return _checked(SynthResult(source_label, target.display_url, rows,
                                     IntegrityReport(), seconds, source_frames or {},
-                                    replaced=prepared.replaced, notes=list(prepared.notes)),
+                                    replaced=prepared.replaced,
+                                    notes=list(prepared.notes) + _unmodelled(model, rows)),
                         target, schema, progress, scale, sizes_are_violations=False)
     synthetic: dict[str, TableData] | Synthesis
     if sampler is not None:
@@ -555,8 +556,24 @@ def _generate_into(model: RelationalModel, target: Connector, target_url: str, s
     frames = ({n: f for n, f in synthetic.items() if isinstance(f, pd.DataFrame)}  # streams are gone
               if isinstance(synthetic, dict) else {})
     result = SynthResult(source_label, target.display_url, rows, IntegrityReport(), seconds,
-                         source_frames or {}, frames, prepared.replaced, list(prepared.notes))
+                         source_frames or {}, frames, prepared.replaced,
+                         list(prepared.notes) + _unmodelled(model, rows))
     return _checked(result, target, schema, progress, scale)
+
+
+def _unmodelled(model: RelationalModel, rows: dict[str, int]) -> list[str]:
+    """A warning per column written without a model of its values (NULL in every row, or
+    neutral generated values), so nothing is left NULL silently."""
+    from dbsynth.model.structured import unmodelled_notes
+
+    notes: list[str] = []
+    for table in model.schema.tables:
+        fitted = model.tables.get(table.name)
+        if fitted is not None and table.mode != "copy":
+            notes += unmodelled_notes(table, fitted.columns, rows.get(table.name, 0))
+    for note in notes:
+        log.warning("%s", note)
+    return notes
 
 
 def expected_rows(schema: Schema, scale: float) -> dict[str, int]:

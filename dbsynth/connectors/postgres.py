@@ -12,6 +12,7 @@ import re
 from collections.abc import Callable, Iterator
 from typing import Any
 
+import numpy as np
 import pandas as pd
 import psycopg
 import pyarrow as pa
@@ -399,12 +400,16 @@ def _interval_text(value: Any) -> str | None:
 
 
 def _pg_array_literal(value: Any) -> str | None:
-    if value is None or (not isinstance(value, (list, tuple)) and pd.isna(value)):
+    """A list (nested for a multi-dimensional array; DuckDB gives numpy arrays) as an
+    array literal: ``{"1","2"}``, ``{{"a"},{"b"}}``."""
+    if value is None or (not isinstance(value, (list, tuple, np.ndarray)) and pd.isna(value)):
         return None
     items = []
     for item in list(value):
         if item is None:
             items.append("NULL")
+        elif isinstance(item, (list, tuple, np.ndarray)):
+            items.append(_pg_array_literal(item) or "NULL")
         else:
             text = str(item).replace("\\", "\\\\").replace('"', '\\"')
             items.append(f'"{text}"')

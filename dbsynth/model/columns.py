@@ -17,7 +17,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from dbsynth.model import structured
 from dbsynth.model.pii import FakeValues, is_free_text, pii_kind
+from dbsynth.model.structured import StructuredSummary
 from dbsynth.schema.model import Column
 
 log = logging.getLogger(__name__)
@@ -31,7 +33,7 @@ class ColumnSummary:
     """What is learnt about one column. ``kind`` decides how it is sampled."""
 
     name: str
-    kind: str  # numeric | datetime | date | time | categorical | text | pii | uuid | unsupported
+    kind: str  # numeric | datetime | date | time | categorical | text | pii | uuid | structured | unsupported
     null_share: float = 0.0
     quantiles: list[float] = field(default_factory=list)
     categories: list[Any] = field(default_factory=list)
@@ -42,6 +44,7 @@ class ColumnSummary:
     max_length: int | None = None
     pii: str | None = None
     step: int | None = None  # datetimes: the coarsest unit all values sit on (ns), e.g. a day
+    structured: StructuredSummary | None = None  # json, arrays, bytes, intervals (structured.py)
 
 
 def _non_null(values: pd.Series) -> pd.Series:
@@ -106,14 +109,16 @@ def fit_column(column: Column, values: pd.Series) -> ColumnSummary:
             base.kind = "text"
             return base
         return _categorical(base, texts)
-    # json, bytes, arrays, intervals, unknown types: documented fallback
-    if column.nullable:
-        log.warning("column %s has type %s, which dbsynth does not model: written as NULL",
-                    column.name, t.native or t.name)
-        return base
-    log.warning("column %s has type %s, which dbsynth does not model and is NOT NULL: "
-                "values drawn from the column's own frequent values", column.name, t.native or t.name)
-    return _categorical(base, present)
+    if structured.models(t):  # json, arrays, bytes, intervals
+        base.structured = structured.fit(column, present)
+        if base.structured is not None:
+            base.kind = "structured"
+            return base
+    # types still not modelled: NULL (named in the run's notes), or, NOT NULL, neutral
+    # generated values — never copies of the source's
+    if not column.nullable:
+        base.kind, base.structured = "structured", structured.neutral(column, present)
+    return base
 
 
 def _as_chosen(base: ColumnSummary, kind: str, present: pd.Series) -> ColumnSummary:
@@ -208,6 +213,8 @@ def _draw(s: ColumnSummary, n: int, rng: np.random.Generator, fake: FakeValues) 
         return pd.Series([s.categories[i] for i in idx], dtype=object)
     if s.kind == "uuid":
         return random_uuids(n, rng)
+    if s.kind == "structured" and s.structured is not None:
+        return structured.draw(s.structured, n, rng, fake)
     if s.kind in ("pii", "text"):
         lengths = np.maximum(1, _from_quantiles(s.lengths, n, rng)) if s.lengths else None
         values = fake.draw(s.pii or "text", n, lengths)

@@ -685,6 +685,7 @@ def _encode_base(table: Table, summaries: tuple[dict[str, ColumnSummary], dict[s
 
 
 MIN_COPY_ROWS = 10  # a column repeats its parent's only if seen doing so on this many rows
+_NOT_COMPARED = ("unsupported", "structured")  # documents, lists, bytes: drawn apart
 
 
 def _find_parent_copies(schema: Schema, link: Link, frames: dict[str, pd.DataFrame],
@@ -707,14 +708,14 @@ def _find_parent_copies(schema: Schema, link: Link, frames: dict[str, pd.DataFra
     probe = slice(0, 64)  # most pairs differ within a few rows: test those first
     out: dict[str, ParentCopy] = {}
     for name, summary in own.items():
-        if name in own_keys or summary.kind == "unsupported" or keys.column_is_key(
+        if name in own_keys or summary.kind in _NOT_COMPARED or keys.column_is_key(
                 child_table, child_table.column(name)):
             continue
         mine = child[name].to_numpy(dtype=object)[child_rows]
         if pd.isna(mine).all():
             continue
         for ref, ref_summary in theirs.items():
-            if ref in their_keys or ref_summary.kind == "unsupported" or not _same_family(
+            if ref in their_keys or ref_summary.kind in _NOT_COMPARED or not _same_family(
                     child_table.column(name).type, parent_table.column(ref).type):
                 continue
             other = parent[ref].to_numpy(dtype=object)[parent_rows]

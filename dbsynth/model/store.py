@@ -4,7 +4,8 @@ A model file holds the schema it was trained on, the dbsynth version, and per ta
 engine's learnt *distributions* — decision-tree splits with per-leaf quantiles (leaves of at
 least 20 rows on tables of 400 rows or more) or copula quantiles and correlations — plus
 column summaries, key styles and link clusters. It holds no rows. Category frequency tables
-do contain the categories' values (e.g. country names, genre names), so treat a model file
+do contain the categories' values (e.g. country names, genre names; also the frequent strings
+of each JSON path and array), so treat a model file
 like aggregate statistics of the source, not like public data.
 """
 
@@ -27,7 +28,7 @@ from typing import Any
 import numpy as np
 
 from dbsynth.errors import ModelError, SchemaError
-from dbsynth.model import checked
+from dbsynth.model import checked, structured
 from dbsynth.model.columns import ColumnSummary
 from dbsynth.model.relational import Link, RelationalModel, TableModel
 from dbsynth.model.table import ENGINES, CartEngine, ColumnSpec, CopulaEngine
@@ -46,7 +47,7 @@ _CHUNK = 1 << 20
 _GZIP = 16 + zlib.MAX_WBITS  # zlib reads the gzip wrapper itself
 _ROLES = ("primary", "secondary", "cut", "self")
 _KINDS = ("numeric", "datetime", "date", "time", "categorical", "text", "pii", "uuid",
-          "unsupported")
+          "structured", "unsupported")
 _KEY_STYLES = ("int", "pattern", "uuid", "sample")
 
 
@@ -312,6 +313,10 @@ def _check_summary(s: ColumnSummary, at: str) -> None:
     checked.one_of(s.kind, _KINDS, f"{at}.kind")
     checked.in_range(s.null_share, 0.0, 1.0, f"{at}.null_share")
     checked.weights(s.weights, f"{at}.weights")
+    if s.kind == "structured":
+        if s.structured is None:
+            raise ModelError(f"{at}.structured: missing")
+        structured.check(s.structured, f"{at}.structured")
     if s.kind == "categorical" and s.categories:
         checked.length(s.weights, len(s.categories), f"{at}.weights")
         if sum(s.weights) <= 0:
