@@ -399,6 +399,9 @@ def _print_summary(found: dict[str, Any]) -> None:
         grid.add_row(name.replace("_", " "), "–" if value is None else
                      f"{value:.3f}" if isinstance(value, float) else str(value))
     out.print(grid)
+    for cast in found.get("casts", []):
+        read = "cast to" if cast["how"] == "cast" else "compared as text, source type"
+        out.print(f"{cast['table']}.{cast['column']}: written as {cast['written']}, {read} {cast['source']}")
 
 
 @app.command()

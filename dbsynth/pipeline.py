@@ -541,7 +541,7 @@ def _generate_into(model: RelationalModel, target: Connector, target_url: str, s
                                     IntegrityReport(), seconds, source_frames or {},
                                     replaced=prepared.replaced,
                                     notes=list(prepared.notes) + _unmodelled(model, rows)),
-                        target, schema, progress, scale, sizes_are_violations=False)
+                        target, schema, progress, scale)
     synthetic: dict[str, TableData] | Synthesis
     if sampler is not None:
         synthetic = sampler(plan)
@@ -603,12 +603,11 @@ def clean(target: str) -> list[Path]:
 
 
 def _checked(result: SynthResult, target: Connector, schema: Schema,
-             progress: Progress, scale: float, sizes_are_violations: bool = True) -> SynthResult:
+             progress: Progress, scale: float) -> SynthResult:
     """Prove the written copy's integrity and sizes by SQL in the target; raise if either fails."""
     progress("check", "", 0)
     started = time.perf_counter()
-    report = result.integrity = check_integrity(target, schema, expected_rows(schema, scale),
-                                                sizes_are_violations)
+    report = result.integrity = check_integrity(target, schema, expected_rows(schema, scale))
     result.seconds["check"] = time.perf_counter() - started
     if not report.ok:
         first = report.violations[0]

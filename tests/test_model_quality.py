@@ -137,3 +137,67 @@ def test_denormalised_copies_and_nested_places_on_chinook(source: str, request: 
     shares = pd.concat([real["customer"]["country"].value_counts(normalize=True),
                         fake["customer"]["country"].value_counts(normalize=True)], axis=1).fillna(0)
     assert 1 - 0.5 * (shares.iloc[:, 0] - shares.iloc[:, 1]).abs().sum() >= 0.9
+
+
+def _concentrated_source(path: Path) -> str:
+    """500 customers of which 2 hold 99% of 16,000 rentals (the primary parent), 50 staff of
+    which 2 serve every rental (a secondary, nullable link), a payment per rental."""
+    import duckdb
+
+    rng = np.random.default_rng(0)
+    customers, staff, rentals = 500, 50, 16_000
+    heavy = rng.random(rentals) < 0.99
+    frames = {
+        "customer": pd.DataFrame({"customer_id": np.arange(1, customers + 1),
+                                  "segment": rng.choice(["a", "b", "c"], customers),
+                                  "score": rng.normal(50, 10, customers)}),
+        "staff": pd.DataFrame({"staff_id": np.arange(1, staff + 1), "level": rng.integers(1, 5, staff)}),
+        "rental": pd.DataFrame({"rental_id": np.arange(1, rentals + 1),
+                                "customer_id": np.where(heavy, rng.choice([17, 240], rentals),
+                                                        rng.integers(1, customers + 1, rentals)),
+                                "staff_id": rng.choice([7, 8], rentals, p=[0.6, 0.4]),
+                                "amount": rng.gamma(2, 3, rentals).round(2)}),
+    }
+    frames["payment"] = pd.DataFrame({"payment_id": frames["rental"]["rental_id"],
+                                      "rental_id": frames["rental"]["rental_id"],
+                                      "amount": frames["rental"]["amount"]})
+    conn = duckdb.connect(str(path))
+    conn.execute("CREATE TABLE customer (customer_id INTEGER PRIMARY KEY, segment VARCHAR NOT NULL, "
+                 "score DOUBLE NOT NULL)")
+    conn.execute("CREATE TABLE staff (staff_id INTEGER PRIMARY KEY, level INTEGER NOT NULL)")
+    conn.execute("CREATE TABLE rental (rental_id INTEGER PRIMARY KEY, customer_id INTEGER NOT NULL "
+                 "REFERENCES customer, staff_id INTEGER REFERENCES staff, amount DOUBLE NOT NULL)")
+    conn.execute("CREATE TABLE payment (payment_id INTEGER PRIMARY KEY, rental_id INTEGER NOT NULL "
+                 "REFERENCES rental, amount DOUBLE NOT NULL)")
+    for name, frame in frames.items():
+        conn.register("frame", frame)
+        conn.execute(f"INSERT INTO {name} SELECT * FROM frame")
+        conn.unregister("frame")
+    conn.close()
+    return f"duckdb:///{path}"
+
+
+def _top_share(url: str, fk: str, top: int) -> float:
+    from conftest import run_sql
+
+    counts = sorted((r[0] for r in run_sql(url, f"SELECT count(*) FROM rental GROUP BY {fk}")), reverse=True)
+    return sum(counts[:top]) / sum(counts)
+
+
+@pytest.mark.parametrize("scale", [0.3, 1.0, 3.0])
+def test_child_counts_keep_extreme_concentration(scale: float, tmp_path: Path) -> None:
+    """A few parents owning almost every child stay so (as many of them, in proportion to the
+    parents made), on a primary and a secondary link; no table empty or off its size."""
+    from conftest import run_sql
+
+    source = _concentrated_source(tmp_path / "source.duckdb")
+    target = f"duckdb:///{tmp_path / 'copy.duckdb'}"
+    result = pipeline.synth(source, target, scale=scale, seed=1)
+    assert result.integrity.ok, result.integrity.violations
+    for table, rows in {"customer": 500, "staff": 50, "rental": 16_000, "payment": 16_000}.items():
+        made = run_sql(target, f"SELECT count(*) FROM {table}")[0][0]
+        assert abs(made - rows * scale) <= 0.1 * rows * scale, table
+    top = max(2, round(2 * scale))  # 2 of 500 in the source: 0.4% of the parents
+    assert _top_share(source, "customer_id", 2) > 0.98
+    assert _top_share(target, "customer_id", top) > _top_share(source, "customer_id", 2) - 0.05
+    assert _top_share(target, "staff_id", top) > 0.95  # was spread over every staff member

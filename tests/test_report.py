@@ -151,3 +151,42 @@ def test_report_cli_writes_html_and_strict_json(demo: str, good_copy: str, tmp_p
     assert bad.returncode == 2 and "Traceback" not in bad.stderr
     assert "patients has no column 'nosuch'" in bad.stderr.strip().splitlines()[-1]
 
+
+
+def _all_text_copy(good_copy: str, path: Path) -> str:
+    """The good copy as another tool might write it: every column TEXT, no keys declared,
+    and one lab result key that is no number ('n/a')."""
+    import duckdb
+
+    src = good_copy.removeprefix("duckdb:///")
+    conn = duckdb.connect(str(path))
+    conn.execute(f"ATTACH '{src}' AS good (READ_ONLY)")
+    for (table,) in conn.execute("SELECT table_name FROM duckdb_tables() WHERE database_name = 'good'").fetchall():
+        columns = [r[0] for r in conn.execute(
+            "SELECT column_name FROM duckdb_columns() WHERE database_name = 'good' AND table_name = ? "
+            "ORDER BY column_index", [table]).fetchall()]
+        parts = ", ".join(f'CAST("{c}" AS VARCHAR) AS "{c}"' for c in columns)
+        conn.execute(f'CREATE TABLE main."{table}" AS SELECT {parts} FROM good.main."{table}"')
+    conn.execute("UPDATE lab_results SET lab_result_id = 'n/a' WHERE rowid = (SELECT min(rowid) FROM lab_results)")
+    conn.close()
+    return f"duckdb:///{path}"
+
+
+def test_report_reads_a_copy_written_all_as_text(demo: str, good_copy: str, tmp_path: Path) -> None:
+    """A copy whose columns are all TEXT: the report casts each to the source's type (or
+    compares as text where a value does not convert), lists what it did, and scores it."""
+    from dbsynth.report.html import render_html
+
+    target = _all_text_copy(good_copy, tmp_path / "text.duckdb")
+    found = pipeline.report(demo, target, sample_rows=ROWS)
+    how = {(c["table"], c["column"]): c["how"] for c in found["casts"]}
+    assert how[("lab_results", "value")] == "cast" and how[("patients", "admission_date")] == "cast"
+    assert how[("lab_results", "patient_id")] == "cast"  # keys too: the joins bind
+    assert how[("lab_results", "lab_result_id")] == "text"  # 'n/a' is no number
+    assert how[("treatments", "cost")] == "cast"
+    assert ("patients", "sex") not in how  # text in both: nothing to cast
+    summary = found["summary"]
+    assert summary["integrity_ok"] and summary["overall"] > 0.85 and summary["cardinality"] > 0.8
+    assert found["tables"]["lab_results"]["column_shapes"]["value"]["score"] > 0.8
+    assert "Types read" in render_html(found) and "compared as text" in render_html(found)
+    json.dumps(found, allow_nan=False)

@@ -45,6 +45,7 @@ MAX_CLUSTERS = 8
 MAX_KMEANS_ROWS = 10_000  # centroids from a sample; every parent is then assigned to one
 MIN_PRIMARY_PARENT_ROWS = 30  # smaller parents are lookup lists: linked, not generated for
 MAX_COUNT_CLASSES = 2000  # child counts up to this are modelled as exact frequencies
+REDRAW_TRIES = 20  # redraws of a duplicate key (keys.dedupe_rows), per partition
 DEFAULT_ENGINE = "cart"
 
 
@@ -136,8 +137,8 @@ class RelationalModel:
                                dtype=float) if known is not None
                       else _child_counts(frames[link.child], link, frames[link.parent]))
             name = count_column(link.child, link.fk)
-            encoded[link.parent][name] = counts
-            summaries[link.parent][0][name] = _count_summary(name, counts)
+            summary = summaries[link.parent][0][name] = _count_summary(name, counts)
+            encoded[link.parent][name] = count_codes(summary, counts)
         for link in links:
             if link.role in ("secondary", "cut"):
                 labels = _fit_clusters(link, encoded[link.parent], seed)
@@ -208,7 +209,8 @@ class RelationalModel:
     def _synthesis(self, plan: LoadPlan, scale: float, seed: int, stream_rows: int | None,
                    partition: Partition, progress: Progress,
                    streams_read_later: bool = False) -> Synthesis:
-        state = _Generated(shared=self.shared_tables(scale, partition), partition=partition)
+        state = _Generated(shared=self.shared_tables(scale, partition), partition=partition,
+                           summaries={n: tm.columns for n, tm in self.tables.items()})
         return Synthesis(self._tables(plan, scale, seed, stream_rows, state, progress,
                                       streams_read_later), lambda: state.cut_frames)
 
@@ -354,6 +356,8 @@ class _Generated:
     partition: Partition = field(default_factory=Partition)
     #: per table with cut foreign keys: its row key and the cut keys, drawn at the end
     cut_frames: dict[str, pd.DataFrame] = field(default_factory=dict)
+    #: per table, its column summaries (a child count's classes: code -> count)
+    summaries: dict[str, dict[str, ColumnSummary]] = field(default_factory=dict)
 
 
 class _TableGenerator:
@@ -452,8 +456,11 @@ class _TableGenerator:
         frame = self._require_parents(frame)
         both = pd.concat([frame, hidden.loc[frame.index]], axis=1)
         both = enforce_checks(both, t, self._redraw_values)
+        # a redrawn key is this partition's own one time in n: n times the redraws give a
+        # claimed key the chances it has in one process (fx 88% → 95% of its rows, 3 parts)
         both = keys.dedupe_rows(both, t, self._redraw_keys, seen=self.seen_keys,
-                                owner=self.partition, claimed=self._claimed_keys())
+                                owner=self.partition, claimed=self._claimed_keys(),
+                                tries=REDRAW_TRIES * self.partition.count)
         frame, hidden = both[list(t.data_columns)].copy(), both[list(hidden.columns)]
         self._fill_self_references(frame)
         return frame, hidden
@@ -471,7 +478,21 @@ class _TableGenerator:
         for fk in t.foreign_keys:
             if fk.ref_table not in self.state.shared or fk.columns in unique_sets:
                 disjoint.update(fk.columns)
+        if self._deals_whole_parents():
+            disjoint.update(tm.primary.columns)  # type: ignore[union-attr]
         return frozenset(k for k in unique_sets if not set(k) & disjoint)
+
+    def _deals_whole_parents(self) -> bool:
+        """Children of a shared parent go to the partitions by whole parents (all of parent
+        row r's children to partition r mod n) when a key of the child holds the parent's
+        foreign key, as ``(order_id, line_no)`` does: the key's values then differ in every
+        partition, so none drops rows whose key it may not own (a partitioned order_line
+        came out at 60% of its size). Other children of a shared parent are split evenly,
+        each parent's over all partitions, which balances the work better."""
+        link = self.tm.primary
+        if link is None or link.parent not in self.state.shared or self.state.partition.whole:
+            return False
+        return any(set(link.columns) <= set(k) for k in self.table.unique_column_sets())
 
     def _copy_verbatim(self, scale: float) -> None:
         """A reference table (mode copy): the source rows as they are, at every scale; its
@@ -479,8 +500,10 @@ class _TableGenerator:
         tm = self.tm
         assert tm.copied is not None
         frame = pd.DataFrame(tm.copied, columns=list(self.table.data_columns))
-        hidden = pd.DataFrame({c: np.asarray(v, dtype=float) * (scale if c[0] == "#" else 1)
-                               for c, v in (tm.copied_hidden or {}).items()}, index=frame.index)
+        # count codes as learnt (children's context): the counts are calibrated to the rows
+        # asked for where they are used (see _parent_rows)
+        hidden = pd.DataFrame({c: np.asarray(v, dtype=float) for c, v in (tm.copied_hidden or {}).items()},
+                              index=frame.index)
         self.state.frames[self.table.name] = frame
         self.state.hidden[self.table.name] = hidden
         self.state.encoded[self.table.name] = self._encoded(frame, hidden)
@@ -507,11 +530,11 @@ class _TableGenerator:
             return np.full(self.partition.share(1 if tm.row_count and not total else total), -1)
         link = tm.primary
         parent_encoded = self.state.encoded[link.parent]
-        counts = self.state.hidden[link.parent].get(count_column(link.child, link.fk))
+        counts = _counts_of(link, self.state)
         if counts is None or parent_encoded.shape[0] == 0:
             per_parent = np.zeros(parent_encoded.shape[0], dtype=int)
         else:
-            per_parent = np.clip(np.rint(np.nan_to_num(counts.to_numpy(float))), 0, None).astype(int)
+            per_parent = np.rint(counts).astype(int)
         wanted = int(round(max(tm.row_count - tm.orphan_rows, 0) * scale))
         cap = 1 if tuple(link.columns) in self.table.unique_column_sets() else None
         if link.parent in self.state.shared:
@@ -519,7 +542,7 @@ class _TableGenerator:
             # counts are calibrated alike in all (one seed for all), then split.
             alike = np.random.default_rng([len(per_parent), wanted])
             per_parent = _split_counts(calibrated_counts(per_parent, wanted, alike, cap),
-                                       self.state.partition)
+                                       self.state.partition, self._deals_whole_parents())
         else:
             per_parent = calibrated_counts(per_parent, self.partition.share(wanted), self.rng, cap)
         rows = np.repeat(np.arange(len(per_parent)), per_parent)
@@ -739,14 +762,41 @@ def _same_family(a: SqlType, b: SqlType) -> bool:
 
 
 def _count_summary(name: str, counts: np.ndarray) -> ColumnSummary:
-    """Child counts are skewed and discrete: model them as categories 0..max (code == count),
-    so leaves hold exact count frequencies; very large counts fall back to quantiles."""
-    top = int(counts.max()) if len(counts) else 0
-    if top <= MAX_COUNT_CLASSES:
-        return ColumnSummary(name, "categorical", categories=list(range(top + 1)),
-                             weights=[1.0 / (top + 1)] * (top + 1))
-    grid = np.linspace(0, 1, 101)
-    return ColumnSummary(name, "numeric", quantiles=np.quantile(counts, grid).tolist(), integer=True)
+    """Child counts are skewed and discrete: one category per count value seen (code ``i``
+    stands for ``categories[i]``), so tree leaves hold exact count frequencies and the two
+    parents of 500 that own 8,000 children each stay a class of their own — a numeric model
+    smeared them between leaf quantiles (11 per leaf: 2 in 20 rows fall between the last
+    two). Past MAX_COUNT_CLASSES distinct counts, the classes are the counts at that many
+    quantiles, the largest always among them."""
+    counts = np.rint(np.nan_to_num(np.asarray(counts, dtype=float)))
+    values = np.unique(counts)
+    if len(values) > MAX_COUNT_CLASSES:
+        values = np.unique(np.rint(np.quantile(values, np.linspace(0, 1, MAX_COUNT_CLASSES))))
+    if len(values) == 0:
+        return ColumnSummary(name, "categorical", categories=[0], weights=[1.0])
+    summary = ColumnSummary(name, "categorical", categories=[int(v) for v in values])
+    shares = np.bincount(count_codes(summary, counts).astype(int), minlength=len(values)) / len(counts)
+    summary.weights = shares.tolist()  # each class's share of the parents (see _keep_heavy)
+    return summary
+
+
+def count_codes(summary: ColumnSummary, counts: np.ndarray) -> np.ndarray:
+    """Counts as the codes of :func:`_count_summary`'s classes (the nearest class)."""
+    values = np.asarray(summary.categories, dtype=float)
+    right = np.clip(np.searchsorted(values, counts), 0, len(values) - 1)
+    left = np.clip(right - 1, 0, len(values) - 1)
+    nearer_left = np.abs(counts - values[left]) < np.abs(values[right] - counts)
+    return np.where(nearer_left, left, right).astype(float)
+
+
+def count_values(summary: ColumnSummary, codes: np.ndarray) -> np.ndarray:
+    """Children per parent from the drawn codes (NaN: none). A numeric summary (model files
+    of earlier versions) holds counts directly."""
+    codes = np.nan_to_num(np.asarray(codes, dtype=float))
+    if summary.kind != "categorical" or not summary.categories:
+        return np.clip(codes, 0, None)
+    values = np.asarray(summary.categories, dtype=float)
+    return np.clip(values[np.clip(np.rint(codes).astype(int), 0, len(values) - 1)], 0, None)
 
 
 def _cluster_summary(name: str, k: int) -> ColumnSummary:
@@ -908,11 +958,14 @@ def _training_context(frames: dict[str, pd.DataFrame], encoded: dict[str, pd.Dat
     return context
 
 
-def _split_counts(counts: np.ndarray, partition: Partition) -> np.ndarray:
+def _split_counts(counts: np.ndarray, partition: Partition, whole_parents: bool = False) -> np.ndarray:
     """One partition's share of each shared parent's children. Parent row r's ``c`` children
     go ``c // n`` to every partition and the remaining ``c % n`` to partitions r, r+1, …
     (mod n): the shares add up to ``c`` exactly, and a parent with one child (a one-to-one
-    key) gets it in exactly one partition, the same whichever partition asks."""
+    key) gets it in exactly one partition, the same whichever partition asks. With
+    ``whole_parents``, all ``c`` go to partition r mod n."""
+    if whole_parents:
+        return np.where(np.arange(len(counts)) % partition.count == partition.index, counts, 0)
     whole, rest = np.divmod(counts, partition.count)
     turn = (partition.index - np.arange(len(counts))) % partition.count
     return whole + (turn < rest)
@@ -920,6 +973,57 @@ def _split_counts(counts: np.ndarray, partition: Partition) -> np.ndarray:
 
 def _context_width(model: RelationalModel, tm: TableModel) -> int:
     return len(model.tables[tm.primary.parent].modelled) if tm.primary else 0
+
+
+def _counts_of(link: Link, state: _Generated) -> np.ndarray | None:
+    """Each generated parent row's child count for ``link`` (None: not generated)."""
+    name = count_column(link.child, link.fk)
+    codes = state.hidden[link.parent].get(name)
+    if codes is None:
+        return None
+    summary = state.summaries[link.parent][name]
+    drawn = count_values(summary, codes.to_numpy(float))
+    return _keep_heavy(drawn, summary, np.random.default_rng([len(drawn), int(drawn.sum())]))
+
+
+HEAVY_MASS = 0.5  # the largest counts that hold this share of all children are "heavy"
+HEAVY_PARENTS = 0.05  # … and are kept to their number when under this share of the parents
+
+
+def _keep_heavy(drawn: np.ndarray, summary: ColumnSummary, rng: np.random.Generator) -> np.ndarray:
+    """Keep the number of heavy parents when they are few: the source's 2 of 500 parents
+    owning 99% of the children are a lottery for a model drawing parents one by one (0 of
+    150 made, or 3 of 500, are as likely as the right number), and calibration cannot undo
+    a lost or an extra heavy parent. The heavy classes are the largest counts holding half
+    of the children; when they are under 5% of the parents, exactly round(n × their share)
+    parents (at least one) get a heavy count: the drawn ones first, any missing ones
+    promoted, any extra ones given a count of the other classes. Other shapes are left as
+    drawn (their parents keep the counts their attributes gave them)."""
+    values = np.asarray(summary.categories, dtype=float)
+    shares = np.asarray(summary.weights, dtype=float)
+    n = len(drawn)
+    mass = values * shares
+    if n == 0 or len(shares) != len(values) or mass.sum() <= 0:
+        return drawn
+    from_top = np.cumsum(mass[::-1]) / mass.sum()
+    heavy = len(values) - 1 - int(np.searchsorted(from_top, HEAVY_MASS))  # first heavy class
+    heavy_share = float(shares[heavy:].sum())
+    if heavy_share >= HEAVY_PARENTS or heavy == 0:
+        return drawn
+    wanted = max(1, int(round(n * heavy_share)))
+    out = drawn.copy()
+    is_heavy = out >= values[heavy]
+    have = int(is_heavy.sum())
+    light_p = shares[:heavy] / shares[:heavy].sum()
+    if have > wanted:
+        extra = rng.choice(np.flatnonzero(is_heavy), size=have - wanted, replace=False)
+        out[extra] = rng.choice(values[:heavy], size=len(extra), p=light_p)
+    elif have < wanted:
+        room = np.flatnonzero(~is_heavy)
+        promoted = rng.choice(room, size=min(len(room), wanted - have), replace=False)
+        out[promoted] = rng.choice(values[heavy:], size=len(promoted),
+                                   p=shares[heavy:] / shares[heavy:].sum())
+    return out
 
 
 def _pick_parents(link: Link, drawn: pd.Series | None, state: _Generated, rng: np.random.Generator,
@@ -936,8 +1040,8 @@ def _pick_parents(link: Link, drawn: pd.Series | None, state: _Generated, rng: n
         order = np.argsort(state.clusters[key], kind="stable")  # each cluster's rows, ascending
         state.cluster_rows[key] = (order, state.clusters[key][order])
     labels = state.clusters[key]
-    counts = state.hidden[link.parent].get(count_column(link.child, link.fk))
-    weights = np.ones(len(parent)) if counts is None else np.clip(np.nan_to_num(counts.to_numpy(float)), 0, None) + 1e-3
+    counts = _counts_of(link, state)
+    weights = np.ones(len(parent)) if counts is None else counts + 1e-3
     wanted = drawn.to_numpy(dtype=float) if drawn is not None else np.full(n, np.nan)
     nullable = all(table.column(c).nullable for c in link.columns)
     picks = np.full(n, -1)

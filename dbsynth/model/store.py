@@ -37,7 +37,7 @@ from dbsynth.schema.model import Schema
 from dbsynth.schema.serialize import schema_from_dict
 
 FORMAT = "dbsynth-model"
-FORMAT_VERSION = 3
+FORMAT_VERSION = 4  # 4: child counts are classes of the counts seen (code ≠ count)
 
 
 #: A model file may unpack to at most this many bytes unless the caller allows more

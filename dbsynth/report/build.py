@@ -2,7 +2,8 @@
 integrity, plus the data of its plots — a plain dict, written as JSON or rendered as HTML.
 
 Both databases are read with the source's schema (keys inferred where undeclared), so a
-target written by another tool is judged the same way. Big tables are sampled to
+target written by another tool is judged the same way; columns it wrote with other types
+are cast to the source's, or compared as text (see :mod:`dbsynth.report.casts`). Big tables are sampled to
 ``sample_rows`` rows on each side; integrity is counted by SQL on the whole target.
 """
 
@@ -17,6 +18,7 @@ import numpy as np
 import pandas as pd
 
 from dbsynth.connectors.base import Connector, qualified, quote_ident, read_sql
+from dbsynth.report.casts import cast_frames, find_casts, relations
 from dbsynth.report.detection import detection
 from dbsynth.report.fidelity import Kind, as_numbers, fidelity, histogram_edges, prepared, scored_columns
 from dbsynth.report.privacy import privacy
@@ -44,11 +46,16 @@ def build_report(schema: Schema, source: Connector, target: Connector, *, sample
         own_count = replace(table, row_count=target_rows[table.name])  # sampled by its own size
         synthetic[table.name] = target.read_table(own_count, limit=sample_rows, seed=seed)
         progress("read", table.name, len(real[table.name]))
+    casts = cast_frames(schema, find_casts(schema, target), real, synthetic)
+    read_as = relations(schema, target, casts)
     scored = scored_columns(schema, real)
+    for cast in casts:  # compared as text: as categories, on both sides
+        if cast.how == "text" and cast.column in scored.kinds[cast.table]:
+            scored.kinds[cast.table][cast.column] = "categorical"
     relationships = [(t.name, fk) for t in schema.tables for fk in t.foreign_keys
                      if fk.ref_table != t.name and fk.ref_table in schema.table_names]
     per_parent = {(child, fk.columns): (_per_parent(source, child, fk, scored.kinds[child]),
-                                        _per_parent(target, child, fk, scored.kinds[child]))
+                                        _per_parent(target, child, fk, scored.kinds[child], read_as))
                   for child, fk in relationships}
     progress("fidelity", "", 0)
     counts = {k: (r["n"].to_numpy(float), s["n"].to_numpy(float)) for k, (r, s) in per_parent.items()}
@@ -67,7 +74,7 @@ def build_report(schema: Schema, source: Connector, target: Connector, *, sample
         or scored.skipped[t.name].get(c.name) == "free text")] for t in schema.tables}
     priv = privacy(real, synthetic, scored, data_columns, personal, seed)
     progress("integrity", "", 0)
-    integrity = check_integrity(target, schema)
+    integrity = check_integrity(target, schema, relations=read_as)
     tables = {}
     for table in schema.tables:
         name = table.name
@@ -87,6 +94,7 @@ def build_report(schema: Schema, source: Connector, target: Connector, *, sample
         "source": source.display_url, "target": target.display_url,
         "created": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
         "seconds": round(time.perf_counter() - started, 2), "sample_rows": sample_rows,
+        "casts": [c.to_dict() for c in casts],
         "summary": {
             "overall": fid["overall"], "column_shapes": fid["column_shapes"],
             "column_pair_trends": fid["column_pair_trends"], "cardinality": fid["cardinality"],
@@ -114,9 +122,12 @@ def _row_counts(db: Connector, names: list[str]) -> dict[str, int]:
     return {n: int(db.query(f"SELECT count(*) FROM {qualified(db.schema_name, n)}")[0][0]) for n in names}
 
 
-def _per_parent(db: Connector, child: str, fk: ForeignKey, child_kinds: dict[str, Kind]) -> pd.DataFrame:
+def _per_parent(db: Connector, child: str, fk: ForeignKey, child_kinds: dict[str, Kind],
+                read_as: dict[str, str] | None = None) -> pd.DataFrame:
     """Per parent row of the whole table: child count ``n`` and child column means, by SQL,
-    indexed by the parent key as text (``a|b`` for composite keys)."""
+    indexed by the parent key as text (``a|b`` for composite keys). ``read_as``: tables
+    read through casts (see :func:`dbsynth.report.casts.relations`)."""
+    read_as = read_as or {}
     numeric = [c for c, k in child_kinds.items() if k != "categorical"]
     means = "".join(
         f", avg({db.capabilities.epoch_seconds.format('c.' + quote_ident(c))})"
@@ -125,7 +136,8 @@ def _per_parent(db: Connector, child: str, fk: ForeignKey, child_kinds: dict[str
     sql = read_sql("report", "per_parent").format(
         parent_keys=", ".join(f"p.{quote_ident(c)}" for c in fk.ref_columns),
         first_fk=quote_ident(fk.columns[0]), means=means,
-        parent=qualified(db.schema_name, fk.ref_table), child=qualified(db.schema_name, child),
+        parent=read_as.get(fk.ref_table, qualified(db.schema_name, fk.ref_table)),
+        child=read_as.get(child, qualified(db.schema_name, child)),
         join=" AND ".join(f"c.{quote_ident(a)} = p.{quote_ident(b)}" for a, b in zip(fk.columns, fk.ref_columns)))
     width = len(fk.ref_columns)
     rows = db.query(sql)

@@ -84,6 +84,8 @@ def render_html(report: dict[str, Any]) -> str:
         ("privacy", "Privacy", _privacy(report.get("privacy"))),
         ("integrity", "Integrity", _integrity(report.get("integrity"))),
     ]
+    if _dicts(report.get("casts")):
+        sections.insert(1, ("casts", "Types read", _casts(report.get("casts"))))
     title = _e(report.get("title") or "dbsynth report")
     nav = "".join(f'<a href="#{key}">{name}</a>' for key, name, _ in sections)
     body = "".join(f'<section id="{key}"><h2>{name}</h2>{content}</section>' for key, name, content in sections)
@@ -204,6 +206,15 @@ def _summary(summary: Any, worst_columns: Any) -> str:
     names = [f"{_e(w.get('table'))}.{_e(w.get('column'))} {_score(w.get('score'))}" for w in worst]
     weakest = f"<p>Weakest columns: {', '.join(names)}</p>" if names else ""
     return f'<div class="cards">{"".join(cards)}</div>{weakest}'
+
+
+def _casts(casts: Any) -> str:
+    """Columns the copy holds with other types than the source's: how the report read them."""
+    rows = [[_e(c.get("table")), _e(c.get("column")), _e(c.get("written")), _e(c.get("source")),
+             "cast to the source's type" if c.get("how") == "cast" else "compared as text"]
+            for c in _dicts(casts)]
+    return ('<p class="meta">The copy holds these columns with other types than the source.</p>'
+            + _table(["table", "column", "written as", "source type", "read"], rows))
 
 
 def _fidelity(tables: Any, worst: set[tuple[str, str]]) -> str:
