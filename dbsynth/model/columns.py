@@ -2,8 +2,10 @@
 
 Each sampler learns a compact summary of one column — quantiles, frequencies, null share,
 lengths — and draws new values from it. Numeric and temporal values come from interpolated
-quantiles (so raw values are not replayed row by row), categories by frequency, personal
-and free text from Faker.
+quantiles (so raw values are not replayed row by row), snapped to the source's grid
+(:mod:`dbsynth.model.grids`); categories by frequency (a constant column is a category of
+one: its value, exactly); codes from their grammar and personal and free text from Faker,
+in the source's format (:mod:`dbsynth.model.text_patterns`).
 """
 
 from __future__ import annotations
@@ -17,13 +19,19 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from dbsynth.model.pii import FakeValues, is_free_text, pii_kind
+from dbsynth.model import text_patterns
+from dbsynth.model.grids import NumberGrid, fit_grid, decimals_of
+from dbsynth.model.pii import (CODE_LIKE_KINDS, FakeValues, is_varied, person_name_kind,
+                               pii_kind, place_kind)
+from dbsynth.model.text_patterns import CodeGrammar
 from dbsynth.schema.model import Column
 
 log = logging.getLogger(__name__)
 
 N_QUANTILES = 101
 MAX_CATEGORIES = 200
+#: a column is constant when it has one value on at least this many rows
+MIN_CONSTANT_ROWS = 5
 
 
 @dataclass
@@ -31,7 +39,7 @@ class ColumnSummary:
     """What is learnt about one column. ``kind`` decides how it is sampled."""
 
     name: str
-    kind: str  # numeric | datetime | date | time | categorical | text | pii | uuid | unsupported
+    kind: str  # numeric | datetime | date | time | categorical | text | code | pii | uuid | unsupported
     null_share: float = 0.0
     quantiles: list[float] = field(default_factory=list)
     categories: list[Any] = field(default_factory=list)
@@ -42,6 +50,10 @@ class ColumnSummary:
     max_length: int | None = None
     pii: str | None = None
     step: int | None = None  # datetimes: the coarsest unit all values sit on (ns), e.g. a day
+    grid: NumberGrid | None = None  # numbers: the value set or step they sit on
+    case: str | None = None  # text: upper | lower | title, applied to what is drawn
+    words: list[float] = field(default_factory=list)  # prose: quantiles of words per value
+    code: CodeGrammar | None = None  # codes (and code-like personal data): their grammar
 
 
 def _non_null(values: pd.Series) -> pd.Series:
@@ -67,12 +79,17 @@ def fit_column(column: Column, values: pd.Series) -> ColumnSummary:
     grid = np.linspace(0, 1, N_QUANTILES)
     if column.kind is not None:
         return _as_chosen(base, column.kind, present)
+    if _is_constant(present):  # any type, to the last microsecond: the value itself
+        return _categorical(base, present)
     if t.is_numeric:
         nums = pd.to_numeric(present.map(float), errors="coerce").dropna().to_numpy(float)
         base.kind, base.integer, base.scale = "numeric", t.is_integer, t.scale
         base.quantiles = np.quantile(nums, grid).tolist() if len(nums) else []
         if base.scale is None and not base.integer and len(nums):
             base.scale = _observed_scale(present)
+            if base.scale is None:  # floats written with few decimals (6.4, 205.0)
+                base.scale = decimals_of(nums)
+        base.grid = fit_grid(nums, 0 if base.integer else base.scale)
         return base
     if t.name in ("timestamp", "timestamptz", "date"):
         from dbsynth.model.encoding import to_nanoseconds  # encoding builds on these summaries
@@ -95,17 +112,7 @@ def fit_column(column: Column, values: pd.Series) -> ColumnSummary:
     if t.name in ("boolean", "enum"):
         return _categorical(base, present)
     if t.is_string:
-        kind = pii_kind(column.name)
-        texts = present.astype(str)
-        lengths = texts.str.len().to_numpy(float)
-        base.lengths = np.quantile(lengths, grid).tolist() if len(lengths) else [8.0]
-        if kind:
-            base.kind, base.pii = "pii", kind
-            return base
-        if is_free_text(column.name, texts):
-            base.kind = "text"
-            return base
-        return _categorical(base, texts)
+        return _fit_text(base, column, present.astype(str))
     # json, bytes, arrays, intervals, unknown types: documented fallback
     if column.nullable:
         log.warning("column %s has type %s, which dbsynth does not model: written as NULL",
@@ -114,6 +121,46 @@ def fit_column(column: Column, values: pd.Series) -> ColumnSummary:
     log.warning("column %s has type %s, which dbsynth does not model and is NOT NULL: "
                 "values drawn from the column's own frequent values", column.name, t.native or t.name)
     return _categorical(base, present)
+
+
+def _fit_text(base: ColumnSummary, column: Column, texts: pd.Series) -> ColumnSummary:
+    """A string column as what its values are: personal data (by name), places, categories
+    (few distinct values), prose (several words a value), codes (a grammar of shapes), or
+    else names of things, always with the source's lengths and letter case."""
+    grid = np.linspace(0, 1, N_QUANTILES)
+    lengths = texts.str.len().to_numpy(float)
+    base.lengths = np.quantile(lengths, grid).tolist() if len(lengths) else [8.0]
+    base.case = text_patterns.case_style(texts)
+    kind = pii_kind(column.name)
+    varied = is_varied(texts)
+    if kind in CODE_LIKE_KINDS or (kind is None and varied and not text_patterns.is_prose(texts)):
+        code = text_patterns.fit_code(texts)
+        if code is not None:
+            base.kind, base.code = "code", code
+            return base
+    place = place_kind(column.name)
+    if kind is None and place and varied:  # one place per row: fake places of that kind
+        kind = place
+    if kind is None and varied:
+        kind = person_name_kind(texts)
+    if kind:
+        base.kind, base.pii = "pii", kind
+        return base
+    if not varied:
+        return _categorical(base, texts)
+    base.kind = "text"
+    base.words = np.quantile(text_patterns.word_counts(texts), grid).tolist()
+    return base
+
+
+def _is_constant(present: pd.Series) -> bool:
+    """One value on every non-NULL row (of enough rows that it is the column's, not chance)."""
+    if len(present) < MIN_CONSTANT_ROWS:
+        return False
+    try:
+        return bool(present.nunique(dropna=True) == 1)
+    except TypeError:  # lists, dicts: not scalar values (modelled elsewhere)
+        return False
 
 
 def _as_chosen(base: ColumnSummary, kind: str, present: pd.Series) -> ColumnSummary:
@@ -133,14 +180,19 @@ def _as_chosen(base: ColumnSummary, kind: str, present: pd.Series) -> ColumnSumm
 _TIME_STEPS = (86_400, 3_600, 60, 1)  # day, hour, minute, second
 
 
+#: the step of datetimes with fractions of a second: they are kept to the microsecond
+MICROSECOND_STEP = 1000
+
+
 def _time_step(nanos: np.ndarray) -> int | None:
-    """The coarsest of day/hour/minute/second (in ns) that every value sits on. Float
-    nanoseconds are not exact near 1e18, so whole seconds are compared, within a millisecond."""
+    """The coarsest of day/hour/minute/second (in ns) that every value sits on, or a
+    microsecond when some have fractions of a second. Float nanoseconds are not exact near
+    1e18, so whole seconds are compared, within a millisecond."""
     if not len(nanos):
         return None
     secs = np.rint(nanos / 1e9)
     if np.abs(nanos - secs * 1e9).max() > 1e6:
-        return None
+        return MICROSECOND_STEP
     whole = secs.astype("int64")
     for step in _TIME_STEPS:
         if not (whole % step).any():
@@ -208,9 +260,13 @@ def _draw(s: ColumnSummary, n: int, rng: np.random.Generator, fake: FakeValues) 
         return pd.Series([s.categories[i] for i in idx], dtype=object)
     if s.kind == "uuid":
         return random_uuids(n, rng)
+    if s.kind == "code" and s.code is not None:
+        values = text_patterns.draw_codes(s.code, n, rng)
+        return pd.Series([v[: s.max_length] for v in values] if s.max_length else values, dtype=object)
     if s.kind in ("pii", "text"):
         lengths = np.maximum(1, _from_quantiles(s.lengths, n, rng)) if s.lengths else None
-        values = fake.draw(s.pii or "text", n, lengths)
+        words = _from_quantiles(s.words, n, rng) if s.words else None
+        values = text_patterns.apply_case(fake.draw(s.pii or "text", n, lengths, words), s.case)
         if s.max_length:
             values = [v[: s.max_length] for v in values]
         return pd.Series(values, dtype=object)
