@@ -14,6 +14,7 @@ import decimal
 import logging
 import uuid
 from dataclasses import dataclass, field
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
@@ -69,8 +70,9 @@ def _is_null(value: Any) -> bool:
         return False
 
 
-def fit_column(column: Column, values: pd.Series) -> ColumnSummary:
-    """Summarise ``values`` as the kind the column's type and data call for."""
+def fit_column(column: Column, values: pd.Series, beside: Sequence[str] = ()) -> ColumnSummary:
+    """Summarise ``values`` as the kind the column's type and data call for (``beside``: the
+    names of the table's other columns)."""
     t = column.type
     present = _non_null(values)
     null_share = 1.0 - len(present) / len(values) if len(values) else 0.0
@@ -112,7 +114,7 @@ def fit_column(column: Column, values: pd.Series) -> ColumnSummary:
     if t.name in ("boolean", "enum"):
         return _categorical(base, present)
     if t.is_string:
-        return _fit_text(base, column, present.astype(str))
+        return _fit_text(base, column, present.astype(str), beside)
     # json, bytes, arrays, intervals, unknown types: documented fallback
     if column.nullable:
         log.warning("column %s has type %s, which dbsynth does not model: written as NULL",
@@ -123,24 +125,32 @@ def fit_column(column: Column, values: pd.Series) -> ColumnSummary:
     return _categorical(base, present)
 
 
-def _fit_text(base: ColumnSummary, column: Column, texts: pd.Series) -> ColumnSummary:
+def _fit_text(base: ColumnSummary, column: Column, texts: pd.Series,
+              beside: Sequence[str]) -> ColumnSummary:
     """A string column as what its values are: personal data (by name), places, categories
     (few distinct values), prose (several words a value), codes (a grammar of shapes), or
-    else names of things, always with the source's lengths and letter case."""
+    else names of things, always with the source's lengths and letter case.
+
+    A place column beside other place columns (city, state, country) stays a category
+    however varied, so each city stays in its country; a lone one with a place per row is
+    faked as places of its kind."""
     grid = np.linspace(0, 1, N_QUANTILES)
     lengths = texts.str.len().to_numpy(float)
     base.lengths = np.quantile(lengths, grid).tolist() if len(lengths) else [8.0]
     base.case = text_patterns.case_style(texts)
     kind = pii_kind(column.name)
     varied = is_varied(texts)
+    place = place_kind(column.name)
+    in_hierarchy = any(place_kind(other) for other in beside if other != column.name)
+    if kind is None and place and varied and not in_hierarchy:  # a place per row: faked
+        kind = place
+    if kind is None and place:
+        return _categorical(base, texts)
     if kind in CODE_LIKE_KINDS or (kind is None and varied and not text_patterns.is_prose(texts)):
         code = text_patterns.fit_code(texts)
         if code is not None:
             base.kind, base.code = "code", code
             return base
-    place = place_kind(column.name)
-    if kind is None and place and varied:  # one place per row: fake places of that kind
-        kind = place
     if kind is None and varied:
         kind = person_name_kind(texts)
     if kind:
