@@ -31,6 +31,8 @@ MAX_RUN_SHAPES = 3
 CODE_COVERAGE = 0.9
 #: values longer than this are not codes (a code grammar per position would be large)
 MAX_CODE_LENGTH = 40
+#: values a grammar is learnt from (a random sample of bigger columns)
+MAX_GRAMMAR_ROWS = 20_000
 #: characters kept per position (the rest of the position's class fills in)
 MAX_POSITION_CHARS = 40
 #: prose: values of at least this many words on average, mostly letters
@@ -126,6 +128,8 @@ def runs_of(text: str, shape: str) -> list[str]:
 def fit_code(texts: pd.Series) -> CodeGrammar | None:
     """The grammar of ``texts`` if a few shapes cover nearly all of them, exactly (position by
     position) or else collapsed (run by run); None: not a code (prose, or too varied)."""
+    if len(texts) > MAX_GRAMMAR_ROWS:  # shapes are Python per value: a sample tells them
+        texts = texts.sample(MAX_GRAMMAR_ROWS, random_state=0)
     if not len(texts) or texts.str.len().max() > MAX_CODE_LENGTH or texts.str.contains(r"\s").any():
         return None
     if texts.str.fullmatch(r"[A-Z][a-z]+").mean() >= 0.8:
