@@ -147,6 +147,8 @@ def test_grid_detection() -> None:
     snapped = grids.snap(grid, np.array([1.23, 4.4, 11.0]))
     assert [f"{v:.2f}" for v in snapped] == ["0.99", "3.99", "10.99"]
     assert grids.fit_grid(np.random.default_rng(0).random(100), None) is None  # continuous
+    whole = grids.fit_grid(np.array([3.0, 7.0, 12.0, 15.0, 21.0, 40.0, 41.0, 57.0, 90.0]), 2)
+    assert whole is not None and (whole.step, whole.offset) == (1.0, 0.0)  # integers as numeric
     rates = grids.fit_grid(np.array([0.99, 2.99, 4.99] * 10), 2)  # a price list
     assert rates is not None and rates.values == [0.99, 2.99, 4.99]
     assert list(grids.snap(rates, np.array([1.5, 2.0, 4.2]))) == [0.99, 2.99, 4.99]

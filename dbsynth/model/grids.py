@@ -7,7 +7,9 @@ it, or a classifier tells the rows apart at once. Two grids are learnt:
 - a **value set**: few distinct values, each repeated (a price list, a rating): draws snap
   to the nearest of them;
 - a **step**: the greatest common step of the values, in units of their finest decimal, with
-  the offset they share (``.99`` on a step of 1.00): draws snap to ``offset + k·step``.
+  the offset they share (``.99`` on a step of 1.00): draws snap to ``offset + k·step``; at
+  the least, values written with fewer decimals than the type has (whole numbers in a
+  ``decimal(10,2)``) keep those.
 """
 
 from __future__ import annotations
@@ -59,12 +61,13 @@ def fit_grid(nums: np.ndarray, scale: int | None) -> NumberGrid | None:
     distinct = np.unique(nums)
     if 1 < len(distinct) <= MAX_SET_VALUES and len(nums) >= 2 * len(distinct):
         return NumberGrid(values=[float(v) for v in np.round(distinct, d)], decimals=d)
+    coarser = NumberGrid(step=1 / 10.0**d, decimals=d) if scale is not None and d < scale else None
     if len(distinct) < MIN_STEP_VALUES:
-        return None
+        return coarser  # whole numbers in a decimal(…, 2) stay whole
     units = np.rint(distinct * 10.0**d).astype(np.int64)
     step = int(np.gcd.reduce(units - units.min()))
     if step <= 1:
-        return None
+        return coarser
     offset = int(units.min() % step)
     return NumberGrid(step=step / 10.0**d, offset=offset / 10.0**d, decimals=d)
 
