@@ -163,3 +163,19 @@ def test_code_grammar() -> None:
     words = pd.Series(["Paris", "London", "Berlin", "Madrid", "Rome", "Vienna"])
     assert text_patterns.fit_code(words) is None  # names of things are not codes
     assert text_patterns.case_style(pd.Series(["SMITH", "O'BRIEN", "DE LA CRUZ"])) == "upper"
+
+
+def test_dates_stored_as_text_come_back_as_dates_in_their_format() -> None:
+    from dbsynth.model.columns import fit_column, sample_column
+    from dbsynth.model.pii import FakeValues
+    from dbsynth.schema.model import Column, SqlType
+
+    days = pd.date_range("2010-01-01", periods=400, freq="D")
+    texts = pd.Series(days.strftime("%d-%b-%y").str.upper())  # 23-OCT-10, as Oracle writes
+    summary = fit_column(Column("check_in", SqlType("varchar", length=9)), texts)
+    assert (summary.kind, summary.text_format) == ("datetime", "%d-%b-%y")
+    rng = np.random.default_rng(0)
+    drawn = sample_column(summary, 200, rng, FakeValues(rng), nullable=False)
+    parsed = pd.to_datetime(drawn, format="%d-%b-%y", errors="coerce")
+    assert parsed.notna().all() and (drawn == drawn.str.upper()).all()
+    assert parsed.min() >= days.min() and parsed.max() <= days.max()

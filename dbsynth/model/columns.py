@@ -55,6 +55,7 @@ class ColumnSummary:
     case: str | None = None  # text: upper | lower | title, applied to what is drawn
     words: list[float] = field(default_factory=list)  # prose: quantiles of words per value
     code: CodeGrammar | None = None  # codes (and code-like personal data): their grammar
+    text_format: str | None = None  # dates stored as text: their strftime format
 
 
 def _non_null(values: pd.Series) -> pd.Series:
@@ -146,6 +147,15 @@ def _fit_text(base: ColumnSummary, column: Column, texts: pd.Series,
         kind = place
     if kind is None and place:
         return _categorical(base, texts)
+    fmt = text_patterns.date_format(texts) if kind is None else None
+    if fmt:  # dates stored as text: modelled as dates, written back in their format
+        from dbsynth.model.encoding import to_nanoseconds  # encoding builds on these summaries
+
+        ints = to_nanoseconds(pd.Series(pd.to_datetime(texts, format=fmt, errors="coerce")), utc=False)
+        ints = ints[~np.isnan(ints)]
+        base.kind, base.text_format, base.step = "datetime", fmt, _time_step(ints)
+        base.quantiles = np.quantile(ints, grid).tolist()
+        return base
     if kind in CODE_LIKE_KINDS or (kind is None and varied and not text_patterns.is_prose(texts)):
         code = text_patterns.fit_code(texts)
         if code is not None:

@@ -15,6 +15,7 @@ import pandas as pd
 
 from dbsynth.model.columns import ColumnSummary, _hashable, _is_null
 from dbsynth.model.grids import snap
+from dbsynth.model.text_patterns import apply_case
 
 #: kinds the table engines model jointly; other kinds (pii, text, uuid…) are drawn apart
 MODELLED_KINDS = frozenset({"numeric", "datetime", "date", "time", "categorical"})
@@ -26,6 +27,8 @@ def encode(summary: ColumnSummary, values: pd.Series) -> np.ndarray:
     if kind == "numeric":
         return pd.to_numeric(values, errors="coerce").to_numpy(dtype=float, na_value=np.nan)
     if kind in ("datetime", "date"):
+        if summary.text_format:  # dates stored as text
+            values = pd.Series(pd.to_datetime(values, format=summary.text_format, errors="coerce"))
         return to_nanoseconds(values, utc=summary.integer)
     if kind == "time":
         return values.map(lambda v: np.nan if _is_null(v) else
@@ -90,7 +93,11 @@ def decode(summary: ColumnSummary, codes: np.ndarray) -> pd.Series:
             x = (np.rint(x / summary.step) * summary.step).astype("int64")
         stamps = pd.Series(pd.to_datetime(x, unit="ns", utc=summary.integer))
         stamps = stamps.dt.floor("us" if fine else "s")
-        out = stamps.dt.date.astype(object) if kind == "date" else stamps.astype(object)
+        if summary.text_format:  # dates stored as text: written back in their format
+            texts = apply_case(stamps.dt.strftime(summary.text_format).tolist(), summary.case)
+            out = pd.Series(texts, dtype=object)
+        else:
+            out = stamps.dt.date.astype(object) if kind == "date" else stamps.astype(object)
         out[missing] = None
         return out
     if kind == "time":

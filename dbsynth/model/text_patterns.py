@@ -130,13 +130,16 @@ def fit_code(texts: pd.Series) -> CodeGrammar | None:
     position) or else collapsed (run by run); None: not a code (prose, or too varied)."""
     if len(texts) > MAX_GRAMMAR_ROWS:  # shapes are Python per value: a sample tells them
         texts = texts.sample(MAX_GRAMMAR_ROWS, random_state=0)
-    if not len(texts) or texts.str.len().max() > MAX_CODE_LENGTH or texts.str.contains(r"\s").any():
+    if not len(texts) or texts.str.len().max() > MAX_CODE_LENGTH or texts.str.contains(r"\s\s").any():
         return None
-    if texts.str.fullmatch(r"[A-Z][a-z]+").mean() >= 0.8:
-        return None  # capitalised words: names of things, not codes
+    words = texts.str.fullmatch(r"[^\W\d_]+")
+    if words.mean() >= 0.8 and texts[words].str.len().nunique() > 2:
+        return None  # words of varied lengths (KING, Conrad): names of things, not codes
     exact = _grammar([list(v) for v in texts], texts.map(shape_of), collapsed=False)
     if exact is not None:
         return exact
+    if texts.str.contains(r"\s").any():
+        return None  # run by run, words with spaces would become letter soup
     for shape_fn in (shape_of, loose_shape_of):  # run by run, then letters and digits alike
         runs = [runs_of(v, shape_fn(v)) for v in texts]
         shapes = pd.Series(["".join(shape_fn(r)[0] for r in rs) for rs in runs], index=texts.index)
@@ -233,3 +236,20 @@ def draw_codes(grammar: CodeGrammar, n: int, rng: np.random.Generator) -> list[s
         for row, value in zip(rows, joined):
             out[row] = value
     return out
+
+
+#: how dates are commonly written as text (``1987-06-17``, ``23-OCT-10``, ``17.06.1987``)
+DATE_FORMATS = ("%Y-%m-%d", "%Y-%m-%d %H:%M:%S", "%d-%b-%y", "%d-%b-%Y", "%m/%d/%Y", "%d.%m.%Y",
+                "%Y/%m/%d")
+
+
+def date_format(texts: pd.Series) -> str | None:
+    """The format nearly every value is a date in (a date stored as text), or None."""
+    sample = texts.head(2000)
+    if not len(sample) or not sample.str.contains(r"\d", regex=True).all():
+        return None
+    for fmt in DATE_FORMATS:
+        parsed = pd.to_datetime(sample, format=fmt, errors="coerce")
+        if parsed.notna().mean() >= CASE_SHARE:
+            return fmt
+    return None
