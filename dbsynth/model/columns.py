@@ -2,8 +2,10 @@
 
 Each sampler learns a compact summary of one column — quantiles, frequencies, null share,
 lengths — and draws new values from it. Numeric and temporal values come from interpolated
-quantiles (so raw values are not replayed row by row), categories by frequency, personal
-and free text from Faker.
+quantiles (so raw values are not replayed row by row), snapped to the source's grid
+(:mod:`dbsynth.model.grids`); categories by frequency (a constant column is a category of
+one: its value, exactly); codes from their grammar and personal and free text from Faker,
+in the source's format (:mod:`dbsynth.model.text_patterns`).
 """
 
 from __future__ import annotations
@@ -12,20 +14,26 @@ import decimal
 import logging
 import uuid
 from dataclasses import dataclass, field
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from dbsynth.model import structured
-from dbsynth.model.pii import FakeValues, is_free_text, pii_kind
+from dbsynth.model import structured, text_patterns
+from dbsynth.model.grids import NumberGrid, fit_grid, decimals_of
+from dbsynth.model.pii import (CODE_LIKE_KINDS, FakeValues, is_varied, person_name_kind,
+                               pii_kind, place_kind)
 from dbsynth.model.structured import StructuredSummary
+from dbsynth.model.text_patterns import CodeGrammar
 from dbsynth.schema.model import Column
 
 log = logging.getLogger(__name__)
 
 N_QUANTILES = 101
 MAX_CATEGORIES = 200
+#: a column is constant when it has one value on at least this many rows
+MIN_CONSTANT_ROWS = 5
 
 
 @dataclass
@@ -33,7 +41,7 @@ class ColumnSummary:
     """What is learnt about one column. ``kind`` decides how it is sampled."""
 
     name: str
-    kind: str  # numeric | datetime | date | time | categorical | text | pii | uuid | structured | unsupported
+    kind: str  # numeric | datetime | date | time | categorical | text | code | pii | uuid | structured | unsupported
     null_share: float = 0.0
     quantiles: list[float] = field(default_factory=list)
     categories: list[Any] = field(default_factory=list)
@@ -44,6 +52,11 @@ class ColumnSummary:
     max_length: int | None = None
     pii: str | None = None
     step: int | None = None  # datetimes: the coarsest unit all values sit on (ns), e.g. a day
+    grid: NumberGrid | None = None  # numbers: the value set or step they sit on
+    case: str | None = None  # text: upper | lower | title, applied to what is drawn
+    words: list[float] = field(default_factory=list)  # prose: quantiles of words per value
+    code: CodeGrammar | None = None  # codes (and code-like personal data): their grammar
+    text_format: str | None = None  # dates stored as text: their strftime format
     structured: StructuredSummary | None = None  # json, arrays, bytes, intervals (structured.py)
 
 
@@ -60,8 +73,9 @@ def _is_null(value: Any) -> bool:
         return False
 
 
-def fit_column(column: Column, values: pd.Series) -> ColumnSummary:
-    """Summarise ``values`` as the kind the column's type and data call for."""
+def fit_column(column: Column, values: pd.Series, beside: Sequence[str] = ()) -> ColumnSummary:
+    """Summarise ``values`` as the kind the column's type and data call for (``beside``: the
+    names of the table's other columns)."""
     t = column.type
     present = _non_null(values)
     null_share = 1.0 - len(present) / len(values) if len(values) else 0.0
@@ -70,12 +84,17 @@ def fit_column(column: Column, values: pd.Series) -> ColumnSummary:
     grid = np.linspace(0, 1, N_QUANTILES)
     if column.kind is not None:
         return _as_chosen(base, column.kind, present)
+    if _is_constant(present):  # any type, to the last microsecond: the value itself
+        return _categorical(base, present)
     if t.is_numeric:
         nums = pd.to_numeric(present.map(float), errors="coerce").dropna().to_numpy(float)
         base.kind, base.integer, base.scale = "numeric", t.is_integer, t.scale
         base.quantiles = np.quantile(nums, grid).tolist() if len(nums) else []
         if base.scale is None and not base.integer and len(nums):
             base.scale = _observed_scale(present)
+            if base.scale is None:  # floats written with few decimals (6.4, 205.0)
+                base.scale = decimals_of(nums)
+        base.grid = fit_grid(nums, 0 if base.integer else base.scale)
         return base
     if t.name in ("timestamp", "timestamptz", "date"):
         from dbsynth.model.encoding import to_nanoseconds  # encoding builds on these summaries
@@ -98,17 +117,7 @@ def fit_column(column: Column, values: pd.Series) -> ColumnSummary:
     if t.name in ("boolean", "enum"):
         return _categorical(base, present)
     if t.is_string:
-        kind = pii_kind(column.name)
-        texts = present.astype(str)
-        lengths = texts.str.len().to_numpy(float)
-        base.lengths = np.quantile(lengths, grid).tolist() if len(lengths) else [8.0]
-        if kind:
-            base.kind, base.pii = "pii", kind
-            return base
-        if is_free_text(column.name, texts):
-            base.kind = "text"
-            return base
-        return _categorical(base, texts)
+        return _fit_text(base, column, present.astype(str), beside)
     if structured.models(t):  # json, arrays, bytes, intervals
         base.structured = structured.fit(column, present)
         if base.structured is not None:
@@ -119,6 +128,63 @@ def fit_column(column: Column, values: pd.Series) -> ColumnSummary:
     if not column.nullable:
         base.kind, base.structured = "structured", structured.neutral(column, present)
     return base
+
+
+def _fit_text(base: ColumnSummary, column: Column, texts: pd.Series,
+              beside: Sequence[str]) -> ColumnSummary:
+    """A string column as what its values are: personal data (by name), places, categories
+    (few distinct values), prose (several words a value), codes (a grammar of shapes), or
+    else names of things, always with the source's lengths and letter case.
+
+    A place column beside other place columns (city, state, country) stays a category
+    however varied, so each city stays in its country; a lone one with a place per row is
+    faked as places of its kind."""
+    grid = np.linspace(0, 1, N_QUANTILES)
+    lengths = texts.str.len().to_numpy(float)
+    base.lengths = np.quantile(lengths, grid).tolist() if len(lengths) else [8.0]
+    base.case = text_patterns.case_style(texts)
+    kind = pii_kind(column.name)
+    varied = is_varied(texts)
+    place = place_kind(column.name)
+    in_hierarchy = any(place_kind(other) for other in beside if other != column.name)
+    if kind is None and place and varied and not in_hierarchy:  # a place per row: faked
+        kind = place
+    if kind is None and place:
+        return _categorical(base, texts)
+    fmt = text_patterns.date_format(texts) if kind is None else None
+    if fmt:  # dates stored as text: modelled as dates, written back in their format
+        from dbsynth.model.encoding import to_nanoseconds  # encoding builds on these summaries
+
+        ints = to_nanoseconds(pd.Series(pd.to_datetime(texts, format=fmt, errors="coerce")), utc=False)
+        ints = ints[~np.isnan(ints)]
+        base.kind, base.text_format, base.step = "datetime", fmt, _time_step(ints)
+        base.quantiles = np.quantile(ints, grid).tolist()
+        return base
+    if kind in CODE_LIKE_KINDS or (kind is None and varied and not text_patterns.is_prose(texts)):
+        code = text_patterns.fit_code(texts)
+        if code is not None:
+            base.kind, base.code = "code", code
+            return base
+    if kind is None and varied:
+        kind = person_name_kind(texts)
+    if kind:
+        base.kind, base.pii = "pii", kind
+        return base
+    if not varied:
+        return _categorical(base, texts)
+    base.kind = "text"
+    base.words = np.quantile(text_patterns.word_counts(texts), grid).tolist()
+    return base
+
+
+def _is_constant(present: pd.Series) -> bool:
+    """One value on every non-NULL row (of enough rows that it is the column's, not chance)."""
+    if len(present) < MIN_CONSTANT_ROWS:
+        return False
+    try:
+        return bool(present.nunique(dropna=True) == 1)
+    except TypeError:  # lists, dicts: not scalar values (modelled elsewhere)
+        return False
 
 
 def _as_chosen(base: ColumnSummary, kind: str, present: pd.Series) -> ColumnSummary:
@@ -138,14 +204,19 @@ def _as_chosen(base: ColumnSummary, kind: str, present: pd.Series) -> ColumnSumm
 _TIME_STEPS = (86_400, 3_600, 60, 1)  # day, hour, minute, second
 
 
+#: the step of datetimes with fractions of a second: they are kept to the microsecond
+MICROSECOND_STEP = 1000
+
+
 def _time_step(nanos: np.ndarray) -> int | None:
-    """The coarsest of day/hour/minute/second (in ns) that every value sits on. Float
-    nanoseconds are not exact near 1e18, so whole seconds are compared, within a millisecond."""
+    """The coarsest of day/hour/minute/second (in ns) that every value sits on, or a
+    microsecond when some have fractions of a second. Float nanoseconds are not exact near
+    1e18, so whole seconds are compared, within a millisecond."""
     if not len(nanos):
         return None
     secs = np.rint(nanos / 1e9)
     if np.abs(nanos - secs * 1e9).max() > 1e6:
-        return None
+        return MICROSECOND_STEP
     whole = secs.astype("int64")
     for step in _TIME_STEPS:
         if not (whole % step).any():
@@ -215,9 +286,13 @@ def _draw(s: ColumnSummary, n: int, rng: np.random.Generator, fake: FakeValues) 
         return random_uuids(n, rng)
     if s.kind == "structured" and s.structured is not None:
         return structured.draw(s.structured, n, rng, fake)
+    if s.kind == "code" and s.code is not None:
+        values = text_patterns.draw_codes(s.code, n, rng)
+        return pd.Series([v[: s.max_length] for v in values] if s.max_length else values, dtype=object)
     if s.kind in ("pii", "text"):
         lengths = np.maximum(1, _from_quantiles(s.lengths, n, rng)) if s.lengths else None
-        values = fake.draw(s.pii or "text", n, lengths)
+        words = _from_quantiles(s.words, n, rng) if s.words else None
+        values = text_patterns.apply_case(fake.draw(s.pii or "text", n, lengths, words), s.case)
         if s.max_length:
             values = [v[: s.max_length] for v in values]
         return pd.Series(values, dtype=object)

@@ -2,7 +2,8 @@
 
 Numbers stay numbers, dates and times become nanoseconds/seconds, categories become integer
 codes (most frequent first), NULL becomes NaN. Decoding restores each column's SQL shape:
-integer-ness, decimal scale, bounds, the date/time type, the category values.
+integer-ness, decimal scale, grid, bounds, the date/time type (to the second, or to the
+microsecond where the source has fractions), the category values.
 """
 
 from __future__ import annotations
@@ -13,6 +14,8 @@ import numpy as np
 import pandas as pd
 
 from dbsynth.model.columns import ColumnSummary, _hashable, _is_null
+from dbsynth.model.grids import snap
+from dbsynth.model.text_patterns import apply_case
 
 #: kinds the table engines model jointly; other kinds (pii, text, uuid…) are drawn apart
 MODELLED_KINDS = frozenset({"numeric", "datetime", "date", "time", "categorical"})
@@ -24,6 +27,8 @@ def encode(summary: ColumnSummary, values: pd.Series) -> np.ndarray:
     if kind == "numeric":
         return pd.to_numeric(values, errors="coerce").to_numpy(dtype=float, na_value=np.nan)
     if kind in ("datetime", "date"):
+        if summary.text_format:  # dates stored as text
+            values = pd.Series(pd.to_datetime(values, format=summary.text_format, errors="coerce"))
         return to_nanoseconds(values, utc=summary.integer)
     if kind == "time":
         return values.map(lambda v: np.nan if _is_null(v) else
@@ -70,6 +75,8 @@ def decode(summary: ColumnSummary, codes: np.ndarray) -> pd.Series:
     if kind == "numeric":
         lo, hi = (summary.quantiles[0], summary.quantiles[-1]) if summary.quantiles else (-np.inf, np.inf)
         x = np.clip(codes, lo, hi)
+        if summary.grid is not None:  # prices on .99, steps of 0.5: on the source's grid
+            x = np.clip(snap(summary.grid, x), lo, hi)
         if summary.integer:
             out = pd.Series(np.rint(np.nan_to_num(x)).astype("int64")).astype(object)
         elif summary.scale is not None:
@@ -81,10 +88,16 @@ def decode(summary: ColumnSummary, codes: np.ndarray) -> pd.Series:
     if kind in ("datetime", "date"):
         lo, hi = summary.quantiles[0], summary.quantiles[-1]
         x = np.clip(np.nan_to_num(codes, nan=lo), lo, hi).astype("int64")
-        if summary.step:  # the source's values sit on whole days/hours/…: so do ours
+        fine = summary.step is not None and summary.step < 10**9  # fractions of a second
+        if summary.step and not fine:  # the source's values sit on whole days/hours/…: so do ours
             x = (np.rint(x / summary.step) * summary.step).astype("int64")
-        stamps = pd.Series(pd.to_datetime(x, unit="ns", utc=summary.integer)).dt.floor("s")
-        out = stamps.dt.date.astype(object) if kind == "date" else stamps.astype(object)
+        stamps = pd.Series(pd.to_datetime(x, unit="ns", utc=summary.integer))
+        stamps = stamps.dt.floor("us" if fine else "s")
+        if summary.text_format:  # dates stored as text: written back in their format
+            texts = apply_case(stamps.dt.strftime(summary.text_format).tolist(), summary.case)
+            out = pd.Series(texts, dtype=object)
+        else:
+            out = stamps.dt.date.astype(object) if kind == "date" else stamps.astype(object)
         out[missing] = None
         return out
     if kind == "time":

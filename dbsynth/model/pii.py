@@ -1,8 +1,9 @@
 """Personal and free-text columns: recognise them by name and data, replace them with Faker.
 
 Values of these columns are never copied from the source. Recognition is by column name
-(``email``, ``first_name``, ``phone``…), which is how people name such columns; free text is
-recognised from the data (long strings, mostly distinct).
+(``email``, ``first_name``, ``phone``, ``city``…), which is how people name such columns,
+and by data for people's names (values starting with known first names); prose and codes
+are told apart by :mod:`dbsynth.model.text_patterns`.
 """
 
 from __future__ import annotations
@@ -11,20 +12,40 @@ import numpy as np
 import pandas as pd
 from faker import Faker
 
-from dbsynth.schema.naming import is_place_name, pii_kind  # noqa: F401 - pii_kind re-exported
+from dbsynth.schema.naming import is_place_name, pii_kind, place_kind  # noqa: F401 - re-exported
 
 POOL_SIZE = 5000
+#: personal kinds whose values are codes (digits in a format): drawn from the source's
+#: code grammar when it has one, so ``5551234567`` does not come back as ``(555) 123-4567``
+CODE_LIKE_KINDS = frozenset({"phone", "postal_code", "ssn"})
+#: a column is of person names when this share of its values starts with a known first name
+PERSON_NAME_SHARE = 0.5
 
 
-def is_free_text(column_name: str, values: pd.Series) -> bool:
-    """Long, mostly distinct strings: descriptions, titles, notes (never place names)."""
-    if is_place_name(column_name):
-        return False
-    text = values.dropna().astype(str)
-    if len(text) < 5:
-        return False
-    distinct_share = text.nunique() / len(text)
-    return distinct_share > 0.5 and text.str.len().mean() >= 6
+def is_varied(texts: pd.Series) -> bool:
+    """Mostly distinct (more than half the values): not a category."""
+    return len(texts) >= 5 and texts.nunique() / len(texts) > 0.5
+
+
+def person_name_kind(texts: pd.Series) -> str | None:
+    """``full_name`` or ``first_name`` when the values start with first names Faker knows
+    (``Ron Baxter``): a column of people's names whatever it is called."""
+    sample = texts.head(2000)
+    first = sample.str.split().str[0].fillna("").str.lower()
+    if first.isin(_first_names()).mean() < PERSON_NAME_SHARE:
+        return None
+    return "full_name" if (sample.str.split().str.len() >= 2).mean() >= 0.5 else "first_name"
+
+
+_FIRST_NAMES: set[str] = set()
+
+
+def _first_names() -> set[str]:
+    if not _FIRST_NAMES:
+        from faker.providers.person.en_US import Provider
+
+        _FIRST_NAMES.update(name.lower() for name in Provider.first_names)
+    return _FIRST_NAMES
 
 
 class FakeValues:
@@ -45,11 +66,12 @@ class FakeValues:
             self._faker.seed_instance(self.seed)
         return self._faker
 
-    def draw(self, kind: str, n: int, lengths: np.ndarray | None = None) -> list[str]:
+    def draw(self, kind: str, n: int, lengths: np.ndarray | None = None,
+             words: np.ndarray | None = None) -> list[str]:
         """``n`` values of ``kind``. Faker costs ~50 µs a value, so beyond ``POOL_SIZE`` values
         are drawn from a pool of that many (unique columns are numbered by the caller)."""
         if kind == "text":
-            return self._text(n, lengths)
+            return self._text(n, lengths, words)
         if n > POOL_SIZE:
             pool = self._make(kind, POOL_SIZE)
             return [pool[i] for i in self.rng.integers(0, POOL_SIZE, size=n)]
@@ -61,20 +83,27 @@ class FakeValues:
             "email": f.email, "phone": f.phone_number, "first_name": f.first_name,
             "last_name": f.last_name, "full_name": f.name, "street_address": f.street_address,
             "postal_code": f.postcode, "company": f.company, "ssn": f.ssn,
-            "username": f.user_name,
+            "username": f.user_name, "city": f.city, "state": f.state, "country": f.country,
         }
         return [makers[kind]() for _ in range(n)]
 
-    def _text(self, n: int, lengths: np.ndarray | None) -> list[str]:
-        """Free text: lorem words up to roughly the source's length for each row."""
+    def _text(self, n: int, lengths: np.ndarray | None, words: np.ndarray | None = None) -> list[str]:
+        """Free text: lorem words, as many per row as ``words`` says (the source's word
+        counts), else roughly the source's length; words are never cut in the middle."""
         vocabulary = _lorem_words(self.locale)
         lengths = (np.full(n, 20) if lengths is None else np.asarray(lengths)).astype(int)
-        words_per_row = np.maximum(1, lengths // 6 + 1)
+        if words is None:
+            words_per_row = np.maximum(1, lengths // 6 + 1)
+        else:
+            words_per_row = np.maximum(1, np.rint(np.asarray(words))).astype(int)
         picks = vocabulary[self.rng.integers(0, len(vocabulary), size=int(words_per_row.sum()))]
         out, start = [], 0
         for count, length in zip(words_per_row, lengths):
             text = " ".join(picks[start:start + count]).capitalize()
-            out.append(text[: max(1, length)].strip() or "x")
+            if words is None and len(text) > length:  # cut at a word boundary
+                text = text[: max(1, length) + 1].rsplit(" ", 1)[0] if " " in text[:length + 1] \
+                    else text[: max(1, length)]
+            out.append(text.strip() or "x")
             start += count
         return out
 

@@ -691,7 +691,7 @@ def _base_summaries(table: Table, frame: pd.DataFrame) -> tuple[dict[str, Column
     for column in table.columns:
         if column.name in fk_columns or column.generated is not None:
             continue
-        summaries[column.name] = fit_column(column, frame[column.name])
+        summaries[column.name] = fit_column(column, frame[column.name], table.column_names)
         if keys.column_is_key(table, column):
             key_specs[column.name] = keys.fit_key(column, frame[column.name])
     return summaries, key_specs

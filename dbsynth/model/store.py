@@ -32,6 +32,7 @@ from dbsynth.model import checked, structured
 from dbsynth.model.columns import ColumnSummary
 from dbsynth.model.relational import Link, RelationalModel, TableModel
 from dbsynth.model.table import ENGINES, CartEngine, ColumnSpec, CopulaEngine
+from dbsynth.model.text_patterns import check_grammar
 from dbsynth.model.tree import FlatTree
 from dbsynth.schema.model import Schema
 from dbsynth.schema.serialize import schema_from_dict
@@ -46,7 +47,7 @@ DEFAULT_MAX_MODEL_SIZE = 2 * 1024**3
 _CHUNK = 1 << 20
 _GZIP = 16 + zlib.MAX_WBITS  # zlib reads the gzip wrapper itself
 _ROLES = ("primary", "secondary", "cut", "self")
-_KINDS = ("numeric", "datetime", "date", "time", "categorical", "text", "pii", "uuid",
+_KINDS = ("numeric", "datetime", "date", "time", "categorical", "text", "code", "pii", "uuid",
           "structured", "unsupported")
 _KEY_STYLES = ("int", "pattern", "uuid", "sample")
 
@@ -321,6 +322,13 @@ def _check_summary(s: ColumnSummary, at: str) -> None:
         checked.length(s.weights, len(s.categories), f"{at}.weights")
         if sum(s.weights) <= 0:
             raise ModelError(f"{at}.weights: all zero")
+    if s.code is not None:
+        problem = check_grammar(s.code)
+        if problem:
+            raise ModelError(f"{at}.code: {problem}")
+    if s.grid is not None and (s.grid.step is not None and not (0 < s.grid.step < math.inf)
+                               or not 0 <= s.grid.decimals <= 15):
+        raise ModelError(f"{at}.grid: step or decimals out of range")
     for field, low, high in (("scale", -1000, 1000), ("max_length", 0, 2**31 - 1),
                              ("step", 1, checked.MAX_INT)):
         value = getattr(s, field)

@@ -41,3 +41,23 @@ def pii_kind(column_name: str) -> str | None:
 
 def is_place_name(column_name: str) -> bool:
     return bool(_PLACE_NAME.search(column_name.lower()))
+
+
+#: (fake kind, pattern over the lower-cased name) for places, English and German, wider
+#: than :data:`_PLACE_NAME`: a column of place names with one name per row is faked as
+#: places of that kind (``heimatort``, ``birthplace``), never as lorem words.
+_PLACE_RULES: tuple[tuple[str, str], ...] = (
+    ("country", r"(^|_)(country|country_?name|nation|land|landesname|staatsname)$"),
+    ("state", r"(^|_)(state|province|region|county|bundesland|landkreis|provinz|staat)$"),
+    ("city", r"(^|_)(city|town|city_?name|hometown|home_?town|birth_?place|place_of_birth|location"
+             r"|ort|stadt|stadtname|heimatort|wohnort|geburtsort|standort|veranstaltungsort)$"),
+)
+
+
+def place_kind(column_name: str) -> str | None:
+    """``city``, ``state`` or ``country`` when the column's name says it holds places."""
+    name = column_name.lower()
+    for kind, pattern in _PLACE_RULES:
+        if re.search(pattern, name):
+            return kind
+    return None

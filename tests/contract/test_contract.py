@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import sqlite3
 
+import pandas as pd
 import pytest
 
 import dbsynth
@@ -241,3 +242,33 @@ def test_sqlite_lengths_and_key_nulls_the_file_never_checked(tmp_path, backend) 
     schema = pipeline.inspect(f"sqlite:///{path}", keys=pipeline.KeyOptions(infer=False)).schema
     assert schema.table("museum").column("name").type.length == len("much longer than five")
     assert not schema.table("visit").column("visitor").nullable
+
+
+# -- values that look like the source's -----------------------------------------------------
+def test_constants_grids_and_codes_survive_the_target(backend: Backend) -> None:
+    """A constant timestamp with microseconds comes back exact, prices on .99 stay on it,
+    codes keep their shape and capitals stay capitals — read back from the target itself."""
+    import datetime as dt
+
+    rows = ", ".join(
+        f"({i}, '2006-02-15 04:57:20.123456', {[0.99, 2.99, 4.99][i % 3]}, 'AB-{(i * 37) % 10000:04d}', "
+        f"'{['SMITH', 'JONES', 'BROWN', 'DAVIS', 'MILLER', 'WILSON', 'MOORE'][i % 7]}')"
+        for i in range(1, 61))
+    source = backend.source("CREATE TABLE film (film_id INTEGER PRIMARY KEY, "
+                            "last_update TIMESTAMP NOT NULL, rental_rate DECIMAL(4,2) NOT NULL, "
+                            "sku VARCHAR(10) NOT NULL, last_name VARCHAR(20) NOT NULL);\n"
+                            f"INSERT INTO film VALUES {rows};", rows=None)
+    target = backend.target()
+    result = dbsynth.synth(source, target, seed=2, keys=NO_INFER)
+    assert result.integrity.ok
+    reader = connect(target)
+    try:
+        frame = reader.read_table(reader.introspect().table("film"))
+    finally:
+        reader.close()
+    assert len(frame) == 60
+    assert (pd.to_datetime(frame["last_update"]) == pd.Timestamp(dt.datetime(2006, 2, 15, 4, 57, 20, 123456))).all()
+    assert {f"{float(v):.2f}" for v in frame["rental_rate"]} == {"0.99", "2.99", "4.99"}
+    assert frame["sku"].astype(str).str.fullmatch(r"AB-\d{4}").all()
+    surnames = frame["last_name"].astype(str)  # faked (a personal column), in capitals
+    assert (surnames == surnames.str.upper()).all()

@@ -1,0 +1,181 @@
+"""Scalar values that look like the source's: constants, grids, letter case, codes, places.
+
+One small table holds each trap seen on real databases (Sakila, spider_de): a constant
+timestamp with microseconds, prices on a .99 grid, a column on steps of 0.5, whole numbers
+stored as decimals, surnames in capitals, a char(6) of digits, codes ``AB-0042``, one place
+name per row, unique single-token identifiers, prose. It is synthesised into a DuckDB target
+and the assertions are on the rows there.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import decimal
+import re
+from pathlib import Path
+
+import duckdb
+import numpy as np
+import pandas as pd
+import pytest
+
+from dbsynth import pipeline
+from dbsynth.model import grids, text_patterns
+
+N = 300
+STAMP = dt.datetime(2006, 2, 15, 4, 57, 20, 123456)
+SURNAMES = ["SMITH", "JOHNSON", "WILLIAMS", "BROWN", "JONES", "GARCIA", "MILLER", "DAVIS",
+            "RODRIGUEZ", "MARTINEZ", "HERNANDEZ", "LOPEZ", "GONZALEZ", "WILSON", "ANDERSON"]
+CITIES = ["Springfield", "Riverside", "Fairview", "Madison", "Georgetown", "Arlington", "Salem",
+          "Ashland", "Burlington", "Manchester", "Clinton", "Greenville", "Franklin", "Oxford"]
+WORDS = "the quick brown fox jumps over a lazy dog while rain falls on quiet hills".split()
+
+
+def _source(path: Path) -> None:
+    rng = np.random.default_rng(7)
+    rows = []
+    for i in range(N):
+        birth = f"{rng.integers(40, 99):02d}{rng.integers(1, 13):02d}{rng.integers(1, 29):02d}"
+        city = f"{CITIES[i % len(CITIES)]} {['Falls', 'Heights', 'Park', 'Springs'][i % 4]} {i}"
+        ident = "".join(rng.choice(list("abcdefghijklmnopqrstuvwxyz0123456789"), 10))
+        prose = " ".join(rng.choice(WORDS, int(rng.integers(4, 12))))
+        rows.append((i + 1, STAMP, "fixed", [0.99, 2.99, 4.99][i % 3], 9.99 + (i % 21),
+                     1.0 + 0.5 * (i % 39), float(100 * rng.integers(1, 500)),
+                     SURNAMES[i % len(SURNAMES)] + ("" if i < len(SURNAMES) else f"-{SURNAMES[(i * 7) % 15]}"),
+                     birth, f"AB-{rng.integers(0, 10000):04d}", city, ident, prose))
+    frame = pd.DataFrame(rows, columns=["film_id", "last_update", "label", "rental_rate",
+                                        "replacement_cost", "half", "whole", "surname", "birth",
+                                        "sku", "hometown", "ident", "notes"])
+    con = duckdb.connect(str(path))
+    con.execute("""CREATE TABLE film (film_id INTEGER PRIMARY KEY, last_update TIMESTAMP NOT NULL,
+        label VARCHAR NOT NULL, rental_rate DECIMAL(4,2) NOT NULL,
+        replacement_cost DECIMAL(5,2) NOT NULL, half DOUBLE, whole DECIMAL(10,2),
+        surname VARCHAR(45), birth CHAR(6), sku VARCHAR(10), hometown VARCHAR(60),
+        ident VARCHAR(20), notes VARCHAR(200))""")
+    con.register("frame", frame)
+    con.execute("INSERT INTO film SELECT * FROM frame")
+    con.close()
+
+
+@pytest.fixture(scope="module")
+def synthetic(tmp_path_factory: pytest.TempPathFactory) -> pd.DataFrame:
+    folder = Path(tmp_path_factory.mktemp("values"))
+    _source(folder / "source.duckdb")
+    result = pipeline.synth(f"duckdb:///{folder / 'source.duckdb'}",
+                            f"duckdb:///{folder / 'target.duckdb'}", seed=3)
+    assert result.integrity.ok
+    con = duckdb.connect(str(folder / "target.duckdb"), read_only=True)
+    try:
+        frame = con.execute("SELECT * FROM film").df()
+    finally:
+        con.close()
+    assert len(frame) == N
+    return frame
+
+
+def _text(values: pd.Series) -> pd.Series:
+    return values.dropna().astype(str)
+
+
+def test_constant_columns_are_reproduced_exactly(synthetic: pd.DataFrame) -> None:
+    stamps = pd.to_datetime(synthetic["last_update"])
+    assert (stamps == pd.Timestamp(STAMP)).all()  # to the microsecond
+    assert (synthetic["label"] == "fixed").all()
+
+
+def test_prices_stay_on_their_grid(synthetic: pd.DataFrame) -> None:
+    rates = synthetic["rental_rate"].map(lambda v: decimal.Decimal(f"{float(v):.2f}"))
+    assert set(rates) <= {decimal.Decimal("0.99"), decimal.Decimal("2.99"), decimal.Decimal("4.99")}
+    assert len(set(rates)) == 3
+    costs = synthetic["replacement_cost"].map(lambda v: f"{float(v):.2f}")
+    assert costs.str.endswith(".99").all()
+    assert costs.nunique() > 10  # drawn over the range, not one value
+
+
+def test_steps_and_whole_numbers_stay_on_steps(synthetic: pd.DataFrame) -> None:
+    half = synthetic["half"].dropna().astype(float)
+    assert np.allclose(half * 2, np.rint(half * 2)) and half.nunique() > 10
+    whole = synthetic["whole"].dropna().astype(float)
+    assert np.allclose(whole / 100, np.rint(whole / 100))  # the source's step of 100
+    assert whole.nunique() > 50
+
+
+def test_capitals_stay_capitals(synthetic: pd.DataFrame) -> None:
+    surnames = _text(synthetic["surname"])
+    assert len(surnames) and (surnames == surnames.str.upper()).all()
+
+
+def test_digit_codes_come_back_as_digits(synthetic: pd.DataFrame) -> None:
+    birth = _text(synthetic["birth"])
+    assert birth.str.fullmatch(r"\d{6}").all() and birth.nunique() > 100
+
+
+def test_code_patterns_keep_their_shape(synthetic: pd.DataFrame) -> None:
+    sku = _text(synthetic["sku"])
+    assert sku.str.fullmatch(r"AB-\d{4}").all() and sku.nunique() > 100
+
+
+def test_places_and_identifiers_are_not_lorem(synthetic: pd.DataFrame) -> None:
+    lorem = set(_lorem_vocabulary())
+    places = _text(synthetic["hometown"])
+    all_lorem = places.str.lower().str.split().map(lambda words: set(words) <= lorem)
+    assert all_lorem.mean() < 0.05  # fake city names ('Lake Jamesport'), not 'Price Meeting'
+    ident = _text(synthetic["ident"])
+    assert ident.str.fullmatch(r"[a-z0-9]{10}").all()  # the identifiers' alphabet and length
+    assert ident.nunique() > 0.9 * len(ident)
+
+
+def test_prose_keeps_its_word_counts_and_case(synthetic: pd.DataFrame) -> None:
+    notes = _text(synthetic["notes"])
+    words = notes.str.split().str.len()
+    assert 5 <= words.mean() <= 10  # the source: 4 to 11 words, 7.5 on average
+    assert (notes == notes.str.lower()).all()  # the source is all lower case
+
+
+def _lorem_vocabulary() -> list[str]:
+    from faker import Faker
+
+    return [w.lower() for w in Faker("en_US").get_words_list()]
+
+
+# ------------------------------------------------------------------- the parts, alone
+
+def test_grid_detection() -> None:
+    prices = np.array([0.99 + k for k in (0, 1, 2, 3, 5, 8, 13, 21, 34)])  # a step of 1.00
+    grid = grids.fit_grid(prices, 2)
+    assert grid is not None and grid.step == 1.0
+    snapped = grids.snap(grid, np.array([1.23, 4.4, 11.0]))
+    assert [f"{v:.2f}" for v in snapped] == ["0.99", "3.99", "10.99"]
+    assert grids.fit_grid(np.random.default_rng(0).random(100), None) is None  # continuous
+    whole = grids.fit_grid(np.array([3.0, 7.0, 12.0, 15.0, 21.0, 40.0, 41.0, 57.0, 90.0]), 2)
+    assert whole is not None and (whole.step, whole.offset) == (1.0, 0.0)  # integers as numeric
+    rates = grids.fit_grid(np.array([0.99, 2.99, 4.99] * 10), 2)  # a price list
+    assert rates is not None and rates.values == [0.99, 2.99, 4.99]
+    assert list(grids.snap(rates, np.array([1.5, 2.0, 4.2]))) == [0.99, 2.99, 4.99]
+
+
+def test_code_grammar() -> None:
+    codes = pd.Series([f"AB-{i:04d}" for i in range(0, 5000, 37)])
+    grammar = text_patterns.fit_code(codes)
+    assert grammar is not None and grammar.shapes == ["AA-9999"]
+    drawn = text_patterns.draw_codes(grammar, 50, np.random.default_rng(0))
+    assert all(re.fullmatch(r"AB-\d{4}", v) for v in drawn)
+    words = pd.Series(["Paris", "London", "Berlin", "Madrid", "Rome", "Vienna"])
+    assert text_patterns.fit_code(words) is None  # names of things are not codes
+    assert text_patterns.case_style(pd.Series(["SMITH", "O'BRIEN", "DE LA CRUZ"])) == "upper"
+
+
+def test_dates_stored_as_text_come_back_as_dates_in_their_format() -> None:
+    from dbsynth.model.columns import fit_column, sample_column
+    from dbsynth.model.pii import FakeValues
+    from dbsynth.schema.model import Column, SqlType
+
+    days = pd.date_range("2010-01-01", periods=400, freq="D")
+    texts = pd.Series(days.strftime("%d-%b-%y").str.upper())  # 23-OCT-10, as Oracle writes
+    summary = fit_column(Column("check_in", SqlType("varchar", length=9)), texts)
+    assert (summary.kind, summary.text_format) == ("datetime", "%d-%b-%y")
+    rng = np.random.default_rng(0)
+    drawn = sample_column(summary, 200, rng, FakeValues(rng), nullable=False)
+    parsed = pd.to_datetime(drawn, format="%d-%b-%y", errors="coerce")
+    assert parsed.notna().all() and (drawn == drawn.str.upper()).all()
+    assert parsed.min() >= days.min() and parsed.max() <= days.max()
