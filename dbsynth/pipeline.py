@@ -117,11 +117,14 @@ class SynthResult:
     #: what --replace dropped; what the user should know (CHECKs left out of the target)
     replaced: Replacement = field(default_factory=Replacement)
     notes: list[str] = field(default_factory=list)
+    #: columns written without a model of their values (NULL, or neutral values): also in
+    #: ``notes``; the CLI exits 4 when there are any, so a script cannot miss them
+    gaps: list[str] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         return {"source": self.source, "target": self.target, "rows": self.rows,
                 "integrity": self.integrity.to_dict(), "seconds": self.seconds,
-                "replaced": self.replaced.to_dict(), "notes": self.notes}
+                "replaced": self.replaced.to_dict(), "notes": self.notes, "gaps": self.gaps}
 
 
 @dataclass(frozen=True)
@@ -537,10 +540,11 @@ def _generate_into(model: RelationalModel, target: Connector, target_url: str, s
                                     replace=replace, stream_rows=STREAM_ROWS, progress=progress,
                                     written=schema)
         seconds["generate+load"] = time.perf_counter() - started
+        gaps = _unmodelled(model, rows)
         return _checked(SynthResult(source_label, target.display_url, rows,
                                     IntegrityReport(), seconds, source_frames or {},
                                     replaced=prepared.replaced,
-                                    notes=list(prepared.notes) + _unmodelled(model, rows)),
+                                    notes=list(prepared.notes) + gaps, gaps=gaps),
                         target, schema, progress, scale)
     synthetic: dict[str, TableData] | Synthesis
     if sampler is not None:
@@ -555,9 +559,10 @@ def _generate_into(model: RelationalModel, target: Connector, target_url: str, s
     seconds["generate+load"] = time.perf_counter() - started
     frames = ({n: f for n, f in synthetic.items() if isinstance(f, pd.DataFrame)}  # streams are gone
               if isinstance(synthetic, dict) else {})
+    gaps = _unmodelled(model, rows)
     result = SynthResult(source_label, target.display_url, rows, IntegrityReport(), seconds,
                          source_frames or {}, frames, prepared.replaced,
-                         list(prepared.notes) + _unmodelled(model, rows))
+                         list(prepared.notes) + gaps, gaps)
     return _checked(result, target, schema, progress, scale)
 
 

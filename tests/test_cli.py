@@ -217,3 +217,24 @@ def test_binary_metadata_is_one_line(zoo_url: str, tmp_path: Path) -> None:
     meta = tmp_path / "meta.yaml"
     meta.write_bytes(b"\x89PNG\r\n\x1a\n\xff\xfe")
     assert_one_line_error(dbsynth("inspect", zoo_url, "--metadata", str(meta)), "not UTF-8")
+
+
+def test_columns_without_a_model_exit_4_and_are_listed(tmp_path: Path) -> None:
+    """A copy is written and checked, but a column dbsynth cannot model (a DuckDB MAP) is
+    written NULL: the run says so and exits 4, and --json lists it under "gaps"."""
+    import duckdb
+
+    source = tmp_path / "src.duckdb"
+    con = duckdb.connect(str(source))
+    con.execute("CREATE TABLE item (id INTEGER PRIMARY KEY, price DOUBLE, tags MAP(VARCHAR, INTEGER))")
+    con.execute("INSERT INTO item SELECT i, i * 1.5, MAP {'a': i} FROM range(1, 41) t(i)")
+    con.close()
+    proc = dbsynth("synth", f"duckdb:///{source}", f"duckdb:///{tmp_path / 'out.duckdb'}", "--json")
+    assert proc.returncode == 4, proc.stderr
+    payload = json.loads(proc.stdout)
+    assert payload["integrity"]["ok"] and payload["rows"]["item"] == 40
+    assert any("item.tags" in gap for gap in payload["gaps"]), payload["gaps"]
+    assert "1 column(s) written without a model" in proc.stderr
+    out = duckdb.connect(str(tmp_path / "out.duckdb"), read_only=True)
+    assert out.execute("SELECT count(*), count(tags) FROM item").fetchone() == (40, 0)
+    out.close()
