@@ -179,3 +179,19 @@ def test_dates_stored_as_text_come_back_as_dates_in_their_format() -> None:
     parsed = pd.to_datetime(drawn, format="%d-%b-%y", errors="coerce")
     assert parsed.notna().all() and (drawn == drawn.str.upper()).all()
     assert parsed.min() >= days.min() and parsed.max() <= days.max()
+
+
+def test_a_constant_month_interval_is_modelled_and_the_model_file_saves(tmp_path: Path) -> None:
+    """DuckDB reads ``INTERVAL 1 MONTH`` as a pandas DateOffset, which a model file cannot
+    hold: a constant interval column is a duration like any other, not a category."""
+    db = tmp_path / "src.duckdb"
+    with duckdb.connect(str(db)) as conn:
+        conn.execute("CREATE TABLE plan (id INTEGER PRIMARY KEY, period INTERVAL NOT NULL)")
+        conn.execute("INSERT INTO plan SELECT i, INTERVAL 1 MONTH FROM range(50) r(i)")
+    trained = pipeline.train(f"duckdb:///{db}")
+    assert trained.model.tables["plan"].columns["period"].kind == "structured"
+    pipeline.save(trained, tmp_path / "m.dbsynth")  # raised TypeError: cannot store DateOffset
+    model = pipeline.load(tmp_path / "m.dbsynth")
+    pipeline.generate(model, f"duckdb:///{tmp_path / 'out.duckdb'}")
+    with duckdb.connect(str(tmp_path / "out.duckdb")) as conn:
+        assert conn.execute("SELECT DISTINCT period FROM plan").fetchall() == [(dt.timedelta(days=30),)]

@@ -84,7 +84,9 @@ def fit_column(column: Column, values: pd.Series, beside: Sequence[str] = ()) ->
     grid = np.linspace(0, 1, N_QUANTILES)
     if column.kind is not None:
         return _as_chosen(base, column.kind, present)
-    if _is_constant(present):  # any type, to the last microsecond: the value itself
+    # any type, to the last microsecond: the value itself (intervals are durations below: a
+    # driver's month interval is a DateOffset, which a model file cannot hold)
+    if t.name != "interval" and _is_constant(present):
         return _categorical(base, present)
     if t.is_numeric:
         nums = pd.to_numeric(present.map(float), errors="coerce").dropna().to_numpy(float)
