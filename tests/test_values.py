@@ -195,3 +195,33 @@ def test_a_constant_month_interval_is_modelled_and_the_model_file_saves(tmp_path
     pipeline.generate(model, f"duckdb:///{tmp_path / 'out.duckdb'}")
     with duckdb.connect(str(tmp_path / "out.duckdb")) as conn:
         assert conn.execute("SELECT DISTINCT period FROM plan").fetchall() == [(dt.timedelta(days=30),)]
+
+
+def test_day_first_dates_stored_as_text_are_dates() -> None:
+    """17/06/1987 (day first, as most of Europe writes it) was a code grammar: drawn per
+    position it gave impossible dates such as 38/07/2021."""
+    from dbsynth.model.columns import fit_column, sample_column
+    from dbsynth.model.pii import FakeValues
+    from dbsynth.schema.model import Column, SqlType
+
+    days = pd.date_range("2019-01-01", periods=400, freq="D")
+    texts = pd.Series(days.strftime("%d/%m/%Y"))
+    summary = fit_column(Column("made_on", SqlType("varchar", length=10)), texts)
+    assert (summary.kind, summary.text_format) == ("datetime", "%d/%m/%Y")
+    rng = np.random.default_rng(0)
+    drawn = sample_column(summary, 200, rng, FakeValues(rng), nullable=False)
+    assert pd.to_datetime(drawn, format="%d/%m/%Y", errors="coerce").notna().all()
+    us = pd.Series(days[:12].strftime("%m/%d/%Y").tolist() * 5)  # every day ≤ 12: month first
+    assert fit_column(Column("d", SqlType("varchar")), us).text_format == "%m/%d/%Y"
+
+
+def test_a_model_file_text_format_must_be_a_known_date_format() -> None:
+    from dbsynth.errors import ModelError
+    from dbsynth.model.columns import ColumnSummary
+    from dbsynth.model.store import _check_summary
+
+    good = ColumnSummary("d", "datetime", quantiles=[0.0, 1.0], text_format="%d/%m/%Y")
+    _check_summary(good, "c")
+    with pytest.raises(ModelError, match="c.text_format"):
+        _check_summary(ColumnSummary("d", "datetime", quantiles=[0.0, 1.0],
+                                     text_format="%s" * 10_000), "c")

@@ -32,7 +32,7 @@ from dbsynth.model import checked, structured
 from dbsynth.model.columns import ColumnSummary
 from dbsynth.model.relational import Link, RelationalModel, TableModel
 from dbsynth.model.table import ENGINES, CartEngine, ColumnSpec, CopulaEngine
-from dbsynth.model.text_patterns import check_grammar
+from dbsynth.model.text_patterns import DATE_FORMATS, check_grammar
 from dbsynth.model.tree import FlatTree
 from dbsynth.schema.model import Schema
 from dbsynth.schema.serialize import schema_from_dict
@@ -326,6 +326,8 @@ def _check_summary(s: ColumnSummary, at: str) -> None:
         problem = check_grammar(s.code)
         if problem:
             raise ModelError(f"{at}.code: {problem}")
+    if s.text_format is not None:
+        checked.one_of(s.text_format, DATE_FORMATS, f"{at}.text_format")
     if s.grid is not None and (s.grid.step is not None and not (0 < s.grid.step < math.inf)
                                or not 0 <= s.grid.decimals <= 15):
         raise ModelError(f"{at}.grid: step or decimals out of range")

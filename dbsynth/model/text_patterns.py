@@ -239,8 +239,9 @@ def draw_codes(grammar: CodeGrammar, n: int, rng: np.random.Generator) -> list[s
 
 
 #: how dates are commonly written as text (``1987-06-17``, ``23-OCT-10``, ``17.06.1987``)
-DATE_FORMATS = ("%Y-%m-%d", "%Y-%m-%d %H:%M:%S", "%d-%b-%y", "%d-%b-%Y", "%m/%d/%Y", "%d.%m.%Y",
-                "%Y/%m/%d")
+#: (day-first ``17/06/1987`` after month-first: a column where every day is ≤ 12 stays US)
+DATE_FORMATS = ("%Y-%m-%d", "%Y-%m-%d %H:%M:%S", "%d-%b-%y", "%d-%b-%Y", "%m/%d/%Y", "%d/%m/%Y",
+                "%d.%m.%Y", "%Y/%m/%d")
 
 
 def date_format(texts: pd.Series) -> str | None:
