@@ -225,3 +225,16 @@ def test_a_model_file_text_format_must_be_a_known_date_format() -> None:
     with pytest.raises(ModelError, match="c.text_format"):
         _check_summary(ColumnSummary("d", "datetime", quantiles=[0.0, 1.0],
                                      text_format="%s" * 10_000), "c")
+
+
+def test_a_model_file_code_and_word_counts_are_checked() -> None:
+    from dbsynth.errors import ModelError
+    from dbsynth.model.columns import ColumnSummary
+    from dbsynth.model.store import _check_summary
+
+    with pytest.raises(ModelError, match="c.code: missing"):  # else NULL in a NOT NULL column
+        _check_summary(ColumnSummary("x", "code"), "c")
+    with pytest.raises(ModelError, match=r"c.words\[1\]"):  # 10**12 lorem words a value
+        _check_summary(ColumnSummary("x", "text", lengths=[3.0, 9.0], words=[1.0, 1e12]), "c")
+    with pytest.raises(ModelError, match=r"c.lengths\[0\]"):
+        _check_summary(ColumnSummary("x", "text", lengths=[float("nan")]), "c")

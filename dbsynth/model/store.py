@@ -322,6 +322,11 @@ def _check_summary(s: ColumnSummary, at: str) -> None:
         checked.length(s.weights, len(s.categories), f"{at}.weights")
         if sum(s.weights) <= 0:
             raise ModelError(f"{at}.weights: all zero")
+    if s.kind == "code" and s.code is None:
+        raise ModelError(f"{at}.code: missing")
+    for name, high in (("lengths", 2**31 - 1), ("words", 10**6)):  # what each drawn value holds
+        for i, v in enumerate(getattr(s, name)):
+            checked.in_range(v, 0, high, f"{at}.{name}[{i}]")
     if s.code is not None:
         problem = check_grammar(s.code)
         if problem:
