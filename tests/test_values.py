@@ -238,3 +238,6 @@ def test_a_model_file_code_and_word_counts_are_checked() -> None:
         _check_summary(ColumnSummary("x", "text", lengths=[3.0, 9.0], words=[1.0, 1e12]), "c")
     with pytest.raises(ModelError, match=r"c.lengths\[0\]"):
         _check_summary(ColumnSummary("x", "text", lengths=[float("nan")]), "c")
+    with pytest.raises(ModelError, match="c.pii"):  # FakeValues has no such kind: KeyError
+        _check_summary(ColumnSummary("x", "pii", pii="bogus"), "c")
+    _check_summary(ColumnSummary("x", "pii", pii="city"), "c")

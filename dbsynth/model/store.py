@@ -35,6 +35,7 @@ from dbsynth.model.table import ENGINES, CartEngine, ColumnSpec, CopulaEngine
 from dbsynth.model.text_patterns import DATE_FORMATS, check_grammar
 from dbsynth.model.tree import FlatTree
 from dbsynth.schema.model import Schema
+from dbsynth.schema.naming import PII_KINDS, PLACE_KINDS
 from dbsynth.schema.serialize import schema_from_dict
 
 FORMAT = "dbsynth-model"
@@ -322,6 +323,8 @@ def _check_summary(s: ColumnSummary, at: str) -> None:
         checked.length(s.weights, len(s.categories), f"{at}.weights")
         if sum(s.weights) <= 0:
             raise ModelError(f"{at}.weights: all zero")
+    if s.pii is not None:  # FakeValues draws these kinds only (else a KeyError mid-load)
+        checked.one_of(s.pii, ("text", *PII_KINDS, *PLACE_KINDS), f"{at}.pii")
     if s.kind == "code" and s.code is None:
         raise ModelError(f"{at}.code: missing")
     for name, high in (("lengths", 2**31 - 1), ("words", 10**6)):  # what each drawn value holds
