@@ -241,3 +241,18 @@ def test_a_model_file_code_and_word_counts_are_checked() -> None:
     with pytest.raises(ModelError, match="c.pii"):  # FakeValues has no such kind: KeyError
         _check_summary(ColumnSummary("x", "pii", pii="bogus"), "c")
     _check_summary(ColumnSummary("x", "pii", pii="city"), "c")
+
+
+def test_padded_char_codes_stay_codes() -> None:
+    """PostgreSQL gives char(n) values padded ('AB-0042   '): the padding's runs of spaces
+    made the column no code, and it came back as lorem words."""
+    from dbsynth.model.columns import fit_column, sample_column
+    from dbsynth.model.pii import FakeValues
+    from dbsynth.schema.model import Column, SqlType
+
+    rng = np.random.default_rng(0)
+    texts = pd.Series([f"AB-{i:04d}".ljust(10) for i in rng.integers(0, 9999, 300)])
+    summary = fit_column(Column("ref", SqlType("char", length=10)), texts)
+    assert summary.kind == "code"
+    drawn = sample_column(summary, 50, rng, FakeValues(rng), nullable=False)
+    assert all(re.fullmatch(r"AB-\d{4}", v) for v in drawn)

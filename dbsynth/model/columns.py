@@ -163,7 +163,9 @@ def _fit_text(base: ColumnSummary, column: Column, texts: pd.Series,
         base.quantiles = np.quantile(ints, grid).tolist()
         return base
     if kind in CODE_LIKE_KINDS or (kind is None and varied and not text_patterns.is_prose(texts)):
-        code = text_patterns.fit_code(texts)
+        # char(n) comes padded from PostgreSQL ('AB-0042   '): the code is what precedes the
+        # padding (the target pads again); runs of spaces would make it no code at all
+        code = text_patterns.fit_code(texts.str.rstrip(" ") if column.type.name == "char" else texts)
         if code is not None:
             base.kind, base.code = "code", code
             return base
