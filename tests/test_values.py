@@ -256,3 +256,19 @@ def test_padded_char_codes_stay_codes() -> None:
     assert summary.kind == "code"
     drawn = sample_column(summary, 50, rng, FakeValues(rng), nullable=False)
     assert all(re.fullmatch(r"AB-\d{4}", v) for v in drawn)
+
+
+@pytest.mark.parametrize("fmt", ["%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M:%S.%f", "%Y-%m-%dT%H:%M:%SZ"])
+def test_iso_timestamps_stored_as_text_are_dates(fmt: str) -> None:
+    """ISO timestamps as text (SQLite, applications) were a code grammar: drawn per position
+    they gave 2021-05-39T17:40:43 and 04:62:80."""
+    from dbsynth.model.columns import fit_column, sample_column
+    from dbsynth.model.pii import FakeValues
+    from dbsynth.schema.model import Column, SqlType
+
+    rng = np.random.default_rng(0)
+    stamps = pd.Timestamp("2021-01-01") + pd.to_timedelta(rng.integers(0, 10**14, 300), unit="us")
+    summary = fit_column(Column("created_at", SqlType("text")), pd.Series(stamps.strftime(fmt)))
+    assert (summary.kind, summary.text_format) == ("datetime", fmt)
+    drawn = sample_column(summary, 200, rng, FakeValues(rng), nullable=False)
+    assert pd.to_datetime(drawn, format=fmt, errors="coerce").notna().all()
