@@ -272,3 +272,15 @@ def test_iso_timestamps_stored_as_text_are_dates(fmt: str) -> None:
     assert (summary.kind, summary.text_format) == ("datetime", fmt)
     drawn = sample_column(summary, 200, rng, FakeValues(rng), nullable=False)
     assert pd.to_datetime(drawn, format=fmt, errors="coerce").notna().all()
+
+
+def test_a_constant_column_of_a_type_not_modelled_is_not_copied() -> None:
+    from dbsynth.model.columns import fit_column
+    from dbsynth.schema.model import Column, SqlType
+
+    values = pd.Series(["'secret':1 'word':2"] * 20)  # a tsvector, the same on every row
+    kept = fit_column(Column("doc", SqlType("unknown", native="tsvector"), nullable=False), values)
+    assert kept.kind == "structured" and kept.structured is not None
+    assert kept.structured.kind == "neutral" and not kept.categories
+    nulls = fit_column(Column("doc", SqlType("unknown", native="tsvector")), values)
+    assert nulls.kind == "unsupported" and not nulls.categories

@@ -85,8 +85,9 @@ def fit_column(column: Column, values: pd.Series, beside: Sequence[str] = ()) ->
     if column.kind is not None:
         return _as_chosen(base, column.kind, present)
     # any type, to the last microsecond: the value itself (intervals are durations below: a
-    # driver's month interval is a DateOffset, which a model file cannot hold)
-    if t.name != "interval" and _is_constant(present):
+    # driver's month interval is a DateOffset, which a model file cannot hold; a type dbsynth
+    # does not model is NULL or neutral values, never the source's, as the README says)
+    if t.name not in ("interval", "unknown") and _is_constant(present):
         return _categorical(base, present)
     if t.is_numeric:
         nums = pd.to_numeric(present.map(float), errors="coerce").dropna().to_numpy(float)
