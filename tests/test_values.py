@@ -284,3 +284,14 @@ def test_a_constant_column_of_a_type_not_modelled_is_not_copied() -> None:
     assert kept.structured.kind == "neutral" and not kept.categories
     nulls = fit_column(Column("doc", SqlType("unknown", native="tsvector")), values)
     assert nulls.kind == "unsupported" and not nulls.categories
+
+
+def test_a_model_file_grid_must_be_finite_and_ascending() -> None:
+    from dbsynth.errors import ModelError
+    from dbsynth.model.columns import ColumnSummary
+    from dbsynth.model.store import _check_summary
+
+    _check_summary(ColumnSummary("p", "numeric", grid=grids.NumberGrid(values=[0.99, 2.99])), "c")
+    for values in ([2.99, 0.99], [0.99, float("nan")]):  # snapped to the wrong points
+        with pytest.raises(ModelError, match="c.grid.values"):
+            _check_summary(ColumnSummary("p", "numeric", grid=grids.NumberGrid(values=values)), "c")

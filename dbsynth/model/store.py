@@ -339,6 +339,10 @@ def _check_summary(s: ColumnSummary, at: str) -> None:
     if s.grid is not None and (s.grid.step is not None and not (0 < s.grid.step < math.inf)
                                or not 0 <= s.grid.decimals <= 15):
         raise ModelError(f"{at}.grid: step or decimals out of range")
+    if s.grid is not None and s.grid.values and not (  # snapping searches them in order
+            all(math.isfinite(v) for v in s.grid.values)
+            and all(a < b for a, b in zip(s.grid.values, s.grid.values[1:]))):
+        raise ModelError(f"{at}.grid.values: not finite and ascending")
     for field, low, high in (("scale", -1000, 1000), ("max_length", 0, 2**31 - 1),
                              ("step", 1, checked.MAX_INT)):
         value = getattr(s, field)
