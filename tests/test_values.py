@@ -179,3 +179,119 @@ def test_dates_stored_as_text_come_back_as_dates_in_their_format() -> None:
     parsed = pd.to_datetime(drawn, format="%d-%b-%y", errors="coerce")
     assert parsed.notna().all() and (drawn == drawn.str.upper()).all()
     assert parsed.min() >= days.min() and parsed.max() <= days.max()
+
+
+def test_a_constant_month_interval_is_modelled_and_the_model_file_saves(tmp_path: Path) -> None:
+    """DuckDB reads ``INTERVAL 1 MONTH`` as a pandas DateOffset, which a model file cannot
+    hold: a constant interval column is a duration like any other, not a category."""
+    db = tmp_path / "src.duckdb"
+    with duckdb.connect(str(db)) as conn:
+        conn.execute("CREATE TABLE plan (id INTEGER PRIMARY KEY, period INTERVAL NOT NULL)")
+        conn.execute("INSERT INTO plan SELECT i, INTERVAL 1 MONTH FROM range(50) r(i)")
+    trained = pipeline.train(f"duckdb:///{db}")
+    assert trained.model.tables["plan"].columns["period"].kind == "structured"
+    pipeline.save(trained, tmp_path / "m.dbsynth")  # raised TypeError: cannot store DateOffset
+    model = pipeline.load(tmp_path / "m.dbsynth")
+    pipeline.generate(model, f"duckdb:///{tmp_path / 'out.duckdb'}")
+    with duckdb.connect(str(tmp_path / "out.duckdb")) as conn:
+        assert conn.execute("SELECT DISTINCT period FROM plan").fetchall() == [(dt.timedelta(days=30),)]
+
+
+def test_day_first_dates_stored_as_text_are_dates() -> None:
+    """17/06/1987 (day first, as most of Europe writes it) was a code grammar: drawn per
+    position it gave impossible dates such as 38/07/2021."""
+    from dbsynth.model.columns import fit_column, sample_column
+    from dbsynth.model.pii import FakeValues
+    from dbsynth.schema.model import Column, SqlType
+
+    days = pd.date_range("2019-01-01", periods=400, freq="D")
+    texts = pd.Series(days.strftime("%d/%m/%Y"))
+    summary = fit_column(Column("made_on", SqlType("varchar", length=10)), texts)
+    assert (summary.kind, summary.text_format) == ("datetime", "%d/%m/%Y")
+    rng = np.random.default_rng(0)
+    drawn = sample_column(summary, 200, rng, FakeValues(rng), nullable=False)
+    assert pd.to_datetime(drawn, format="%d/%m/%Y", errors="coerce").notna().all()
+    us = pd.Series(days[:12].strftime("%m/%d/%Y").tolist() * 5)  # every day ≤ 12: month first
+    assert fit_column(Column("d", SqlType("varchar")), us).text_format == "%m/%d/%Y"
+
+
+def test_a_model_file_text_format_must_be_a_known_date_format() -> None:
+    from dbsynth.errors import ModelError
+    from dbsynth.model.columns import ColumnSummary
+    from dbsynth.model.store import _check_summary
+
+    good = ColumnSummary("d", "datetime", quantiles=[0.0, 1.0], text_format="%d/%m/%Y")
+    _check_summary(good, "c")
+    with pytest.raises(ModelError, match="c.text_format"):
+        _check_summary(ColumnSummary("d", "datetime", quantiles=[0.0, 1.0],
+                                     text_format="%s" * 10_000), "c")
+
+
+def test_a_model_file_code_and_word_counts_are_checked() -> None:
+    from dbsynth.errors import ModelError
+    from dbsynth.model.columns import ColumnSummary
+    from dbsynth.model.store import _check_summary
+
+    with pytest.raises(ModelError, match="c.code: missing"):  # else NULL in a NOT NULL column
+        _check_summary(ColumnSummary("x", "code"), "c")
+    with pytest.raises(ModelError, match=r"c.words\[1\]"):  # 10**12 lorem words a value
+        _check_summary(ColumnSummary("x", "text", lengths=[3.0, 9.0], words=[1.0, 1e12]), "c")
+    with pytest.raises(ModelError, match=r"c.lengths\[0\]"):
+        _check_summary(ColumnSummary("x", "text", lengths=[float("nan")]), "c")
+    with pytest.raises(ModelError, match="c.pii"):  # FakeValues has no such kind: KeyError
+        _check_summary(ColumnSummary("x", "pii", pii="bogus"), "c")
+    _check_summary(ColumnSummary("x", "pii", pii="city"), "c")
+
+
+def test_padded_char_codes_stay_codes() -> None:
+    """PostgreSQL gives char(n) values padded ('AB-0042   '): the padding's runs of spaces
+    made the column no code, and it came back as lorem words."""
+    from dbsynth.model.columns import fit_column, sample_column
+    from dbsynth.model.pii import FakeValues
+    from dbsynth.schema.model import Column, SqlType
+
+    rng = np.random.default_rng(0)
+    texts = pd.Series([f"AB-{i:04d}".ljust(10) for i in rng.integers(0, 9999, 300)])
+    summary = fit_column(Column("ref", SqlType("char", length=10)), texts)
+    assert summary.kind == "code"
+    drawn = sample_column(summary, 50, rng, FakeValues(rng), nullable=False)
+    assert all(re.fullmatch(r"AB-\d{4}", v) for v in drawn)
+
+
+@pytest.mark.parametrize("fmt", ["%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M:%S.%f", "%Y-%m-%dT%H:%M:%SZ"])
+def test_iso_timestamps_stored_as_text_are_dates(fmt: str) -> None:
+    """ISO timestamps as text (SQLite, applications) were a code grammar: drawn per position
+    they gave 2021-05-39T17:40:43 and 04:62:80."""
+    from dbsynth.model.columns import fit_column, sample_column
+    from dbsynth.model.pii import FakeValues
+    from dbsynth.schema.model import Column, SqlType
+
+    rng = np.random.default_rng(0)
+    stamps = pd.Timestamp("2021-01-01") + pd.to_timedelta(rng.integers(0, 10**14, 300), unit="us")
+    summary = fit_column(Column("created_at", SqlType("text")), pd.Series(stamps.strftime(fmt)))
+    assert (summary.kind, summary.text_format) == ("datetime", fmt)
+    drawn = sample_column(summary, 200, rng, FakeValues(rng), nullable=False)
+    assert pd.to_datetime(drawn, format=fmt, errors="coerce").notna().all()
+
+
+def test_a_constant_column_of_a_type_not_modelled_is_not_copied() -> None:
+    from dbsynth.model.columns import fit_column
+    from dbsynth.schema.model import Column, SqlType
+
+    values = pd.Series(["'secret':1 'word':2"] * 20)  # a tsvector, the same on every row
+    kept = fit_column(Column("doc", SqlType("unknown", native="tsvector"), nullable=False), values)
+    assert kept.kind == "structured" and kept.structured is not None
+    assert kept.structured.kind == "neutral" and not kept.categories
+    nulls = fit_column(Column("doc", SqlType("unknown", native="tsvector")), values)
+    assert nulls.kind == "unsupported" and not nulls.categories
+
+
+def test_a_model_file_grid_must_be_finite_and_ascending() -> None:
+    from dbsynth.errors import ModelError
+    from dbsynth.model.columns import ColumnSummary
+    from dbsynth.model.store import _check_summary
+
+    _check_summary(ColumnSummary("p", "numeric", grid=grids.NumberGrid(values=[0.99, 2.99])), "c")
+    for values in ([2.99, 0.99], [0.99, float("nan")]):  # snapped to the wrong points
+        with pytest.raises(ModelError, match="c.grid.values"):
+            _check_summary(ColumnSummary("p", "numeric", grid=grids.NumberGrid(values=values)), "c")

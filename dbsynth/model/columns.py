@@ -84,7 +84,10 @@ def fit_column(column: Column, values: pd.Series, beside: Sequence[str] = ()) ->
     grid = np.linspace(0, 1, N_QUANTILES)
     if column.kind is not None:
         return _as_chosen(base, column.kind, present)
-    if _is_constant(present):  # any type, to the last microsecond: the value itself
+    # any type, to the last microsecond: the value itself (intervals are durations below: a
+    # driver's month interval is a DateOffset, which a model file cannot hold; a type dbsynth
+    # does not model is NULL or neutral values, never the source's, as the README says)
+    if t.name not in ("interval", "unknown") and _is_constant(present):
         return _categorical(base, present)
     if t.is_numeric:
         nums = pd.to_numeric(present.map(float), errors="coerce").dropna().to_numpy(float)
@@ -161,7 +164,9 @@ def _fit_text(base: ColumnSummary, column: Column, texts: pd.Series,
         base.quantiles = np.quantile(ints, grid).tolist()
         return base
     if kind in CODE_LIKE_KINDS or (kind is None and varied and not text_patterns.is_prose(texts)):
-        code = text_patterns.fit_code(texts)
+        # char(n) comes padded from PostgreSQL ('AB-0042   '): the code is what precedes the
+        # padding (the target pads again); runs of spaces would make it no code at all
+        code = text_patterns.fit_code(texts.str.rstrip(" ") if column.type.name == "char" else texts)
         if code is not None:
             base.kind, base.code = "code", code
             return base

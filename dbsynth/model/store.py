@@ -32,9 +32,10 @@ from dbsynth.model import checked, structured
 from dbsynth.model.columns import ColumnSummary
 from dbsynth.model.relational import Link, RelationalModel, TableModel
 from dbsynth.model.table import ENGINES, CartEngine, ColumnSpec, CopulaEngine
-from dbsynth.model.text_patterns import check_grammar
+from dbsynth.model.text_patterns import DATE_FORMATS, check_grammar
 from dbsynth.model.tree import FlatTree
 from dbsynth.schema.model import Schema
+from dbsynth.schema.naming import PII_KINDS, PLACE_KINDS
 from dbsynth.schema.serialize import schema_from_dict
 
 FORMAT = "dbsynth-model"
@@ -322,13 +323,26 @@ def _check_summary(s: ColumnSummary, at: str) -> None:
         checked.length(s.weights, len(s.categories), f"{at}.weights")
         if sum(s.weights) <= 0:
             raise ModelError(f"{at}.weights: all zero")
+    if s.pii is not None:  # FakeValues draws these kinds only (else a KeyError mid-load)
+        checked.one_of(s.pii, ("text", *PII_KINDS, *PLACE_KINDS), f"{at}.pii")
+    if s.kind == "code" and s.code is None:
+        raise ModelError(f"{at}.code: missing")
+    for name, high in (("lengths", 2**31 - 1), ("words", 10**6)):  # what each drawn value holds
+        for i, v in enumerate(getattr(s, name)):
+            checked.in_range(v, 0, high, f"{at}.{name}[{i}]")
     if s.code is not None:
         problem = check_grammar(s.code)
         if problem:
             raise ModelError(f"{at}.code: {problem}")
+    if s.text_format is not None:
+        checked.one_of(s.text_format, DATE_FORMATS, f"{at}.text_format")
     if s.grid is not None and (s.grid.step is not None and not (0 < s.grid.step < math.inf)
                                or not 0 <= s.grid.decimals <= 15):
         raise ModelError(f"{at}.grid: step or decimals out of range")
+    if s.grid is not None and s.grid.values and not (  # snapping searches them in order
+            all(math.isfinite(v) for v in s.grid.values)
+            and all(a < b for a, b in zip(s.grid.values, s.grid.values[1:]))):
+        raise ModelError(f"{at}.grid.values: not finite and ascending")
     for field, low, high in (("scale", -1000, 1000), ("max_length", 0, 2**31 - 1),
                              ("step", 1, checked.MAX_INT)):
         value = getattr(s, field)

@@ -239,8 +239,12 @@ def draw_codes(grammar: CodeGrammar, n: int, rng: np.random.Generator) -> list[s
 
 
 #: how dates are commonly written as text (``1987-06-17``, ``23-OCT-10``, ``17.06.1987``)
-DATE_FORMATS = ("%Y-%m-%d", "%Y-%m-%d %H:%M:%S", "%d-%b-%y", "%d-%b-%Y", "%m/%d/%Y", "%d.%m.%Y",
-                "%Y/%m/%d")
+#: (day-first ``17/06/1987`` after month-first: a column where every day is ≤ 12 stays US)
+#: (ISO timestamps as SQLite and applications store them: ``T``, fractions, a ``Z``)
+DATE_FORMATS = ("%Y-%m-%d", "%Y-%m-%d %H:%M:%S", "%d-%b-%y", "%d-%b-%Y", "%m/%d/%Y", "%d/%m/%Y",
+                "%d.%m.%Y", "%Y/%m/%d", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M:%S.%f",
+                "%Y-%m-%dT%H:%M:%S.%f", "%Y-%m-%dT%H:%M:%SZ", "%Y-%m-%dT%H:%M:%S.%fZ",
+                "%Y-%m-%d %H:%M")
 
 
 def date_format(texts: pd.Series) -> str | None:

@@ -178,11 +178,3 @@ def relations(schema: Schema, target: Connector, casts: list[Cast]) -> dict[str,
         out[name] = f"(SELECT {', '.join(parts)} FROM {qualified(target.schema_name, name)})"
     return out
 
-
-def as_text_on_source(casts: list[Cast]) -> dict[str, set[str]]:
-    """Per table, the columns compared as text (the source's SQL casts them too)."""
-    out: dict[str, set[str]] = {}
-    for cast in casts:
-        if cast.how == "text":
-            out.setdefault(cast.table, set()).add(cast.column)
-    return out

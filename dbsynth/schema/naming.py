@@ -53,6 +53,9 @@ _PLACE_RULES: tuple[tuple[str, str], ...] = (
              r"|ort|stadt|stadtname|heimatort|wohnort|geburtsort|standort|veranstaltungsort)$"),
 )
 
+#: the kinds :func:`place_kind` names
+PLACE_KINDS: tuple[str, ...] = tuple(kind for kind, _ in _PLACE_RULES)
+
 
 def place_kind(column_name: str) -> str | None:
     """``city``, ``state`` or ``country`` when the column's name says it holds places."""
