@@ -20,6 +20,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from dbsynth.model.quantiles import from_quantiles
 from dbsynth.model import structured, text_patterns
 from dbsynth.model.grids import NumberGrid, fit_grid, decimals_of
 from dbsynth.model.pii import (CODE_LIKE_KINDS, FakeValues, is_varied, person_name_kind,
@@ -281,7 +282,7 @@ def _draw(s: ColumnSummary, n: int, rng: np.random.Generator, fake: FakeValues) 
     if s.kind in ("numeric", "datetime", "date", "time"):
         from dbsynth.model.encoding import decode  # encoding builds on these summaries
 
-        return decode(s, _from_quantiles(s.quantiles, n, rng))  # one path back to SQL values
+        return decode(s, from_quantiles(s.quantiles, n, rng))  # one path back to SQL values
     if s.kind == "categorical":
         if not s.categories:
             return pd.Series([None] * n, dtype=object)
@@ -295,8 +296,8 @@ def _draw(s: ColumnSummary, n: int, rng: np.random.Generator, fake: FakeValues) 
         values = text_patterns.draw_codes(s.code, n, rng)
         return pd.Series([v[: s.max_length] for v in values] if s.max_length else values, dtype=object)
     if s.kind in ("pii", "text"):
-        lengths = np.maximum(1, _from_quantiles(s.lengths, n, rng)) if s.lengths else None
-        words = _from_quantiles(s.words, n, rng) if s.words else None
+        lengths = np.maximum(1, from_quantiles(s.lengths, n, rng)) if s.lengths else None
+        words = from_quantiles(s.words, n, rng) if s.words else None
         values = text_patterns.apply_case(fake.draw(s.pii or "text", n, lengths, words), s.case)
         if s.max_length:
             values = [v[: s.max_length] for v in values]
@@ -311,7 +312,3 @@ def random_uuids(n: int, rng: np.random.Generator) -> pd.Series:
                      dtype=object)
 
 
-def _from_quantiles(quantiles: list[float], n: int, rng: np.random.Generator) -> np.ndarray:
-    """Inverse-CDF sampling by linear interpolation between learnt quantiles."""
-    grid = np.linspace(0, 1, len(quantiles))
-    return np.interp(rng.random(n), grid, np.asarray(quantiles, dtype=float))

@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from dbsynth.model.quantiles import from_quantiles
 from dbsynth.errors import ModelError
 from dbsynth.model import checked
 from dbsynth.model.pii import FakeValues, pii_kind
@@ -310,14 +311,14 @@ def _decimals(numbers: list[Any]) -> int | None:
 def draw(s: StructuredSummary, n: int, rng: np.random.Generator, fake: FakeValues) -> pd.Series:
     """``n`` values (no NULLs: the caller places those)."""
     if s.kind == "bytes":
-        lengths = np.rint(_from_quantiles(s.lengths, n, rng)).astype(int) if s.lengths else np.zeros(n, int)
+        lengths = np.rint(from_quantiles(s.lengths, n, rng)).astype(int) if s.lengths else np.zeros(n, int)
         data = rng.integers(0, 256, size=int(lengths.sum()), dtype=np.uint8).tobytes()
         ends = np.cumsum(lengths)
         return pd.Series([data[e - k:e] for e, k in zip(ends, lengths)], dtype=object)
     if s.kind == "interval":
         if not s.quantiles:
             return pd.Series([dt.timedelta(0)] * n, dtype=object)
-        secs = _from_quantiles(s.quantiles, n, rng)
+        secs = from_quantiles(s.quantiles, n, rng)
         secs = np.rint(secs / s.step) * s.step if s.step else np.round(secs, 6)
         return pd.Series([dt.timedelta(seconds=float(v)) for v in secs], dtype=object)
     if s.kind == "neutral":
@@ -325,7 +326,7 @@ def draw(s: StructuredSummary, n: int, rng: np.random.Generator, fake: FakeValue
             return pd.Series([[] for _ in range(n)], dtype=object)
         if s.fill == "interval":
             return pd.Series([dt.timedelta(0)] * n, dtype=object)
-        lengths = np.maximum(1, _from_quantiles(s.lengths, n, rng)) if s.lengths else None
+        lengths = np.maximum(1, from_quantiles(s.lengths, n, rng)) if s.lengths else None
         return pd.Series(fake.draw("text", n, lengths), dtype=object)
     assert s.node is not None
     values = _draw_node(s.node, n, rng, fake, s.element_length)
@@ -359,14 +360,14 @@ def _draw_type(node: Node, kind: str, m: int, rng: np.random.Generator, fake: Fa
                 objects[row][key] = value
         return objects
     if kind == "array":
-        lengths = (np.maximum(0, np.rint(_from_quantiles(node.lengths, m, rng))).astype(int)
+        lengths = (np.maximum(0, np.rint(from_quantiles(node.lengths, m, rng))).astype(int)
                    if node.lengths else np.zeros(m, int))
         items = (_draw_node(node.item, int(lengths.sum()), rng, fake, cut) if node.item
                  else [None] * int(lengths.sum()))
         ends = np.cumsum(lengths)
         return [items[e - k:e] for e, k in zip(ends, lengths)]
     if kind == "number":
-        x = _from_quantiles(node.quantiles, m, rng) if node.quantiles else np.zeros(m)
+        x = from_quantiles(node.quantiles, m, rng) if node.quantiles else np.zeros(m)
         if node.integer:
             return [int(v) for v in np.rint(x)]
         return [float(v) for v in (np.round(x, node.scale) if node.scale is not None else x)]
@@ -379,13 +380,13 @@ def _draw_type(node: Node, kind: str, m: int, rng: np.random.Generator, fake: Fa
 
 def _draw_strings(node: Node, m: int, rng: np.random.Generator, fake: FakeValues) -> list[str]:
     if node.date_format:
-        secs = _from_quantiles(node.dates, m, rng) if node.dates else np.zeros(m)
+        secs = from_quantiles(node.dates, m, rng) if node.dates else np.zeros(m)
         step = 86400.0 if node.date_format == "%Y-%m-%d" else node.date_step or 1.0
         secs = np.rint(secs / step) * step
         stamps = pd.to_datetime(np.rint(secs).astype("int64"), unit="s")
         return [s.strftime(node.date_format) for s in stamps]
     if node.pii:
-        lengths = np.maximum(1, _from_quantiles(node.text_lengths, m, rng)) if node.text_lengths else None
+        lengths = np.maximum(1, from_quantiles(node.text_lengths, m, rng)) if node.text_lengths else None
         return fake.draw(node.pii, m, lengths)
     if not node.categories:
         return [""] * m
@@ -396,11 +397,6 @@ def _draw_strings(node: Node, m: int, rng: np.random.Generator, fake: FakeValues
 def _normed(weights: list[float]) -> np.ndarray:
     w = np.asarray(weights, dtype=float)
     return w / w.sum()
-
-
-def _from_quantiles(quantiles: list[float], n: int, rng: np.random.Generator) -> np.ndarray:
-    grid = np.linspace(0, 1, len(quantiles))
-    return np.interp(rng.random(n), grid, np.asarray(quantiles, dtype=float))
 
 
 # =============================================================================== checks
