@@ -105,6 +105,8 @@ class DuckDBConnector:
         same database instance, so reads after its commit see the new rows.)"""
         if self._reader is None:
             self._reader = self._open()
+            if self.role == "source":  # every read of a source sees one snapshot, till close
+                self._reader.execute("BEGIN TRANSACTION")
         yield self._reader
 
     def query(self, sql: str, params: list[Any] | None = None) -> list[tuple[Any, ...]]:
@@ -112,6 +114,9 @@ class DuckDBConnector:
             try:
                 return conn.execute(sql, params or []).fetchall()
             except duckdb.Error as exc:
+                if self.role == "source":  # a failed read aborts DuckDB's transaction
+                    conn.execute("ROLLBACK")
+                    conn.execute("BEGIN TRANSACTION")
                 raise SchemaError(f"query failed on {self.display_url}: {first_line(exc)}") from None
 
     def introspect(self) -> Schema:

@@ -91,20 +91,36 @@ class PostgresConnector:
             raise SchemaError(f"schema {self.schema_name!r} does not exist in {self.display_url}")
 
     def query(self, sql: str, params: dict[str, Any] | None = None) -> list[tuple[Any, ...]]:
-        """Run one read on the connector's reading connection (opened once, autocommit, so
-        no transaction is held between reads)."""
-        if self._reader is None or self._reader.closed:
-            self._reader = self._connect()
-            self._reader.autocommit = True
+        """Run one read on the connector's reading connection (opened once).
+
+        A source's reads all happen in one ``REPEATABLE READ READ ONLY`` transaction, held
+        until :meth:`close`: introspection, training samples, child counts and reports see
+        one snapshot even while the application writes (rows inserted meanwhile never
+        appear, so foreign keys stay consistent). Each read runs in a savepoint, so a failed
+        probe does not abort the snapshot. A target's reads are autocommit: they must see
+        what the writer just committed."""
+        reader = self._reading()
         try:
-            with self._reader.cursor() as cur:
-                if params:
-                    cur.execute(sql, params)
-                else:
-                    cur.execute(sql)  # no placeholders to parse (a literal % stays literal)
-                return list(cur.fetchall()) if cur.description else []
+            with reader.cursor() as cur:
+                if self.role == "source":
+                    with reader.transaction():  # a savepoint inside the snapshot transaction
+                        return _run(cur, sql, params)
+                return _run(cur, sql, params)
         except psycopg.Error as exc:
             raise SchemaError(f"query failed on {self.display_url}: {first_line(exc)}") from None
+
+    def _reading(self) -> psycopg.Connection[Any]:
+        if self._reader is not None and not self._reader.closed:
+            return self._reader
+        reader = self._connect()
+        if self.role == "source":
+            reader.isolation_level = psycopg.IsolationLevel.REPEATABLE_READ
+            reader.read_only = True
+            reader.execute("SELECT 1")  # opens the snapshot transaction; reads nest in it
+        else:
+            reader.autocommit = True
+        self._reader = reader
+        return reader
 
     # -- introspection --------------------------------------------------------------------
     def introspect(self) -> Schema:
@@ -195,6 +211,14 @@ class PostgresConnector:
         if self._reader is not None:
             self._reader.close()
             self._reader = None
+
+
+def _run(cur: psycopg.Cursor[Any], sql: str, params: dict[str, Any] | None) -> list[tuple[Any, ...]]:
+    if params:
+        cur.execute(sql, params)
+    else:
+        cur.execute(sql)  # no placeholders to parse (a literal % stays literal)
+    return list(cur.fetchall()) if cur.description else []
 
 
 def _read_expression(column: Column) -> str:

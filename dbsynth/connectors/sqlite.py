@@ -99,6 +99,12 @@ class SQLiteConnector:
     def _reading(self) -> Iterator[sqlite3.Connection]:
         if self._reader is None:
             self._reader = self._open_read_only()
+            if self.role == "source":
+                # One read transaction until close: every read of a source sees the snapshot
+                # its first read took (in WAL mode writers go on meanwhile; otherwise they
+                # wait for the shared lock).
+                self._reader.isolation_level = None
+                self._reader.execute("BEGIN")
         yield self._reader
 
     def query(self, sql: str, params: list[Any] | None = None) -> list[tuple[Any, ...]]:

@@ -59,6 +59,10 @@ class Dialect:
     arrays: bool = True
     #: several processes may load one database at once (a server; a file has one writer)
     concurrent_writers: bool = False
+    #: another connection may write the database while dbsynth reads it as a source (a
+    #: server; SQLite in WAL mode): the reads must share one snapshot. Without (a DuckDB file
+    #: is locked by its reader), the source cannot change during a run.
+    writes_while_read: bool = False
     #: table names match whatever their case (DuckDB, SQLite: "Artist" and "artist" are one)
     case_insensitive_names: bool = False
     #: the database is one file (versions go to files, not schemas)

@@ -8,6 +8,7 @@ from dbsynth.dialects.base import Dialect
 from dbsynth.schema.model import SqlType
 
 DIALECT = Dialect(
+    writes_while_read=True,
     name="postgres", sqlglot="postgres",
     schemes=("postgresql", "postgresql+psycopg", "postgres"), default_schema="public",
     fk_after_load=True, add_unique_after_load=True, identity_kind="identity",

@@ -10,6 +10,7 @@ from dbsynth.dialects.base import Dialect
 from dbsynth.schema.model import SqlType
 
 DIALECT = Dialect(
+    writes_while_read=True,
     name="sqlite", sqlglot="sqlite", schemes=("sqlite", "sqlite+pysqlite"),
     default_schema="main", fk_after_load=False, add_unique_after_load=False,
     deferred_fk_checks=True, identity_kind="autoincrement", enums=False, arrays=False,

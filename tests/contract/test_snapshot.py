@@ -1,0 +1,74 @@
+"""A source is read in one snapshot: rows the application writes while dbsynth reads never
+appear, so what was read is consistent (no child whose parent was read before it existed)."""
+
+from __future__ import annotations
+
+from dbsynth import pipeline
+from dbsynth.connectors.registry import connect
+from dbsynth.progress import Progress
+
+NEW_ROWS = ("INSERT INTO customer (id, name, email, balance, joined) "
+            "VALUES (7, 'Gus', 'gus@example.org', 3.00, '2024-01-01');"
+            "INSERT INTO orders (id, customer_id, ordered) VALUES (18, 7, '2024-01-02')")
+
+
+def _writable_meanwhile(backend, url: str) -> None:
+    if url.startswith("sqlite:///"):  # WAL: a writer goes on while a reader holds a snapshot
+        backend.sql(url, "PRAGMA journal_mode=WAL")
+
+
+def test_reads_after_a_concurrent_write_see_the_first_snapshot(backend):
+    backend.require("writes_while_read")
+    url = backend.source()
+    _writable_meanwhile(backend, url)
+    source = connect(url, schema=None, role="source")
+    try:
+        schema = source.introspect()
+        backend.sql(url, NEW_ROWS)  # committed by another connection
+        frames = {t.name: source.read_table(t) for t in schema.tables}
+        counted = source.query("SELECT count(*) FROM orders")[0][0]
+    finally:
+        source.close()
+    assert {n: len(f) for n, f in frames.items()} == {t.name: t.row_count for t in schema.tables}
+    assert 7 not in set(frames["customer"]["id"]) and counted == 8
+    again = connect(url, schema=None, role="source")  # a new run sees the new rows
+    try:
+        assert again.query("SELECT count(*) FROM orders")[0][0] == 9
+    finally:
+        again.close()
+
+
+def test_a_failed_read_keeps_the_snapshot(backend):
+    backend.require("writes_while_read")
+    url = backend.source()
+    _writable_meanwhile(backend, url)
+    source = connect(url, schema=None, role="source")
+    try:
+        source.introspect()
+        backend.sql(url, NEW_ROWS)
+        assert source.probe("SELECT no_such_column FROM orders") is not None
+        assert source.query("SELECT count(*) FROM orders")[0][0] == 8
+    finally:
+        source.close()
+
+
+def test_training_reads_one_consistent_source(backend):
+    """The application inserts a parent and its child while ``train`` reads table by table:
+    neither appears, and every order read has its customer."""
+    backend.require("writes_while_read")
+    url = backend.source()
+    _writable_meanwhile(backend, url)
+    written: list[str] = []
+
+    def write_once(event: str, table: str, rows: int) -> None:
+        if event == "read" and not written:
+            backend.sql(url, NEW_ROWS)
+            written.append(table)
+
+    progress: Progress = write_once
+    trained = pipeline.train(url, progress=progress)
+    assert written, "the concurrent write ran"
+    customers = set(trained.frames["customer"]["id"])
+    orders = trained.frames["orders"]
+    assert len(orders) == 8 and 7 not in customers
+    assert set(orders["customer_id"].dropna()) <= customers
