@@ -26,6 +26,8 @@ CONNECTORS: dict[str, tuple[str, str]] = {
     "postgres": ("dbsynth.connectors.postgres", "PostgresConnector"),
     "duckdb": ("dbsynth.connectors.duckdb", "DuckDBConnector"),
     "sqlite": ("dbsynth.connectors.sqlite", "SQLiteConnector"),
+    "csv": ("dbsynth.connectors.files", "FolderConnector"),
+    "parquet": ("dbsynth.connectors.files", "FolderConnector"),
 }
 
 Role = Literal["source", "target"]
@@ -120,7 +122,8 @@ def parse_url(url: str) -> URL:
     except (ArgumentError, ValueError):
         raise UsageError(
             f"not a database URL: {mask_url(url)!r} (expected postgresql://user@host/db, "
-            "duckdb:///path/file.duckdb or sqlite:///path/file.db)"
+            "duckdb:///path/file.duckdb, sqlite:///path/file.db, csv:///path/folder or "
+            "parquet:///path/folder)"
         ) from None
     dialect_for_scheme(parsed.drivername)  # unknown schemes: "did you mean"
     return parsed

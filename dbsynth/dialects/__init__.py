@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import difflib
 
-from dbsynth.dialects import duckdb, postgres, sqlite
+from dbsynth.dialects import duckdb, files, postgres, sqlite
 from dbsynth.dialects.base import Dialect, qualified, quote_ident, translate_expression
 from dbsynth.errors import UsageError
 
 DIALECTS: dict[str, Dialect] = {d.name: d for d in
-                                (postgres.DIALECT, duckdb.DIALECT, sqlite.DIALECT)}
+                                (postgres.DIALECT, duckdb.DIALECT, sqlite.DIALECT,
+                                 files.CSV_DIALECT, files.PARQUET_DIALECT)}
 _ALIASES = {"postgresql": "postgres", "sqlite3": "sqlite"}
 SCHEMES: dict[str, Dialect] = {s: d for d in DIALECTS.values() for s in d.schemes}
 

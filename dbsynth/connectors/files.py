@@ -1,0 +1,307 @@
+"""Folders of CSV or Parquet files as sources and targets, through an in-process DuckDB.
+
+Source: every file of the format in the folder is a table named after the file; DuckDB's
+readers infer the types (dates, decimals, nulls) and read big files in streaming scans, so a
+training sample never holds a whole file. A folder declares no keys: key inference finds
+them, unless the folder carries a ``dbsynth.yaml`` (as dbsynth writes it), whose keys are
+then the folder's declared keys.
+
+Target: the tables are built in a private DuckDB staging file (keys, checks and the load
+plan work as on DuckDB, so integrity holds before anything is exported), then each table is
+written as one file into a hidden folder beside the target, with ``dbsynth.yaml`` describing
+the keys the files keep. On commit that folder becomes the target (one rename) or, when the
+target folder exists, each file is moved into it (one atomic rename per file; other files
+there are never touched). A failure leaves the target as it was.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+import uuid
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pandas as pd
+import yaml
+from sqlalchemy.engine import URL
+
+from dbsynth.connectors.base import Dependent, first_line, qualified, quote_ident
+from dbsynth.connectors.duckdb import DuckDBSession
+from dbsynth.dialects import get_dialect
+from dbsynth.dialects.duckdb import parse_type as parse_duckdb_type
+from dbsynth.dialects.files import FORMATS, FileFormat
+from dbsynth.errors import ConnectionError_, LoadError, MetadataError, SchemaError
+from dbsynth.schema.model import Column, Schema, Table
+
+#: the file a folder's keys are described in (written by dbsynth, read back as declared keys)
+METADATA_FILE = "dbsynth.yaml"
+
+
+def _literal(path: Path) -> str:
+    return "'" + str(path).replace("'", "''") + "'"
+
+
+class FolderConnector:
+    """A folder of one format's files as a database with one schema, ``main``."""
+
+    def __init__(self, url: URL, schema: str = "main", role: str = "source") -> None:
+        self.capabilities = get_dialect(url.drivername.lower())
+        self.dialect = self.capabilities.name
+        self.format: FileFormat = FORMATS[self.dialect]
+        if not url.database:
+            raise ConnectionError_(f"a {self.dialect} URL needs a folder: "
+                                   f"{self.dialect}:///path/to/folder")
+        self.path = Path(url.database).expanduser().resolve()
+        self.schema_name = "main"
+        self.role = role
+        self._reader: duckdb.DuckDBPyConnection | None = None
+        self._viewed: dict[str, Path] = {}
+        if self.path.exists() and not self.path.is_dir():
+            raise ConnectionError_(f"{self.display_url}: {self.path} is a file, not a folder")
+        if role == "source":
+            if not self.path.is_dir():
+                raise ConnectionError_(f"folder not found: {self.path}")
+            if not self.files():
+                raise SchemaError(f"{self.display_url} holds no {self.format.name} files "
+                                  f"(looked for {', '.join('*' + s for s in self.format.suffixes)})")
+
+    # -- identity -------------------------------------------------------------------------
+    @property
+    def display_url(self) -> str:
+        return f"{self.dialect}:///{self.path}"
+
+    @property
+    def location(self) -> str:
+        return f"{self.dialect}://{self.path}#{self.schema_name}"
+
+    def files(self) -> dict[str, Path]:
+        """Table name -> file, for the folder's files of this format (none if no folder)."""
+        if not self.path.is_dir():
+            return {}
+        found: dict[str, Path] = {}
+        for path in sorted(self.path.iterdir()):
+            suffix = next((s for s in self.format.suffixes if path.name.lower().endswith(s)), None)
+            if suffix is None or not path.is_file() or path.name.startswith("."):
+                continue
+            name = path.name[:-len(suffix)]
+            if name.casefold() in {n.casefold() for n in found}:
+                raise SchemaError(f"two files in {self.path} are table {name!r}: "
+                                  f"{found[name].name if name in found else name} and {path.name}")
+            found[name] = path
+        return found
+
+    # -- reading --------------------------------------------------------------------------
+    def _reading(self) -> duckdb.DuckDBPyConnection:
+        """An in-memory DuckDB with one view per file, rebuilt when the folder's files change
+        (a target's files appear on commit, and the integrity check reads them)."""
+        files = self.files()
+        if self._reader is not None and files == self._viewed:
+            return self._reader
+        if self._reader is not None:
+            self._reader.close()
+        reader = duckdb.connect(":memory:")
+        for name, path in files.items():
+            reader.execute(f"CREATE VIEW {qualified('main', name)} AS SELECT * FROM "
+                           + self.format.reader.format(path=_literal(path)))
+        self._reader, self._viewed = reader, files
+        return reader
+
+    def query(self, sql: str, params: list[Any] | None = None) -> list[tuple[Any, ...]]:
+        try:
+            return self._reading().execute(sql, params or []).fetchall()
+        except duckdb.Error as exc:
+            raise SchemaError(f"query failed on {self.display_url}: {first_line(exc)}") from None
+
+    def introspect(self) -> Schema:
+        tables: list[Table] = []
+        names = list(self.files())
+        counts = self._row_counts(names)
+        for name in names:
+            rows = self.query(f"DESCRIBE SELECT * FROM {qualified('main', name)}")
+            columns = tuple(Column(col, parse_duckdb_type(dtype, {}, name, col), True)
+                            for col, dtype, *_ in rows)
+            tables.append(Table(name, columns, row_count=counts[name]))
+        schema = Schema(self.dialect, self.schema_name, tuple(tables))
+        return _with_folder_keys(schema, self.path / METADATA_FILE)
+
+    def _row_counts(self, names: list[str]) -> dict[str, int]:
+        if not names:
+            return {}
+        union = " UNION ALL ".join(f"SELECT {i}, count(*) FROM {qualified('main', n)}"
+                                   for i, n in enumerate(names))
+        return {names[int(i)]: int(c) for i, c in self.query(union)}
+
+    def read_table(self, table: Table, limit: int | None = None, seed: int = 0) -> pd.DataFrame:
+        cols = ", ".join(quote_ident(c.name) for c in table.columns)
+        sample = ""
+        if limit is not None and table.row_count > limit:  # a streaming scan keeps `limit` rows
+            sample = f" USING SAMPLE reservoir({int(limit)} ROWS) REPEATABLE ({int(seed)})"
+        try:
+            arrow = self._reading().sql(
+                f"SELECT {cols} FROM {qualified('main', table.name)}{sample}").to_arrow_table()
+        except duckdb.Error as exc:
+            raise SchemaError(f"cannot read {table.name}: {first_line(exc)}") from None
+        return arrow.to_pandas()
+
+    def probe(self, sql: str) -> str | None:
+        try:
+            self.query(sql)
+        except SchemaError as exc:
+            return exc.message.removeprefix(f"query failed on {self.display_url}: ")
+        return None
+
+    def begin_target(self) -> FolderSession:
+        return FolderSession(self)
+
+    def close(self) -> None:
+        if self._reader is not None:
+            self._reader.close()
+            self._reader = None
+
+
+def _with_folder_keys(schema: Schema, path: Path) -> Schema:
+    """The keys a folder's ``dbsynth.yaml`` describes, applied as the folder's own."""
+    if not path.is_file():
+        return schema
+    from dbsynth.schema.metadata import apply_metadata, load_metadata
+
+    metadata = load_metadata(path)
+    known = set(schema.table_names)
+    metadata.tables = {n: t for n, t in metadata.tables.items() if n in known}
+    try:
+        return apply_metadata(schema, metadata, where=str(path))
+    except MetadataError as exc:
+        raise MetadataError(f"{exc.message} (the folder's own {METADATA_FILE}; "
+                            f"fix or remove it)") from None
+
+
+class FolderSession:
+    """One write into a folder: staged in a private DuckDB file, exported on commit."""
+
+    def __init__(self, connector: FolderConnector) -> None:
+        self.capabilities = connector.capabilities
+        self.schema_name = "main"
+        self._connector = connector
+        self._stage = Path(tempfile.mkdtemp(prefix="dbsynth-stage-"))
+        stage_file = self._stage / "stage.duckdb"
+        # Statements commit one by one into a file nobody else sees (as a new DuckDB target).
+        self._db = DuckDBSession(duckdb.connect(str(stage_file)), "main",
+                                 new_file=(stage_file, stage_file))
+        self._stand_ins: dict[str, int] = {}  # existing file -> oid of its empty stand-in
+        self._out: Path | None = None
+
+    # Work on the staged tables is DuckDB's.
+    def execute(self, sql: str) -> None:
+        self._db.execute(sql)
+
+    def query(self, sql: str) -> list[tuple[Any, ...]]:
+        return self._db.query(sql)
+
+    def load(self, table: Table, frame: pd.DataFrame) -> None:
+        self._db.load(table, frame)
+
+    def update_columns(self, table: Table, key: tuple[str, ...], frame: pd.DataFrame) -> None:
+        self._db.update_columns(table, key, frame)
+
+    def advance_sequence(self, table: Table, column: str) -> None:
+        """Files have no sequences."""
+
+    def existing_tables(self) -> dict[str, int]:
+        """The folder's files with their rows; each gets an empty stand-in table in the stage,
+        so that the writer's ``DROP TABLE`` of a replaced one works as on a database."""
+        counts: dict[str, int] = {}
+        fmt = self._connector.format
+        for name, path in self._connector.files().items():
+            source = fmt.reader.format(path=_literal(path))
+            counts[name] = int(self.query(f"SELECT count(*) FROM {source}")[0][0])
+            if name not in self._stand_ins:
+                self.execute(f"CREATE TABLE {qualified('main', name)} AS SELECT * FROM {source} LIMIT 0")
+                self._stand_ins[name] = self._oid(name)
+        return counts
+
+    def existing_enums(self) -> dict[str, tuple[str, ...]]:
+        return {}
+
+    def dependents(self, tables: list[str]) -> list[Dependent]:
+        return []  # files have no views or foreign keys on them
+
+    def _oid(self, name: str) -> int:
+        rows = self.query(f"SELECT table_oid FROM duckdb_tables() WHERE schema_name = 'main' "
+                          f"AND table_name = '{name.replace(chr(39), chr(39) * 2)}'")
+        return int(rows[0][0])
+
+    def commit(self) -> None:
+        """Export every table this write made, with ``dbsynth.yaml``, then move into place."""
+        conn = self._db.conn
+        tables = [n for n, oid in self.query(
+            "SELECT table_name, table_oid FROM duckdb_tables() WHERE schema_name = 'main'")
+            if self._stand_ins.get(n) != oid]
+        folder = self._connector.path
+        self._out = folder.with_name(f".{folder.name}.dbsynth-new-{os.getpid()}-{uuid.uuid4().hex[:8]}")
+        fmt = self._connector.format
+        try:
+            self._out.mkdir(parents=True)
+            for name in tables:
+                target = self._out / (name + fmt.suffixes[0])
+                conn.execute(f"COPY {qualified('main', name)} TO {_literal(target)} {fmt.writer}")
+            conn.execute("CHECKPOINT")
+            conn.close()
+            self._write_metadata(tables)
+            self._move_into_place(folder)
+        except (duckdb.Error, OSError) as exc:
+            self.rollback()
+            raise LoadError(f"writing {self._connector.display_url} failed: {first_line(exc)}") from None
+        finally:
+            shutil.rmtree(self._stage, ignore_errors=True)
+
+    def _write_metadata(self, tables: list[str]) -> None:
+        """``dbsynth.yaml``: the written tables' keys (as the stage declares them) and types,
+        merged into the folder's own file so that other tables' entries stay."""
+        from dbsynth.connectors.registry import connect
+        from dbsynth.schema.metadata import metadata_from_schema, to_yaml
+
+        stage = connect("duckdb:///" + str(self._stage / "stage.duckdb"), role="source")
+        try:
+            schema = stage.introspect()
+        finally:
+            stage.close()
+        schema = Schema(schema.dialect, schema.name,
+                        tuple(t for t in schema.tables if t.name in set(tables)), schema.enums)
+        text = to_yaml(metadata_from_schema(schema), schema)
+        existing = self._connector.path / METADATA_FILE
+        if existing.is_file():
+            try:
+                old = yaml.safe_load(existing.read_text()) or {}
+                merged = yaml.safe_load(text)
+                merged["tables"] = {**(old.get("tables") or {}), **merged["tables"]}
+                text = text.split("version:", 1)[0] + yaml.safe_dump(
+                    merged, sort_keys=False, allow_unicode=True, width=100, default_flow_style=None)
+            except (yaml.YAMLError, AttributeError, TypeError):
+                pass  # an unreadable old file is replaced by ours
+        assert self._out is not None
+        (self._out / METADATA_FILE).write_text(text)
+
+    def _move_into_place(self, folder: Path) -> None:
+        assert self._out is not None
+        if not folder.exists():
+            os.rename(self._out, folder)
+            return
+        for path in sorted(self._out.iterdir()):
+            os.replace(path, folder / path.name)
+        self._out.rmdir()
+
+    def rollback(self) -> None:
+        try:
+            self._db.conn.close()
+        except duckdb.Error:
+            pass
+        if self._out is not None:
+            shutil.rmtree(self._out, ignore_errors=True)
+        shutil.rmtree(self._stage, ignore_errors=True)
+
+    def close(self) -> None:
+        shutil.rmtree(self._stage, ignore_errors=True)
+

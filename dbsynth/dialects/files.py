@@ -1,0 +1,39 @@
+"""Folders of files (``csv:///folder``, ``parquet:///folder``): every file is a table.
+
+They are read and written through an in-process DuckDB, so their dialect is DuckDB's (types,
+expressions, key placement) under its own name and scheme; what a folder cannot do (keys,
+types in CSV) is in :mod:`dbsynth.connectors.files`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+from dbsynth.dialects import duckdb
+from dbsynth.dialects.base import Dialect
+
+
+@dataclass(frozen=True)
+class FileFormat:
+    """How one format's files are found, read and written by DuckDB."""
+
+    name: str
+    #: file name endings that are tables of this format (the first is the one written)
+    suffixes: tuple[str, ...]
+    #: DuckDB table function reading one file (``{path}`` is a quoted literal)
+    reader: str
+    #: DuckDB ``COPY … TO`` options writing one file
+    writer: str
+    #: the format stores column types (CSV: DuckDB sniffs them back)
+    typed: bool
+
+
+CSV = FileFormat("csv", (".csv", ".csv.gz", ".tsv"), "read_csv({path}, header = true)",
+                 "(FORMAT csv, HEADER)", typed=False)
+PARQUET = FileFormat("parquet", (".parquet",), "read_parquet({path})", "(FORMAT parquet)",
+                     typed=True)
+FORMATS = {f.name: f for f in (CSV, PARQUET)}
+
+CSV_DIALECT: Dialect = replace(duckdb.DIALECT, name="csv", schemes=("csv",), enums=False)
+PARQUET_DIALECT: Dialect = replace(duckdb.DIALECT, name="parquet", schemes=("parquet",),
+                                   enums=False)

@@ -1,0 +1,140 @@
+"""Folders of CSV or Parquet files as sources and targets (``csv:///folder``, ``parquet:///…``):
+keys inferred from files that declare none, written back with a ``dbsynth.yaml`` that keeps
+them, atomic writes, and the usual one-line errors."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import duckdb
+import numpy as np
+import pandas as pd
+import pytest
+
+from dbsynth import pipeline
+from dbsynth.connectors.registry import connect
+from dbsynth.errors import DbsynthError
+from dbsynth.schema.model import Column, SqlType, Table
+from test_cli import assert_one_line_error, dbsynth
+
+
+def folder_url(kind: str, path: Path) -> str:
+    return f"{kind}:///{path}"
+
+
+@pytest.fixture
+def patients_folder(tmp_path: Path) -> Path:
+    """The seed example: patients, their lab results and treatments, as CSV exports."""
+    rng = np.random.default_rng(7)
+    folder = tmp_path / "exports"
+    folder.mkdir()
+    patients = pd.DataFrame({
+        "patient_id": np.arange(1, 301),
+        "sex": rng.choice(["F", "M"], 300),
+        "age": rng.integers(18, 90, 300),
+        "admitted": pd.date_range("2024-01-01", periods=300, freq="D").date,
+    })
+    labs = pd.DataFrame({
+        "lab_result_id": np.arange(1, 901),
+        "patient_id": rng.integers(1, 301, 900),
+        "test_name": rng.choice(["hemoglobin", "glucose", "systolic_bp"], 900),
+        "value": rng.normal(100, 15, 900).round(1),
+    })
+    treatments = pd.DataFrame({
+        "treatment_id": np.arange(1, 501),
+        "patient_id": rng.integers(1, 301, 500),
+        "cost": rng.choice([9.99, 19.99, 49.99], 500),
+    })
+    for name, frame in {"patients": patients, "lab_results": labs, "treatments": treatments}.items():
+        frame.to_csv(folder / f"{name}.csv", index=False)
+    return folder
+
+
+def test_csv_folder_keys_are_inferred_and_the_copy_keeps_them(patients_folder: Path,
+                                                               tmp_path: Path) -> None:
+    inspection = pipeline.inspect(folder_url("csv", patients_folder))
+    schema = inspection.schema
+    assert schema.table("patients").primary_key.columns == ("patient_id",)
+    refs = {(t.name, fk.columns, fk.ref_table) for t in schema.tables for fk in t.foreign_keys}
+    assert refs == {("lab_results", ("patient_id",), "patients"),
+                    ("treatments", ("patient_id",), "patients")}
+    target = tmp_path / "out.duckdb"
+    proc = dbsynth("synth", folder_url("csv", patients_folder), f"duckdb:///{target}",
+                   "--scale", "2", "--json")
+    assert proc.returncode == 0, proc.stderr
+    result = json.loads(proc.stdout)
+    assert result["integrity"]["ok"]
+    assert result["rows"] == {"patients": 600, "lab_results": 1800, "treatments": 1000}
+    con = duckdb.connect(str(target), read_only=True)
+    try:
+        orphans = con.execute("SELECT count(*) FROM treatments t LEFT JOIN patients p "
+                              "USING (patient_id) WHERE p.patient_id IS NULL").fetchone()[0]
+    finally:
+        con.close()
+    assert orphans == 0
+
+
+@pytest.mark.parametrize("kind", ["csv", "parquet"])
+def test_folder_target_writes_one_file_per_table_and_its_keys(kind: str, patients_folder: Path,
+                                                              tmp_path: Path) -> None:
+    out = tmp_path / f"copy-{kind}"
+    result = pipeline.synth(folder_url("csv", patients_folder), folder_url(kind, out), seed=1)
+    assert result.integrity.ok
+    suffix = {"csv": ".csv", "parquet": ".parquet"}[kind]
+    assert sorted(p.name for p in out.iterdir()) == sorted(
+        ["dbsynth.yaml"] + [f"{n}{suffix}" for n in ("lab_results", "patients", "treatments")])
+    reader = "read_csv" if kind == "csv" else "read_parquet"
+    counted = duckdb.execute(f"SELECT count(*) FROM {reader}('{out / ('patients' + suffix)}')").fetchone()[0]
+    assert counted == 300
+    # Read back, the folder declares the keys its dbsynth.yaml describes: nothing inferred.
+    source = connect(folder_url(kind, out), role="source")
+    try:
+        schema = source.introspect()
+    finally:
+        source.close()
+    assert schema.table("patients").primary_key.columns == ("patient_id",)
+    assert {fk.ref_table for fk in schema.table("treatments").foreign_keys} == {"patients"}
+    if kind == "parquet":  # Parquet keeps the types
+        assert schema.table("treatments").column("cost").type.name == "double"
+
+
+def test_folder_target_refuses_existing_tables_and_replace_keeps_other_files(
+        patients_folder: Path, tmp_path: Path) -> None:
+    out = tmp_path / "staging"
+    out.mkdir()
+    (out / "notes.csv").write_text("id,text\n1,keep me\n")
+    (out / "patients.csv").write_text("patient_id\n1\n")
+    proc = dbsynth("synth", folder_url("csv", patients_folder), folder_url("csv", out))
+    assert_one_line_error(proc, "already has", "patients", "--replace")
+    assert (out / "patients.csv").read_text() == "patient_id\n1\n"  # untouched
+    proc = dbsynth("synth", folder_url("csv", patients_folder), folder_url("csv", out), "--replace")
+    assert proc.returncode == 0, proc.stderr
+    assert (out / "notes.csv").read_text() == "id,text\n1,keep me\n"
+    assert len(pd.read_csv(out / "patients.csv")) == 300
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")]  # no staging left
+
+
+def test_a_failed_write_leaves_the_folder_as_it_was(patients_folder: Path, tmp_path: Path) -> None:
+    out = tmp_path / "target"
+    target = connect(folder_url("csv", out), role="target")
+    table = Table("patients", (Column("patient_id", SqlType("bigint")),))
+    session = target.begin_target()
+    session.existing_tables()
+    session.execute('CREATE TABLE "patients" (patient_id BIGINT)')
+    session.load(table, pd.DataFrame({"patient_id": [1, 2]}))
+    session.rollback()  # as the writer does on any error
+    session.close()
+    assert not out.exists()
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")]
+
+
+def test_bad_folders_get_one_line(tmp_path: Path) -> None:
+    proc = dbsynth("inspect", folder_url("csv", tmp_path / "nope"))
+    assert_one_line_error(proc, "folder not found", "nope")
+    (tmp_path / "empty").mkdir()
+    proc = dbsynth("inspect", folder_url("parquet", tmp_path / "empty"))
+    assert_one_line_error(proc, "no parquet files")
+    (tmp_path / "file.csv").write_text("a\n1\n")
+    with pytest.raises(DbsynthError, match="is a file, not a folder"):
+        connect(folder_url("csv", tmp_path / "file.csv"))
