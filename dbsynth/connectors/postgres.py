@@ -286,13 +286,6 @@ class PostgresSession:
         self.execute(f"UPDATE {qualified(self.schema_name, table.name)} AS t SET {sets} "
                      f"FROM {temp} AS u WHERE {match}")
 
-    def advance_sequence(self, table: Table, column: str) -> None:
-        target = qualified(self.schema_name, table.name)
-        literal = target.replace("'", "''")
-        self.execute(
-            f"SELECT setval(pg_get_serial_sequence('{literal}', '{column.replace(chr(39), chr(39) * 2)}'), "
-            f"COALESCE((SELECT max({quote_ident(column)}) FROM {target}), 0) + 1, false)")
-
     def commit(self) -> None:
         try:
             self.conn.commit()

@@ -378,9 +378,6 @@ class SQLiteSession:
         except (sqlite3.Error, OverflowError) as exc:
             raise LoadError(f"updating {table.name} failed: {first_line(exc)}") from None
 
-    def advance_sequence(self, table: Table, column: str) -> None:
-        """The rowid continues after the largest key by itself (``INTEGER PRIMARY KEY``)."""
-
     def commit(self) -> None:
         try:
             self.conn.execute("COMMIT")  # the deferred foreign keys are checked here

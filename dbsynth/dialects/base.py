@@ -84,6 +84,10 @@ class Dialect:
     fk_types_must_match: bool = False
     #: SQL for a timestamp/date expression ``{}`` as seconds since 1970 (a double)
     epoch_seconds: str = "extract(epoch FROM {})"
+    #: a statement moving an identity past the loaded keys (``{table}``/``{column}`` quoted,
+    #: ``{table_literal}``/``{column_literal}`` inside a string literal); None where it
+    #: continues by itself (SQLite's rowid) or is created there (DuckDB's sequences)
+    advance_identity: str | None = None
 
     # -- compatibility with the former ``connectors.base.Capabilities`` --------------------
     @property
