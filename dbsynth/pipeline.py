@@ -145,7 +145,7 @@ def prepare_target(target: Connector, schema: Schema, replace: bool,
     the target can declare; each one left out gets a note. ``announce`` also logs the notes
     as warnings now, before the work (a refresh shows them in its plan instead)."""
     from dbsynth.model.constraints import evaluation_problem
-    from dbsynth.writer.ddl import held_checks, undeclared_cycle_keys
+    from dbsynth.writer.ddl import held_checks, undeclared_cycle_keys, unheld_fk_actions
 
     replaced = refuse_unsafe_target(target, schema, replace)
     written, left_out = held_checks(schema, target.capabilities.dialect, target.probe)
@@ -161,6 +161,9 @@ def prepare_target(target: Connector, schema: Schema, replace: bool,
         notes.append(f"foreign key {edge.label} is left out of the target's DDL: {caps.name} "
                      "declares foreign keys only in CREATE TABLE, and this one closes a cycle; "
                      "dbsynth checks it by SQL after the load")
+    for table, fk, action in unheld_fk_actions(written, caps):
+        notes.append(f"foreign key {fk.label(table.name)} is declared without {action}: "
+                     f"{caps.name} cannot declare that action")
     for note in notes if announce else ():
         log.warning("%s", note)
     return TargetPlan(written, replaced, tuple(notes))
