@@ -88,8 +88,9 @@ def execute_plan(session: TargetSession, write_plan: WritePlan, schema: Schema,
             rows[op.table] = _load(session, schema.table(op.table), op, current[1], progress)
             current = (op.table, None)  # loaded: the generator keeps only what later tables read
         elif op.kind == "fill_cut_key":
-            for _ in tables:  # the cut keys are drawn once the last table is made
-                raise LoadError("the synthesis handed over more tables than the plan loads")
+            extra = next(tables, None)  # ends the synthesis: cut keys are drawn at its end
+            if extra is not None:
+                raise LoadError(f"the synthesis handed over {extra[0]}, which the plan does not load")
             frame = synthesis.cut_columns()[op.table][list(op.columns)]
             session.update_columns(schema.table(op.table), op.key, frame)
         elif op.sql is not None:

@@ -97,10 +97,6 @@ class WritePlan:
         """What the dry run prints: each statement, and a comment for each data step."""
         return [op.describe() for op in self.operations]
 
-    def statements(self) -> list[str]:
-        """The statements known at planning time, in order."""
-        return [op.sql for op in self.operations if op.sql is not None]
-
 
 def used_enums(schema: Schema) -> list[EnumType]:
     """Enum types our tables use (also as array items)."""

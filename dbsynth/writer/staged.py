@@ -24,7 +24,9 @@ from dbsynth.model.stream import TableStream
 from dbsynth.schema.graph import LoadPlan
 from dbsynth.schema.model import Schema
 from dbsynth.writer.load import judge_target, transaction
-from dbsynth.writer.plan import STAGE_DONE, build_write_plan, kept_enums, used_enums
+from dbsynth.writer.plan import (
+    STAGE_DONE, Operation, build_write_plan, kept_enums, used_enums,
+)
 
 STAGE_PREFIX = "dbsynth_stage_"
 #: in the staging schema: one row per committed partition, written in the partition's own
@@ -43,9 +45,7 @@ def create_stage(target: Connector, schema: Schema, plan: LoadPlan) -> str:
         kept = kept_enums(schema, session.existing_enums())
         staged = build_write_plan(schema, plan, session.capabilities, session.schema_name,
                                   kept=kept, stage=stage)
-        for op in staged.phase("prepare"):
-            assert op.sql is not None
-            session.execute(op.sql)
+        _run_statements(session, staged.phase("prepare"))
     return stage
 
 
@@ -100,9 +100,16 @@ def publish_stage(target: Connector, schema: Schema, plan: LoadPlan, stage: str,
         kept = frozenset(e.name for e in used_enums(schema)) - _stage_enums(session, stage)
         staged = build_write_plan(schema, plan, session.capabilities, session.schema_name,
                                   replacing=replacement.tables, kept=kept, stage=stage)
-        for op in staged.phase("finish"):
-            assert op.sql is not None  # no cut keys to fill: the stage has no constraints
-            session.execute(op.sql)
+        _run_statements(session, staged.phase("finish"))
+
+
+def _run_statements(session: TargetSession, operations: tuple[Operation, ...]) -> None:
+    """A phase of the staged plan outside the partitions: statements only (the stage has no
+    constraints, so no cut key waits to be filled and no sequence for a start value)."""
+    for op in operations:
+        if op.sql is None:
+            raise LoadError(f"the staged plan has a {op.kind} step outside the partitions")
+        session.execute(op.sql)
 
 
 def _stage_enums(session: TargetSession, stage: str) -> set[str]:
