@@ -163,7 +163,7 @@ def prepare_target(target: Connector, schema: Schema, replace: bool,
                      "dbsynth checks it by SQL after the load")
     for table, fk, action in unheld_fk_actions(written, caps):
         notes.append(f"foreign key {fk.label(table.name)} is declared without {action}: "
-                     f"{caps.name} cannot declare that action")
+                     f"{caps.name} cannot keep that action")
     for note in notes if announce else ():
         log.warning("%s", note)
     return TargetPlan(written, replaced, tuple(notes))

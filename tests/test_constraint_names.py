@@ -106,3 +106,20 @@ def test_model_files_without_actions_load_and_bad_actions_are_refused() -> None:
         schema_from_dict(data)
     data["tables"][1]["foreign_keys"][0]["on_delete"] = "SET NULL"
     assert schema_from_dict(data).table("c").foreign_keys[0].on_delete == "SET NULL"
+
+
+def test_refresh_finds_a_lost_action_as_drift(request, tmp_path) -> None:
+    """A copy whose key lost its ON DELETE (as copies written before actions were kept)
+    drifted: the refresh says which key and action, and stops unless told to recreate."""
+    lite = Backend("sqlite", request, tmp_path)
+    source, target = lite.source(DDL, ROWS), lite.target()
+    plain = DDL.replace("ON DELETE CASCADE ON UPDATE RESTRICT", "")
+    lite.sql(target, plain)  # the same tables, the author key without its actions
+    plan = pipeline.refresh(source, target, dry_run=True, keys=NO_INFER).plan
+    details = [c.detail for c in plan.drift.changes]
+    assert details == ["foreign key (author_id) -> author(id): ON DELETE NO ACTION -> CASCADE",
+                       "foreign key (author_id) -> author(id): ON UPDATE NO ACTION -> RESTRICT"]
+    assert plan.refused is not None
+    done = pipeline.refresh(source, target, seed=2, keys=NO_INFER, on_drift="recreate")
+    assert done.applied and done.synth is not None and done.synth.integrity.ok
+    assert not pipeline.refresh(source, target, dry_run=True, keys=NO_INFER).plan.drift.changes
