@@ -129,3 +129,33 @@ def test_the_writer_runs_the_dry_runs_plan(target_backend: Backend, request, tmp
     top = sql(target, "SELECT max(id) FROM dept")[0][0]
     sql(target, "INSERT INTO dept (state, name) VALUES ('calm', 'new')")
     assert sql(target, "SELECT id FROM dept WHERE name = 'new'")[0][0] > top
+
+
+def test_objects_come_after_the_keys_and_before_the_stage_goes() -> None:
+    """Schema objects (views, triggers, …) are steps of the same plan: after the load, keys,
+    foreign keys and identities (a trigger must not fire on synthetic rows), in both the
+    one-transaction and the staged plan; the staging schema goes last."""
+    from dbsynth.dialects import get_dialect
+    from dbsynth.schema.graph import build_plan
+    from dbsynth.schema.model import Column, ForeignKey, PrimaryKey, Schema, SqlType, Table
+    from dbsynth.writer.plan import build_write_plan
+
+    integer = SqlType("integer")
+    schema = Schema("postgres", "public", (
+        Table("p", (Column("id", integer, False, identity="by default"),), PrimaryKey(("id",))),
+        Table("c", (Column("id", integer, False), Column("p_id", integer)), PrimaryKey(("id",)),
+              (ForeignKey(("p_id",), "p", ("id",), on_delete="CASCADE"),))))
+    view = 'CREATE VIEW "public"."v" AS SELECT 1'
+    for stage in (None, "dbsynth_stage_x"):
+        plan = build_write_plan(schema, build_plan(schema), get_dialect("postgres"), "public",
+                                stage=stage, objects=[view])
+        kinds = [op.kind for op in plan.operations]
+        assert kinds.index("create_objects") > max(
+            i for i, k in enumerate(kinds) if k in ("load", "add_key", "add_foreign_key",
+                                                   "advance_identity"))
+        assert [op.sql for op in plan.operations if op.kind == "create_objects"] == [view]
+        fk = next(op.sql for op in plan.operations if op.kind == "add_foreign_key")
+        assert fk is not None and fk.endswith(" ON DELETE CASCADE")
+        if stage is not None:
+            assert kinds[-2:] == ["drop_stage", "drop_stage"]
+            assert {op.phase for op in plan.operations if op.kind == "create_objects"} == {"finish"}

@@ -117,13 +117,15 @@ def kept_enums(schema: Schema, existing: Mapping[str, tuple[str, ...]]) -> froze
 
 def build_write_plan(schema: Schema, plan: LoadPlan, caps: Dialect, schema_name: str, *,
                      replacing: Iterable[str] = (), kept: frozenset[str] = frozenset(),
-                     stage: str | None = None,
-                     rows: Mapping[str, int] | None = None) -> WritePlan:
+                     stage: str | None = None, rows: Mapping[str, int] | None = None,
+                     objects: Iterable[str] = ()) -> WritePlan:
     """The ordered operations that write ``schema``'s tables into ``schema_name``.
 
     ``replacing``: our tables the target already has (dropped first); ``kept``: enums kept
     as they are (:func:`kept_enums`); ``stage``: a staging schema to load into first (see
-    :mod:`.staged`); ``rows``: expected rows per table, for the descriptions of loads."""
+    :mod:`.staged`); ``rows``: expected rows per table, for the descriptions of loads;
+    ``objects``: statements creating schema objects (views, indexes, functions, triggers, …)
+    once the tables are loaded and keyed, as ``create_objects`` steps, in the order given."""
     ops: list[Operation] = []
     if stage is None:
         ops += _drops(plan, caps, schema_name, set(replacing))
@@ -135,7 +137,7 @@ def build_write_plan(schema: Schema, plan: LoadPlan, caps: Dialect, schema_name:
         ops += _staged(schema, plan, caps, schema_name, set(replacing), kept, stage, rows or {})
     ops += _foreign_keys(schema, plan, caps, schema_name)
     ops += _advances(schema, caps, schema_name)
-    ops += _objects()
+    ops += [Operation("create_objects", sql=statement, phase="finish") for statement in objects]
     if stage is not None:
         ops.append(Operation("drop_stage", sql=f"DROP TABLE {qualified(stage, STAGE_DONE)}",
                              phase="finish"))
@@ -256,12 +258,6 @@ def _advances(schema: Schema, caps: Dialect, schema_name: str) -> list[Operation
                 column=quote_ident(column), column_literal=column.replace("'", "''")),
                 "finish", (column,)))
     return ops
-
-
-def _objects() -> list[Operation]:
-    """Schema objects created after the load (views, indexes, functions, triggers, …):
-    ``create_objects`` steps; none yet (issue 17, its own module)."""
-    return []
 
 
 def _staged(schema: Schema, plan: LoadPlan, caps: Dialect, schema_name: str,
