@@ -284,10 +284,11 @@ def _render_refresh_plan(plan: pipeline.RefreshPlan, show_ddl: bool) -> None:
     if drift.untouched:
         out.print(f"  left untouched in the target: {', '.join(drift.untouched)}", highlight=False)
     if show_ddl:
-        out.print("  DDL, in one transaction with the load (each table loaded after its CREATE, "
-                  "foreign keys at the end), then the integrity check:")
-        for statement in plan.ddl:
-            out.print("    " + escape(" ".join(statement.split())) + ";", highlight=False)
+        out.print("  DDL and loads, in one transaction (the write plan the writer runs, in order; "
+                  "-- lines depend on the generated rows), then the integrity check:")
+        for line in plan.ddl:
+            end = "" if line.startswith("--") else ";"
+            out.print("    " + escape(" ".join(line.split())) + end, highlight=False)
 
 
 @app.command()

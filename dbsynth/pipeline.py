@@ -32,7 +32,8 @@ from dbsynth.schema.model import Schema
 from dbsynth.writer.integrity import IntegrityReport, check_integrity
 from dbsynth.schema.select import select_tables
 from dbsynth.writer.drift import Drift, compare
-from dbsynth.writer.load import Replacement, refuse_unsafe_target, used_enums, write_database
+from dbsynth.writer.load import Replacement, refuse_unsafe_target, write_database
+from dbsynth.writer.plan import WritePlan, build_write_plan, kept_enums
 from dbsynth.progress import Progress, quiet
 
 log = logging.getLogger(__name__)
@@ -144,7 +145,7 @@ def prepare_target(target: Connector, schema: Schema, replace: bool,
     the target can declare; each one left out gets a note. ``announce`` also logs the notes
     as warnings now, before the work (a refresh shows them in its plan instead)."""
     from dbsynth.model.constraints import evaluation_problem
-    from dbsynth.writer.ddl import held_checks, undeclared_cycle_keys
+    from dbsynth.writer.ddl import held_checks, undeclared_cycle_keys, unheld_fk_actions
 
     replaced = refuse_unsafe_target(target, schema, replace)
     written, left_out = held_checks(schema, target.capabilities.dialect, target.probe)
@@ -160,6 +161,9 @@ def prepare_target(target: Connector, schema: Schema, replace: bool,
         notes.append(f"foreign key {edge.label} is left out of the target's DDL: {caps.name} "
                      "declares foreign keys only in CREATE TABLE, and this one closes a cycle; "
                      "dbsynth checks it by SQL after the load")
+    for table, fk, action in unheld_fk_actions(written, caps):
+        notes.append(f"foreign key {fk.label(table.name)} is declared without {action}: "
+                     f"{caps.name} cannot keep that action")
     for note in notes if announce else ():
         log.warning("%s", note)
     return TargetPlan(written, replaced, tuple(notes))
@@ -384,11 +388,14 @@ class RefreshPlan:
     refused: str | None = None
     #: the target's tables it drops and recreates, and what goes with them
     replaces: Replacement = field(default_factory=Replacement)
+    #: the write plan ``ddl`` prints: what the writer will execute, in order
+    operations: WritePlan = field(default_factory=lambda: WritePlan(()))
 
     def to_dict(self) -> dict[str, Any]:
         return {"source": self.source, "target": self.target, "on_drift": self.on_drift,
                 "tables": self.tables, "notes": self.notes, "drift": self.drift.to_dict(),
-                "ddl": self.ddl, "refused": self.refused, "replaces": self.replaces.to_dict()}
+                "ddl": self.ddl, "operations": [op.to_dict() for op in self.operations.operations],
+                "refused": self.refused, "replaces": self.replaces.to_dict()}
 
 
 @dataclass
@@ -473,26 +480,18 @@ def _refresh_plan(schema: Schema, notes: list[str], source: Connector, target: C
         first = next(c for c in drift.changes if not c.additive)
         refused = (f"--on-drift migrate applies additive changes only; this one is not: "
                    f"{first.describe()} (use --on-drift recreate)")
-    statements = [f"DROP TABLE {qualified(target.schema_name, n)}"
-                  for n in reversed(load_plan.order) if n in existing.table_names]
-    kept = {e.name: tuple(e.values) for e in existing.enums}
-    for enum in used_enums(schema):
-        if kept.get(enum.name) != tuple(enum.values):
-            statements.append(f"DROP TYPE IF EXISTS {qualified(target.schema_name, enum.name)}")
-            statements.append(ddl.create_enum(target.schema_name, enum.name, enum.values))
-    for name in load_plan.order:  # as the writer runs them: each table, its load, its keys
-        table = schema.table(name)
-        statements.append(ddl.create_table(table, schema, load_plan, caps, target.schema_name))
-        statements += ddl.keys_after_load(table, schema, load_plan, caps, target.schema_name)
-    for name in load_plan.order:
-        statements += ddl.foreign_keys_after_load(schema.table(name), schema, caps,
-                                                  target.schema_name)
     tables = [{"name": t.name, "mode": t.mode, "source_rows": t.row_count,
                "rows": t.row_count if t.mode == "copy" else int(round(t.row_count * scale))}
               for t in (schema.table(n) for n in load_plan.order)]
+    replacing = (prepared.replaced.tables if prepared is not None
+                 else [n for n in load_plan.order if n in existing.table_names])
+    kept = kept_enums(schema, {e.name: tuple(e.values) for e in existing.enums})
+    operations = build_write_plan(schema, load_plan, caps, target.schema_name,
+                                  replacing=replacing, kept=kept if caps.enums else frozenset(),
+                                  rows={t["name"]: t["rows"] for t in tables})
     return RefreshPlan(source.display_url, target.display_url, on_drift, tables, notes, drift,
-                       statements, refused,
-                       prepared.replaced if prepared is not None else Replacement())
+                       operations.lines(), refused,
+                       prepared.replaced if prepared is not None else Replacement(), operations)
 
 
 def report(source_url: str, target_url: str, *, source_schema: str | None = None,

@@ -316,9 +316,6 @@ class DuckDBSession:
         except duckdb.Error:
             pass
 
-    def advance_sequence(self, table: Table, column: str) -> None:
-        """DuckDB sequences cannot be altered; the writer creates them with the right start."""
-
     def commit(self) -> None:
         if self._new_file is not None:
             self._move_into_place(*self._new_file)

@@ -24,7 +24,7 @@ from dbsynth.dialects.postgres import DIALECT
 from dbsynth.dialects.postgres import parse_type as parse_pg_type
 from dbsynth.errors import ConnectionError_, LoadError, SchemaError
 from dbsynth.schema.model import (
-    CheckConstraint, Column, EnumType, ForeignKey, PrimaryKey, Schema, SqlType, Table,
+    CheckConstraint, Column, EnumType, FkAction, ForeignKey, PrimaryKey, Schema, SqlType, Table,
     UniqueConstraint,
 )
 
@@ -152,8 +152,8 @@ class PostgresConnector:
         fks: dict[str, list[ForeignKey]] = {n: [] for n in names}
         uniques: dict[str, list[UniqueConstraint]] = {n: [] for n in names}
         checks: dict[str, list[CheckConstraint]] = {n: [] for n in names}
-        for table, cname, ctype, cols, ref_table, ref_schema, ref_cols, definition in self.query(
-                read_sql("postgres", "constraints"), params):
+        for (table, cname, ctype, cols, ref_table, ref_schema, ref_cols, definition, on_delete,
+             on_update) in self.query(read_sql("postgres", "constraints"), params):
             if table not in columns:
                 continue
             cols = tuple(cols)
@@ -162,7 +162,9 @@ class PostgresConnector:
             elif ctype == "u":
                 uniques[table].append(UniqueConstraint(cols, cname))
             elif ctype == "f" and ref_schema == self.schema_name:
-                fks[table].append(ForeignKey(cols, ref_table, tuple(ref_cols), cname))
+                fks[table].append(ForeignKey(cols, ref_table, tuple(ref_cols), cname, "declared",
+                                             FK_ACTION_CODES[on_delete],
+                                             FK_ACTION_CODES[on_update]))
             elif ctype == "c":
                 expr = re.sub(r"\s+NOT VALID$", "", definition.strip())
                 expr = expr.removeprefix("CHECK ").strip()
@@ -228,6 +230,11 @@ def _read_expression(column: Column) -> str:
     if column.type.native == "money":
         return f"{name}::numeric AS {name}"
     return name
+
+
+#: ``pg_constraint.confdeltype`` / ``confupdtype`` codes -> referential actions
+FK_ACTION_CODES: dict[str, FkAction] = {"a": "NO ACTION", "r": "RESTRICT", "c": "CASCADE",
+                                        "n": "SET NULL", "d": "SET DEFAULT"}
 
 
 class PostgresSession:
@@ -309,13 +316,6 @@ class PostgresSession:
         match = " AND ".join(f"t.{quote_ident(c)} = u.{quote_ident(c)}" for c in key)
         self.execute(f"UPDATE {qualified(self.schema_name, table.name)} AS t SET {sets} "
                      f"FROM {temp} AS u WHERE {match}")
-
-    def advance_sequence(self, table: Table, column: str) -> None:
-        target = qualified(self.schema_name, table.name)
-        literal = target.replace("'", "''")
-        self.execute(
-            f"SELECT setval(pg_get_serial_sequence('{literal}', '{column.replace(chr(39), chr(39) * 2)}'), "
-            f"COALESCE((SELECT max({quote_ident(column)}) FROM {target}), 0) + 1, false)")
 
     def commit(self) -> None:
         try:

@@ -37,7 +37,8 @@ from dbsynth.dialects.sqlite import DIALECT
 from dbsynth.dialects.sqlite import parse_type as parse_sqlite_type
 from dbsynth.errors import ConnectionError_, LoadError, SchemaError, UsageError
 from dbsynth.schema.model import (
-    CheckConstraint, Column, ForeignKey, PrimaryKey, Schema, SqlType, Table, UniqueConstraint,
+    FK_ACTIONS, CheckConstraint, Column, FkAction, ForeignKey, PrimaryKey, Schema, SqlType, Table,
+    UniqueConstraint,
 )
 
 log = logging.getLogger(__name__)
@@ -126,7 +127,7 @@ class SQLiteConnector:
         raw = {name: self._raw_table(name, sql or "") for name, sql in rows}
         tables = []
         for name in names:
-            columns, pk, uniques, checks, fk_rows = raw[name]
+            columns, pk, uniques, checks, fk_rows, _names = raw[name]
             fks = self._foreign_keys(name, fk_rows, by_folded, raw)
             tables.append((name, columns, pk, fks, uniques, checks))
         counts = {n: int(self.query(f"SELECT count(*) FROM {qualified(self.schema_name, n)}")[0][0])
@@ -142,7 +143,7 @@ class SQLiteConnector:
 
     def _raw_table(self, name: str, create_sql: str) -> tuple[
             list[Column], PrimaryKey | None, list[UniqueConstraint], list[CheckConstraint],
-            list[tuple[Any, ...]]]:
+            list[tuple[Any, ...]], dict[tuple[str, tuple[str, ...]], str]]:
         ident = quote_ident(name)
         info = self.query(f"PRAGMA table_xinfo({ident})")
         parsed = _parse_create(create_sql)
@@ -164,7 +165,8 @@ class SQLiteConnector:
                                   default=None if rowid or computed else default,
                                   identity="by default" if rowid else None,
                                   generated=computed))
-        pk = PrimaryKey(tuple(pk_cols)) if pk_cols else None
+        names = _constraint_names(parsed)
+        pk = PrimaryKey(tuple(pk_cols), _named(names, "primary", pk_cols)) if pk_cols else None
         uniques: list[UniqueConstraint] = []
         for _seq, index, unique, origin, partial in self.query(f"PRAGMA index_list({ident})"):
             if not unique or partial or origin == "pk":
@@ -174,11 +176,11 @@ class SQLiteConnector:
                 continue
             key = tuple(cols)
             if key != tuple(pk_cols) and key not in [u.columns for u in uniques]:
-                uniques.append(UniqueConstraint(key, None if index.startswith("sqlite_autoindex")
-                                                else index))
+                uniques.append(UniqueConstraint(key, _named(names, "unique", key)
+                                                if index.startswith("sqlite_autoindex") else index))
         checks = _checks(parsed)
         fk_rows = self.query(f"PRAGMA foreign_key_list({ident})")
-        return columns, pk, uniques, checks, fk_rows
+        return columns, pk, uniques, checks, fk_rows, names
 
     def _foreign_keys(self, name: str, fk_rows: list[tuple[Any, ...]], by_folded: dict[str, str],
                       raw: dict[str, Any]) -> list[ForeignKey]:
@@ -206,7 +208,9 @@ class SQLiteConnector:
                 log.warning("%s: foreign key (%s) -> %s names columns that do not exist; ignored",
                             name, ", ".join(str(r[3]) for r in rows), parent)
                 continue
-            key = ForeignKey(tuple(cols), parent, tuple(refs))  # type: ignore[arg-type]
+            key = ForeignKey(tuple(cols), parent, tuple(refs),  # type: ignore[arg-type]
+                             _named(raw[name][5], "foreign", cols), "declared",
+                             _action(rows[0][6]), _action(rows[0][5]))
             if key not in out:
                 out.append(key)
         return out
@@ -384,9 +388,6 @@ class SQLiteSession:
         except (sqlite3.Error, OverflowError) as exc:
             raise LoadError(f"updating {table.name} failed: {first_line(exc)}") from None
 
-    def advance_sequence(self, table: Table, column: str) -> None:
-        """The rowid continues after the largest key by itself (``INTEGER PRIMARY KEY``)."""
-
     def commit(self) -> None:
         try:
             self.conn.execute("COMMIT")  # the deferred foreign keys are checked here
@@ -442,12 +443,53 @@ def _parse_create(sql: str) -> exp.Expression | None:
         return None
 
 
+def _action(text: Any) -> FkAction:
+    """``PRAGMA foreign_key_list``'s on_delete / on_update (SQLite spells them as SQL does)."""
+    action = str(text or "NO ACTION").upper()
+    return action if action in FK_ACTIONS else "NO ACTION"  # type: ignore[return-value]
+
+
+#: constraint kinds of a CREATE TABLE, table-level and column-level sqlglot nodes
+_KEY_NODES: dict[type, str] = {exp.PrimaryKey: "primary", exp.PrimaryKeyColumnConstraint: "primary",
+                               exp.UniqueColumnConstraint: "unique", exp.ForeignKey: "foreign",
+                               exp.Reference: "foreign"}
+
+
+def _constraint_names(parsed: exp.Expression | None) -> dict[tuple[str, tuple[str, ...]], str]:
+    """Names the CREATE TABLE gives its keys (SQLite keeps them nowhere else): (kind,
+    columns casefolded) -> name, for ``CONSTRAINT name PRIMARY KEY | UNIQUE | FOREIGN KEY``
+    on the table or on one column."""
+    out: dict[tuple[str, tuple[str, ...]], str] = {}
+    if parsed is None:
+        return out
+    for constraint in parsed.find_all(exp.Constraint):
+        for node in constraint.expressions:
+            kind = _KEY_NODES.get(type(node))
+            if kind is None:
+                continue
+            cols = node.this.expressions if kind == "unique" and node.this else node.expressions
+            out[(kind, tuple(c.name.casefold() for c in cols))] = constraint.name
+    for column in parsed.find_all(exp.ColumnDef):
+        for item in column.args.get("constraints") or []:
+            kind = _KEY_NODES.get(type(item.args.get("kind")))
+            if kind is not None and item.this is not None and item.this.name:
+                out[(kind, (column.name.casefold(),))] = item.this.name
+    return out
+
+
+def _named(names: dict[tuple[str, tuple[str, ...]], str], kind: str,
+           columns: Any) -> str | None:
+    return names.get((kind, tuple(str(c).casefold() for c in columns)))
+
+
 def _checks(parsed: exp.Expression | None) -> list[CheckConstraint]:
     if parsed is None:
         return []
     out = []
     for check in parsed.find_all(exp.CheckColumnConstraint):
-        name = check.parent.name if isinstance(check.parent, exp.Constraint) else None
+        parent = check.parent
+        name = parent.name if isinstance(parent, exp.Constraint) else (
+            parent.this.name if isinstance(parent, exp.ColumnConstraint) and parent.this else None)
         out.append(CheckConstraint(check.this.sql("sqlite"), name or None, dialect="sqlite"))
     return out
 

@@ -14,7 +14,7 @@ from typing import Literal
 
 import sqlglot
 
-from dbsynth.schema.model import SqlType
+from dbsynth.schema.model import FK_ACTIONS, SqlType
 
 IdentityKind = Literal["identity", "sequence", "autoincrement", "none"]
 GeneratedKind = Literal["stored", "virtual", "none"]
@@ -88,6 +88,15 @@ class Dialect:
     fk_types_must_match: bool = False
     #: SQL for a timestamp/date expression ``{}`` as seconds since 1970 (a double)
     epoch_seconds: str = "extract(epoch FROM {})"
+    #: a statement moving an identity past the loaded keys (``{table}``/``{column}`` quoted,
+    #: ``{table_literal}``/``{column_literal}`` inside a string literal); None where it
+    #: continues by itself (SQLite's rowid) or is created there (DuckDB's sequences)
+    advance_identity: str | None = None
+    #: ``CONSTRAINT name …`` is kept in the catalog (DuckDB accepts it, and names the
+    #: constraint itself)
+    constraint_names: bool = True
+    #: referential actions a foreign key can declare (DuckDB: none that changes rows)
+    fk_actions: frozenset[str] = FK_ACTIONS
 
     # -- compatibility with the former ``connectors.base.Capabilities`` --------------------
     @property

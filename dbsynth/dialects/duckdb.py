@@ -22,6 +22,9 @@ DIALECT = Dialect(
     varchar_word="VARCHAR", char_word="VARCHAR", varchar_unbounded="VARCHAR",
     char_unbounded="VARCHAR", text_word="VARCHAR", keeps_varchar_length=False,
     fk_types_must_match=True,
+    # "FOREIGN KEY constraints cannot use CASCADE, SET NULL or SET DEFAULT" (DuckDB 2.0); it
+    # accepts RESTRICT but keeps no action in its catalog: every key acts as NO ACTION
+    constraint_names=False, fk_actions=frozenset({"NO ACTION"}),
 )
 
 #: ``data_type`` spellings of duckdb_columns() -> neutral type names

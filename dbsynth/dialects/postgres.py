@@ -21,6 +21,8 @@ DIALECT = Dialect(
     },
     decimal_word="numeric", numeric_unbounded="numeric", varchar_word="varchar",
     char_word="char", varchar_unbounded="text", char_unbounded="char", text_word="text",
+    advance_identity=("SELECT setval(pg_get_serial_sequence('{table_literal}', '{column_literal}'), "
+                      "COALESCE((SELECT max({column}) FROM {table}), 0) + 1, false)"),
 )
 
 #: ``format_type()`` spellings -> neutral type names

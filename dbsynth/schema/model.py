@@ -101,15 +101,25 @@ class CheckConstraint:
     dialect: str = "postgres"
 
 
+#: What a foreign key does when its parent row is deleted or its key updated (SQL's
+#: referential actions); ``NO ACTION`` is every engine's default.
+FkAction = Literal["NO ACTION", "RESTRICT", "CASCADE", "SET NULL", "SET DEFAULT"]
+FK_ACTIONS: frozenset[str] = frozenset({"NO ACTION", "RESTRICT", "CASCADE", "SET NULL",
+                                        "SET DEFAULT"})
+
+
 @dataclass(frozen=True)
 class ForeignKey:
-    """``columns`` of the owning table reference ``ref_columns`` of ``ref_table``."""
+    """``columns`` of the owning table reference ``ref_columns`` of ``ref_table``;
+    ``on_delete``/``on_update`` are its referential actions, as the source declares them."""
 
     columns: tuple[str, ...]
     ref_table: str
     ref_columns: tuple[str, ...]
     name: str | None = None
     source: Literal["declared", "inferred", "user"] = "declared"
+    on_delete: FkAction = "NO ACTION"
+    on_update: FkAction = "NO ACTION"
 
     def label(self, table: str) -> str:
         """Human-readable name used in messages: ``track(album_id) -> album(album_id)``."""

@@ -6,8 +6,8 @@ from typing import Any
 
 from dbsynth.errors import SchemaError
 from dbsynth.schema.model import (
-    CheckConstraint, Column, EnumType, ForeignKey, PrimaryKey, Schema, SqlType, Table,
-    UniqueConstraint,
+    FK_ACTIONS, CheckConstraint, Column, EnumType, FkAction, ForeignKey, PrimaryKey, Schema,
+    SqlType, Table, UniqueConstraint,
 )
 
 
@@ -45,7 +45,8 @@ def _table(data: dict[str, Any]) -> Table:
                                pk.get("source", "declared")) if pk else None,
         foreign_keys=tuple(ForeignKey(tuple(f["columns"]), str(f["ref_table"]),
                                       tuple(f["ref_columns"]), f.get("name"),
-                                      f.get("source", "declared"))
+                                      f.get("source", "declared"),
+                                      _action(f.get("on_delete")), _action(f.get("on_update")))
                            for f in data.get("foreign_keys", ())),
         uniques=tuple(UniqueConstraint(tuple(u["columns"]), u.get("name"))
                       for u in data.get("uniques", ())),
@@ -56,3 +57,13 @@ def _table(data: dict[str, Any]) -> Table:
         mode=data.get("mode", "synthesize"),
     )
 
+
+
+def _action(value: Any) -> FkAction:
+    """A referential action (absent in model files before they were kept: NO ACTION). It is
+    rendered into DDL, so anything but the five SQL spells is refused."""
+    if value is None:
+        return "NO ACTION"
+    if value not in FK_ACTIONS:
+        raise ValueError(f"unknown foreign key action {value!r}")
+    return value  # type: ignore[no-any-return]

@@ -236,15 +236,17 @@ def create_table(table: Table, schema: Schema, plan: LoadPlan, caps: Dialect,
 
 def inline_constraints(table: Table, schema: Schema, plan: LoadPlan,
                        caps: Dialect) -> list[str]:
-    out = [f"{kind} ({_cols(columns)})"
-           for kind, columns in _keys(table) if _key_at_create(table, columns, schema, plan, caps)]
+    out = [f"{_constraint(name, table, schema, caps, True)}{kind} ({_cols(columns)})"
+           for kind, columns, name in _keys(table)
+           if _key_at_create(table, columns, schema, plan, caps)]
     for check in table.checks:
         expr = check_expression(check, table, caps.name)
         if expr:
-            out.append(f"CHECK ({expr})")
+            out.append(f"{_constraint(check.name, table, schema, caps)}CHECK ({expr})")
     for fk in _declared_foreign_keys(table, schema, plan, caps):
-        out.append(f"FOREIGN KEY ({_cols(fk.columns)}) REFERENCES "
-                   f"{quote_ident(fk.ref_table)} ({_cols(fk.ref_columns)})")
+        out.append(f"{_constraint(fk.name, table, schema, caps)}FOREIGN KEY "
+                   f"({_cols(fk.columns)}) REFERENCES {quote_ident(fk.ref_table)} "
+                   f"({_cols(fk.ref_columns)}){fk_actions(fk, caps)}")
     return out
 
 
@@ -255,13 +257,16 @@ def keys_after_load(table: Table, schema: Schema, plan: LoadPlan, caps: Dialect,
     it up to date row by row. Run right after the table's load, before any table referring
     to it is created (DuckDB cannot alter a table something depends on)."""
     target = qualified(schema_name, table.name)
-    out = [f"ALTER TABLE {target} ADD {kind} ({_cols(columns)})"
-           for kind, columns in _keys(table) if not _key_at_create(table, columns, schema, plan, caps)]
+    out = [f"ALTER TABLE {target} ADD {_constraint(name, table, schema, caps, True)}{kind} "
+           f"({_cols(columns)})"
+           for kind, columns, name in _keys(table)
+           if not _key_at_create(table, columns, schema, plan, caps)]
     if caps.fk_after_load:
         for check in table.checks:
             expr = check_expression(check, table, caps.name)
             if expr:
-                out.append(f"ALTER TABLE {target} ADD CHECK ({expr})")
+                out.append(f"ALTER TABLE {target} ADD {_constraint(check.name, table, schema, caps)}"
+                           f"CHECK ({expr})")
     return out
 
 
@@ -271,13 +276,54 @@ def foreign_keys_after_load(table: Table, schema: Schema, caps: Dialect,
     if not caps.fk_after_load:
         return []
     target = qualified(schema_name, table.name)
-    return [f"ALTER TABLE {target} ADD {_fk_clause(fk, schema_name)}"
+    return [f"ALTER TABLE {target} ADD {_constraint(fk.name, table, schema, caps)}"
+            f"{_fk_clause(fk, schema_name)}{fk_actions(fk, caps)}"
             for fk in declarable_foreign_keys(table, schema)]
 
 
-def _keys(table: Table) -> list[tuple[str, tuple[str, ...]]]:
-    keys = [("PRIMARY KEY", table.primary_key.columns)] if table.primary_key else []
-    return keys + [("UNIQUE", unique.columns) for unique in table.uniques]
+def fk_actions(fk: ForeignKey, caps: Dialect) -> str:
+    """`` ON DELETE …`` / `` ON UPDATE …`` as the source declares them, where the target can
+    (see :func:`unheld_fk_actions` for those it cannot); nothing for the default."""
+    return "".join(f" ON {event} {action}" for event, action in
+                   (("DELETE", fk.on_delete), ("UPDATE", fk.on_update))
+                   if action != "NO ACTION" and action in caps.fk_actions)
+
+
+def unheld_fk_actions(schema: Schema, caps: Dialect) -> list[tuple[Table, ForeignKey, str]]:
+    """Foreign keys whose referential action the target cannot declare, with the action."""
+    return [(table, fk, f"ON {event} {action}") for table in schema.tables
+            for fk in declarable_foreign_keys(table, schema, warn=False)
+            for event, action in (("DELETE", fk.on_delete), ("UPDATE", fk.on_update))
+            if action not in caps.fk_actions]
+
+
+def _keys(table: Table) -> list[tuple[str, tuple[str, ...], str | None]]:
+    pk = table.primary_key
+    keys = [("PRIMARY KEY", pk.columns, pk.name)] if pk else []
+    return keys + [("UNIQUE", unique.columns, unique.name) for unique in table.uniques]
+
+
+def _constraint(name: str | None, table: Table, schema: Schema, caps: Dialect,
+                index_backed: bool = False) -> str:
+    """``CONSTRAINT "name" `` keeping the source's name, where the target keeps names and
+    this one is valid there: not too long, unique among the table's constraints, and for a
+    key (an index: a relation of the schema) unique among the schema's keys and tables.
+    Else nothing, and the engine names it."""
+    if not name or not caps.constraint_names:
+        return ""
+    if caps.max_identifier_length is not None and len(name) > caps.max_identifier_length:
+        return ""
+    if _constraint_names(table).count(name) > 1:
+        return ""
+    if index_backed and (name in schema.table_names or sum(
+            [n for _, _, n in _keys(t)].count(name) for t in schema.tables) > 1):
+        return ""
+    return f"CONSTRAINT {quote_ident(name)} "
+
+
+def _constraint_names(table: Table) -> list[str | None]:
+    return ([n for _, _, n in _keys(table)] + [c.name for c in table.checks]
+            + [fk.name for fk in table.foreign_keys])
 
 
 def _declared_foreign_keys(table: Table, schema: Schema, plan: LoadPlan,

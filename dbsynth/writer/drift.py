@@ -2,10 +2,11 @@
 
 A refresh writes the source's schema into a target that usually holds an older mirror of it.
 Before touching it, the two are compared table by table — tables, columns, types (as the
-target dialect would spell the source's type), NULL-ability, primary, unique and foreign keys —
-and each difference is a :class:`Change`. A change is *additive* when it only adds (a table,
-a column, a key, a constraint): applying it loses nothing the target has. Removals and type
-changes are not additive. Tables of the target the source does not select are never touched.
+target dialect would spell the source's type), NULL-ability, primary, unique and foreign keys
+(and their ON DELETE / ON UPDATE actions) — and each difference is a :class:`Change`. A change
+is *additive* when it only adds (a table, a column, a key, a constraint): applying it loses
+nothing the target has. Removals, type and action changes are not additive. Tables of the
+target the source does not select are never touched.
 """
 
 from __future__ import annotations
@@ -110,6 +111,29 @@ def _table_changes(want: Table, have: Table, dialect: str,
         out.append(Change("foreign_key", name,
                           f"foreign key {_cols(cols)} -> {ref}{_cols(ref_cols)} is not in the source",
                           False))
+    return out + _action_changes(want, have, get_dialect(dialect))
+
+
+def _action_changes(want: Table, have: Table, caps: Dialect) -> list[Change]:
+    """Foreign keys on both sides whose ON DELETE / ON UPDATE differ, as far as the target
+    can hold the source's (a copy written before actions were kept has NO ACTION). Not
+    additive: the key behaves otherwise once applied."""
+    def held(action: str) -> str:
+        return action if action in caps.fk_actions else "NO ACTION"
+
+    have_fks = {(f.columns, f.ref_table, f.ref_columns): f for f in have.foreign_keys}
+    out: list[Change] = []
+    for fk in want.foreign_keys:
+        old = have_fks.get((fk.columns, fk.ref_table, fk.ref_columns))
+        if old is None:
+            continue
+        for event, new_action, old_action in (("DELETE", fk.on_delete, old.on_delete),
+                                              ("UPDATE", fk.on_update, old.on_update)):
+            if held(new_action) != held(old_action):
+                out.append(Change("foreign_key", want.name,
+                                  f"foreign key {_cols(fk.columns)} -> {fk.ref_table}"
+                                  f"{_cols(fk.ref_columns)}: ON {event} {held(old_action)} -> "
+                                  f"{held(new_action)}", False))
     return out
 
 

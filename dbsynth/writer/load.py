@@ -1,14 +1,11 @@
 """Write generated tables into a target in one transaction: mirror, load, fill, constrain.
 
-Order of work inside the transaction:
-1. refuse if any table we would write already exists (unless ``replace``), and always if
-   dropping it would drop or break an object outside our tables (a view, a foreign key);
-2. drop our tables (and enums) that exist, create enums;
-3. table by table in load order: create its sequences and the table, bulk-load it (cut foreign
-   keys to fill as NULL, held ones with their values; self references by depth on engines
-   that check them row by row), then add the keys CREATE TABLE left out (see :mod:`.ddl`);
-4. fill the cut foreign keys by UPDATE; add foreign keys; advance identities;
-5. commit. Any failure rolls everything back, so the target is left exactly as it was.
+Inside the transaction the target is judged (any of our tables already there needs
+``replace``; an object outside our tables that depends on them always stops the run), then
+the operations of :mod:`.plan` run in order: drops, types, each table's sequences, CREATE
+TABLE, load and keys, the UPDATEs that fill cut foreign keys, foreign keys, identities.
+This module executes them; which and in what order is the plan's alone. Any failure rolls
+everything back, so the target is left exactly as it was.
 """
 
 from __future__ import annotations
@@ -21,12 +18,12 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from dbsynth.connectors.base import Connector, Dependent, TargetSession, qualified
+from dbsynth.connectors.base import Connector, Dependent, TargetSession
 from dbsynth.errors import LoadError, UnsafeTargetError
 from dbsynth.model.stream import Synthesis, TableData, TableStream
 from dbsynth.schema.graph import LoadPlan
-from dbsynth.schema.model import EnumType, ForeignKey, Schema, Table
-from dbsynth.writer import ddl
+from dbsynth.schema.model import ForeignKey, Schema, Table
+from dbsynth.writer.plan import Operation, WritePlan, build_write_plan, kept_enums
 from dbsynth.progress import Progress, quiet
 
 
@@ -50,41 +47,80 @@ def write_database(target: Connector, schema: Schema, plan: LoadPlan,
                    progress: Progress = quiet) -> dict[str, int]:
     """Write every table (one per name) into ``target`` atomically; returns rows per table.
 
-    A :class:`TableStream` is loaded chunk by chunk as it is generated, and a
+    The target is judged again inside the transaction (it may have changed since
+    :func:`refuse_unsafe_target`), then the :mod:`.plan` built for it is executed. A
+    :class:`TableStream` is loaded chunk by chunk as it is generated, and a
     :class:`Synthesis` table by table as it is made, inside the same transaction: a table
     is let go once loaded."""
     synthesis = data if isinstance(data, Synthesis) else Synthesis.of(data, plan.order)
-    rows: dict[str, int] = {}
     with transaction(target) as session:
-        clear_target(session, schema, plan, replace, target.display_url)
-        _create_types(session, schema)
-        upfront = session.capabilities.deferred_fk_checks  # every FK declared: tables first
-        if upfront:
-            for name in plan.order:
-                _create_table(session, schema, plan, schema.table(name), None)
-        for name, table_data in synthesis:
-            table = schema.table(name)
-            if not upfront:
-                _create_table(session, schema, plan, table, table_data)
-            progress("expect", name, len(table_data))
-            progress("load", name, 0)
-            if isinstance(table_data, TableStream):
-                for chunk in table_data:
-                    _load_table(session, table, plan, chunk)
-                    progress("load", name, table_data.rows)
-            else:
-                _load_table(session, table, plan, table_data)
-                progress("load", name, len(table_data))
-            rows[name] = len(table_data)
-            for statement in ddl.keys_after_load(table, schema, plan, session.capabilities,
-                                                 session.schema_name):
-                session.execute(statement)
-            del table_data  # loaded: the generator keeps only what later tables read
-        _fill_cut_keys(session, schema, plan, synthesis.cut_columns())
-        _add_foreign_keys(session, schema, plan)
-        advance_identities(session, schema)
-        progress("commit", "", sum(rows.values()))
+        write_plan = plan_for_session(session, schema, plan, replace, target.display_url)
+        return execute_plan(session, write_plan, schema, synthesis, progress)
+
+
+def plan_for_session(session: TargetSession, schema: Schema, plan: LoadPlan, replace: bool,
+                     url: str) -> WritePlan:
+    """The write plan for this target as it is now: our tables it has are dropped (if
+    ``replace`` allows), our enums it has with the same labels kept."""
+    replacement = judge_target(session, schema, replace, url)
+    caps = session.capabilities
+    kept = kept_enums(schema, session.existing_enums()) if caps.enums else frozenset()
+    return build_write_plan(schema, plan, caps, session.schema_name,
+                            replacing=replacement.tables, kept=kept)
+
+
+def execute_plan(session: TargetSession, write_plan: WritePlan, schema: Schema,
+                 synthesis: Synthesis, progress: Progress = quiet) -> dict[str, int]:
+    """Run the operations in order; the data-dependent ones take the synthesis's tables as
+    they come (in load order), and the cut keys once every table is made."""
+    tables = iter(synthesis)
+    current: tuple[str, TableData | None] = ("", None)
+    rows: dict[str, int] = {}
+    for op in write_plan.operations:
+        if op.kind in ("create_sequence", "load") and current[0] != op.table:
+            current = _next_table(tables, op.table)
+        if op.kind == "create_sequence":
+            assert current[1] is not None
+            start = _next_identity_values(schema.table(op.table), current[1]).get(op.columns[0], 1)
+            session.execute(op.render(start))
+        elif op.kind == "load":
+            assert current[1] is not None
+            rows[op.table] = _load(session, schema.table(op.table), op, current[1], progress)
+            current = (op.table, None)  # loaded: the generator keeps only what later tables read
+        elif op.kind == "fill_cut_key":
+            extra = next(tables, None)  # ends the synthesis: cut keys are drawn at its end
+            if extra is not None:
+                raise LoadError(f"the synthesis handed over {extra[0]}, which the plan does not load")
+            frame = synthesis.cut_columns()[op.table][list(op.columns)]
+            session.update_columns(schema.table(op.table), op.key, frame)
+        elif op.sql is not None:
+            session.execute(op.sql)
+    progress("commit", "", sum(rows.values()))
     return rows
+
+
+def _next_table(tables: Iterator[tuple[str, TableData]],
+                name: str) -> tuple[str, TableData | None]:
+    found = next(tables, None)
+    if found is None or found[0] != name:
+        raise LoadError(f"the synthesis handed over {found[0] if found else 'nothing'} "
+                        f"where the plan loads {name}")
+    return found
+
+
+def _load(session: TargetSession, table: Table, op: Operation, data: TableData,
+          progress: Progress) -> int:
+    """One table's rows, chunk by chunk for a stream; returns the rows loaded."""
+    progress("expect", table.name, len(data))
+    progress("load", table.name, 0)
+    if isinstance(data, TableStream):
+        for chunk in data:
+            _load_table(session, table, op, chunk)
+            progress("load", table.name, data.rows)
+    else:
+        _load_table(session, table, op, data)
+        progress("load", table.name, len(data))
+    return len(data)
 
 
 @dataclass(frozen=True)
@@ -111,14 +147,14 @@ def refuse_unsafe_target(target: Connector, schema: Schema, replace: bool) -> Re
     object dbsynth does not own; else say what ``replace`` will drop (changes nothing)."""
     session = target.begin_target()
     try:
-        replacement = _refuse_existing(session, schema, replace, target.display_url)
+        replacement = judge_target(session, schema, replace, target.display_url)
     finally:
         session.rollback()
         session.close()
     return replacement
 
 
-def _refuse_existing(session: TargetSession, schema: Schema, replace: bool,
+def judge_target(session: TargetSession, schema: Schema, replace: bool,
                      url: str) -> Replacement:
     """The one place a target is judged, for every engine and command: any of our tables
     already there (empty or not, whatever its definition) needs ``replace``; an object
@@ -151,66 +187,6 @@ def _listed(tables: Mapping[str, int]) -> str:
         f"{n} ({'empty' if c == 0 else f'{c} rows'})" for n, c in sorted(tables.items()))
 
 
-def clear_target(session: TargetSession, schema: Schema, plan: LoadPlan, replace: bool,
-                 url: str) -> None:
-    """Judge the target again inside the writing transaction (it may have changed since
-    :func:`refuse_unsafe_target`), then drop our tables that exist."""
-    replacement = _refuse_existing(session, schema, replace, url)
-    ours = [n for n in reversed(plan.order) if n in replacement.tables]
-    if not ours:
-        return
-    # No CASCADE: a view or another table's FK on one of ours makes the drop (and the whole
-    # run) fail with the engine's message, instead of silently losing the dependent object.
-    if session.capabilities.multi_table_drop:  # one statement: cycles among ours are fine
-        session.execute("DROP TABLE " + ", ".join(qualified(session.schema_name, n) for n in ours))
-    else:
-        for name in ours:
-            session.execute(f"DROP TABLE {qualified(session.schema_name, name)}")
-
-
-def _create_types(session: TargetSession, schema: Schema) -> None:
-    """Enums our tables use (kept when the target has the same labels: tables we do not
-    write may use them), and no stale identity sequence of ours on DuckDB."""
-    caps = session.capabilities
-    sname = session.schema_name
-    for table in schema.tables:
-        for column in table.columns:
-            if column.identity and column.type.is_integer and caps.identity_kind == "sequence":
-                seq = qualified(sname, ddl.sequence_name(table, column))
-                session.execute(f"DROP SEQUENCE IF EXISTS {seq}")
-    if not caps.enums:  # enums are text there
-        return
-    existing = session.existing_enums()
-    for enum in used_enums(schema):
-        if existing.get(enum.name) == tuple(enum.values):
-            continue
-        session.execute(f"DROP TYPE IF EXISTS {qualified(sname, enum.name)}")
-        session.execute(ddl.create_enum(sname, enum.name, enum.values))
-
-
-def _create_table(session: TargetSession, schema: Schema, plan: LoadPlan, table: Table,
-                  data: TableData | None) -> None:
-    """A table's sequences and CREATE TABLE, just before its load (its parents are loaded
-    and keyed by then, as DuckDB's inline foreign keys need); ``data`` None: before any load,
-    where no sequence is needed (foreign keys checked at COMMIT)."""
-    next_values = _next_identity_values(table, data) if data is not None else {}
-    for statement in ddl.create_sequences(table, session.capabilities, session.schema_name,
-                                          next_values):
-        session.execute(statement)
-    session.execute(ddl.create_table(table, schema, plan, session.capabilities,
-                                     session.schema_name))
-
-
-def used_enums(schema: Schema) -> list[EnumType]:
-    used: set[str] = set()
-    for table in schema.tables:
-        for column in table.columns:
-            t = column.type.element if column.type.name == "array" else column.type
-            if t is not None and t.name == "enum" and t.enum:
-                used.add(t.enum)
-    return [e for e in schema.enums if e.name in used]
-
-
 def _next_identity_values(table: Table, frame: pd.DataFrame | TableStream) -> dict[str, int]:
     if isinstance(frame, TableStream):  # not generated yet: its keys' known upper bounds
         return {c: v for c, v in frame.next_keys.items()}
@@ -222,23 +198,18 @@ def _next_identity_values(table: Table, frame: pd.DataFrame | TableStream) -> di
     return out
 
 
-def _load_table(session: TargetSession, table: Table, plan: LoadPlan,
+def _load_table(session: TargetSession, table: Table, op: Operation,
                 frame: pd.DataFrame) -> None:
-    """Bulk-load one table (or chunk): cut foreign keys to fill go as NULL, filled after the
-    load (held ones come drawn and go as they are). The caller's frame is never modified,
-    and copied only when a cut key must be blanked."""
+    """Bulk-load one table (or chunk) as its load operation says. The caller's frame is
+    never modified, and copied only when a cut key must be blanked."""
     frame = frame[list(table.data_columns)]
-    cut = {col: None for edge in plan.filled if edge.table == table.name for col in edge.fk.columns}
-    if cut:
-        frame = frame.assign(**cut)
-    caps = session.capabilities
-    checked_self_refs = [e.fk for e in plan.self_references if e.table == table.name
-                         and not caps.fk_after_load and not caps.deferred_fk_checks]
-    if not checked_self_refs:
+    if op.columns:
+        frame = frame.assign(**{col: None for col in op.columns})
+    if not op.by_depth:
         session.load(table, frame)
         return
     # The engine checks each statement against rows already present: insert by depth.
-    for level in _self_reference_levels(table, frame, checked_self_refs):
+    for level in _self_reference_levels(table, frame, list(op.by_depth)):
         session.load(table, frame.iloc[level])
 
 
@@ -275,37 +246,3 @@ def _self_reference_levels(table: Table, frame: pd.DataFrame,
     return levels
 
 
-def _fill_cut_keys(session: TargetSession, schema: Schema, plan: LoadPlan,
-                   cut_columns: Mapping[str, pd.DataFrame]) -> None:
-    for edge in plan.filled:  # held cut keys were loaded with their rows
-        table = schema.table(edge.table)
-        key = table.row_key()
-        if key is None:
-            raise LoadError(f"cannot fill cut foreign key {edge.label}: {table.name} has no key")
-        cols = list(key) + [c for c in edge.fk.columns if c not in key]
-        session.update_columns(table, key, cut_columns[table.name][cols])
-
-
-def add_constraints(session: TargetSession, schema: Schema, plan: LoadPlan) -> None:
-    """Keys and checks of every loaded table, then every foreign key (after the load: faster)."""
-    for name in plan.order:
-        for statement in ddl.keys_after_load(schema.table(name), schema, plan,
-                                             session.capabilities, session.schema_name):
-            session.execute(statement)
-    _add_foreign_keys(session, schema, plan)
-
-
-def _add_foreign_keys(session: TargetSession, schema: Schema, plan: LoadPlan) -> None:
-    """Every foreign key the engine adds after the load, once every key exists."""
-    for name in plan.order:
-        for statement in ddl.foreign_keys_after_load(schema.table(name), schema,
-                                                     session.capabilities, session.schema_name):
-            session.execute(statement)
-
-
-def advance_identities(session: TargetSession, schema: Schema) -> None:
-    """Identity columns continue after the loaded keys, so the target's own inserts work."""
-    for table in schema.tables:
-        for column in table.columns:
-            if column.identity and column.type.is_integer:
-                session.advance_sequence(table, column.name)

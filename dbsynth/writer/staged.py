@@ -23,43 +23,30 @@ from dbsynth.errors import LoadError
 from dbsynth.model.stream import TableStream
 from dbsynth.schema.graph import LoadPlan
 from dbsynth.schema.model import Schema
-from dbsynth.writer import ddl
-from dbsynth.writer.load import (
-    add_constraints, advance_identities, clear_target, transaction, used_enums,
+from dbsynth.writer.load import judge_target, transaction
+from dbsynth.writer.plan import (
+    STAGE_DONE, Operation, build_write_plan, kept_enums, used_enums,
 )
 
 STAGE_PREFIX = "dbsynth_stage_"
 #: in the staging schema: one row per committed partition, written in the partition's own
 #: transaction, so a partition run again (Dask reruns the tasks of a worker that died) sees
 #: that its rows are already there instead of loading them twice
-DONE_TABLE = "_dbsynth_partitions"
+DONE_TABLE = STAGE_DONE
 
 
 def create_stage(target: Connector, schema: Schema, plan: LoadPlan) -> str:
-    """A new staging schema holding our empty tables (no keys yet); returns its name."""
+    """A new staging schema holding our empty tables (no keys yet): the ``prepare`` phase of
+    the staged write plan; returns its name."""
     if not target.capabilities.concurrent_writers:
         raise LoadError(f"{target.dialect} targets take one writer at a time; no staged load")
     stage = STAGE_PREFIX + uuid.uuid4().hex[:12]
     with transaction(target) as session:
-        session.execute(f"CREATE SCHEMA {quote_ident(stage)}")
-        session.execute(f"CREATE TABLE {qualified(stage, DONE_TABLE)} "
-                        f"(partition integer PRIMARY KEY, rows text NOT NULL)")
-        kept = _kept_enums(session, schema)
-        for enum in used_enums(schema):
-            if enum.name not in kept:
-                session.execute(ddl.create_enum(stage, enum.name, enum.values))
-        in_target = {name: session.schema_name for name in kept}  # used from there
-        for name in plan.order:
-            session.execute(ddl.create_table(schema.table(name), schema, plan,
-                                             session.capabilities, stage, in_target))
+        kept = kept_enums(schema, session.existing_enums())
+        staged = build_write_plan(schema, plan, session.capabilities, session.schema_name,
+                                  kept=kept, stage=stage)
+        _run_statements(session, staged.phase("prepare"))
     return stage
-
-
-def _kept_enums(session: TargetSession, schema: Schema) -> set[str]:
-    """Our enum types the target already has with the same labels: kept, not replaced
-    (tables we do not write may use them), as the one-process writer does."""
-    existing = session.existing_enums()
-    return {e.name for e in used_enums(schema) if existing.get(e.name) == tuple(e.values)}
 
 
 def load_into_stage(target_url: str, stage: str, partition: int, schema: Schema,
@@ -86,9 +73,11 @@ def _load_partition(session: TargetSession, stage: str, partition: int, schema: 
     if done:
         return {str(k): int(v) for k, v in json.loads(done[0][0]).items()}
     written: dict[str, int] = {}
-    for name in plan.order:
-        if name in skip:
+    staged = build_write_plan(schema, plan, session.capabilities, session.schema_name, stage=stage)
+    for op in staged.phase("load"):  # in the partition's own transaction
+        if op.table in skip:
             continue
+        name = op.table
         table = schema.table(name)
         data = frames[name]
         chunks = data if isinstance(data, TableStream) else [data]
@@ -103,23 +92,24 @@ def _load_partition(session: TargetSession, stage: str, partition: int, schema: 
 
 def publish_stage(target: Connector, schema: Schema, plan: LoadPlan, stage: str,
                   replace: bool) -> None:
-    """Move the staged tables into the target schema and constrain them, atomically."""
+    """The ``finish`` phase of the staged write plan, atomically: the target's old tables
+    dropped, the staged ones (and enums) moved into the target schema and constrained,
+    identities advanced, the staging schema dropped."""
     with transaction(target) as session:
-        clear_target(session, schema, plan, replace, target.display_url)
-        kept = {e.name for e in used_enums(schema)} - _stage_enums(session, stage)
-        for enum in used_enums(schema):
-            if enum.name in kept:
-                continue  # the stage's tables already use the target's own type
-            session.execute(f"DROP TYPE IF EXISTS {qualified(session.schema_name, enum.name)}")
-            session.execute(f"ALTER TYPE {qualified(stage, enum.name)} "
-                            f"SET SCHEMA {quote_ident(session.schema_name)}")
-        for name in plan.order:
-            session.execute(f"ALTER TABLE {qualified(stage, name)} "
-                            f"SET SCHEMA {quote_ident(session.schema_name)}")
-        add_constraints(session, schema, plan)
-        advance_identities(session, schema)
-        session.execute(f"DROP TABLE {qualified(stage, DONE_TABLE)}")
-        session.execute(f"DROP SCHEMA {quote_ident(stage)}")
+        replacement = judge_target(session, schema, replace, target.display_url)
+        kept = frozenset(e.name for e in used_enums(schema)) - _stage_enums(session, stage)
+        staged = build_write_plan(schema, plan, session.capabilities, session.schema_name,
+                                  replacing=replacement.tables, kept=kept, stage=stage)
+        _run_statements(session, staged.phase("finish"))
+
+
+def _run_statements(session: TargetSession, operations: tuple[Operation, ...]) -> None:
+    """A phase of the staged plan outside the partitions: statements only (the stage has no
+    constraints, so no cut key waits to be filled and no sequence for a start value)."""
+    for op in operations:
+        if op.sql is None:
+            raise LoadError(f"the staged plan has a {op.kind} step outside the partitions")
+        session.execute(op.sql)
 
 
 def _stage_enums(session: TargetSession, stage: str) -> set[str]:

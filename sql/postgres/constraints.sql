@@ -1,4 +1,5 @@
--- Primary keys (p), unique (u), foreign keys (f) and checks (c) with their columns in key order.
+-- Primary keys (p), unique (u), foreign keys (f) and checks (c) with their columns in key order;
+-- a foreign key's ON DELETE / ON UPDATE actions as pg_constraint codes (a, r, c, n, d).
 SELECT c.relname  AS table_name,
        con.conname AS constraint_name,
        con.contype AS constraint_type,
@@ -12,7 +13,9 @@ SELECT c.relname  AS table_name,
              FROM unnest(con.confkey) WITH ORDINALITY AS k(attnum, ord)
              JOIN pg_attribute a ON a.attrelid = con.confrelid AND a.attnum = k.attnum
              ORDER BY k.ord)::text[] AS ref_columns,
-       pg_get_constraintdef(con.oid) AS definition
+       pg_get_constraintdef(con.oid) AS definition,
+       con.confdeltype AS on_delete,
+       con.confupdtype AS on_update
 FROM pg_constraint con
 JOIN pg_class c      ON c.oid = con.conrelid
 JOIN pg_namespace n  ON n.oid = c.relnamespace
