@@ -23,22 +23,23 @@ import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
 import numpy as np
 import pandas as pd
-import sqlglot
-from sqlglot import exp
-from sqlalchemy.engine import URL
 
 from dbsynth.connectors.base import Dependent, first_line, is_null_value, qualified, quote_ident, short_sql
+from dbsynth.connectors.urls import DatabaseUrl
 from dbsynth.dialects.sqlite import DIALECT
 from dbsynth.dialects.sqlite import parse_type as parse_sqlite_type
 from dbsynth.errors import ConnectionError_, LoadError, SchemaError, UsageError
 from dbsynth.schema.model import (
     CheckConstraint, Column, ForeignKey, PrimaryKey, Schema, SqlType, Table, UniqueConstraint,
 )
+
+if TYPE_CHECKING:
+    from sqlglot import exp
 
 log = logging.getLogger(__name__)
 
@@ -53,7 +54,7 @@ class SQLiteConnector:
     dialect = "sqlite"
     capabilities = CAPABILITIES
 
-    def __init__(self, url: URL, schema: str = "main", role: str = "source") -> None:
+    def __init__(self, url: DatabaseUrl, schema: str = "main", role: str = "source") -> None:
         if not url.database or url.database == ":memory:":
             raise ConnectionError_("a SQLite URL needs a file path: sqlite:///path/file.db")
         unknown = sorted(url.query)
@@ -429,6 +430,8 @@ def _types_of_keys(name: str, columns: list[Column], fks: list[ForeignKey],
 def _parse_create(sql: str) -> exp.Expression | None:
     if not sql:
         return None
+    import sqlglot  # lazy: ~0.1 s to import, needed only to read a source's DDL
+
     try:
         return sqlglot.parse_one(sql, read="sqlite")
     except (sqlglot.errors.ParseError, sqlglot.errors.TokenError):
@@ -439,6 +442,8 @@ def _parse_create(sql: str) -> exp.Expression | None:
 def _checks(parsed: exp.Expression | None) -> list[CheckConstraint]:
     if parsed is None:
         return []
+    from sqlglot import exp  # lazy: see _parse_create
+
     out = []
     for check in parsed.find_all(exp.CheckColumnConstraint):
         name = check.parent.name if isinstance(check.parent, exp.Constraint) else None
@@ -449,6 +454,8 @@ def _checks(parsed: exp.Expression | None) -> list[CheckConstraint]:
 def _generated_expressions(parsed: exp.Expression | None) -> dict[str, str]:
     if parsed is None:
         return {}
+    from sqlglot import exp  # lazy: see _parse_create
+
     out = {}
     for computed in parsed.find_all(exp.ComputedColumnConstraint):
         column = computed.find_ancestor(exp.ColumnDef)

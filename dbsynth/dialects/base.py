@@ -12,8 +12,6 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Literal
 
-import sqlglot
-
 from dbsynth.schema.model import SqlType
 
 IdentityKind = Literal["identity", "sequence", "autoincrement", "none"]
@@ -139,6 +137,8 @@ def translate_expression(expr: str, source: str | Dialect, target: str | Dialect
         return expr
     if src is None or dst is None:
         return None
+    import sqlglot  # lazy: ~0.1 s to import, and most runs translate no expression
+
     try:
         return sqlglot.transpile(expr, read=src.sqlglot, write=dst.sqlglot)[0]
     except (sqlglot.errors.ParseError, sqlglot.errors.UnsupportedError):

@@ -15,8 +15,6 @@ from dataclasses import asdict, dataclass, field
 from typing import Any, Protocol
 
 import numpy as np
-from scipy.special import ndtr, ndtri
-
 from dbsynth.errors import ModelError
 from dbsynth.model.tree import FlatTree, fit_tree
 
@@ -179,6 +177,8 @@ class CopulaEngine:
         self.correlation = corr.tolist()
 
     def _to_normal(self, j: int, col: np.ndarray, categorical: bool) -> np.ndarray:
+        from scipy.special import ndtri  # lazy: scipy.special costs ~0.2 s to import, CART needs none
+
         out = np.zeros(len(col))
         known = ~np.isnan(col)
         if categorical:
@@ -207,6 +207,8 @@ class CopulaEngine:
             mean, cov = np.zeros((n, own.shape[0])), own
         cov = (cov + cov.T) / 2 + 1e-6 * np.eye(len(cov))
         z = mean + rng.multivariate_normal(np.zeros(len(cov)), cov, size=n, method="eigh")
+        from scipy.special import ndtr  # lazy: see _to_normal
+
         u = ndtr(z)
         out = np.full((n, len(self.columns)), np.nan)
         for k, spec in enumerate(self.columns):

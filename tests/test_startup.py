@@ -1,0 +1,58 @@
+"""Start-up cost (issue 16): what ``dbsynth`` imports before it does any work, and the
+SQLAlchemy-free parsing of file URLs that keeps SQLAlchemy out of file-to-file runs."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+from sqlalchemy.engine import make_url
+
+from dbsynth.connectors.registry import FILE_SCHEMES, parse_url
+from dbsynth.connectors.urls import FileUrl, parse_file_url
+
+#: each costs 0.05-0.7 s to import and is needed only by some runs (see the lazy imports)
+HEAVY = ("sklearn", "scipy", "sqlalchemy", "sqlglot", "faker", "dask", "psycopg", "fastapi")
+
+
+def _imported_after(code: str) -> set[str]:
+    probe = f"{code}\nimport sys\nprint(' '.join(sorted({{m.split('.')[0] for m in sys.modules}})))"
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
+    return set(done.stdout.split())
+
+
+def test_the_cli_imports_no_heavy_module_before_it_runs() -> None:
+    loaded = _imported_after("import dbsynth.cli")
+    assert not loaded & set(HEAVY), sorted(loaded & set(HEAVY))
+
+
+def test_a_file_url_is_parsed_without_sqlalchemy() -> None:
+    loaded = _imported_after("from dbsynth.connectors.registry import connect, parse_url\n"
+                             "parse_url('duckdb:///a/b.duckdb?memory_limit=1GB')\n"
+                             "parse_url('sqlite:////abs/c.db')")
+    assert "sqlalchemy" not in loaded
+
+
+@pytest.mark.parametrize("url", [
+    "duckdb:///a/b.duckdb", "duckdb:////abs/b.duckdb", "duckdb:///", "DuckDB:///x.duckdb",
+    "duckdb:///a/b.duckdb?memory_limit=1GB", "duckdb:///a%20b/c.duckdb?memory_limit=1GB&x=",
+    "sqlite:///rel.db", "sqlite:////abs/dir/f.sqlite", "sqlite:///:memory:",
+    "sqlite+pysqlite:///f.db", "duckdb:///~/f.duckdb?",
+])
+def test_plain_file_urls_parse_as_sqlalchemy_parses_them(url: str) -> None:
+    ours = parse_file_url(url, FILE_SCHEMES)
+    theirs = make_url(url)
+    assert isinstance(ours, FileUrl)
+    assert (ours.drivername, ours.database, dict(ours.query)) == \
+        (theirs.drivername, theirs.database, dict(theirs.query))
+
+
+@pytest.mark.parametrize("url", [
+    "postgresql://u:pw@h/db", "duckdb://host/x.duckdb", "duckdb://u:pw@/x.duckdb",
+    "duckdb:///x.duckdb?memory_limit=1GB&memory_limit=2GB", "sqlite:///a@b.db", "mysql:///x",
+])
+def test_other_urls_are_left_to_sqlalchemy(url: str) -> None:
+    assert parse_file_url(url, FILE_SCHEMES) is None
+    if not url.startswith("mysql"):
+        assert parse_url(url).database == make_url(url).database
