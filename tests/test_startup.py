@@ -56,3 +56,31 @@ def test_other_urls_are_left_to_sqlalchemy(url: str) -> None:
     assert parse_file_url(url, FILE_SCHEMES) is None
     if not url.startswith("mysql"):
         assert parse_url(url).database == make_url(url).database
+
+
+@pytest.mark.parametrize("expr", ["NULL", "null", "0", "-1", "1.50", "007", "'abc'", "'a b-c%'", "''",
+                                  "'üß'", "CURRENT_TIMESTAMP", "'it''s'", "1 + 2", "TRUE"])
+def test_literal_defaults_translate_as_sqlglot_translates_them(expr: str) -> None:
+    import sqlglot
+
+    from dbsynth.dialects import translate_expression
+
+    for source in ("sqlite", "postgres", "duckdb"):
+        for target in ("sqlite", "postgres", "duckdb"):
+            if source != target:
+                expected = sqlglot.transpile(expr, read=source, write=target)[0]
+                assert translate_expression(expr, source, target) == expected, (source, target)
+
+
+def test_a_sqlite_source_without_checks_or_generated_columns_is_read_without_sqlglot(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    import sqlite3
+
+    path = tmp_path / "plain.sqlite"
+    with sqlite3.connect(path) as conn:
+        conn.execute("CREATE TABLE parent (id INTEGER PRIMARY KEY, name TEXT NOT NULL DEFAULT 'x')")
+        conn.execute("CREATE TABLE child (id INTEGER PRIMARY KEY, parent_id INTEGER REFERENCES parent(id))")
+    code = ("from dbsynth.connectors.registry import connect\n"
+            f"schema = connect('sqlite:///{path}').introspect()\n"
+            "assert [t.name for t in schema.tables] == ['child', 'parent'], schema.tables\n"
+            "assert schema.table('child').foreign_keys[0].ref_table == 'parent'")
+    assert "sqlglot" not in _imported_after(code)

@@ -140,7 +140,10 @@ class SQLiteConnector:
             list[tuple[Any, ...]]]:
         ident = quote_ident(name)
         info = self.query(f"PRAGMA table_xinfo({ident})")
-        parsed = _parse_create(create_sql)
+        # sqlglot reads the DDL only for what PRAGMAs do not tell: CHECKs and generated
+        # columns' expressions; most tables have neither, and runs then never import it
+        has_generated = any(r[6] in (2, 3) for r in info)
+        parsed = _parse_create(create_sql) if has_generated or "check" in create_sql.lower() else None
         generated = _generated_expressions(parsed)
         pk_cols = [r[1] for r in sorted((r for r in info if r[5]), key=lambda r: r[5])]
         columns = []
