@@ -84,3 +84,28 @@ def test_a_sqlite_source_without_checks_or_generated_columns_is_read_without_sql
             "assert [t.name for t in schema.tables] == ['child', 'parent'], schema.tables\n"
             "assert schema.table('child').foreign_keys[0].ref_table == 'parent'")
     assert "sqlglot" not in _imported_after(code)
+
+
+def test_a_small_database_is_synthesised_without_scikit_learn(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    import sqlite3
+
+    path = tmp_path / "small.sqlite"
+    with sqlite3.connect(path) as conn:
+        conn.execute("CREATE TABLE parent (id INTEGER PRIMARY KEY, kind TEXT NOT NULL, size REAL)")
+        conn.execute("CREATE TABLE child (id INTEGER PRIMARY KEY, "
+                     "parent_id INTEGER NOT NULL REFERENCES parent(id), amount REAL)")
+        conn.executemany("INSERT INTO parent VALUES (?, ?, ?)",
+                         [(i, "abc"[i % 3], i * 1.5) for i in range(1, 61)])
+        conn.executemany("INSERT INTO child VALUES (?, ?, ?)",
+                         [(i, 1 + i % 60, (i % 7) * 2.0) for i in range(1, 301)])
+    target = tmp_path / "out.duckdb"
+    code = ("from dbsynth import pipeline\n"
+            f"result = pipeline.synth('sqlite:///{path}', 'duckdb:///{target}')\n"
+            "assert result.integrity.ok, result.integrity.to_dict()\n"
+            "import duckdb\n"
+            f"con = duckdb.connect('{target}', read_only=True)\n"
+            "assert con.execute('SELECT count(*) FROM child').fetchall()[0][0] == 300\n"
+            "assert con.execute('SELECT count(*) FROM child c LEFT JOIN parent p ON p.id = c.parent_id"
+            " WHERE p.id IS NULL').fetchall()[0][0] == 0")
+    loaded = _imported_after(code)
+    assert "sklearn" not in loaded and "scipy" not in loaded

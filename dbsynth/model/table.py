@@ -16,6 +16,7 @@ from typing import Any, Protocol
 
 import numpy as np
 from dbsynth.errors import ModelError
+from dbsynth.model.cart import Splitter
 from dbsynth.model.tree import FlatTree, fit_tree
 
 
@@ -29,7 +30,8 @@ class ColumnSpec:
 class TableEngine(Protocol):
     name: str
 
-    def fit(self, context: np.ndarray, data: np.ndarray, seed: int) -> None: ...
+    def fit(self, context: np.ndarray, data: np.ndarray, seed: int,
+            splitter: Splitter = "sklearn") -> None: ...
 
     def sample(self, context: np.ndarray, rng: np.random.Generator) -> np.ndarray: ...
 
@@ -58,12 +60,14 @@ class CartEngine:
     determines: list[list[Determinant]] = field(default_factory=list)  # per column
     name: str = "cart"
 
-    def fit(self, context: np.ndarray, data: np.ndarray, seed: int) -> None:
+    def fit(self, context: np.ndarray, data: np.ndarray, seed: int,
+            splitter: Splitter = "sklearn") -> None:
         leaf = min_leaf_size(len(data))
         self.trees = []
         for j, spec in enumerate(self.columns):
             x = np.hstack([context, data[:, :j]])
-            self.trees.append(fit_tree(x, data[:, j], spec.categorical, spec.n_classes, leaf, seed))
+            self.trees.append(fit_tree(x, data[:, j], spec.categorical, spec.n_classes, leaf, seed,
+                                       splitter))
         self.determines = [_determinants(self.columns, data, j) for j in range(len(self.columns))]
 
     def sample(self, context: np.ndarray, rng: np.random.Generator) -> np.ndarray:
@@ -150,7 +154,9 @@ class CopulaEngine:
     correlation: list[list[float]] = field(default_factory=list)
     name: str = "copula"
 
-    def fit(self, context: np.ndarray, data: np.ndarray, seed: int) -> None:
+    def fit(self, context: np.ndarray, data: np.ndarray, seed: int,
+            splitter: Splitter = "sklearn") -> None:
+        """``splitter`` is the CART engine's (trees); a copula has none to search."""
         full = np.hstack([context, data])
         self.n_context = context.shape[1]
         cats = [False] * self.n_context + [c.categorical for c in self.columns]
