@@ -109,3 +109,17 @@ def test_a_small_database_is_synthesised_without_scikit_learn(tmp_path) -> None:
             " WHERE p.id IS NULL').fetchall()[0][0] == 0")
     loaded = _imported_after(code)
     assert "sklearn" not in loaded and "scipy" not in loaded
+
+
+def test_a_sqlite_check_is_still_read_and_a_column_named_like_one_is_no_check(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    import sqlite3
+
+    from dbsynth.connectors.registry import connect
+
+    path = tmp_path / "checks.sqlite"
+    with sqlite3.connect(path) as conn:
+        conn.execute('CREATE TABLE pay ("checkNumber" TEXT, amount REAL CHECK(amount > 0))')
+        conn.execute('CREATE TABLE plain ("checkNumber" TEXT)')
+    schema = connect(f"sqlite:///{path}").introspect()
+    assert [c.expression for c in schema.table("pay").checks] == ["amount > 0"]
+    assert schema.table("plain").checks == ()

@@ -18,6 +18,7 @@ import datetime as dt
 import decimal
 import json
 import logging
+import re
 import sqlite3
 import uuid
 from collections.abc import Callable, Iterator
@@ -44,6 +45,9 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 CAPABILITIES = DIALECT  # what the engine can do (dbsynth.dialects.sqlite)
+#: where a CREATE TABLE may declare a CHECK (SQL writes one ``CHECK (…)``; a column called
+#: ``checkNumber`` is none, a quoted ``"check" (`` is parsed to be sure)
+_CHECK = re.compile(r"(?i)check\s*\(")
 
 _NUMBER_TYPES = frozenset({"smallint", "integer", "bigint", "numeric", "real", "double",
                            "boolean"})
@@ -143,7 +147,7 @@ class SQLiteConnector:
         # sqlglot reads the DDL only for what PRAGMAs do not tell: CHECKs and generated
         # columns' expressions; most tables have neither, and runs then never import it
         has_generated = any(r[6] in (2, 3) for r in info)
-        parsed = _parse_create(create_sql) if has_generated or "check" in create_sql.lower() else None
+        parsed = _parse_create(create_sql) if has_generated or _CHECK.search(create_sql) else None
         generated = _generated_expressions(parsed)
         pk_cols = [r[1] for r in sorted((r for r in info if r[5]), key=lambda r: r[5])]
         columns = []
