@@ -15,6 +15,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any, Protocol
 
 import numpy as np
+
 from dbsynth.errors import ModelError
 from dbsynth.model.cart import Splitter
 from dbsynth.model.tree import FlatTree, fit_tree
