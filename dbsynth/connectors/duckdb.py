@@ -18,11 +18,9 @@ from typing import Any
 import duckdb
 import pandas as pd
 import pyarrow as pa
-from sqlalchemy.engine import URL
-
-import sqlglot
 
 from dbsynth.connectors.base import Dependent, first_line, is_null_value, qualified, quote_ident, read_sql
+from dbsynth.connectors.urls import DatabaseUrl
 from dbsynth.dialects.duckdb import DIALECT
 from dbsynth.dialects.duckdb import parse_type as parse_duckdb_type
 from dbsynth.errors import ConnectionError_, LoadError, SchemaError, UsageError
@@ -56,7 +54,7 @@ class DuckDBConnector:
     dialect = "duckdb"
     capabilities = CAPABILITIES
 
-    def __init__(self, url: URL, schema: str = "main", role: str = "source") -> None:
+    def __init__(self, url: DatabaseUrl, schema: str = "main", role: str = "source") -> None:
         if not url.database:
             raise ConnectionError_("a DuckDB URL needs a file path: duckdb:///path/file.duckdb")
         self.path = Path(url.database).expanduser().resolve()
@@ -456,7 +454,7 @@ def _json_text(value: Any) -> str:
 _SIZE = re.compile(r"^\d+(\.\d+)?\s*(B|KB|MB|GB|TB|KiB|MiB|GiB|TiB)$", re.IGNORECASE)
 
 
-def _memory_limit(url: URL) -> str | None:
+def _memory_limit(url: DatabaseUrl) -> str | None:
     """``?memory_limit=1GB`` on a DuckDB URL caps the in-process engine (DuckDB's default is
     80% of RAM, most of it block cache when loading); other query parameters are refused."""
     unknown = sorted(set(url.query) - {"memory_limit"})
@@ -474,6 +472,8 @@ def _memory_limit(url: URL) -> str | None:
 def _reads_tables(view_sql: str, tables: set[str], schema: str, view_schema: str) -> bool:
     """Whether a view's SQL reads one of ``tables`` of ``schema`` (names resolved as DuckDB
     does: unqualified ones in the view's own schema)."""
+    import sqlglot  # lazy: ~0.1 s to import, and only views need it here
+
     try:
         parsed = sqlglot.parse_one(view_sql, read="duckdb")
     except sqlglot.errors.ParseError:

@@ -6,20 +6,22 @@ import importlib
 import logging
 import re
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Literal, cast
 from urllib.parse import unquote
 
-from sqlalchemy.engine import URL, make_url
-from sqlalchemy.exc import ArgumentError
-
 from dbsynth.connectors.base import Connector
+from dbsynth.connectors.urls import DatabaseUrl, parse_file_url
 from dbsynth.dialects import SCHEMES, dialect_for_scheme, duckdb, postgres, sqlite
 from dbsynth.errors import UsageError
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import URL
 
 POSTGRES_SCHEMES = postgres.DIALECT.schemes
 DUCKDB_SCHEMES = duckdb.DIALECT.schemes
 SQLITE_SCHEMES = sqlite.DIALECT.schemes
 KNOWN_SCHEMES = tuple(SCHEMES)
+FILE_SCHEMES = frozenset(s for s, d in SCHEMES.items() if d.file_database)
 
 #: dialect name -> (module, class) of its connector, imported when first used
 CONNECTORS: dict[str, tuple[str, str]] = {
@@ -77,6 +79,11 @@ def _split_scheme(credentials: str) -> tuple[str, str]:
 def mask_url(url: str) -> str:
     """The URL with its password replaced by ``***`` (also one given as a query parameter),
     for URLs we cannot parse too."""
+    # imported here: SQLAlchemy costs ~0.2 s to import, and a synth between files never
+    # masks a URL (see connectors/urls.py)
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError
+
     try:
         parsed = make_url(url)
         hidden = {k: _MASK for k in parsed.query if k.lower() in SECRET_PARAMETERS}
@@ -94,6 +101,9 @@ def unquote_mask(text: str) -> str:
 def url_secrets(url: str) -> list[str]:
     """The secrets written in a URL or DSN (password, secret query parameters or keywords),
     as written and decoded, to scrub from text that quotes them without their URL."""
+    from sqlalchemy.engine import make_url  # lazy: see mask_url
+    from sqlalchemy.exc import ArgumentError
+
     found: list[str] = []
     try:
         parsed = make_url(url)
@@ -116,7 +126,15 @@ def url_secrets(url: str) -> list[str]:
     return sorted({s for s in found if len(s) >= 3 and s != _MASK}, key=len, reverse=True)
 
 
-def parse_url(url: str) -> URL:
+def parse_url(url: str) -> DatabaseUrl:
+    """The parsed URL: a plain file URL without SQLAlchemy (:mod:`dbsynth.connectors.urls`),
+    any other by SQLAlchemy (imported only then: it is slow to import)."""
+    plain = parse_file_url(url, FILE_SCHEMES)
+    if plain is not None:
+        return plain
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError
+
     try:
         parsed = make_url(url)
     except (ArgumentError, ValueError):
@@ -146,7 +164,7 @@ def location_of(url: str) -> str:
     from dbsynth.connectors.postgres import PostgresConnector
 
     # role "target" only skips the schema check; nothing but the identity queries runs
-    connector = PostgresConnector(parsed, role="target")
+    connector = PostgresConnector(cast("URL", parsed), role="target")
     try:
         return connector.location.rsplit("#", 1)[0]
     finally:

@@ -18,21 +18,20 @@ import datetime as dt
 import decimal
 import json
 import logging
+import re
 import sqlite3
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
 import numpy as np
 import pandas as pd
-import sqlglot
-from sqlglot import exp
-from sqlalchemy.engine import URL
 
 from dbsynth.connectors.base import Dependent, first_line, is_null_value, qualified, quote_ident, short_sql
+from dbsynth.connectors.urls import DatabaseUrl
 from dbsynth.dialects.sqlite import DIALECT
 from dbsynth.dialects.sqlite import parse_type as parse_sqlite_type
 from dbsynth.errors import ConnectionError_, LoadError, SchemaError, UsageError
@@ -41,9 +40,15 @@ from dbsynth.schema.model import (
     UniqueConstraint,
 )
 
+if TYPE_CHECKING:
+    from sqlglot import exp
+
 log = logging.getLogger(__name__)
 
 CAPABILITIES = DIALECT  # what the engine can do (dbsynth.dialects.sqlite)
+#: where a CREATE TABLE may declare a CHECK (SQL writes one ``CHECK (…)``; a column called
+#: ``checkNumber`` is none, a quoted ``"check" (`` is parsed to be sure)
+_CHECK = re.compile(r"(?i)check\s*\(")
 
 _NUMBER_TYPES = frozenset({"smallint", "integer", "bigint", "numeric", "real", "double",
                            "boolean"})
@@ -54,7 +59,7 @@ class SQLiteConnector:
     dialect = "sqlite"
     capabilities = CAPABILITIES
 
-    def __init__(self, url: URL, schema: str = "main", role: str = "source") -> None:
+    def __init__(self, url: DatabaseUrl, schema: str = "main", role: str = "source") -> None:
         if not url.database or url.database == ":memory:":
             raise ConnectionError_("a SQLite URL needs a file path: sqlite:///path/file.db")
         unknown = sorted(url.query)
@@ -146,7 +151,10 @@ class SQLiteConnector:
             list[tuple[Any, ...]], dict[tuple[str, tuple[str, ...]], str]]:
         ident = quote_ident(name)
         info = self.query(f"PRAGMA table_xinfo({ident})")
-        parsed = _parse_create(create_sql)
+        # sqlglot reads the DDL only for what PRAGMAs do not tell: CHECKs and generated
+        # columns' expressions; most tables have neither, and runs then never import it
+        has_generated = any(r[6] in (2, 3) for r in info)
+        parsed = _parse_create(create_sql) if has_generated or _CHECK.search(create_sql) else None
         generated = _generated_expressions(parsed)
         pk_cols = [r[1] for r in sorted((r for r in info if r[5]), key=lambda r: r[5])]
         columns = []
@@ -436,6 +444,8 @@ def _types_of_keys(name: str, columns: list[Column], fks: list[ForeignKey],
 def _parse_create(sql: str) -> exp.Expression | None:
     if not sql:
         return None
+    import sqlglot  # lazy: ~0.1 s to import, needed only to read a source's DDL
+
     try:
         return sqlglot.parse_one(sql, read="sqlite")
     except (sqlglot.errors.ParseError, sqlglot.errors.TokenError):
@@ -485,6 +495,8 @@ def _named(names: dict[tuple[str, tuple[str, ...]], str], kind: str,
 def _checks(parsed: exp.Expression | None) -> list[CheckConstraint]:
     if parsed is None:
         return []
+    from sqlglot import exp  # lazy: see _parse_create
+
     out = []
     for check in parsed.find_all(exp.CheckColumnConstraint):
         parent = check.parent
@@ -497,6 +509,8 @@ def _checks(parsed: exp.Expression | None) -> list[CheckConstraint]:
 def _generated_expressions(parsed: exp.Expression | None) -> dict[str, str]:
     if parsed is None:
         return {}
+    from sqlglot import exp  # lazy: see _parse_create
+
     out = {}
     for computed in parsed.find_all(exp.ComputedColumnConstraint):
         column = computed.find_ancestor(exp.ColumnDef)

@@ -8,11 +8,15 @@ are told apart by :mod:`dbsynth.model.text_patterns`.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 import pandas as pd
-from faker import Faker
 
 from dbsynth.schema.naming import is_place_name, pii_kind, place_kind  # noqa: F401 - re-exported
+
+if TYPE_CHECKING:  # Faker is imported where values are drawn: a run without PII needs none
+    from faker import Faker
 
 POOL_SIZE = 5000
 #: personal kinds whose values are codes (digits in a format): drawn from the source's
@@ -62,6 +66,8 @@ class FakeValues:
     @property
     def faker(self) -> Faker:
         if self._faker is None:
+            from faker import Faker  # lazy: see TYPE_CHECKING above
+
             self._faker = Faker(self.locale)
             self._faker.seed_instance(self.seed)
         return self._faker
@@ -113,5 +119,7 @@ _LOREM: dict[str, np.ndarray] = {}
 
 def _lorem_words(locale: str) -> np.ndarray:
     if locale not in _LOREM:
+        from faker import Faker  # lazy: see TYPE_CHECKING above
+
         _LOREM[locale] = np.array(Faker(locale).get_words_list())
     return _LOREM[locale]

@@ -28,6 +28,7 @@ import pandas as pd
 
 from dbsynth.errors import ModelError
 from dbsynth.model import keys
+from dbsynth.model.cart import Splitter, choose_splitter, tree_cells
 from dbsynth.model.columns import ColumnSummary, fit_column, sample_column
 from dbsynth.model.constraints import enforce_checks
 from dbsynth.model.encoding import MODELLED_KINDS, decode, encode
@@ -146,6 +147,7 @@ class RelationalModel:
                 name = cluster_column(link.fk)
                 encoded[link.child][name] = child_labels
                 summaries[link.child][0][name] = _cluster_summary(name, len(link.centroids))
+        splitter = _splitter(schema, links, summaries, encoded, engine, engines or {})
         tables: dict[str, TableModel] = {}
         for table in schema.tables:
             cols, key_specs = summaries[table.name]
@@ -156,7 +158,7 @@ class RelationalModel:
                      for c in modelled]
             chosen = (engines or {}).get(table.name, engine)
             table_engine = make_engine(chosen, specs)
-            table_engine.fit(context, encoded[table.name].to_numpy(dtype=float), seed)
+            table_engine.fit(context, encoded[table.name].to_numpy(dtype=float), seed, splitter)
             orphans = int(frames[table.name][list(primary.columns)].isna().any(axis=1).sum()) if primary else 0
             parent_frame = (pd.DataFrame(context, columns=list(encoded[primary.parent].columns))
                             if primary else None)
@@ -942,6 +944,24 @@ def _labels_for_children(child: pd.DataFrame, link: Link, parent: pd.DataFrame,
     if unseen.any() and len(labels):
         out[unseen] = np.random.default_rng(len(labels)).choice(labels, size=int(unseen.sum()))
     return out
+
+
+def _splitter(schema: Schema, links: list[Link],
+              summaries: dict[str, tuple[dict[str, ColumnSummary], dict[str, keys.KeySpec]]],
+              encoded: dict[str, pd.DataFrame], engine: str, engines: dict[str, str]) -> Splitter:
+    """How this database's trees are searched (see model/cart.py): from what they will see,
+    each CART table's rows × (parent's encoded columns + earlier columns) × classes."""
+    cells = 0
+    for table in schema.tables:
+        if engines.get(table.name, engine) != "cart":
+            continue
+        primary = next((lk for lk in links if lk.child == table.name and lk.role == "primary"), None)
+        cols = summaries[table.name][0]
+        classes = [len(cols[c].categories) if cols[c].kind == "categorical" else 0
+                   for c in encoded[table.name].columns]
+        context = encoded[primary.parent].shape[1] if primary else 0
+        cells += tree_cells(len(encoded[table.name]), context, classes)
+    return choose_splitter(cells)
 
 
 def _training_context(frames: dict[str, pd.DataFrame], encoded: dict[str, pd.DataFrame],

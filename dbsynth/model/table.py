@@ -15,9 +15,9 @@ from dataclasses import asdict, dataclass, field
 from typing import Any, Protocol
 
 import numpy as np
-from scipy.special import ndtr, ndtri
 
 from dbsynth.errors import ModelError
+from dbsynth.model.cart import Splitter
 from dbsynth.model.tree import FlatTree, fit_tree
 
 
@@ -31,7 +31,8 @@ class ColumnSpec:
 class TableEngine(Protocol):
     name: str
 
-    def fit(self, context: np.ndarray, data: np.ndarray, seed: int) -> None: ...
+    def fit(self, context: np.ndarray, data: np.ndarray, seed: int,
+            splitter: Splitter = "sklearn") -> None: ...
 
     def sample(self, context: np.ndarray, rng: np.random.Generator) -> np.ndarray: ...
 
@@ -60,12 +61,14 @@ class CartEngine:
     determines: list[list[Determinant]] = field(default_factory=list)  # per column
     name: str = "cart"
 
-    def fit(self, context: np.ndarray, data: np.ndarray, seed: int) -> None:
+    def fit(self, context: np.ndarray, data: np.ndarray, seed: int,
+            splitter: Splitter = "sklearn") -> None:
         leaf = min_leaf_size(len(data))
         self.trees = []
         for j, spec in enumerate(self.columns):
             x = np.hstack([context, data[:, :j]])
-            self.trees.append(fit_tree(x, data[:, j], spec.categorical, spec.n_classes, leaf, seed))
+            self.trees.append(fit_tree(x, data[:, j], spec.categorical, spec.n_classes, leaf, seed,
+                                       splitter))
         self.determines = [_determinants(self.columns, data, j) for j in range(len(self.columns))]
 
     def sample(self, context: np.ndarray, rng: np.random.Generator) -> np.ndarray:
@@ -152,7 +155,9 @@ class CopulaEngine:
     correlation: list[list[float]] = field(default_factory=list)
     name: str = "copula"
 
-    def fit(self, context: np.ndarray, data: np.ndarray, seed: int) -> None:
+    def fit(self, context: np.ndarray, data: np.ndarray, seed: int,
+            splitter: Splitter = "sklearn") -> None:
+        """``splitter`` is the CART engine's (trees); a copula has none to search."""
         full = np.hstack([context, data])
         self.n_context = context.shape[1]
         cats = [False] * self.n_context + [c.categorical for c in self.columns]
@@ -179,6 +184,8 @@ class CopulaEngine:
         self.correlation = corr.tolist()
 
     def _to_normal(self, j: int, col: np.ndarray, categorical: bool) -> np.ndarray:
+        from scipy.special import ndtri  # lazy: scipy.special costs ~0.2 s to import, CART needs none
+
         out = np.zeros(len(col))
         known = ~np.isnan(col)
         if categorical:
@@ -207,6 +214,8 @@ class CopulaEngine:
             mean, cov = np.zeros((n, own.shape[0])), own
         cov = (cov + cov.T) / 2 + 1e-6 * np.eye(len(cov))
         z = mean + rng.multivariate_normal(np.zeros(len(cov)), cov, size=n, method="eigh")
+        from scipy.special import ndtr  # lazy: see _to_normal
+
         u = ndtr(z)
         out = np.full((n, len(self.columns)), np.nan)
         for k, spec in enumerate(self.columns):

@@ -1,4 +1,5 @@
-"""Decision trees as plain arrays: fitted with scikit-learn, stored as JSON, walked with numpy.
+"""Decision trees as plain arrays: fitted with scikit-learn (or, for a small database, the same
+splits found in numpy: model/cart.py), stored as JSON, walked with numpy.
 
 A fitted tree keeps only its splits and, per leaf, a *distribution* of the target — quantiles
 for a number, frequencies for a category — plus the leaf's NULL share. Sampling walks every
@@ -14,7 +15,11 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from dbsynth.model.cart import Splits, Splitter, grow_tree
+
 LEAF_QUANTILES = 11
+#: leaves per tree at most (scikit-learn's ``max_leaf_nodes``, and model/cart.py's)
+MAX_LEAVES = 256
 #: Splits are searched on at most this many rows (the rest only fill the leaves' statistics):
 #: sklearn's cost grows with rows × features, and 50k rows place 256 leaves well.
 MAX_SPLIT_ROWS = 50_000
@@ -118,32 +123,21 @@ def _uniforms_by_group(groups: np.ndarray, rng: np.random.Generator) -> np.ndarr
 
 
 def fit_tree(x: np.ndarray, y: np.ndarray, categorical: bool, n_classes: int,
-             min_leaf: int, seed: int) -> FlatTree:
-    """Fit on rows where ``y`` is known; leaf NULL shares come from all rows."""
-    # imported here: scikit-learn takes seconds to import, and most CLI runs that end
-    # early (a bad flag, a bad file) or only generate never fit a tree
-    from sklearn.tree import DecisionTreeClassifier, DecisionTreeRegressor
-
+             min_leaf: int, seed: int, splitter: Splitter = "sklearn") -> FlatTree:
+    """Fit on rows where ``y`` is known; leaf NULL shares come from all rows. ``splitter``
+    searches the splits: scikit-learn, or numpy for small databases (model/cart.py)."""
     known = ~np.isnan(y)
     tree = FlatTree(categorical)
     if x.shape[1] and known.sum() >= 2 * min_leaf:
-        model_cls = DecisionTreeClassifier if categorical else DecisionTreeRegressor
         rows = np.flatnonzero(known)
-        if len(rows) > MAX_SPLIT_ROWS:  # splits from a subsample; leaf statistics from all rows
-            rows = np.sort(np.random.default_rng(seed).choice(rows, MAX_SPLIT_ROWS, replace=False))
-        share = len(rows) / max(1, int(known.sum()))
-        leaf = max(1, int(round(min_leaf * share)))
-        model = model_cls(min_samples_leaf=leaf, max_leaf_nodes=256, random_state=seed)
-        with warnings.catch_warnings():  # many classes (child counts) are expected here
-            warnings.simplefilter("ignore", UserWarning)
-            model.fit(x[rows], y[rows].astype(int) if categorical else y[rows])
-        t = model.tree_
-        tree.left, tree.right = t.children_left.tolist(), t.children_right.tolist()
-        tree.feature = [max(0, int(f)) for f in t.feature]
-        tree.threshold = [float(v) for v in t.threshold]
-        missing = getattr(t, "missing_go_to_left", np.ones(t.node_count, dtype=np.uint8))
-        tree.nan_left = [int(v) for v in missing]
-        leaf_nodes = np.flatnonzero(t.children_left == -1)
+        if splitter == "numpy":
+            splits = grow_tree(x[rows], y[rows], categorical, min_leaf, MAX_LEAVES)
+        else:
+            splits = _sklearn_splits(x, y, rows, categorical, min_leaf, seed)
+        tree.left, tree.right = splits.left, splits.right
+        tree.feature = [max(0, f) for f in splits.feature]
+        tree.threshold, tree.nan_left = splits.threshold, splits.nan_left
+        leaf_nodes = np.flatnonzero(np.asarray(tree.left) == -1)
     else:
         leaf_nodes = np.array([0])
     tree.leaf_of_node = {str(int(node)): i for i, node in enumerate(leaf_nodes)}
@@ -160,3 +154,25 @@ def fit_tree(x: np.ndarray, y: np.ndarray, categorical: bool, n_classes: int,
             q = np.quantile(values, grid) if len(values) else np.zeros(LEAF_QUANTILES)
             tree.quantiles.append([float(v) for v in q])
     return tree
+
+
+def _sklearn_splits(x: np.ndarray, y: np.ndarray, rows: np.ndarray, categorical: bool,
+                    min_leaf: int, seed: int) -> Splits:
+    """scikit-learn's tree on ``rows`` (subsampled to ``MAX_SPLIT_ROWS``), as plain arrays."""
+    # imported here: scikit-learn takes most of a second to import, and small tables (see
+    # model/cart.py) and runs that end early or only generate never fit a tree with it
+    from sklearn.tree import DecisionTreeClassifier, DecisionTreeRegressor
+
+    model_cls = DecisionTreeClassifier if categorical else DecisionTreeRegressor
+    if len(rows) > MAX_SPLIT_ROWS:  # splits from a subsample; leaf statistics from all rows
+        rows = np.sort(np.random.default_rng(seed).choice(rows, MAX_SPLIT_ROWS, replace=False))
+    share = len(rows) / max(1, int((~np.isnan(y)).sum()))
+    leaf = max(1, int(round(min_leaf * share)))
+    model = model_cls(min_samples_leaf=leaf, max_leaf_nodes=MAX_LEAVES, random_state=seed)
+    with warnings.catch_warnings():  # many classes (child counts) are expected here
+        warnings.simplefilter("ignore", UserWarning)
+        model.fit(x[rows], y[rows].astype(int) if categorical else y[rows])
+    t = model.tree_
+    missing = getattr(t, "missing_go_to_left", np.ones(t.node_count, dtype=np.uint8))
+    return Splits(t.children_left.tolist(), t.children_right.tolist(), [int(f) for f in t.feature],
+                  [float(v) for v in t.threshold], [int(v) for v in missing])

@@ -12,13 +12,14 @@ import logging
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import replace
-
-import sqlglot
-from sqlglot import exp
+from typing import TYPE_CHECKING
 
 from dbsynth.dialects import Dialect, get_dialect, qualified, quote_ident, translate_expression
 from dbsynth.schema.graph import FkEdge, LoadPlan
 from dbsynth.schema.model import CheckConstraint, Column, ForeignKey, Schema, SqlType, Table
+
+if TYPE_CHECKING:
+    from sqlglot import exp
 
 log = logging.getLogger(__name__)
 
@@ -31,6 +32,8 @@ def translate_check(check: CheckConstraint, table: Table, dialect: str) -> str |
     """A CHECK in ``dialect``'s SQL, every identifier quoted and spelled as its column is
     (DuckDB gives ``Amount > 0`` unquoted; PostgreSQL would fold it to ``amount``). None if
     sqlglot cannot read it for another engine; the engine's own text for the same one."""
+    import sqlglot  # lazy: ~0.1 s to import, needed only for CHECKs
+
     tree = _parse_check(check, table)
     if tree is None:
         return check.expression if check.dialect == dialect else None
@@ -41,6 +44,9 @@ def translate_check(check: CheckConstraint, table: Table, dialect: str) -> str |
 
 
 def _parse_check(check: CheckConstraint, table: Table) -> exp.Expression | None:
+    import sqlglot  # lazy: ~0.1 s to import, needed only for CHECKs
+    from sqlglot import exp
+
     try:
         tree = sqlglot.parse_one(check.expression, read=get_dialect(check.dialect).sqlglot)
     except (sqlglot.errors.ParseError, sqlglot.errors.TokenError, KeyError):
@@ -62,6 +68,8 @@ def check_problem(check: CheckConstraint, table: Table, dialect: str, probe: Pro
     translate, a subquery, or what the engine says when asked to evaluate the condition
     over the table's columns (a function it lacks: dbsynth copies no functions). Casts to
     ``enums`` (types the writer creates before the CHECK) are probed as text."""
+    from sqlglot import exp  # lazy: ~0.1 s to import, needed only for CHECKs
+
     tree = _parse_check(check, table)
     if tree is not None and tree.find(exp.Subquery, exp.Select, exp.Exists) is not None:
         return "it uses a subquery"
@@ -75,6 +83,8 @@ def enum_free_check(check: CheckConstraint, table: Table, dialect: str,
                     enums: frozenset[str]) -> str | None:
     """:func:`translate_check` with casts to ``enums`` made casts to text: for evaluating a
     condition where those types do not exist (yet), on values held as text."""
+    from sqlglot import exp  # lazy: ~0.1 s to import, needed only for CHECKs
+
     tree = _parse_check(check, table)
     if tree is None:
         return translate_check(check, table, dialect)

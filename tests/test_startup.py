@@ -1,0 +1,125 @@
+"""Start-up cost (issue 16): what ``dbsynth`` imports before it does any work, and the
+SQLAlchemy-free parsing of file URLs that keeps SQLAlchemy out of file-to-file runs."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+from sqlalchemy.engine import make_url
+
+from dbsynth.connectors.registry import FILE_SCHEMES, parse_url
+from dbsynth.connectors.urls import FileUrl, parse_file_url
+
+#: each costs 0.05-0.7 s to import and is needed only by some runs (see the lazy imports)
+HEAVY = ("sklearn", "scipy", "sqlalchemy", "sqlglot", "faker", "dask", "psycopg", "fastapi")
+
+
+def _imported_after(code: str) -> set[str]:
+    probe = f"{code}\nimport sys\nprint(' '.join(sorted({{m.split('.')[0] for m in sys.modules}})))"
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
+    return set(done.stdout.split())
+
+
+def test_the_cli_imports_no_heavy_module_before_it_runs() -> None:
+    loaded = _imported_after("import dbsynth.cli")
+    assert not loaded & set(HEAVY), sorted(loaded & set(HEAVY))
+
+
+def test_a_file_url_is_parsed_without_sqlalchemy() -> None:
+    loaded = _imported_after("from dbsynth.connectors.registry import connect, parse_url\n"
+                             "parse_url('duckdb:///a/b.duckdb?memory_limit=1GB')\n"
+                             "parse_url('sqlite:////abs/c.db')")
+    assert "sqlalchemy" not in loaded
+
+
+@pytest.mark.parametrize("url", [
+    "duckdb:///a/b.duckdb", "duckdb:////abs/b.duckdb", "duckdb:///", "DuckDB:///x.duckdb",
+    "duckdb:///a/b.duckdb?memory_limit=1GB", "duckdb:///a%20b/c.duckdb?memory_limit=1GB&x=",
+    "sqlite:///rel.db", "sqlite:////abs/dir/f.sqlite", "sqlite:///:memory:",
+    "sqlite+pysqlite:///f.db", "duckdb:///~/f.duckdb?",
+])
+def test_plain_file_urls_parse_as_sqlalchemy_parses_them(url: str) -> None:
+    ours = parse_file_url(url, FILE_SCHEMES)
+    theirs = make_url(url)
+    assert isinstance(ours, FileUrl)
+    assert (ours.drivername, ours.database, dict(ours.query)) == \
+        (theirs.drivername, theirs.database, dict(theirs.query))
+
+
+@pytest.mark.parametrize("url", [
+    "postgresql://u:pw@h/db", "duckdb://host/x.duckdb", "duckdb://u:pw@/x.duckdb",
+    "duckdb:///x.duckdb?memory_limit=1GB&memory_limit=2GB", "sqlite:///a@b.db", "mysql:///x",
+])
+def test_other_urls_are_left_to_sqlalchemy(url: str) -> None:
+    assert parse_file_url(url, FILE_SCHEMES) is None
+    if not url.startswith("mysql"):
+        assert parse_url(url).database == make_url(url).database
+
+
+@pytest.mark.parametrize("expr", ["NULL", "null", "0", "-1", "1.50", "007", "'abc'", "'a b-c%'", "''",
+                                  "'üß'", "CURRENT_TIMESTAMP", "'it''s'", "1 + 2", "TRUE"])
+def test_literal_defaults_translate_as_sqlglot_translates_them(expr: str) -> None:
+    import sqlglot
+
+    from dbsynth.dialects import translate_expression
+
+    for source in ("sqlite", "postgres", "duckdb"):
+        for target in ("sqlite", "postgres", "duckdb"):
+            if source != target:
+                expected = sqlglot.transpile(expr, read=source, write=target)[0]
+                assert translate_expression(expr, source, target) == expected, (source, target)
+
+
+def test_a_sqlite_source_without_checks_or_generated_columns_is_read_without_sqlglot(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    import sqlite3
+
+    path = tmp_path / "plain.sqlite"
+    with sqlite3.connect(path) as conn:
+        conn.execute("CREATE TABLE parent (id INTEGER PRIMARY KEY, name TEXT NOT NULL DEFAULT 'x')")
+        conn.execute("CREATE TABLE child (id INTEGER PRIMARY KEY, parent_id INTEGER REFERENCES parent(id))")
+    code = ("from dbsynth.connectors.registry import connect\n"
+            f"schema = connect('sqlite:///{path}').introspect()\n"
+            "assert [t.name for t in schema.tables] == ['child', 'parent'], schema.tables\n"
+            "assert schema.table('child').foreign_keys[0].ref_table == 'parent'")
+    assert "sqlglot" not in _imported_after(code)
+
+
+def test_a_small_database_is_synthesised_without_scikit_learn(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    import sqlite3
+
+    path = tmp_path / "small.sqlite"
+    with sqlite3.connect(path) as conn:
+        conn.execute("CREATE TABLE parent (id INTEGER PRIMARY KEY, kind TEXT NOT NULL, size REAL)")
+        conn.execute("CREATE TABLE child (id INTEGER PRIMARY KEY, "
+                     "parent_id INTEGER NOT NULL REFERENCES parent(id), amount REAL)")
+        conn.executemany("INSERT INTO parent VALUES (?, ?, ?)",
+                         [(i, "abc"[i % 3], i * 1.5) for i in range(1, 61)])
+        conn.executemany("INSERT INTO child VALUES (?, ?, ?)",
+                         [(i, 1 + i % 60, (i % 7) * 2.0) for i in range(1, 301)])
+    target = tmp_path / "out.duckdb"
+    code = ("from dbsynth import pipeline\n"
+            f"result = pipeline.synth('sqlite:///{path}', 'duckdb:///{target}')\n"
+            "assert result.integrity.ok, result.integrity.to_dict()\n"
+            "import duckdb\n"
+            f"con = duckdb.connect('{target}', read_only=True)\n"
+            "assert con.execute('SELECT count(*) FROM child').fetchall()[0][0] == 300\n"
+            "assert con.execute('SELECT count(*) FROM child c LEFT JOIN parent p ON p.id = c.parent_id"
+            " WHERE p.id IS NULL').fetchall()[0][0] == 0")
+    loaded = _imported_after(code)
+    assert "sklearn" not in loaded and "scipy" not in loaded
+
+
+def test_a_sqlite_check_is_still_read_and_a_column_named_like_one_is_no_check(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    import sqlite3
+
+    from dbsynth.connectors.registry import connect
+
+    path = tmp_path / "checks.sqlite"
+    with sqlite3.connect(path) as conn:
+        conn.execute('CREATE TABLE pay ("checkNumber" TEXT, amount REAL CHECK(amount > 0))')
+        conn.execute('CREATE TABLE plain ("checkNumber" TEXT)')
+    schema = connect(f"sqlite:///{path}").introspect()
+    assert [c.expression for c in schema.table("pay").checks] == ["amount > 0"]
+    assert schema.table("plain").checks == ()
