@@ -26,10 +26,9 @@ from typing import Any
 import duckdb
 import pandas as pd
 import yaml
-from sqlalchemy.engine import URL
-
 from dbsynth.connectors.base import Dependent, first_line, qualified, quote_ident
 from dbsynth.connectors.duckdb import DuckDBSession
+from dbsynth.connectors.urls import DatabaseUrl
 from dbsynth.dialects import get_dialect
 from dbsynth.dialects.duckdb import parse_type as parse_duckdb_type
 from dbsynth.dialects.files import FORMATS, FileFormat
@@ -47,7 +46,7 @@ def _literal(path: Path) -> str:
 class FolderConnector:
     """A folder of one format's files as a database with one schema, ``main``."""
 
-    def __init__(self, url: URL, schema: str = "main", role: str = "source") -> None:
+    def __init__(self, url: DatabaseUrl, schema: str = "main", role: str = "source") -> None:
         self.capabilities = get_dialect(url.drivername.lower())
         self.dialect = self.capabilities.name
         self.format: FileFormat = FORMATS[self.dialect]
