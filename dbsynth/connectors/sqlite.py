@@ -151,10 +151,12 @@ class SQLiteConnector:
             list[tuple[Any, ...]], dict[tuple[str, tuple[str, ...]], str]]:
         ident = quote_ident(name)
         info = self.query(f"PRAGMA table_xinfo({ident})")
-        # sqlglot reads the DDL only for what PRAGMAs do not tell: CHECKs and generated
-        # columns' expressions; most tables have neither, and runs then never import it
+        # sqlglot reads the DDL only for what PRAGMAs do not tell: CHECKs, generated
+        # columns' expressions and constraint names; most tables have none, and runs then
+        # never import it
         has_generated = any(r[6] in (2, 3) for r in info)
-        parsed = _parse_create(create_sql) if has_generated or _CHECK.search(create_sql) else None
+        parsed = (_parse_create(create_sql) if has_generated or _CHECK.search(create_sql)
+                  or _NAMED_CONSTRAINT.search(create_sql) else None)
         generated = _generated_expressions(parsed)
         pk_cols = [r[1] for r in sorted((r for r in info if r[5]), key=lambda r: r[5])]
         columns = []
@@ -459,10 +461,17 @@ def _action(text: Any) -> FkAction:
     return action if action in FK_ACTIONS else "NO ACTION"  # type: ignore[return-value]
 
 
-#: constraint kinds of a CREATE TABLE, table-level and column-level sqlglot nodes
-_KEY_NODES: dict[type, str] = {exp.PrimaryKey: "primary", exp.PrimaryKeyColumnConstraint: "primary",
-                               exp.UniqueColumnConstraint: "unique", exp.ForeignKey: "foreign",
-                               exp.Reference: "foreign"}
+#: a CREATE TABLE that names a constraint (only then are names read from its text)
+_NAMED_CONSTRAINT = re.compile(r"\bCONSTRAINT\b", re.IGNORECASE)
+
+
+def _key_nodes() -> dict[type, str]:
+    """Constraint kinds of a CREATE TABLE, table-level and column-level sqlglot nodes."""
+    from sqlglot import exp  # lazy: see _parse_create
+
+    return {exp.PrimaryKey: "primary", exp.PrimaryKeyColumnConstraint: "primary",
+            exp.UniqueColumnConstraint: "unique", exp.ForeignKey: "foreign",
+            exp.Reference: "foreign"}
 
 
 def _constraint_names(parsed: exp.Expression | None) -> dict[tuple[str, tuple[str, ...]], str]:
@@ -472,16 +481,19 @@ def _constraint_names(parsed: exp.Expression | None) -> dict[tuple[str, tuple[st
     out: dict[tuple[str, tuple[str, ...]], str] = {}
     if parsed is None:
         return out
+    from sqlglot import exp  # lazy: see _parse_create
+
+    key_nodes = _key_nodes()
     for constraint in parsed.find_all(exp.Constraint):
         for node in constraint.expressions:
-            kind = _KEY_NODES.get(type(node))
+            kind = key_nodes.get(type(node))
             if kind is None:
                 continue
             cols = node.this.expressions if kind == "unique" and node.this else node.expressions
             out[(kind, tuple(c.name.casefold() for c in cols))] = constraint.name
     for column in parsed.find_all(exp.ColumnDef):
         for item in column.args.get("constraints") or []:
-            kind = _KEY_NODES.get(type(item.args.get("kind")))
+            kind = key_nodes.get(type(item.args.get("kind")))
             if kind is not None and item.this is not None and item.this.name:
                 out[(kind, (column.name.casefold(),))] = item.this.name
     return out
