@@ -481,6 +481,13 @@ def _render_result(result: pipeline.SynthResult, as_json: bool) -> None:
     status = "[green]integrity OK[/green]" if result.integrity.ok else "[red]integrity FAILED[/red]"
     total = sum(result.rows.values())
     out.print(f"{status}: {total} rows in {len(result.rows)} tables written to {result.target}")
+    created = result.objects.get("created", {})
+    missing = result.objects.get("not_created", [])
+    if created or missing:
+        made = ", ".join(f"{n} {kind}" for kind, n in sorted(created.items())) or "none"
+        out.print(f"schema objects created: {made}"
+                  + (f"; {len(missing)} not created (listed in the warnings, and as "
+                     f"\"objects\" in --json)" if missing else ""), highlight=False)
 
 
 GAPS_EXIT_CODE = 4

@@ -32,6 +32,8 @@ from dbsynth.schema.model import Schema
 from dbsynth.writer.integrity import IntegrityReport, check_integrity
 from dbsynth.schema.select import select_tables
 from dbsynth.writer.drift import Drift, compare
+from dbsynth.writer.objects import NotCreated, object_statements
+from dbsynth.writer.objects import summary as objects_summary_of
 from dbsynth.writer.load import Replacement, refuse_unsafe_target, used_enums, write_database
 from dbsynth.progress import Progress, quiet
 
@@ -120,11 +122,15 @@ class SynthResult:
     #: columns written without a model of their values (NULL, or neutral values): also in
     #: ``notes``; the CLI exits 4 when there are any, so a script cannot miss them
     gaps: list[str] = field(default_factory=list)
+    #: schema objects (views, indexes, triggers…): created per kind, and those not created
+    #: with why (also in ``notes``); see :func:`dbsynth.writer.objects.summary`
+    objects: dict[str, Any] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         return {"source": self.source, "target": self.target, "rows": self.rows,
                 "integrity": self.integrity.to_dict(), "seconds": self.seconds,
-                "replaced": self.replaced.to_dict(), "notes": self.notes, "gaps": self.gaps}
+                "replaced": self.replaced.to_dict(), "notes": self.notes, "gaps": self.gaps,
+                "objects": self.objects}
 
 
 @dataclass(frozen=True)
@@ -145,6 +151,7 @@ def prepare_target(target: Connector, schema: Schema, replace: bool,
     as warnings now, before the work (a refresh shows them in its plan instead)."""
     from dbsynth.model.constraints import evaluation_problem
     from dbsynth.writer.ddl import held_checks, undeclared_cycle_keys
+    from dbsynth.writer.objects import object_statements
 
     replaced = refuse_unsafe_target(target, schema, replace)
     written, left_out = held_checks(schema, target.capabilities.dialect, target.probe)
@@ -160,6 +167,8 @@ def prepare_target(target: Connector, schema: Schema, replace: bool,
         notes.append(f"foreign key {edge.label} is left out of the target's DDL: {caps.name} "
                      "declares foreign keys only in CREATE TABLE, and this one closes a cycle; "
                      "dbsynth checks it by SQL after the load")
+    _statements, left_out = object_statements(written, caps, target.schema_name)
+    notes += [n.note() for n in left_out]
     for note in notes if announce else ():
         log.warning("%s", note)
     return TargetPlan(written, replaced, tuple(notes))
@@ -555,15 +564,27 @@ def _generate_into(model: RelationalModel, target: Connector, target_url: str, s
     else:  # each table made as the writer asks for it, and let go once loaded
         synthetic = model.generate(plan, scale=scale, seed=seed, stream_rows=STREAM_ROWS,
                                    progress=progress)
-    rows = write_database(target, schema, plan, synthetic, replace=replace, progress=progress)
+    refused: list[NotCreated] = []
+    rows = write_database(target, schema, plan, synthetic, replace=replace, progress=progress,
+                          not_created=refused)
     seconds["generate+load"] = time.perf_counter() - started
     frames = ({n: f for n, f in synthetic.items() if isinstance(f, pd.DataFrame)}  # streams are gone
               if isinstance(synthetic, dict) else {})
     gaps = _unmodelled(model, rows)
     result = SynthResult(source_label, target.display_url, rows, IntegrityReport(), seconds,
                          source_frames or {}, frames, prepared.replaced,
-                         list(prepared.notes) + gaps, gaps)
+                         list(prepared.notes) + [n.note() for n in refused] + gaps, gaps,
+                         objects_summary(schema, target, refused))
+    for note in refused:
+        log.warning("%s", note.note())
     return _checked(result, target, schema, progress, scale)
+
+
+def objects_summary(schema: Schema, target: Connector, refused: list[NotCreated]
+                    ) -> dict[str, Any]:
+    """What the copy holds of the schema's objects, and what it lacks with why."""
+    statements, left_out = object_statements(schema, target.capabilities, target.schema_name)
+    return objects_summary_of(statements, left_out + refused)
 
 
 def _unmodelled(model: RelationalModel, rows: dict[str, int]) -> list[str]:

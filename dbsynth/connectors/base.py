@@ -33,6 +33,10 @@ class Dependent:
 
     description: str
     blocks: bool
+    #: the object as :mod:`dbsynth.schema.objects` names it (``view``, ``v_customer``), when
+    #: known: a dependent dbsynth mirrors is dropped and created again instead of blocking
+    kind: str | None = None
+    name: str | None = None
 
 
 class TargetSession(Protocol):
@@ -44,6 +48,11 @@ class TargetSession(Protocol):
     def execute(self, sql: str) -> None: ...
 
     def query(self, sql: str) -> list[tuple[Any, ...]]: ...
+
+    def try_execute(self, sql: str) -> str | None:
+        """Run one statement the engine may refuse (a translation): its error, one line, or
+        None; either way the transaction stays usable and holds only what succeeded."""
+        ...
 
     def existing_tables(self) -> dict[str, int]:
         """Tables already in the target schema, with their row counts."""

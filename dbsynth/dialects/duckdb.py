@@ -21,7 +21,7 @@ DIALECT = Dialect(
     decimal_word="DECIMAL", numeric_unbounded="DOUBLE", max_numeric_precision=38,
     varchar_word="VARCHAR", char_word="VARCHAR", varchar_unbounded="VARCHAR",
     char_unbounded="VARCHAR", text_word="VARCHAR", keeps_varchar_length=False,
-    fk_types_must_match=True,
+    fk_types_must_match=True, partial_indexes=False, index_methods=("btree", "art"), comments=True,
 )
 
 #: ``data_type`` spellings of duckdb_columns() -> neutral type names

@@ -20,6 +20,10 @@ DIALECT = Dialect(
     },
     decimal_word="numeric", numeric_unbounded="numeric", varchar_word="varchar",
     char_word="char", varchar_unbounded="text", char_unbounded="char", text_word="text",
+    materialized_views=True, index_methods=("btree", "hash", "gin", "gist", "brin", "spgist"),
+    comments=True, domains=True,
+    create_type_if_absent="DO $dbsynth$ BEGIN {}; EXCEPTION WHEN duplicate_object THEN NULL; END $dbsynth$",
+    relax_function_bodies="SET LOCAL check_function_bodies = off",
 )
 
 #: ``format_type()`` spellings -> neutral type names

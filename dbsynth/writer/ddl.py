@@ -18,6 +18,7 @@ from sqlglot import exp
 
 from dbsynth.dialects import Dialect, get_dialect, qualified, quote_ident, translate_expression
 from dbsynth.schema.graph import FkEdge, LoadPlan
+from dbsynth.writer.objects import domain_type
 from dbsynth.schema.model import CheckConstraint, Column, ForeignKey, Schema, SqlType, Table
 
 log = logging.getLogger(__name__)
@@ -135,6 +136,7 @@ def column_definition(table: Table, column: Column, schema: Schema, caps: Dialec
     enum = item.enum if item is not None else None
     type_schema = (enum_schemas or {}).get(enum, schema_name) if enum else schema_name
     sql_type = caps.render_type(_key_compatible_type(table, column, schema, caps), type_schema)
+    sql_type = domain_type(column, schema, caps, schema_name) or sql_type  # PG -> PG: its domain
     if column.identity and column.type.is_integer:
         sql_type = caps.identity_type(column.type) or sql_type
     parts = [quote_ident(column.name), sql_type]

@@ -27,6 +27,7 @@ from dbsynth.model.stream import Synthesis, TableData, TableStream
 from dbsynth.schema.graph import LoadPlan
 from dbsynth.schema.model import EnumType, ForeignKey, Schema, Table
 from dbsynth.writer import ddl
+from dbsynth.writer.objects import NotCreated, drop_before_replace, is_mirrored, run_objects
 from dbsynth.progress import Progress, quiet
 
 
@@ -47,8 +48,11 @@ def transaction(target: Connector) -> Iterator[TargetSession]:
 
 def write_database(target: Connector, schema: Schema, plan: LoadPlan,
                    data: Mapping[str, TableData] | Synthesis, *, replace: bool = False,
-                   progress: Progress = quiet) -> dict[str, int]:
+                   progress: Progress = quiet,
+                   not_created: list[NotCreated] | None = None) -> dict[str, int]:
     """Write every table (one per name) into ``target`` atomically; returns rows per table.
+    Schema objects (views, indexes, triggers…) come too; translations the target refused
+    are added to ``not_created``.
 
     A :class:`TableStream` is loaded chunk by chunk as it is generated, and a
     :class:`Synthesis` table by table as it is made, inside the same transaction: a table
@@ -58,6 +62,7 @@ def write_database(target: Connector, schema: Schema, plan: LoadPlan,
     with transaction(target) as session:
         clear_target(session, schema, plan, replace, target.display_url)
         _create_types(session, schema)
+        run_objects(session, schema, after_load=False)  # extensions, domains
         upfront = session.capabilities.deferred_fk_checks  # every FK declared: tables first
         if upfront:
             for name in plan.order:
@@ -83,6 +88,8 @@ def write_database(target: Connector, schema: Schema, plan: LoadPlan,
         _fill_cut_keys(session, schema, plan, synthesis.cut_columns())
         _add_foreign_keys(session, schema, plan)
         advance_identities(session, schema)
+        (not_created if not_created is not None else []).extend(
+            run_objects(session, schema, after_load=True))  # views, indexes, triggers…
         progress("commit", "", sum(rows.values()))
     return rows
 
@@ -136,7 +143,8 @@ def _refuse_existing(session: TargetSession, schema: Schema, replace: bool,
             f"target {url} already has {_listed(ours)}; pass --replace to drop and recreate "
             f"{'it' if len(ours) == 1 else 'them'}")
     dependents: list[Dependent] = session.dependents(sorted(ours))
-    blocking = [d.description for d in dependents if d.blocks]
+    blocking = [d.description for d in dependents  # mirrored ones are made again
+                if d.blocks and not is_mirrored(schema, session.capabilities, d.kind, d.name)]
     if blocking:
         raise UnsafeTargetError(
             f"replacing {_listed(ours)} in {url} would drop or break what depends on "
@@ -159,6 +167,8 @@ def clear_target(session: TargetSession, schema: Schema, plan: LoadPlan, replace
     ours = [n for n in reversed(plan.order) if n in replacement.tables]
     if not ours:
         return
+    for statement in drop_before_replace(schema, session.capabilities, session.schema_name):
+        session.execute(statement)  # views dbsynth mirrors: created again after the load
     # No CASCADE: a view or another table's FK on one of ours makes the drop (and the whole
     # run) fail with the engine's message, instead of silently losing the dependent object.
     if session.capabilities.multi_table_drop:  # one statement: cycles among ours are fine

@@ -1,0 +1,247 @@
+"""Schema objects beyond tables, as statements for a target: the source's own definitions on
+the same engine, sqlglot translations of indexes, views and comments on another.
+
+When they run (see :func:`run_objects`, called by the writer inside its transaction):
+extensions and domains before the tables (column types use them); everything else after the
+rows are loaded and keyed: functions, then views in dependency order, materialized views
+(so they hold the synthetic rows), indexes, then triggers — created after the load, so a
+trigger never fires on the synthetic rows (an ``UPDATE … SET last_update`` trigger leaves
+the generated values as they are) and fires on the application's own writes afterwards.
+
+The source's definitions are replayed as they are, with its schema name rewritten to the
+target's. A translated statement is *tried*: the engine's refusal (a function it lacks)
+leaves that object out with the reason instead of failing the copy. Functions, triggers,
+procedures, aggregates, domains, sequences and extensions are not carried across engines.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+import sqlglot
+from sqlglot import exp
+
+from dbsynth.dialects import Dialect, get_dialect, qualified, quote_ident
+from dbsynth.schema.model import Column, Schema
+from dbsynth.schema.objects import SchemaObject, creation_order, select_objects
+
+#: kinds that sqlglot translates to another engine
+TRANSLATED_KINDS = frozenset({"index", "view", "materialized view", "comment"})
+#: kinds dropped before a replace and created again (a table's own go with the table)
+DROPPED_KINDS = {"view": "VIEW", "materialized view": "MATERIALIZED VIEW"}
+
+
+@dataclass(frozen=True)
+class ObjectStatement:
+    """One statement creating ``obj``; ``tried`` statements (translations) may be refused by
+    the engine, which leaves the object out with the reason rather than failing the copy."""
+
+    obj: SchemaObject
+    sql: str
+    tried: bool = False
+
+
+@dataclass(frozen=True)
+class NotCreated:
+    obj: SchemaObject
+    reason: str
+
+    def note(self) -> str:
+        return f"{self.obj.label} is not created in the target: {self.reason}"
+
+
+class ObjectSession(Protocol):
+    capabilities: Dialect
+    schema_name: str
+
+    def execute(self, sql: str) -> None: ...
+
+    def try_execute(self, sql: str) -> str | None: ...
+
+
+def object_statements(schema: Schema, caps: Dialect, schema_name: str
+                      ) -> tuple[list[ObjectStatement], list[NotCreated]]:
+    """Statements creating the schema's objects in a ``caps`` target schema ``schema_name``,
+    in an order that works, and the objects left out, each with why."""
+    kept, _notes = select_objects(schema.objects, set(schema.table_names))
+    left_out = [NotCreated(o, "it depends on " + ", ".join(
+        d for d in o.depends_on if d not in set(schema.table_names) | {k.name for k in kept})
+        + ", outside the copied tables") for o in schema.objects if o not in kept]
+    statements: list[ObjectStatement] = []
+    relaxed = False
+    for obj in creation_order(kept):
+        if obj.dialect == caps.name:
+            sql = requalify(obj.definition, schema.name, schema_name)
+            if obj.kind == "domain":
+                sql = caps.create_type_if_absent.format(sql)
+            if obj.kind in ("function", "procedure") and caps.relax_function_bodies and not relaxed:
+                statements.append(ObjectStatement(obj, caps.relax_function_bodies))
+                relaxed = True
+            statements.append(ObjectStatement(obj, sql))
+            continue
+        if obj.kind not in TRANSLATED_KINDS:
+            left_out.append(NotCreated(obj, f"a {obj.dialect} {obj.kind} is not portable to "
+                                            f"{caps.name}"))
+            continue
+        sql, why = translate_object(obj, caps, schema_name)
+        if sql is None:
+            left_out.append(NotCreated(obj, why))
+        else:
+            statements.append(ObjectStatement(obj, sql, tried=True))
+    failed = {n.obj.name for n in left_out}
+    statements = [s for s in statements  # what needs a left-out object is left out too
+                  if not any(d in failed for d in s.obj.depends_on)]
+    return statements, left_out
+
+
+def run_objects(session: ObjectSession, schema: Schema, after_load: bool) -> list[NotCreated]:
+    """Create the objects of one phase (before the tables, or after the load) in the open
+    transaction; returns the translated ones the engine refused (and what needed them)."""
+    statements, _ = object_statements(schema, session.capabilities, session.schema_name)
+    refused: list[NotCreated] = []
+    gone: set[str] = set()
+    for statement in statements:
+        if statement.obj.after_load != after_load:
+            continue
+        if any(d in gone for d in statement.obj.depends_on):
+            refused.append(NotCreated(statement.obj, "it needs " + ", ".join(
+                d for d in statement.obj.depends_on if d in gone) + ", not created"))
+            gone.add(statement.obj.name)
+            continue
+        if not statement.tried:
+            session.execute(statement.sql)
+            continue
+        problem = session.try_execute(statement.sql)
+        if problem is not None:
+            refused.append(NotCreated(statement.obj, f"{session.capabilities.name} refuses "
+                                                     f"the translation: {problem}"))
+            gone.add(statement.obj.name)
+    return refused
+
+
+def drop_before_replace(schema: Schema, caps: Dialect, schema_name: str) -> list[str]:
+    """DROP … IF EXISTS for the views dbsynth mirrors, dependents last-created first: a
+    replace drops them with the tables they read and creates them again after the load."""
+    statements, _ = object_statements(schema, caps, schema_name)
+    drops = []
+    for statement in reversed(statements):
+        kind = statement.obj.kind
+        if kind == "materialized view" and not caps.materialized_views:
+            kind = "view"
+        if kind in DROPPED_KINDS:
+            drops.append(f"DROP {DROPPED_KINDS[kind]} IF EXISTS "
+                         f"{qualified(schema_name, statement.obj.name)}")
+    return drops
+
+
+def is_mirrored(schema: Schema, caps: Dialect, kind: str | None, name: str | None) -> bool:
+    """Whether dbsynth creates this object again after a replace (same engine only: a
+    translation might be refused, and the target's object would be lost)."""
+    if kind is None or name is None:
+        return False
+    kept, _ = select_objects(schema.objects, set(schema.table_names))
+    return any(o.kind == kind and o.name == name and o.dialect == caps.name for o in kept)
+
+
+def domain_type(column: Column, schema: Schema, caps: Dialect, schema_name: str) -> str | None:
+    """The type a column is declared with when it keeps its domain (same engine, the domain
+    among the objects created); None: its base type, as rendered."""
+    if column.domain is None or not caps.domains:
+        return None
+    if any(o.kind == "domain" and o.name == column.domain and o.dialect == caps.name
+           for o in schema.objects):
+        return qualified(schema_name, column.domain)
+    return None
+
+
+def summary(statements: list[ObjectStatement], left_out: list[NotCreated]) -> dict[str, Any]:
+    """For ``--json``: objects created per kind, and those not created with why."""
+    out = {n.obj.label for n in left_out}
+    created: dict[str, int] = {}
+    seen: set[str] = set()
+    for statement in statements:
+        label = statement.obj.label
+        if label not in out and label not in seen:
+            seen.add(label)
+            created[statement.obj.kind] = created.get(statement.obj.kind, 0) + 1
+    return {"created": created,
+            "not_created": [{"object": n.obj.label, "reason": n.reason} for n in left_out]}
+
+
+def requalify(sql: str, source_schema: str, target_schema: str) -> str:
+    """``source_schema.name`` (quoted or not) made ``"target_schema".name``. Text only: a
+    string literal holding ``source_schema.`` is rewritten too (rare; said in the docs)."""
+    if source_schema == target_schema:
+        return sql
+    name = re.escape(source_schema)
+    pattern = rf'(?<![\w."$])(?:"{name}"|{name})\.(?=["\w])'
+    return re.sub(pattern, quote_ident(target_schema).replace("\\", "\\\\") + ".", sql)
+
+
+def translate_object(obj: SchemaObject, caps: Dialect, schema_name: str
+                     ) -> tuple[str | None, str]:
+    """An index, view or comment in ``caps``'s SQL, or None and why not."""
+    source = get_dialect(obj.dialect)
+    if obj.kind == "comment" and not caps.comments:
+        return None, f"{caps.name} has no comments"
+    try:
+        tree = sqlglot.parse_one(obj.definition, read=source.sqlglot)
+    except (sqlglot.errors.ParseError, sqlglot.errors.TokenError) as exc:
+        return None, f"sqlglot cannot read it ({str(exc).splitlines()[0][:80]})"
+    if obj.kind == "index":
+        problem = _fit_index(tree, caps)
+        if problem:
+            return None, problem
+    elif obj.kind == "materialized view" and not caps.materialized_views:
+        kind = tree.args.get("kind")
+        tree.set("kind", "VIEW" if kind else kind)
+        for prop in list(tree.find_all(exp.MaterializedProperty)):
+            prop.pop()
+    if isinstance(tree, exp.Create):
+        tree.set("replace", False)  # not every engine has OR REPLACE; a replace drops first
+    for column in tree.find_all(exp.Column):
+        if column.args.get("db") is not None:  # COMMENT ON COLUMN schema.table.column
+            column.set("db", exp.to_identifier(schema_name))
+            column.set("catalog", None)
+    ctes = {c.alias_or_name for c in tree.find_all(exp.CTE)}
+    for table in tree.find_all(exp.Table):
+        if table.name in ctes:
+            continue
+        index_table = isinstance(table.parent, exp.Index)
+        if index_table and not caps.index_table_qualified:
+            table.set("db", None)
+        else:
+            table.set("db", exp.to_identifier(schema_name))
+        table.set("catalog", None)
+    if obj.kind == "index" and not caps.index_table_qualified:
+        index = tree.this
+        index.set("this", exp.Table(this=index.this, db=exp.to_identifier(schema_name)))
+    try:
+        return tree.sql(dialect=caps.sqlglot, identify=True, unsupported_level=sqlglot.ErrorLevel.RAISE), ""
+    except (sqlglot.errors.UnsupportedError, KeyError, ValueError) as exc:
+        return None, f"sqlglot cannot write it for {caps.name} ({str(exc).splitlines()[0][:80]})"
+
+
+def _fit_index(tree: exp.Expression, caps: Dialect) -> str | None:
+    """An index made what ``caps`` can hold (its default method, plain column order), or why
+    it cannot be."""
+    index = tree.this if isinstance(tree, exp.Create) else None
+    params = index.args.get("params") if isinstance(index, exp.Index) else None
+    if params is None:
+        return "not an index sqlglot can read"
+    using = params.args.get("using")
+    method = using.name.lower() if using is not None else "btree"
+    if method not in caps.index_methods:
+        return f"index method {method} has no counterpart in {caps.name}"
+    if method in ("btree", caps.index_methods[0]):
+        params.set("using", None)  # the target's default method
+    if params.args.get("include"):
+        return f"INCLUDE columns have no counterpart in {caps.name}"
+    if params.args.get("where") is not None and not caps.partial_indexes:
+        return f"{caps.name} has no partial indexes (WHERE …)"
+    for ordered in list(params.find_all(exp.Ordered)):
+        if not ordered.args.get("desc"):
+            ordered.replace(ordered.this)
+    return None
