@@ -22,6 +22,11 @@ KIND_ORDER: tuple[ObjectKind, ...] = (
     "materialized view", "index", "trigger", "comment", "policy",
 )
 
+#: kinds other objects can depend on (by name; an index, trigger or comment is named after
+#: its table, which is not a dependency on it)
+DEPENDABLE_KINDS = frozenset({"extension", "domain", "sequence", "function", "procedure",
+                              "aggregate", "view", "materialized view"})
+
 #: kinds created before the tables (column types and defaults may use them)
 BEFORE_LOAD_KINDS = frozenset({"extension", "domain", "sequence"})
 
@@ -77,7 +82,7 @@ def select_objects(objects: tuple[SchemaObject, ...], tables: set[str]
     changed = True
     while changed:
         changed = False
-        names = tables | {o.name for o in kept.values()}
+        names = tables | {o.name for o in kept.values() if o.kind in DEPENDABLE_KINDS}
         for key, obj in list(kept.items()):
             missing = [d for d in obj.depends_on if d not in names]
             if missing:
@@ -93,7 +98,7 @@ def creation_order(objects: tuple[SchemaObject, ...]) -> list[SchemaObject]:
     rank = {k: i for i, k in enumerate(KIND_ORDER)}
     pending = sorted(objects, key=lambda o: rank[o.kind])
     done: set[str] = set()
-    known = {o.name for o in objects}
+    known = {o.name for o in objects if o.kind in DEPENDABLE_KINDS}
     out: list[SchemaObject] = []
     while pending:
         ready = next((o for o in pending

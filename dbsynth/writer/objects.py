@@ -25,7 +25,7 @@ from sqlglot import exp
 
 from dbsynth.dialects import Dialect, get_dialect, qualified, quote_ident
 from dbsynth.schema.model import Column, Schema
-from dbsynth.schema.objects import SchemaObject, creation_order, select_objects
+from dbsynth.schema.objects import DEPENDABLE_KINDS, SchemaObject, creation_order, select_objects
 
 #: kinds that sqlglot translates to another engine
 TRANSLATED_KINDS = frozenset({"index", "view", "materialized view", "comment"})
@@ -66,34 +66,40 @@ def object_statements(schema: Schema, caps: Dialect, schema_name: str
     """Statements creating the schema's objects in a ``caps`` target schema ``schema_name``,
     in an order that works, and the objects left out, each with why."""
     kept, _notes = select_objects(schema.objects, set(schema.table_names))
+    have = set(schema.table_names) | {k.name for k in kept if k.kind in DEPENDABLE_KINDS}
     left_out = [NotCreated(o, "it depends on " + ", ".join(
-        d for d in o.depends_on if d not in set(schema.table_names) | {k.name for k in kept})
+        d for d in o.depends_on if d not in have)
         + ", outside the copied tables") for o in schema.objects if o not in kept]
     statements: list[ObjectStatement] = []
     relaxed = False
+    missing: set[str] = set()  # dependable objects left out: what needs them is too
     for obj in creation_order(kept):
-        if obj.dialect == caps.name:
-            sql = requalify(obj.definition, schema.name, schema_name)
-            if obj.kind == "domain":
-                sql = caps.create_type_if_absent.format(sql)
-            if obj.kind in ("function", "procedure") and caps.relax_function_bodies and not relaxed:
-                statements.append(ObjectStatement(obj, caps.relax_function_bodies))
-                relaxed = True
-            statements.append(ObjectStatement(obj, sql))
-            continue
-        if obj.kind not in TRANSLATED_KINDS:
-            left_out.append(NotCreated(obj, f"a {obj.dialect} {obj.kind} is not portable to "
-                                            f"{caps.name}"))
-            continue
-        sql, why = translate_object(obj, caps, schema_name)
+        sql, why, tried = _statement(obj, caps, schema.name, schema_name)
+        lacking = [d for d in obj.depends_on if d in missing]
+        if lacking and sql is not None:  # its own reason first (a trigger: not portable)
+            sql, why = None, f"it needs {', '.join(lacking)}, not created"
         if sql is None:
             left_out.append(NotCreated(obj, why))
-        else:
-            statements.append(ObjectStatement(obj, sql, tried=True))
-    failed = {n.obj.name for n in left_out}
-    statements = [s for s in statements  # what needs a left-out object is left out too
-                  if not any(d in failed for d in s.obj.depends_on)]
+            if obj.kind in DEPENDABLE_KINDS:
+                missing.add(obj.name)
+            continue
+        if obj.kind in ("function", "procedure") and caps.relax_function_bodies and not relaxed:
+            statements.append(ObjectStatement(obj, caps.relax_function_bodies))
+            relaxed = True
+        statements.append(ObjectStatement(obj, sql, tried))
     return statements, left_out
+
+
+def _statement(obj: SchemaObject, caps: Dialect, source_schema: str, schema_name: str
+               ) -> tuple[str | None, str, bool]:
+    """One object's statement for the target, why there is none, and whether it is tried."""
+    if obj.dialect == caps.name:
+        sql = requalify(obj.definition, source_schema, schema_name)
+        return (caps.create_type_if_absent.format(sql) if obj.kind == "domain" else sql), "", False
+    if obj.kind not in TRANSLATED_KINDS:
+        return None, f"a {obj.dialect} {obj.kind} is not portable to {caps.name}", False
+    sql, why = translate_object(obj, caps, schema_name)
+    return sql, why, True
 
 
 def run_objects(session: ObjectSession, schema: Schema, after_load: bool) -> list[NotCreated]:
@@ -108,7 +114,7 @@ def run_objects(session: ObjectSession, schema: Schema, after_load: bool) -> lis
         if any(d in gone for d in statement.obj.depends_on):
             refused.append(NotCreated(statement.obj, "it needs " + ", ".join(
                 d for d in statement.obj.depends_on if d in gone) + ", not created"))
-            gone.add(statement.obj.name)
+            gone.add(statement.obj.name if statement.obj.kind in DEPENDABLE_KINDS else "")
             continue
         if not statement.tried:
             session.execute(statement.sql)
@@ -117,7 +123,8 @@ def run_objects(session: ObjectSession, schema: Schema, after_load: bool) -> lis
         if problem is not None:
             refused.append(NotCreated(statement.obj, f"{session.capabilities.name} refuses "
                                                      f"the translation: {problem}"))
-            gone.add(statement.obj.name)
+            if statement.obj.kind in DEPENDABLE_KINDS:
+                gone.add(statement.obj.name)
     return refused
 
 

@@ -1,12 +1,11 @@
 -- Sequences of one schema that are not an identity's or a serial column's (dbsynth makes
 -- those with the column), with OWNED BY when a column owns one; they continue from the
--- source's position.
+-- source's position (pg_sequences.last_value: NULL until the first nextval, or unreadable).
 SELECT s.relname AS sequence_name,
        oc.relname AS owner_table,
        format('CREATE SEQUENCE IF NOT EXISTS %%I.%%I AS %%s INCREMENT BY %%s MINVALUE %%s MAXVALUE %%s START WITH %%s CACHE %%s%%s',
               n.nspname, s.relname, format_type(q.seqtypid, NULL), q.seqincrement, q.seqmin,
-              q.seqmax, coalesce(CASE WHEN v.is_called THEN v.last_value + q.seqincrement
-                                      ELSE v.last_value END, q.seqstart),
+              q.seqmax, coalesce(v.last_value + q.seqincrement, q.seqstart),
               q.seqcache, CASE WHEN q.seqcycle THEN ' CYCLE' ELSE '' END)
        || CASE WHEN oc.relname IS NOT NULL
                THEN format(' OWNED BY %%I.%%I.%%I', n.nspname, oc.relname, oa.attname) ELSE '' END
@@ -22,7 +21,7 @@ LEFT JOIN pg_attribute oa ON oa.attrelid = d.refobjid AND oa.attnum = d.refobjsu
 LEFT JOIN pg_attrdef ad ON ad.adrelid = d.refobjid AND ad.adnum = d.refobjsubid
 WHERE n.nspname = %(schema)s AND s.relkind = 'S'
   AND coalesce(d.deptype, '') <> 'i'
-  AND NOT (d.deptype = 'a' AND pg_get_expr(ad.adbin, ad.adrelid) LIKE 'nextval(%%')
+  AND NOT coalesce(d.deptype = 'a' AND pg_get_expr(ad.adbin, ad.adrelid) LIKE 'nextval(%%', false)
   AND NOT EXISTS (SELECT 1 FROM pg_depend e WHERE e.classid = 'pg_class'::regclass
                   AND e.objid = s.oid AND e.deptype = 'e')
 ORDER BY s.relname
