@@ -102,6 +102,16 @@ def test_postgres_refresh_recreates_dependent_views(pg_zoo: str, pg_database_fac
 
 
 @pytest.mark.postgres
+def test_postgres_refresh_command_with_dependent_views(pg_zoo: str, pg_database_factory) -> None:
+    target = pg_database_factory("copy")
+    assert dbsynth.synth(pg_zoo, target, seed=1, keys=NO_INFER).integrity.ok
+    result = pipeline.refresh(pg_zoo, target, seed=3, keys=NO_INFER)
+    assert result.synth is not None and result.synth.integrity.ok
+    assert pg_catalog(target) == pg_catalog(pg_zoo)
+    assert run_sql(target, "SELECT count(*) FROM customer_spend")[0][0] > 0
+
+
+@pytest.mark.postgres
 def test_postgres_refresh_still_refuses_an_unmirrored_view(pg_zoo: str,
                                                           pg_database_factory) -> None:
     target = pg_database_factory("copy")
