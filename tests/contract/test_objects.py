@@ -33,7 +33,7 @@ PG_CATALOG = {
                "WHERE NOT tgisinternal",
     "domain": "SELECT t.typname, format_type(t.typbasetype, t.typtypmod) || ' ' || "
               "string_agg(pg_get_constraintdef(k.oid), ' ') FROM pg_type t "
-              "JOIN pg_constraint k ON k.contypid = t.oid WHERE t.typtype = 'd' GROUP BY 1, t.typbasetype, t.typtypmod",
+              "JOIN pg_constraint k ON k.contypid = t.oid WHERE t.typtype = 'd' AND t.typnamespace = 'public'::regnamespace GROUP BY 1, t.typbasetype, t.typtypmod",
     "comment": "SELECT c.relname || '.' || d.objsubid, d.description FROM pg_description d "
                "JOIN pg_class c ON c.oid = d.objoid AND d.classoid = 'pg_class'::regclass",
     "sequence": "SELECT sequencename, data_type || ' ' || increment_by FROM pg_sequences "
