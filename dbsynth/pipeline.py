@@ -553,7 +553,8 @@ def _generate_into(model: RelationalModel, target: Connector, target_url: str, s
         return _checked(SynthResult(source_label, target.display_url, rows,
                                     IntegrityReport(), seconds, source_frames or {},
                                     replaced=prepared.replaced,
-                                    notes=list(prepared.notes) + gaps, gaps=gaps),
+                                    notes=list(prepared.notes) + gaps, gaps=gaps,
+                                    objects=objects_summary(schema, target, [])),
                         target, schema, progress, scale)
     synthetic: dict[str, TableData] | Synthesis
     if sampler is not None:

@@ -5,13 +5,15 @@ its rows straight into the target database, but into a private staging schema be
 target one, whose tables have no keys or constraints yet. When every partition has committed,
 one transaction moves the staged tables (and enums) into the target schema, adds keys, checks
 and foreign keys, advances identities and drops the staging schema. Until that commit the
-target schema is untouched; if anything fails, the staging schema is dropped and the target is
+target schema is untouched (but for the extensions and domains the staged tables' columns
+use, created there first); if anything fails, the staging schema is dropped and the target is
 left as it was.
 """
 
 from __future__ import annotations
 
 import json
+import logging
 import uuid
 from collections.abc import Mapping
 
@@ -24,9 +26,12 @@ from dbsynth.model.stream import TableStream
 from dbsynth.schema.graph import LoadPlan
 from dbsynth.schema.model import Schema
 from dbsynth.writer import ddl
+from dbsynth.writer.objects import run_objects
 from dbsynth.writer.load import (
     add_constraints, advance_identities, clear_target, transaction, used_enums,
 )
+
+log = logging.getLogger(__name__)
 
 STAGE_PREFIX = "dbsynth_stage_"
 #: in the staging schema: one row per committed partition, written in the partition's own
@@ -48,7 +53,9 @@ def create_stage(target: Connector, schema: Schema, plan: LoadPlan) -> str:
         for enum in used_enums(schema):
             if enum.name not in kept:
                 session.execute(ddl.create_enum(stage, enum.name, enum.values))
+        run_objects(session, schema, after_load=False)  # extensions, domains: in the target
         in_target = {name: session.schema_name for name in kept}  # used from there
+        in_target |= {o.name: session.schema_name for o in schema.objects if o.kind == "domain"}
         for name in plan.order:
             session.execute(ddl.create_table(schema.table(name), schema, plan,
                                              session.capabilities, stage, in_target))
@@ -118,6 +125,8 @@ def publish_stage(target: Connector, schema: Schema, plan: LoadPlan, stage: str,
                             f"SET SCHEMA {quote_ident(session.schema_name)}")
         add_constraints(session, schema, plan)
         advance_identities(session, schema)
+        for refused in run_objects(session, schema, after_load=True):  # views, indexes…
+            log.warning("%s", refused.note())
         session.execute(f"DROP TABLE {qualified(stage, DONE_TABLE)}")
         session.execute(f"DROP SCHEMA {quote_ident(stage)}")
 

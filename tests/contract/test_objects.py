@@ -89,6 +89,20 @@ def test_postgres_copy_has_the_same_objects(pg_zoo: str, pg_database_factory) ->
 
 
 @pytest.mark.postgres
+def test_postgres_scaled_out_copy_has_the_same_objects(pg_zoo: str, pg_database_factory) -> None:
+    """The staged loader (partitions in a staging schema, published in one transaction)
+    creates the domain before its tables and the other objects when it publishes."""
+    pytest.importorskip("distributed")
+    from dbsynth.scaleout import ScaleOut
+
+    target = pg_database_factory("parted")
+    result = dbsynth.synth(pg_zoo, target, seed=1, keys=NO_INFER,
+                           scale_out=ScaleOut(workers=1, partitions=2))
+    assert result.integrity.ok
+    assert pg_catalog(target) == pg_catalog(pg_zoo)
+
+
+@pytest.mark.postgres
 def test_postgres_refresh_recreates_dependent_views(pg_zoo: str, pg_database_factory) -> None:
     """Views and a materialized view read the replaced tables: they are dropped before and
     created again after the load (before this, the refresh failed and rolled back)."""
