@@ -151,7 +151,7 @@ def prepare_target(target: Connector, schema: Schema, replace: bool,
     as warnings now, before the work (a refresh shows them in its plan instead)."""
     from dbsynth.model.constraints import evaluation_problem
     from dbsynth.writer.ddl import held_checks, undeclared_cycle_keys
-    from dbsynth.writer.objects import object_statements
+    from dbsynth.writer.objects import missing_extensions, object_statements
 
     replaced = refuse_unsafe_target(target, schema, replace)
     written, left_out = held_checks(schema, target.capabilities.dialect, target.probe)
@@ -167,6 +167,12 @@ def prepare_target(target: Connector, schema: Schema, replace: bool,
         notes.append(f"foreign key {edge.label} is left out of the target's DDL: {caps.name} "
                      "declares foreign keys only in CREATE TABLE, and this one closes a cycle; "
                      "dbsynth checks it by SQL after the load")
+    missing = missing_extensions(written, caps, target.probe)
+    if missing:
+        raise SchemaError(f"the source uses extension{'s' * (len(missing) > 1)} "
+                          f"{', '.join(missing)}, which {target.display_url} cannot create "
+                          f"(not installed on its server); install it there, or copy to "
+                          f"another server")
     _statements, left_out = object_statements(written, caps, target.schema_name)
     notes += [n.note() for n in left_out]
     for note in notes if announce else ():

@@ -101,6 +101,8 @@ class Dialect:
     create_type_if_absent: str = "{}"
     #: run before creating functions: their bodies may name what is created later
     relax_function_bodies: str | None = None
+    #: a query that fails unless the extension named by the literal ``{}`` can be created
+    extension_probe: str | None = None
 
     # -- compatibility with the former ``connectors.base.Capabilities`` --------------------
     @property

@@ -24,6 +24,7 @@ DIALECT = Dialect(
     comments=True, domains=True,
     create_type_if_absent="DO $dbsynth$ BEGIN {}; EXCEPTION WHEN duplicate_object THEN NULL; END $dbsynth$",
     relax_function_bodies="SET LOCAL check_function_bodies = off",
+    extension_probe="SELECT 1 / count(*) FROM pg_available_extensions WHERE name = {}",
 )
 
 #: ``format_type()`` spellings -> neutral type names

@@ -17,6 +17,7 @@ procedures, aggregates, domains, sequences and extensions are not carried across
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -50,6 +51,10 @@ class NotCreated:
 
     def note(self) -> str:
         return f"{self.obj.label} is not created in the target: {self.reason}"
+
+
+#: runs a read-only query on the target; the engine's error (one line) or None
+Probe = Callable[[str], "str | None"]
 
 
 class ObjectSession(Protocol):
@@ -100,6 +105,15 @@ def _statement(obj: SchemaObject, caps: Dialect, source_schema: str, schema_name
         return None, f"a {obj.dialect} {obj.kind} is not portable to {caps.name}", False
     sql, why = translate_object(obj, caps, schema_name)
     return sql, why, True
+
+
+def missing_extensions(schema: Schema, caps: Dialect, probe: Probe) -> list[str]:
+    """The source's extensions the target's server cannot create (asked before any work,
+    so a copy does not fail at the end for want of one)."""
+    if caps.extension_probe is None:
+        return []
+    return [o.name for o in schema.objects if o.kind == "extension" and o.dialect == caps.name
+            and probe(caps.extension_probe.format("'" + o.name.replace("'", "''") + "'"))]
 
 
 def run_objects(session: ObjectSession, schema: Schema, after_load: bool) -> list[NotCreated]:

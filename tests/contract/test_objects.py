@@ -36,6 +36,7 @@ PG_CATALOG = {
               "JOIN pg_constraint k ON k.contypid = t.oid WHERE t.typtype = 'd' AND t.typnamespace = 'public'::regnamespace GROUP BY 1, t.typbasetype, t.typtypmod",
     "comment": "SELECT c.relname || '.' || d.objsubid, d.description FROM pg_description d "
                "JOIN pg_class c ON c.oid = d.objoid AND d.classoid = 'pg_class'::regclass",
+    "extension": "SELECT extname, extversion FROM pg_extension",
     "sequence": "SELECT sequencename, data_type || ' ' || increment_by FROM pg_sequences "
                 "WHERE schemaname = 'public'",
 }
@@ -246,11 +247,38 @@ def test_sqlite_copy_has_the_same_objects(tmp_path: Path) -> None:
 
 
 @pytest.mark.postgres
-def test_objects_survive_the_model_file(pg_zoo: str) -> None:
+def test_an_extension_the_target_lacks_stops_before_any_work(pg_zoo: str,
+                                                             pg_database_factory) -> None:
+    from dataclasses import replace
+
+    from dbsynth.connectors.registry import connect
+    from dbsynth.schema.objects import SchemaObject
+
+    schema = pipeline.inspect(pg_zoo, keys=NO_INFER).schema
+    lacking = SchemaObject("extension", "no_such_ext",
+                           "CREATE EXTENSION IF NOT EXISTS no_such_ext", "postgres",
+                           after_load=False)
+    schema = replace(schema, objects=schema.objects + (lacking,))
+    target = connect(pg_database_factory("copy"), role="target")
+    try:
+        with pytest.raises(dbsynth.errors.SchemaError, match="extension no_such_ext"):
+            pipeline.prepare_target(target, schema, replace=False)
+    finally:
+        target.close()
+
+
+@pytest.mark.postgres
+def test_objects_survive_the_model_file(pg_zoo: str, pg_database_factory,
+                                        tmp_path: Path) -> None:
     """generate from a model file creates the objects: they travel in its schema; a schema
     written before objects existed still loads (with none)."""
-    schema = pipeline.inspect(pg_zoo, keys=NO_INFER).schema
-    data = schema.to_dict()
-    assert schema_from_dict(data).objects == schema.objects
+    trained = pipeline.train(pg_zoo, keys=NO_INFER)
+    pipeline.save(trained, tmp_path / "zoo.dbsynth")
+    target = pg_database_factory("generated")
+    result = pipeline.generate(pipeline.load(tmp_path / "zoo.dbsynth"), target, seed=3)
+    assert result.integrity.ok
+    assert pg_catalog(target) == pg_catalog(pg_zoo)
+    data = trained.model.schema.to_dict()
+    assert schema_from_dict(data).objects == trained.model.schema.objects
     data.pop("objects")
     assert schema_from_dict(data).objects == ()

@@ -1,6 +1,7 @@
 -- The objects zoo (tests/contract/test_objects.py): an index of each kind, views (one on
 -- the other) calling a SQL function, a materialized view, a plpgsql trigger keeping
 -- last_update, a domain with a CHECK, a sequence, comments, a simple aggregate.
+CREATE EXTENSION IF NOT EXISTS citext;
 CREATE DOMAIN positive_amount AS numeric(10,2) CHECK (VALUE >= 0);
 CREATE SEQUENCE ticket_seq START WITH 500;
 CREATE TABLE customer (
