@@ -265,4 +265,8 @@ def _fit_index(tree: exp.Expression, caps: Dialect) -> str | None:
     for ordered in list(params.find_all(exp.Ordered)):
         if not ordered.args.get("desc"):
             ordered.replace(ordered.this)
+    for item in params.args.get("columns") or []:
+        key = item.this if isinstance(item, exp.Ordered) else item
+        if not isinstance(key, (exp.Column, exp.Paren)):  # an expression: in parentheses
+            key.replace(exp.Paren(this=key.copy()))
     return None
