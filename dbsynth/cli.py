@@ -166,6 +166,12 @@ def inspect(url: Annotated[str, typer.Argument(metavar="URL", help="Database URL
             if key not in dropped:
                 out.print(f"  rejected {escape(key.label())}  score {key.score:.2f}  {escape(str(key.evidence))}")
     out.print("load order: " + " → ".join(found.plan.order))
+    kinds: dict[str, int] = {}
+    for obj in found.schema.objects:
+        kinds[obj.kind] = kinds.get(obj.kind, 0) + 1
+    if kinds:
+        out.print("schema objects: " + ", ".join(f"{n} {k}" for k, n in kinds.items()),
+                  highlight=False)
     for edge in found.plan.cut:
         out.print(f"cycle cut at {escape(edge.label)} ({found.plan.describe_cut(edge)})")
     for edge in found.plan.self_references:
