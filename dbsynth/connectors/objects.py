@@ -49,6 +49,9 @@ def postgres_objects(query: Query, schema: str) -> tuple[SchemaObject, ...]:
             out.append(SchemaObject("trigger", f"{table}.{name}", sql, "postgres", deps, table))
         out += [SchemaObject("comment", target, sql, "postgres", (relation,), relation)
                 for target, relation, sql in query(read_sql("postgres", "objects_comments"), params)]
+        for table, policy, sql in query(read_sql("postgres", "objects_policies"), params):
+            name = f"{table}.{policy}" if policy else f"{table} (row level security)"
+            out.append(SchemaObject("policy", name, sql, "postgres", (table,), table))
     finally:
         query("RESET search_path")
     return tuple(out)

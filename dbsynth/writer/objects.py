@@ -11,7 +11,9 @@ the generated values as they are) and fires on the application's own writes afte
 The source's definitions are replayed as they are, with its schema name rewritten to the
 target's. A translated statement is *tried*: the engine's refusal (a function it lacks)
 leaves that object out with the reason instead of failing the copy. Functions, triggers,
-procedures, aggregates, domains, sequences and extensions are not carried across engines.
+procedures, aggregates, domains, sequences, extensions and row-level security are not
+carried across engines. Policies are tried on the same engine too (the roles they name may
+not exist on the target's server).
 """
 
 from __future__ import annotations
@@ -30,6 +32,8 @@ from dbsynth.schema.objects import DEPENDABLE_KINDS, SchemaObject, creation_orde
 
 #: kinds that sqlglot translates to another engine
 TRANSLATED_KINDS = frozenset({"index", "view", "materialized view", "comment"})
+#: kinds tried even on the same engine: a policy names roles, which differ between servers
+TRIED_KINDS = frozenset({"policy"})
 #: kinds dropped before a replace and created again (a table's own go with the table)
 DROPPED_KINDS = {"view": "VIEW", "materialized view": "MATERIALIZED VIEW"}
 
@@ -100,7 +104,9 @@ def _statement(obj: SchemaObject, caps: Dialect, source_schema: str, schema_name
     """One object's statement for the target, why there is none, and whether it is tried."""
     if obj.dialect == caps.name:
         sql = requalify(obj.definition, source_schema, schema_name)
-        return (caps.create_type_if_absent.format(sql) if obj.kind == "domain" else sql), "", False
+        if obj.kind == "domain":
+            sql = caps.create_type_if_absent.format(sql)
+        return sql, "", obj.kind in TRIED_KINDS
     if obj.kind not in TRANSLATED_KINDS:
         return None, f"a {obj.dialect} {obj.kind} is not portable to {caps.name}", False
     sql, why = translate_object(obj, caps, schema_name)
@@ -135,8 +141,9 @@ def run_objects(session: ObjectSession, schema: Schema, after_load: bool) -> lis
             continue
         problem = session.try_execute(statement.sql)
         if problem is not None:
+            what = "it" if statement.obj.dialect == session.capabilities.name else "the translation"
             refused.append(NotCreated(statement.obj, f"{session.capabilities.name} refuses "
-                                                     f"the translation: {problem}"))
+                                                     f"{what}: {problem}"))
             if statement.obj.kind in DEPENDABLE_KINDS:
                 gone.add(statement.obj.name)
     return refused

@@ -1,7 +1,8 @@
 -- What a DROP TABLE (no CASCADE) of the given tables would touch, besides the tables.
 -- blocks = true: an object outside those tables that depends on one (a view, another
 -- table's foreign key, a function's SQL body...): the drop would fail, so dbsynth refuses.
--- blocks = false: an object the drop removes with its table (trigger, non-constraint index).
+-- blocks = false: an object the drop removes with its table (trigger, non-constraint index;
+-- a policy goes with its table too, unlisted).
 -- kind, name: a view's or function's as dbsynth.schema.objects names them (else NULL), so a
 -- dependent dbsynth mirrors can be dropped and created again.
 WITH ours AS (
@@ -18,6 +19,7 @@ WITH ours AS (
                WHEN 'pg_rewrite'::regclass THEN (SELECT ev_class FROM pg_rewrite WHERE oid = d.objid)
                WHEN 'pg_constraint'::regclass THEN (SELECT conrelid FROM pg_constraint WHERE oid = d.objid)
                WHEN 'pg_trigger'::regclass THEN (SELECT tgrelid FROM pg_trigger WHERE oid = d.objid)
+               WHEN 'pg_policy'::regclass THEN (SELECT polrelid FROM pg_policy WHERE oid = d.objid)
                WHEN 'pg_attrdef'::regclass THEN (SELECT adrelid FROM pg_attrdef WHERE oid = d.objid)
                WHEN 'pg_class'::regclass THEN d.objid
                ELSE NULL END AS owner

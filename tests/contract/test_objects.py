@@ -37,6 +37,9 @@ PG_CATALOG = {
     "comment": "SELECT c.relname || '.' || d.objsubid, d.description FROM pg_description d "
                "JOIN pg_class c ON c.oid = d.objoid AND d.classoid = 'pg_class'::regclass",
     "extension": "SELECT extname, extversion FROM pg_extension",
+    "policy": "SELECT tablename || '.' || policyname, permissive || cmd || roles::text || "
+              "coalesce(qual, '') || coalesce(with_check, '') FROM pg_policies "
+              "UNION ALL SELECT relname, relrowsecurity::text FROM pg_class WHERE relrowsecurity",
     "sequence": "SELECT sequencename, data_type || ' ' || increment_by FROM pg_sequences "
                 "WHERE schemaname = 'public'",
 }

@@ -40,6 +40,10 @@ CREATE MATERIALIZED VIEW monthly_total AS
   SELECT date_trunc('month', paid) AS month, sum(amount) AS total, count(*) AS n
   FROM payment GROUP BY 1;
 CREATE INDEX monthly_total_month_idx ON monthly_total (month);
+ALTER TABLE payment ENABLE ROW LEVEL SECURITY;
+CREATE POLICY payment_recent ON payment FOR SELECT USING (paid >= DATE '2024-01-01');
+CREATE POLICY payment_positive ON payment AS RESTRICTIVE FOR INSERT TO PUBLIC
+  WITH CHECK (amount > 0);
 COMMENT ON TABLE customer IS 'people who pay';
 COMMENT ON COLUMN customer.email IS 'where receipts go';
 COMMENT ON VIEW active_customer IS 'customers that can buy';
