@@ -27,6 +27,11 @@ def postgres_objects(query: Query, schema: str) -> tuple[SchemaObject, ...]:
     try:
         out = [SchemaObject("extension", name, sql, "postgres", after_load=False)
                for name, sql in query(read_sql("postgres", "objects_extensions"), params)]
+        for table, partition, _depth, sql in query(read_sql("postgres", "objects_partitions"),
+                                                   params):
+            out.append(SchemaObject("partition" if partition else "partition key",
+                                    partition or table, sql, "postgres", (table,), table,
+                                    after_load=False))
         out += [SchemaObject("domain", name, sql, "postgres", after_load=False)
                 for name, sql in query(read_sql("postgres", "objects_domains"), params)]
         kinds = {"f": "function", "p": "procedure", "a": "aggregate"}

@@ -12,13 +12,13 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 ObjectKind = Literal[
-    "extension", "domain", "sequence", "function", "procedure", "aggregate", "index", "view",
+    "partition key", "partition", "extension", "domain", "sequence", "function", "procedure", "aggregate", "index", "view",
     "materialized view", "trigger", "comment", "policy",
 ]
 
 #: kinds in the order they are created when nothing else decides (dependencies first)
 KIND_ORDER: tuple[ObjectKind, ...] = (
-    "extension", "domain", "sequence", "function", "procedure", "aggregate", "view",
+    "partition key", "partition", "extension", "domain", "sequence", "function", "procedure", "aggregate", "view",
     "materialized view", "index", "trigger", "comment", "policy",
 )
 
@@ -27,8 +27,11 @@ KIND_ORDER: tuple[ObjectKind, ...] = (
 DEPENDABLE_KINDS = frozenset({"extension", "domain", "sequence", "function", "procedure",
                               "aggregate", "view", "materialized view"})
 
+#: kinds written with their table's CREATE TABLE (declarative partitioning), not as objects
+WITH_TABLE_KINDS = frozenset({"partition key", "partition"})
+
 #: kinds created before the tables (column types and defaults may use them)
-BEFORE_LOAD_KINDS = frozenset({"extension", "domain", "sequence"})
+BEFORE_LOAD_KINDS = frozenset({"extension", "domain", "partition key", "partition"})
 
 
 @dataclass(frozen=True)

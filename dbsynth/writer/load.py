@@ -27,7 +27,9 @@ from dbsynth.model.stream import Synthesis, TableData, TableStream
 from dbsynth.schema.graph import LoadPlan
 from dbsynth.schema.model import EnumType, ForeignKey, Schema, Table
 from dbsynth.writer import ddl
-from dbsynth.writer.objects import NotCreated, drop_before_replace, is_mirrored, run_objects
+from dbsynth.writer.objects import (
+    NotCreated, create_table_statements, drop_before_replace, is_mirrored, run_objects,
+)
 from dbsynth.progress import Progress, quiet
 
 
@@ -207,8 +209,10 @@ def _create_table(session: TargetSession, schema: Schema, plan: LoadPlan, table:
     for statement in ddl.create_sequences(table, session.capabilities, session.schema_name,
                                           next_values):
         session.execute(statement)
-    session.execute(ddl.create_table(table, schema, plan, session.capabilities,
-                                     session.schema_name))
+    for statement in create_table_statements(  # with its partitions, if partitioned
+            ddl.create_table(table, schema, plan, session.capabilities, session.schema_name),
+            table.name, schema, session.capabilities, session.schema_name):
+        session.execute(statement)
 
 
 def used_enums(schema: Schema) -> list[EnumType]:

@@ -28,7 +28,9 @@ from sqlglot import exp
 
 from dbsynth.dialects import Dialect, get_dialect, qualified, quote_ident
 from dbsynth.schema.model import Column, Schema
-from dbsynth.schema.objects import DEPENDABLE_KINDS, SchemaObject, creation_order, select_objects
+from dbsynth.schema.objects import (
+    DEPENDABLE_KINDS, WITH_TABLE_KINDS, SchemaObject, creation_order, select_objects,
+)
 
 #: kinds that sqlglot translates to another engine
 TRANSLATED_KINDS = frozenset({"index", "view", "materialized view", "comment"})
@@ -46,6 +48,8 @@ class ObjectStatement:
     obj: SchemaObject
     sql: str
     tried: bool = False
+    #: part of its table's CREATE TABLE (partitioning: see :func:`create_table_statements`)
+    with_table: bool = False
 
 
 @dataclass(frozen=True)
@@ -95,7 +99,7 @@ def object_statements(schema: Schema, caps: Dialect, schema_name: str
         if obj.kind in ("function", "procedure") and caps.relax_function_bodies and not relaxed:
             statements.append(ObjectStatement(obj, caps.relax_function_bodies))
             relaxed = True
-        statements.append(ObjectStatement(obj, sql, tried))
+        statements.append(ObjectStatement(obj, sql, tried, obj.kind in WITH_TABLE_KINDS))
     return statements, left_out
 
 
@@ -107,6 +111,11 @@ def _statement(obj: SchemaObject, caps: Dialect, source_schema: str, schema_name
         if obj.kind == "domain":
             sql = caps.create_type_if_absent.format(sql)
         return sql, "", obj.kind in TRIED_KINDS
+    if obj.kind == "partition key":
+        return None, (f"{caps.name} has no declarative partitioning: {obj.table} is written "
+                      f"as one plain table"), False
+    if obj.kind == "partition":
+        return None, f"its rows are written into {obj.table}, one plain table", False
     if obj.kind not in TRANSLATED_KINDS:
         return None, f"a {obj.dialect} {obj.kind} is not portable to {caps.name}", False
     sql, why = translate_object(obj, caps, schema_name)
@@ -129,7 +138,7 @@ def run_objects(session: ObjectSession, schema: Schema, after_load: bool) -> lis
     refused: list[NotCreated] = []
     gone: set[str] = set()
     for statement in statements:
-        if statement.obj.after_load != after_load:
+        if statement.obj.after_load != after_load or statement.with_table:
             continue
         if any(d in gone for d in statement.obj.depends_on):
             refused.append(NotCreated(statement.obj, "it needs " + ", ".join(
@@ -171,6 +180,19 @@ def is_mirrored(schema: Schema, caps: Dialect, kind: str | None, name: str | Non
         return False
     kept, _ = select_objects(schema.objects, set(schema.table_names))
     return any(o.kind == kind and o.name == name and o.dialect == caps.name for o in kept)
+
+
+def create_table_statements(create_sql: str, table_name: str, schema: Schema, caps: Dialect,
+                            schema_name: str) -> list[str]:
+    """A table's CREATE TABLE, partitioned as in the source (same engine) with its partitions
+    (parents before children) right after it: rows loaded into the table are routed to them."""
+    statements, _ = object_statements(schema, caps, schema_name)
+    mine = [s for s in statements if s.with_table and s.obj.table == table_name]
+    keys = [s.sql for s in mine if s.obj.kind == "partition key"]
+    if not keys:
+        return [create_sql]
+    return [f"{create_sql} PARTITION BY {keys[0]}"] + [
+        s.sql for s in mine if s.obj.kind == "partition"]
 
 
 def domain_type(column: Column, schema: Schema, caps: Dialect, schema_name: str) -> str | None:

@@ -4,7 +4,9 @@
 -- Run with search_path = pg_catalog, so pg_get_indexdef qualifies every name.
 SELECT i.relname                    AS index_name,
        c.relname                    AS table_name,
-       pg_get_indexdef(x.indexrelid) AS definition
+       CASE WHEN c.relkind = 'p'  -- a partitioned table's: on every partition, not ONLY
+            THEN regexp_replace(pg_get_indexdef(x.indexrelid), ' ON ONLY ', ' ON ')
+            ELSE pg_get_indexdef(x.indexrelid) END AS definition
 FROM pg_index x
 JOIN pg_class i     ON i.oid = x.indexrelid
 JOIN pg_class c     ON c.oid = x.indrelid
