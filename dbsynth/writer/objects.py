@@ -195,6 +195,12 @@ def create_table_statements(create_sql: str, table_name: str, schema: Schema, ca
         s.sql for s in mine if s.obj.kind == "partition"]
 
 
+def partition_names(schema: Schema, caps: Dialect) -> list[str]:
+    """The partitions :func:`create_table_statements` creates (each a table of its own)."""
+    statements, _ = object_statements(schema, caps, schema.name)
+    return [s.obj.name for s in statements if s.obj.kind == "partition"]
+
+
 def domain_type(column: Column, schema: Schema, caps: Dialect, schema_name: str) -> str | None:
     """The type a column is declared with when it keeps its domain (same engine, the domain
     among the objects created); None: its base type, as rendered."""

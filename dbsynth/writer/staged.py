@@ -26,7 +26,7 @@ from dbsynth.model.stream import TableStream
 from dbsynth.schema.graph import LoadPlan
 from dbsynth.schema.model import Schema
 from dbsynth.writer import ddl
-from dbsynth.writer.objects import run_objects
+from dbsynth.writer.objects import create_table_statements, partition_names, run_objects
 from dbsynth.writer.load import (
     add_constraints, advance_identities, clear_target, transaction, used_enums,
 )
@@ -57,8 +57,10 @@ def create_stage(target: Connector, schema: Schema, plan: LoadPlan) -> str:
         in_target = {name: session.schema_name for name in kept}  # used from there
         in_target |= {o.name: session.schema_name for o in schema.objects if o.kind == "domain"}
         for name in plan.order:
-            session.execute(ddl.create_table(schema.table(name), schema, plan,
-                                             session.capabilities, stage, in_target))
+            for statement in create_table_statements(  # with its partitions, if partitioned
+                    ddl.create_table(schema.table(name), schema, plan, session.capabilities,
+                                     stage, in_target), name, schema, session.capabilities, stage):
+                session.execute(statement)
     return stage
 
 
@@ -120,7 +122,7 @@ def publish_stage(target: Connector, schema: Schema, plan: LoadPlan, stage: str,
             session.execute(f"DROP TYPE IF EXISTS {qualified(session.schema_name, enum.name)}")
             session.execute(f"ALTER TYPE {qualified(stage, enum.name)} "
                             f"SET SCHEMA {quote_ident(session.schema_name)}")
-        for name in plan.order:
+        for name in [*plan.order, *partition_names(schema, session.capabilities)]:
             session.execute(f"ALTER TABLE {qualified(stage, name)} "
                             f"SET SCHEMA {quote_ident(session.schema_name)}")
         add_constraints(session, schema, plan)

@@ -139,6 +139,14 @@ def test_postgres_partitions_with_their_bounds_and_rows_routed(pg_database_facto
     # the parent's index is on every partition, as in the source
     indexes = "SELECT count(*) FROM pg_indexes WHERE indexdef NOT LIKE '%UNIQUE%'"
     assert run_sql(target, indexes) == run_sql(source, indexes)
+    # scaled out (staged in a schema of its own, published in one transaction): the same
+    pytest.importorskip("distributed")
+    from dbsynth.scaleout import ScaleOut
+
+    parted = pg_database_factory("parts_parted")
+    assert dbsynth.synth(source, parted, seed=1, keys=NO_INFER,
+                         scale_out=ScaleOut(workers=1, partitions=2)).integrity.ok
+    assert set(run_sql(parted, PARTITIONS)) == set(run_sql(source, PARTITIONS))
     # across engines: one plain table, said so
     duck = dbsynth.synth(source, duckdb_url(tmp_path / "parts.duckdb"), seed=1, keys=NO_INFER)
     why = {n["object"]: n["reason"] for n in duck.objects["not_created"]}
