@@ -145,15 +145,17 @@ class TargetPlan:
 
 
 def prepare_target(target: Connector, schema: Schema, replace: bool,
-                   announce: bool = True) -> TargetPlan:
+                   announce: bool = True, grants: bool = False) -> TargetPlan:
     """Refuse an unsafe target (see :func:`refuse_unsafe_target`), and settle which CHECKs
     the target can declare; each one left out gets a note. ``announce`` also logs the notes
-    as warnings now, before the work (a refresh shows them in its plan instead)."""
+    as warnings now, before the work (a refresh shows them in its plan instead). The
+    source's grants are copied only with ``grants`` (roles differ between environments)."""
     from dbsynth.model.constraints import evaluation_problem
     from dbsynth.writer.ddl import held_checks, undeclared_cycle_keys
-    from dbsynth.writer.objects import missing_extensions, object_statements
+    from dbsynth.writer.objects import missing_extensions, object_statements, without_grants
 
     replaced = refuse_unsafe_target(target, schema, replace)
+    schema = schema if grants else without_grants(schema)
     written, left_out = held_checks(schema, target.capabilities.dialect, target.probe)
     notes = [replaced.describe()] if replaced.tables else []
     for table, check, why in left_out:
@@ -277,9 +279,10 @@ def load(path: Path, max_size: int = DEFAULT_MAX_MODEL_SIZE) -> RelationalModel:
 
 def generate(model: RelationalModel, target_url: str, *, scale: float = 1.0, seed: int = 0,
              replace: bool = False, target_schema: str | None = None,
-             progress: Progress = quiet, scale_out: ScaleOut | None = None) -> SynthResult:
+             progress: Progress = quiet, scale_out: ScaleOut | None = None,
+             grants: bool = False) -> SynthResult:
     """Sample a synthetic database from ``model``, write it, prove its integrity
-    (in partitions on a Dask cluster with ``scale_out``)."""
+    (in partitions on a Dask cluster with ``scale_out``); ``grants``: the source's too."""
     _check_scale(scale)
     _check_seed(seed)
     if scale_out is not None:
@@ -288,7 +291,7 @@ def generate(model: RelationalModel, target_url: str, *, scale: float = 1.0, see
         check_reachable(scale_out)
     target = connect(target_url, schema=target_schema, role="target")
     try:
-        prepared = prepare_target(target, model.schema, replace)
+        prepared = prepare_target(target, model.schema, replace, grants=grants)
         return _generate_into(model, target, target_url, scale, seed, replace, progress, "",
                               scale_out=scale_out, prepared=prepared)
     finally:
@@ -326,8 +329,10 @@ def synth(source_url: str, target_url: str, *, scale: float = 1.0, seed: int = 0
           target_schema: str | None = None, sample_rows: int | None = DEFAULT_SAMPLE_ROWS,
           engine: str = DEFAULT_ENGINE, engines: dict[str, str] | None = None,
           progress: Progress = quiet, keys: KeyOptions = KeyOptions(),
-          scale_out: ScaleOut | None = None, keep_frames: bool = True) -> SynthResult:
+          scale_out: ScaleOut | None = None, keep_frames: bool = True,
+          grants: bool = False) -> SynthResult:
     """Learn the source and write a synthetic copy into the target, then prove its integrity.
+    ``grants`` also copies the source's privileges where the target's server has the roles.
 
     ``keep_frames`` keeps the rows read for training and the generated tables in the result
     (for side-by-side views); without it they are let go before generating, which lowers
@@ -350,7 +355,7 @@ def synth(source_url: str, target_url: str, *, scale: float = 1.0, seed: int = 0
     try:
         target = _open_target(source, source_url, source_schema, target_url, target_schema)
         schema, _ = resolve_schema(source, keys, lambda found: check_engine_tables(found, engines))
-        prepared = prepare_target(target, schema, replace)
+        prepared = prepare_target(target, schema, replace, grants=grants)
         if engine == SDV_ENGINE:
             from dbsynth.model.sdv_engine import check_available
 
@@ -421,14 +426,15 @@ def refresh(source_url: str, target_url: str, *, on_drift: str = "fail", dry_run
             include: tuple[str, ...] = (), exclude: tuple[str, ...] = (), scale: float = 1.0,
             seed: int = 0, source_schema: str | None = None, target_schema: str | None = None,
             sample_rows: int | None = DEFAULT_SAMPLE_ROWS, keys: KeyOptions = KeyOptions(),
-            progress: Progress = quiet) -> RefreshResult:
+            progress: Progress = quiet, grants: bool = False) -> RefreshResult:
     """Replace the target's copy of the selected tables with a fresh synthetic one.
 
     The target's existing tables are compared with the source's schema first; drift is
     handled by ``on_drift``: ``fail`` (stop, touch nothing), ``migrate`` (go ahead when every
     change only adds), ``recreate`` (go ahead whatever changed). The new rows replace the old
     in one transaction: readers see the old copy or the new one, never a mix. Tables of the
-    target outside the selection are never touched. ``dry_run`` returns the plan only."""
+    target outside the selection are never touched. ``dry_run`` returns the plan only. The
+    target's own grants on the tables replaced are kept; ``grants`` adds the source's."""
     if on_drift not in ON_DRIFT:
         raise UsageError(f"--on-drift must be one of {', '.join(ON_DRIFT)}, got {on_drift!r}")
     _check_scale(scale)
@@ -441,7 +447,8 @@ def refresh(source_url: str, target_url: str, *, on_drift: str = "fail", dry_run
             schema, _ = resolve_schema(source, keys)
             schema, notes = select_tables(schema, include, exclude)
             try:
-                prepared: TargetPlan | None = prepare_target(target, schema, True, announce=False)
+                prepared: TargetPlan | None = prepare_target(target, schema, True, announce=False,
+                                                             grants=grants)
                 blocked = None
             except UnsafeTargetError as exc:  # an object outside the selection depends on it
                 prepared, blocked = None, exc.message

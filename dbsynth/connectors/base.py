@@ -66,6 +66,11 @@ class TargetSession(Protocol):
         """What dropping ``tables`` (of the target schema) would drop or break besides them."""
         ...
 
+    def grants_on(self, relations: list[str]) -> list[str]:
+        """GRANT statements giving again what the target grants on ``relations`` now (none
+        where the engine has no privileges)."""
+        ...
+
     def load(self, table: Table, frame: pd.DataFrame) -> None:
         """Bulk-insert ``frame`` (columns in the table's order) into ``table``."""
         ...

@@ -288,6 +288,9 @@ class DuckDBSession:
         rows = self.conn.execute(read_sql("duckdb", "enums"), [self.schema_name]).fetchall()
         return {name: tuple(labels) for name, labels in rows}
 
+    def grants_on(self, relations: list[str]) -> list[str]:
+        return []  # no privileges: a file is the unit of access
+
     def dependents(self, tables: list[str]) -> list[Dependent]:
         """Other tables' foreign keys on ours block (DuckDB refuses the drop); views reading
         ours are kept (DuckDB binds a view by name, so it reads the new table) but named;

@@ -54,6 +54,10 @@ def postgres_objects(query: Query, schema: str) -> tuple[SchemaObject, ...]:
             out.append(SchemaObject("trigger", f"{table}.{name}", sql, "postgres", deps, table))
         out += [SchemaObject("comment", target, sql, "postgres", (relation,), relation)
                 for target, relation, sql in query(read_sql("postgres", "objects_comments"), params)]
+        for relation, grantee, sql in query(read_sql("postgres", "grants"),
+                                            {"schema": schema, "tables": None}):
+            out.append(SchemaObject("grant", f"{relation} to {grantee}: {sql.split()[1]}", sql,
+                                    "postgres", (relation,), relation))
         for table, policy, sql in query(read_sql("postgres", "objects_policies"), params):
             name = f"{table}.{policy}" if policy else f"{table} (row level security)"
             out.append(SchemaObject("policy", name, sql, "postgres", (table,), table))

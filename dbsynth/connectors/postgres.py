@@ -268,6 +268,12 @@ class PostgresSession:
             return [Dependent(str(what), bool(blocks), kind, name)
                     for what, blocks, kind, name in cur.fetchall()]
 
+    def grants_on(self, relations: list[str]) -> list[str]:
+        with self.conn.cursor() as cur:
+            cur.execute(read_sql("postgres", "grants"),
+                        {"schema": self.schema_name, "tables": list(relations)})
+            return [str(row[2]) for row in cur.fetchall()]
+
     def load(self, table: Table, frame: pd.DataFrame) -> None:
         """COPY in PostgreSQL's csv format, rendered by Arrow's C++ CSV writer (no per-row
         Python work except for the few types PostgreSQL spells its own way)."""

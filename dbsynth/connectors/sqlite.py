@@ -350,6 +350,9 @@ class SQLiteSession:
         return {n: int(self.query(f"SELECT count(*) FROM {qualified(self.schema_name, n)}")[0][0])
                 for n in names}
 
+    def grants_on(self, relations: list[str]) -> list[str]:
+        return []  # no privileges: a file is the unit of access
+
     def dependents(self, tables: list[str]) -> list[Dependent]:
         """Other tables' foreign keys on ours block the drop; views reading ours and the
         triggers and indexes on them are named (SQLite drops indexes and triggers with

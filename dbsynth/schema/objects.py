@@ -13,13 +13,13 @@ from typing import Any, Literal
 
 ObjectKind = Literal[
     "partition key", "partition", "extension", "domain", "sequence", "function", "procedure", "aggregate", "index", "view",
-    "materialized view", "trigger", "comment", "policy",
+    "materialized view", "trigger", "comment", "policy", "grant",
 ]
 
 #: kinds in the order they are created when nothing else decides (dependencies first)
 KIND_ORDER: tuple[ObjectKind, ...] = (
     "partition key", "partition", "extension", "domain", "sequence", "function", "procedure", "aggregate", "view",
-    "materialized view", "index", "trigger", "comment", "policy",
+    "materialized view", "index", "trigger", "comment", "policy", "grant",
 )
 
 #: kinds other objects can depend on (by name; an index, trigger or comment is named after

@@ -28,7 +28,8 @@ from dbsynth.schema.graph import LoadPlan
 from dbsynth.schema.model import EnumType, ForeignKey, Schema, Table
 from dbsynth.writer import ddl
 from dbsynth.writer.objects import (
-    NotCreated, create_table_statements, drop_before_replace, is_mirrored, run_objects,
+    NotCreated, create_table_statements, drop_before_replace, is_mirrored, mirrored_views,
+    run_objects,
 )
 from dbsynth.progress import Progress, quiet
 
@@ -62,7 +63,7 @@ def write_database(target: Connector, schema: Schema, plan: LoadPlan,
     synthesis = data if isinstance(data, Synthesis) else Synthesis.of(data, plan.order)
     rows: dict[str, int] = {}
     with transaction(target) as session:
-        clear_target(session, schema, plan, replace, target.display_url)
+        kept_grants = clear_target(session, schema, plan, replace, target.display_url)
         _create_types(session, schema)
         run_objects(session, schema, after_load=False)  # extensions, domains
         upfront = session.capabilities.deferred_fk_checks  # every FK declared: tables first
@@ -92,6 +93,8 @@ def write_database(target: Connector, schema: Schema, plan: LoadPlan,
         advance_identities(session, schema)
         (not_created if not_created is not None else []).extend(
             run_objects(session, schema, after_load=True))  # views, indexes, triggers…
+        for grant in kept_grants:  # what the target granted on what was replaced
+            session.execute(grant)
         progress("commit", "", sum(rows.values()))
     return rows
 
@@ -162,14 +165,18 @@ def _listed(tables: Mapping[str, int]) -> str:
 
 
 def clear_target(session: TargetSession, schema: Schema, plan: LoadPlan, replace: bool,
-                 url: str) -> None:
+                 url: str) -> list[str]:
     """Judge the target again inside the writing transaction (it may have changed since
-    :func:`refuse_unsafe_target`), then drop our tables that exist."""
+    :func:`refuse_unsafe_target`), then drop our tables that exist. Returns the GRANTs the
+    target had on what is dropped, to give again once it is created anew."""
     replacement = _refuse_existing(session, schema, replace, url)
     ours = [n for n in reversed(plan.order) if n in replacement.tables]
     if not ours:
-        return
-    for statement in drop_before_replace(schema, session.capabilities, session.schema_name):
+        return []
+    drops = drop_before_replace(schema, session.capabilities, session.schema_name)
+    grants = session.grants_on(ours + mirrored_views(schema, session.capabilities,
+                                                     session.schema_name))
+    for statement in drops:
         session.execute(statement)  # views dbsynth mirrors: created again after the load
     # No CASCADE: a view or another table's FK on one of ours makes the drop (and the whole
     # run) fail with the engine's message, instead of silently losing the dependent object.
@@ -178,6 +185,7 @@ def clear_target(session: TargetSession, schema: Schema, plan: LoadPlan, replace
     else:
         for name in ours:
             session.execute(f"DROP TABLE {qualified(session.schema_name, name)}")
+    return grants
 
 
 def _create_types(session: TargetSession, schema: Schema) -> None:

@@ -12,15 +12,16 @@ The source's definitions are replayed as they are, with its schema name rewritte
 target's. A translated statement is *tried*: the engine's refusal (a function it lacks)
 leaves that object out with the reason instead of failing the copy. Functions, triggers,
 procedures, aggregates, domains, sequences, extensions and row-level security are not
-carried across engines. Policies are tried on the same engine too (the roles they name may
-not exist on the target's server).
+carried across engines. Policies and grants are tried on the same engine too (the roles they
+name may not exist on the target's server); grants are copied only when asked
+(:func:`without_grants` strips them otherwise: roles differ between environments).
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Protocol
 
 import sqlglot
@@ -35,7 +36,7 @@ from dbsynth.schema.objects import (
 #: kinds that sqlglot translates to another engine
 TRANSLATED_KINDS = frozenset({"index", "view", "materialized view", "comment"})
 #: kinds tried even on the same engine: a policy names roles, which differ between servers
-TRIED_KINDS = frozenset({"policy"})
+TRIED_KINDS = frozenset({"policy", "grant"})
 #: kinds dropped before a replace and created again (a table's own go with the table)
 DROPPED_KINDS = {"view": "VIEW", "materialized view": "MATERIALIZED VIEW"}
 
@@ -173,6 +174,12 @@ def drop_before_replace(schema: Schema, caps: Dialect, schema_name: str) -> list
     return drops
 
 
+def mirrored_views(schema: Schema, caps: Dialect, schema_name: str) -> list[str]:
+    """The views (and materialized views) :func:`drop_before_replace` drops."""
+    statements, _ = object_statements(schema, caps, schema_name)
+    return [s.obj.name for s in statements if s.obj.kind in DROPPED_KINDS]
+
+
 def is_mirrored(schema: Schema, caps: Dialect, kind: str | None, name: str | None) -> bool:
     """Whether dbsynth creates this object again after a replace (same engine only: a
     translation might be refused, and the target's object would be lost)."""
@@ -199,6 +206,13 @@ def partition_names(schema: Schema, caps: Dialect) -> list[str]:
     """The partitions :func:`create_table_statements` creates (each a table of its own)."""
     statements, _ = object_statements(schema, caps, schema.name)
     return [s.obj.name for s in statements if s.obj.kind == "partition"]
+
+
+def without_grants(schema: Schema) -> Schema:
+    """The schema without the source's grants (the default: roles differ between servers)."""
+    if not any(o.kind == "grant" for o in schema.objects):
+        return schema
+    return replace(schema, objects=tuple(o for o in schema.objects if o.kind != "grant"))
 
 
 def domain_type(column: Column, schema: Schema, caps: Dialect, schema_name: str) -> str | None:

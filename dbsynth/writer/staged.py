@@ -114,7 +114,7 @@ def publish_stage(target: Connector, schema: Schema, plan: LoadPlan, stage: str,
                   replace: bool) -> None:
     """Move the staged tables into the target schema and constrain them, atomically."""
     with transaction(target) as session:
-        clear_target(session, schema, plan, replace, target.display_url)
+        kept_grants = clear_target(session, schema, plan, replace, target.display_url)
         kept = {e.name for e in used_enums(schema)} - _stage_enums(session, stage)
         for enum in used_enums(schema):
             if enum.name in kept:
@@ -129,6 +129,8 @@ def publish_stage(target: Connector, schema: Schema, plan: LoadPlan, stage: str,
         advance_identities(session, schema)
         for refused in run_objects(session, schema, after_load=True):  # views, indexes…
             log.warning("%s", refused.note())
+        for grant in kept_grants:  # what the target granted on what was replaced
+            session.execute(grant)
         session.execute(f"DROP TABLE {qualified(stage, DONE_TABLE)}")
         session.execute(f"DROP SCHEMA {quote_ident(stage)}")
 

@@ -311,6 +311,40 @@ def test_sqlite_copy_has_the_same_objects(tmp_path: Path) -> None:
 
 
 @pytest.mark.postgres
+def test_grants_only_when_asked_the_targets_own_kept_missing_roles_named(
+        pg_zoo: str, pg_database_factory) -> None:
+    from dataclasses import replace
+
+    from dbsynth.schema.objects import SchemaObject
+
+    role = "reader_" + pg_zoo.rsplit("_", 1)[-1][:8]  # roles are the server's: one per test
+    run_sql(pg_zoo, f"CREATE ROLE {role}; GRANT SELECT ON customer, active_customer TO {role}")
+    can_read = (f"SELECT has_table_privilege('{role}', 'customer', 'SELECT'), "
+                f"has_table_privilege('{role}', 'active_customer', 'SELECT'), "
+                f"has_table_privilege('{role}', 'payment', 'SELECT')")
+    plain = pg_database_factory("plain")
+    assert "grant" not in dbsynth.synth(pg_zoo, plain, seed=1, keys=NO_INFER).objects["created"]
+    assert run_sql(plain, can_read) == [(False, False, False)]  # off by default
+    granted = pg_database_factory("granted")
+    result = dbsynth.synth(pg_zoo, granted, seed=1, keys=NO_INFER, grants=True)
+    assert result.objects["created"]["grant"] == 2
+    assert run_sql(granted, can_read) == [(True, True, False)]
+    # a refresh keeps what the target itself grants on the tables (and views) it replaces
+    run_sql(plain, f"GRANT SELECT ON payment, active_customer TO {role}")
+    assert dbsynth.synth(pg_zoo, plain, seed=2, replace=True, keys=NO_INFER).integrity.ok
+    assert run_sql(plain, can_read) == [(False, True, True)]
+    # a role the target's server lacks: the grant is left out, the role named
+    model = pipeline.train(pg_zoo, keys=NO_INFER).model
+    lacking = SchemaObject("grant", "customer to nobody_here: SELECT",
+                           'GRANT SELECT ON TABLE public.customer TO "nobody_here"', "postgres",
+                           ("customer",), "customer")
+    model.schema = replace(model.schema, objects=model.schema.objects + (lacking,))
+    out = pipeline.generate(model, pg_database_factory("lacking"), seed=1, grants=True)
+    why = {n["object"]: n["reason"] for n in out.objects["not_created"]}
+    assert 'role "nobody_here" does not exist' in why["grant customer to nobody_here: SELECT"]
+
+
+@pytest.mark.postgres
 def test_an_extension_the_target_lacks_stops_before_any_work(pg_zoo: str,
                                                              pg_database_factory) -> None:
     from dataclasses import replace
