@@ -1,5 +1,6 @@
 -- Sequences of one schema that are not an identity's or a serial column's (dbsynth makes
--- those with the column), with OWNED BY when a column owns one; they continue from the
+-- those with the column), with OWNED BY when a column owns one (then also moved past the
+-- column's loaded values: they are created after the load); they continue from the
 -- source's position (pg_sequences.last_value: NULL until the first nextval, or unreadable).
 SELECT s.relname AS sequence_name,
        oc.relname AS owner_table,
@@ -8,7 +9,13 @@ SELECT s.relname AS sequence_name,
               q.seqmax, coalesce(v.last_value + q.seqincrement, q.seqstart),
               q.seqcache, CASE WHEN q.seqcycle THEN ' CYCLE' ELSE '' END)
        || CASE WHEN oc.relname IS NOT NULL
-               THEN format(' OWNED BY %%I.%%I.%%I', n.nspname, oc.relname, oa.attname) ELSE '' END
+               THEN format(' OWNED BY %%I.%%I.%%I', n.nspname, oc.relname, oa.attname)
+                    -- created after the load: continue past the loaded values too
+                    || format('; SELECT setval(%%L, greatest(%%s, (SELECT max(%%I) + 1 FROM %%I.%%I)), false)',
+                              quote_ident(n.nspname) || '.' || quote_ident(s.relname),
+                              coalesce(v.last_value + q.seqincrement, q.seqstart),
+                              oa.attname, n.nspname, oc.relname)
+               ELSE '' END
        AS definition
 FROM pg_class s
 JOIN pg_namespace n  ON n.oid = s.relnamespace

@@ -73,7 +73,7 @@ def test_postgres_copy_has_the_same_objects(pg_zoo: str, pg_database_factory) ->
         == [("positive_amount",)]
     with pytest.raises(Exception, match="positive_amount"):
         run_sql(target, "INSERT INTO payment VALUES (100000, (SELECT min(id) FROM customer), "
-                        "-1, DATE '2024-01-01')")
+                        "-1, DATE '2024-01-01', 1)")
     # the application's queries: views (one on the other, calling a function) return rows,
     # the materialized view holds the synthetic rows, the aggregate runs
     payments = run_sql(target, "SELECT count(*) FROM payment")[0][0]
@@ -90,6 +90,9 @@ def test_postgres_copy_has_the_same_objects(pg_zoo: str, pg_database_factory) ->
     assert fresh == [(True,)]
     # the standalone sequence continues from the source's position
     assert run_sql(target, "SELECT nextval('ticket_seq')")[0][0] >= 500
+    # one a column owns continues past that column's loaded (synthetic) values
+    top = run_sql(target, "SELECT max(payment_no) FROM payment")[0][0]
+    assert run_sql(target, "SELECT nextval('payment_no_seq')")[0][0] > top
 
 
 PARTITIONED = """

@@ -4,6 +4,7 @@
 CREATE EXTENSION IF NOT EXISTS citext;
 CREATE DOMAIN positive_amount AS numeric(10,2) CHECK (VALUE >= 0);
 CREATE SEQUENCE ticket_seq START WITH 500;
+CREATE SEQUENCE payment_no_seq;
 CREATE TABLE customer (
   id integer PRIMARY KEY,
   name varchar(40) NOT NULL,
@@ -16,8 +17,10 @@ CREATE TABLE payment (
   id integer PRIMARY KEY,
   customer_id integer NOT NULL REFERENCES customer (id),
   amount positive_amount NOT NULL,
-  paid date NOT NULL
+  paid date NOT NULL,
+  payment_no bigint NOT NULL
 );
+ALTER SEQUENCE payment_no_seq OWNED BY payment.payment_no;
 CREATE INDEX customer_name_idx ON customer (name);
 CREATE INDEX customer_active_email_idx ON customer (email) WHERE active;
 CREATE INDEX customer_lower_name_idx ON customer (lower(name));
@@ -52,8 +55,8 @@ INSERT INTO customer (id, name, email, active, tags, last_update)
 SELECT g, 'name ' || g, 'c' || g || '@example.com', g % 4 <> 0,
        ARRAY['t' || (g % 3)], TIMESTAMP '2020-01-01' + g * INTERVAL '1 day'
 FROM generate_series(1, 60) g;
-INSERT INTO payment (id, customer_id, amount, paid)
-SELECT g, 1 + g % 60, (g % 50) + 0.5, DATE '2024-01-01' + (g % 200)
+INSERT INTO payment (id, customer_id, amount, paid, payment_no)
+SELECT g, 1 + g % 60, (g % 50) + 0.5, DATE '2024-01-01' + (g % 200), nextval('payment_no_seq')
 FROM generate_series(1, 240) g;
 REFRESH MATERIALIZED VIEW monthly_total;
 -- after the rows, so the source's own last_update values stay as inserted
