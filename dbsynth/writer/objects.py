@@ -193,19 +193,18 @@ def create_table_statements(create_sql: str, table_name: str, schema: Schema, ca
                             schema_name: str) -> list[str]:
     """A table's CREATE TABLE, partitioned as in the source (same engine) with its partitions
     (parents before children) right after it: rows loaded into the table are routed to them."""
-    statements, _ = object_statements(schema, caps, schema_name)
-    mine = [s for s in statements if s.with_table and s.obj.table == table_name]
-    keys = [s.sql for s in mine if s.obj.kind == "partition key"]
+    mine = [o for o in schema.objects  # (no translation: another engine has no partitions)
+            if o.kind in WITH_TABLE_KINDS and o.table == table_name and o.dialect == caps.name]
+    keys = [o.definition for o in mine if o.kind == "partition key"]
     if not keys:
         return [create_sql]
     return [f"{create_sql} PARTITION BY {keys[0]}"] + [
-        s.sql for s in mine if s.obj.kind == "partition"]
+        requalify(o.definition, schema.name, schema_name) for o in mine if o.kind == "partition"]
 
 
 def partition_names(schema: Schema, caps: Dialect) -> list[str]:
     """The partitions :func:`create_table_statements` creates (each a table of its own)."""
-    statements, _ = object_statements(schema, caps, schema.name)
-    return [s.obj.name for s in statements if s.obj.kind == "partition"]
+    return [o.name for o in schema.objects if o.kind == "partition" and o.dialect == caps.name]
 
 
 def without_grants(schema: Schema) -> Schema:
