@@ -70,10 +70,10 @@ def duckdb_objects(query: Query, schema: str) -> tuple[SchemaObject, ...]:
     """Indexes, views, macros and comments of a DuckDB schema."""
     out = [SchemaObject("function", name, _macro_sql(schema, name, kind, params, body), "duckdb")
            for name, kind, params, body in query(read_sql("duckdb", "objects_macros"), [schema])]
-    macros = {o.name for o in out}
+    macros = frozenset(o.name for o in out)
     for name, sql in query(read_sql("duckdb", "objects_views"), [schema]):
         out.append(SchemaObject("view", name, sql.strip().rstrip(";"), "duckdb",
-                                _reads(sql, "duckdb", name, macros)))
+                                _reads(sql, "duckdb", name, schema, macros)))
     out += [SchemaObject("index", name, sql.strip().rstrip(";"), "duckdb", (table,), table)
             for name, table, sql in query(read_sql("duckdb", "objects_indexes"), [schema])]
     for table, column, comment in query(read_sql("duckdb", "objects_comments"),
@@ -91,9 +91,9 @@ def sqlite_objects(query: Query, schema: str) -> tuple[SchemaObject, ...]:
     out: list[SchemaObject] = []
     for kind, name, table, sql in rows:
         if kind == "view":
-            out.append(SchemaObject("view", name, sql, "sqlite", _reads(sql, "sqlite", name)))
+            out.append(SchemaObject("view", name, sql, "sqlite", _reads(sql, "sqlite", name, schema)))
         else:
-            deps = (table, *(t for t in _reads(sql, "sqlite", name) if t != table))
+            deps = (table, *(t for t in _reads(sql, "sqlite", name, schema) if t != table))
             out.append(SchemaObject(kind, name, sql, "sqlite", deps, table))
     return tuple(out)
 
@@ -114,15 +114,18 @@ def _comment(schema: str, table: str, column: str | None, text: str,
     return SchemaObject("comment", f"{table}.{column}", sql, dialect, (table,), table)
 
 
-def _reads(sql: str, dialect: str, own: str, functions: set[str] = set()) -> tuple[str, ...]:
-    """The tables/views (and known functions) a statement names; unreadable SQL names none
-    (then only its own table is known, and the engine judges it when it is created)."""
+def _reads(sql: str, dialect: str, own: str, schema: str,
+           functions: frozenset[str] = frozenset()) -> tuple[str, ...]:
+    """The tables/views (and known functions) a statement names, another schema's as
+    ``schema.name`` (which no selection holds); unreadable SQL names none (then only its own
+    table is known, and the engine judges it when it is created)."""
     try:
         tree = sqlglot.parse_one(sql, read=dialect)
     except (sqlglot.errors.ParseError, sqlglot.errors.TokenError):
         return ()
     ctes = {c.alias_or_name for c in tree.find_all(exp.CTE)}
-    names = {t.name for t in tree.find_all(exp.Table) if t.name and t.name not in ctes}
+    names = {t.name if t.db in ("", schema) else f"{t.db}.{t.name}"
+             for t in tree.find_all(exp.Table) if t.name and t.name not in ctes}
     names |= {f.name for f in tree.find_all(exp.Anonymous) if f.name in functions}
     names.discard(own)
     return tuple(sorted(names))
