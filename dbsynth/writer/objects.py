@@ -183,7 +183,7 @@ def mirrored_views(schema: Schema, caps: Dialect, schema_name: str) -> list[str]
 def is_mirrored(schema: Schema, caps: Dialect, kind: str | None, name: str | None) -> bool:
     """Whether dbsynth creates this object again after a replace (same engine only: a
     translation might be refused, and the target's object would be lost)."""
-    if kind is None or name is None:
+    if kind not in DROPPED_KINDS or name is None:  # (a function's body on a table: blocks)
         return False
     kept, _ = select_objects(schema.objects, set(schema.table_names))
     return any(o.kind == kind and o.name == name and o.dialect == caps.name for o in kept)
