@@ -46,6 +46,7 @@ DEFAULT_REPORT_ROWS = 20_000
 EngineOpt = Annotated[str, typer.Option("--engine", metavar="ENGINE", help="Table engine: cart (default), copula; synth only: sdv-hma (needs the optional sdv extra).")]
 TableEngineOpt = Annotated[list[str] | None, typer.Option("--table-engine", metavar="TABLE=ENGINE", help="Per-table engine, TABLE=ENGINE (repeatable).")]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print machine-readable JSON on stdout.")]
+GrantsOpt = Annotated[bool, typer.Option("--grants", help="Also copy the source's grants (PostgreSQL), where the target's server has the roles; those it lacks are named.")]
 ExecutorOpt = Annotated[str | None, typer.Option("--executor", metavar="URL", help="Generate in partitions on this Dask scheduler: dask://host:port (needs the dask extra).")]
 WorkersOpt = Annotated[int | None, typer.Option("--workers", metavar="N", help="Generate in partitions on a local Dask cluster of N worker processes (needs the dask extra).")]
 PartitionsOpt = Annotated[int | None, typer.Option("--partitions", metavar="N", help="With --executor/--workers: number of partitions (default: one per worker thread).")]
@@ -166,6 +167,12 @@ def inspect(url: Annotated[str, typer.Argument(metavar="URL", help="Database URL
             if key not in dropped:
                 out.print(f"  rejected {escape(key.label())}  score {key.score:.2f}  {escape(str(key.evidence))}")
     out.print("load order: " + " → ".join(found.plan.order))
+    kinds: dict[str, int] = {}
+    for obj in found.schema.objects:
+        kinds[obj.kind] = kinds.get(obj.kind, 0) + 1
+    if kinds:
+        out.print("schema objects: " + ", ".join(f"{n} {k}" for k, n in kinds.items()),
+                  highlight=False)
     for edge in found.plan.cut:
         out.print(f"cycle cut at {escape(edge.label)} ({found.plan.describe_cut(edge)})")
     for edge in found.plan.self_references:
@@ -188,7 +195,7 @@ def synth(source: Annotated[str, typer.Argument(metavar="SOURCE", help="Source d
           key_threshold: ThresholdOpt = pipeline.DEFAULT_THRESHOLD,
           report: Annotated[Path | None, typer.Option("--report", metavar="FILE", help="Then write the HTML report of the copy here (see `dbsynth report`).")] = None,
           executor: ExecutorOpt = None, workers: WorkersOpt = None, partitions: PartitionsOpt = None,
-          as_json: JsonOpt = False) -> None:
+          grants: GrantsOpt = False, as_json: JsonOpt = False) -> None:
     """Learn SOURCE and write a synthetic copy into TARGET, then prove its integrity there."""
     with _errors(), _progress(quiet=as_json) as progress:
         _output(report, "--report")
@@ -200,7 +207,8 @@ def synth(source: Annotated[str, typer.Argument(metavar="SOURCE", help="Source d
                                     source_schema=schema, target_schema=target_schema,
                                     sample_rows=sample_rows, engine=engine,
                                     engines=engines, progress=progress,
-                                    keys=keys, scale_out=scale_out, keep_frames=False)
+                                    keys=keys, scale_out=scale_out, keep_frames=False,
+                                    grants=grants)
         except IntegrityError as exc:
             if isinstance(exc.result, pipeline.SynthResult):
                 _render_result(exc.result, as_json)
@@ -229,7 +237,7 @@ def refresh(source: Annotated[str, typer.Argument(metavar="SOURCE", help="Source
             sample_rows: Annotated[int, typer.Option("--sample-rows", metavar="N", help="Train on at most about this many rows per table.")] = DEFAULT_SAMPLE_ROWS,
             metadata: MetadataOpt = None, infer_keys: InferOpt = True,
             key_threshold: ThresholdOpt = pipeline.DEFAULT_THRESHOLD,
-            as_json: JsonOpt = False) -> None:
+            grants: GrantsOpt = False, as_json: JsonOpt = False) -> None:
     """Replace TARGET's synthetic copy with a fresh one, after checking its schema for drift."""
     from dbsynth.errors import DriftError
 
@@ -239,7 +247,8 @@ def refresh(source: Annotated[str, typer.Argument(metavar="SOURCE", help="Source
                 source, target, on_drift=on_drift, dry_run=dry_run, include=tuple(include or ()),
                 exclude=tuple(exclude or ()), scale=scale, seed=seed, source_schema=schema,
                 target_schema=target_schema, sample_rows=sample_rows,
-                keys=_keys(infer_keys, key_threshold, metadata), progress=progress)
+                keys=_keys(infer_keys, key_threshold, metadata), progress=progress,
+                grants=grants)
         except DriftError as exc:
             if isinstance(exc.plan, pipeline.RefreshPlan) and not as_json:
                 _render_refresh_plan(exc.plan, show_ddl=False)
@@ -328,7 +337,7 @@ def generate(model: Annotated[Path, typer.Argument(metavar="MODEL", help="Model 
              target_schema: TargetSchemaOpt = None,
              executor: ExecutorOpt = None, workers: WorkersOpt = None, partitions: PartitionsOpt = None,
              max_model_size: Annotated[str, typer.Option("--max-model-size", help="Refuse a model file that unpacks to more than this (e.g. 500MB, 8GB).")] = "2GB",
-             as_json: JsonOpt = False) -> None:
+             grants: GrantsOpt = False, as_json: JsonOpt = False) -> None:
     """Write synthetic copies from a model file into TARGET (the source is not needed)."""
     with _errors(), _progress(quiet=as_json) as progress:
         limit = _size(max_model_size, "--max-model-size")
@@ -338,7 +347,8 @@ def generate(model: Annotated[Path, typer.Argument(metavar="MODEL", help="Model 
         try:
             results = pipeline.generate_versions(
                 fitted, target, versions=versions, seed=seed, target_schema=target_schema,
-                scale=scale, replace=replace, progress=progress, scale_out=scale_out)
+                scale=scale, replace=replace, progress=progress, scale_out=scale_out,
+                grants=grants)
         except IntegrityError as exc:
             if isinstance(exc.result, pipeline.SynthResult):
                 _render_result(exc.result, as_json)
@@ -482,6 +492,13 @@ def _render_result(result: pipeline.SynthResult, as_json: bool) -> None:
     status = "[green]integrity OK[/green]" if result.integrity.ok else "[red]integrity FAILED[/red]"
     total = sum(result.rows.values())
     out.print(f"{status}: {total} rows in {len(result.rows)} tables written to {result.target}")
+    created = result.objects.get("created", {})
+    missing = result.objects.get("not_created", [])
+    if created or missing:
+        made = ", ".join(f"{n} {kind}" for kind, n in sorted(created.items())) or "none"
+        out.print(f"schema objects created: {made}"
+                  + (f"; {len(missing)} not created (listed in the warnings, and as "
+                     f"\"objects\" in --json)" if missing else ""), highlight=False)
 
 
 GAPS_EXIT_CODE = 4

@@ -32,6 +32,8 @@ from dbsynth.schema.model import Schema
 from dbsynth.writer.integrity import IntegrityReport, check_integrity
 from dbsynth.schema.select import select_tables
 from dbsynth.writer.drift import Drift, compare
+from dbsynth.writer.objects import NotCreated, object_statements
+from dbsynth.writer.objects import summary as objects_summary_of
 from dbsynth.writer.load import Replacement, refuse_unsafe_target, write_database
 from dbsynth.writer.plan import WritePlan, build_write_plan, kept_enums
 from dbsynth.progress import Progress, quiet
@@ -121,11 +123,15 @@ class SynthResult:
     #: columns written without a model of their values (NULL, or neutral values): also in
     #: ``notes``; the CLI exits 4 when there are any, so a script cannot miss them
     gaps: list[str] = field(default_factory=list)
+    #: schema objects (views, indexes, triggers…): created per kind, and those not created
+    #: with why (also in ``notes``); see :func:`dbsynth.writer.objects.summary`
+    objects: dict[str, Any] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         return {"source": self.source, "target": self.target, "rows": self.rows,
                 "integrity": self.integrity.to_dict(), "seconds": self.seconds,
-                "replaced": self.replaced.to_dict(), "notes": self.notes, "gaps": self.gaps}
+                "replaced": self.replaced.to_dict(), "notes": self.notes, "gaps": self.gaps,
+                "objects": self.objects}
 
 
 @dataclass(frozen=True)
@@ -140,14 +146,17 @@ class TargetPlan:
 
 
 def prepare_target(target: Connector, schema: Schema, replace: bool,
-                   announce: bool = True) -> TargetPlan:
+                   announce: bool = True, grants: bool = False) -> TargetPlan:
     """Refuse an unsafe target (see :func:`refuse_unsafe_target`), and settle which CHECKs
     the target can declare; each one left out gets a note. ``announce`` also logs the notes
-    as warnings now, before the work (a refresh shows them in its plan instead)."""
+    as warnings now, before the work (a refresh shows them in its plan instead). The
+    source's grants are copied only with ``grants`` (roles differ between environments)."""
     from dbsynth.model.constraints import evaluation_problem
     from dbsynth.writer.ddl import held_checks, undeclared_cycle_keys, unheld_fk_actions
+    from dbsynth.writer.objects import missing_extensions, object_statements, without_grants
 
     replaced = refuse_unsafe_target(target, schema, replace)
+    schema = schema if grants else without_grants(schema)
     written, left_out = held_checks(schema, target.capabilities.dialect, target.probe)
     notes = [replaced.describe()] if replaced.tables else []
     for table, check, why in left_out:
@@ -164,6 +173,14 @@ def prepare_target(target: Connector, schema: Schema, replace: bool,
     for table, fk, action in unheld_fk_actions(written, caps):
         notes.append(f"foreign key {fk.label(table.name)} is declared without {action}: "
                      f"{caps.name} cannot keep that action")
+    missing = missing_extensions(written, caps, target.probe)
+    if missing:
+        raise SchemaError(f"the source uses extension{'s' * (len(missing) > 1)} "
+                          f"{', '.join(missing)}, which {target.display_url} cannot create "
+                          f"(not installed on its server); install it there, or copy to "
+                          f"another server")
+    _statements, left_out = object_statements(written, caps, target.schema_name)
+    notes += [n.note() for n in left_out]
     for note in notes if announce else ():
         log.warning("%s", note)
     return TargetPlan(written, replaced, tuple(notes))
@@ -266,9 +283,10 @@ def load(path: Path, max_size: int = DEFAULT_MAX_MODEL_SIZE) -> RelationalModel:
 
 def generate(model: RelationalModel, target_url: str, *, scale: float = 1.0, seed: int = 0,
              replace: bool = False, target_schema: str | None = None,
-             progress: Progress = quiet, scale_out: ScaleOut | None = None) -> SynthResult:
+             progress: Progress = quiet, scale_out: ScaleOut | None = None,
+             grants: bool = False) -> SynthResult:
     """Sample a synthetic database from ``model``, write it, prove its integrity
-    (in partitions on a Dask cluster with ``scale_out``)."""
+    (in partitions on a Dask cluster with ``scale_out``); ``grants``: the source's too."""
     _check_scale(scale)
     _check_seed(seed)
     if scale_out is not None:
@@ -277,7 +295,7 @@ def generate(model: RelationalModel, target_url: str, *, scale: float = 1.0, see
         check_reachable(scale_out)
     target = connect(target_url, schema=target_schema, role="target")
     try:
-        prepared = prepare_target(target, model.schema, replace)
+        prepared = prepare_target(target, model.schema, replace, grants=grants)
         return _generate_into(model, target, target_url, scale, seed, replace, progress, "",
                               scale_out=scale_out, prepared=prepared)
     finally:
@@ -315,8 +333,10 @@ def synth(source_url: str, target_url: str, *, scale: float = 1.0, seed: int = 0
           target_schema: str | None = None, sample_rows: int | None = DEFAULT_SAMPLE_ROWS,
           engine: str = DEFAULT_ENGINE, engines: dict[str, str] | None = None,
           progress: Progress = quiet, keys: KeyOptions = KeyOptions(),
-          scale_out: ScaleOut | None = None, keep_frames: bool = True) -> SynthResult:
+          scale_out: ScaleOut | None = None, keep_frames: bool = True,
+          grants: bool = False) -> SynthResult:
     """Learn the source and write a synthetic copy into the target, then prove its integrity.
+    ``grants`` also copies the source's privileges where the target's server has the roles.
 
     ``keep_frames`` keeps the rows read for training and the generated tables in the result
     (for side-by-side views); without it they are let go before generating, which lowers
@@ -339,7 +359,7 @@ def synth(source_url: str, target_url: str, *, scale: float = 1.0, seed: int = 0
     try:
         target = _open_target(source, source_url, source_schema, target_url, target_schema)
         schema, _ = resolve_schema(source, keys, lambda found: check_engine_tables(found, engines))
-        prepared = prepare_target(target, schema, replace)
+        prepared = prepare_target(target, schema, replace, grants=grants)
         if engine == SDV_ENGINE:
             from dbsynth.model.sdv_engine import check_available
 
@@ -413,14 +433,15 @@ def refresh(source_url: str, target_url: str, *, on_drift: str = "fail", dry_run
             include: tuple[str, ...] = (), exclude: tuple[str, ...] = (), scale: float = 1.0,
             seed: int = 0, source_schema: str | None = None, target_schema: str | None = None,
             sample_rows: int | None = DEFAULT_SAMPLE_ROWS, keys: KeyOptions = KeyOptions(),
-            progress: Progress = quiet) -> RefreshResult:
+            progress: Progress = quiet, grants: bool = False) -> RefreshResult:
     """Replace the target's copy of the selected tables with a fresh synthetic one.
 
     The target's existing tables are compared with the source's schema first; drift is
     handled by ``on_drift``: ``fail`` (stop, touch nothing), ``migrate`` (go ahead when every
     change only adds), ``recreate`` (go ahead whatever changed). The new rows replace the old
     in one transaction: readers see the old copy or the new one, never a mix. Tables of the
-    target outside the selection are never touched. ``dry_run`` returns the plan only."""
+    target outside the selection are never touched. ``dry_run`` returns the plan only. The
+    target's own grants on the tables replaced are kept; ``grants`` adds the source's."""
     if on_drift not in ON_DRIFT:
         raise UsageError(f"--on-drift must be one of {', '.join(ON_DRIFT)}, got {on_drift!r}")
     _check_scale(scale)
@@ -433,7 +454,8 @@ def refresh(source_url: str, target_url: str, *, on_drift: str = "fail", dry_run
             schema, _ = resolve_schema(source, keys)
             schema, notes = select_tables(schema, include, exclude)
             try:
-                prepared: TargetPlan | None = prepare_target(target, schema, True, announce=False)
+                prepared: TargetPlan | None = prepare_target(target, schema, True, announce=False,
+                                                             grants=grants)
                 blocked = None
             except UnsafeTargetError as exc:  # an object outside the selection depends on it
                 prepared, blocked = None, exc.message
@@ -543,7 +565,8 @@ def _generate_into(model: RelationalModel, target: Connector, target_url: str, s
         return _checked(SynthResult(source_label, target.display_url, rows,
                                     IntegrityReport(), seconds, source_frames or {},
                                     replaced=prepared.replaced,
-                                    notes=list(prepared.notes) + gaps, gaps=gaps),
+                                    notes=list(prepared.notes) + gaps, gaps=gaps,
+                                    objects=objects_summary(schema, target, [])),
                         target, schema, progress, scale)
     synthetic: dict[str, TableData] | Synthesis
     if sampler is not None:
@@ -554,15 +577,27 @@ def _generate_into(model: RelationalModel, target: Connector, target_url: str, s
     else:  # each table made as the writer asks for it, and let go once loaded
         synthetic = model.generate(plan, scale=scale, seed=seed, stream_rows=STREAM_ROWS,
                                    progress=progress)
-    rows = write_database(target, schema, plan, synthetic, replace=replace, progress=progress)
+    refused: list[NotCreated] = []
+    rows = write_database(target, schema, plan, synthetic, replace=replace, progress=progress,
+                          not_created=refused)
     seconds["generate+load"] = time.perf_counter() - started
     frames = ({n: f for n, f in synthetic.items() if isinstance(f, pd.DataFrame)}  # streams are gone
               if isinstance(synthetic, dict) else {})
     gaps = _unmodelled(model, rows)
     result = SynthResult(source_label, target.display_url, rows, IntegrityReport(), seconds,
                          source_frames or {}, frames, prepared.replaced,
-                         list(prepared.notes) + gaps, gaps)
+                         list(prepared.notes) + [n.note() for n in refused] + gaps, gaps,
+                         objects_summary(schema, target, refused))
+    for note in refused:
+        log.warning("%s", note.note())
     return _checked(result, target, schema, progress, scale)
+
+
+def objects_summary(schema: Schema, target: Connector, refused: list[NotCreated]
+                    ) -> dict[str, Any]:
+    """What the copy holds of the schema's objects, and what it lacks with why."""
+    statements, left_out = object_statements(schema, target.capabilities, target.schema_name)
+    return objects_summary_of(statements, left_out + refused)
 
 
 def _unmodelled(model: RelationalModel, rows: dict[str, int]) -> list[str]:

@@ -33,6 +33,10 @@ class Dependent:
 
     description: str
     blocks: bool
+    #: the object as :mod:`dbsynth.schema.objects` names it (``view``, ``v_customer``), when
+    #: known: a dependent dbsynth mirrors is dropped and created again instead of blocking
+    kind: str | None = None
+    name: str | None = None
 
 
 class TargetSession(Protocol):
@@ -45,6 +49,11 @@ class TargetSession(Protocol):
 
     def query(self, sql: str) -> list[tuple[Any, ...]]: ...
 
+    def try_execute(self, sql: str) -> str | None:
+        """Run one statement the engine may refuse (a translation): its error, one line, or
+        None; either way the transaction stays usable and holds only what succeeded."""
+        ...
+
     def existing_tables(self) -> dict[str, int]:
         """Tables already in the target schema, with their row counts."""
         ...
@@ -55,6 +64,11 @@ class TargetSession(Protocol):
 
     def dependents(self, tables: list[str]) -> list[Dependent]:
         """What dropping ``tables`` (of the target schema) would drop or break besides them."""
+        ...
+
+    def grants_on(self, relations: list[str]) -> list[str]:
+        """GRANT statements giving again what the target grants on ``relations`` now (none
+        where the engine has no privileges)."""
         ...
 
     def load(self, table: Table, frame: pd.DataFrame) -> None:

@@ -19,6 +19,7 @@ import duckdb
 import pandas as pd
 import pyarrow as pa
 
+from dbsynth.connectors.objects import duckdb_objects
 from dbsynth.connectors.base import Dependent, first_line, is_null_value, qualified, quote_ident, read_sql
 from dbsynth.connectors.urls import DatabaseUrl
 from dbsynth.dialects.duckdb import DIALECT
@@ -156,7 +157,8 @@ class DuckDBConnector:
         counts = self._row_counts(names)
         tables = tuple(Table(n, tuple(columns[n]), pks.get(n), tuple(fks[n]), tuple(uniques[n]),
                              tuple(checks[n]), counts[n]) for n in names)
-        return Schema("duckdb", s, tables, tuple(sorted(enums.values(), key=lambda e: e.name)))
+        return Schema("duckdb", s, tables, tuple(sorted(enums.values(), key=lambda e: e.name)),
+                      duckdb_objects(self.query, s))
 
     def _row_counts(self, names: list[str]) -> dict[str, int]:
         counts: dict[str, int] = {}
@@ -234,10 +236,14 @@ class DuckDBSession:
         self.conn = conn
         self.schema_name = schema_name
         self._new_file = new_file
+        #: the DDL run so far, replayed into a scratch database by :meth:`try_execute`
+        self._ddl: list[str] = []
         if new_file is None:
             self.conn.execute("BEGIN TRANSACTION")
 
     def execute(self, sql: str) -> None:
+        if sql.lstrip()[:6].upper() in ("CREATE", "ALTER ", "COMMEN"):
+            self._ddl.append(sql)
         try:
             self.conn.execute(sql)
         except duckdb.Error as exc:
@@ -249,6 +255,31 @@ class DuckDBSession:
         except duckdb.Error as exc:
             raise LoadError(f"{first_line(exc)} (while running: {' '.join(sql.split())[:160]})") from None
 
+    def try_execute(self, sql: str) -> str | None:
+        """DuckDB has no savepoints and an error aborts its transaction: inside one, the
+        statement is first tried in an in-memory database holding the same (empty) tables;
+        a new file commits each statement, so there it is simply run."""
+        if self._new_file is None:
+            scratch = duckdb.connect()
+            try:
+                scratch.execute(f"CREATE SCHEMA IF NOT EXISTS {quote_ident(self.schema_name)}")
+                for ddl in self._ddl:
+                    try:
+                        scratch.execute(ddl)
+                    except duckdb.Error:
+                        pass  # a statement of the real target's: judged there
+                scratch.execute(sql)
+            except duckdb.Error as exc:
+                return first_line(exc)
+            finally:
+                scratch.close()
+        try:
+            self.conn.execute(sql)
+        except duckdb.Error as exc:
+            return first_line(exc)
+        self._ddl.append(sql)
+        return None
+
     def existing_tables(self) -> dict[str, int]:
         self.execute(f"CREATE SCHEMA IF NOT EXISTS {quote_ident(self.schema_name)}")
         names = [r[0] for r in self.conn.execute(read_sql("duckdb", "tables"),
@@ -259,6 +290,9 @@ class DuckDBSession:
     def existing_enums(self) -> dict[str, tuple[str, ...]]:
         rows = self.conn.execute(read_sql("duckdb", "enums"), [self.schema_name]).fetchall()
         return {name: tuple(labels) for name, labels in rows}
+
+    def grants_on(self, relations: list[str]) -> list[str]:
+        return []  # no privileges: a file is the unit of access
 
     def dependents(self, tables: list[str]) -> list[Dependent]:
         """Other tables' foreign keys on ours block (DuckDB refuses the drop); views reading

@@ -205,8 +205,12 @@ class FolderSession:
     def update_columns(self, table: Table, key: tuple[str, ...], frame: pd.DataFrame) -> None:
         self._db.update_columns(table, key, frame)
 
-    def advance_sequence(self, table: Table, column: str) -> None:
-        """Files have no sequences."""
+    def try_execute(self, sql: str) -> str | None:
+        """Another engine's views and indexes have no place in a folder of files."""
+        return f"a folder of {self._connector.format.name} files holds tables only"
+
+    def grants_on(self, relations: list[str]) -> list[str]:
+        return []  # files have no grants
 
     def existing_tables(self) -> dict[str, int]:
         """The folder's files with their rows; each gets an empty stand-in table in the stage,

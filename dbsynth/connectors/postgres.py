@@ -19,6 +19,7 @@ import pyarrow as pa
 import pyarrow.csv as pa_csv
 from sqlalchemy.engine import URL
 
+from dbsynth.connectors.objects import postgres_objects
 from dbsynth.connectors.base import Dependent, first_line, is_null_value, qualified, quote_ident, read_sql, short_sql
 from dbsynth.dialects.postgres import DIALECT
 from dbsynth.dialects.postgres import parse_type as parse_pg_type
@@ -180,7 +181,8 @@ class PostgresConnector:
             foreign_keys=tuple(fks[n]), uniques=tuple(uniques[n]), checks=tuple(checks[n]),
             row_count=counts[n],
         ) for n in names)
-        return Schema(dialect="postgres", name=self.schema_name, tables=tables, enums=enums)
+        return Schema(dialect="postgres", name=self.schema_name, tables=tables, enums=enums,
+                      objects=postgres_objects(self.query, self.schema_name))
 
     def _row_counts(self, names: list[str]) -> dict[str, int]:
         if not names:
@@ -262,6 +264,18 @@ class PostgresSession:
         except psycopg.Error as exc:
             raise LoadError(f"{first_line(exc)} (while running: {short_sql(sql)})") from None
 
+    def try_execute(self, sql: str) -> str | None:
+        """Inside a savepoint: a refusal rolls back to it, not the whole transaction."""
+        with self.conn.cursor() as cur:
+            cur.execute(b"SAVEPOINT dbsynth_try")
+            try:
+                cur.execute(sql.encode())
+            except psycopg.Error as exc:
+                cur.execute(b"ROLLBACK TO SAVEPOINT dbsynth_try")
+                return first_line(exc)
+            cur.execute(b"RELEASE SAVEPOINT dbsynth_try")
+        return None
+
     def existing_tables(self) -> dict[str, int]:
         self.execute(f"CREATE SCHEMA IF NOT EXISTS {quote_ident(self.schema_name)}")
         with self.conn.cursor() as cur:
@@ -282,7 +296,14 @@ class PostgresSession:
         with self.conn.cursor() as cur:
             cur.execute(read_sql("postgres", "dependents"),
                         {"schema": self.schema_name, "tables": list(tables)})
-            return [Dependent(str(what), bool(blocks)) for what, blocks in cur.fetchall()]
+            return [Dependent(str(what), bool(blocks), kind, name)
+                    for what, blocks, kind, name in cur.fetchall()]
+
+    def grants_on(self, relations: list[str]) -> list[str]:
+        with self.conn.cursor() as cur:
+            cur.execute(read_sql("postgres", "grants"),
+                        {"schema": self.schema_name, "tables": list(relations)})
+            return [str(row[2]) for row in cur.fetchall()]
 
     def load(self, table: Table, frame: pd.DataFrame) -> None:
         """COPY in PostgreSQL's csv format, rendered by Arrow's C++ CSV writer (no per-row

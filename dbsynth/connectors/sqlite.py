@@ -32,6 +32,7 @@ import pandas as pd
 
 from dbsynth.connectors.base import Dependent, first_line, is_null_value, qualified, quote_ident, short_sql
 from dbsynth.connectors.urls import DatabaseUrl
+from dbsynth.connectors.objects import sqlite_objects
 from dbsynth.dialects.sqlite import DIALECT
 from dbsynth.dialects.sqlite import parse_type as parse_sqlite_type
 from dbsynth.errors import ConnectionError_, LoadError, SchemaError, UsageError
@@ -144,7 +145,8 @@ class SQLiteConnector:
             columns = _types_of_keys(name, fitted[name], fks, fitted)
             out.append(Table(name, tuple(columns), pk, tuple(fks), tuple(uniques), tuple(checks),
                              counts[name]))
-        return Schema("sqlite", self.schema_name, tuple(out))
+        return Schema("sqlite", self.schema_name, tuple(out),
+                      objects=sqlite_objects(self.query, self.schema_name))
 
     def _raw_table(self, name: str, create_sql: str) -> tuple[
             list[Column], PrimaryKey | None, list[UniqueConstraint], list[CheckConstraint],
@@ -349,12 +351,27 @@ class SQLiteSession:
         except sqlite3.Error as exc:
             raise LoadError(f"{first_line(exc)} (while running: {short_sql(sql)})") from None
 
+    def try_execute(self, sql: str) -> str | None:
+        """Inside a savepoint: a refusal rolls back to it, not the whole transaction."""
+        self.conn.execute("SAVEPOINT dbsynth_try")
+        try:
+            self.conn.execute(sql)
+        except sqlite3.Error as exc:
+            self.conn.execute("ROLLBACK TO SAVEPOINT dbsynth_try")
+            self.conn.execute("RELEASE SAVEPOINT dbsynth_try")
+            return first_line(exc)
+        self.conn.execute("RELEASE SAVEPOINT dbsynth_try")
+        return None
+
     def existing_tables(self) -> dict[str, int]:
         names = [r[0] for r in self.query(
             "SELECT name FROM sqlite_master WHERE type = 'table' "
             "AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\' ORDER BY name")]
         return {n: int(self.query(f"SELECT count(*) FROM {qualified(self.schema_name, n)}")[0][0])
                 for n in names}
+
+    def grants_on(self, relations: list[str]) -> list[str]:
+        return []  # no privileges: a file is the unit of access
 
     def dependents(self, tables: list[str]) -> list[Dependent]:
         """Other tables' foreign keys on ours block the drop; views reading ours and the

@@ -96,6 +96,25 @@ class Dialect:
     constraint_names: bool = True
     #: referential actions a foreign key can declare (DuckDB: none that changes rows)
     fk_actions: frozenset[str] = FK_ACTIONS
+    # -- schema objects (dbsynth.writer.objects) -------------------------------------------
+    #: CREATE MATERIALIZED VIEW (without, another engine's is created as a plain view)
+    materialized_views: bool = False
+    #: CREATE INDEX … WHERE (partial indexes)
+    partial_indexes: bool = True
+    #: index methods CREATE INDEX … USING accepts from another engine (others: not translated)
+    index_methods: tuple[str, ...] = ()
+    #: CREATE INDEX names its table with the schema (SQLite puts the schema on the index name)
+    index_table_qualified: bool = True
+    #: COMMENT ON TABLE / COLUMN
+    comments: bool = False
+    #: CREATE DOMAIN: a column keeps its domain as its type (same engine only)
+    domains: bool = False
+    #: ``{}`` (a CREATE of a type) made a no-op where the type exists, for refreshes
+    create_type_if_absent: str = "{}"
+    #: run before creating functions: their bodies may name what is created later
+    relax_function_bodies: str | None = None
+    #: a query that fails unless the extension named by the literal ``{}`` can be created
+    extension_probe: str | None = None
 
     # -- compatibility with the former ``connectors.base.Capabilities`` --------------------
     @property

@@ -21,10 +21,10 @@ DIALECT = Dialect(
     decimal_word="DECIMAL", numeric_unbounded="DOUBLE", max_numeric_precision=38,
     varchar_word="VARCHAR", char_word="VARCHAR", varchar_unbounded="VARCHAR",
     char_unbounded="VARCHAR", text_word="VARCHAR", keeps_varchar_length=False,
-    fk_types_must_match=True,
     # "FOREIGN KEY constraints cannot use CASCADE, SET NULL or SET DEFAULT" (DuckDB 2.0); it
     # accepts RESTRICT but keeps no action in its catalog: every key acts as NO ACTION
     constraint_names=False, fk_actions=frozenset({"NO ACTION"}),
+    fk_types_must_match=True, partial_indexes=False, index_methods=("btree", "art"), comments=True,
 )
 
 #: ``data_type`` spellings of duckdb_columns() -> neutral type names

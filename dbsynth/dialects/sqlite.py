@@ -25,6 +25,7 @@ DIALECT = Dialect(
     char_word="CHAR", varchar_unbounded="VARCHAR", char_unbounded="CHAR", text_word="TEXT",
     default_in_parentheses=True,
     epoch_seconds="((julianday({}) - 2440587.5) * 86400.0)",
+    index_methods=("btree",), index_table_qualified=False,
 )
 
 _PARAMS = re.compile(r"^(?P<base>[^(]*?)\s*\(\s*(?P<a>[+-]?\d+)\s*(?:,\s*(?P<b>[+-]?\d+)\s*)?\)\s*(?P<rest>.*)$")

@@ -11,6 +11,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
 from dbsynth.schema.naming import PII_KINDS
+from dbsynth.schema.objects import SchemaObject
 
 #: Dialect-neutral type names. Everything else is ``unknown`` with the native text kept.
 TypeName = Literal[
@@ -182,6 +183,8 @@ class Schema:
     name: str
     tables: tuple[Table, ...]
     enums: tuple[EnumType, ...] = ()
+    #: indexes, views, functions, triggers, domains, comments… (:mod:`dbsynth.schema.objects`)
+    objects: tuple[SchemaObject, ...] = ()
     extra: dict[str, Any] = field(default_factory=dict, compare=False, hash=False)
 
     def table(self, name: str) -> Table:

@@ -12,6 +12,7 @@ from fnmatch import fnmatchcase
 
 from dbsynth.errors import UsageError
 from dbsynth.schema.model import Schema
+from dbsynth.schema.objects import select_objects
 
 
 def select_tables(schema: Schema, include: tuple[str, ...] = (),
@@ -37,4 +38,6 @@ def select_tables(schema: Schema, include: tuple[str, ...] = (),
                 notes.append(f"{fk.ref_table} added: {fk.label(table.name)} needs its rows")
     if len(chosen) == len(schema.tables):
         return schema, notes
-    return replace(schema, tables=tuple(t for t in schema.tables if t.name in chosen)), notes
+    objects, skipped = select_objects(schema.objects, chosen)
+    return replace(schema, tables=tuple(t for t in schema.tables if t.name in chosen),
+                   objects=objects), notes + skipped

@@ -9,6 +9,7 @@ from dbsynth.schema.model import (
     FK_ACTIONS, CheckConstraint, Column, EnumType, FkAction, ForeignKey, PrimaryKey, Schema,
     SqlType, Table, UniqueConstraint,
 )
+from dbsynth.schema.objects import object_from_dict
 
 
 def schema_from_dict(data: dict[str, Any]) -> Schema:
@@ -19,6 +20,7 @@ def schema_from_dict(data: dict[str, Any]) -> Schema:
             tables=tuple(_table(t) for t in data["tables"]),
             enums=tuple(EnumType(str(e["name"]), tuple(map(str, e["values"])))
                         for e in data.get("enums", ())),
+            objects=tuple(object_from_dict(o) for o in data.get("objects", ())),  # older files: none
         )
     except (KeyError, TypeError, ValueError, AttributeError) as exc:
         raise SchemaError(f"malformed schema data: {type(exc).__name__}: {exc}") from None

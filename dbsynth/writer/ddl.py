@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 
 from dbsynth.dialects import Dialect, get_dialect, qualified, quote_ident, translate_expression
 from dbsynth.schema.graph import FkEdge, LoadPlan
+from dbsynth.writer.objects import domain_type
 from dbsynth.schema.model import CheckConstraint, Column, ForeignKey, Schema, SqlType, Table
 
 if TYPE_CHECKING:
@@ -145,6 +146,8 @@ def column_definition(table: Table, column: Column, schema: Schema, caps: Dialec
     enum = item.enum if item is not None else None
     type_schema = (enum_schemas or {}).get(enum, schema_name) if enum else schema_name
     sql_type = caps.render_type(_key_compatible_type(table, column, schema, caps), type_schema)
+    domain_schema = (enum_schemas or {}).get(column.domain or "", schema_name)
+    sql_type = domain_type(column, schema, caps, domain_schema) or sql_type  # PG -> PG: its domain
     if column.identity and column.type.is_integer:
         sql_type = caps.identity_type(column.type) or sql_type
     parts = [quote_ident(column.name), sql_type]

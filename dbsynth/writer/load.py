@@ -23,6 +23,10 @@ from dbsynth.errors import LoadError, UnsafeTargetError
 from dbsynth.model.stream import Synthesis, TableData, TableStream
 from dbsynth.schema.graph import LoadPlan
 from dbsynth.schema.model import ForeignKey, Schema, Table
+from dbsynth.writer.objects import (
+    NotCreated, create_object, drop_before_replace, is_mirrored, mirrored_views,
+    object_statements,
+)
 from dbsynth.writer.plan import Operation, WritePlan, build_write_plan, kept_enums
 from dbsynth.progress import Progress, quiet
 
@@ -44,8 +48,11 @@ def transaction(target: Connector) -> Iterator[TargetSession]:
 
 def write_database(target: Connector, schema: Schema, plan: LoadPlan,
                    data: Mapping[str, TableData] | Synthesis, *, replace: bool = False,
-                   progress: Progress = quiet) -> dict[str, int]:
+                   progress: Progress = quiet,
+                   not_created: list[NotCreated] | None = None) -> dict[str, int]:
     """Write every table (one per name) into ``target`` atomically; returns rows per table.
+    Schema objects (views, indexes, triggers…) come too; translations the target refused
+    are added to ``not_created``.
 
     The target is judged again inside the transaction (it may have changed since
     :func:`refuse_unsafe_target`), then the :mod:`.plan` built for it is executed. A
@@ -55,25 +62,37 @@ def write_database(target: Connector, schema: Schema, plan: LoadPlan,
     synthesis = data if isinstance(data, Synthesis) else Synthesis.of(data, plan.order)
     with transaction(target) as session:
         write_plan = plan_for_session(session, schema, plan, replace, target.display_url)
-        return execute_plan(session, write_plan, schema, synthesis, progress)
+        return execute_plan(session, write_plan, schema, synthesis, progress, not_created)
 
 
 def plan_for_session(session: TargetSession, schema: Schema, plan: LoadPlan, replace: bool,
                      url: str) -> WritePlan:
     """The write plan for this target as it is now: our tables it has are dropped (if
-    ``replace`` allows), our enums it has with the same labels kept."""
+    ``replace`` allows) with the views dbsynth mirrors on them, and the target's own grants
+    on them given again; our enums it has with the same labels kept."""
     replacement = judge_target(session, schema, replace, url)
     caps = session.capabilities
+    sname = session.schema_name
     kept = kept_enums(schema, session.existing_enums()) if caps.enums else frozenset()
-    return build_write_plan(schema, plan, caps, session.schema_name,
-                            replacing=replacement.tables, kept=kept)
+    drops: list[str] = []
+    grants: list[str] = []
+    if replacement.tables:
+        drops = drop_before_replace(schema, caps, sname)
+        grants = session.grants_on(sorted(replacement.tables) + mirrored_views(schema, caps, sname))
+    objects, _left_out = object_statements(schema, caps, sname)
+    return build_write_plan(schema, plan, caps, sname, replacing=replacement.tables, kept=kept,
+                            objects=objects, view_drops=drops, grants=grants)
 
 
 def execute_plan(session: TargetSession, write_plan: WritePlan, schema: Schema,
-                 synthesis: Synthesis, progress: Progress = quiet) -> dict[str, int]:
+                 synthesis: Synthesis, progress: Progress = quiet,
+                 not_created: list[NotCreated] | None = None) -> dict[str, int]:
     """Run the operations in order; the data-dependent ones take the synthesis's tables as
-    they come (in load order), and the cut keys once every table is made."""
+    they come (in load order), and the cut keys once every table is made. A translated
+    object the target refuses is listed in ``not_created`` (with what needed it)."""
     tables = iter(synthesis)
+    gone: set[str] = set()  # objects not created: those that need them are not either
+    refused = not_created if not_created is not None else []
     current: tuple[str, TableData | None] = ("", None)
     rows: dict[str, int] = {}
     for op in write_plan.operations:
@@ -93,6 +112,10 @@ def execute_plan(session: TargetSession, write_plan: WritePlan, schema: Schema,
                 raise LoadError(f"the synthesis handed over {extra[0]}, which the plan does not load")
             frame = synthesis.cut_columns()[op.table][list(op.columns)]
             session.update_columns(schema.table(op.table), op.key, frame)
+        elif op.kind == "create_objects" and op.statement is not None:
+            problem = create_object(session, op.statement, gone)
+            if problem is not None:
+                refused.append(problem)
         elif op.sql is not None:
             session.execute(op.sql)
     progress("commit", "", sum(rows.values()))
@@ -172,7 +195,8 @@ def judge_target(session: TargetSession, schema: Schema, replace: bool,
             f"target {url} already has {_listed(ours)}; pass --replace to drop and recreate "
             f"{'it' if len(ours) == 1 else 'them'}")
     dependents: list[Dependent] = session.dependents(sorted(ours))
-    blocking = [d.description for d in dependents if d.blocks]
+    blocking = [d.description for d in dependents  # mirrored ones are made again
+                if d.blocks and not is_mirrored(schema, session.capabilities, d.kind, d.name)]
     if blocking:
         raise UnsafeTargetError(
             f"replacing {_listed(ours)} in {url} would drop or break what depends on "

@@ -14,7 +14,7 @@ keys cut to break a cycle, drawn once every table exists). The dry run describes
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Literal
 
 from dbsynth.dialects import Dialect, qualified, quote_ident
@@ -22,11 +22,13 @@ from dbsynth.errors import LoadError
 from dbsynth.schema.graph import LoadPlan
 from dbsynth.schema.model import EnumType, ForeignKey, Schema, Table
 from dbsynth.writer import ddl
+from dbsynth.writer.objects import ObjectStatement, create_table_statements, partition_names
 
 OperationKind = Literal[
-    "create_stage", "drop_tables", "drop_sequence", "drop_type", "create_type", "move_type",
-    "create_sequence", "create_table", "move_table", "load", "add_key", "fill_cut_key",
-    "add_foreign_key", "advance_identity", "create_objects", "drop_stage",
+    "create_stage", "drop_views", "drop_tables", "drop_sequence", "drop_type", "create_type",
+    "move_type", "create_sequence", "create_table", "move_table", "load", "add_key",
+    "fill_cut_key", "add_foreign_key", "advance_identity", "create_objects", "grant",
+    "drop_stage",
 ]
 #: the staged loader runs ``prepare`` in one transaction, ``load`` in the partitions' own,
 #: ``finish`` in the publishing one; the one-transaction writer runs them all in order
@@ -44,7 +46,9 @@ class Operation:
     dependent kinds); ``columns`` are the identity column of a sequence or an advance, the
     row key and cut columns a fill sets, the cut columns a load leaves NULL; ``by_depth``
     the self references a load must respect row by row (rows go in by depth); ``rows`` the
-    expected rows of a load, when known."""
+    expected rows of a load, when known; ``statement`` the schema object a
+    ``create_objects`` step creates (a translation the target may refuse: then it is
+    listed as not created instead of failing the copy)."""
 
     kind: OperationKind
     table: str = ""
@@ -55,6 +59,7 @@ class Operation:
     sequence: str = ""
     by_depth: tuple[ForeignKey, ...] = ()
     rows: int | None = None
+    statement: ObjectStatement | None = None
 
     def render(self, start: int) -> str:
         """The statement of a ``create_sequence``, once its start value is known."""
@@ -82,6 +87,10 @@ class Operation:
     def to_dict(self) -> dict[str, Any]:
         return {"kind": self.kind, "table": self.table or None, "sql": self.sql,
                 "phase": self.phase, "describe": self.describe()}
+
+
+def replace_phase(op: Operation, phase: Phase) -> Operation:
+    return replace(op, phase=phase)
 
 
 @dataclass(frozen=True)
@@ -118,26 +127,40 @@ def kept_enums(schema: Schema, existing: Mapping[str, tuple[str, ...]]) -> froze
 def build_write_plan(schema: Schema, plan: LoadPlan, caps: Dialect, schema_name: str, *,
                      replacing: Iterable[str] = (), kept: frozenset[str] = frozenset(),
                      stage: str | None = None, rows: Mapping[str, int] | None = None,
-                     objects: Iterable[str] = ()) -> WritePlan:
+                     objects: Iterable[ObjectStatement] = (), view_drops: Iterable[str] = (),
+                     grants: Iterable[str] = ()) -> WritePlan:
     """The ordered operations that write ``schema``'s tables into ``schema_name``.
 
     ``replacing``: our tables the target already has (dropped first); ``kept``: enums kept
     as they are (:func:`kept_enums`); ``stage``: a staging schema to load into first (see
     :mod:`.staged`); ``rows``: expected rows per table, for the descriptions of loads;
-    ``objects``: statements creating schema objects (views, indexes, functions, triggers, …)
-    once the tables are loaded and keyed, as ``create_objects`` steps, in the order given."""
+    ``objects``: the schema objects' statements (:func:`.objects.object_statements`): those
+    needed by tables (extensions, domains) before them, the rest (views, indexes, functions,
+    triggers, …) once the tables are loaded and keyed, in the order given; ``view_drops``:
+    the views dbsynth mirrors on replaced tables, dropped before them (made again after);
+    ``grants``: the target's own grants on what is replaced, given again at the end."""
     ops: list[Operation] = []
+    objects = [s for s in objects if not s.with_table]  # partitions go with their table
+    before = [Operation("create_objects", sql=s.sql, statement=s) for s in objects
+              if not s.obj.after_load]
+    after = [Operation("create_objects", sql=s.sql, phase="finish", statement=s)
+             for s in objects if s.obj.after_load]
+    drops = [Operation("drop_views", sql=sql) for sql in view_drops]
     if stage is None:
+        ops += drops
         ops += _drops(plan, caps, schema_name, set(replacing))
         ops += _sequence_drops(schema, caps, schema_name)
         ops += _types(schema, caps, schema_name, kept)
+        ops += before
         ops += _tables_and_loads(schema, plan, caps, schema_name, rows or {})
         ops += _fills(schema, plan)
     else:
-        ops += _staged(schema, plan, caps, schema_name, set(replacing), kept, stage, rows or {})
+        ops += _staged(schema, plan, caps, schema_name, set(replacing), kept, stage, rows or {},
+                       before, drops)
     ops += _foreign_keys(schema, plan, caps, schema_name)
     ops += _advances(schema, caps, schema_name)
-    ops += [Operation("create_objects", sql=statement, phase="finish") for statement in objects]
+    ops += after
+    ops += [Operation("grant", sql=sql, phase="finish") for sql in grants]
     if stage is not None:
         ops.append(Operation("drop_stage", sql=f"DROP TABLE {qualified(stage, STAGE_DONE)}",
                              phase="finish"))
@@ -205,8 +228,9 @@ def _tables_and_loads(schema: Schema, plan: LoadPlan, caps: Dialect, schema_name
             steps += [Operation("create_sequence", name, None, "load", (c,),
                                 sequence=qualified(schema_name, ddl.sequence_name(table, table.column(c))))
                       for c in _identity_columns(table)]
-        steps.append(Operation("create_table", name,
-                               ddl.create_table(table, schema, plan, caps, schema_name), "load"))
+        steps += [Operation("create_table", name, sql, "load") for sql in create_table_statements(
+            ddl.create_table(table, schema, plan, caps, schema_name), name, schema, caps,
+            schema_name)]  # a partitioned table with its partitions
         loaded.append(_load(table, plan, caps, rows))
         loaded += [Operation("add_key", name, s, "load")
                    for s in ddl.keys_after_load(table, schema, plan, caps, schema_name)]
@@ -262,20 +286,27 @@ def _advances(schema: Schema, caps: Dialect, schema_name: str) -> list[Operation
 
 def _staged(schema: Schema, plan: LoadPlan, caps: Dialect, schema_name: str,
             replacing: set[str], kept: frozenset[str], stage: str,
-            rows: Mapping[str, int]) -> list[Operation]:
+            rows: Mapping[str, int], before: list[Operation],
+            view_drops: list[Operation]) -> list[Operation]:
     """A staging schema with our tables (no keys), loaded by the partitions with cut and
     self-referencing keys as they are; then, in one transaction, the target's old tables
-    dropped, the staged enums and tables moved into the target schema and keyed."""
+    dropped, the staged enums and tables moved into the target schema and keyed.
+    Extensions and domains (``before``) are made in the target itself, where the staged
+    tables' columns use them; mirrored views on replaced tables are dropped first."""
     ops = [Operation("create_stage", sql=f"CREATE SCHEMA {quote_ident(stage)}"),
            Operation("create_stage", sql=f"CREATE TABLE {qualified(stage, STAGE_DONE)} "
                                          f"(partition integer PRIMARY KEY, rows text NOT NULL)")]
     enums = [e for e in used_enums(schema) if e.name not in kept] if caps.enums else []
     ops += [Operation("create_type", sql=ddl.create_enum(stage, e.name, e.values)) for e in enums]
+    ops += before
     in_target = {name: schema_name for name in kept}  # used from there
-    ops += [Operation("create_table", n, ddl.create_table(schema.table(n), schema, plan, caps,
-                                                          stage, in_target))
-            for n in plan.order]
+    in_target |= {o.name: schema_name for o in schema.objects if o.kind == "domain"}
+    ops += [Operation("create_table", n, sql) for n in plan.order
+            for sql in create_table_statements(  # a partitioned table with its partitions
+                ddl.create_table(schema.table(n), schema, plan, caps, stage, in_target),
+                n, schema, caps, stage)]
     ops += [Operation("load", n, phase="load", rows=rows.get(n)) for n in plan.order]
+    ops += [replace_phase(op, "finish") for op in view_drops]
     ops += _drops(plan, caps, schema_name, replacing, phase="finish")
     for e in enums:
         ops.append(Operation("drop_type", sql=f"DROP TYPE IF EXISTS {qualified(schema_name, e.name)}",
@@ -284,7 +315,7 @@ def _staged(schema: Schema, plan: LoadPlan, caps: Dialect, schema_name: str,
                                               f"SET SCHEMA {quote_ident(schema_name)}", phase="finish"))
     ops += [Operation("move_table", n, f"ALTER TABLE {qualified(stage, n)} "
                                        f"SET SCHEMA {quote_ident(schema_name)}", "finish")
-            for n in plan.order]
+            for n in [*plan.order, *partition_names(schema, caps)]]
     ops += [Operation("add_key", n, s, "finish") for n in plan.order
             for s in ddl.keys_after_load(schema.table(n), schema, plan, caps, schema_name)]
     return ops

@@ -12,6 +12,7 @@ left as it was.
 from __future__ import annotations
 
 import json
+import logging
 import uuid
 from collections.abc import Mapping
 
@@ -24,6 +25,9 @@ from dbsynth.model.stream import TableStream
 from dbsynth.schema.graph import LoadPlan
 from dbsynth.schema.model import Schema
 from dbsynth.writer.load import judge_target, transaction
+from dbsynth.writer.objects import (
+    create_object, drop_before_replace, mirrored_views, object_statements,
+)
 from dbsynth.writer.plan import (
     STAGE_DONE, Operation, build_write_plan, kept_enums, used_enums,
 )
@@ -34,6 +38,8 @@ STAGE_PREFIX = "dbsynth_stage_"
 #: that its rows are already there instead of loading them twice
 DONE_TABLE = STAGE_DONE
 
+log = logging.getLogger(__name__)
+
 
 def create_stage(target: Connector, schema: Schema, plan: LoadPlan) -> str:
     """A new staging schema holding our empty tables (no keys yet): the ``prepare`` phase of
@@ -43,8 +49,9 @@ def create_stage(target: Connector, schema: Schema, plan: LoadPlan) -> str:
     stage = STAGE_PREFIX + uuid.uuid4().hex[:12]
     with transaction(target) as session:
         kept = kept_enums(schema, session.existing_enums())
+        objects, _ = object_statements(schema, session.capabilities, session.schema_name)
         staged = build_write_plan(schema, plan, session.capabilities, session.schema_name,
-                                  kept=kept, stage=stage)
+                                  kept=kept, stage=stage, objects=objects)
         _run_statements(session, staged.phase("prepare"))
     return stage
 
@@ -98,15 +105,30 @@ def publish_stage(target: Connector, schema: Schema, plan: LoadPlan, stage: str,
     with transaction(target) as session:
         replacement = judge_target(session, schema, replace, target.display_url)
         kept = frozenset(e.name for e in used_enums(schema)) - _stage_enums(session, stage)
-        staged = build_write_plan(schema, plan, session.capabilities, session.schema_name,
-                                  replacing=replacement.tables, kept=kept, stage=stage)
+        caps, sname = session.capabilities, session.schema_name
+        objects, _ = object_statements(schema, caps, sname)
+        drops: list[str] = []
+        grants: list[str] = []
+        if replacement.tables:  # mirrored views go and come back; the target's grants stay
+            drops = drop_before_replace(schema, caps, sname)
+            grants = session.grants_on(sorted(replacement.tables) + mirrored_views(schema, caps, sname))
+        staged = build_write_plan(schema, plan, caps, sname, replacing=replacement.tables,
+                                  kept=kept, stage=stage, objects=objects, view_drops=drops,
+                                  grants=grants)
         _run_statements(session, staged.phase("finish"))
 
 
 def _run_statements(session: TargetSession, operations: tuple[Operation, ...]) -> None:
     """A phase of the staged plan outside the partitions: statements only (the stage has no
-    constraints, so no cut key waits to be filled and no sequence for a start value)."""
+    constraints, so no cut key waits to be filled and no sequence for a start value). A
+    translated object the target refuses is logged (scale-out results do not list it)."""
+    gone: set[str] = set()
     for op in operations:
+        if op.kind == "create_objects" and op.statement is not None:
+            refused = create_object(session, op.statement, gone)
+            if refused is not None:
+                log.warning("%s", refused.note())
+            continue
         if op.sql is None:
             raise LoadError(f"the staged plan has a {op.kind} step outside the partitions")
         session.execute(op.sql)

@@ -1,0 +1,136 @@
+"""Read the schema objects beyond tables (indexes, views, functions, triggers, domains,
+comments…) from each engine's catalog, as :class:`SchemaObject` data.
+
+Definitions are the engine's own rendering (``pg_get_*def``, ``duckdb_*().sql``,
+``sqlite_master.sql``). PostgreSQL's are read with ``search_path = pg_catalog`` so every name
+in them is qualified with its schema, which the writer rewrites to the target's.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from sqlglot import exp
+
+from dbsynth.connectors.base import qualified, quote_ident, read_sql
+from dbsynth.schema.objects import SchemaObject
+
+Query = Callable[..., list[tuple[Any, ...]]]
+
+
+def postgres_objects(query: Query, schema: str) -> tuple[SchemaObject, ...]:
+    """Every object PostgreSQL's catalog holds for ``schema`` (see ``sql/postgres/objects_*``)."""
+    params = {"schema": schema}
+    query("SET search_path = pg_catalog")  # qualified names in every definition
+    try:
+        out = [SchemaObject("extension", name, sql, "postgres", after_load=False)
+               for name, sql in query(read_sql("postgres", "objects_extensions"), params)]
+        for table, partition, _depth, sql in query(read_sql("postgres", "objects_partitions"),
+                                                   params):
+            out.append(SchemaObject("partition" if partition else "partition key",
+                                    partition or table, sql, "postgres", (table,), table,
+                                    after_load=False))
+        out += [SchemaObject("domain", name, sql, "postgres", after_load=False)
+                for name, sql in query(read_sql("postgres", "objects_domains"), params)]
+        kinds = {"f": "function", "p": "procedure", "a": "aggregate"}
+        out += [SchemaObject(kinds[kind], sig, sql.strip(), "postgres",  # type: ignore[arg-type]
+                             tuple(d for d in deps if d != sig))
+                for sig, kind, sql, deps in query(read_sql("postgres", "objects_functions"), params)]
+        for name, materialized, body, options, deps in query(
+                read_sql("postgres", "objects_views"), params):
+            kind = "materialized view" if materialized else "view"
+            with_options = f" WITH ({options})" if options else ""
+            head = "CREATE MATERIALIZED VIEW" if materialized else "CREATE OR REPLACE VIEW"
+            sql = f"{head} {qualified(schema, name)}{with_options} AS\n{body.strip().rstrip(';')}"
+            out.append(SchemaObject(kind, name, sql, "postgres", tuple(sorted(deps))))  # type: ignore[arg-type]
+        out += [SchemaObject("index", name, sql, "postgres", (table,), table)
+                for name, table, sql in query(read_sql("postgres", "objects_indexes"), params)]
+        out += [SchemaObject("sequence", name, sql, "postgres", (owner,) if owner else (), owner)
+                for name, owner, sql in query(read_sql("postgres", "objects_sequences"), params)]
+        for name, table, sql, function in query(read_sql("postgres", "objects_triggers"), params):
+            deps = (table, function) if function else (table,)
+            out.append(SchemaObject("trigger", f"{table}.{name}", sql, "postgres", deps, table))
+        out += [SchemaObject("comment", target, sql, "postgres", (relation,), relation)
+                for target, relation, sql in query(read_sql("postgres", "objects_comments"), params)]
+        for relation, grantee, sql in query(read_sql("postgres", "grants"),
+                                            {"schema": schema, "tables": None}):
+            out.append(SchemaObject("grant", f"{relation} to {grantee}: {sql.split()[1]}", sql,
+                                    "postgres", (relation,), relation))
+        for table, policy, sql in query(read_sql("postgres", "objects_policies"), params):
+            name = f"{table}.{policy}" if policy else f"{table} (row level security)"
+            out.append(SchemaObject("policy", name, sql, "postgres", (table,), table))
+    finally:
+        query("RESET search_path")
+    return tuple(out)
+
+
+def duckdb_objects(query: Query, schema: str) -> tuple[SchemaObject, ...]:
+    """Indexes, views, macros and comments of a DuckDB schema."""
+    out = [SchemaObject("function", name, _macro_sql(schema, name, kind, params, body), "duckdb")
+           for name, kind, params, body in query(read_sql("duckdb", "objects_macros"), [schema])]
+    macros = frozenset(o.name for o in out)
+    for name, sql in query(read_sql("duckdb", "objects_views"), [schema]):
+        out.append(SchemaObject("view", name, sql.strip().rstrip(";"), "duckdb",
+                                _reads(sql, "duckdb", name, schema, macros)))
+    out += [SchemaObject("index", name, sql.strip().rstrip(";"), "duckdb", (table,), table)
+            for name, table, sql in query(read_sql("duckdb", "objects_indexes"), [schema])]
+    for table, column, comment in query(read_sql("duckdb", "objects_comments"),
+                                        [schema, schema, schema]):
+        out.append(_comment(schema, table, column, comment, "duckdb"))
+    return tuple(out)
+
+
+def sqlite_objects(query: Query, schema: str) -> tuple[SchemaObject, ...]:
+    """Indexes, views and triggers from ``sqlite_master`` (indexes SQLite makes for keys have
+    no SQL and are written with their keys)."""
+    rows = query("SELECT type, name, tbl_name, sql FROM sqlite_master "
+                 "WHERE type IN ('index', 'view', 'trigger') AND sql IS NOT NULL "
+                 "AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\' ORDER BY type, name")
+    out: list[SchemaObject] = []
+    for kind, name, table, sql in rows:
+        if kind == "view":
+            out.append(SchemaObject("view", name, sql, "sqlite", _reads(sql, "sqlite", name, schema)))
+        else:
+            deps = (table, *(t for t in _reads(sql, "sqlite", name, schema) if t != table))
+            out.append(SchemaObject(kind, name, sql, "sqlite", deps, table))
+    return tuple(out)
+
+
+def _macro_sql(schema: str, name: str, kind: str, params: Sequence[str], body: str) -> str:
+    args = ", ".join(params)
+    table = "TABLE " if kind == "table_macro" else ""
+    return f"CREATE OR REPLACE MACRO {qualified(schema, name)}({args}) AS {table}{body}"
+
+
+def _comment(schema: str, table: str, column: str | None, text: str,
+             dialect: str) -> SchemaObject:
+    literal = "'" + text.replace("'", "''") + "'"
+    if column is None:
+        sql = f"COMMENT ON TABLE {qualified(schema, table)} IS {literal}"
+        return SchemaObject("comment", table, sql, dialect, (table,), table)
+    sql = f"COMMENT ON COLUMN {qualified(schema, table)}.{quote_ident(column)} IS {literal}"
+    return SchemaObject("comment", f"{table}.{column}", sql, dialect, (table,), table)
+
+
+def _reads(sql: str, dialect: str, own: str, schema: str,
+           functions: frozenset[str] = frozenset()) -> tuple[str, ...]:
+    """The tables/views (and known functions) a statement names, another schema's as
+    ``schema.name`` (which no selection holds); unreadable SQL names none (then only its own
+    table is known, and the engine judges it when it is created)."""
+    import sqlglot  # lazy: only a source with views, triggers or functions needs it
+    from sqlglot import exp
+
+    try:
+        tree = sqlglot.parse_one(sql, read=dialect)
+    except (sqlglot.errors.ParseError, sqlglot.errors.TokenError):
+        return ()
+    ctes = {c.alias_or_name for c in tree.find_all(exp.CTE)}
+    names = {t.name if t.db in ("", schema) else f"{t.db}.{t.name}"
+             for t in tree.find_all(exp.Table) if t.name and t.name not in ctes}
+    names |= {f.name for f in tree.find_all(exp.Anonymous) if f.name in functions}
+    names.discard(own)
+    return tuple(sorted(names))
