@@ -508,9 +508,15 @@ def _refresh_plan(schema: Schema, notes: list[str], source: Connector, target: C
     replacing = (prepared.replaced.tables if prepared is not None
                  else [n for n in load_plan.order if n in existing.table_names])
     kept = kept_enums(schema, {e.name: tuple(e.values) for e in existing.enums})
+    from dbsynth.writer.objects import drop_before_replace
+
+    objects, _left_out = object_statements(schema, caps, target.schema_name)
+    # (the target's own grants, given again after a replace, are read inside the write)
     operations = build_write_plan(schema, load_plan, caps, target.schema_name,
                                   replacing=replacing, kept=kept if caps.enums else frozenset(),
-                                  rows={t["name"]: t["rows"] for t in tables})
+                                  rows={t["name"]: t["rows"] for t in tables}, objects=objects,
+                                  view_drops=drop_before_replace(schema, caps, target.schema_name)
+                                  if replacing else ())
     return RefreshPlan(source.display_url, target.display_url, on_drift, tables, notes, drift,
                        operations.lines(), refused,
                        prepared.replaced if prepared is not None else Replacement(), operations)

@@ -145,10 +145,14 @@ def test_objects_come_after_the_keys_and_before_the_stage_goes() -> None:
         Table("p", (Column("id", integer, False, identity="by default"),), PrimaryKey(("id",))),
         Table("c", (Column("id", integer, False), Column("p_id", integer)), PrimaryKey(("id",)),
               (ForeignKey(("p_id",), "p", ("id",), on_delete="CASCADE"),))))
+    from dbsynth.schema.objects import SchemaObject
+    from dbsynth.writer.objects import ObjectStatement
+
     view = 'CREATE VIEW "public"."v" AS SELECT 1'
+    statement = ObjectStatement(SchemaObject("view", "v", view, "postgres", ("p",)), view)
     for stage in (None, "dbsynth_stage_x"):
         plan = build_write_plan(schema, build_plan(schema), get_dialect("postgres"), "public",
-                                stage=stage, objects=[view])
+                                stage=stage, objects=[statement])
         kinds = [op.kind for op in plan.operations]
         assert kinds.index("create_objects") > max(
             i for i, k in enumerate(kinds) if k in ("load", "add_key", "add_foreign_key",
