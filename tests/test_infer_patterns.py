@@ -168,3 +168,18 @@ def test_key_named_after_its_table_with_another_ending(tmp_path: Path) -> None:
     """)
     assert ("abteilung", ("abteilungsid",)) in pks
     assert ("zugehoerigkeit", "abteilung", "abteilung") in fks
+
+
+def test_integer_keys_stored_as_floats(tmp_path: Path) -> None:
+    """A key copied as ``DOUBLE`` (1.0, 2.0) is an integer key; a float with fractions is not."""
+    pks, fks = _inspect(tmp_path, """
+        CREATE TABLE company (company_id DOUBLE, name VARCHAR);
+        CREATE TABLE employment (company_id BIGINT, person_id BIGINT, since INTEGER);
+        CREATE TABLE reading (reading_id DOUBLE, value DOUBLE);
+        INSERT INTO company SELECT i, 'c' || i FROM range(1, 9) t(i);
+        INSERT INTO employment SELECT 1 + i % 8, i, 2000 + i FROM range(1, 31) t(i);
+        INSERT INTO reading SELECT i + 0.5, i FROM range(1, 9) t(i);
+    """)
+    assert ("company", ("company_id",)) in pks
+    assert ("employment", "company_id", "company") in fks
+    assert not any(table == "reading" for table, _ in pks)

@@ -17,7 +17,8 @@ Each inferred key carries a score in [0, 1] and its evidence; keys scoring at le
 threshold are used exactly like declared ones.
 
 Modules: ``names`` (what names say: key words, table stems, roles), ``roots`` (names that
-differ by an ending or sit inside a compound word), ``primary`` (a key for a table declaring
+differ by an ending or sit inside a compound word), ``integral`` (floats holding whole
+numbers, seen as integers), ``primary`` (a key for a table declaring
 none), ``foreign`` (reference candidates and their inclusion in SQL), ``result`` (what is
 returned). This driver runs them in order and applies the accepted keys to the schema.
 """
@@ -30,6 +31,7 @@ from typing import Any
 
 from dbsynth.schema.infer.foreign import (ParentKey, composite_candidates, fk_candidates,
                                           name_index, score_fk, undecided)
+from dbsynth.schema.infer.integral import integral_floats
 from dbsynth.schema.infer.names import NAME_SCORE_EXACT, norm, singular
 from dbsynth.schema.infer.primary import (infer_primary_key, owned_key_names,
                                           reference_like_columns, shared_names)
@@ -47,6 +49,7 @@ def infer_keys(schema: Schema, query: Query, qualify: Qualify, quote: Quote,
     not already in a declared foreign key."""
     started = time.perf_counter()
     stats = Inference(threshold=threshold)
+    schema = integral_floats(schema, query, qualify, quote, stats)
     all_names = {table.name: table for table in schema.tables}
     fk_like = reference_like_columns(schema)
     shared = shared_names(schema)
