@@ -183,3 +183,26 @@ def test_integer_keys_stored_as_floats(tmp_path: Path) -> None:
     assert ("company", ("company_id",)) in pks
     assert ("employment", "company_id", "company") in fks
     assert not any(table == "reading" for table, _ in pks)
+
+
+def test_references_no_name_reveals_found_by_their_values(tmp_path: Path) -> None:
+    """A translated or role name (``kanal``, ``vote_president``) whose values all lie in one
+    distinctive key (text, or ids from 1001), and a junction's second side (``liked_id`` next to
+    ``highschooler_id``); a small count (``rank`` 1..5) fits a ``1..n`` key and is not a reference."""
+    pks, fks = _inspect(tmp_path, """
+        CREATE TABLE channel (id VARCHAR, title VARCHAR);
+        CREATE TABLE programme (programme_id INTEGER, kanal VARCHAR, rank INTEGER);
+        CREATE TABLE student (student_id INTEGER, name VARCHAR);
+        CREATE TABLE ballot (student_id INTEGER, vote_president INTEGER, vote_treasurer INTEGER);
+        CREATE TABLE highschooler (id INTEGER, name VARCHAR);
+        CREATE TABLE likes (highschooler_id INTEGER, liked_id INTEGER);
+        INSERT INTO channel SELECT (700 + i)::VARCHAR, 'c' || i FROM range(0, 12) t(i);
+        INSERT INTO programme SELECT 100 + i, (700 + i % 9)::VARCHAR, 1 + i % 5 FROM range(1, 21) t(i);
+        INSERT INTO student SELECT 1000 + i, 's' || i FROM range(1, 31) t(i);
+        INSERT INTO ballot SELECT 1000 + i, 1001 + i % 4, 1010 + i % 3 FROM range(1, 11) t(i);
+        INSERT INTO highschooler SELECT i, 'h' || i FROM range(1, 17) t(i);
+        INSERT INTO likes SELECT i, 1 + (i * 7) % 16 FROM range(1, 13) t(i);
+    """)
+    assert {("programme", "kanal", "channel"), ("ballot", "vote_president", "student"),
+            ("ballot", "vote_treasurer", "student"), ("likes", "liked_id", "highschooler")} <= fks
+    assert not any(column == "rank" for _, column, _ in fks)

@@ -37,6 +37,7 @@ from dbsynth.schema.infer.primary import (infer_primary_key, owned_key_names,
                                           reference_like_columns, shared_names)
 from dbsynth.schema.infer.result import DEFAULT_THRESHOLD, InferredKey, Inference, Qualify, Query, Quote
 from dbsynth.schema.infer.roots import RootIndex
+from dbsynth.schema.infer.values import value_references
 from dbsynth.schema.model import ForeignKey, PrimaryKey, Schema
 
 __all__ = ["DEFAULT_THRESHOLD", "Inference", "InferredKey", "Qualify", "Query", "infer_keys", "norm",
@@ -121,8 +122,27 @@ def infer_keys(schema: Schema, query: Query, qualify: Qualify, quote: Quote,
                                           evidence=k.evidence | {"lost_to": found[0].ref_table})
                                   for k in found[1:] if k.score >= threshold)
                 stats.keys.extend(k for k in found[1:] if k.score < threshold)
+    stats.keys.extend(_by_values(schema, parents, primary, stats, query, qualify, quote))
     stats.seconds = time.perf_counter() - started
     return stats
+
+
+def _by_values(schema: Schema, parents: list[ParentKey], primary: dict[str, tuple[str, ...]],
+               stats: Inference, query: Query, qualify: Qualify, quote: Quote) -> list[InferredKey]:
+    """References for the columns no name matched, from their values (see ``values``)."""
+    taken: dict[str, set[str]] = {}
+    referenced: dict[str, set[str]] = {}
+    for table in schema.tables:
+        taken[table.name] = {c.name for c in table.columns if c.generated is not None}
+        referenced[table.name] = set()
+        for fk in table.foreign_keys:
+            taken[table.name] |= set(fk.columns)
+            referenced[table.name].add(fk.ref_table)
+    for key in stats.accepted():
+        if key.kind == "foreign":
+            taken[key.table] |= set(key.columns)
+            referenced[key.table].add(str(key.ref_table))
+    return value_references(schema, parents, taken, referenced, primary, query, qualify, quote, stats)
 
 
 def with_inferred_keys(schema: Schema, inference: Inference) -> Schema:
