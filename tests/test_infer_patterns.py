@@ -175,10 +175,10 @@ def test_integer_keys_stored_as_floats(tmp_path: Path) -> None:
     pks, fks = _inspect(tmp_path, """
         CREATE TABLE company (company_id DOUBLE, name VARCHAR);
         CREATE TABLE employment (company_id BIGINT, person_id BIGINT, since INTEGER);
-        CREATE TABLE reading (reading_id DOUBLE, value DOUBLE);
+        CREATE TABLE reading (reading_id DOUBLE, place VARCHAR, value DOUBLE);
         INSERT INTO company SELECT i, 'c' || i FROM range(1, 9) t(i);
         INSERT INTO employment SELECT 1 + i % 8, i, 2000 + i FROM range(1, 31) t(i);
-        INSERT INTO reading SELECT i + 0.5, i FROM range(1, 9) t(i);
+        INSERT INTO reading SELECT i + 0.5, 'p', i FROM range(1, 9) t(i);
     """)
     assert ("company", ("company_id",)) in pks
     assert ("employment", "company_id", "company") in fks
@@ -206,3 +206,31 @@ def test_references_no_name_reveals_found_by_their_values(tmp_path: Path) -> Non
     assert {("programme", "kanal", "channel"), ("ballot", "vote_president", "student"),
             ("ballot", "vote_treasurer", "student"), ("likes", "liked_id", "highschooler")} <= fks
     assert not any(column == "rank" for _, column, _ in fks)
+
+
+def test_fact_tables_keyed_by_their_references_and_a_date(tmp_path: Path) -> None:
+    """A table with no key column of its own: its references and a date (a weekly reading per
+    station), a table of two columns by both (and referenced by both), a calendar by its date."""
+    pks, fks = _inspect(tmp_path, """
+        CREATE TABLE station (station_id INTEGER, name VARCHAR);
+        CREATE TABLE weekly_weather (station_id INTEGER, weekday VARCHAR, high INTEGER, low INTEGER);
+        CREATE TABLE block (block_floor INTEGER, block_code INTEGER);
+        CREATE TABLE room (room_number INTEGER, block_floor INTEGER, block_code INTEGER);
+        CREATE TABLE ref_calendar (calendar_date VARCHAR, day_number INTEGER, weekday VARCHAR);
+        CREATE TABLE document (document_id INTEGER, stored_on VARCHAR);
+        INSERT INTO station SELECT i, 's' || i FROM range(1, 6) t(i);
+        INSERT INTO weekly_weather SELECT s, d, s * length(d), s + 2 FROM range(1, 6) a(s),
+          (VALUES ('mon'), ('tue'), ('wed')) b(d);
+        INSERT INTO block SELECT f, c FROM range(1, 4) a(f), range(1, 4) b(c);
+        INSERT INTO room SELECT 100 + i, 1 + i % 3, 1 + (i // 3) % 3 FROM range(0, 9) t(i);
+        INSERT INTO ref_calendar SELECT '2024-01-' || lpad(i::VARCHAR, 2, '0'), i % 7, 'd' || i % 7
+          FROM range(1, 21) t(i);
+        INSERT INTO document SELECT i, '2024-01-' || lpad((1 + i % 9)::VARCHAR, 2, '0') FROM range(1, 31) t(i);
+    """)
+    assert ("weekly_weather", ("station_id", "weekday")) in pks
+    assert ("block", ("block_floor", "block_code")) in pks
+    assert ("ref_calendar", ("calendar_date",)) in pks
+    assert ("weekly_weather", "station_id", "station") in fks
+    assert ("room", "block_floor,block_code", "block") in fks
+    assert ("document", "stored_on", "ref_calendar") in fks
+    assert ("weekly_weather", "weekday", "ref_calendar") not in fks

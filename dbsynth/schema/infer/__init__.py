@@ -29,6 +29,7 @@ import time
 from dataclasses import replace
 from typing import Any
 
+from dbsynth.schema.infer.composite import fact_key
 from dbsynth.schema.infer.foreign import (ParentKey, composite_candidates, fk_candidates,
                                           name_index, score_fk, undecided)
 from dbsynth.schema.infer.integral import integral_floats
@@ -37,8 +38,8 @@ from dbsynth.schema.infer.primary import (infer_primary_key, owned_key_names,
                                           reference_like_columns, shared_names)
 from dbsynth.schema.infer.result import DEFAULT_THRESHOLD, InferredKey, Inference, Qualify, Query, Quote
 from dbsynth.schema.infer.roots import RootIndex
-from dbsynth.schema.infer.values import value_references
-from dbsynth.schema.model import ForeignKey, PrimaryKey, Schema
+from dbsynth.schema.infer.values import Extent, value_references
+from dbsynth.schema.model import ForeignKey, PrimaryKey, Schema, Table
 
 __all__ = ["DEFAULT_THRESHOLD", "Inference", "InferredKey", "Qualify", "Query", "infer_keys", "norm",
            "singular", "with_inferred_keys"]
@@ -93,15 +94,8 @@ def infer_keys(schema: Schema, query: Query, qualify: Qualify, quote: Quote,
         declared = {c for fk in table.foreign_keys for c in fk.columns}
         own_key = primary.get(table.name, ())
         own_pk = set(own_key)
-        for parent in composite_candidates(table, parents):
-            if set(parent.columns) & declared or {c.lower() for c in own_pk} == {c.lower() for c in parent.columns}:
-                continue  # a table's own key references another only if declared so
-            cols = tuple(next(c.name for c in table.columns if c.name.lower() == p.lower())
-                         for p in parent.columns)
-            stats.candidates += 1
-            stats.keys.append(score_fk(table, cols, parent, NAME_SCORE_EXACT, "same column names",
-                                        query, qualify, quote, stats))
-            declared |= set(cols) if stats.keys[-1].score >= threshold else set()
+        declared |= _composite_references(table, parents, declared, own_pk, threshold, query, qualify,
+                                          quote, stats)
         for column in table.columns:
             if column.name in declared or column.generated is not None:
                 continue
@@ -122,13 +116,63 @@ def infer_keys(schema: Schema, query: Query, qualify: Qualify, quote: Quote,
                                           evidence=k.evidence | {"lost_to": found[0].ref_table})
                                   for k in found[1:] if k.score >= threshold)
                 stats.keys.extend(k for k in found[1:] if k.score < threshold)
-    stats.keys.extend(_by_values(schema, parents, primary, stats, query, qualify, quote))
+    extents: dict[tuple[str, str], Extent] = {}
+    stats.keys.extend(_by_values(schema, parents, primary, stats, query, qualify, quote, extents))
+    keyed = _fact_keys(schema, primary, threshold, stats, query, qualify, quote)
+    if keyed:  # a calendar keyed only now: the dates referencing it
+        parents += keyed
+        stats.keys.extend(_by_values(schema, parents, primary, stats, query, qualify, quote, extents,
+                                     {p.table for p in keyed}))
     stats.seconds = time.perf_counter() - started
     return stats
 
 
+def _composite_references(table: Table, parents: list[ParentKey], declared: set[str],
+                          own_pk: set[str], threshold: float, query: Query, qualify: Qualify,
+                          quote: Quote, stats: Inference) -> set[str]:
+    """References to multi-column keys whose column names all appear in ``table``: the
+    columns of those accepted."""
+    used: set[str] = set()
+    for parent in composite_candidates(table, parents):
+        if set(parent.columns) & (declared | used) or {c.lower() for c in own_pk} == {c.lower() for c in parent.columns}:
+            continue  # a table's own key references another only if declared so
+        cols = tuple(next(c.name for c in table.columns if c.name.lower() == p.lower())
+                     for p in parent.columns)
+        stats.candidates += 1
+        stats.keys.append(score_fk(table, cols, parent, NAME_SCORE_EXACT, "same column names",
+                                    query, qualify, quote, stats))
+        used |= set(cols) if stats.keys[-1].score >= threshold else set()
+    return used
+
+
+def _fact_keys(schema: Schema, primary: dict[str, tuple[str, ...]], threshold: float,
+               stats: Inference, query: Query, qualify: Qualify, quote: Quote) -> list[ParentKey]:
+    """Keys of the tables still without one, from their references (see ``composite``), and
+    the references to those keys from other tables by name; the new keys."""
+    new: list[ParentKey] = []
+    for table in schema.tables:
+        if table.name in primary:
+            continue
+        references = {c for fk in table.foreign_keys for c in fk.columns} | {
+            c for k in stats.accepted() if k.kind == "foreign" and k.table == table.name for c in k.columns}
+        found = fact_key(table, [c.name for c in table.columns if c.name in references],
+                         query, qualify, quote, stats)
+        if found is not None and found.score >= threshold:
+            stats.keys.append(found)
+            primary[table.name] = found.columns
+            new.append(ParentKey(table.name, found.columns,
+                                 tuple(table.column(c).type for c in found.columns), strength=0.9))
+    for table in schema.tables:
+        taken = {c for fk in table.foreign_keys for c in fk.columns} | {
+            c for k in stats.accepted() if k.kind == "foreign" and k.table == table.name for c in k.columns}
+        _composite_references(table, new, taken, set(primary.get(table.name, ())), threshold,
+                              query, qualify, quote, stats)
+    return new
+
+
 def _by_values(schema: Schema, parents: list[ParentKey], primary: dict[str, tuple[str, ...]],
-               stats: Inference, query: Query, qualify: Qualify, quote: Quote) -> list[InferredKey]:
+               stats: Inference, query: Query, qualify: Qualify, quote: Quote,
+               extents: dict[tuple[str, str], Extent], focus: set[str] | None = None) -> list[InferredKey]:
     """References for the columns no name matched, from their values (see ``values``)."""
     taken: dict[str, set[str]] = {}
     referenced: dict[str, set[str]] = {}
@@ -142,7 +186,8 @@ def _by_values(schema: Schema, parents: list[ParentKey], primary: dict[str, tupl
         if key.kind == "foreign":
             taken[key.table] |= set(key.columns)
             referenced[key.table].add(str(key.ref_table))
-    return value_references(schema, parents, taken, referenced, primary, query, qualify, quote, stats)
+    return value_references(schema, parents, taken, referenced, primary, query, qualify, quote, stats,
+                            extents, focus)
 
 
 def with_inferred_keys(schema: Schema, inference: Inference) -> Schema:

@@ -65,13 +65,15 @@ def _distinctive(parent: ParentKey, extent: Extent) -> bool:
 
 def value_references(schema: Schema, parents: list[ParentKey], taken: dict[str, set[str]],
                      referenced: dict[str, set[str]], own_keys: dict[str, tuple[str, ...]],
-                     query: Query, qualify: Qualify, quote: Quote,
-                     stats: Inference) -> list[InferredKey]:
+                     query: Query, qualify: Qualify, quote: Quote, stats: Inference,
+                     extents: dict[tuple[str, str], Extent] | None = None,
+                     focus: set[str] | None = None) -> list[InferredKey]:
     """References for columns in ``taken``'s complement whose values fit exactly one key.
 
     ``taken``: per table, the columns already referencing something (or generated);
     ``referenced``: per table, the tables it already references; ``own_keys``: each table's
-    primary key (a single-column key is not a reference)."""
+    primary key (a single-column key is not a reference). ``extents`` caches ranges between
+    calls; ``focus`` limits a second call to columns a newly keyed table may be referenced by."""
     singles = [p for p in parents if p.primary and len(p.columns) == 1]
     if not singles:
         return []
@@ -81,11 +83,12 @@ def value_references(schema: Schema, parents: list[ParentKey], taken: dict[str, 
     for parent in singles:
         keyed.setdefault(parent.table, []).append(parent)
     columns_of: dict[str, list[Column]] = {}
-    extents: dict[tuple[str, str], Extent] = {}
+    extents = {} if extents is None else extents
     for table in schema.tables:  # one query per table: its key's and its candidates' ranges
         columns = [c for c in table.columns if c.name not in taken.get(table.name, set())
                    and _family(c) in wanted and own_keys.get(table.name) != (c.name,)]
-        names = [c.name for c in columns] + [p.columns[0] for p in keyed.get(table.name, [])]
+        names = [n for n in [c.name for c in columns] + [p.columns[0] for p in keyed.get(table.name, [])]
+                 if (table.name, n) not in extents]
         if names:
             found = _extents(table, list(dict.fromkeys(names)), query, qualify, quote, stats)
             extents.update(((table.name, n), e) for n, e in found.items())
@@ -99,6 +102,9 @@ def value_references(schema: Schema, parents: list[ParentKey], taken: dict[str, 
         for column in columns:
             extent = extents[(table.name, column.name)]
             if extent.distinct < MIN_DISTINCT:
+                continue
+            if focus is not None and not any(p.table in focus and families[p] == _family(column)
+                                             and extent.within(parent_extent[p]) for p in singles):
                 continue
             fits = []
             for parent in singles:
