@@ -187,24 +187,32 @@ def test_integer_keys_stored_as_floats(tmp_path: Path) -> None:
 
 def test_references_no_name_reveals_found_by_their_values(tmp_path: Path) -> None:
     """A translated or role name (``kanal``, ``vote_president``) whose values all lie in one
-    distinctive key (text, or ids from 1001), and a junction's second side (``liked_id`` next to
+    distinctive key (text, or ids from 1001; a natural key named as a name), a vote with two
+    values beside those, and a junction's second side (``liked_id`` next to
     ``highschooler_id``); a small count (``rank`` 1..5) fits a ``1..n`` key and is not a reference."""
     pks, fks = _inspect(tmp_path, """
         CREATE TABLE channel (id VARCHAR, title VARCHAR);
         CREATE TABLE programme (programme_id INTEGER, kanal VARCHAR, rank INTEGER);
         CREATE TABLE student (student_id INTEGER, name VARCHAR);
-        CREATE TABLE ballot (student_id INTEGER, vote_president INTEGER, vote_treasurer INTEGER);
+        CREATE TABLE ballot (student_id INTEGER, vote_president INTEGER, vote_treasurer INTEGER,
+                             vote_secretary INTEGER);
+        CREATE TABLE genre (genre_name VARCHAR, rating INTEGER, popular_in VARCHAR);
+        CREATE TABLE song (song_id INTEGER, genre_is VARCHAR);
+        INSERT INTO genre VALUES ('pop', 7, 'uk'), ('rock', 8, 'us'), ('folk', 6, 'ie'), ('jazz', 9, 'us');
+        INSERT INTO song SELECT i, ['pop', 'rock', 'folk'][1 + i % 3] FROM range(1, 11) t(i);
         CREATE TABLE highschooler (id INTEGER, name VARCHAR);
         CREATE TABLE likes (highschooler_id INTEGER, liked_id INTEGER);
         INSERT INTO channel SELECT (700 + i)::VARCHAR, 'c' || i FROM range(0, 12) t(i);
         INSERT INTO programme SELECT 100 + i, (700 + i % 9)::VARCHAR, 1 + i % 5 FROM range(1, 21) t(i);
         INSERT INTO student SELECT 1000 + i, 's' || i FROM range(1, 31) t(i);
-        INSERT INTO ballot SELECT 1000 + i, 1001 + i % 4, 1010 + i % 3 FROM range(1, 11) t(i);
+        INSERT INTO ballot SELECT 1000 + i, 1001 + i % 4, 1010 + i % 3, 1020 + i % 2 FROM range(1, 11) t(i);
         INSERT INTO highschooler SELECT i, 'h' || i FROM range(1, 17) t(i);
         INSERT INTO likes SELECT i, 1 + (i * 7) % 16 FROM range(1, 13) t(i);
     """)
     assert {("programme", "kanal", "channel"), ("ballot", "vote_president", "student"),
-            ("ballot", "vote_treasurer", "student"), ("likes", "liked_id", "highschooler")} <= fks
+            ("ballot", "vote_treasurer", "student"), ("likes", "liked_id", "highschooler"),
+            ("ballot", "vote_secretary", "student"), ("song", "genre_is", "genre")} <= fks
+    assert ("genre", ("genre_name",)) in pks
     assert not any(column == "rank" for _, column, _ in fks)
 
 

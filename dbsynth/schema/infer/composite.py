@@ -46,7 +46,8 @@ def fact_key(table: Table, references: list[str], query: Query, qualify: Qualify
     (the first column is its own), or the column is a date (a calendar) or a name, or it is
     unique over many rows (a few rows are unique by chance)."""
     pair = len(table.columns) == 2
-    if not references and not pair and not ordinal(table.columns[0]):
+    first = table.columns[0]
+    if not references and not pair and not ordinal(first) and not natural_name(first):
         return None
     names = [c.name for c in table.columns]
     quoted = [quote(n) for n in names]
@@ -60,7 +61,6 @@ def fact_key(table: Table, references: list[str], query: Query, qualify: Qualify
               and not _position(n)  # a position is unique within something, not alone
               and (n == names[0] or n in references or key_suffix(norm(n)))]  # not a measure
     if unique:
-        first = table.columns[0]
         telling = bool(references) or ordinal(first) or natural_name(first) or rows >= MANY_ROWS
         if unique[0] == names[0] and names[0] not in references and telling:
             return InferredKey("primary", table.name, (names[0],), SCORE_FIRST_UNIQUE,

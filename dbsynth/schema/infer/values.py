@@ -10,7 +10,9 @@ Names miss references written with a synonym, a translation or a role (``kanal``
   no other key holds the column's values; or
 * the column is a *sibling*: its table already references that key through another column
   (a junction's second side), the column is named like a key (``…_id``), and the values fit
-  no other key (where two fit, the sibling guess was wrong more often than right).
+  no other key (where two fit, the sibling guess was wrong more often than right);
+* or the column has too few values to tell, but shares its first word with a column of its
+  table found so (``vote_treasurer`` beside ``vote_president``), and its values fit that key.
 
 Bounded: one query per table for the ranges of its candidate columns, and an inclusion query
 only for the pairs whose ranges nest. Scored below every name rule.
@@ -29,6 +31,9 @@ NAME_SCORE_VALUES = 0.65
 VALUES = "values fit one key"
 #: Fewer distinct values than this say nothing (two codes fit many keys).
 MIN_DISTINCT = 3
+GROUPED = "named like a column found by its values"
+#: The shared first word of a group of columns must be a word, not a letter or ``id``.
+MIN_LEAD = 4
 
 
 @dataclass(frozen=True)
@@ -99,6 +104,7 @@ def value_references(schema: Schema, parents: list[ParentKey], taken: dict[str, 
         columns = columns_of[table.name]
         if not columns:
             continue
+        groups: dict[str, ParentKey] = {}
         for column in columns:
             extent = extents[(table.name, column.name)]
             if extent.distinct < MIN_DISTINCT:
@@ -129,5 +135,35 @@ def value_references(schema: Schema, parents: list[ParentKey], taken: dict[str, 
                                     "child_distinct": extent.distinct, "inclusion": 1.0,
                                     "coverage": round(extent.distinct / keys, 4) if keys else 0.0,
                                     "sibling": bool(sibling), "parent_strength": parent.strength},
+                                   parent.table, parent.columns))
+            groups.setdefault(_lead(column.name), parent)
+        out.extend(_grouped(table, columns, extents, groups, query, qualify, quote, stats))
+    return out
+
+
+def _lead(name: str) -> str:
+    return norm(name).split("_")[0]
+
+
+def _grouped(table: Table, columns: list[Column], extents: dict[tuple[str, str], Extent],
+             groups: dict[str, ParentKey], query: Query, qualify: Qualify, quote: Quote,
+             stats: Inference) -> list[InferredKey]:
+    """Columns with too few values to tell, named like a column of the same table found to
+    reference a key (``vote_treasurer`` beside ``vote_president``): a group of roles."""
+    out = []
+    for column in columns:
+        parent = groups.get(_lead(column.name))
+        distinct = extents[(table.name, column.name)].distinct
+        if parent is None or not 0 < distinct < MIN_DISTINCT or len(_lead(column.name)) < MIN_LEAD:
+            continue
+        found, included, keys = measure_inclusion(table, (column.name,), parent, query, qualify, quote)
+        stats.queries += 1
+        stats.candidates += 1
+        if found and included == found:
+            out.append(InferredKey("foreign", table.name, (column.name,), NAME_SCORE_VALUES,
+                                   {"name": GROUPED, "name_score": NAME_SCORE_VALUES,
+                                    "child_distinct": found, "inclusion": 1.0,
+                                    "coverage": round(found / keys, 4) if keys else 0.0,
+                                    "parent_strength": parent.strength},
                                    parent.table, parent.columns))
     return out
