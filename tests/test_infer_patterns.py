@@ -242,3 +242,20 @@ def test_fact_tables_keyed_by_their_references_and_a_date(tmp_path: Path) -> Non
     assert ("room", "block_floor,block_code", "block") in fks
     assert ("document", "stored_on", "ref_calendar") in fks
     assert ("weekly_weather", "weekday", "ref_calendar") not in fks
+
+
+def test_empty_tables_abbreviated_keys_and_the_plain_owner_of_a_shared_name(tmp_path: Path) -> None:
+    """No rows: ``cid`` (a letter and ``id``) keys ``conference`` and is referenced by that
+    name; ``song_id`` is the key of the table holding nothing else of integers, and a
+    reference in the tables holding it beside another integer (``performer``)."""
+    pks, fks = _inspect(tmp_path, """
+        CREATE TABLE konferenz (cid INTEGER, homepage VARCHAR, name VARCHAR);
+        CREATE TABLE publication (pub_key INTEGER, cid INTEGER, title VARCHAR);
+        CREATE TABLE songs (song_id INTEGER, title VARCHAR);
+        CREATE TABLE vocals (song_id INTEGER, performer INTEGER, kind VARCHAR);
+        CREATE TABLE performance (song_id INTEGER, performer INTEGER, stage VARCHAR);
+    """)
+    assert ("konferenz", ("cid",)) in pks and ("songs", ("song_id",)) in pks
+    assert not {("vocals", ("song_id",)), ("performance", ("song_id",))} & pks
+    assert {("publication", "cid", "konferenz"), ("vocals", "song_id", "songs"),
+            ("performance", "song_id", "songs")} <= fks

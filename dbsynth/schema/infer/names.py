@@ -82,9 +82,12 @@ def key_suffix(name: str) -> bool:
 
 
 def identifier_name(name: str) -> bool:
-    """A name that says "an identifier" by itself: ``nr``, ``ssn``, ``code2``, or key-like."""
+    """A name that says "an identifier" by itself: ``nr``, ``ssn``, ``code2``, a letter and
+    ``id`` (``cid``, ``pid``: an abbreviated key, often of a name in another language), or
+    key-like."""
     bare = name.rstrip("0123456789") or name  # code2, iso3: a key word and a variant number
-    return bare in IDENTIFIER_NAMES or bare in KEY_SUFFIXES or key_suffix(name)
+    return (bare in IDENTIFIER_NAMES or bare in KEY_SUFFIXES or key_suffix(name)
+            or re.fullmatch(r"[a-z]id", bare) is not None)
 
 
 def singular(name: str) -> str:

@@ -54,7 +54,9 @@ def owned_key_names(schema: Schema, fk_like: set[str],
 
     Surely: a declared single-column key, a key named after its table (``aid`` in ``autor``).
     Weakly: a table's only key-like column (``lieder.song_id``); a table with two is rather
-    a junction of references. Used where no rows can tell a key from a reference."""
+    a junction of references. Of several tables owning a name weakly, the only one with no
+    other integer column (``lieder(song_id, titel)`` beside ``vocals(song_id, bandmate,
+    type)``) owns it. Used where no rows can tell a key from a reference."""
     owned: dict[str, tuple[set[str], set[str]]] = {}
     for table in schema.tables:
         if table.primary_key is not None:
@@ -68,6 +70,14 @@ def owned_key_names(schema: Schema, fk_like: set[str],
                 owned.setdefault(norm(column.name), (set(), set()))[0].add(table.name)
             elif score > 0 and key_like == [column]:
                 owned.setdefault(norm(column.name), (set(), set()))[1].add(table.name)
+    tables = {t.name: t for t in schema.tables}
+    for name, (strong, weak) in owned.items():
+        if strong or len(weak) < 2:
+            continue
+        plain = {t for t in weak if not any(c.type.is_integer and norm(c.name) != name
+                                            for c in tables[t].columns)}
+        if len(plain) == 1:  # the others hold an integer beside it: rather a reference
+            weak.intersection_update(plain)
     return owned
 
 
