@@ -259,3 +259,22 @@ def test_empty_tables_abbreviated_keys_and_the_plain_owner_of_a_shared_name(tmp_
     assert not {("vocals", ("song_id",)), ("performance", ("song_id",))} & pks
     assert {("publication", "cid", "konferenz"), ("vocals", "song_id", "songs"),
             ("performance", "song_id", "songs")} <= fks
+
+
+def test_a_subtype_with_the_same_keys_names_its_parent(tmp_path: Path) -> None:
+    """Purchases keyed by ``purchase_transaction_id`` hold every key of ``transactions``:
+    equal key sets cannot say which table is the parent, the child's name naming the other
+    table does; two tables keyed alike with no such name stay undecided."""
+    pks, fks = _inspect(tmp_path, """
+        CREATE TABLE transactions (transaction_id INTEGER, amount DOUBLE);
+        CREATE TABLE purchases (purchase_transaction_id INTEGER, details VARCHAR);
+        CREATE TABLE savings (customer_id INTEGER, balance DOUBLE);
+        CREATE TABLE checking (customer_id INTEGER, balance DOUBLE);
+        INSERT INTO transactions SELECT i, i * 1.5 FROM range(1, 16) t(i);
+        INSERT INTO purchases SELECT i, 'p' || i FROM range(1, 16) t(i);
+        INSERT INTO savings SELECT i, i FROM range(1, 8) t(i);
+        INSERT INTO checking SELECT i, i FROM range(1, 8) t(i);
+    """)
+    assert ("purchases", "purchase_transaction_id", "transactions") in fks
+    assert ("transactions", "transaction_id", "purchases") not in fks
+    assert not {f for f in fks if f[0] in ("savings", "checking")}
