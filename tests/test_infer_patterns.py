@@ -278,3 +278,15 @@ def test_a_subtype_with_the_same_keys_names_its_parent(tmp_path: Path) -> None:
     assert ("purchases", "purchase_transaction_id", "transactions") in fks
     assert ("transactions", "transaction_id", "purchases") not in fks
     assert not {f for f in fks if f[0] in ("savings", "checking")}
+
+
+def test_empty_tables_natural_key_first_only_in_its_table(tmp_path: Path) -> None:
+    """No rows: ``city_name`` is first in ``geographic`` only and appears in two other tables:
+    the natural key of ``geographic``, referenced by the others by its name."""
+    pks, fks = _inspect(tmp_path, """
+        CREATE TABLE geographic (city_name VARCHAR, county VARCHAR, region VARCHAR);
+        CREATE TABLE restaurant (id INTEGER, name VARCHAR, city_name VARCHAR);
+        CREATE TABLE location (restaurant_id INTEGER, street VARCHAR, city_name VARCHAR);
+    """)
+    assert ("geographic", ("city_name",)) in pks
+    assert {("restaurant", "city_name", "geographic"), ("location", "city_name", "geographic")} <= fks

@@ -35,7 +35,7 @@ from dbsynth.schema.infer.foreign import (ParentKey, composite_candidates, fk_ca
 from dbsynth.schema.infer.integral import integral_floats
 from dbsynth.schema.infer.names import NAME_SCORE_EXACT, norm, singular
 from dbsynth.schema.infer.primary import (infer_primary_key, owned_key_names,
-                                          reference_like_columns, shared_names)
+                                          reference_like_columns, shared_names, sole_first_names)
 from dbsynth.schema.infer.result import DEFAULT_THRESHOLD, InferredKey, Inference, Qualify, Query, Quote
 from dbsynth.schema.infer.roots import RootIndex
 from dbsynth.schema.infer.values import Extent, value_references
@@ -56,6 +56,7 @@ def infer_keys(schema: Schema, query: Query, qualify: Qualify, quote: Quote,
     fk_like = reference_like_columns(schema)
     shared = shared_names(schema)
     owned = owned_key_names(schema, fk_like, shared)
+    sole_firsts = sole_first_names(schema)
 
     primary: dict[str, tuple[str, ...]] = {}
     strength: dict[str, float] = {}
@@ -65,7 +66,8 @@ def infer_keys(schema: Schema, query: Query, qualify: Qualify, quote: Quote,
             continue
         other_keys = frozenset(n for n, (strong, weak) in owned.items()
                                if strong - {table.name} or (weak and table.name not in weak))
-        found = infer_primary_key(table, query, qualify, quote, fk_like, stats, shared, other_keys)
+        found = infer_primary_key(table, query, qualify, quote, fk_like, stats, shared, other_keys,
+                                  sole_firsts)
         if found is not None:
             stats.keys.append(found)
             if found.score >= threshold:

@@ -10,7 +10,7 @@ runs after them, for the tables still without a key.
 from __future__ import annotations
 
 import re
-from dbsynth.schema.infer.names import key_suffix, norm
+from dbsynth.schema.infer.names import NAME_WORDS, key_suffix, norm
 from dbsynth.schema.infer.result import InferredKey, Inference, Qualify, Query, Quote
 from dbsynth.schema.model import Column, Table
 
@@ -20,8 +20,6 @@ ORDINAL_WORDS = ("date", "datum", "time", "zeit", "year", "jahr", "month", "mona
                  "woche", "day", "tag", "position", "rank", "rang", "seq", "order", "round", "runde")
 #: Of those, the ones that order facts *within* something: never a key alone.
 POSITION_WORDS = ("position", "rank", "rang", "seq")
-#: Word parts of the names of natural text keys.
-NAME_WORDS = ("name", "title", "titel", "bezeichnung", "label")
 #: Unique over this many rows is evidence enough for a first column whatever its name.
 MANY_ROWS = 100
 #: A fact table's key has at most this many columns (more are unique by chance in a sample).

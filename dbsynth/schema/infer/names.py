@@ -32,6 +32,8 @@ PEOPLE_TABLES = frozenset({"employee", "user", "person", "people", "staff", "mem
                            "agent", "customer", "player", "student",
                            "mitarbeiter", "benutzer", "nutzer", "leute", "mitglied", "kunde",
                            "spieler", "schüler", "personal"})
+#: Word parts of the names of natural text keys (``allergie_name``, ``title``).
+NAME_WORDS = ("name", "title", "titel", "bezeichnung", "label")
 FIRST_COLUMN_SCORE = 0.3  # a natural key: the first column, unique, whatever its name
 NAME_SCORE_EXACT = 1.0  # customer_id -> customer.customer_id | customers.id
 NAME_SCORE_SAME_NAME = 0.95  # partei_id -> party.partei_id (the key's own name, not the table's)

@@ -3,12 +3,15 @@ in the data, else a unique pair of references (a junction); with no rows, names 
 
 from __future__ import annotations
 
-from dbsynth.schema.infer.names import (FIRST_COLUMN_SCORE, KEY_SUFFIXES, identifier_name,
+from dbsynth.schema.infer.names import (FIRST_COLUMN_SCORE, KEY_SUFFIXES, NAME_WORDS, identifier_name,
                                         initials, key_like_type, key_suffix, norm, reference_role,
                                         table_stems)
 from dbsynth.schema.infer.roots import variants
 from dbsynth.schema.infer.result import InferredKey, Inference, Qualify, Query, Quote
 from dbsynth.schema.model import Column, Schema, Table
+
+#: A natural key of an empty table, by its name and place alone: just above the threshold.
+NATURAL_EMPTY_SCORE = 0.65
 
 
 def pk_name_score(table: Table, column: Column, references: frozenset[str] = frozenset(),
@@ -81,6 +84,16 @@ def owned_key_names(schema: Schema, fk_like: set[str],
     return owned
 
 
+def sole_first_names(schema: Schema) -> frozenset[str]:
+    """Normed names of first columns that no other table has first (where a key is kept)."""
+    seen: dict[str, int] = {}
+    for table in schema.tables:
+        if table.columns:
+            name = norm(table.columns[0].name)
+            seen[name] = seen.get(name, 0) + 1
+    return frozenset(n for n, count in seen.items() if count == 1)
+
+
 def shared_names(schema: Schema) -> frozenset[str]:
     """Normed column names found in more than one table (where a natural key is referenced)."""
     seen: dict[str, int] = {}
@@ -92,11 +105,13 @@ def shared_names(schema: Schema) -> frozenset[str]:
 
 def infer_primary_key(table: Table, query: Query, qualify: Qualify, quote: Quote,
                        fk_like: set[str], stats: Inference, shared: frozenset[str] = frozenset(),
-                       other_keys: frozenset[str] = frozenset()) -> InferredKey | None:
+                       other_keys: frozenset[str] = frozenset(),
+                       sole_firsts: frozenset[str] = frozenset()) -> InferredKey | None:
     """The best unique, never-NULL column (by name), else a unique pair of key-like columns.
 
     ``other_keys`` are the normed names of other tables' keys: in a table with no rows to
-    test, a column so named is a reference to that table, not this table's key."""
+    test, a column so named is a reference to that table, not this table's key;
+    ``sole_firsts`` the normed names that are the first column of one table only."""
     candidates = [(c, pk_name_score(table, c, frozenset(fk_like), shared)) for c in table.columns
                   if key_like_type(c.type) and c.generated is None]
     named = [(c, s) for c, s in candidates if s > 0]
@@ -113,6 +128,12 @@ def infer_primary_key(table: Table, query: Query, qualify: Qualify, quote: Quote
             return InferredKey("primary", table.name, (column.name,), 0.5 + 0.5 * name_score,
                                {"name": name_score, "rows": rows, "unique": True, "not_null": True})
     else:  # empty: the names are all there is
+        first = table.columns[0]
+        if (norm(first.name) in sole_firsts and norm(first.name) in shared and first.type.is_string
+                and any(word in norm(first.name) for word in NAME_WORDS)):
+            # a natural key: a name first here and in no other table, found in others
+            return InferredKey("primary", table.name, (first.name,), NATURAL_EMPTY_SCORE,
+                               {"name": "natural key, first only here", "rows": 0})
         own = [(c, s) for c, s in named if s >= 0.8 or norm(c.name) not in other_keys]
         if own:
             column, name_score = max(own, key=lambda cs: cs[1])
