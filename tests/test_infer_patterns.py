@@ -290,3 +290,22 @@ def test_empty_tables_natural_key_first_only_in_its_table(tmp_path: Path) -> Non
     """)
     assert ("geographic", ("city_name",)) in pks
     assert {("restaurant", "city_name", "geographic"), ("location", "city_name", "geographic")} <= fks
+
+
+def test_references_written_as_phrases(tmp_path: Path) -> None:
+    """``adresse_der_mitarbeiter`` (the staff's address) names ``adressen`` by its head noun,
+    ``dem_personal_zugewiesene_id`` (assigned to the staff) ``personal`` after its article;
+    the data must agree (``betrag_der_buchung``, an amount, references nothing)."""
+    pks, fks = _inspect(tmp_path, """
+        CREATE TABLE adressen (adress_id INTEGER, stadt VARCHAR);
+        CREATE TABLE personal (personal_id INTEGER, adresse_der_mitarbeiter INTEGER, name VARCHAR);
+        CREATE TABLE buchung (buchung_id INTEGER, betrag_der_buchung DOUBLE);
+        CREATE TABLE protokoll (protokoll_id INTEGER, dem_personal_zugewiesene_id INTEGER);
+        INSERT INTO adressen SELECT i, 's' || i FROM range(1, 11) t(i);
+        INSERT INTO personal SELECT i, 1 + i % 10, 'p' || i FROM range(1, 21) t(i);
+        INSERT INTO buchung SELECT i, i * 3.5 FROM range(1, 11) t(i);
+        INSERT INTO protokoll SELECT i, 1 + i % 20 FROM range(1, 31) t(i);
+    """)
+    assert {("personal", "adresse_der_mitarbeiter", "adressen"),
+            ("protokoll", "dem_personal_zugewiesene_id", "personal")} <= fks
+    assert not any(table == "buchung" for table, _, _ in fks)

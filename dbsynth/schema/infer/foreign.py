@@ -10,7 +10,7 @@ from dbsynth.schema.infer.names import (BARE, GENERIC_KEY_NAMES, HIERARCHY_ROLES
                                         NAME_SCORE_COMPOUND, NAME_SCORE_EXACT, NAME_SCORE_HIERARCHY,
                                         NAME_SCORE_PERSON_ROLE, NAME_SCORE_ROLE_PREFIX,
                                         NAME_SCORE_SAME_NAME, NAME_SCORE_SAME_ROOT, PERSON_ROLES,
-                                        as_text_if_mixed, compatible, norm, people_table,
+                                        as_text_if_mixed, compatible, norm, people_table, phrase_nouns,
                                         reference_role, role_of, table_stems)
 from dbsynth.schema.infer.result import InferredKey, Inference, Qualify, Query, Quote
 from dbsynth.schema.infer.roots import SAME_ROOT, RootIndex
@@ -49,6 +49,7 @@ def name_index(parents: list[ParentKey]) -> dict[str, list[tuple[ParentKey, floa
     return index
 
 
+PHRASE = "noun of a phrase"  # the reason given to a phrase's noun naming a table
 SHARED_KEY = "shared key"  # the reason given to a one-to-one candidate (both keyed by it)
 #: ... whose column names the parent table (``einkauf_transaktions_id`` → ``transaktionen``)
 SHARED_KEY_NAMED = "shared key naming the table"
@@ -89,6 +90,11 @@ def fk_candidates(table: Table, column: Column, index: dict[str, list[tuple[Pare
             if parent.table != table.name and not counted:
                 score = NAME_SCORE_SAME_ROOT if how == SAME_ROOT else NAME_SCORE_COMPOUND
                 out.append((parent, score, f"{how} of a {BARE}"))
+    if roots is not None and not out:  # a phrase: adresse_der_mitarbeiter -> adressen
+        for noun in phrase_nouns(name):
+            for parent, how in roots.lookup(noun):
+                if parent.table != table.name and how == SAME_ROOT:
+                    out.append((parent, NAME_SCORE_COMPOUND, f"{PHRASE} {noun!r} of a {BARE}"))
     key_like = re.search(r"_?(id|key|fk)$", name) is not None or name in HIERARCHY_ROLES | {"reports_to"}
     if not out and key_like:  # a role word alone (author_rating, lead_time) names no key
         role = role_of(name)

@@ -154,3 +154,23 @@ def reference_role(name: str) -> str:
 def initials(stem: str) -> str:
     """``domain`` → ``d``, ``domain_author`` → ``da``: the abbreviation of a key (``did``)."""
     return "".join(word[0] for word in stem.split("_") if word)
+
+
+#: Words that join a noun to the words naming whose it is (``adresse_der_mitarbeiter``,
+#: ``address_of_employee``) or that precede a noun (``dem_personal_zugewiesene_id``).
+ARTICLES = frozenset({"der", "die", "das", "dem", "den", "des", "the"})
+CONNECTORS = ARTICLES | {"von", "vom", "of"}
+
+
+def phrase_nouns(name: str) -> list[str]:
+    """The nouns of a reference written as a phrase: the head before a connector
+    (``adresse`` in ``adresse_der_mitarbeiter``) and the word after an article (``personal``
+    in ``dem_personal_zugewiesene_id``); none for a name without such words."""
+    words = reference_role(name).split("_")
+    out = []
+    for i, word in enumerate(words):
+        if word in CONNECTORS and i > 0 and words[i - 1] not in CONNECTORS:
+            out.append(words[i - 1])
+        if word in ARTICLES and i + 1 < len(words) and words[i + 1] not in CONNECTORS:
+            out.append(words[i + 1])
+    return list(dict.fromkeys(w for w in out if len(w) >= 4))
