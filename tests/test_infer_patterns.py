@@ -309,3 +309,25 @@ def test_references_written_as_phrases(tmp_path: Path) -> None:
     assert {("personal", "adresse_der_mitarbeiter", "adressen"),
             ("protokoll", "dem_personal_zugewiesene_id", "personal")} <= fks
     assert not any(table == "buchung" for table, _, _ in fks)
+
+
+def test_a_junction_unique_on_its_first_reference_is_keyed_by_both(tmp_path: Path) -> None:
+    """``beschaeftigung(firma_id, personen_id)``: a few rows are unique on ``firma_id``, a
+    key name of another table: the key is the pair of references. A subtype whose key is
+    named inside its table's name (``dokument_id`` in ``offene_dokumente``) keeps it."""
+    pks, fks = _inspect(tmp_path, """
+        CREATE TABLE unternehmen (firma_id INTEGER, name VARCHAR);
+        CREATE TABLE leute (personen_id INTEGER, name VARCHAR);
+        CREATE TABLE beschaeftigung (firma_id INTEGER, personen_id INTEGER, jahre INTEGER);
+        CREATE TABLE dokumente (dokument_id INTEGER, titel VARCHAR);
+        CREATE TABLE offene_dokumente (dokument_id INTEGER, personen_id INTEGER);
+        INSERT INTO unternehmen SELECT i, 'u' || i FROM range(1, 9) t(i);
+        INSERT INTO leute SELECT i, 'l' || i FROM range(1, 13) t(i);
+        INSERT INTO beschaeftigung SELECT i, 2 * i, i % 3 FROM range(1, 6) t(i);
+        INSERT INTO dokumente SELECT i, 'd' || i FROM range(1, 16) t(i);
+        INSERT INTO offene_dokumente SELECT i, 1 + i % 4 FROM range(1, 9) t(i);
+    """)
+    assert ("beschaeftigung", ("firma_id", "personen_id")) in pks
+    assert ("offene_dokumente", ("dokument_id",)) in pks
+    assert {("beschaeftigung", "firma_id", "unternehmen"), ("beschaeftigung", "personen_id", "leute"),
+            ("offene_dokumente", "dokument_id", "dokumente")} <= fks

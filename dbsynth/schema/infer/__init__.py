@@ -33,11 +33,14 @@ from dbsynth.schema.infer.composite import fact_key
 from dbsynth.schema.infer.foreign import (ParentKey, composite_candidates, fk_candidates,
                                           name_index, score_fk, undecided)
 from dbsynth.schema.infer.integral import integral_floats
-from dbsynth.schema.infer.names import NAME_SCORE_EXACT, norm, singular
+from dbsynth.schema.infer.names import NAME_SCORE_EXACT, norm, reference_role, singular
+
+#: The name score of a key-like name that is not the table's own (``partei_id`` in ``party``).
+GENERIC_KEY_SCORE = 0.7
 from dbsynth.schema.infer.primary import (infer_primary_key, owned_key_names,
                                           reference_like_columns, shared_names, sole_first_names)
 from dbsynth.schema.infer.result import DEFAULT_THRESHOLD, InferredKey, Inference, Qualify, Query, Quote
-from dbsynth.schema.infer.roots import RootIndex
+from dbsynth.schema.infer.roots import MIN_COMPOUND_ROOT, RootIndex, variants
 from dbsynth.schema.infer.values import Extent, value_references
 from dbsynth.schema.model import ForeignKey, PrimaryKey, Schema, Table
 
@@ -147,19 +150,42 @@ def _composite_references(table: Table, parents: list[ParentKey], declared: set[
     return used
 
 
+def _borrowed_key(table: Table, references: set[str], stats: Inference,
+                  threshold: float) -> InferredKey | None:
+    """The table's inferred one-column key if it is rather a reference: named like a key but
+    not after this table (``firma_id`` in ``beschäftigung``), referencing another table, in
+    a table with another reference (a junction whose sample happens to be unique on it),
+    and not named inside the table's name (a subtype keyed by its parent's key)."""
+    key = next((k for k in stats.accepted() if k.kind == "primary" and k.table == table.name), None)
+    if key is None or len(key.columns) != 1 or key.evidence.get("name") != GENERIC_KEY_SCORE:
+        return None
+    if key.columns[0] not in references or len(references) < 2:
+        return None
+    role = reference_role(norm(key.columns[0]))
+    whole = norm(table.name).replace("_", "")
+    if any(len(v) >= MIN_COMPOUND_ROOT and v in whole for v in variants(role)):
+        return None  # named inside the table's name (dokument_id in zu_vernichtende_dokumente)
+    return key
+
+
 def _fact_keys(schema: Schema, primary: dict[str, tuple[str, ...]], threshold: float,
                stats: Inference, query: Query, qualify: Qualify, quote: Quote) -> list[ParentKey]:
     """Keys of the tables still without one, from their references (see ``composite``), and
     the references to those keys from other tables by name; the new keys."""
     new: list[ParentKey] = []
     for table in schema.tables:
-        if table.name in primary:
-            continue
         references = {c for fk in table.foreign_keys for c in fk.columns} | {
             c for k in stats.accepted() if k.kind == "foreign" and k.table == table.name for c in k.columns}
+        borrowed = _borrowed_key(table, references, stats, threshold)
+        if table.name in primary and borrowed is None:
+            continue
         found = fact_key(table, [c.name for c in table.columns if c.name in references],
                          query, qualify, quote, stats)
         if found is not None and found.score >= threshold:
+            if borrowed is not None:  # a junction's first reference, unique by chance
+                index = stats.keys.index(borrowed)
+                stats.keys[index] = replace(borrowed, score=min(borrowed.score, threshold - 1e-3),
+                                            evidence=borrowed.evidence | {"lost_to": list(found.columns)})
             stats.keys.append(found)
             primary[table.name] = found.columns
             new.append(ParentKey(table.name, found.columns,
