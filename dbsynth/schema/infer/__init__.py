@@ -18,9 +18,12 @@ threshold are used exactly like declared ones.
 
 Modules: ``names`` (what names say: key words, table stems, roles), ``roots`` (names that
 differ by an ending or sit inside a compound word), ``integral`` (floats holding whole
-numbers, seen as integers), ``primary`` (a key for a table declaring
-none), ``foreign`` (reference candidates and their inclusion in SQL), ``result`` (what is
-returned). This driver runs them in order and applies the accepted keys to the schema.
+numbers, seen as integers), ``primary`` (a key for a table declaring none), ``foreign``
+(reference candidates and their inclusion in SQL), ``values`` (references no name reveals,
+by values that fit one key), ``composite`` (keys of fact and junction tables, once their
+references are known), ``result`` (what is returned). This driver runs them in that order
+(keys, references by name, by values, fact keys, then references to the new keys) and
+applies the accepted keys to the schema.
 """
 
 from __future__ import annotations
