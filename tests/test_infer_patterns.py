@@ -168,3 +168,166 @@ def test_key_named_after_its_table_with_another_ending(tmp_path: Path) -> None:
     """)
     assert ("abteilung", ("abteilungsid",)) in pks
     assert ("zugehoerigkeit", "abteilung", "abteilung") in fks
+
+
+def test_integer_keys_stored_as_floats(tmp_path: Path) -> None:
+    """A key copied as ``DOUBLE`` (1.0, 2.0) is an integer key; a float with fractions is not."""
+    pks, fks = _inspect(tmp_path, """
+        CREATE TABLE company (company_id DOUBLE, name VARCHAR);
+        CREATE TABLE employment (company_id BIGINT, person_id BIGINT, since INTEGER);
+        CREATE TABLE reading (reading_id DOUBLE, place VARCHAR, value DOUBLE);
+        INSERT INTO company SELECT i, 'c' || i FROM range(1, 9) t(i);
+        INSERT INTO employment SELECT 1 + i % 8, i, 2000 + i FROM range(1, 31) t(i);
+        INSERT INTO reading SELECT i + 0.5, 'p', i FROM range(1, 9) t(i);
+    """)
+    assert ("company", ("company_id",)) in pks
+    assert ("employment", "company_id", "company") in fks
+    assert not any(table == "reading" for table, _ in pks)
+
+
+def test_references_no_name_reveals_found_by_their_values(tmp_path: Path) -> None:
+    """A translated or role name (``kanal``, ``vote_president``) whose values all lie in one
+    distinctive key (text, or ids from 1001; a natural key named as a name), a vote with two
+    values beside those, and a junction's second side (``liked_id`` next to
+    ``highschooler_id``); a small count (``rank`` 1..5) fits a ``1..n`` key and is not a reference."""
+    pks, fks = _inspect(tmp_path, """
+        CREATE TABLE channel (id VARCHAR, title VARCHAR);
+        CREATE TABLE programme (programme_id INTEGER, kanal VARCHAR, rank INTEGER);
+        CREATE TABLE student (student_id INTEGER, name VARCHAR);
+        CREATE TABLE ballot (student_id INTEGER, vote_president INTEGER, vote_treasurer INTEGER,
+                             vote_secretary INTEGER);
+        CREATE TABLE genre (genre_name VARCHAR, rating INTEGER, popular_in VARCHAR);
+        CREATE TABLE song (song_id INTEGER, genre_is VARCHAR);
+        INSERT INTO genre VALUES ('pop', 7, 'uk'), ('rock', 8, 'us'), ('folk', 6, 'ie'), ('jazz', 9, 'us');
+        INSERT INTO song SELECT i, ['pop', 'rock', 'folk'][1 + i % 3] FROM range(1, 11) t(i);
+        CREATE TABLE highschooler (id INTEGER, name VARCHAR);
+        CREATE TABLE likes (highschooler_id INTEGER, liked_id INTEGER);
+        INSERT INTO channel SELECT (700 + i)::VARCHAR, 'c' || i FROM range(0, 12) t(i);
+        INSERT INTO programme SELECT 100 + i, (700 + i % 9)::VARCHAR, 1 + i % 5 FROM range(1, 21) t(i);
+        INSERT INTO student SELECT 1000 + i, 's' || i FROM range(1, 31) t(i);
+        INSERT INTO ballot SELECT 1000 + i, 1001 + i % 4, 1010 + i % 3, 1020 + i % 2 FROM range(1, 11) t(i);
+        INSERT INTO highschooler SELECT i, 'h' || i FROM range(1, 17) t(i);
+        INSERT INTO likes SELECT i, 1 + (i * 7) % 16 FROM range(1, 13) t(i);
+    """)
+    assert {("programme", "kanal", "channel"), ("ballot", "vote_president", "student"),
+            ("ballot", "vote_treasurer", "student"), ("likes", "liked_id", "highschooler"),
+            ("ballot", "vote_secretary", "student"), ("song", "genre_is", "genre")} <= fks
+    assert ("genre", ("genre_name",)) in pks
+    assert not any(column == "rank" for _, column, _ in fks)
+
+
+def test_fact_tables_keyed_by_their_references_and_a_date(tmp_path: Path) -> None:
+    """A table with no key column of its own: its references and a date (a weekly reading per
+    station), a table of two columns by both (and referenced by both), a calendar by its date."""
+    pks, fks = _inspect(tmp_path, """
+        CREATE TABLE station (station_id INTEGER, name VARCHAR);
+        CREATE TABLE weekly_weather (station_id INTEGER, weekday VARCHAR, high INTEGER, low INTEGER);
+        CREATE TABLE block (block_floor INTEGER, block_code INTEGER);
+        CREATE TABLE room (room_number INTEGER, block_floor INTEGER, block_code INTEGER);
+        CREATE TABLE ref_calendar (calendar_date VARCHAR, day_number INTEGER, weekday VARCHAR);
+        CREATE TABLE document (document_id INTEGER, stored_on VARCHAR);
+        INSERT INTO station SELECT i, 's' || i FROM range(1, 6) t(i);
+        INSERT INTO weekly_weather SELECT s, d, s * length(d), s + 2 FROM range(1, 6) a(s),
+          (VALUES ('mon'), ('tue'), ('wed')) b(d);
+        INSERT INTO block SELECT f, c FROM range(1, 4) a(f), range(1, 4) b(c);
+        INSERT INTO room SELECT 100 + i, 1 + i % 3, 1 + (i // 3) % 3 FROM range(0, 9) t(i);
+        INSERT INTO ref_calendar SELECT '2024-01-' || lpad(i::VARCHAR, 2, '0'), i % 7, 'd' || i % 7
+          FROM range(1, 21) t(i);
+        INSERT INTO document SELECT i, '2024-01-' || lpad((1 + i % 9)::VARCHAR, 2, '0') FROM range(1, 31) t(i);
+    """)
+    assert ("weekly_weather", ("station_id", "weekday")) in pks
+    assert ("block", ("block_floor", "block_code")) in pks
+    assert ("ref_calendar", ("calendar_date",)) in pks
+    assert ("weekly_weather", "station_id", "station") in fks
+    assert ("room", "block_floor,block_code", "block") in fks
+    assert ("document", "stored_on", "ref_calendar") in fks
+    assert ("weekly_weather", "weekday", "ref_calendar") not in fks
+
+
+def test_empty_tables_abbreviated_keys_and_the_plain_owner_of_a_shared_name(tmp_path: Path) -> None:
+    """No rows: ``cid`` (a letter and ``id``) keys ``conference`` and is referenced by that
+    name; ``song_id`` is the key of the table holding nothing else of integers, and a
+    reference in the tables holding it beside another integer (``performer``)."""
+    pks, fks = _inspect(tmp_path, """
+        CREATE TABLE konferenz (cid INTEGER, homepage VARCHAR, name VARCHAR);
+        CREATE TABLE publication (pub_key INTEGER, cid INTEGER, title VARCHAR);
+        CREATE TABLE songs (song_id INTEGER, title VARCHAR);
+        CREATE TABLE vocals (song_id INTEGER, performer INTEGER, kind VARCHAR);
+        CREATE TABLE performance (song_id INTEGER, performer INTEGER, stage VARCHAR);
+    """)
+    assert ("konferenz", ("cid",)) in pks and ("songs", ("song_id",)) in pks
+    assert not {("vocals", ("song_id",)), ("performance", ("song_id",))} & pks
+    assert {("publication", "cid", "konferenz"), ("vocals", "song_id", "songs"),
+            ("performance", "song_id", "songs")} <= fks
+
+
+def test_a_subtype_with_the_same_keys_names_its_parent(tmp_path: Path) -> None:
+    """Purchases keyed by ``purchase_transaction_id`` hold every key of ``transactions``:
+    equal key sets cannot say which table is the parent, the child's name naming the other
+    table does; two tables keyed alike with no such name stay undecided."""
+    pks, fks = _inspect(tmp_path, """
+        CREATE TABLE transactions (transaction_id INTEGER, amount DOUBLE);
+        CREATE TABLE purchases (purchase_transaction_id INTEGER, details VARCHAR);
+        CREATE TABLE savings (customer_id INTEGER, balance DOUBLE);
+        CREATE TABLE checking (customer_id INTEGER, balance DOUBLE);
+        INSERT INTO transactions SELECT i, i * 1.5 FROM range(1, 16) t(i);
+        INSERT INTO purchases SELECT i, 'p' || i FROM range(1, 16) t(i);
+        INSERT INTO savings SELECT i, i FROM range(1, 8) t(i);
+        INSERT INTO checking SELECT i, i FROM range(1, 8) t(i);
+    """)
+    assert ("purchases", "purchase_transaction_id", "transactions") in fks
+    assert ("transactions", "transaction_id", "purchases") not in fks
+    assert not {f for f in fks if f[0] in ("savings", "checking")}
+
+
+def test_empty_tables_natural_key_first_only_in_its_table(tmp_path: Path) -> None:
+    """No rows: ``city_name`` is first in ``geographic`` only and appears in two other tables:
+    the natural key of ``geographic``, referenced by the others by its name."""
+    pks, fks = _inspect(tmp_path, """
+        CREATE TABLE geographic (city_name VARCHAR, county VARCHAR, region VARCHAR);
+        CREATE TABLE restaurant (id INTEGER, name VARCHAR, city_name VARCHAR);
+        CREATE TABLE location (restaurant_id INTEGER, street VARCHAR, city_name VARCHAR);
+    """)
+    assert ("geographic", ("city_name",)) in pks
+    assert {("restaurant", "city_name", "geographic"), ("location", "city_name", "geographic")} <= fks
+
+
+def test_references_written_as_phrases(tmp_path: Path) -> None:
+    """``adresse_der_mitarbeiter`` (the staff's address) names ``adressen`` by its head noun,
+    ``dem_personal_zugewiesene_id`` (assigned to the staff) ``personal`` after its article;
+    the data must agree (``betrag_der_buchung``, an amount, references nothing)."""
+    pks, fks = _inspect(tmp_path, """
+        CREATE TABLE adressen (adress_id INTEGER, stadt VARCHAR);
+        CREATE TABLE personal (personal_id INTEGER, adresse_der_mitarbeiter INTEGER, name VARCHAR);
+        CREATE TABLE buchung (buchung_id INTEGER, betrag_der_buchung DOUBLE);
+        CREATE TABLE protokoll (protokoll_id INTEGER, dem_personal_zugewiesene_id INTEGER);
+        INSERT INTO adressen SELECT i, 's' || i FROM range(1, 11) t(i);
+        INSERT INTO personal SELECT i, 1 + i % 10, 'p' || i FROM range(1, 21) t(i);
+        INSERT INTO buchung SELECT i, i * 3.5 FROM range(1, 11) t(i);
+        INSERT INTO protokoll SELECT i, 1 + i % 20 FROM range(1, 31) t(i);
+    """)
+    assert {("personal", "adresse_der_mitarbeiter", "adressen"),
+            ("protokoll", "dem_personal_zugewiesene_id", "personal")} <= fks
+    assert not any(table == "buchung" for table, _, _ in fks)
+
+
+def test_a_junction_unique_on_its_first_reference_is_keyed_by_both(tmp_path: Path) -> None:
+    """``beschaeftigung(firma_id, personen_id)``: a few rows are unique on ``firma_id``, a
+    key name of another table: the key is the pair of references. A subtype whose key is
+    named inside its table's name (``dokument_id`` in ``offene_dokumente``) keeps it."""
+    pks, fks = _inspect(tmp_path, """
+        CREATE TABLE unternehmen (firma_id INTEGER, name VARCHAR);
+        CREATE TABLE leute (personen_id INTEGER, name VARCHAR);
+        CREATE TABLE beschaeftigung (firma_id INTEGER, personen_id INTEGER, jahre INTEGER);
+        CREATE TABLE dokumente (dokument_id INTEGER, titel VARCHAR);
+        CREATE TABLE offene_dokumente (dokument_id INTEGER, personen_id INTEGER);
+        INSERT INTO unternehmen SELECT i, 'u' || i FROM range(1, 9) t(i);
+        INSERT INTO leute SELECT i, 'l' || i FROM range(1, 13) t(i);
+        INSERT INTO beschaeftigung SELECT i, 2 * i, i % 3 FROM range(1, 6) t(i);
+        INSERT INTO dokumente SELECT i, 'd' || i FROM range(1, 16) t(i);
+        INSERT INTO offene_dokumente SELECT i, 1 + i % 4 FROM range(1, 9) t(i);
+    """)
+    assert ("beschaeftigung", ("firma_id", "personen_id")) in pks
+    assert ("offene_dokumente", ("dokument_id",)) in pks
+    assert {("beschaeftigung", "firma_id", "unternehmen"), ("beschaeftigung", "personen_id", "leute"),
+            ("offene_dokumente", "dokument_id", "dokumente")} <= fks

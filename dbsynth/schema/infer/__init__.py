@@ -17,9 +17,13 @@ Each inferred key carries a score in [0, 1] and its evidence; keys scoring at le
 threshold are used exactly like declared ones.
 
 Modules: ``names`` (what names say: key words, table stems, roles), ``roots`` (names that
-differ by an ending or sit inside a compound word), ``primary`` (a key for a table declaring
-none), ``foreign`` (reference candidates and their inclusion in SQL), ``result`` (what is
-returned). This driver runs them in order and applies the accepted keys to the schema.
+differ by an ending or sit inside a compound word), ``integral`` (floats holding whole
+numbers, seen as integers), ``primary`` (a key for a table declaring none), ``foreign``
+(reference candidates and their inclusion in SQL), ``values`` (references no name reveals,
+by values that fit one key), ``composite`` (keys of fact and junction tables, once their
+references are known), ``result`` (what is returned). This driver runs them in that order
+(keys, references by name, by values, fact keys, then references to the new keys) and
+applies the accepted keys to the schema.
 """
 
 from __future__ import annotations
@@ -28,14 +32,20 @@ import time
 from dataclasses import replace
 from typing import Any
 
+from dbsynth.schema.infer.composite import fact_key
 from dbsynth.schema.infer.foreign import (ParentKey, composite_candidates, fk_candidates,
                                           name_index, score_fk, undecided)
-from dbsynth.schema.infer.names import NAME_SCORE_EXACT, norm, singular
+from dbsynth.schema.infer.integral import integral_floats
+from dbsynth.schema.infer.names import NAME_SCORE_EXACT, norm, reference_role, singular
+
+#: The name score of a key-like name that is not the table's own (``partei_id`` in ``party``).
+GENERIC_KEY_SCORE = 0.7
 from dbsynth.schema.infer.primary import (infer_primary_key, owned_key_names,
-                                          reference_like_columns, shared_names)
+                                          reference_like_columns, shared_names, sole_first_names)
 from dbsynth.schema.infer.result import DEFAULT_THRESHOLD, InferredKey, Inference, Qualify, Query, Quote
-from dbsynth.schema.infer.roots import RootIndex
-from dbsynth.schema.model import ForeignKey, PrimaryKey, Schema
+from dbsynth.schema.infer.roots import MIN_COMPOUND_ROOT, RootIndex, variants
+from dbsynth.schema.infer.values import Extent, value_references
+from dbsynth.schema.model import ForeignKey, PrimaryKey, Schema, Table
 
 __all__ = ["DEFAULT_THRESHOLD", "Inference", "InferredKey", "Qualify", "Query", "infer_keys", "norm",
            "singular", "with_inferred_keys"]
@@ -47,10 +57,12 @@ def infer_keys(schema: Schema, query: Query, qualify: Qualify, quote: Quote,
     not already in a declared foreign key."""
     started = time.perf_counter()
     stats = Inference(threshold=threshold)
+    schema = integral_floats(schema, query, qualify, quote, stats)
     all_names = {table.name: table for table in schema.tables}
     fk_like = reference_like_columns(schema)
     shared = shared_names(schema)
     owned = owned_key_names(schema, fk_like, shared)
+    sole_firsts = sole_first_names(schema)
 
     primary: dict[str, tuple[str, ...]] = {}
     strength: dict[str, float] = {}
@@ -60,7 +72,8 @@ def infer_keys(schema: Schema, query: Query, qualify: Qualify, quote: Quote,
             continue
         other_keys = frozenset(n for n, (strong, weak) in owned.items()
                                if strong - {table.name} or (weak and table.name not in weak))
-        found = infer_primary_key(table, query, qualify, quote, fk_like, stats, shared, other_keys)
+        found = infer_primary_key(table, query, qualify, quote, fk_like, stats, shared, other_keys,
+                                  sole_firsts)
         if found is not None:
             stats.keys.append(found)
             if found.score >= threshold:
@@ -89,15 +102,8 @@ def infer_keys(schema: Schema, query: Query, qualify: Qualify, quote: Quote,
         declared = {c for fk in table.foreign_keys for c in fk.columns}
         own_key = primary.get(table.name, ())
         own_pk = set(own_key)
-        for parent in composite_candidates(table, parents):
-            if set(parent.columns) & declared or {c.lower() for c in own_pk} == {c.lower() for c in parent.columns}:
-                continue  # a table's own key references another only if declared so
-            cols = tuple(next(c.name for c in table.columns if c.name.lower() == p.lower())
-                         for p in parent.columns)
-            stats.candidates += 1
-            stats.keys.append(score_fk(table, cols, parent, NAME_SCORE_EXACT, "same column names",
-                                        query, qualify, quote, stats))
-            declared |= set(cols) if stats.keys[-1].score >= threshold else set()
+        declared |= _composite_references(table, parents, declared, own_pk, threshold, query, qualify,
+                                          quote, stats)
         for column in table.columns:
             if column.name in declared or column.generated is not None:
                 continue
@@ -118,8 +124,101 @@ def infer_keys(schema: Schema, query: Query, qualify: Qualify, quote: Quote,
                                           evidence=k.evidence | {"lost_to": found[0].ref_table})
                                   for k in found[1:] if k.score >= threshold)
                 stats.keys.extend(k for k in found[1:] if k.score < threshold)
+    extents: dict[tuple[str, str], Extent] = {}
+    stats.keys.extend(_by_values(schema, parents, primary, stats, query, qualify, quote, extents))
+    keyed = _fact_keys(schema, primary, threshold, stats, query, qualify, quote)
+    if keyed:  # a calendar keyed only now: the dates referencing it
+        parents += keyed
+        stats.keys.extend(_by_values(schema, parents, primary, stats, query, qualify, quote, extents,
+                                     {p.table for p in keyed}))
     stats.seconds = time.perf_counter() - started
     return stats
+
+
+def _composite_references(table: Table, parents: list[ParentKey], declared: set[str],
+                          own_pk: set[str], threshold: float, query: Query, qualify: Qualify,
+                          quote: Quote, stats: Inference) -> set[str]:
+    """References to multi-column keys whose column names all appear in ``table``: the
+    columns of those accepted."""
+    used: set[str] = set()
+    for parent in composite_candidates(table, parents):
+        if set(parent.columns) & (declared | used) or {c.lower() for c in own_pk} == {c.lower() for c in parent.columns}:
+            continue  # a table's own key references another only if declared so
+        cols = tuple(next(c.name for c in table.columns if c.name.lower() == p.lower())
+                     for p in parent.columns)
+        stats.candidates += 1
+        stats.keys.append(score_fk(table, cols, parent, NAME_SCORE_EXACT, "same column names",
+                                    query, qualify, quote, stats))
+        used |= set(cols) if stats.keys[-1].score >= threshold else set()
+    return used
+
+
+def _borrowed_key(table: Table, references: set[str], stats: Inference,
+                  threshold: float) -> InferredKey | None:
+    """The table's inferred one-column key if it is rather a reference: named like a key but
+    not after this table (``firma_id`` in ``beschäftigung``), referencing another table, in
+    a table with another reference (a junction whose sample happens to be unique on it),
+    and not named inside the table's name (a subtype keyed by its parent's key)."""
+    key = next((k for k in stats.accepted() if k.kind == "primary" and k.table == table.name), None)
+    if key is None or len(key.columns) != 1 or key.evidence.get("name") != GENERIC_KEY_SCORE:
+        return None
+    if key.columns[0] not in references or len(references) < 2:
+        return None
+    role = reference_role(norm(key.columns[0]))
+    whole = norm(table.name).replace("_", "")
+    if any(len(v) >= MIN_COMPOUND_ROOT and v in whole for v in variants(role)):
+        return None  # named inside the table's name (dokument_id in zu_vernichtende_dokumente)
+    return key
+
+
+def _fact_keys(schema: Schema, primary: dict[str, tuple[str, ...]], threshold: float,
+               stats: Inference, query: Query, qualify: Qualify, quote: Quote) -> list[ParentKey]:
+    """Keys of the tables still without one, from their references (see ``composite``), and
+    the references to those keys from other tables by name; the new keys."""
+    new: list[ParentKey] = []
+    for table in schema.tables:
+        references = {c for fk in table.foreign_keys for c in fk.columns} | {
+            c for k in stats.accepted() if k.kind == "foreign" and k.table == table.name for c in k.columns}
+        borrowed = _borrowed_key(table, references, stats, threshold)
+        if table.name in primary and borrowed is None:
+            continue
+        found = fact_key(table, [c.name for c in table.columns if c.name in references],
+                         query, qualify, quote, stats)
+        if found is not None and found.score >= threshold:
+            if borrowed is not None:  # a junction's first reference, unique by chance
+                index = stats.keys.index(borrowed)
+                stats.keys[index] = replace(borrowed, score=min(borrowed.score, threshold - 1e-3),
+                                            evidence=borrowed.evidence | {"lost_to": list(found.columns)})
+            stats.keys.append(found)
+            primary[table.name] = found.columns
+            new.append(ParentKey(table.name, found.columns,
+                                 tuple(table.column(c).type for c in found.columns), strength=0.9))
+    for table in schema.tables:
+        taken = {c for fk in table.foreign_keys for c in fk.columns} | {
+            c for k in stats.accepted() if k.kind == "foreign" and k.table == table.name for c in k.columns}
+        _composite_references(table, new, taken, set(primary.get(table.name, ())), threshold,
+                              query, qualify, quote, stats)
+    return new
+
+
+def _by_values(schema: Schema, parents: list[ParentKey], primary: dict[str, tuple[str, ...]],
+               stats: Inference, query: Query, qualify: Qualify, quote: Quote,
+               extents: dict[tuple[str, str], Extent], focus: set[str] | None = None) -> list[InferredKey]:
+    """References for the columns no name matched, from their values (see ``values``)."""
+    taken: dict[str, set[str]] = {}
+    referenced: dict[str, set[str]] = {}
+    for table in schema.tables:
+        taken[table.name] = {c.name for c in table.columns if c.generated is not None}
+        referenced[table.name] = set()
+        for fk in table.foreign_keys:
+            taken[table.name] |= set(fk.columns)
+            referenced[table.name].add(fk.ref_table)
+    for key in stats.accepted():
+        if key.kind == "foreign":
+            taken[key.table] |= set(key.columns)
+            referenced[key.table].add(str(key.ref_table))
+    return value_references(schema, parents, taken, referenced, primary, query, qualify, quote, stats,
+                            extents, focus)
 
 
 def with_inferred_keys(schema: Schema, inference: Inference) -> Schema:

@@ -10,7 +10,7 @@ from dbsynth.schema.infer.names import (BARE, GENERIC_KEY_NAMES, HIERARCHY_ROLES
                                         NAME_SCORE_COMPOUND, NAME_SCORE_EXACT, NAME_SCORE_HIERARCHY,
                                         NAME_SCORE_PERSON_ROLE, NAME_SCORE_ROLE_PREFIX,
                                         NAME_SCORE_SAME_NAME, NAME_SCORE_SAME_ROOT, PERSON_ROLES,
-                                        as_text_if_mixed, compatible, norm, people_table,
+                                        as_text_if_mixed, compatible, norm, people_table, phrase_nouns,
                                         reference_role, role_of, table_stems)
 from dbsynth.schema.infer.result import InferredKey, Inference, Qualify, Query, Quote
 from dbsynth.schema.infer.roots import SAME_ROOT, RootIndex
@@ -49,7 +49,12 @@ def name_index(parents: list[ParentKey]) -> dict[str, list[tuple[ParentKey, floa
     return index
 
 
+PHRASE = "noun of a phrase"  # the reason given to a phrase's noun naming a table
 SHARED_KEY = "shared key"  # the reason given to a one-to-one candidate (both keyed by it)
+#: ... whose column names the parent table (``einkauf_transaktions_id`` → ``transaktionen``)
+SHARED_KEY_NAMED = "shared key naming the table"
+#: The parent's key is named after its own table (a name score of 0.8 or more).
+NAMED_PARENT_STRENGTH = 0.8
 
 
 def fk_candidates(table: Table, column: Column, index: dict[str, list[tuple[ParentKey, float]]],
@@ -85,6 +90,11 @@ def fk_candidates(table: Table, column: Column, index: dict[str, list[tuple[Pare
             if parent.table != table.name and not counted:
                 score = NAME_SCORE_SAME_ROOT if how == SAME_ROOT else NAME_SCORE_COMPOUND
                 out.append((parent, score, f"{how} of a {BARE}"))
+    if roots is not None and not out:  # a phrase: adresse_der_mitarbeiter -> adressen
+        for noun in phrase_nouns(name):
+            for parent, how in roots.lookup(noun):
+                if parent.table != table.name and how == SAME_ROOT:
+                    out.append((parent, NAME_SCORE_COMPOUND, f"{PHRASE} {noun!r} of a {BARE}"))
     key_like = re.search(r"_?(id|key|fk)$", name) is not None or name in HIERARCHY_ROLES | {"reports_to"}
     if not out and key_like:  # a role word alone (author_rating, lead_time) names no key
         role = role_of(name)
@@ -112,7 +122,8 @@ def fk_candidates(table: Table, column: Column, index: dict[str, list[tuple[Pare
         if own_pk == (column.name,) and not (table_stems(parent.table) & {role_of(name)}):
             # Two tables keyed by one column (one-to-one): which is the parent is decided by
             # the data (the parent holds every child key and more), see score_fk.
-            kept.append((parent, score, SHARED_KEY))
+            named = reason.endswith(f"of a {BARE}")  # the column names the parent table
+            kept.append((parent, score, SHARED_KEY_NAMED if named else SHARED_KEY))
             continue
         kept.append((parent, score, reason))
     return kept
@@ -175,7 +186,11 @@ def score_fk(table: Table, columns: tuple[str, ...], parent: ParentKey, name_sco
     evidence = {"name": reason, "name_score": name_score, "child_distinct": distinct,
                 "inclusion": round(inclusion, 4), "coverage": round(coverage, 4),
                 "parent_strength": parent.strength}
-    if reason == SHARED_KEY and not (distinct and inclusion == 1.0 and coverage < 1.0):
+    same_keys = bool(distinct) and inclusion == 1.0 and coverage == 1.0
+    # equal key sets, but only the child's key names the other table: a subtype of it
+    subtype = reason == SHARED_KEY_NAMED and same_keys and parent.strength >= NAMED_PARENT_STRENGTH
+    if reason in (SHARED_KEY, SHARED_KEY_NAMED) and not subtype and not (
+            distinct and inclusion == 1.0 and coverage < 1.0):
         data_score = 0.0  # equal key sets (or none): the data cannot say which is the parent
         evidence["rejected"] = "one-to-one: the parent must hold every key of the child and more"
     return InferredKey("foreign", table.name, columns, name_score * data_score, evidence,

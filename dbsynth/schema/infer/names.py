@@ -32,6 +32,8 @@ PEOPLE_TABLES = frozenset({"employee", "user", "person", "people", "staff", "mem
                            "agent", "customer", "player", "student",
                            "mitarbeiter", "benutzer", "nutzer", "leute", "mitglied", "kunde",
                            "spieler", "schüler", "personal"})
+#: Word parts of the names of natural text keys (``allergie_name``, ``title``).
+NAME_WORDS = ("name", "title", "titel", "bezeichnung", "label")
 FIRST_COLUMN_SCORE = 0.3  # a natural key: the first column, unique, whatever its name
 NAME_SCORE_EXACT = 1.0  # customer_id -> customer.customer_id | customers.id
 NAME_SCORE_SAME_NAME = 0.95  # partei_id -> party.partei_id (the key's own name, not the table's)
@@ -82,9 +84,12 @@ def key_suffix(name: str) -> bool:
 
 
 def identifier_name(name: str) -> bool:
-    """A name that says "an identifier" by itself: ``nr``, ``ssn``, ``code2``, or key-like."""
+    """A name that says "an identifier" by itself: ``nr``, ``ssn``, ``code2``, a letter and
+    ``id`` (``cid``, ``pid``: an abbreviated key, often of a name in another language), or
+    key-like."""
     bare = name.rstrip("0123456789") or name  # code2, iso3: a key word and a variant number
-    return bare in IDENTIFIER_NAMES or bare in KEY_SUFFIXES or key_suffix(name)
+    return (bare in IDENTIFIER_NAMES or bare in KEY_SUFFIXES or key_suffix(name)
+            or re.fullmatch(r"[a-z]id", bare) is not None)
 
 
 def singular(name: str) -> str:
@@ -149,3 +154,23 @@ def reference_role(name: str) -> str:
 def initials(stem: str) -> str:
     """``domain`` → ``d``, ``domain_author`` → ``da``: the abbreviation of a key (``did``)."""
     return "".join(word[0] for word in stem.split("_") if word)
+
+
+#: Words that join a noun to the words naming whose it is (``adresse_der_mitarbeiter``,
+#: ``address_of_employee``) or that precede a noun (``dem_personal_zugewiesene_id``).
+ARTICLES = frozenset({"der", "die", "das", "dem", "den", "des", "the"})
+CONNECTORS = ARTICLES | {"von", "vom", "of"}
+
+
+def phrase_nouns(name: str) -> list[str]:
+    """The nouns of a reference written as a phrase: the head before a connector
+    (``adresse`` in ``adresse_der_mitarbeiter``) and the word after an article (``personal``
+    in ``dem_personal_zugewiesene_id``); none for a name without such words."""
+    words = reference_role(name).split("_")
+    out = []
+    for i, word in enumerate(words):
+        if word in CONNECTORS and i > 0 and words[i - 1] not in CONNECTORS:
+            out.append(words[i - 1])
+        if word in ARTICLES and i + 1 < len(words) and words[i + 1] not in CONNECTORS:
+            out.append(words[i + 1])
+    return list(dict.fromkeys(w for w in out if len(w) >= 4))

@@ -3,12 +3,15 @@ in the data, else a unique pair of references (a junction); with no rows, names 
 
 from __future__ import annotations
 
-from dbsynth.schema.infer.names import (FIRST_COLUMN_SCORE, KEY_SUFFIXES, identifier_name,
+from dbsynth.schema.infer.names import (FIRST_COLUMN_SCORE, KEY_SUFFIXES, NAME_WORDS, identifier_name,
                                         initials, key_like_type, key_suffix, norm, reference_role,
                                         table_stems)
 from dbsynth.schema.infer.roots import variants
 from dbsynth.schema.infer.result import InferredKey, Inference, Qualify, Query, Quote
 from dbsynth.schema.model import Column, Schema, Table
+
+#: A natural key of an empty table, by its name and place alone: just above the threshold.
+NATURAL_EMPTY_SCORE = 0.65
 
 
 def pk_name_score(table: Table, column: Column, references: frozenset[str] = frozenset(),
@@ -54,7 +57,9 @@ def owned_key_names(schema: Schema, fk_like: set[str],
 
     Surely: a declared single-column key, a key named after its table (``aid`` in ``autor``).
     Weakly: a table's only key-like column (``lieder.song_id``); a table with two is rather
-    a junction of references. Used where no rows can tell a key from a reference."""
+    a junction of references. Of several tables owning a name weakly, the only one with no
+    other integer column (``lieder(song_id, titel)`` beside ``vocals(song_id, bandmate,
+    type)``) owns it. Used where no rows can tell a key from a reference."""
     owned: dict[str, tuple[set[str], set[str]]] = {}
     for table in schema.tables:
         if table.primary_key is not None:
@@ -68,7 +73,25 @@ def owned_key_names(schema: Schema, fk_like: set[str],
                 owned.setdefault(norm(column.name), (set(), set()))[0].add(table.name)
             elif score > 0 and key_like == [column]:
                 owned.setdefault(norm(column.name), (set(), set()))[1].add(table.name)
+    tables = {t.name: t for t in schema.tables}
+    for name, (strong, weak) in owned.items():
+        if strong or len(weak) < 2:
+            continue
+        plain = {t for t in weak if not any(c.type.is_integer and norm(c.name) != name
+                                            for c in tables[t].columns)}
+        if len(plain) == 1:  # the others hold an integer beside it: rather a reference
+            weak.intersection_update(plain)
     return owned
+
+
+def sole_first_names(schema: Schema) -> frozenset[str]:
+    """Normed names of first columns that no other table has first (where a key is kept)."""
+    seen: dict[str, int] = {}
+    for table in schema.tables:
+        if table.columns:
+            name = norm(table.columns[0].name)
+            seen[name] = seen.get(name, 0) + 1
+    return frozenset(n for n, count in seen.items() if count == 1)
 
 
 def shared_names(schema: Schema) -> frozenset[str]:
@@ -82,11 +105,13 @@ def shared_names(schema: Schema) -> frozenset[str]:
 
 def infer_primary_key(table: Table, query: Query, qualify: Qualify, quote: Quote,
                        fk_like: set[str], stats: Inference, shared: frozenset[str] = frozenset(),
-                       other_keys: frozenset[str] = frozenset()) -> InferredKey | None:
+                       other_keys: frozenset[str] = frozenset(),
+                       sole_firsts: frozenset[str] = frozenset()) -> InferredKey | None:
     """The best unique, never-NULL column (by name), else a unique pair of key-like columns.
 
     ``other_keys`` are the normed names of other tables' keys: in a table with no rows to
-    test, a column so named is a reference to that table, not this table's key."""
+    test, a column so named is a reference to that table, not this table's key;
+    ``sole_firsts`` the normed names that are the first column of one table only."""
     candidates = [(c, pk_name_score(table, c, frozenset(fk_like), shared)) for c in table.columns
                   if key_like_type(c.type) and c.generated is None]
     named = [(c, s) for c, s in candidates if s > 0]
@@ -103,6 +128,12 @@ def infer_primary_key(table: Table, query: Query, qualify: Qualify, quote: Quote
             return InferredKey("primary", table.name, (column.name,), 0.5 + 0.5 * name_score,
                                {"name": name_score, "rows": rows, "unique": True, "not_null": True})
     else:  # empty: the names are all there is
+        first = table.columns[0]
+        if (norm(first.name) in sole_firsts and norm(first.name) in shared and first.type.is_string
+                and any(word in norm(first.name) for word in NAME_WORDS)):
+            # a natural key: a name first here and in no other table, found in others
+            return InferredKey("primary", table.name, (first.name,), NATURAL_EMPTY_SCORE,
+                               {"name": "natural key, first only here", "rows": 0})
         own = [(c, s) for c, s in named if s >= 0.8 or norm(c.name) not in other_keys]
         if own:
             column, name_score = max(own, key=lambda cs: cs[1])

@@ -1,0 +1,102 @@
+"""Keys of fact and junction tables, found once their references are known.
+
+A table recording events or links (a booking per member and branch, a weather reading per
+station and weekday, a doctor's training in a procedure) has no key column of its own: its
+key is a pair or triple of its references, or its references plus a date or position. Names
+cannot say which columns reference something before foreign keys are inferred, so this
+runs after them, for the tables still without a key.
+"""
+
+from __future__ import annotations
+
+import re
+from dbsynth.schema.infer.names import NAME_WORDS, key_suffix, norm
+from dbsynth.schema.infer.result import InferredKey, Inference, Qualify, Query, Quote
+from dbsynth.schema.model import Column, Table
+
+#: Word parts of names of columns that order a fact (``startdatum``, ``schuljahr``,
+#: ``wochentag``, ``position``): a fact table's key is often its references plus one of them.
+ORDINAL_WORDS = ("date", "datum", "time", "zeit", "year", "jahr", "month", "monat", "week",
+                 "woche", "day", "tag", "position", "rank", "rang", "seq", "order", "round", "runde")
+#: Of those, the ones that order facts *within* something: never a key alone.
+POSITION_WORDS = ("position", "rank", "rang", "seq")
+#: Unique over this many rows is evidence enough for a first column whatever its name.
+MANY_ROWS = 100
+#: A fact table's key has at most this many columns (more are unique by chance in a sample).
+MAX_COLUMNS = 3
+SCORE_FIRST_UNIQUE = 0.7  # the first column, unique, where no reference is
+SCORE_REFERENCES = 0.85  # a unique set of references only
+SCORE_WITH_ORDINAL = 0.8  # references and a date or position
+
+
+def ordinal(column: Column) -> bool:
+    """A column that orders a table's facts: a date or time, or named like one."""
+    name = norm(column.name)
+    return column.type.is_temporal or any(re.search(word, name) for word in ORDINAL_WORDS)
+
+
+def fact_key(table: Table, references: list[str], query: Query, qualify: Qualify,
+             quote: Quote, stats: Inference) -> InferredKey | None:
+    """All of the table's references, else all of them and its first date or position column,
+    if unique and never NULL, in at most three columns; a table of two columns is keyed by
+    both. None where a single column is unique (a pair would not be the smallest key): then
+    the first column if it references nothing and says it is a key: the table has references
+    (the first column is its own), or the column is a date (a calendar) or a name, or it is
+    unique over many rows (a few rows are unique by chance)."""
+    pair = len(table.columns) == 2
+    first = table.columns[0]
+    if not references and not pair and not ordinal(first) and not natural_name(first):
+        return None
+    names = [c.name for c in table.columns]
+    quoted = [quote(n) for n in names]
+    row = query(f"SELECT count(*), " + ", ".join(f"count({q}), count(DISTINCT {q})" for q in quoted)
+                + f" FROM {qualify(table.name)}")[0]
+    stats.queries += 1
+    rows = int(row[0])
+    if rows < 2:
+        return None
+    unique = [n for i, n in enumerate(names) if int(row[1 + 2 * i]) == rows == int(row[2 + 2 * i])
+              and not _position(n)  # a position is unique within something, not alone
+              and (n == names[0] or n in references or key_suffix(norm(n)))]  # not a measure
+    if unique:
+        telling = bool(references) or ordinal(first) or natural_name(first) or rows >= MANY_ROWS
+        if unique[0] == names[0] and names[0] not in references and telling:
+            return InferredKey("primary", table.name, (names[0],), SCORE_FIRST_UNIQUE,
+                               {"name": "first column, unique, in a table of references",
+                                "rows": rows, "unique": True, "not_null": True})
+        if any(n not in references for n in unique):
+            return None
+    firsts = [c.name for c in table.columns if c.name not in references and ordinal(c)][:1]
+    tries: list[tuple[tuple[str, ...], float]] = []
+    if pair:
+        tries.append((tuple(names), SCORE_REFERENCES))
+    if 2 <= len(references) <= MAX_COLUMNS:
+        tries.append((tuple(references), SCORE_REFERENCES))
+    if references and firsts and len(references) < MAX_COLUMNS:
+        tries.append((tuple(references) + tuple(firsts), SCORE_WITH_ORDINAL))
+    for combo, score in tries:
+        if _unique(table, combo, rows, query, qualify, quote, stats):
+            ordered = tuple(n for n in names if n in combo)
+            return InferredKey("primary", table.name, ordered, score,
+                               {"name": "references of a fact table", "rows": rows,
+                                "unique": True, "not_null": True})
+    return None
+
+
+def natural_name(column: Column) -> bool:
+    """A text column named as a name or title (``allergie_name``, ``title``): a natural key."""
+    return column.type.is_string and any(word in norm(column.name) for word in NAME_WORDS)
+
+
+def _position(name: str) -> bool:
+    return any(re.search(word, norm(name)) for word in POSITION_WORDS)
+
+
+def _unique(table: Table, combo: tuple[str, ...], rows: int, query: Query, qualify: Qualify,
+            quote: Quote, stats: Inference) -> bool:
+    quoted = [quote(c) for c in combo]
+    not_null = " AND ".join(f"{q} IS NOT NULL" for q in quoted)
+    distinct = query(f"SELECT count(*) FROM (SELECT DISTINCT {', '.join(quoted)} FROM "
+                     f"{qualify(table.name)} WHERE {not_null}) AS d")[0][0]
+    stats.queries += 1
+    return int(distinct) == rows

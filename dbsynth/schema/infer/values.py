@@ -1,0 +1,169 @@
+"""References no name reveals, found by their values: a column whose values all lie in one
+table's key, when that key's values say more than "a small number".
+
+Names miss references written with a synonym, a translation or a role (``kanal`` →
+``tv_channel.id``, ``stimme_des_präsidenten`` → ``schüler.student_id``, ``liked_id`` next to
+``schüler_id`` → ``oberschüler.id``). Values alone would claim every small count for every
+``1..n`` key, so a column is taken only where the values are telling:
+
+* the key is *distinctive*: text, or integers that are not a dense run from 1 (``1001…``), and
+  no other key holds the column's values; or
+* the column is a *sibling*: its table already references that key through another column
+  (a junction's second side), the column is named like a key (``…_id``), and the values fit
+  no other key (where two fit, the sibling guess was wrong more often than right);
+* or the column has too few values to tell, but shares its first word with a column of its
+  table found so (``vote_treasurer`` beside ``vote_president``), and its values fit that key.
+
+Bounded: one query per table for the ranges of its candidate columns, and an inclusion query
+only for the pairs whose ranges nest. Scored below every name rule.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from dbsynth.schema.infer.foreign import ParentKey, measure_inclusion
+from dbsynth.schema.infer.names import key_suffix, norm
+from dbsynth.schema.infer.result import InferredKey, Inference, Qualify, Query, Quote
+from dbsynth.schema.model import Column, Schema, Table
+
+NAME_SCORE_VALUES = 0.65
+VALUES = "values fit one key"
+#: Fewer distinct values than this say nothing (two codes fit many keys).
+MIN_DISTINCT = 3
+GROUPED = "named like a column found by its values"
+#: The shared first word of a group of columns must be a word, not a letter or ``id``.
+MIN_LEAD = 4
+
+
+@dataclass(frozen=True)
+class Extent:
+    """Distinct count and range of a column's non-NULL values."""
+
+    distinct: int
+    low: object
+    high: object
+
+    def within(self, other: Extent) -> bool:
+        return (self.distinct <= other.distinct and self.low is not None and other.low is not None
+                and other.low <= self.low and self.high <= other.high)  # type: ignore[operator]
+
+
+def _family(column: Column) -> str | None:
+    return "integer" if column.type.is_integer else "string" if column.type.is_string else None
+
+
+def _extents(table: Table, names: list[str], query: Query, qualify: Qualify, quote: Quote,
+             stats: Inference) -> dict[str, Extent]:
+    measures = ", ".join(f"count(DISTINCT {quote(n)}), min({quote(n)}), max({quote(n)})" for n in names)
+    row = query(f"SELECT {measures} FROM {qualify(table.name)}")[0]
+    stats.queries += 1
+    return {n: Extent(int(row[3 * i]), row[3 * i + 1], row[3 * i + 2]) for i, n in enumerate(names)}
+
+
+def _distinctive(parent: ParentKey, extent: Extent) -> bool:
+    """Text keys, and integer keys that are not ``1..n``: values no count would match."""
+    if parent.types[0].is_string:
+        return True
+    return isinstance(extent.low, (int, float)) and extent.low > extent.distinct
+
+
+def value_references(schema: Schema, parents: list[ParentKey], taken: dict[str, set[str]],
+                     referenced: dict[str, set[str]], own_keys: dict[str, tuple[str, ...]],
+                     query: Query, qualify: Qualify, quote: Quote, stats: Inference,
+                     extents: dict[tuple[str, str], Extent] | None = None,
+                     focus: set[str] | None = None) -> list[InferredKey]:
+    """References for columns in ``taken``'s complement whose values fit exactly one key.
+
+    ``taken``: per table, the columns already referencing something (or generated);
+    ``referenced``: per table, the tables it already references; ``own_keys``: each table's
+    primary key (a single-column key is not a reference). ``extents`` caches ranges between
+    calls; ``focus`` limits a second call to columns a newly keyed table may be referenced by."""
+    singles = [p for p in parents if p.primary and len(p.columns) == 1]
+    if not singles:
+        return []
+    families = {p: _family(schema.table(p.table).column(p.columns[0])) for p in singles}
+    wanted = set(families.values())
+    keyed: dict[str, list[ParentKey]] = {}
+    for parent in singles:
+        keyed.setdefault(parent.table, []).append(parent)
+    columns_of: dict[str, list[Column]] = {}
+    extents = {} if extents is None else extents
+    for table in schema.tables:  # one query per table: its key's and its candidates' ranges
+        columns = [c for c in table.columns if c.name not in taken.get(table.name, set())
+                   and _family(c) in wanted and own_keys.get(table.name) != (c.name,)]
+        names = [n for n in [c.name for c in columns] + [p.columns[0] for p in keyed.get(table.name, [])]
+                 if (table.name, n) not in extents]
+        if names:
+            found = _extents(table, list(dict.fromkeys(names)), query, qualify, quote, stats)
+            extents.update(((table.name, n), e) for n, e in found.items())
+        columns_of[table.name] = columns
+    parent_extent = {p: extents[(p.table, p.columns[0])] for p in singles}
+    out: list[InferredKey] = []
+    for table in schema.tables:
+        columns = columns_of[table.name]
+        if not columns:
+            continue
+        groups: dict[str, ParentKey] = {}
+        for column in columns:
+            extent = extents[(table.name, column.name)]
+            if extent.distinct < MIN_DISTINCT:
+                continue
+            if focus is not None and not any(p.table in focus and families[p] == _family(column)
+                                             and extent.within(parent_extent[p]) for p in singles):
+                continue
+            fits = []
+            for parent in singles:
+                if parent.table == table.name or families[parent] != _family(column):
+                    continue
+                if not extent.within(parent_extent[parent]):
+                    continue
+                distinct, included, keys = measure_inclusion(table, (column.name,), parent,
+                                                             query, qualify, quote)
+                stats.queries += 1
+                stats.candidates += 1
+                if distinct and included == distinct:
+                    fits.append((parent, keys))
+            if len(fits) != 1:
+                continue  # no key, or several: the values cannot say which
+            parent, keys = fits[0]
+            sibling = parent.table in referenced.get(table.name, set()) and key_suffix(norm(column.name))
+            if not (_distinctive(parent, parent_extent[parent]) or sibling):
+                continue
+            out.append(InferredKey("foreign", table.name, (column.name,), NAME_SCORE_VALUES,
+                                   {"name": VALUES, "name_score": NAME_SCORE_VALUES,
+                                    "child_distinct": extent.distinct, "inclusion": 1.0,
+                                    "coverage": round(extent.distinct / keys, 4) if keys else 0.0,
+                                    "sibling": bool(sibling), "parent_strength": parent.strength},
+                                   parent.table, parent.columns))
+            groups.setdefault(_lead(column.name), parent)
+        out.extend(_grouped(table, columns, extents, groups, query, qualify, quote, stats))
+    return out
+
+
+def _lead(name: str) -> str:
+    return norm(name).split("_")[0]
+
+
+def _grouped(table: Table, columns: list[Column], extents: dict[tuple[str, str], Extent],
+             groups: dict[str, ParentKey], query: Query, qualify: Qualify, quote: Quote,
+             stats: Inference) -> list[InferredKey]:
+    """Columns with too few values to tell, named like a column of the same table found to
+    reference a key (``vote_treasurer`` beside ``vote_president``): a group of roles."""
+    out = []
+    for column in columns:
+        parent = groups.get(_lead(column.name))
+        distinct = extents[(table.name, column.name)].distinct
+        if parent is None or not 0 < distinct < MIN_DISTINCT or len(_lead(column.name)) < MIN_LEAD:
+            continue
+        found, included, keys = measure_inclusion(table, (column.name,), parent, query, qualify, quote)
+        stats.queries += 1
+        stats.candidates += 1
+        if found and included == found:
+            out.append(InferredKey("foreign", table.name, (column.name,), NAME_SCORE_VALUES,
+                                   {"name": GROUPED, "name_score": NAME_SCORE_VALUES,
+                                    "child_distinct": found, "inclusion": 1.0,
+                                    "coverage": round(found / keys, 4) if keys else 0.0,
+                                    "parent_strength": parent.strength},
+                                   parent.table, parent.columns))
+    return out
