@@ -107,6 +107,20 @@ def _keys(infer: bool, threshold: float, metadata: Path | None) -> pipeline.KeyO
     return pipeline.KeyOptions(infer, threshold, load_metadata(metadata) if metadata else None)
 
 
+
+def _engine_line(engine: dict[str, Any]) -> str:
+    """``engine: PostgreSQL 16.4 (postgres): transactional DDL, foreign keys after the load, …``"""
+    caps = engine.get("capabilities", {})
+    said = [("transactional DDL" if caps.get("transactional_ddl") else "DDL not transactional"),
+            ("foreign keys added after the load" if caps.get("fk_after_load")
+             else "foreign keys declared in CREATE TABLE"),
+            *(["foreign keys checked at COMMIT"] if caps.get("deferred_fk_checks") else []),
+            ("concurrent writers" if caps.get("concurrent_writers") else "one writer at a time"),
+            f"identities as {caps.get('identity_kind')}",
+            *([] if caps.get("enums") else ["enums as text"]),
+            *([] if caps.get("arrays") else ["arrays as JSON text"])]
+    return escape(f"engine: {engine.get('version')} ({engine.get('dialect')}): " + ", ".join(said))
+
 @app.command()
 def inspect(url: Annotated[str, typer.Argument(metavar="URL", help="Database URL: postgresql://…, duckdb:///file.duckdb or sqlite:///file.db")],
             schema: SchemaOpt = None,
@@ -152,6 +166,7 @@ def inspect(url: Annotated[str, typer.Argument(metavar="URL", help="Database URL
             "\n".join(", ".join(u.columns) for u in table.uniques) or "-",
             str(len(table.checks)))
     out.print(grid)
+    out.print(_engine_line(found.engine), soft_wrap=True, highlight=False)
     if found.inference is not None:
         inference = found.inference
         rejected = [k for k in inference.keys if k.score < inference.threshold]

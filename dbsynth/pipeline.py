@@ -66,9 +66,12 @@ class Inspection:
     plan: LoadPlan
     url: str
     inference: Inference | None = None
+    #: which engine and version the connector talks to, and what it can do that matters
+    engine: dict[str, Any] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        return {"url": self.url, "schema": self.schema.to_dict(), "plan": self.plan.to_dict(),
+        return {"url": self.url, "engine": self.engine, "schema": self.schema.to_dict(),
+                "plan": self.plan.to_dict(),
                 "inferred_keys": self.inference.to_dict() if self.inference else None}
 
 
@@ -191,9 +194,11 @@ def inspect(url: str, schema: str | None = None, keys: KeyOptions = KeyOptions()
     connector = connect(url, schema=schema, role="source")
     try:
         read, inference = resolve_schema(connector, keys)
+        engine = {"dialect": connector.capabilities.name, "version": connector.engine_version(),
+                  "capabilities": connector.capabilities.notable()}
     finally:
         connector.close()
-    return Inspection(read, build_plan(read), connector.display_url, inference)
+    return Inspection(read, build_plan(read), connector.display_url, inference, engine)
 
 
 @dataclass

@@ -101,6 +101,10 @@ class Connector(Protocol):
         """The URL with any password masked; the only form a URL is ever printed in."""
         ...
 
+    def engine_version(self) -> str:
+        """The engine and its version as it reports them (``PostgreSQL 16.4``)."""
+        ...
+
     def introspect(self) -> Schema: ...
 
     def read_table(self, table: Table, limit: int | None = None, seed: int = 0) -> pd.DataFrame:

@@ -118,6 +118,9 @@ class DuckDBConnector:
                     conn.execute("BEGIN TRANSACTION")
                 raise SchemaError(f"query failed on {self.display_url}: {first_line(exc)}") from None
 
+    def engine_version(self) -> str:
+        return f"DuckDB {duckdb.__version__}"
+
     def introspect(self) -> Schema:
         s = self.schema_name
         if not self.path.exists():  # a target not written yet: empty, and not created by looking

@@ -114,6 +114,9 @@ class FolderConnector:
         except duckdb.Error as exc:
             raise SchemaError(f"query failed on {self.display_url}: {first_line(exc)}") from None
 
+    def engine_version(self) -> str:
+        return f"{self.format.name} files, read by DuckDB {duckdb.__version__}"
+
     def introspect(self) -> Schema:
         tables: list[Table] = []
         names = list(self.files())

@@ -123,6 +123,9 @@ class PostgresConnector:
         self._reader = reader
         return reader
 
+    def engine_version(self) -> str:
+        return "PostgreSQL " + str(self.query("SHOW server_version")[0][0]).split()[0]
+
     # -- introspection --------------------------------------------------------------------
     def introspect(self) -> Schema:
         params = {"schema": self.schema_name}

@@ -123,6 +123,9 @@ class SQLiteConnector:
             except sqlite3.DatabaseError as exc:
                 raise SchemaError(f"query failed on {self.display_url}: {first_line(exc)}") from None
 
+    def engine_version(self) -> str:
+        return f"SQLite {sqlite3.sqlite_version}"
+
     def introspect(self) -> Schema:
         if not self.path.exists():  # a target not written yet: empty, and not created by looking
             return Schema("sqlite", self.schema_name, ())

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Any, Literal
 
 from dbsynth.schema.model import FK_ACTIONS, SqlType
 
@@ -27,6 +27,11 @@ def quote_ident(name: str) -> str:
 def qualified(schema_name: str, table: str) -> str:
     return f"{quote_ident(schema_name)}.{quote_ident(table)}"
 
+
+#: the flags ``inspect`` shows, in this order
+NOTABLE_CAPABILITIES = ("transactional_ddl", "fk_after_load", "deferred_fk_checks",
+                        "concurrent_writers", "writes_while_read", "identity_kind", "enums",
+                        "arrays", "constraint_names", "materialized_views", "domains")
 
 @dataclass(frozen=True)
 class Dialect:
@@ -115,6 +120,11 @@ class Dialect:
     relax_function_bodies: str | None = None
     #: a query that fails unless the extension named by the literal ``{}`` can be created
     extension_probe: str | None = None
+
+    def notable(self) -> dict[str, Any]:
+        """The capabilities that change what a copy into this engine is (``inspect`` shows
+        them): how safe a failed write is, how keys are added, what types it has."""
+        return {name: getattr(self, name) for name in NOTABLE_CAPABILITIES}
 
     # -- compatibility with the former ``connectors.base.Capabilities`` --------------------
     @property
