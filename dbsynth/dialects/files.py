@@ -28,7 +28,10 @@ class FileFormat:
     typed: bool
 
 
-CSV = FileFormat("csv", (".csv", ".csv.gz", ".tsv"), "read_csv({path}, header = true)",
+# DuckDB writes NULL as an empty field and '' as "": read "" back as '' (DuckDB's reader
+# takes a quoted empty field for NULL by default, which would turn every '' into NULL).
+CSV = FileFormat("csv", (".csv", ".csv.gz", ".tsv"),
+                 "read_csv({path}, header = true, allow_quoted_nulls = false)",
                  "(FORMAT csv, HEADER)", typed=False)
 PARQUET = FileFormat("parquet", (".parquet",), "read_parquet({path})", "(FORMAT parquet)",
                      typed=True)
