@@ -176,3 +176,14 @@ def test_csv_keeps_empty_strings_apart_from_nulls(tmp_path: Path) -> None:
     assert back["s"].iloc[0] == ""
     assert back["s"].iloc[1] is None or pd.isna(back["s"].iloc[1])
     assert back["s"].iloc[2] == "x"
+
+
+def test_replacing_a_table_whose_file_has_another_ending_removes_the_old_file(
+        tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "t.tsv").write_text("id\n1\n")
+    _write(out, "csv", {"t": pd.DataFrame({"id": [5, 6]})},
+           {"t": 'CREATE TABLE "t" (id BIGINT)'}, drop=("t",))
+    assert sorted(p.name for p in out.iterdir()) == ["dbsynth.yaml", "t.csv"]
+    assert sorted(_read(out, "csv", "t")["id"]) == [5, 6]

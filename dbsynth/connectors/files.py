@@ -178,6 +178,14 @@ def _with_folder_keys(schema: Schema, path: Path) -> Schema:
                             f"fix or remove it)") from None
 
 
+def _keep(path: Path, copy: Path) -> None:
+    """A second name for ``path`` (a hard link; a copy where the file system has none)."""
+    try:
+        os.link(path, copy)
+    except OSError:
+        shutil.copy2(path, copy)
+
+
 class FolderSession:
     """One write into a folder: staged in a private DuckDB file, exported on commit."""
 
@@ -250,7 +258,7 @@ class FolderSession:
             conn.execute("CHECKPOINT")
             conn.close()
             self._write_metadata(tables)
-            self._move_into_place(folder)
+            self._move_into_place(folder, tables)
         except (duckdb.Error, OSError) as exc:
             self.rollback()
             raise LoadError(f"writing {self._connector.display_url} failed: {first_line(exc)}") from None
@@ -284,14 +292,40 @@ class FolderSession:
         assert self._out is not None
         (self._out / METADATA_FILE).write_text(text)
 
-    def _move_into_place(self, folder: Path) -> None:
+    def _move_into_place(self, folder: Path, tables: list[str]) -> None:
+        """The new folder renamed into place, or each new file moved over its old one (one
+        atomic rename each). The old files are kept (hard links) until every move is done, so
+        a failure puts them back; a replaced table's file with another ending (``t.tsv`` for
+        a new ``t.csv``) is removed once the new one is in place."""
         assert self._out is not None
         if not folder.exists():
             os.rename(self._out, folder)
             return
-        for path in sorted(self._out.iterdir()):
-            os.replace(path, folder / path.name)
-        self._out.rmdir()
+        before = self._connector.files()
+        keep = self._out / ".old"
+        keep.mkdir()
+        kept: list[Path] = []
+        placed: list[Path] = []
+        try:
+            for path in sorted(p for p in self._out.iterdir() if p != keep):
+                dest = folder / path.name
+                if dest.exists():
+                    _keep(dest, keep / dest.name)
+                    kept.append(dest)
+                os.replace(path, dest)
+                placed.append(dest)
+        except OSError:
+            for dest in placed:
+                if dest not in kept:
+                    dest.unlink(missing_ok=True)
+            for dest in kept:
+                os.replace(keep / dest.name, dest)
+            raise
+        for name in tables:
+            old = before.get(name)
+            if old is not None and old.parent / (name + self._connector.format.suffixes[0]) != old:
+                old.unlink(missing_ok=True)
+        shutil.rmtree(self._out, ignore_errors=True)
 
     def rollback(self) -> None:
         try:
