@@ -187,3 +187,32 @@ def test_replacing_a_table_whose_file_has_another_ending_removes_the_old_file(
            {"t": 'CREATE TABLE "t" (id BIGINT)'}, drop=("t",))
     assert sorted(p.name for p in out.iterdir()) == ["dbsynth.yaml", "t.csv"]
     assert sorted(_read(out, "csv", "t")["id"]) == [5, 6]
+
+
+def test_a_failure_while_moving_files_into_place_puts_the_old_ones_back(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import os
+
+    from dbsynth.connectors import files
+
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "a.csv").write_text("id\n1\n")
+    (out / "b.csv").write_text("id\n2\n")
+    moves: list[str] = []
+
+    def failing_replace(src: object, dst: object) -> None:
+        moves.append(str(dst))
+        if len(moves) == 2 and str(src).find(".old") < 0:
+            raise OSError("disk full")
+        os.rename(src, dst)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(files.os, "replace", failing_replace)
+    with pytest.raises(DbsynthError, match="disk full"):
+        _write(out, "csv", {"a": pd.DataFrame({"id": [10]}), "b": pd.DataFrame({"id": [20]})},
+               {"a": 'CREATE TABLE "a" (id BIGINT)', "b": 'CREATE TABLE "b" (id BIGINT)'},
+               drop=("a", "b"))
+    assert (out / "a.csv").read_text() == "id\n1\n"
+    assert (out / "b.csv").read_text() == "id\n2\n"
+    assert sorted(p.name for p in out.iterdir()) == ["a.csv", "b.csv"]
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")]
