@@ -216,3 +216,22 @@ def test_a_failure_while_moving_files_into_place_puts_the_old_ones_back(
     assert (out / "b.csv").read_text() == "id\n2\n"
     assert sorted(p.name for p in out.iterdir()) == ["a.csv", "b.csv"]
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")]
+
+
+@pytest.mark.parametrize("name", ["../evil", "a/b", ".hidden"])
+def test_a_table_name_that_is_no_file_name_is_refused(name: str, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    out.mkdir()
+    with pytest.raises(DbsynthError, match="file name"):
+        _write(out, "csv", {name: pd.DataFrame({"id": [1]})},
+               {name: f'CREATE TABLE "{name}" (id BIGINT)'})
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out"]
+    assert list(out.iterdir()) == []
+
+
+def test_table_names_with_quotes_and_spaces_round_trip(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    name = "it's a \"table\""
+    _write(out, "parquet", {name: pd.DataFrame({"id": [1, 2]})},
+           {name: 'CREATE TABLE "it\'s a ""table""" (id BIGINT)'})
+    assert sorted(_read(out, "parquet", name)["id"]) == [1, 2]

@@ -178,6 +178,16 @@ def _with_folder_keys(schema: Schema, path: Path) -> Schema:
                             f"fix or remove it)") from None
 
 
+def _check_file_names(tables: list[str], folder: Path) -> None:
+    """Every table becomes a file named after it in the folder: a name with a path separator
+    would write elsewhere (``../x``), a hidden one (``.x``) would never be read back."""
+    for name in tables:
+        if not name or "/" in name or "\0" in name or name.startswith("."):
+            raise LoadError(f"table {name!r} cannot be written to {folder}: its name is no "
+                            "file name there (a '/', or a leading '.'); rename it or leave "
+                            "it out (--exclude)")
+
+
 def _keep(path: Path, copy: Path) -> None:
     """A second name for ``path`` (a hard link; a copy where the file system has none)."""
     try:
@@ -247,6 +257,7 @@ class FolderSession:
         tables = [n for n, oid in self.query(
             "SELECT table_name, table_oid FROM duckdb_tables() WHERE schema_name = 'main'")
             if self._stand_ins.get(n) != oid]
+        _check_file_names(tables, self._connector.path)
         folder = self._connector.path
         self._out = folder.with_name(f".{folder.name}.dbsynth-new-{os.getpid()}-{uuid.uuid4().hex[:8]}")
         fmt = self._connector.format
