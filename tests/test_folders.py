@@ -235,3 +235,30 @@ def test_table_names_with_quotes_and_spaces_round_trip(tmp_path: Path) -> None:
     _write(out, "parquet", {name: pd.DataFrame({"id": [1, 2]})},
            {name: 'CREATE TABLE "it\'s a ""table""" (id BIGINT)'})
     assert sorted(_read(out, "parquet", name)["id"]) == [1, 2]
+
+
+def test_what_a_killed_folder_write_left_is_removed(tmp_path: Path) -> None:
+    from dbsynth.connectors.duckdb import building_path
+
+    out = tmp_path / "out"
+    left = building_path(out)
+    left = left.with_name(left.name.replace(f"-{__import__('os').getpid()}-", "-999999999-"))
+    (left / "out").mkdir(parents=True)
+    (left / "stage.duckdb").write_text("x")
+    assert [p.name for p in pipeline.clean(folder_url("csv", out))] == [left.name]
+    assert not left.exists()
+    (left / "out").mkdir(parents=True)  # and the next write removes it too
+    (left / "stage.duckdb").write_text("x")
+    _write(out, "csv", {"t": pd.DataFrame({"id": [1]})}, {"t": 'CREATE TABLE "t" (id BIGINT)'})
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out"]
+
+
+def test_a_folder_write_stages_beside_the_target(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    session = connect(folder_url("csv", out), role="target").begin_target()
+    try:
+        assert [p.name.startswith(".out.dbsynth-new-") for p in tmp_path.iterdir()] == [True]
+    finally:
+        session.rollback()
+        session.close()
+    assert list(tmp_path.iterdir()) == []

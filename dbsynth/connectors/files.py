@@ -16,10 +16,9 @@ there are never touched). A failure leaves the target as it was.
 
 from __future__ import annotations
 
+import logging
 import os
 import shutil
-import tempfile
-import uuid
 from pathlib import Path
 from typing import Any
 
@@ -29,12 +28,16 @@ import yaml
 from sqlalchemy.engine import URL
 
 from dbsynth.connectors.base import Dependent, first_line, qualified, quote_ident
-from dbsynth.connectors.duckdb import DuckDBSession
+from dbsynth.connectors.duckdb import (
+    STAGE_FILE, DuckDBSession, building_path, remove_stale_builds,
+)
 from dbsynth.dialects import get_dialect
 from dbsynth.dialects.duckdb import parse_type as parse_duckdb_type
 from dbsynth.dialects.files import FORMATS, FileFormat
 from dbsynth.errors import ConnectionError_, LoadError, MetadataError, SchemaError
 from dbsynth.schema.model import Column, Schema, Table
+
+log = logging.getLogger(__name__)
 
 #: the file a folder's keys are described in (written by dbsynth, read back as declared keys)
 METADATA_FILE = "dbsynth.yaml"
@@ -154,6 +157,11 @@ class FolderConnector:
         return None
 
     def begin_target(self) -> FolderSession:
+        """A write session; what killed earlier writes left beside the folder is removed first."""
+        removed = remove_stale_builds(self.path, beside=True)
+        if removed:
+            log.warning("removed what killed dbsynth writes left: %s",
+                        ", ".join(str(p) for p in removed))
         return FolderSession(self)
 
     def close(self) -> None:
@@ -203,8 +211,14 @@ class FolderSession:
         self.capabilities = connector.capabilities
         self.schema_name = "main"
         self._connector = connector
-        self._stage = Path(tempfile.mkdtemp(prefix="dbsynth-stage-"))
-        stage_file = self._stage / "stage.duckdb"
+        # Beside the target (same file system: the export moves into place by renames), named
+        # as a new DuckDB file's build is, so a killed write's folder is found and removed.
+        self._stage = building_path(connector.path)
+        try:
+            self._stage.mkdir(parents=True)
+        except OSError as exc:
+            raise ConnectionError_(f"cannot write {connector.display_url}: {exc}") from None
+        stage_file = self._stage / STAGE_FILE
         # Statements commit one by one into a file nobody else sees (as a new DuckDB target).
         self._db = DuckDBSession(duckdb.connect(str(stage_file)), "main",
                                  new_file=(stage_file, stage_file))
@@ -259,10 +273,10 @@ class FolderSession:
             if self._stand_ins.get(n) != oid]
         _check_file_names(tables, self._connector.path)
         folder = self._connector.path
-        self._out = folder.with_name(f".{folder.name}.dbsynth-new-{os.getpid()}-{uuid.uuid4().hex[:8]}")
+        self._out = self._stage / "out"
         fmt = self._connector.format
         try:
-            self._out.mkdir(parents=True)
+            self._out.mkdir()
             for name in tables:
                 target = self._out / (name + fmt.suffixes[0])
                 conn.execute(f"COPY {qualified('main', name)} TO {_literal(target)} {fmt.writer}")
@@ -282,7 +296,7 @@ class FolderSession:
         from dbsynth.connectors.registry import connect
         from dbsynth.schema.metadata import metadata_from_schema, to_yaml
 
-        stage = connect("duckdb:///" + str(self._stage / "stage.duckdb"), role="source")
+        stage = connect("duckdb:///" + str(self._stage / STAGE_FILE), role="source")
         try:
             schema = stage.introspect()
         finally:
