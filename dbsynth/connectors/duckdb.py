@@ -115,10 +115,18 @@ class DuckDBConnector:
             try:
                 return conn.execute(sql, params or []).fetchall()
             except duckdb.Error as exc:
-                if self.role == "source":  # a failed read aborts DuckDB's transaction
-                    conn.execute("ROLLBACK")
-                    conn.execute("BEGIN TRANSACTION")
+                self._after_failed_read(conn)
                 raise SchemaError(f"query failed on {self.display_url}: {first_line(exc)}") from None
+
+    def _after_failed_read(self, conn: duckdb.DuckDBPyConnection) -> None:
+        """A read that fails as it runs aborts a source's transaction: begin another (the
+        file is locked by the reader, so nothing was written meanwhile: the same snapshot)."""
+        if self.role == "source":
+            try:
+                conn.execute("ROLLBACK")
+            except duckdb.Error:
+                pass  # no transaction was open
+            conn.execute("BEGIN TRANSACTION")
 
     def introspect(self) -> Schema:
         s = self.schema_name
@@ -180,6 +188,7 @@ class DuckDBConnector:
                 arrow = conn.sql(f"SELECT {cols} FROM {qualified(self.schema_name, table.name)}"
                                  f"{sample}").to_arrow_table()
             except duckdb.Error as exc:
+                self._after_failed_read(conn)
                 raise SchemaError(f"cannot read {table.name}: {first_line(exc)}") from None
         return arrow.to_pandas(types_mapper=None)
 
