@@ -116,6 +116,11 @@ class PostgresConnector:
         if self.role == "source":
             reader.isolation_level = psycopg.IsolationLevel.REPEATABLE_READ
             reader.read_only = True
+            # Fitting leaves the snapshot idle for minutes: the server's idle (or, from
+            # PostgreSQL 17, whole-transaction) timeout would end it and fail the run late.
+            reader.execute("SET idle_in_transaction_session_timeout = 0")
+            if reader.info.server_version >= 170000:
+                reader.execute("SET transaction_timeout = 0")
             reader.execute("SELECT 1")  # opens the snapshot transaction; reads nest in it
         else:
             reader.autocommit = True

@@ -3,6 +3,8 @@ appear, so what was read is consistent (no child whose parent was read before it
 
 from __future__ import annotations
 
+import pytest
+
 from dbsynth import pipeline
 from dbsynth.connectors.registry import connect
 from dbsynth.errors import DbsynthError
@@ -93,5 +95,24 @@ def test_a_failed_table_read_leaves_the_source_readable(backend):
             assert backend.name == "sqlite"
         assert len(source.read_table(schema.table("orders"))) == 8
         assert source.query("SELECT count(*) FROM customer")[0][0] == 6
+    finally:
+        source.close()
+
+
+def test_the_servers_idle_in_transaction_timeout_does_not_cut_the_snapshot(backend):
+    """Training can leave the source idle for minutes between reads (fitting): a server
+    setting ``idle_in_transaction_session_timeout`` must not end the run's snapshot."""
+    import time
+
+    if backend.name != "postgres":
+        pytest.skip("a PostgreSQL setting")
+    url = backend.source()
+    database = url.rsplit("/", 1)[1].split("?")[0]
+    backend.sql(url, f'ALTER DATABASE "{database}" SET idle_in_transaction_session_timeout = 200')
+    source = connect(url, schema=None, role="source")
+    try:
+        source.introspect()
+        time.sleep(0.6)
+        assert source.query("SELECT count(*) FROM orders")[0][0] == 8
     finally:
         source.close()
