@@ -116,3 +116,26 @@ def test_the_servers_idle_in_transaction_timeout_does_not_cut_the_snapshot(backe
         assert source.query("SELECT count(*) FROM orders")[0][0] == 8
     finally:
         source.close()
+
+
+def test_a_sqlite_source_in_rollback_journal_mode_does_not_block_its_writers(backend):
+    """Without WAL a read transaction holds SQLite's shared lock, and every writer of the
+    application fails with "database is locked" for as long as the run lasts: such a source
+    is read statement by statement instead."""
+    import sqlite3
+
+    if backend.name != "sqlite":
+        pytest.skip("a SQLite journal mode")
+    url = backend.source()
+    source = connect(url, schema=None, role="source")
+    try:
+        source.introspect()
+        writer = sqlite3.connect(url[len("sqlite:///"):], timeout=0.2)
+        try:
+            writer.execute("INSERT INTO customer (id, name, email, balance, joined) "
+                           "VALUES (7, 'Gus', 'gus@example.org', 3.00, '2024-01-01')")
+            writer.commit()
+        finally:
+            writer.close()
+    finally:
+        source.close()
