@@ -262,3 +262,33 @@ def test_a_folder_write_stages_beside_the_target(tmp_path: Path) -> None:
         session.rollback()
         session.close()
     assert list(tmp_path.iterdir()) == []
+
+
+def test_csv_files_read_back_with_the_types_they_were_written_with(tmp_path: Path) -> None:
+    """CSV carries text: bytes, JSON, lists, UUIDs, decimals' scale and text of digits came
+    back as other types (VARCHAR, DOUBLE, BIGINT) unless dbsynth.yaml's types are used."""
+    out = tmp_path / "out"
+    target = connect(folder_url("csv", out), role="target")
+    session = target.begin_target()
+    try:
+        session.existing_tables()
+        session.execute("CREATE TABLE t (id INTEGER PRIMARY KEY, b BLOB, j JSON, l INTEGER[], "
+                        "u UUID, n DECIMAL(10, 2), code VARCHAR)")
+        session.execute("INSERT INTO t VALUES (1, '\\xAA\\x00'::BLOB, '{\"a\": 1}', [1, 2], "
+                        "'c6b61ea6-daf9-4349-9cc6-005a480db00a', 1.5, '1'), "
+                        "(2, NULL, NULL, NULL, NULL, NULL, NULL)")
+        session.commit()
+    finally:
+        session.close()
+        target.close()
+    source = connect(folder_url("csv", out), role="source")
+    try:
+        table = source.introspect().table("t")
+        rows = source.query("SELECT * FROM t ORDER BY id")
+    finally:
+        source.close()
+    assert {c.name: c.type.name for c in table.columns} == {
+        "id": "integer", "b": "bytes", "j": "json", "l": "array", "u": "uuid", "n": "numeric",
+        "code": "varchar"}
+    assert rows[0][1] == b"\xaa\x00" and rows[0][3] == [1, 2] and rows[0][6] == "1"
+    assert rows[1][1:] == (None,) * 6

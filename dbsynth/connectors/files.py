@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 import shutil
 from pathlib import Path
 from typing import Any
@@ -106,9 +107,14 @@ class FolderConnector:
         if self._reader is not None:
             self._reader.close()
         reader = duckdb.connect(":memory:")
+        written = {} if self.format.typed else _written_types(self.path / METADATA_FILE)
         for name, path in files.items():
-            reader.execute(f"CREATE VIEW {qualified('main', name)} AS SELECT * FROM "
-                           + self.format.reader.format(path=_literal(path)))
+            scan = self.format.reader.format(path=_literal(path))
+            types = _usable_types(reader, scan, written.get(name, {}))
+            if types:  # a CSV file written by dbsynth: its columns' types, not sniffed ones
+                scan = scan[:-1] + ", types = {" + ", ".join(
+                    f"{_text(c)}: {_text(t)}" for c, t in types.items()) + "})"
+            reader.execute(f"CREATE VIEW {qualified('main', name)} AS SELECT * FROM {scan}")
         self._reader, self._viewed = reader, files
         return reader
 
@@ -168,6 +174,52 @@ class FolderConnector:
         if self._reader is not None:
             self._reader.close()
             self._reader = None
+
+
+def _text(value: str) -> str:
+    return "'" + value.replace("'", "''") + "'"
+
+
+def _written_types(path: Path) -> dict[str, dict[str, str]]:
+    """Table -> column -> type, as a folder's ``dbsynth.yaml`` records them (DuckDB's names:
+    dbsynth writes a folder through DuckDB). CSV cannot carry bytes, JSON, lists, UUIDs,
+    intervals or decimals' scale, and text of digits would be sniffed back as numbers: a
+    CSV file is read with the types it was written with."""
+    if not path.is_file():
+        return {}
+    try:
+        tables = (yaml.safe_load(path.read_text()) or {}).get("tables") or {}
+        return {str(t): {str(c): str(v["type"]) for c, v in (entry.get("columns") or {}).items()
+                         if isinstance(v, dict) and v.get("type")}
+                for t, entry in tables.items() if isinstance(entry, dict)}
+    except (yaml.YAMLError, AttributeError, TypeError, OSError):
+        return {}  # an unreadable file says why when its keys are applied
+
+
+#: what a DuckDB type name is made of (a recorded type is put into SQL: nothing else passes)
+_TYPE_TEXT = re.compile(r'[A-Za-z0-9_ ,()\[\]"]+')
+
+
+def _usable_types(reader: duckdb.DuckDBPyConnection, scan: str,
+                  types: dict[str, str]) -> dict[str, str]:
+    """The recorded types of the file's columns that DuckDB knows (a hand-written entry, or
+    one for a column the file no longer has, is left to the sniffer)."""
+    if not types:
+        return {}
+    try:
+        header = {row[0] for row in reader.execute(f"DESCRIBE SELECT * FROM {scan}").fetchall()}
+    except duckdb.Error:
+        return {}  # the read that follows says why
+    usable: dict[str, str] = {}
+    for column, sql_type in types.items():
+        if column not in header or not _TYPE_TEXT.fullmatch(sql_type):
+            continue
+        try:
+            reader.execute(f"SELECT CAST(NULL AS {sql_type})")
+        except duckdb.Error:
+            continue
+        usable[column] = sql_type
+    return usable
 
 
 def _with_folder_keys(schema: Schema, path: Path) -> Schema:

@@ -20,7 +20,8 @@ class FileFormat:
     name: str
     #: file name endings that are tables of this format (the first is the one written)
     suffixes: tuple[str, ...]
-    #: DuckDB table function reading one file (``{path}`` is a quoted literal)
+    #: DuckDB table function reading one file (``{path}`` is a quoted literal; it ends with
+    #: its closing parenthesis, so options such as CSV ``types`` can be added before it)
     reader: str
     #: DuckDB ``COPY … TO`` options writing one file
     writer: str
