@@ -292,3 +292,21 @@ def test_csv_files_read_back_with_the_types_they_were_written_with(tmp_path: Pat
         "code": "varchar"}
     assert rows[0][1] == b"\xaa\x00" and rows[0][3] == [1, 2] and rows[0][6] == "1"
     assert rows[1][1:] == (None,) * 6
+
+
+def test_a_folders_metadata_naming_a_table_without_a_file_still_reads(tmp_path: Path) -> None:
+    """dbsynth.yaml keeps entries of tables written earlier; a parent whose file was removed
+    (or never copied along) leaves its children readable, without that foreign key."""
+    folder = tmp_path / "f"
+    folder.mkdir()
+    (folder / "orders.csv").write_text("id,customer_id\n1,1\n2,1\n")
+    (folder / "dbsynth.yaml").write_text(
+        "version: 1\ntables:\n"
+        "  customers: {mode: synthesize, primary_key: [id], foreign_keys: [], columns: {id: {kind: auto}}}\n"
+        "  orders:\n    mode: synthesize\n    primary_key: [id]\n    foreign_keys:\n"
+        "    - {columns: [customer_id], references: customers(id), source: declared}\n"
+        "    columns: {id: {kind: auto}, customer_id: {kind: auto}}\n")
+    schema = pipeline.inspect(folder_url("csv", folder)).schema
+    assert schema.table_names == ("orders",)
+    assert schema.table("orders").primary_key.columns == ("id",)
+    assert schema.table("orders").foreign_keys == ()

@@ -231,6 +231,13 @@ def _with_folder_keys(schema: Schema, path: Path) -> Schema:
     metadata = load_metadata(path)
     known = set(schema.table_names)
     metadata.tables = {n: t for n, t in metadata.tables.items() if n in known}
+    for name, table in metadata.tables.items():  # a parent whose file is gone: no key to it
+        gone = [fk for fk in table.foreign_keys or [] if fk.ref_table not in known]
+        for fk in gone:
+            log.warning("%s: %s (%s) references %s, which has no file in %s; ignored", path,
+                        name, ", ".join(fk.columns), fk.ref_table, path.parent)
+        if gone:
+            table.foreign_keys = [fk for fk in table.foreign_keys or [] if fk not in gone]
     try:
         return apply_metadata(schema, metadata, where=str(path))
     except MetadataError as exc:
