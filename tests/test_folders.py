@@ -310,3 +310,10 @@ def test_a_folders_metadata_naming_a_table_without_a_file_still_reads(tmp_path: 
     assert schema.table_names == ("orders",)
     assert schema.table("orders").primary_key.columns == ("id",)
     assert schema.table("orders").foreign_keys == ()
+
+
+def test_two_files_of_one_table_are_named(tmp_path: Path) -> None:
+    (tmp_path / "Users.csv").write_text("id\n1\n")
+    (tmp_path / "users.tsv").write_text("id\n1\n")
+    proc = dbsynth("inspect", folder_url("csv", tmp_path))
+    assert_one_line_error(proc, "Users.csv and users.tsv")

@@ -91,9 +91,10 @@ class FolderConnector:
             if suffix is None or not path.is_file() or path.name.startswith("."):
                 continue
             name = path.name[:-len(suffix)]
-            if name.casefold() in {n.casefold() for n in found}:
+            twin = next((p for n, p in found.items() if n.casefold() == name.casefold()), None)
+            if twin is not None:
                 raise SchemaError(f"two files in {self.path} are table {name!r}: "
-                                  f"{found[name].name if name in found else name} and {path.name}")
+                                  f"{twin.name} and {path.name}")
             found[name] = path
         return found
 
@@ -296,9 +297,6 @@ class FolderSession:
 
     def update_columns(self, table: Table, key: tuple[str, ...], frame: pd.DataFrame) -> None:
         self._db.update_columns(table, key, frame)
-
-    def advance_sequence(self, table: Table, column: str) -> None:
-        """Files have no sequences."""
 
     def existing_tables(self) -> dict[str, int]:
         """The folder's files with their rows; each gets an empty stand-in table in the stage,
