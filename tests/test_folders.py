@@ -317,3 +317,16 @@ def test_two_files_of_one_table_are_named(tmp_path: Path) -> None:
     (tmp_path / "users.tsv").write_text("id\n1\n")
     proc = dbsynth("inspect", folder_url("csv", tmp_path))
     assert_one_line_error(proc, "Users.csv and users.tsv")
+
+
+def test_replacing_a_table_whose_file_name_differs_in_case_removes_the_old_file(
+        tmp_path: Path) -> None:
+    """DuckDB (the stage) takes "Users" for the folder's users.csv, so --replace replaces it:
+    users.csv must go, or the folder has two files of one table and cannot be read."""
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "users.csv").write_text("id\n1\n")
+    _write(out, "csv", {"Users": pd.DataFrame({"id": [5]})},
+           {"Users": 'CREATE TABLE "Users" (id BIGINT)'}, drop=("Users",))
+    assert sorted(p.name for p in out.iterdir()) == ["Users.csv", "dbsynth.yaml"]
+    assert list(_read(out, "csv", "Users")["id"]) == [5]

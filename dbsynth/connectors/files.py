@@ -377,8 +377,8 @@ class FolderSession:
     def _move_into_place(self, folder: Path, tables: list[str]) -> None:
         """The new folder renamed into place, or each new file moved over its old one (one
         atomic rename each). The old files are kept (hard links) until every move is done, so
-        a failure puts them back; a replaced table's file with another ending (``t.tsv`` for
-        a new ``t.csv``) is removed once the new one is in place."""
+        a failure puts them back; a replaced table's file with another ending or case (``t.tsv``
+        or ``T.csv`` for a new ``t.csv``) is removed once the new one is in place."""
         assert self._out is not None
         if not folder.exists():
             os.rename(self._out, folder)
@@ -403,10 +403,12 @@ class FolderSession:
             for dest in kept:
                 os.replace(keep / dest.name, dest)
             raise
-        for name in tables:
-            old = before.get(name)
-            if old is not None and old.parent / (name + self._connector.format.suffixes[0]) != old:
-                old.unlink(missing_ok=True)
+        for name in tables:  # the stage's names ignore case, as its DuckDB does
+            new_file = folder / (name + self._connector.format.suffixes[0])
+            for table, old in before.items():
+                if (table.casefold() == name.casefold() and old != new_file and old.exists()
+                        and not os.path.samefile(old, new_file)):  # one file where case is ignored
+                    old.unlink()
         shutil.rmtree(self._out, ignore_errors=True)
 
     def rollback(self) -> None:
