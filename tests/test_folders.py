@@ -330,3 +330,15 @@ def test_replacing_a_table_whose_file_name_differs_in_case_removes_the_old_file(
            {"Users": 'CREATE TABLE "Users" (id BIGINT)'}, drop=("Users",))
     assert sorted(p.name for p in out.iterdir()) == ["Users.csv", "dbsynth.yaml"]
     assert list(_read(out, "csv", "Users")["id"]) == [5]
+
+
+def test_a_folder_is_the_source_whatever_format_writes_into_it(patients_folder: Path) -> None:
+    """Parquet files written into a CSV source's folder would rewrite its dbsynth.yaml (the
+    source's declared keys) and add tables to it: the target is the source."""
+    from dbsynth.connectors.registry import location_of
+
+    with pytest.raises(DbsynthError, match="is the source"):
+        pipeline.synth(folder_url("csv", patients_folder), folder_url("parquet", patients_folder))
+    assert sorted(p.suffix for p in patients_folder.iterdir()) == [".csv"] * 3
+    assert location_of(folder_url("csv", patients_folder)) == location_of(
+        folder_url("parquet", patients_folder))

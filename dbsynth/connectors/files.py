@@ -34,7 +34,7 @@ from dbsynth.connectors.duckdb import (
 )
 from dbsynth.dialects import get_dialect
 from dbsynth.dialects.duckdb import parse_type as parse_duckdb_type
-from dbsynth.dialects.files import FORMATS, FileFormat
+from dbsynth.dialects.files import FOLDER_LOCATION, FORMATS, FileFormat
 from dbsynth.errors import ConnectionError_, LoadError, MetadataError, SchemaError
 from dbsynth.schema.model import Column, Schema, Table
 
@@ -79,7 +79,9 @@ class FolderConnector:
 
     @property
     def location(self) -> str:
-        return f"{self.dialect}://{self.path}#{self.schema_name}"
+        """The folder, whatever the format: a CSV source's folder is the source for a
+        Parquet target too (the files share it and its ``dbsynth.yaml``)."""
+        return f"{FOLDER_LOCATION}{self.path}#{self.schema_name}"
 
     def files(self) -> dict[str, Path]:
         """Table name -> file, for the folder's files of this format (none if no folder)."""

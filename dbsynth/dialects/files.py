@@ -37,6 +37,8 @@ CSV = FileFormat("csv", (".csv", ".csv.gz", ".tsv"),
 PARQUET = FileFormat("parquet", (".parquet",), "read_parquet({path})", "(FORMAT parquet)",
                      typed=True)
 FORMATS = {f.name: f for f in (CSV, PARQUET)}
+#: how a folder's location begins, for every format (see ``FolderConnector.location``)
+FOLDER_LOCATION = "folder://"
 
 CSV_DIALECT: Dialect = replace(duckdb.DIALECT, name="csv", schemes=("csv",), enums=False)
 PARQUET_DIALECT: Dialect = replace(duckdb.DIALECT, name="parquet", schemes=("parquet",),
