@@ -342,3 +342,15 @@ def test_a_folder_is_the_source_whatever_format_writes_into_it(patients_folder: 
     assert sorted(p.suffix for p in patients_folder.iterdir()) == [".csv"] * 3
     assert location_of(folder_url("csv", patients_folder)) == location_of(
         folder_url("parquet", patients_folder))
+
+
+def test_other_files_in_a_target_folder_are_not_read_whole(tmp_path: Path) -> None:
+    """Only the files of the tables written are counted (a big CSV is a full parse); here
+    an unrelated file that fails beyond the sniffer's sample would fail the write."""
+    out = tmp_path / "out"
+    out.mkdir()
+    notes = "id,text\n" + "".join(f"{i},note {i}\n" for i in range(30_000)) + "x,y,z,w\n"
+    (out / "notes.csv").write_text(notes)
+    _write(out, "csv", {"t": pd.DataFrame({"id": [1]})}, {"t": 'CREATE TABLE "t" (id BIGINT)'})
+    assert (out / "notes.csv").read_text() == notes
+    assert (out / "t.csv").read_text() == "id\n1\n"

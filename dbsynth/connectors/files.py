@@ -21,6 +21,7 @@ import os
 import re
 import shutil
 from pathlib import Path
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 import duckdb
@@ -266,6 +267,27 @@ def _keep(path: Path, copy: Path) -> None:
         shutil.copy2(path, copy)
 
 
+class _RowCounts(Mapping[str, int]):
+    """Table -> rows of its file, counted on first access."""
+
+    def __init__(self, session: FolderSession, scans: dict[str, str]) -> None:
+        self._session = session
+        self._scans = scans
+        self._counted: dict[str, int] = {}
+
+    def __getitem__(self, name: str) -> int:
+        if name not in self._counted:
+            scan = self._scans[name]
+            self._counted[name] = int(self._session.query(f"SELECT count(*) FROM {scan}")[0][0])
+        return self._counted[name]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._scans)
+
+    def __len__(self) -> int:
+        return len(self._scans)
+
+
 class FolderSession:
     """One write into a folder: staged in a private DuckDB file, exported on commit."""
 
@@ -300,18 +322,20 @@ class FolderSession:
     def update_columns(self, table: Table, key: tuple[str, ...], frame: pd.DataFrame) -> None:
         self._db.update_columns(table, key, frame)
 
-    def existing_tables(self) -> dict[str, int]:
+    def existing_tables(self) -> Mapping[str, int]:
         """The folder's files with their rows; each gets an empty stand-in table in the stage,
-        so that the writer's ``DROP TABLE`` of a replaced one works as on a database."""
-        counts: dict[str, int] = {}
+        so that the writer's ``DROP TABLE`` of a replaced one works as on a database. Rows
+        are counted when asked for (a CSV file is parsed whole to count it): only the files
+        of tables this write has are."""
         fmt = self._connector.format
+        scans: dict[str, str] = {}
         for name, path in self._connector.files().items():
-            source = fmt.reader.format(path=_literal(path))
-            counts[name] = int(self.query(f"SELECT count(*) FROM {source}")[0][0])
+            scans[name] = fmt.reader.format(path=_literal(path))
             if name not in self._stand_ins:
-                self.execute(f"CREATE TABLE {qualified('main', name)} AS SELECT * FROM {source} LIMIT 0")
+                self.execute(f"CREATE TABLE {qualified('main', name)} AS SELECT * FROM "
+                             f"{scans[name]} LIMIT 0")
                 self._stand_ins[name] = self._oid(name)
-        return counts
+        return _RowCounts(self, scans)
 
     def existing_enums(self) -> dict[str, tuple[str, ...]]:
         return {}
