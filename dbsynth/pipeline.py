@@ -222,12 +222,15 @@ def _train_from(source: Connector, schema: Schema, sample_rows: int | None, seed
         frames[name] = source.read_table(table, limit=limit, seed=seed)
         progress("read", name, len(frames[name]))
     frames = align_reference_values(schema, frames)
+    counts = {} if keep_frames_only else _true_child_counts(source, schema, frames)
+    # The last read of the source: its snapshot (a PostgreSQL transaction, a SQLite WAL
+    # reader) ends now, not after fitting, generating and writing, which can take hours.
+    source.close()
     seconds = {"read": time.perf_counter() - started}
     started = time.perf_counter()
     progress("fit", "", len(frames))
     if keep_frames_only:  # an outside engine fits on the frames itself
         return Trained(RelationalModel(schema, {}, []), source.display_url, frames, seconds)
-    counts = _true_child_counts(source, schema, frames)
     model = RelationalModel.fit(schema, frames, engine=engine, engines=engines, seed=seed,
                                 child_counts=counts)
     seconds["fit"] = time.perf_counter() - started

@@ -139,3 +139,34 @@ def test_a_sqlite_source_in_rollback_journal_mode_does_not_block_its_writers(bac
             writer.close()
     finally:
         source.close()
+
+
+def test_the_snapshot_ends_when_reading_ends_not_when_the_job_does(backend):
+    """Fitting (and generating, writing, checking) can take hours in a service job: the
+    source's snapshot is held only while the source is read. A held PostgreSQL snapshot
+    keeps VACUUM from cleaning up; a held SQLite WAL reader keeps checkpoints from ending."""
+    if backend.name == "duckdb":
+        pytest.skip("a DuckDB source file is locked by its reader anyway")
+    url = backend.source()
+    _writable_meanwhile(backend, url)
+    seen: list[object] = []
+
+    def at_fit(event: str, table: str, rows: int) -> None:
+        if event != "fit":
+            return
+        if backend.name == "postgres":
+            seen.append(backend.sql(url, "SELECT count(*) FROM pg_stat_activity WHERE "
+                                         "datname = current_database() AND "
+                                         "state LIKE 'idle in transaction%'")[0][0])
+        else:
+            import sqlite3
+
+            backend.sql(url, NEW_ROWS)
+            con = sqlite3.connect(url[len("sqlite:///"):], timeout=0.1)
+            try:
+                seen.append(con.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()[0])
+            finally:
+                con.close()
+
+    pipeline.train(url, progress=at_fit)
+    assert seen == [0]
