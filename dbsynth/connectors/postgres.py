@@ -116,8 +116,9 @@ class PostgresConnector:
         if self.role == "source":
             reader.isolation_level = psycopg.IsolationLevel.REPEATABLE_READ
             reader.read_only = True
-            # Fitting leaves the snapshot idle for minutes: the server's idle (or, from
-            # PostgreSQL 17, whole-transaction) timeout would end it and fail the run late.
+            # Reads can be minutes apart (a big table sampled, inference between them): the
+            # server's idle (or, from PostgreSQL 17, whole-transaction) timeout would end
+            # the snapshot and fail the run late.
             reader.execute("SET idle_in_transaction_session_timeout = 0")
             if reader.info.server_version >= 170000:
                 reader.execute("SET transaction_timeout = 0")
