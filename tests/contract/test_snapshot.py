@@ -100,7 +100,7 @@ def test_a_failed_table_read_leaves_the_source_readable(backend):
 
 
 def test_the_servers_idle_in_transaction_timeout_does_not_cut_the_snapshot(backend):
-    """Training can leave the source idle for minutes between reads (fitting): a server
+    """Reads of a run can be minutes apart (big samples, inference, the report): a server
     setting ``idle_in_transaction_session_timeout`` must not end the run's snapshot."""
     import time
 
