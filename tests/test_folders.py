@@ -189,8 +189,9 @@ def test_replacing_a_table_whose_file_has_another_ending_removes_the_old_file(
     assert sorted(_read(out, "csv", "t")["id"]) == [5, 6]
 
 
+@pytest.mark.parametrize("error", [OSError("disk full"), KeyboardInterrupt()])
 def test_a_failure_while_moving_files_into_place_puts_the_old_ones_back(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+        error: BaseException, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     import os
 
     from dbsynth.connectors import files
@@ -204,11 +205,11 @@ def test_a_failure_while_moving_files_into_place_puts_the_old_ones_back(
     def failing_replace(src: object, dst: object) -> None:
         moves.append(str(dst))
         if len(moves) == 2 and str(src).find(".old") < 0:
-            raise OSError("disk full")
+            raise error
         os.rename(src, dst)  # type: ignore[arg-type]
 
     monkeypatch.setattr(files.os, "replace", failing_replace)
-    with pytest.raises(DbsynthError, match="disk full"):
+    with pytest.raises(DbsynthError if isinstance(error, OSError) else KeyboardInterrupt):
         _write(out, "csv", {"a": pd.DataFrame({"id": [10]}), "b": pd.DataFrame({"id": [20]})},
                {"a": 'CREATE TABLE "a" (id BIGINT)', "b": 'CREATE TABLE "b" (id BIGINT)'},
                drop=("a", "b"))

@@ -422,7 +422,7 @@ class FolderSession:
                     kept.append(dest)
                 os.replace(path, dest)
                 placed.append(dest)
-        except OSError:
+        except BaseException:  # an error, or an interrupt (Ctrl-C, a service cancel)
             for dest in placed:
                 if dest not in kept:
                     dest.unlink(missing_ok=True)
