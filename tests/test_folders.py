@@ -355,3 +355,14 @@ def test_other_files_in_a_target_folder_are_not_read_whole(tmp_path: Path) -> No
     _write(out, "csv", {"t": pd.DataFrame({"id": [1]})}, {"t": 'CREATE TABLE "t" (id BIGINT)'})
     assert (out / "notes.csv").read_text() == notes
     assert (out / "t.csv").read_text() == "id\n1\n"
+
+
+def test_a_failed_write_into_a_new_nested_folder_leaves_no_folders(tmp_path: Path) -> None:
+    out = tmp_path / "a" / "b" / "out"
+    session = connect(folder_url("csv", out), role="target").begin_target()
+    session.existing_tables()
+    session.rollback()
+    session.close()
+    assert list(tmp_path.iterdir()) == []
+    _write(out, "csv", {"t": pd.DataFrame({"id": [1]})}, {"t": 'CREATE TABLE "t" (id BIGINT)'})
+    assert (out / "t.csv").is_file()

@@ -298,6 +298,9 @@ class FolderSession:
         # Beside the target (same file system: the export moves into place by renames), named
         # as a new DuckDB file's build is, so a killed write's folder is found and removed.
         self._stage = building_path(connector.path)
+        #: folders this write creates above the target (removed again unless it commits)
+        self._made = [p for p in self._stage.parents if not p.exists()]
+        self._committed = False
         try:
             self._stage.mkdir(parents=True)
         except OSError as exc:
@@ -367,6 +370,7 @@ class FolderSession:
             conn.close()
             self._write_metadata(tables)
             self._move_into_place(folder, tables)
+            self._committed = True
         except (duckdb.Error, OSError) as exc:
             self.rollback()
             raise LoadError(f"writing {self._connector.display_url} failed: {first_line(exc)}") from None
@@ -444,8 +448,18 @@ class FolderSession:
             pass
         if self._out is not None:
             shutil.rmtree(self._out, ignore_errors=True)
-        shutil.rmtree(self._stage, ignore_errors=True)
+        self.close()
 
     def close(self) -> None:
+        try:
+            self._db.conn.close()
+        except duckdb.Error:
+            pass
         shutil.rmtree(self._stage, ignore_errors=True)
+        if not self._committed:
+            for folder in self._made:  # innermost first; only while empty
+                try:
+                    folder.rmdir()
+                except OSError:
+                    break
 
