@@ -366,3 +366,15 @@ def test_a_failed_write_into_a_new_nested_folder_leaves_no_folders(tmp_path: Pat
     assert list(tmp_path.iterdir()) == []
     _write(out, "csv", {"t": pd.DataFrame({"id": [1]})}, {"t": 'CREATE TABLE "t" (id BIGINT)'})
     assert (out / "t.csv").is_file()
+
+
+def test_a_folder_named_with_url_characters_is_written(tmp_path: Path) -> None:
+    """The stage beside it carries the folder's name: it is opened by path, not by a URL
+    ('%41' would be read as 'A' there)."""
+    from urllib.parse import quote
+
+    out = tmp_path / "odd #1 %41"
+    _write(Path(quote(str(out))), "parquet", {"t": pd.DataFrame({"id": [1, 2]})},
+           {"t": 'CREATE TABLE "t" (id BIGINT)'})
+    assert sorted(p.name for p in out.iterdir()) == ["dbsynth.yaml", "t.parquet"]
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")]

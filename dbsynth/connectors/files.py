@@ -380,10 +380,12 @@ class FolderSession:
     def _write_metadata(self, tables: list[str]) -> None:
         """``dbsynth.yaml``: the written tables' keys (as the stage declares them) and types,
         merged into the folder's own file so that other tables' entries stay."""
-        from dbsynth.connectors.registry import connect
+        from dbsynth.connectors.duckdb import DuckDBConnector
         from dbsynth.schema.metadata import metadata_from_schema, to_yaml
 
-        stage = connect("duckdb:///" + str(self._stage / STAGE_FILE), role="source")
+        # by path, not a URL string: the stage is named after the folder ('%41', '?' …)
+        stage = DuckDBConnector(URL.create("duckdb", database=str(self._stage / STAGE_FILE)),
+                                role="source")
         try:
             schema = stage.introspect()
         finally:
