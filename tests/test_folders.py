@@ -378,3 +378,13 @@ def test_a_folder_named_with_url_characters_is_written(tmp_path: Path) -> None:
            {"t": 'CREATE TABLE "t" (id BIGINT)'})
     assert sorted(p.name for p in out.iterdir()) == ["dbsynth.yaml", "t.parquet"]
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")]
+
+
+def test_an_unreadable_unrelated_file_in_a_target_folder_does_not_fail_the_write(
+        tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "junk.parquet").write_bytes(b"not parquet at all")
+    _write(out, "parquet", {"t": pd.DataFrame({"id": [1]})}, {"t": 'CREATE TABLE "t" (id BIGINT)'})
+    assert (out / "junk.parquet").read_bytes() == b"not parquet at all"
+    assert (out / "t.parquet").is_file()
