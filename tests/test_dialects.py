@@ -27,7 +27,8 @@ def test_sqlite_affinity(declared: str, name: str, extra: dict) -> None:
 
 
 def test_registry_names_and_urls() -> None:
-    assert set(DIALECTS) == {"postgres", "duckdb", "sqlite"}
+    assert set(DIALECTS) == {"postgres", "duckdb", "sqlite", "csv", "parquet"}
+    assert dialect_for_url("csv:///folder").name == "csv"
     assert get_dialect("postgresql").name == "postgres"
     assert dialect_for_url("sqlite:////abs/x.db").name == "sqlite"
     assert dialect_for_url("sqlite+pysqlite:///x.db").name == "sqlite"
