@@ -112,6 +112,9 @@ class PostgresConnector:
     def _reading(self) -> psycopg.Connection[Any]:
         if self._reader is not None and not self._reader.closed:
             return self._reader
+        if self._reader is not None and self.role == "source":  # broken, not closed by us
+            raise SchemaError(f"the connection to {self.display_url} was lost, and with it "
+                              "the snapshot this run reads; run it again")
         reader = self._connect()
         if self.role == "source":
             reader.isolation_level = psycopg.IsolationLevel.REPEATABLE_READ

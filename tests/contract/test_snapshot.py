@@ -170,3 +170,26 @@ def test_the_snapshot_ends_when_reading_ends_not_when_the_job_does(backend):
 
     pipeline.train(url, progress=at_fit)
     assert seen == [0]
+
+
+def test_a_lost_snapshot_is_an_error_not_a_new_snapshot(backend):
+    """A source connection that breaks (here: terminated by the server) fails the reads
+    after it; reconnecting would read a newer state beside the rows read before."""
+    if backend.name != "postgres":
+        pytest.skip("a PostgreSQL connection")
+    url = backend.source()
+    source = connect(url, schema=None, role="source")
+    try:
+        source.introspect()
+        pid = source.query("SELECT pg_backend_pid()")[0][0]
+        backend.sql(url, NEW_ROWS)
+        backend.sql(url, f"SELECT pg_terminate_backend({int(pid)})")
+        assert source.probe("SELECT 1") is not None  # a probe takes the failure as an answer
+        try:
+            counted = source.query("SELECT count(*) FROM orders")[0][0]
+        except DbsynthError as exc:
+            assert "snapshot" in exc.message
+        else:
+            raise AssertionError(f"read {counted} orders from a new snapshot")
+    finally:
+        source.close()
