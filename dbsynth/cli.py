@@ -542,9 +542,9 @@ def _integrity_table(report: IntegrityReport) -> RichTable:
 
 
 @app.command()
-def clean(target: Annotated[str, typer.Argument(metavar="TARGET", help="DuckDB target: duckdb:///file.duckdb, the file's path, or a folder.")],
+def clean(target: Annotated[str, typer.Argument(metavar="TARGET", help="DuckDB target: duckdb:///file.duckdb, the file's path, or a folder; or a csv:/// or parquet:/// folder target.")],
           as_json: JsonOpt = False) -> None:
-    """Remove the hidden files (.NAME.dbsynth-new-PID-…@HOST, .wal) a killed write to a new DuckDB file left."""
+    """Remove the hidden files (.NAME.dbsynth-new-PID-…@HOST, .wal) a killed write to a new DuckDB file, or to a folder of files, left."""
     with _errors():
         removed = pipeline.clean(target)
     if as_json:

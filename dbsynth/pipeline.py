@@ -244,12 +244,15 @@ def _train_from(source: Connector, schema: Schema, sample_rows: int | None, seed
         frames[name] = source.read_table(table, limit=limit, seed=seed)
         progress("read", name, len(frames[name]))
     frames = align_reference_values(schema, frames)
+    counts = {} if keep_frames_only else _true_child_counts(source, schema, frames)
+    # The last read of the source: its snapshot (a PostgreSQL transaction, a SQLite WAL
+    # reader) ends now, not after fitting, generating and writing, which can take hours.
+    source.close()
     seconds = {"read": time.perf_counter() - started}
     started = time.perf_counter()
     progress("fit", "", len(frames))
     if keep_frames_only:  # an outside engine fits on the frames itself
         return Trained(RelationalModel(schema, {}, []), source.display_url, frames, seconds)
-    counts = _true_child_counts(source, schema, frames)
     model = RelationalModel.fit(schema, frames, engine=engine, engines=engines, seed=seed,
                                 child_counts=counts)
     seconds["fit"] = time.perf_counter() - started
@@ -635,21 +638,26 @@ def expected_rows(schema: Schema, scale: float) -> dict[str, int]:
 def clean(target: str) -> list[Path]:
     """Remove what killed writes to new DuckDB files left (``.NAME.dbsynth-new-PID-…`` and
     its ``.wal``, whose process is gone) beside ``target``: a ``duckdb:///`` URL, a target
-    file's path, or a folder (every target in it). Returns the files removed."""
+    file's path, or a folder (every target in it); for a ``csv:///`` or ``parquet:///`` URL,
+    the staging folders killed writes to that folder left. Returns what was removed."""
     from dbsynth.connectors.duckdb import remove_stale_builds
 
+    beside = False
     if "://" in target:
-        if dialect_of(target) != "duckdb":
-            raise UsageError("clean is for DuckDB targets: a PostgreSQL write that is killed "
-                             "rolls back and leaves nothing")
+        dialect = dialect_of(target)
+        if dialect not in ("duckdb", "csv", "parquet"):
+            raise UsageError("clean is for DuckDB targets and folders of files: a PostgreSQL "
+                             "or SQLite write that is killed rolls back and leaves nothing")
         database = parse_url(target).database
         if not database:
-            raise UsageError("a DuckDB URL needs a file path: duckdb:///path/file.duckdb")
-        target = database
+            raise UsageError(f"a {dialect} URL needs a path: "
+                             + ("duckdb:///path/file.duckdb" if dialect == "duckdb"
+                                else f"{dialect}:///path/folder"))
+        target, beside = database, dialect != "duckdb"  # a folder target: its own leftovers
     where = Path(target).expanduser().resolve()
     if not where.parent.is_dir():
         raise UsageError(f"no such folder: {where.parent}")
-    return remove_stale_builds(where)
+    return remove_stale_builds(where, beside=beside)
 
 
 def _checked(result: SynthResult, target: Connector, schema: Schema,

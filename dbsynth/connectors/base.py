@@ -8,6 +8,7 @@ are translated to :mod:`dbsynth.errors` here, at the boundary, never deeper in t
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from importlib import resources
 from typing import Any, Protocol
@@ -54,8 +55,9 @@ class TargetSession(Protocol):
         None; either way the transaction stays usable and holds only what succeeded."""
         ...
 
-    def existing_tables(self) -> dict[str, int]:
-        """Tables already in the target schema, with their row counts."""
+    def existing_tables(self) -> Mapping[str, int]:
+        """Tables already in the target schema, with their row counts (which may be counted
+        only when looked up)."""
         ...
 
     def existing_enums(self) -> dict[str, tuple[str, ...]]:

@@ -10,6 +10,7 @@ import json
 import logging
 import os
 import re
+import shutil
 import socket
 import uuid
 from pathlib import Path
@@ -113,10 +114,18 @@ class DuckDBConnector:
             try:
                 return conn.execute(sql, params or []).fetchall()
             except duckdb.Error as exc:
-                if self.role == "source":  # a failed read aborts DuckDB's transaction
-                    conn.execute("ROLLBACK")
-                    conn.execute("BEGIN TRANSACTION")
+                self._after_failed_read(conn)
                 raise SchemaError(f"query failed on {self.display_url}: {first_line(exc)}") from None
+
+    def _after_failed_read(self, conn: duckdb.DuckDBPyConnection) -> None:
+        """A read that fails as it runs aborts a source's transaction: begin another (the
+        file is locked by the reader, so nothing was written meanwhile: the same snapshot)."""
+        if self.role == "source":
+            try:
+                conn.execute("ROLLBACK")
+            except duckdb.Error:
+                pass  # no transaction was open
+            conn.execute("BEGIN TRANSACTION")
 
     def engine_version(self) -> str:
         return f"DuckDB {duckdb.__version__}"
@@ -182,6 +191,7 @@ class DuckDBConnector:
                 arrow = conn.sql(f"SELECT {cols} FROM {qualified(self.schema_name, table.name)}"
                                  f"{sample}").to_arrow_table()
             except duckdb.Error as exc:
+                self._after_failed_read(conn)
                 raise SchemaError(f"cannot read {table.name}: {first_line(exc)}") from None
         return arrow.to_pandas(types_mapper=None)
 
@@ -395,6 +405,8 @@ class DuckDBSession:
 
 
 _BUILDING_MARK = ".dbsynth-new-"
+#: the DuckDB file a write to a folder of files stages its tables in (see connectors.files)
+STAGE_FILE = "stage.duckdb"
 
 
 def _host() -> str:
@@ -409,16 +421,18 @@ def building_path(final: Path) -> Path:
     return final.with_name(f".{final.name}{_BUILDING_MARK}{os.getpid()}-{uuid.uuid4().hex[:8]}@{_host()}")
 
 
-def stale_builds(where: Path) -> list[Path]:
-    """Files (and WALs) of writes to a new DuckDB file whose process is gone: beside the
-    target file ``where``, or of any target in the folder ``where``. A file without a
-    process id and host in its name (an earlier dbsynth's), or another host's, has no owner
-    known here and is left alone."""
-    folder, name = (where, "*") if where.is_dir() else (where.parent, glob.escape(where.name))
+def stale_builds(where: Path, beside: bool = False) -> list[Path]:
+    """Files (and WALs) of writes to a new DuckDB file, and staging folders of writes to a
+    folder of files (``beside``: the folder ``where``'s own), whose process is gone: beside
+    the target ``where``, or of any target in the folder ``where``. A file without a process
+    id and host in its name (an earlier dbsynth's), or another host's, has no owner known
+    here and is left alone."""
+    folder, name = ((where, "*") if where.is_dir() and not beside
+                    else (where.parent, glob.escape(where.name)))
     found: list[Path] = []
     for path in sorted(folder.glob(f".{name}{_BUILDING_MARK}*")):
-        if not path.is_file():
-            continue
+        if not (path.is_file() or (path / STAGE_FILE).is_file()):
+            continue  # a folder is only a folder write's stage (which holds its DuckDB file)
         tag, _, host = path.name.rsplit(_BUILDING_MARK, 1)[1].removesuffix(".wal").partition("@")
         pid, sep, _ = tag.partition("-")
         if host != _host():
@@ -428,12 +442,15 @@ def stale_builds(where: Path) -> list[Path]:
     return found
 
 
-def remove_stale_builds(where: Path) -> list[Path]:
+def remove_stale_builds(where: Path, beside: bool = False) -> list[Path]:
     """Remove :func:`stale_builds`; returns what was removed."""
     removed: list[Path] = []
-    for path in stale_builds(where):
+    for path in stale_builds(where, beside):
         try:
-            path.unlink()
+            if path.is_dir():
+                shutil.rmtree(path)
+            else:
+                path.unlink()
         except FileNotFoundError:
             continue  # another run removed it meanwhile
         removed.append(path)

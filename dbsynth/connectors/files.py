@@ -16,24 +16,30 @@ there are never touched). A failure leaves the target as it was.
 
 from __future__ import annotations
 
+import logging
 import os
+import re
 import shutil
-import tempfile
-import uuid
 from pathlib import Path
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 import duckdb
 import pandas as pd
 import yaml
+
 from dbsynth.connectors.base import Dependent, first_line, qualified, quote_ident
-from dbsynth.connectors.duckdb import DuckDBSession
+from dbsynth.connectors.duckdb import (
+    STAGE_FILE, DuckDBSession, building_path, remove_stale_builds,
+)
 from dbsynth.connectors.urls import DatabaseUrl
 from dbsynth.dialects import get_dialect
 from dbsynth.dialects.duckdb import parse_type as parse_duckdb_type
-from dbsynth.dialects.files import FORMATS, FileFormat
+from dbsynth.dialects.files import FOLDER_LOCATION, FORMATS, FileFormat
 from dbsynth.errors import ConnectionError_, LoadError, MetadataError, SchemaError
 from dbsynth.schema.model import Column, Schema, Table
+
+log = logging.getLogger(__name__)
 
 #: the file a folder's keys are described in (written by dbsynth, read back as declared keys)
 METADATA_FILE = "dbsynth.yaml"
@@ -74,7 +80,9 @@ class FolderConnector:
 
     @property
     def location(self) -> str:
-        return f"{self.dialect}://{self.path}#{self.schema_name}"
+        """The folder, whatever the format: a CSV source's folder is the source for a
+        Parquet target too (the files share it and its ``dbsynth.yaml``)."""
+        return f"{FOLDER_LOCATION}{self.path}#{self.schema_name}"
 
     def files(self) -> dict[str, Path]:
         """Table name -> file, for the folder's files of this format (none if no folder)."""
@@ -86,9 +94,10 @@ class FolderConnector:
             if suffix is None or not path.is_file() or path.name.startswith("."):
                 continue
             name = path.name[:-len(suffix)]
-            if name.casefold() in {n.casefold() for n in found}:
+            twin = next((p for n, p in found.items() if n.casefold() == name.casefold()), None)
+            if twin is not None:
                 raise SchemaError(f"two files in {self.path} are table {name!r}: "
-                                  f"{found[name].name if name in found else name} and {path.name}")
+                                  f"{twin.name} and {path.name}")
             found[name] = path
         return found
 
@@ -102,9 +111,14 @@ class FolderConnector:
         if self._reader is not None:
             self._reader.close()
         reader = duckdb.connect(":memory:")
+        written = {} if self.format.typed else _written_types(self.path / METADATA_FILE)
         for name, path in files.items():
-            reader.execute(f"CREATE VIEW {qualified('main', name)} AS SELECT * FROM "
-                           + self.format.reader.format(path=_literal(path)))
+            scan = self.format.reader.format(path=_literal(path))
+            types = _usable_types(reader, scan, written.get(name, {}))
+            if types:  # a CSV file written by dbsynth: its columns' types, not sniffed ones
+                scan = scan[:-1] + ", types = {" + ", ".join(
+                    f"{_text(c)}: {_text(t)}" for c, t in types.items()) + "})"
+            reader.execute(f"CREATE VIEW {qualified('main', name)} AS SELECT * FROM {scan}")
         self._reader, self._viewed = reader, files
         return reader
 
@@ -156,12 +170,63 @@ class FolderConnector:
         return None
 
     def begin_target(self) -> FolderSession:
+        """A write session; what killed earlier writes left beside the folder is removed first."""
+        removed = remove_stale_builds(self.path, beside=True)
+        if removed:
+            log.warning("removed what killed dbsynth writes left: %s",
+                        ", ".join(str(p) for p in removed))
         return FolderSession(self)
 
     def close(self) -> None:
         if self._reader is not None:
             self._reader.close()
             self._reader = None
+
+
+def _text(value: str) -> str:
+    return "'" + value.replace("'", "''") + "'"
+
+
+def _written_types(path: Path) -> dict[str, dict[str, str]]:
+    """Table -> column -> type, as a folder's ``dbsynth.yaml`` records them (DuckDB's names:
+    dbsynth writes a folder through DuckDB). CSV cannot carry bytes, JSON, lists, UUIDs,
+    intervals or decimals' scale, and text of digits would be sniffed back as numbers: a
+    CSV file is read with the types it was written with."""
+    if not path.is_file():
+        return {}
+    try:
+        tables = (yaml.safe_load(path.read_text()) or {}).get("tables") or {}
+        return {str(t): {str(c): str(v["type"]) for c, v in (entry.get("columns") or {}).items()
+                         if isinstance(v, dict) and v.get("type")}
+                for t, entry in tables.items() if isinstance(entry, dict)}
+    except (yaml.YAMLError, AttributeError, TypeError, OSError):
+        return {}  # an unreadable file says why when its keys are applied
+
+
+#: what a DuckDB type name is made of (a recorded type is put into SQL: nothing else passes)
+_TYPE_TEXT = re.compile(r'[A-Za-z0-9_ ,()\[\]"]+')
+
+
+def _usable_types(reader: duckdb.DuckDBPyConnection, scan: str,
+                  types: dict[str, str]) -> dict[str, str]:
+    """The recorded types of the file's columns that DuckDB knows (a hand-written entry, or
+    one for a column the file no longer has, is left to the sniffer)."""
+    if not types:
+        return {}
+    try:
+        header = {row[0] for row in reader.execute(f"DESCRIBE SELECT * FROM {scan}").fetchall()}
+    except duckdb.Error:
+        return {}  # the read that follows says why
+    usable: dict[str, str] = {}
+    for column, sql_type in types.items():
+        if column not in header or not _TYPE_TEXT.fullmatch(sql_type):
+            continue
+        try:
+            reader.execute(f"SELECT CAST(NULL AS {sql_type})")
+        except duckdb.Error:
+            continue
+        usable[column] = sql_type
+    return usable
 
 
 def _with_folder_keys(schema: Schema, path: Path) -> Schema:
@@ -173,11 +238,57 @@ def _with_folder_keys(schema: Schema, path: Path) -> Schema:
     metadata = load_metadata(path)
     known = set(schema.table_names)
     metadata.tables = {n: t for n, t in metadata.tables.items() if n in known}
+    for name, table in metadata.tables.items():  # a parent whose file is gone: no key to it
+        gone = [fk for fk in table.foreign_keys or [] if fk.ref_table not in known]
+        for fk in gone:
+            log.warning("%s: %s (%s) references %s, which has no file in %s; ignored", path,
+                        name, ", ".join(fk.columns), fk.ref_table, path.parent)
+        if gone:
+            table.foreign_keys = [fk for fk in table.foreign_keys or [] if fk not in gone]
     try:
         return apply_metadata(schema, metadata, where=str(path))
     except MetadataError as exc:
         raise MetadataError(f"{exc.message} (the folder's own {METADATA_FILE}; "
                             f"fix or remove it)") from None
+
+
+def _check_file_names(tables: list[str], folder: Path) -> None:
+    """Every table becomes a file named after it in the folder: a name with a path separator
+    would write elsewhere (``../x``), a hidden one (``.x``) would never be read back."""
+    for name in tables:
+        if not name or "/" in name or "\0" in name or name.startswith("."):
+            raise LoadError(f"table {name!r} cannot be written to {folder}: its name is no "
+                            "file name there (a '/', or a leading '.'); rename it or leave "
+                            "it out (--exclude)")
+
+
+def _keep(path: Path, copy: Path) -> None:
+    """A second name for ``path`` (a hard link; a copy where the file system has none)."""
+    try:
+        os.link(path, copy)
+    except OSError:
+        shutil.copy2(path, copy)
+
+
+class _RowCounts(Mapping[str, int]):
+    """Table -> rows of its file, counted on first access."""
+
+    def __init__(self, session: FolderSession, scans: dict[str, str]) -> None:
+        self._session = session
+        self._scans = scans
+        self._counted: dict[str, int] = {}
+
+    def __getitem__(self, name: str) -> int:
+        if name not in self._counted:
+            scan = self._scans[name]
+            self._counted[name] = int(self._session.query(f"SELECT count(*) FROM {scan}")[0][0])
+        return self._counted[name]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._scans)
+
+    def __len__(self) -> int:
+        return len(self._scans)
 
 
 class FolderSession:
@@ -187,8 +298,17 @@ class FolderSession:
         self.capabilities = connector.capabilities
         self.schema_name = "main"
         self._connector = connector
-        self._stage = Path(tempfile.mkdtemp(prefix="dbsynth-stage-"))
-        stage_file = self._stage / "stage.duckdb"
+        # Beside the target (same file system: the export moves into place by renames), named
+        # as a new DuckDB file's build is, so a killed write's folder is found and removed.
+        self._stage = building_path(connector.path)
+        #: folders this write creates above the target (removed again unless it commits)
+        self._made = [p for p in self._stage.parents if not p.exists()]
+        self._committed = False
+        try:
+            self._stage.mkdir(parents=True)
+        except OSError as exc:
+            raise ConnectionError_(f"cannot write {connector.display_url}: {exc}") from None
+        stage_file = self._stage / STAGE_FILE
         # Statements commit one by one into a file nobody else sees (as a new DuckDB target).
         self._db = DuckDBSession(duckdb.connect(str(stage_file)), "main",
                                  new_file=(stage_file, stage_file))
@@ -215,18 +335,19 @@ class FolderSession:
     def grants_on(self, relations: list[str]) -> list[str]:
         return []  # files have no grants
 
-    def existing_tables(self) -> dict[str, int]:
+    def existing_tables(self) -> Mapping[str, int]:
         """The folder's files with their rows; each gets an empty stand-in table in the stage,
-        so that the writer's ``DROP TABLE`` of a replaced one works as on a database."""
-        counts: dict[str, int] = {}
+        so that the writer's ``DROP TABLE`` of a replaced one works as on a database. Rows
+        are counted when asked for (a CSV file is parsed whole to count it): only the files
+        of tables this write has are."""
         fmt = self._connector.format
+        scans: dict[str, str] = {}
         for name, path in self._connector.files().items():
-            source = fmt.reader.format(path=_literal(path))
-            counts[name] = int(self.query(f"SELECT count(*) FROM {source}")[0][0])
-            if name not in self._stand_ins:
-                self.execute(f"CREATE TABLE {qualified('main', name)} AS SELECT * FROM {source} LIMIT 0")
+            scans[name] = fmt.reader.format(path=_literal(path))
+            if name not in self._stand_ins:  # never read: it is only ever dropped
+                self.execute(f"CREATE TABLE {qualified('main', name)} (stand_in INTEGER)")
                 self._stand_ins[name] = self._oid(name)
-        return counts
+        return _RowCounts(self, scans)
 
     def existing_enums(self) -> dict[str, tuple[str, ...]]:
         return {}
@@ -245,18 +366,20 @@ class FolderSession:
         tables = [n for n, oid in self.query(
             "SELECT table_name, table_oid FROM duckdb_tables() WHERE schema_name = 'main'")
             if self._stand_ins.get(n) != oid]
+        _check_file_names(tables, self._connector.path)
         folder = self._connector.path
-        self._out = folder.with_name(f".{folder.name}.dbsynth-new-{os.getpid()}-{uuid.uuid4().hex[:8]}")
+        self._out = self._stage / "out"
         fmt = self._connector.format
         try:
-            self._out.mkdir(parents=True)
+            self._out.mkdir()
             for name in tables:
                 target = self._out / (name + fmt.suffixes[0])
                 conn.execute(f"COPY {qualified('main', name)} TO {_literal(target)} {fmt.writer}")
             conn.execute("CHECKPOINT")
             conn.close()
             self._write_metadata(tables)
-            self._move_into_place(folder)
+            self._move_into_place(folder, tables)
+            self._committed = True
         except (duckdb.Error, OSError) as exc:
             self.rollback()
             raise LoadError(f"writing {self._connector.display_url} failed: {first_line(exc)}") from None
@@ -266,10 +389,13 @@ class FolderSession:
     def _write_metadata(self, tables: list[str]) -> None:
         """``dbsynth.yaml``: the written tables' keys (as the stage declares them) and types,
         merged into the folder's own file so that other tables' entries stay."""
-        from dbsynth.connectors.registry import connect
+        from dbsynth.connectors.duckdb import DuckDBConnector
+        from dbsynth.connectors.urls import FileUrl
         from dbsynth.schema.metadata import metadata_from_schema, to_yaml
 
-        stage = connect("duckdb:///" + str(self._stage / "stage.duckdb"), role="source")
+        # by path, not a URL string: the stage is named after the folder ('%41', '?' …)
+        stage = DuckDBConnector(FileUrl("duckdb", str(self._stage / STAGE_FILE)),
+                                role="source")
         try:
             schema = stage.introspect()
         finally:
@@ -290,14 +416,42 @@ class FolderSession:
         assert self._out is not None
         (self._out / METADATA_FILE).write_text(text)
 
-    def _move_into_place(self, folder: Path) -> None:
+    def _move_into_place(self, folder: Path, tables: list[str]) -> None:
+        """The new folder renamed into place, or each new file moved over its old one (one
+        atomic rename each). The old files are kept (hard links) until every move is done, so
+        a failure puts them back; a replaced table's file with another ending or case (``t.tsv``
+        or ``T.csv`` for a new ``t.csv``) is removed once the new one is in place."""
         assert self._out is not None
         if not folder.exists():
             os.rename(self._out, folder)
             return
-        for path in sorted(self._out.iterdir()):
-            os.replace(path, folder / path.name)
-        self._out.rmdir()
+        before = self._connector.files()
+        keep = self._out / ".old"
+        keep.mkdir()
+        kept: list[Path] = []
+        placed: list[Path] = []
+        try:
+            for path in sorted(p for p in self._out.iterdir() if p != keep):
+                dest = folder / path.name
+                if dest.exists():
+                    _keep(dest, keep / dest.name)
+                    kept.append(dest)
+                os.replace(path, dest)
+                placed.append(dest)
+        except BaseException:  # an error, or an interrupt (Ctrl-C, a service cancel)
+            for dest in placed:
+                if dest not in kept:
+                    dest.unlink(missing_ok=True)
+            for dest in kept:
+                os.replace(keep / dest.name, dest)
+            raise
+        for name in tables:  # the stage's names ignore case, as its DuckDB does
+            new_file = folder / (name + self._connector.format.suffixes[0])
+            for table, old in before.items():
+                if (table.casefold() == name.casefold() and old != new_file and old.exists()
+                        and not os.path.samefile(old, new_file)):  # one file where case is ignored
+                    old.unlink()
+        shutil.rmtree(self._out, ignore_errors=True)
 
     def rollback(self) -> None:
         try:
@@ -306,8 +460,18 @@ class FolderSession:
             pass
         if self._out is not None:
             shutil.rmtree(self._out, ignore_errors=True)
-        shutil.rmtree(self._stage, ignore_errors=True)
+        self.close()
 
     def close(self) -> None:
+        try:
+            self._db.conn.close()
+        except duckdb.Error:
+            pass
         shutil.rmtree(self._stage, ignore_errors=True)
+        if not self._committed:
+            for folder in self._made:  # innermost first; only while empty
+                try:
+                    folder.rmdir()
+                except OSError:
+                    break
 

@@ -113,10 +113,19 @@ class PostgresConnector:
     def _reading(self) -> psycopg.Connection[Any]:
         if self._reader is not None and not self._reader.closed:
             return self._reader
+        if self._reader is not None and self.role == "source":  # broken, not closed by us
+            raise SchemaError(f"the connection to {self.display_url} was lost, and with it "
+                              "the snapshot this run reads; run it again")
         reader = self._connect()
         if self.role == "source":
             reader.isolation_level = psycopg.IsolationLevel.REPEATABLE_READ
             reader.read_only = True
+            # Reads can be minutes apart (a big table sampled, inference between them): the
+            # server's idle (or, from PostgreSQL 17, whole-transaction) timeout would end
+            # the snapshot and fail the run late.
+            reader.execute("SET idle_in_transaction_session_timeout = 0")
+            if reader.info.server_version >= 170000:
+                reader.execute("SET transaction_timeout = 0")
             reader.execute("SELECT 1")  # opens the snapshot transaction; reads nest in it
         else:
             reader.autocommit = True

@@ -160,7 +160,10 @@ def location_of(url: str) -> str:
     parsed = parse_url(url)
     dialect = dialect_for_scheme(parsed.drivername)
     if dialect.file_database:
-        return f"{dialect.name}://{Path(parsed.database or '').expanduser().resolve()}"
+        from dbsynth.dialects.files import FOLDER_LOCATION, FORMATS
+
+        where = Path(parsed.database or '').expanduser().resolve()
+        return f"{FOLDER_LOCATION}{where}" if dialect.name in FORMATS else f"{dialect.name}://{where}"
     from dbsynth.connectors.postgres import PostgresConnector
 
     # role "target" only skips the schema check; nothing but the identity queries runs

@@ -106,13 +106,21 @@ class SQLiteConnector:
     def _reading(self) -> Iterator[sqlite3.Connection]:
         if self._reader is None:
             self._reader = self._open_read_only()
-            if self.role == "source":
+            if self.role == "source" and self._wal(self._reader):
                 # One read transaction until close: every read of a source sees the snapshot
-                # its first read took (in WAL mode writers go on meanwhile; otherwise they
-                # wait for the shared lock).
+                # its first read took, and in WAL mode writers go on meanwhile. Without WAL
+                # it would hold the shared lock, and every writer of the application would
+                # fail ("database is locked") for the whole run: each read stands alone.
                 self._reader.isolation_level = None
                 self._reader.execute("BEGIN")
         yield self._reader
+
+    @staticmethod
+    def _wal(conn: sqlite3.Connection) -> bool:
+        try:
+            return str(conn.execute("PRAGMA journal_mode").fetchone()[0]).lower() == "wal"
+        except sqlite3.Error:
+            return False  # not readable yet: the read that follows says why
 
     def query(self, sql: str, params: list[Any] | None = None) -> list[tuple[Any, ...]]:
         if not self.path.exists():

@@ -20,7 +20,8 @@ class FileFormat:
     name: str
     #: file name endings that are tables of this format (the first is the one written)
     suffixes: tuple[str, ...]
-    #: DuckDB table function reading one file (``{path}`` is a quoted literal)
+    #: DuckDB table function reading one file (``{path}`` is a quoted literal; it ends with
+    #: its closing parenthesis, so options such as CSV ``types`` can be added before it)
     reader: str
     #: DuckDB ``COPY … TO`` options writing one file
     writer: str
@@ -28,11 +29,16 @@ class FileFormat:
     typed: bool
 
 
-CSV = FileFormat("csv", (".csv", ".csv.gz", ".tsv"), "read_csv({path}, header = true)",
+# DuckDB writes NULL as an empty field and '' as "": read "" back as '' (DuckDB's reader
+# takes a quoted empty field for NULL by default, which would turn every '' into NULL).
+CSV = FileFormat("csv", (".csv", ".csv.gz", ".tsv"),
+                 "read_csv({path}, header = true, allow_quoted_nulls = false)",
                  "(FORMAT csv, HEADER)", typed=False)
 PARQUET = FileFormat("parquet", (".parquet",), "read_parquet({path})", "(FORMAT parquet)",
                      typed=True)
 FORMATS = {f.name: f for f in (CSV, PARQUET)}
+#: how a folder's location begins, for every format (see ``FolderConnector.location``)
+FOLDER_LOCATION = "folder://"
 
 CSV_DIALECT: Dialect = replace(duckdb.DIALECT, name="csv", schemes=("csv",), enums=False)
 PARQUET_DIALECT: Dialect = replace(duckdb.DIALECT, name="parquet", schemes=("parquet",),

@@ -183,11 +183,12 @@ def judge_target(session: TargetSession, schema: Schema, replace: bool,
     already there (empty or not, whatever its definition) needs ``replace``; an object
     outside our tables that depends on them is never dropped, so it stops the run."""
     existing = session.existing_tables()
+    # rows are read for ours only (a folder of files counts a file's rows when asked)
     if session.capabilities.case_insensitive_names:  # "Artist" there is our "artist"
         wanted = {n.lower(): n for n in schema.table_names}
-        ours = {wanted[n.lower()]: c for n, c in existing.items() if n.lower() in wanted}
+        ours = {wanted[n.lower()]: existing[n] for n in existing if n.lower() in wanted}
     else:
-        ours = {n: c for n, c in existing.items() if n in schema.table_names}
+        ours = {n: existing[n] for n in existing if n in schema.table_names}
     if not ours:
         return Replacement()
     if not replace:
