@@ -118,6 +118,9 @@ def execute_plan(session: TargetSession, write_plan: WritePlan, schema: Schema,
                 refused.append(problem)
         elif op.sql is not None:
             session.execute(op.sql)
+    extra = next(tables, None)  # (already ended where cut keys were filled)
+    if extra is not None:
+        raise LoadError(f"the synthesis handed over {extra[0]}, which the plan does not load")
     progress("commit", "", sum(rows.values()))
     return rows
 
