@@ -146,6 +146,11 @@ def column_definition(table: Table, column: Column, schema: Schema, caps: Dialec
     enum = item.enum if item is not None else None
     type_schema = (enum_schemas or {}).get(enum, schema_name) if enum else schema_name
     sql_type = caps.render_type(_key_compatible_type(table, column, schema, caps), type_schema)
+    if (item is not None and item.name == "unknown" and item.native and schema.dialect == caps.name
+            and (column.nullable or column.generated is not None)):
+        # Same engine: a type dbsynth does not model stays as declared (tsvector, inet) where
+        # its values are NULL or the engine's own; NOT NULL ones get neutral text values.
+        sql_type = column.type.native or sql_type
     domain_schema = (enum_schemas or {}).get(column.domain or "", schema_name)
     sql_type = domain_type(column, schema, caps, domain_schema) or sql_type  # PG -> PG: its domain
     if column.identity and column.type.is_integer:
