@@ -331,3 +331,25 @@ def test_a_junction_unique_on_its_first_reference_is_keyed_by_both(tmp_path: Pat
     assert ("offene_dokumente", ("dokument_id",)) in pks
     assert {("beschaeftigung", "firma_id", "unternehmen"), ("beschaeftigung", "personen_id", "leute"),
             ("offene_dokumente", "dokument_id", "dokumente")} <= fks
+
+
+def test_values_that_do_not_compare_are_no_reference(tmp_path) -> None:
+    """SQLite keeps each value's own type: a column with text in one row and integers in
+    others has a range that does not compare with an integer key's. Inference must judge
+    it (no reference), not crash on the comparison."""
+    import sqlite3
+
+    from dbsynth import pipeline
+
+    path = tmp_path / "mixed.sqlite"
+    con = sqlite3.connect(path)
+    con.executescript(
+        "CREATE TABLE station (id INTEGER, name TEXT);"
+        "INSERT INTO station VALUES (1, 'a'), (2, 'b'), (3, 'c'), (4, 'd'), (5, 'e');"
+        "CREATE TABLE trip (id INTEGER, stop_code INTEGER, duration INTEGER);"
+        "INSERT INTO trip VALUES (1, 2, 10), (2, 'x3', 11), (3, 4, 12), (4, 'zz', 13), (5, 3, 9);")
+    con.commit()
+    con.close()
+    found = pipeline.inspect(f"sqlite:///{path}")
+    refs = {(t.name, fk.columns) for t in found.schema.tables for fk in t.foreign_keys}
+    assert ("trip", ("stop_code",)) not in refs

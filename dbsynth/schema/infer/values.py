@@ -45,8 +45,14 @@ class Extent:
     high: object
 
     def within(self, other: Extent) -> bool:
-        return (self.distinct <= other.distinct and self.low is not None and other.low is not None
-                and other.low <= self.low and self.high <= other.high)  # type: ignore[operator]
+        """Could every value be one of ``other``'s? Ranges of values that do not compare
+        (a SQLite column holding text in one table and integers in the other) cannot fit."""
+        if not (self.distinct <= other.distinct and self.low is not None and other.low is not None):
+            return False
+        try:
+            return bool(other.low <= self.low and self.high <= other.high)  # type: ignore[operator]
+        except TypeError:
+            return False
 
 
 def _family(column: Column) -> str | None:
