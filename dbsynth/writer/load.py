@@ -10,7 +10,7 @@ everything back, so the target is left exactly as it was.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
@@ -163,6 +163,22 @@ class Replacement:
             return ""
         text = "dbsynth drops and recreates " + _listed(self.tables) + " in the target"
         return text + (f"; also touched: {', '.join(self.also)}" if self.also else "")
+
+
+def grants_given_again(target: Connector, schema: Schema, tables: Iterable[str]) -> list[str]:
+    """The target's own grants on ``tables`` (replaced) and the views dbsynth mirrors, which
+    :func:`plan_for_session` gives again after a replace: read without changing anything,
+    for the dry run (the write reads them again inside its transaction)."""
+    tables = sorted(tables)
+    if not tables:
+        return []
+    session = target.begin_target()
+    try:
+        caps, sname = session.capabilities, session.schema_name
+        return session.grants_on(tables + mirrored_views(schema, caps, sname))
+    finally:
+        session.rollback()
+        session.close()
 
 
 def refuse_unsafe_target(target: Connector, schema: Schema, replace: bool) -> Replacement:

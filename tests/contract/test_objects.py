@@ -392,3 +392,20 @@ def test_objects_survive_the_model_file(pg_zoo: str, pg_database_factory,
     assert schema_from_dict(data).objects == trained.model.schema.objects
     data.pop("objects")
     assert schema_from_dict(data).objects == ()
+
+
+@pytest.mark.postgres
+def test_a_refresh_dry_run_lists_the_targets_grants_given_again(pg_zoo: str,
+                                                                pg_database_factory) -> None:
+    """The dry run is the write plan: the target's own grants on the tables (and mirrored
+    views) a replace drops are given again at the end, and the dry run says so."""
+    role = "dry_" + pg_zoo.rsplit("_", 1)[-1][:8]
+    target = pg_database_factory("dry")
+    assert dbsynth.synth(pg_zoo, target, seed=1, keys=NO_INFER).integrity.ok
+    run_sql(target, f"CREATE ROLE {role}; GRANT SELECT ON payment, active_customer TO {role}")
+    plan = pipeline.refresh(pg_zoo, target, dry_run=True, keys=NO_INFER,
+                            on_drift="recreate").plan
+    grants = [line for line in plan.ddl if line.startswith("GRANT")]
+    assert grants == [f'GRANT SELECT ON TABLE public.active_customer TO {role}',
+                      f'GRANT SELECT ON TABLE public.payment TO {role}'], plan.ddl
+    assert [op.kind for op in plan.operations.operations if op.sql in grants] == ["grant"] * 2
