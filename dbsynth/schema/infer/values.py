@@ -112,23 +112,31 @@ def value_references(schema: Schema, parents: list[ParentKey], taken: dict[str, 
             if focus is not None and not any(p.table in focus and families[p] == _family(column)
                                              and extent.within(parent_extent[p]) for p in singles):
                 continue
+            nesting = [p for p in singles if p.table != table.name
+                       and families[p] == _family(column) and extent.within(parent_extent[p])]
+            named = key_suffix(norm(column.name))
+
+            def takeable(parent: ParentKey) -> bool:
+                sibling = parent.table in referenced.get(table.name, set()) and named
+                return bool(_distinctive(parent, parent_extent[parent]) or sibling)
+
+            if not any(takeable(p) for p in nesting):
+                continue  # whichever key the values fit, it would not be taken: no queries
             fits = []
-            for parent in singles:
-                if parent.table == table.name or families[parent] != _family(column):
-                    continue
-                if not extent.within(parent_extent[parent]):
-                    continue
+            for parent in nesting:
                 distinct, included, keys = measure_inclusion(table, (column.name,), parent,
                                                              query, qualify, quote)
                 stats.queries += 1
                 stats.candidates += 1
                 if distinct and included == distinct:
                     fits.append((parent, keys))
+                    if len(fits) > 1:
+                        break  # several: the values cannot say which
             if len(fits) != 1:
                 continue  # no key, or several: the values cannot say which
             parent, keys = fits[0]
-            sibling = parent.table in referenced.get(table.name, set()) and key_suffix(norm(column.name))
-            if not (_distinctive(parent, parent_extent[parent]) or sibling):
+            sibling = parent.table in referenced.get(table.name, set()) and named
+            if not takeable(parent):
                 continue
             out.append(InferredKey("foreign", table.name, (column.name,), NAME_SCORE_VALUES,
                                    {"name": VALUES, "name_score": NAME_SCORE_VALUES,
