@@ -409,3 +409,23 @@ def test_a_refresh_dry_run_lists_the_targets_grants_given_again(pg_zoo: str,
     assert grants == [f'GRANT SELECT ON TABLE public.active_customer TO {role}',
                       f'GRANT SELECT ON TABLE public.payment TO {role}'], plan.ddl
     assert [op.kind for op in plan.operations.operations if op.sql in grants] == ["grant"] * 2
+
+
+def test_a_translation_duckdb_refuses_only_in_the_real_file_fails_the_copy_in_one_line(
+        tmp_path: Path) -> None:
+    """DuckDB has no savepoints: a translated object is rehearsed in a scratch database
+    first. One that passes there and fails in the target's file (a name taken by an object
+    of the target's own) has aborted the transaction, whose COMMIT would then silently
+    write nothing: the copy fails, saying why, and the target is as it was."""
+    source = tmp_path / "src.db"
+    con = sqlite3.connect(source)
+    con.executescript("CREATE TABLE item (id INTEGER PRIMARY KEY, name TEXT NOT NULL);"
+                      "CREATE INDEX idx_name ON item (name);")
+    con.executemany("INSERT INTO item VALUES (?, ?)", [(i, f"n{i}") for i in range(1, 51)])
+    con.commit()
+    con.close()
+    target = duckdb_url(tmp_path / "target.duckdb")
+    run_sql(target, "CREATE TABLE other (name VARCHAR); CREATE INDEX idx_name ON other (name)")
+    with pytest.raises(dbsynth.errors.LoadError, match="idx_name"):
+        dbsynth.synth(sqlite_url(source), target, seed=1, keys=NO_INFER)
+    assert run_sql(target, "SELECT table_name FROM duckdb_tables()") == [("other",)]
