@@ -210,7 +210,11 @@ def judge_target(session: TargetSession, schema: Schema, replace: bool,
         raise UnsafeTargetError(
             f"target {url} already has {_listed(ours)}; pass --replace to drop and recreate "
             f"{'it' if len(ours) == 1 else 'them'}")
-    dependents: list[Dependent] = session.dependents(sorted(ours))
+    # the mirrored views a replace drops (and makes again) are judged with the tables: an
+    # object of the target's own on one would make its DROP VIEW fail halfway
+    views = [v for v in mirrored_views(schema, session.capabilities, session.schema_name)
+             if v not in ours]
+    dependents: list[Dependent] = session.dependents(sorted(ours) + views)
     blocking = [d.description for d in dependents  # mirrored ones are made again
                 if d.blocks and not is_mirrored(schema, session.capabilities, d.kind, d.name)]
     if blocking:

@@ -429,3 +429,23 @@ def test_a_translation_duckdb_refuses_only_in_the_real_file_fails_the_copy_in_on
     with pytest.raises(dbsynth.errors.LoadError, match="idx_name"):
         dbsynth.synth(sqlite_url(source), target, seed=1, keys=NO_INFER)
     assert run_sql(target, "SELECT table_name FROM duckdb_tables()") == [("other",)]
+
+
+@pytest.mark.postgres
+def test_a_view_of_the_targets_own_on_a_mirrored_view_stops_the_replace_before_any_work(
+        pg_zoo: str, pg_database_factory) -> None:
+    """A replace drops the views dbsynth mirrors and makes them again; a view of the
+    target's own that reads one would make that DROP VIEW fail after the training: it is
+    judged with the tables, before any work, like a view on a replaced table."""
+    from dbsynth.connectors.registry import connect
+
+    target = pg_database_factory("own_view")
+    assert dbsynth.synth(pg_zoo, target, seed=1, keys=NO_INFER).integrity.ok
+    run_sql(target, "CREATE VIEW mine AS SELECT name FROM active_customer")
+    schema = pipeline.inspect(pg_zoo, keys=NO_INFER).schema
+    connector = connect(target, role="target")
+    try:
+        with pytest.raises(dbsynth.errors.UnsafeTargetError, match="mine"):
+            pipeline.prepare_target(connector, schema, replace=True)
+    finally:
+        connector.close()
