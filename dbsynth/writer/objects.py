@@ -1,7 +1,7 @@
 """Schema objects beyond tables, as statements for a target: the source's own definitions on
 the same engine, sqlglot translations of indexes, views and comments on another.
 
-When they run (see :func:`run_objects`, called by the writer inside its transaction):
+When they run (``create_objects`` steps of the write plan, :mod:`dbsynth.writer.plan`):
 extensions and domains before the tables (column types use them); everything else after the
 rows are loaded and keyed: functions, then views in dependency order, materialized views
 (so they hold the synthetic rows), indexes, then triggers — created after the load, so a
@@ -132,21 +132,6 @@ def missing_extensions(schema: Schema, caps: Dialect, probe: Probe) -> list[str]
         return []
     return [o.name for o in schema.objects if o.kind == "extension" and o.dialect == caps.name
             and probe(caps.extension_probe.format("'" + o.name.replace("'", "''") + "'"))]
-
-
-def run_objects(session: ObjectSession, schema: Schema, after_load: bool) -> list[NotCreated]:
-    """Create the objects of one phase (before the tables, or after the load) in the open
-    transaction; returns the translated ones the engine refused (and what needed them)."""
-    statements, _ = object_statements(schema, session.capabilities, session.schema_name)
-    refused: list[NotCreated] = []
-    gone: set[str] = set()
-    for statement in statements:
-        if statement.obj.after_load != after_load or statement.with_table:
-            continue
-        problem = create_object(session, statement, gone)
-        if problem is not None:
-            refused.append(problem)
-    return refused
 
 
 def create_object(session: ObjectSession, statement: ObjectStatement,
