@@ -453,6 +453,10 @@ def refresh(source_url: str, target_url: str, *, on_drift: str = "fail", dry_run
         try:
             schema, _ = resolve_schema(source, keys)
             schema, notes = select_tables(schema, include, exclude)
+            if not grants:  # (also for the plan of a refused refresh: prepare_target says why)
+                from dbsynth.writer.objects import without_grants
+
+                schema = without_grants(schema)
             try:
                 prepared: TargetPlan | None = prepare_target(target, schema, True, announce=False,
                                                              grants=grants)

@@ -449,3 +449,19 @@ def test_a_view_of_the_targets_own_on_a_mirrored_view_stops_the_replace_before_a
             pipeline.prepare_target(connector, schema, replace=True)
     finally:
         connector.close()
+
+
+@pytest.mark.postgres
+def test_a_refused_refresh_dry_run_lists_no_source_grants_without_grants(
+        pg_zoo: str, pg_database_factory) -> None:
+    """Grants are copied only with ``grants``: a dry run refused because an object of the
+    target's own blocks the replace shows the same plan, without the source's grants."""
+    role = "src_" + pg_zoo.rsplit("_", 1)[-1][:8]
+    run_sql(pg_zoo, f"CREATE ROLE {role}; GRANT SELECT ON customer TO {role}")
+    target = pg_database_factory("refused")
+    assert dbsynth.synth(pg_zoo, target, seed=1, keys=NO_INFER).integrity.ok
+    run_sql(target, "CREATE VIEW blocker AS SELECT id FROM customer")
+    plan = pipeline.refresh(pg_zoo, target, dry_run=True, keys=NO_INFER,
+                            on_drift="recreate").plan
+    assert plan.refused is not None and "blocker" in plan.refused
+    assert not [line for line in plan.ddl if line.startswith("GRANT")], plan.ddl
