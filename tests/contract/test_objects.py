@@ -465,3 +465,24 @@ def test_a_refused_refresh_dry_run_lists_no_source_grants_without_grants(
                             on_drift="recreate").plan
     assert plan.refused is not None and "blocker" in plan.refused
     assert not [line for line in plan.ddl if line.startswith("GRANT")], plan.ddl
+
+
+@pytest.mark.postgres
+def test_a_translated_view_on_postgres_is_replaced_not_blocking(tmp_path: Path,
+                                                                 pg_database_factory) -> None:
+    """SQLite → PostgreSQL: the view dbsynth translated on the first copy reads the tables a
+    second copy replaces; it is dbsynth's own, so the replace drops and makes it again
+    instead of stopping (a refresh of such a copy never needs a hand-dropped view)."""
+    source = tmp_path / "src.db"
+    con = sqlite3.connect(source)
+    con.executescript("CREATE TABLE item (id INTEGER PRIMARY KEY, price INTEGER NOT NULL);"
+                      "CREATE VIEW cheap AS SELECT id FROM item WHERE price < 10;")
+    con.executemany("INSERT INTO item VALUES (?, ?)", [(i, i % 20) for i in range(1, 51)])
+    con.commit()
+    con.close()
+    target = pg_database_factory("translated")
+    first = dbsynth.synth(sqlite_url(source), target, seed=1, keys=NO_INFER)
+    assert first.objects["created"] == {"view": 1}
+    again = dbsynth.synth(sqlite_url(source), target, seed=2, replace=True, keys=NO_INFER)
+    assert again.integrity.ok and again.objects["created"] == {"view": 1}
+    assert run_sql(target, "SELECT count(*) FROM cheap")[0][0] > 0
