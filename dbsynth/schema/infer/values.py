@@ -99,6 +99,7 @@ def value_references(schema: Schema, parents: list[ParentKey], taken: dict[str, 
             extents.update(((table.name, n), e) for n, e in found.items())
         columns_of[table.name] = columns
     parent_extent = {p: extents[(p.table, p.columns[0])] for p in singles}
+    distinctive = [p for p in singles if _distinctive(p, parent_extent[p])]
     out: list[InferredKey] = []
     for table in schema.tables:
         columns = columns_of[table.name]
@@ -112,16 +113,23 @@ def value_references(schema: Schema, parents: list[ParentKey], taken: dict[str, 
             if focus is not None and not any(p.table in focus and families[p] == _family(column)
                                              and extent.within(parent_extent[p]) for p in singles):
                 continue
-            nesting = [p for p in singles if p.table != table.name
-                       and families[p] == _family(column) and extent.within(parent_extent[p])]
             named = key_suffix(norm(column.name))
+            mine = referenced.get(table.name, set())
 
             def takeable(parent: ParentKey) -> bool:
-                sibling = parent.table in referenced.get(table.name, set()) and named
+                sibling = parent.table in mine and named
                 return bool(_distinctive(parent, parent_extent[parent]) or sibling)
 
-            if not any(takeable(p) for p in nesting):
-                continue  # whichever key the values fit, it would not be taken: no queries
+            def nests(parent: ParentKey) -> bool:
+                return (parent.table != table.name and families[parent] == _family(column)
+                        and extent.within(parent_extent[parent]))
+
+            # the keys a fit could be taken for (distinctive ones, the table's own parents'
+            # where the column is named like a key) first: none nests, no queries
+            could = distinctive + ([p for p in singles if p.table in mine] if named else [])
+            if not any(nests(p) for p in could):
+                continue  # whichever key the values fit, it would not be taken
+            nesting = [p for p in singles if nests(p)]
             fits = []
             for parent in nesting:
                 distinct, included, keys = measure_inclusion(table, (column.name,), parent,
