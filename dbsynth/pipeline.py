@@ -461,6 +461,10 @@ def refresh(source_url: str, target_url: str, *, on_drift: str = "fail", dry_run
         try:
             schema, _ = resolve_schema(source, keys)
             schema, notes = select_tables(schema, include, exclude)
+            if not grants:  # (also for the plan of a refused refresh: prepare_target says why)
+                from dbsynth.writer.objects import without_grants
+
+                schema = without_grants(schema)
             try:
                 prepared: TargetPlan | None = prepare_target(target, schema, True, announce=False,
                                                              grants=grants)
@@ -518,13 +522,16 @@ def _refresh_plan(schema: Schema, notes: list[str], source: Connector, target: C
     kept = kept_enums(schema, {e.name: tuple(e.values) for e in existing.enums})
     from dbsynth.writer.objects import drop_before_replace
 
+    from dbsynth.writer.load import grants_given_again
+
     objects, _left_out = object_statements(schema, caps, target.schema_name)
-    # (the target's own grants, given again after a replace, are read inside the write)
+    # the target's own grants, given again after a replace (as the writer reads them)
     operations = build_write_plan(schema, load_plan, caps, target.schema_name,
                                   replacing=replacing, kept=kept if caps.enums else frozenset(),
                                   rows={t["name"]: t["rows"] for t in tables}, objects=objects,
                                   view_drops=drop_before_replace(schema, caps, target.schema_name)
-                                  if replacing else ())
+                                  if replacing else (),
+                                  grants=grants_given_again(target, schema, replacing))
     return RefreshPlan(source.display_url, target.display_url, on_drift, tables, notes, drift,
                        operations.lines(), refused,
                        prepared.replaced if prepared is not None else Replacement(), operations)

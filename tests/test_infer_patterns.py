@@ -353,3 +353,25 @@ def test_values_that_do_not_compare_are_no_reference(tmp_path) -> None:
     found = pipeline.inspect(f"sqlite:///{path}")
     refs = {(t.name, fk.columns) for t in found.schema.tables for fk in t.foreign_keys}
     assert ("trip", ("stop_code",)) not in refs
+
+
+def test_value_references_query_only_where_a_fit_could_be_taken(tmp_path: Path) -> None:
+    """A wide schema of ``1..n`` keys and small counts (benchmarks/infer_keys.py): every
+    count's values lie in every key, but no such fit is taken (the keys are not distinctive,
+    the counts are not named like keys), so they are not measured: data queries grow with
+    the tables, not with tables × keys."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location(
+        "infer_keys", Path(__file__).parents[1] / "benchmarks" / "infer_keys.py")
+    assert spec is not None and spec.loader is not None
+    bench = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(bench)
+    path = tmp_path / "wide.duckdb"
+    true_pks, true_fks = bench.build(path, 40, 60, 0)
+    found = pipeline.inspect(f"duckdb:///{path}")
+    assert found.inference is not None
+    got = {(t.name, ",".join(fk.columns), fk.ref_table) for t in found.schema.tables
+           for fk in t.foreign_keys}
+    assert got == true_fks
+    assert found.inference.queries <= 6 * 40, found.inference.queries

@@ -69,3 +69,18 @@ def test_index_translation_keeps_what_the_target_can_hold() -> None:
         "duckdb has no partial indexes (WHERE …)")
     assert to("duckdb", "CREATE INDEX i ON public.t USING gist (a)")[1] == (
         "index method gist has no counterpart in duckdb")
+
+
+def test_a_table_named_as_its_schema_keeps_its_column_references() -> None:
+    """PostgreSQL qualifies columns by their table (``shop.id``) and relations by their schema
+    (``shop.shop``): where a table is named as its schema, only the schema is rewritten."""
+    table = Table("shop", (Column("id", SqlType("integer")), Column("name", SqlType("text"))))
+    sql = ("CREATE OR REPLACE VIEW shop.v AS\n SELECT shop.id, shop.name, shop.f(shop.id)"
+           " FROM shop.shop WHERE shop.id > 0")
+    schema = Schema("postgres", "shop", (table,), objects=(
+        SchemaObject("function", "f(integer)", "CREATE FUNCTION shop.f(integer) …", "postgres"),
+        SchemaObject("view", "v", sql, "postgres", ("shop", "f(integer)"))))
+    statements, _ = object_statements(schema, get_dialect("postgres"), "staging")
+    assert [s.sql for s in statements if s.obj.name == "v"] == [
+        'CREATE OR REPLACE VIEW "staging".v AS\n SELECT shop.id, shop.name, "staging".f(shop.id)'
+        ' FROM "staging".shop WHERE shop.id > 0']

@@ -289,6 +289,10 @@ class DuckDBSession:
         try:
             self.conn.execute(sql)
         except duckdb.Error as exc:
+            if self._new_file is None:  # the transaction is aborted: its COMMIT writes nothing
+                raise LoadError(f"{first_line(exc)} (while running: {' '.join(sql.split())[:160]}; it passed "
+                                f"a rehearsal without the target's own objects, and DuckDB "
+                                f"cannot go on after a refusal: nothing was written)") from None
             return first_line(exc)
         self._ddl.append(sql)
         return None

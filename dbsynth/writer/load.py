@@ -10,7 +10,7 @@ everything back, so the target is left exactly as it was.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
@@ -168,6 +168,22 @@ class Replacement:
         return text + (f"; also touched: {', '.join(self.also)}" if self.also else "")
 
 
+def grants_given_again(target: Connector, schema: Schema, tables: Iterable[str]) -> list[str]:
+    """The target's own grants on ``tables`` (replaced) and the views dbsynth mirrors, which
+    :func:`plan_for_session` gives again after a replace: read without changing anything,
+    for the dry run (the write reads them again inside its transaction)."""
+    tables = sorted(tables)
+    if not tables:
+        return []
+    session = target.begin_target()
+    try:
+        caps, sname = session.capabilities, session.schema_name
+        return session.grants_on(tables + mirrored_views(schema, caps, sname))
+    finally:
+        session.rollback()
+        session.close()
+
+
 def refuse_unsafe_target(target: Connector, schema: Schema, replace: bool) -> Replacement:
     """Fail fast, before any work, if writing would overwrite a table or drop or break an
     object dbsynth does not own; else say what ``replace`` will drop (changes nothing)."""
@@ -198,7 +214,11 @@ def judge_target(session: TargetSession, schema: Schema, replace: bool,
         raise UnsafeTargetError(
             f"target {url} already has {_listed(ours)}; pass --replace to drop and recreate "
             f"{'it' if len(ours) == 1 else 'them'}")
-    dependents: list[Dependent] = session.dependents(sorted(ours))
+    # the mirrored views a replace drops (and makes again) are judged with the tables: an
+    # object of the target's own on one would make its DROP VIEW fail halfway
+    views = [v for v in mirrored_views(schema, session.capabilities, session.schema_name)
+             if v not in ours]
+    dependents: list[Dependent] = session.dependents(sorted(ours) + views)
     blocking = [d.description for d in dependents  # mirrored ones are made again
                 if d.blocks and not is_mirrored(schema, session.capabilities, d.kind, d.name)]
     if blocking:

@@ -1,7 +1,7 @@
 """Schema objects beyond tables, as statements for a target: the source's own definitions on
 the same engine, sqlglot translations of indexes, views and comments on another.
 
-When they run (see :func:`run_objects`, called by the writer inside its transaction):
+When they run (``create_objects`` steps of the write plan, :mod:`dbsynth.writer.plan`):
 extensions and domains before the tables (column types use them); everything else after the
 rows are loaded and keyed: functions, then views in dependency order, materialized views
 (so they hold the synthetic rows), indexes, then triggers — created after the load, so a
@@ -89,8 +89,9 @@ def object_statements(schema: Schema, caps: Dialect, schema_name: str
     statements: list[ObjectStatement] = []
     relaxed = False
     missing: set[str] = set()  # dependable objects left out: what needs them is too
+    names = qualifiable_names(schema)
     for obj in creation_order(kept):
-        sql, why, tried = _statement(obj, caps, schema.name, schema_name)
+        sql, why, tried = _statement(obj, caps, schema.name, schema_name, names)
         lacking = [d for d in obj.depends_on if d in missing]
         if lacking and sql is not None:  # its own reason first (a trigger: not portable)
             sql, why = None, f"it needs {', '.join(lacking)}, not created"
@@ -106,11 +107,11 @@ def object_statements(schema: Schema, caps: Dialect, schema_name: str
     return statements, left_out
 
 
-def _statement(obj: SchemaObject, caps: Dialect, source_schema: str, schema_name: str
-               ) -> tuple[str | None, str, bool]:
+def _statement(obj: SchemaObject, caps: Dialect, source_schema: str, schema_name: str,
+               names: frozenset[str] = frozenset()) -> tuple[str | None, str, bool]:
     """One object's statement for the target, why there is none, and whether it is tried."""
     if obj.dialect == caps.name:
-        sql = requalify(obj.definition, source_schema, schema_name)
+        sql = requalify(obj.definition, source_schema, schema_name, names)
         if obj.kind == "domain":
             sql = caps.create_type_if_absent.format(sql)
         return sql, "", obj.kind in TRIED_KINDS
@@ -132,21 +133,6 @@ def missing_extensions(schema: Schema, caps: Dialect, probe: Probe) -> list[str]
         return []
     return [o.name for o in schema.objects if o.kind == "extension" and o.dialect == caps.name
             and probe(caps.extension_probe.format("'" + o.name.replace("'", "''") + "'"))]
-
-
-def run_objects(session: ObjectSession, schema: Schema, after_load: bool) -> list[NotCreated]:
-    """Create the objects of one phase (before the tables, or after the load) in the open
-    transaction; returns the translated ones the engine refused (and what needed them)."""
-    statements, _ = object_statements(schema, session.capabilities, session.schema_name)
-    refused: list[NotCreated] = []
-    gone: set[str] = set()
-    for statement in statements:
-        if statement.obj.after_load != after_load or statement.with_table:
-            continue
-        problem = create_object(session, statement, gone)
-        if problem is not None:
-            refused.append(problem)
-    return refused
 
 
 def create_object(session: ObjectSession, statement: ObjectStatement,
@@ -211,8 +197,10 @@ def create_table_statements(create_sql: str, table_name: str, schema: Schema, ca
     keys = [o.definition for o in mine if o.kind == "partition key"]
     if not keys:
         return [create_sql]
+    names = qualifiable_names(schema)
     return [f"{create_sql} PARTITION BY {keys[0]}"] + [
-        requalify(o.definition, schema.name, schema_name) for o in mine if o.kind == "partition"]
+        requalify(o.definition, schema.name, schema_name, names)
+        for o in mine if o.kind == "partition"]
 
 
 def partition_names(schema: Schema, caps: Dialect) -> list[str]:
@@ -252,14 +240,35 @@ def summary(statements: list[ObjectStatement], left_out: list[NotCreated]) -> di
             "not_created": [{"object": n.obj.label, "reason": n.reason} for n in left_out]}
 
 
-def requalify(sql: str, source_schema: str, target_schema: str) -> str:
+def qualifiable_names(schema: Schema) -> frozenset[str]:
+    """What a schema-qualified name in a definition can name: the schema's tables, enums and
+    objects (a function without its argument types)."""
+    return frozenset({*schema.table_names, *(e.name for e in schema.enums),
+                      *(o.name.split("(", 1)[0] for o in schema.objects)})
+
+
+def requalify(sql: str, source_schema: str, target_schema: str,
+              names: frozenset[str] = frozenset()) -> str:
     """``source_schema.name`` (quoted or not) made ``"target_schema".name``. Text only: a
-    string literal holding ``source_schema.`` is rewritten too (rare; said in the docs)."""
+    string literal holding ``source_schema.`` is rewritten too (rare; said in the docs).
+    Where ``source_schema`` is also one of ``names`` (a table named as its schema), a
+    ``source_schema.x`` whose ``x`` is none of ``names`` is that table's column, kept."""
     if source_schema == target_schema:
         return sql
     name = re.escape(source_schema)
-    pattern = rf'(?<![\w."$])(?:"{name}"|{name})\.(?=["\w])'
-    return re.sub(pattern, quote_ident(target_schema).replace("\\", "\\\\") + ".", sql)
+    pattern = rf'(?<![\w."$])(?:"{name}"|{name})\.(?=(?P<next>"(?:[^"]|"")*"|\w+))'
+    target = quote_ident(target_schema) + "."
+    ambiguous = source_schema in names
+
+    def rewrite(match: re.Match[str]) -> str:
+        following = match["next"]
+        if following.startswith('"'):
+            following = following[1:-1].replace('""', '"')
+        if ambiguous and following not in names:
+            return match[0]
+        return target
+
+    return re.sub(pattern, rewrite, sql)
 
 
 def translate_object(obj: SchemaObject, caps: Dialect, schema_name: str

@@ -34,8 +34,6 @@ OperationKind = Literal[
 #: ``finish`` in the publishing one; the one-transaction writer runs them all in order
 Phase = Literal["prepare", "load", "finish"]
 
-#: rendered or run at execution time: they need the generated data
-DATA_DEPENDENT: frozenset[str] = frozenset({"create_sequence", "load", "fill_cut_key"})
 #: the one that stands where the table's sequence is made once its load is known
 SEQUENCE_START = "START WITH "
 

@@ -392,3 +392,97 @@ def test_objects_survive_the_model_file(pg_zoo: str, pg_database_factory,
     assert schema_from_dict(data).objects == trained.model.schema.objects
     data.pop("objects")
     assert schema_from_dict(data).objects == ()
+
+
+@pytest.mark.postgres
+def test_a_refresh_dry_run_lists_the_targets_grants_given_again(pg_zoo: str,
+                                                                pg_database_factory) -> None:
+    """The dry run is the write plan: the target's own grants on the tables (and mirrored
+    views) a replace drops are given again at the end, and the dry run says so."""
+    role = "dry_" + pg_zoo.rsplit("_", 1)[-1][:8]
+    target = pg_database_factory("dry")
+    assert dbsynth.synth(pg_zoo, target, seed=1, keys=NO_INFER).integrity.ok
+    run_sql(target, f"CREATE ROLE {role}; GRANT SELECT ON payment, active_customer TO {role}")
+    plan = pipeline.refresh(pg_zoo, target, dry_run=True, keys=NO_INFER,
+                            on_drift="recreate").plan
+    grants = [line for line in plan.ddl if line.startswith("GRANT")]
+    assert grants == [f'GRANT SELECT ON TABLE public.active_customer TO {role}',
+                      f'GRANT SELECT ON TABLE public.payment TO {role}'], plan.ddl
+    assert [op.kind for op in plan.operations.operations if op.sql in grants] == ["grant"] * 2
+
+
+def test_a_translation_duckdb_refuses_only_in_the_real_file_fails_the_copy_in_one_line(
+        tmp_path: Path) -> None:
+    """DuckDB has no savepoints: a translated object is rehearsed in a scratch database
+    first. One that passes there and fails in the target's file (a name taken by an object
+    of the target's own) has aborted the transaction, whose COMMIT would then silently
+    write nothing: the copy fails, saying why, and the target is as it was."""
+    source = tmp_path / "src.db"
+    con = sqlite3.connect(source)
+    con.executescript("CREATE TABLE item (id INTEGER PRIMARY KEY, name TEXT NOT NULL);"
+                      "CREATE INDEX idx_name ON item (name);")
+    con.executemany("INSERT INTO item VALUES (?, ?)", [(i, f"n{i}") for i in range(1, 51)])
+    con.commit()
+    con.close()
+    target = duckdb_url(tmp_path / "target.duckdb")
+    run_sql(target, "CREATE TABLE other (name VARCHAR); CREATE INDEX idx_name ON other (name)")
+    with pytest.raises(dbsynth.errors.LoadError, match="idx_name"):
+        dbsynth.synth(sqlite_url(source), target, seed=1, keys=NO_INFER)
+    assert run_sql(target, "SELECT table_name FROM duckdb_tables()") == [("other",)]
+
+
+@pytest.mark.postgres
+def test_a_view_of_the_targets_own_on_a_mirrored_view_stops_the_replace_before_any_work(
+        pg_zoo: str, pg_database_factory) -> None:
+    """A replace drops the views dbsynth mirrors and makes them again; a view of the
+    target's own that reads one would make that DROP VIEW fail after the training: it is
+    judged with the tables, before any work, like a view on a replaced table."""
+    from dbsynth.connectors.registry import connect
+
+    target = pg_database_factory("own_view")
+    assert dbsynth.synth(pg_zoo, target, seed=1, keys=NO_INFER).integrity.ok
+    run_sql(target, "CREATE VIEW mine AS SELECT name FROM active_customer")
+    schema = pipeline.inspect(pg_zoo, keys=NO_INFER).schema
+    connector = connect(target, role="target")
+    try:
+        with pytest.raises(dbsynth.errors.UnsafeTargetError, match="mine"):
+            pipeline.prepare_target(connector, schema, replace=True)
+    finally:
+        connector.close()
+
+
+@pytest.mark.postgres
+def test_a_refused_refresh_dry_run_lists_no_source_grants_without_grants(
+        pg_zoo: str, pg_database_factory) -> None:
+    """Grants are copied only with ``grants``: a dry run refused because an object of the
+    target's own blocks the replace shows the same plan, without the source's grants."""
+    role = "src_" + pg_zoo.rsplit("_", 1)[-1][:8]
+    run_sql(pg_zoo, f"CREATE ROLE {role}; GRANT SELECT ON customer TO {role}")
+    target = pg_database_factory("refused")
+    assert dbsynth.synth(pg_zoo, target, seed=1, keys=NO_INFER).integrity.ok
+    run_sql(target, "CREATE VIEW blocker AS SELECT id FROM customer")
+    plan = pipeline.refresh(pg_zoo, target, dry_run=True, keys=NO_INFER,
+                            on_drift="recreate").plan
+    assert plan.refused is not None and "blocker" in plan.refused
+    assert not [line for line in plan.ddl if line.startswith("GRANT")], plan.ddl
+
+
+@pytest.mark.postgres
+def test_a_translated_view_on_postgres_is_replaced_not_blocking(tmp_path: Path,
+                                                                 pg_database_factory) -> None:
+    """SQLite → PostgreSQL: the view dbsynth translated on the first copy reads the tables a
+    second copy replaces; it is dbsynth's own, so the replace drops and makes it again
+    instead of stopping (a refresh of such a copy never needs a hand-dropped view)."""
+    source = tmp_path / "src.db"
+    con = sqlite3.connect(source)
+    con.executescript("CREATE TABLE item (id INTEGER PRIMARY KEY, price INTEGER NOT NULL);"
+                      "CREATE VIEW cheap AS SELECT id FROM item WHERE price < 10;")
+    con.executemany("INSERT INTO item VALUES (?, ?)", [(i, i % 20) for i in range(1, 51)])
+    con.commit()
+    con.close()
+    target = pg_database_factory("translated")
+    first = dbsynth.synth(sqlite_url(source), target, seed=1, keys=NO_INFER)
+    assert first.objects["created"] == {"view": 1}
+    again = dbsynth.synth(sqlite_url(source), target, seed=2, replace=True, keys=NO_INFER)
+    assert again.integrity.ok and again.objects["created"] == {"view": 1}
+    assert run_sql(target, "SELECT count(*) FROM cheap")[0][0] > 0

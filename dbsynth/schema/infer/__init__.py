@@ -37,10 +37,7 @@ from dbsynth.schema.infer.foreign import (ParentKey, composite_candidates, fk_ca
                                           name_index, score_fk, undecided)
 from dbsynth.schema.infer.integral import integral_floats
 from dbsynth.schema.infer.names import NAME_SCORE_EXACT, norm, reference_role, singular
-
-#: The name score of a key-like name that is not the table's own (``partei_id`` in ``party``).
-GENERIC_KEY_SCORE = 0.7
-from dbsynth.schema.infer.primary import (infer_primary_key, owned_key_names,
+from dbsynth.schema.infer.primary import (GENERIC_KEY_SCORE, infer_primary_key, owned_key_names,
                                           reference_like_columns, shared_names, sole_first_names)
 from dbsynth.schema.infer.result import DEFAULT_THRESHOLD, InferredKey, Inference, Qualify, Query, Quote
 from dbsynth.schema.infer.roots import MIN_COMPOUND_ROOT, RootIndex, variants

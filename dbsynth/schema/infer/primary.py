@@ -10,6 +10,8 @@ from dbsynth.schema.infer.roots import variants
 from dbsynth.schema.infer.result import InferredKey, Inference, Qualify, Query, Quote
 from dbsynth.schema.model import Column, Schema, Table
 
+#: The name score of a key-like name that is not the table's own (``partei_id`` in ``party``).
+GENERIC_KEY_SCORE = 0.7
 #: A natural key of an empty table, by its name and place alone: just above the threshold.
 NATURAL_EMPTY_SCORE = 0.65
 
@@ -38,7 +40,7 @@ def pk_name_score(table: Table, column: Column, references: frozenset[str] = fro
     if not first or column.name in references:
         return 0.0
     if identifier_name(name):
-        return 0.7
+        return GENERIC_KEY_SCORE
     # a natural key (genre_name, a country code): text, and named alike in another table
     return FIRST_COLUMN_SCORE if column.type.is_string and name in shared else 0.0
 

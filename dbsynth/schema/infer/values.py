@@ -105,6 +105,7 @@ def value_references(schema: Schema, parents: list[ParentKey], taken: dict[str, 
             extents.update(((table.name, n), e) for n, e in found.items())
         columns_of[table.name] = columns
     parent_extent = {p: extents[(p.table, p.columns[0])] for p in singles}
+    distinctive = [p for p in singles if _distinctive(p, parent_extent[p])]
     out: list[InferredKey] = []
     for table in schema.tables:
         columns = columns_of[table.name]
@@ -118,23 +119,38 @@ def value_references(schema: Schema, parents: list[ParentKey], taken: dict[str, 
             if focus is not None and not any(p.table in focus and families[p] == _family(column)
                                              and extent.within(parent_extent[p]) for p in singles):
                 continue
+            named = key_suffix(norm(column.name))
+            mine = referenced.get(table.name, set())
+
+            def takeable(parent: ParentKey) -> bool:
+                sibling = parent.table in mine and named
+                return bool(_distinctive(parent, parent_extent[parent]) or sibling)
+
+            def nests(parent: ParentKey) -> bool:
+                return (parent.table != table.name and families[parent] == _family(column)
+                        and extent.within(parent_extent[parent]))
+
+            # the keys a fit could be taken for (distinctive ones, the table's own parents'
+            # where the column is named like a key) first: none nests, no queries
+            could = distinctive + ([p for p in singles if p.table in mine] if named else [])
+            if not any(nests(p) for p in could):
+                continue  # whichever key the values fit, it would not be taken
+            nesting = [p for p in singles if nests(p)]
             fits = []
-            for parent in singles:
-                if parent.table == table.name or families[parent] != _family(column):
-                    continue
-                if not extent.within(parent_extent[parent]):
-                    continue
+            for parent in nesting:
                 distinct, included, keys = measure_inclusion(table, (column.name,), parent,
                                                              query, qualify, quote)
                 stats.queries += 1
                 stats.candidates += 1
                 if distinct and included == distinct:
                     fits.append((parent, keys))
+                    if len(fits) > 1:
+                        break  # several: the values cannot say which
             if len(fits) != 1:
                 continue  # no key, or several: the values cannot say which
             parent, keys = fits[0]
-            sibling = parent.table in referenced.get(table.name, set()) and key_suffix(norm(column.name))
-            if not (_distinctive(parent, parent_extent[parent]) or sibling):
+            sibling = parent.table in referenced.get(table.name, set()) and named
+            if not takeable(parent):
                 continue
             out.append(InferredKey("foreign", table.name, (column.name,), NAME_SCORE_VALUES,
                                    {"name": VALUES, "name_score": NAME_SCORE_VALUES,
