@@ -8,7 +8,7 @@ are translated to :mod:`dbsynth.errors` here, at the boundary, never deeper in t
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from importlib import resources
 from typing import Any, Protocol
@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 
 from dbsynth.dialects import Dialect, qualified, quote_ident
+from dbsynth.errors import SchemaError
 from dbsynth.schema.model import Schema, Table
 
 #: What the engine can do, as data: the connector's dialect (the former name, kept).
@@ -123,6 +124,16 @@ class Connector(Protocol):
     def query(self, sql: str) -> list[tuple[Any, ...]]: ...
 
     def close(self) -> None: ...
+
+
+def probe_by_query(query: Callable[[str], object], display_url: str, sql: str) -> str | None:
+    """Run ``sql`` as a read through a connector's ``query``: the engine's error (one line,
+    without the connector's prefix) or None. What every querying connector's ``probe`` is."""
+    try:
+        query(sql)
+    except SchemaError as exc:
+        return exc.message.removeprefix(f"query failed on {display_url}: ")
+    return None
 
 
 def read_sql(dialect: str, name: str) -> str:

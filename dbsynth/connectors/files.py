@@ -28,7 +28,7 @@ import duckdb
 import pandas as pd
 import yaml
 
-from dbsynth.connectors.base import Dependent, first_line, qualified, quote_ident
+from dbsynth.connectors.base import Dependent, first_line, qualified, quote_ident, probe_by_query
 from dbsynth.connectors.duckdb import (
     STAGE_FILE, DuckDBSession, building_path, remove_stale_builds,
 )
@@ -163,11 +163,7 @@ class FolderConnector:
         return arrow.to_pandas()
 
     def probe(self, sql: str) -> str | None:
-        try:
-            self.query(sql)
-        except SchemaError as exc:
-            return exc.message.removeprefix(f"query failed on {self.display_url}: ")
-        return None
+        return probe_by_query(self.query, self.display_url, sql)
 
     def begin_target(self) -> FolderSession:
         """A write session; what killed earlier writes left beside the folder is removed first."""

@@ -20,7 +20,7 @@ import pyarrow.csv as pa_csv
 from sqlalchemy.engine import URL
 
 from dbsynth.connectors.objects import postgres_objects
-from dbsynth.connectors.base import Dependent, first_line, is_null_value, qualified, quote_ident, read_sql, short_sql
+from dbsynth.connectors.base import Dependent, first_line, is_null_value, qualified, quote_ident, read_sql, short_sql, probe_by_query
 from dbsynth.dialects.postgres import DIALECT
 from dbsynth.dialects.postgres import parse_type as parse_pg_type
 from dbsynth.errors import ConnectionError_, LoadError, SchemaError
@@ -217,11 +217,7 @@ class PostgresConnector:
         return PostgresSession(self._connect(), self.schema_name, self.url)
 
     def probe(self, sql: str) -> str | None:
-        try:
-            self.query(sql)
-        except SchemaError as exc:
-            return exc.message.removeprefix(f"query failed on {self.display_url}: ")
-        return None
+        return probe_by_query(self.query, self.display_url, sql)
 
     def close(self) -> None:
         if self._reader is not None:
