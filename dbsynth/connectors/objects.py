@@ -36,6 +36,9 @@ def postgres_objects(query: Query, schema: str) -> tuple[SchemaObject, ...]:
                                     after_load=False))
         out += [SchemaObject("domain", name, sql, "postgres", after_load=False)
                 for name, sql in query(read_sql("postgres", "objects_domains"), params)]
+        out += [SchemaObject("type", name, sql, "postgres", tuple(d for d in deps if d != name),
+                             after_load=False)
+                for name, sql, deps in query(read_sql("postgres", "objects_types"), params)]
         kinds = {"f": "function", "p": "procedure", "a": "aggregate"}
         out += [SchemaObject(kinds[kind], sig, sql.strip(), "postgres",  # type: ignore[arg-type]
                              tuple(d for d in deps if d != sig))

@@ -1,4 +1,5 @@
-"""Schema objects beyond tables (indexes, views, functions, triggers, domains, comments…) as
+"""Schema objects beyond tables (indexes, views, functions, triggers, domains, composite
+types, comments…) as
 immutable data, so a copy can carry what the application runs on, not just its tables.
 
 Each object keeps its definition as the source's catalog renders it (``pg_get_viewdef``,
@@ -12,26 +13,26 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 ObjectKind = Literal[
-    "partition key", "partition", "extension", "domain", "sequence", "function", "procedure", "aggregate", "index", "view",
-    "materialized view", "trigger", "comment", "policy", "grant",
+    "partition key", "partition", "extension", "domain", "type", "sequence", "function", "procedure",
+    "aggregate", "index", "view", "materialized view", "trigger", "comment", "policy", "grant",
 ]
 
 #: kinds in the order they are created when nothing else decides (dependencies first)
 KIND_ORDER: tuple[ObjectKind, ...] = (
-    "partition key", "partition", "extension", "domain", "sequence", "function", "procedure", "aggregate", "view",
-    "materialized view", "index", "trigger", "comment", "policy", "grant",
+    "partition key", "partition", "extension", "domain", "type", "sequence", "function", "procedure",
+    "aggregate", "view", "materialized view", "index", "trigger", "comment", "policy", "grant",
 )
 
 #: kinds other objects can depend on (by name; an index, trigger or comment is named after
 #: its table, which is not a dependency on it)
-DEPENDABLE_KINDS = frozenset({"extension", "domain", "sequence", "function", "procedure",
+DEPENDABLE_KINDS = frozenset({"extension", "domain", "type", "sequence", "function", "procedure",
                               "aggregate", "view", "materialized view"})
 
 #: kinds written with their table's CREATE TABLE (declarative partitioning), not as objects
 WITH_TABLE_KINDS = frozenset({"partition key", "partition"})
 
 #: kinds created before the tables (column types and defaults may use them)
-BEFORE_LOAD_KINDS = frozenset({"extension", "domain", "partition key", "partition"})
+BEFORE_LOAD_KINDS = frozenset({"extension", "domain", "type", "partition key", "partition"})
 
 
 @dataclass(frozen=True)

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 
 from dbsynth.dialects import Dialect, get_dialect, qualified, quote_ident, translate_expression
 from dbsynth.schema.graph import FkEdge, LoadPlan
-from dbsynth.writer.objects import domain_type
+from dbsynth.writer.objects import composite_type, domain_type
 from dbsynth.schema.model import CheckConstraint, Column, ForeignKey, Schema, SqlType, Table
 
 if TYPE_CHECKING:
@@ -153,6 +153,7 @@ def column_definition(table: Table, column: Column, schema: Schema, caps: Dialec
         sql_type = column.type.native or sql_type
     domain_schema = (enum_schemas or {}).get(column.domain or "", schema_name)
     sql_type = domain_type(column, schema, caps, domain_schema) or sql_type  # PG -> PG: its domain
+    sql_type = composite_type(column, schema, caps, schema_name, enum_schemas or {}) or sql_type
     if column.identity and column.type.is_integer:
         sql_type = caps.identity_type(column.type) or sql_type
     parts = [quote_ident(column.name), sql_type]

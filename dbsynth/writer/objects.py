@@ -20,7 +20,7 @@ name may not exist on the target's server); grants are copied only when asked
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from typing import Any, Protocol
 
@@ -112,7 +112,7 @@ def _statement(obj: SchemaObject, caps: Dialect, source_schema: str, schema_name
     """One object's statement for the target, why there is none, and whether it is tried."""
     if obj.dialect == caps.name:
         sql = requalify(obj.definition, source_schema, schema_name, names)
-        if obj.kind == "domain":
+        if obj.kind in ("domain", "type"):
             sql = caps.create_type_if_absent.format(sql)
         return sql, "", obj.kind in TRIED_KINDS
     if obj.kind == "partition key":
@@ -223,6 +223,24 @@ def domain_type(column: Column, schema: Schema, caps: Dialect, schema_name: str)
     if any(o.kind == "domain" and o.name == column.domain and o.dialect == caps.name
            for o in schema.objects):
         return qualified(schema_name, column.domain)
+    return None
+
+
+def composite_type(column: Column, schema: Schema, caps: Dialect, schema_name: str,
+                   made_in: Mapping[str, str]) -> str | None:
+    """The type a column of a composite type (or an array of one) is declared with on the
+    same engine, qualified with the schema the type is made in (``made_in`` by name, else
+    ``schema_name``); None: not one."""
+    native = column.type.native
+    if native is None or schema.dialect != caps.name:
+        return None
+    base, brackets = native, ""
+    while base.endswith("[]"):
+        base, brackets = base[:-2], brackets + "[]"
+    name = base.rsplit(".", 1)[-1]
+    name = name[1:-1].replace('""', '"') if name.startswith('"') else name
+    if any(o.kind == "type" and o.name == name and o.dialect == caps.name for o in schema.objects):
+        return qualified(made_in.get(name, schema_name), name) + brackets
     return None
 
 

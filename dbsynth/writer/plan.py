@@ -289,7 +289,7 @@ def _staged(schema: Schema, plan: LoadPlan, caps: Dialect, schema_name: str,
     """A staging schema with our tables (no keys), loaded by the partitions with cut and
     self-referencing keys as they are; then, in one transaction, the target's old tables
     dropped, the staged enums and tables moved into the target schema and keyed.
-    Extensions and domains (``before``) are made in the target itself, where the staged
+    Extensions, domains and composite types (``before``) are made in the target itself, where the staged
     tables' columns use them; mirrored views on replaced tables are dropped first."""
     ops = [Operation("create_stage", sql=f"CREATE SCHEMA {quote_ident(stage)}"),
            Operation("create_stage", sql=f"CREATE TABLE {qualified(stage, STAGE_DONE)} "
@@ -298,7 +298,7 @@ def _staged(schema: Schema, plan: LoadPlan, caps: Dialect, schema_name: str,
     ops += [Operation("create_type", sql=ddl.create_enum(stage, e.name, e.values)) for e in enums]
     ops += before
     in_target = {name: schema_name for name in kept}  # used from there
-    in_target |= {o.name: schema_name for o in schema.objects if o.kind == "domain"}
+    in_target |= {o.name: schema_name for o in schema.objects if o.kind in ("domain", "type")}
     ops += [Operation("create_table", n, sql) for n in plan.order
             for sql in create_table_statements(  # a partitioned table with its partitions
                 ddl.create_table(schema.table(n), schema, plan, caps, stage, in_target),

@@ -486,3 +486,33 @@ def test_a_translated_view_on_postgres_is_replaced_not_blocking(tmp_path: Path,
     again = dbsynth.synth(sqlite_url(source), target, seed=2, replace=True, keys=NO_INFER)
     assert again.integrity.ok and again.objects["created"] == {"view": 1}
     assert run_sql(target, "SELECT count(*) FROM cheap")[0][0] > 0
+
+
+COMPOSITE = """
+CREATE TYPE address AS (street text, city text, zip varchar(10));
+CREATE TYPE money_range AS (low numeric(8,2), high numeric(8,2));
+CREATE TABLE shop (id integer PRIMARY KEY, name text NOT NULL, location address,
+                   prices money_range);
+INSERT INTO shop SELECT g, 'shop ' || g, ROW('street ' || g, 'city', '0' || g)::address,
+                        ROW(g, g + 10)::money_range FROM generate_series(1, 50) g;
+"""
+
+
+@pytest.mark.postgres
+def test_postgres_composite_types_are_mirrored(pg_database_factory) -> None:
+    """A column of a composite type keeps it on a PG -> PG copy: the type is created
+    (attributes and their types as declared) before the table that uses it."""
+    source, target = pg_database_factory("composite"), pg_database_factory("composite_copy")
+    run_sql(source, COMPOSITE)
+    result = dbsynth.synth(source, target, seed=1, keys=NO_INFER)
+    assert result.integrity.ok
+    attributes = ("SELECT t.typname, string_agg(a.attname || ' ' || format_type(a.atttypid, "
+                  "a.atttypmod), ', ' ORDER BY a.attnum) FROM pg_type t JOIN pg_attribute a "
+                  "ON a.attrelid = t.typrelid WHERE t.typtype = 'c' AND t.typnamespace = "
+                  "'public'::regnamespace AND (SELECT relkind FROM pg_class WHERE oid = "
+                  "t.typrelid) = 'c' GROUP BY t.typname")
+    assert set(run_sql(target, attributes)) == set(run_sql(source, attributes))
+    columns = ("SELECT attname, format_type(atttypid, atttypmod) FROM pg_attribute "
+               "WHERE attrelid = 'shop'::regclass AND attnum > 0 AND NOT attisdropped")
+    assert set(run_sql(target, columns)) == set(run_sql(source, columns))
+    assert run_sql(target, "SELECT count(*) FROM shop")[0][0] == 50
