@@ -63,6 +63,9 @@ def postgres_objects(query: Query, schema: str) -> tuple[SchemaObject, ...]:
                                             {"schema": schema, "tables": None}):
             out.append(SchemaObject("grant", f"{relation} to {grantee}: {sql.split()[1]}", sql,
                                     "postgres", (relation,), relation))
+        for name, label, sql in query(read_sql("postgres", "objects_owners"), params):
+            table = name if "(" not in name else None  # a relation's, not a function's
+            out.append(SchemaObject("grant", label, sql, "postgres", (name,), table))
         for table, policy, sql in query(read_sql("postgres", "objects_policies"), params):
             name = f"{table}.{policy}" if policy else f"{table} (row level security)"
             out.append(SchemaObject("policy", name, sql, "postgres", (table,), table))

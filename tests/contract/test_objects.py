@@ -341,6 +341,23 @@ def test_grants_only_when_asked_the_targets_own_kept_missing_roles_named(
     result = dbsynth.synth(pg_zoo, granted, seed=1, keys=NO_INFER, grants=True)
     assert result.objects["created"]["grant"] == 2
     assert run_sql(granted, can_read) == [(True, True, False)]
+    # ownership (where it is not the copying role's) and grants on functions come along too
+    owner = "owner_" + pg_zoo.rsplit("_", 1)[-1][:8]
+    run_sql(pg_zoo, f"CREATE ROLE {owner}; ALTER TABLE payment OWNER TO {owner}; "
+                    f"ALTER FUNCTION cents(numeric) OWNER TO {owner}; "
+                    f"REVOKE EXECUTE ON FUNCTION sum_sq_step(numeric, numeric) FROM PUBLIC; "
+                    f"GRANT EXECUTE ON FUNCTION sum_sq_step(numeric, numeric) TO {role}")
+    owned = pg_database_factory("owned")
+    result = dbsynth.synth(pg_zoo, owned, seed=1, keys=NO_INFER, grants=True)
+    assert result.objects["not_created"] == []
+    assert run_sql(owned, "SELECT pg_get_userbyid(relowner) FROM pg_class "
+                          "WHERE relname = 'payment'") == [(owner,)]
+    assert run_sql(owned, "SELECT pg_get_userbyid(proowner) FROM pg_proc "
+                          "WHERE proname = 'cents'") == [(owner,)]
+    executes = (f"SELECT has_function_privilege('{role}', 'sum_sq_step(numeric, numeric)', "
+                f"'EXECUTE'), has_function_privilege('public', "
+                f"'sum_sq_step(numeric, numeric)', 'EXECUTE')")
+    assert run_sql(owned, executes) == run_sql(pg_zoo, executes) == [(True, False)]
     # a refresh keeps what the target itself grants on the tables (and views) it replaces
     run_sql(plain, f"GRANT SELECT ON payment, active_customer TO {role}")
     assert dbsynth.synth(pg_zoo, plain, seed=2, replace=True, keys=NO_INFER).integrity.ok
