@@ -44,5 +44,5 @@ def test_classicmodels_to_duckdb(classicmodels_url, tmp_path):
 
 def test_chinook_duckdb_to_mariadb(chinook_duckdb_url, maria_database_factory):
     target = maria_database_factory("chinook")
-    result = dbsynth.synth(chinook_duckdb_url, target, scale=0.2, seed=3)
+    result = dbsynth.synth(chinook_duckdb_url, target, scale=0.5, seed=3)
     assert result.integrity.ok
