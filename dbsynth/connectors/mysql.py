@@ -166,7 +166,7 @@ class MySQLConnector:
                 "SELECT table_name, constraint_name, check_clause FROM "
                 "information_schema.check_constraints WHERE constraint_schema = %s", db):
             if table in checks and not str(clause).lower().startswith("json_valid("):
-                checks[table].append(CheckConstraint(str(clause), cname, dialect="mysql"))
+                checks[table].append(CheckConstraint(str(clause).replace("`", '"'), cname, dialect="mysql"))
         counts = {n: int(self.query(f"SELECT count(*) FROM {qualified(self.schema_name, n)}")[0][0])
                   for n in names}
         tables = tuple(Table(
