@@ -472,3 +472,122 @@ def chinook_duckdb_url(chinook_pg_url, tmp_path_factory) -> str:
     finally:
         con.close()
     return duckdb_url(path)
+
+
+# --------------------------------------------------------------------------------------------
+# MariaDB server (mariadb-install-db + mariadbd in a temp dir, as an unprivileged user)
+# --------------------------------------------------------------------------------------------
+
+def _mariadb_binary(*names: str) -> str | None:
+    for name in names:
+        found = shutil.which(name) or (f"/usr/sbin/{name}" if Path(f"/usr/sbin/{name}").exists() else None)
+        if found:
+            return found
+    return None
+
+
+class MariaCluster:
+    """A throwaway MariaDB server: create_database() gives a URL of a fresh database."""
+
+    def __init__(self, port: int) -> None:
+        self.port = port
+        self.base_url = f"mysql://root@127.0.0.1:{port}"
+
+    def _conn(self, database: str | None = None):
+        import pymysql
+
+        return pymysql.connect(host="127.0.0.1", port=self.port, user="root", database=database,
+                               autocommit=True, local_infile=True, client_flag=pymysql.constants.CLIENT.MULTI_STATEMENTS)
+
+    def create_database(self, name: str = "db") -> str:
+        stem = re.sub(r"[^a-z0-9_]+", "_", name.lower()).strip("_")[:30] or "db"
+        dbname = f"dbsynth_{stem}_{uuid.uuid4().hex[:10]}"
+        conn = self._conn()
+        conn.cursor().execute(f"CREATE DATABASE `{dbname}`")
+        conn.close()
+        return f"{self.base_url}/{dbname}"
+
+    def run(self, url: str, sql: str) -> list[tuple]:
+        """Several statements; the last one's rows (sql_mode ANSI_QUOTES, like dbsynth)."""
+        conn = self._conn(url.rsplit("/", 1)[1])
+        try:
+            cur = conn.cursor()
+            cur.execute("SET SESSION sql_mode = CONCAT(@@sql_mode, ',ANSI_QUOTES')")
+            cur.execute(sql)
+            rows: list[tuple] = []
+            while True:
+                rows = list(cur.fetchall()) if cur.description else []
+                if not cur.nextset():
+                    break
+            return rows
+        finally:
+            conn.close()
+
+
+@pytest.fixture(scope="session")
+def maria_cluster():
+    """A MariaDB server for the session; skips when no mariadbd/mysqld is installed."""
+    server_bin = _mariadb_binary("mariadbd", "mysqld")
+    install_bin = _mariadb_binary("mariadb-install-db", "mysql_install_db")
+    if server_bin is None or install_bin is None:
+        pytest.skip("MariaDB server binaries not found (apt-get install mariadb-server)")
+    root = Path(tempfile.mkdtemp(prefix="dbsynth-maria-", dir="/tmp"))
+    os.chmod(root, 0o755)
+    run_as: dict = {}
+    user = pwd.getpwuid(os.geteuid()).pw_name
+    if os.geteuid() == 0:
+        owner = None
+        for name in ("mysql", "nobody"):
+            try:
+                owner = pwd.getpwnam(name)
+                break
+            except KeyError:
+                continue
+        if owner is None:
+            pytest.fail("running as root, and no 'mysql' or 'nobody' user to run MariaDB as")
+        os.chown(root, owner.pw_uid, owner.pw_gid)
+        run_as = dict(user=owner.pw_uid, group=owner.pw_gid, extra_groups=[])
+        user = owner.pw_name
+    datadir = root / "data"
+    subprocess.run([install_bin, "--no-defaults", f"--datadir={datadir}", f"--user={user}",
+                    "--auth-root-authentication-method=normal", "--skip-test-db"],
+                   cwd=root, capture_output=True, text=True, timeout=180, check=True, **run_as)
+    port = _free_port()
+    proc = subprocess.Popen(
+        [server_bin, "--no-defaults", f"--datadir={datadir}", f"--socket={root}/mysqld.sock",
+         f"--port={port}", "--bind-address=127.0.0.1", f"--user={user}", "--skip-name-resolve",
+         "--innodb-flush-log-at-trx-commit=0", "--innodb-doublewrite=0", "--local-infile=1",
+         f"--log-error={root}/error.log", f"--pid-file={root}/mysqld.pid"],
+        cwd=root, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, **run_as)
+
+    def stop() -> None:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait(timeout=30)
+        shutil.rmtree(root, ignore_errors=True)
+
+    atexit.register(stop)
+    cluster = MariaCluster(port)
+    import time
+
+    deadline = time.monotonic() + 60
+    while True:
+        try:
+            cluster._conn().close()
+            break
+        except Exception:
+            if proc.poll() is not None or time.monotonic() > deadline:
+                log = (root / "error.log").read_text(errors="replace")[-2000:] if (root / "error.log").exists() else ""
+                stop()
+                pytest.fail(f"could not start MariaDB:\n{log}", pytrace=False)
+            time.sleep(0.2)
+    try:
+        yield cluster
+    finally:
+        stop()
+
+
+@pytest.fixture
+def maria_database_factory(maria_cluster):
+    """make(name='db') -> URL of a fresh, empty MariaDB database."""
+    return maria_cluster.create_database

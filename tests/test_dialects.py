@@ -27,7 +27,10 @@ def test_sqlite_affinity(declared: str, name: str, extra: dict) -> None:
 
 
 def test_registry_names_and_urls() -> None:
-    assert set(DIALECTS) == {"postgres", "duckdb", "sqlite", "csv", "parquet"}
+    assert set(DIALECTS) == {"postgres", "duckdb", "sqlite", "mysql", "csv", "parquet"}
+    for url in ("mysql://u@h/db", "mysql+pymysql://u@h/db", "mariadb://u@h/db"):
+        assert dialect_for_url(url).name == "mysql"
+    assert get_dialect("mariadb").transactional_ddl is False
     assert dialect_for_url("csv:///exports").name == "csv"
     assert dialect_for_url("parquet:////abs/folder").sqlglot == "duckdb"
     assert get_dialect("postgresql").name == "postgres"

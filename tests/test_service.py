@@ -593,7 +593,7 @@ def test_config_environment_overrides_and_masking(tmp_path):
     with pytest.raises(UsageError, match="needs a token"):
         require_token(defaults)
     with pytest.raises(UsageError, match="connection 'bad'"):
-        load_config(None, {"DBSYNTH_CONNECTION_BAD": "mysql://x@y/z"})
+        load_config(None, {"DBSYNTH_CONNECTION_BAD": "oracle://x@y/z"})
     broken = tmp_path / "broken.yaml"
     broken.write_text("connections: [1, 2]\ntoken: t\n")
     with pytest.raises(UsageError, match="connections must be a mapping"):

@@ -29,7 +29,8 @@ CORPUS = [
     f"postgresql://u@127.0.0.1:1/db?password={SECRET}",
     f"postgresql://u:{SECRET}@127.0.0.1:notaport/db",
     f"postgresql://u:{SECRET}@127.0.0.1:1/db",
-    f"mysql://u:{SECRET}@127.0.0.1/db",
+    f"mysql://u:{SECRET}@127.0.0.1:1/db",  # a supported engine now: unreachable, masked
+    f"oracle://u:{SECRET}@127.0.0.1/db",  # an unsupported scheme: refused at start-up
     f"postgresql://u:{SECRET}@@127.0.0.1:1/db",
 ]
 

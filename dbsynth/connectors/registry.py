@@ -28,6 +28,7 @@ CONNECTORS: dict[str, tuple[str, str]] = {
     "postgres": ("dbsynth.connectors.postgres", "PostgresConnector"),
     "duckdb": ("dbsynth.connectors.duckdb", "DuckDBConnector"),
     "sqlite": ("dbsynth.connectors.sqlite", "SQLiteConnector"),
+    "mysql": ("dbsynth.connectors.mysql", "MySQLConnector"),
     "csv": ("dbsynth.connectors.files", "FolderConnector"),
     "parquet": ("dbsynth.connectors.files", "FolderConnector"),
 }
@@ -164,6 +165,12 @@ def location_of(url: str) -> str:
 
         where = Path(parsed.database or '').expanduser().resolve()
         return f"{FOLDER_LOCATION}{where}" if dialect.name in FORMATS else f"{dialect.name}://{where}"
+    if dialect.name != "postgres":  # MySQL: the connector says (server identity, database)
+        other = connect(url, role="target")
+        try:
+            return other.location.rsplit("#", 1)[0]
+        finally:
+            other.close()
     from dbsynth.connectors.postgres import PostgresConnector
 
     # role "target" only skips the schema check; nothing but the identity queries runs

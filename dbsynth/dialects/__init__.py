@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import difflib
 
-from dbsynth.dialects import duckdb, files, postgres, sqlite
+from dbsynth.dialects import duckdb, files, mysql, postgres, sqlite
 from dbsynth.dialects.base import Dialect, qualified, quote_ident, translate_expression
 from dbsynth.errors import UsageError
 
 DIALECTS: dict[str, Dialect] = {d.name: d for d in
-                                (postgres.DIALECT, duckdb.DIALECT, sqlite.DIALECT,
+                                (postgres.DIALECT, duckdb.DIALECT, sqlite.DIALECT, mysql.DIALECT,
                                  files.CSV_DIALECT, files.PARQUET_DIALECT)}
-_ALIASES = {"postgresql": "postgres", "sqlite3": "sqlite"}
+_ALIASES = {"postgresql": "postgres", "sqlite3": "sqlite", "mariadb": "mysql"}
 SCHEMES: dict[str, Dialect] = {s: d for d in DIALECTS.values() for s in d.schemes}
 
 __all__ = ["DIALECTS", "SCHEMES", "Dialect", "dialect_for_scheme", "dialect_for_url",

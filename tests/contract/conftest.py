@@ -30,6 +30,8 @@ def sqlite_url(path: Path | str) -> str:
 
 def run_any(url: str, sql: str) -> list[tuple]:
     """run_sql for the three engines (SQLite: the file opened and closed per call)."""
+    if url.startswith("mysql://"):
+        return MARIA[0].run(url, sql)
     if url.startswith("sqlite:///"):
         con = sqlite3.connect(url[len("sqlite:///"):])
         try:
@@ -44,6 +46,10 @@ def run_any(url: str, sql: str) -> list[tuple]:
     return run_sql(url, sql)
 
 
+#: the session's MariaDB cluster, once a mysql backend asked for it (run_any needs it)
+MARIA: list = []
+
+
 class Backend:
     def __init__(self, name: str, request: pytest.FixtureRequest, tmp_path: Path) -> None:
         self.name = name
@@ -56,6 +62,10 @@ class Backend:
             pytest.skip(f"{self.name} lacks {flag}")
 
     def target(self, name: str = "target") -> str:
+        if self.name == "mysql":
+            cluster = self._request.getfixturevalue("maria_cluster")
+            MARIA[:] = [cluster]
+            return cluster.create_database(name)
         if not self.caps.file_database:
             return self._request.getfixturevalue("pg_database_factory")(name)
         suffix = {"duckdb": ".duckdb"}.get(self.name, ".db")
@@ -72,7 +82,7 @@ class Backend:
             con.executescript(text)
             con.close()
         else:
-            run_sql(url, text)
+            run_any(url, text)
         return url
 
     def sql(self, url: str, text: str) -> list[tuple]:
@@ -82,13 +92,15 @@ class Backend:
     def missing_url(self) -> str:
         if self.caps.file_database:
             return (duckdb_url if self.name == "duckdb" else sqlite_url)(self._tmp / "nowhere" / "x.db")
+        if self.name == "mysql":
+            return "mysql://nobody@127.0.0.1:1/nothing"
         return "postgresql://nobody@127.0.0.1:1/nothing"
 
     def __repr__(self) -> str:
         return f"Backend({self.name!r})"
 
 
-BACKENDS = [pytest.param("postgres", marks=pytest.mark.postgres), "duckdb", "sqlite"]
+BACKENDS = [pytest.param("postgres", marks=pytest.mark.postgres), "duckdb", "sqlite", "mysql"]
 
 
 @pytest.fixture(params=BACKENDS)

@@ -1,0 +1,84 @@
+"""MySQL and MariaDB: DDL is not transactional (writes are staged in another database and
+swapped in by one atomic RENAME TABLE), no enum types (ENUM is a column type), no arrays,
+a server. Sessions run with ``sql_mode`` ANSI_QUOTES so identifiers are double-quoted as
+everywhere else in dbsynth."""
+
+from __future__ import annotations
+
+import re
+
+from dbsynth.dialects.base import Dialect
+from dbsynth.schema.model import SqlType
+
+DIALECT = Dialect(
+    writes_while_read=True,
+    name="mysql", sqlglot="mysql",
+    schemes=("mysql", "mysql+pymysql", "mariadb", "mariadb+pymysql"), default_schema="",
+    fk_after_load=True, add_unique_after_load=True, transactional_ddl=False,
+    multi_table_drop=True, identity_kind="none", max_identifier_length=64, enums=False,
+    arrays=False, concurrent_writers=True, case_insensitive_names=False,
+    generated_kind="stored",
+    types={
+        "smallint": "SMALLINT", "integer": "INT", "bigint": "BIGINT", "real": "FLOAT",
+        "double": "DOUBLE", "boolean": "TINYINT(1)", "text": "LONGTEXT", "date": "DATE",
+        "time": "TIME(6)", "timestamp": "DATETIME(6)", "timestamptz": "DATETIME(6)",
+        "interval": "VARCHAR(64)", "uuid": "CHAR(36)", "json": "JSON", "bytes": "LONGBLOB",
+    },
+    decimal_word="DECIMAL", numeric_unbounded="DECIMAL(65,30)", max_numeric_precision=65,
+    varchar_word="VARCHAR", char_word="CHAR", varchar_unbounded="LONGTEXT",
+    char_unbounded="CHAR(1)", text_word="LONGTEXT",
+    epoch_seconds="UNIX_TIMESTAMP({})",
+    constraint_names=True, materialized_views=False, partial_indexes=False,
+    index_methods=("btree", "hash"), comments=False, domains=False,
+)
+
+#: ``information_schema.columns.data_type`` -> neutral type names
+NATIVE_TYPES: dict[str, str] = {
+    "tinyint": "smallint", "smallint": "smallint", "mediumint": "integer", "int": "integer",
+    "integer": "integer", "bigint": "bigint", "float": "real", "double": "double",
+    "real": "double", "decimal": "numeric", "numeric": "numeric", "bit": "bigint",
+    "char": "char", "varchar": "varchar", "tinytext": "text", "text": "text",
+    "mediumtext": "text", "longtext": "text", "date": "date", "time": "time",
+    "datetime": "timestamp", "timestamp": "timestamptz", "year": "smallint", "json": "json",
+    "binary": "bytes", "varbinary": "bytes", "tinyblob": "bytes", "blob": "bytes",
+    "mediumblob": "bytes", "longblob": "bytes", "set": "varchar", "uuid": "uuid",
+}
+#: an UNSIGNED integer is widened to the next type holding its whole range
+UNSIGNED_WIDER: dict[str, str] = {"smallint": "integer", "integer": "bigint",
+                                  "bigint": "numeric"}
+_LENGTH = re.compile(r"\((\d+)(?:,(\d+))?\)")
+
+
+def parse_type(data_type: str, column_type: str, table: str, column: str) -> SqlType:
+    """Turn ``information_schema.columns`` (DATA_TYPE, COLUMN_TYPE) into a neutral type.
+
+    TINYINT(1) is MySQL's boolean; UNSIGNED is widened (an INT UNSIGNED holds 2**32 - 1);
+    ENUM becomes an enum named ``<table>_<column>``; SET is text (a comma list)."""
+    base = data_type.lower()
+    full = column_type.lower()
+    args = _LENGTH.search(full)
+    if base == "tinyint" and full.startswith("tinyint(1)"):
+        return SqlType("boolean", native=column_type)
+    if base == "enum":
+        return SqlType("enum", enum=f"{table}_{column}", native=column_type)
+    name = NATIVE_TYPES.get(base)
+    if name is None:
+        return SqlType("unknown", native=column_type)
+    if "unsigned" in full and name in UNSIGNED_WIDER:
+        name = UNSIGNED_WIDER[name]
+        if name == "numeric":
+            return SqlType("numeric", precision=20, scale=0, native=column_type)
+    if name == "numeric":
+        precision = int(args.group(1)) if args else None
+        scale = int(args.group(2)) if args and args.group(2) else 0
+        return SqlType("numeric", precision=precision, scale=scale, native=column_type)
+    if name in ("varchar", "char"):
+        length = int(args.group(1)) if args and base != "set" else None
+        return SqlType(name, length=length, native=column_type)  # type: ignore[arg-type]
+    return SqlType(name, native=column_type)  # type: ignore[arg-type]
+
+
+def enum_labels(column_type: str) -> tuple[str, ...]:
+    """``enum('a','b''c')`` -> ('a', "b'c")."""
+    inner = column_type[column_type.index("(") + 1:column_type.rindex(")")]
+    return tuple(m.replace("''", "'") for m in re.findall(r"'((?:[^']|'')*)'", inner))
