@@ -46,3 +46,17 @@ def test_chinook_duckdb_to_mariadb(chinook_duckdb_url, maria_database_factory):
     target = maria_database_factory("chinook")
     result = dbsynth.synth(chinook_duckdb_url, target, scale=0.5, seed=3)
     assert result.integrity.ok
+
+
+def test_replacing_tables_is_refused_where_ddl_is_not_transactional(chinook_duckdb_url,
+                                                                     maria_database_factory,
+                                                                     maria_cluster):
+    """MySQL cannot undo a failed DROP/CREATE: a replace would lose the old copy if the
+    load failed, so it is refused before any work and the first copy stays as it was."""
+    target = maria_database_factory("replace")
+    first = dbsynth.synth(chinook_duckdb_url, target, scale=0.5, seed=3)
+    assert first.integrity.ok
+    with pytest.raises(dbsynth.errors.UnsafeTargetError, match="not transactional"):
+        dbsynth.synth(chinook_duckdb_url, target, scale=0.5, seed=4, replace=True)
+    for table, rows in first.rows.items():
+        assert maria_cluster.run(target, f'SELECT count(*) FROM "{table}"')[0][0] == rows

@@ -214,6 +214,11 @@ def judge_target(session: TargetSession, schema: Schema, replace: bool,
         raise UnsafeTargetError(
             f"target {url} already has {_listed(ours)}; pass --replace to drop and recreate "
             f"{'it' if len(ours) == 1 else 'them'}")
+    if not session.capabilities.transactional_ddl:
+        raise UnsafeTargetError(
+            f"target {url} already has {_listed(ours)}; replacing needs a write that can be "
+            f"undone, and {session.capabilities.name} DDL is not transactional: write into "
+            f"an empty database instead")
     # the mirrored views a replace drops (and makes again) are judged with the tables: an
     # object of the target's own on one would make its DROP VIEW fail halfway
     views = [v for v in mirrored_views(schema, session.capabilities, session.schema_name)
