@@ -15,7 +15,8 @@ import numpy as np
 import pandas as pd
 from sqlalchemy.engine import URL
 
-from dbsynth.connectors.base import Dependent, first_line, probe_by_query, qualified, short_sql
+from dbsynth.connectors.base import (Dependent, first_line, probe_by_query, qualified,
+                                     quote_ident, short_sql)
 from dbsynth.dialects.mysql import DIALECT, enum_labels, parse_type
 from dbsynth.errors import ConnectionError_, LoadError, SchemaError
 from dbsynth.schema.model import (
@@ -73,7 +74,7 @@ class MySQLConnector:
                 host=self.url.host or "127.0.0.1", port=self.url.port or 3306,
                 user=self.url.username or "root", password=self.url.password or "",
                 database=self.schema_name if database == "" else database, charset="utf8mb4",
-                local_infile=True, connect_timeout=10, init_command=_SESSION_SQL, autocommit=True)
+                connect_timeout=10, init_command=_SESSION_SQL, autocommit=True)
         except pymysql.Error as exc:
             from dbsynth.connectors.registry import mask_secrets
 
@@ -177,7 +178,7 @@ class MySQLConnector:
 
     # -- reading --------------------------------------------------------------------------
     def read_table(self, table: Table, limit: int | None = None, seed: int = 0) -> pd.DataFrame:
-        cols = ", ".join(f'"{c.name}"' for c in table.columns)
+        cols = ", ".join(quote_ident(c.name) for c in table.columns)
         sample = ""
         if limit is not None and table.row_count > limit:
             sample = f" ORDER BY RAND({int(seed)}) LIMIT {int(limit)}"
@@ -273,7 +274,7 @@ class MySQLSession:
     def existing_tables(self) -> dict[str, int]:
         names = [r[0] for r in self.query(
             "SELECT table_name FROM information_schema.tables WHERE table_schema = "
-            f"'{self.schema_name}' AND table_type = 'BASE TABLE'")]
+            f"{self.conn.escape(self.schema_name)} AND table_type = 'BASE TABLE'")]
         return {n: int(self.query(f"SELECT count(*) FROM {qualified(self.schema_name, n)}")[0][0])
                 for n in names}
 
@@ -292,7 +293,7 @@ class MySQLSession:
 
         if frame.empty:
             return
-        cols = ", ".join(f'"{c}"' for c in frame.columns)
+        cols = ", ".join(quote_ident(c) for c in frame.columns)
         marks = ", ".join(["%s"] * len(frame.columns))
         sql = f"INSERT INTO {qualified(self.schema_name, table.name)} ({cols}) VALUES ({marks})"
         rows = [tuple(_plain(v) for v in row) for row in frame.itertuples(index=False)]
@@ -306,8 +307,8 @@ class MySQLSession:
     def update_columns(self, table: Table, key: tuple[str, ...], frame: pd.DataFrame) -> None:
         sets = [c for c in frame.columns if c not in key]
         sql = (f"UPDATE {qualified(self.schema_name, table.name)} SET "
-               + ", ".join(f'"{c}" = %s' for c in sets) + " WHERE "
-               + " AND ".join(f'"{c}" = %s' for c in key))
+               + ", ".join(f"{quote_ident(c)} = %s" for c in sets) + " WHERE "
+               + " AND ".join(f"{quote_ident(c)} = %s" for c in key))
         rows = [tuple(_plain(getattr(r, "_asdict")()[c]) for c in (*sets, *key))
                 for r in frame.itertuples(index=False)]
         with self.conn.cursor() as cur:

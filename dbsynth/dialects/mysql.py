@@ -1,5 +1,5 @@
-"""MySQL and MariaDB: DDL is not transactional (writes are staged in another database and
-swapped in by one atomic RENAME TABLE), no enum types (ENUM is a column type), no arrays,
+"""MySQL and MariaDB: DDL is not transactional (no staged swap yet, so a target that holds
+our tables is not replaced: see ``writer.load.judge_target``), no enum types (ENUM is a column type), no arrays,
 a server. Sessions run with ``sql_mode`` ANSI_QUOTES so identifiers are double-quoted as
 everywhere else in dbsynth."""
 
