@@ -578,16 +578,20 @@ def _generate_into(model: RelationalModel, target: Connector, target_url: str, s
     if scale_out is not None:
         from dbsynth.scaleout import generate_partitioned
 
+        refused_out: list[NotCreated] = []
         rows = generate_partitioned(model, target, target_url, scale_out, scale=scale, seed=seed,
                                     replace=replace, stream_rows=STREAM_ROWS, progress=progress,
-                                    written=schema)
+                                    written=schema, not_created=refused_out)
         seconds["generate+load"] = time.perf_counter() - started
         gaps = _unmodelled(model, rows)
+        for note in refused_out:
+            log.warning("%s", note.note())
         return _checked(SynthResult(source_label, target.display_url, rows,
                                     IntegrityReport(), seconds, source_frames or {},
                                     replaced=prepared.replaced,
-                                    notes=list(prepared.notes) + gaps, gaps=gaps,
-                                    objects=objects_summary(schema, target, [])),
+                                    notes=list(prepared.notes) + [n.note() for n in refused_out]
+                                    + gaps, gaps=gaps,
+                                    objects=objects_summary(schema, target, refused_out)),
                         target, schema, progress, scale)
     synthetic: dict[str, TableData] | Synthesis
     if sampler is not None:

@@ -32,6 +32,7 @@ from dbsynth.model.stream import TableStream
 from dbsynth.schema.graph import LoadPlan, build_plan
 from dbsynth.schema.model import Schema
 from dbsynth.writer.load import write_database
+from dbsynth.writer.objects import NotCreated
 from dbsynth.writer.staged import create_stage, drop_stage, load_into_stage, publish_stage
 from dbsynth.progress import Progress
 
@@ -105,9 +106,12 @@ def dask_client(scale_out: ScaleOut) -> Iterator[Client]:
 def generate_partitioned(model: RelationalModel, target: Connector, target_url: str,
                          scale_out: ScaleOut, *, scale: float, seed: int, replace: bool,
                          stream_rows: int, progress: Progress,
-                         written: Schema | None = None) -> dict[str, int]:
+                         written: Schema | None = None,
+                         not_created: list[NotCreated] | None = None) -> dict[str, int]:
     """Generate and write the database in partitions on Dask; returns rows per table.
-    ``written`` is the schema as the target declares it (default: the model's)."""
+    ``written`` is the schema as the target declares it (default: the model's); objects
+    the target refuses are added to ``not_created``."""
+    refused = not_created if not_created is not None else []
     schema = written or model.schema
     plan = build_plan(schema)
     content = model_to_bytes(model)
@@ -116,17 +120,18 @@ def generate_partitioned(model: RelationalModel, target: Connector, target_url: 
         parts = [Partition(i, count) for i in range(count)]
         if target.capabilities.concurrent_writers:
             return _into_stage(client, content, schema, target, target_url, plan, parts, scale,
-                               seed, replace, stream_rows, progress)
+                               seed, replace, stream_rows, progress, refused)
         return _through_client(client, content, schema, target, plan, parts, scale, seed,
-                               replace, progress)
+                               replace, progress, refused)
 
 
 def _into_stage(client: Client, content: bytes, schema: Schema, target: Connector,
                 target_url: str, plan: LoadPlan, parts: list[Partition], scale: float, seed: int,
-                replace: bool, stream_rows: int, progress: Progress) -> dict[str, int]:
+                replace: bool, stream_rows: int, progress: Progress,
+                refused: list[NotCreated]) -> dict[str, int]:
     from distributed import as_completed
 
-    stage = create_stage(target, schema, plan)
+    stage = create_stage(target, schema, plan, refused)
     rows: dict[str, int] = {}
     try:
         futures = [client.submit(_write_partition, content, target_url, stage, part, scale, seed,
@@ -140,7 +145,7 @@ def _into_stage(client: Client, content: bytes, schema: Schema, target: Connecto
             client.cancel(futures)  # the others' open transactions would hold the stage
             raise
         progress("commit", "", sum(rows.values()))
-        publish_stage(target, schema, plan, stage, replace)
+        publish_stage(target, schema, plan, stage, replace, refused)
     except BaseException:
         drop_stage(target, stage)
         raise
@@ -149,7 +154,8 @@ def _into_stage(client: Client, content: bytes, schema: Schema, target: Connecto
 
 def _through_client(client: Client, content: bytes, schema: Schema, target: Connector,
                     plan: LoadPlan, parts: list[Partition], scale: float, seed: int,
-                    replace: bool, progress: Progress) -> dict[str, int]:
+                    replace: bool, progress: Progress, refused: list[NotCreated]
+                    ) -> dict[str, int]:
     from distributed import as_completed
 
     futures = [client.submit(_sample_partition, content, part, scale, seed, pure=False)
@@ -160,7 +166,8 @@ def _through_client(client: Client, content: bytes, schema: Schema, target: Conn
             pieces[name].append(frame)
             progress("generate", name, sum(len(f) for f in pieces[name]))
     frames = {name: pd.concat(pieces[name], ignore_index=True) for name in plan.order}
-    write_database(target, schema, plan, frames, replace=replace, progress=progress)
+    write_database(target, schema, plan, frames, replace=replace, progress=progress,
+                   not_created=refused)
     return {name: len(frames[name]) for name in plan.order}
 
 

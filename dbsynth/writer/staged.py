@@ -26,7 +26,7 @@ from dbsynth.schema.graph import LoadPlan
 from dbsynth.schema.model import Schema
 from dbsynth.writer.load import judge_target, transaction
 from dbsynth.writer.objects import (
-    create_object, drop_before_replace, mirrored_views, object_statements,
+    NotCreated, create_object, drop_before_replace, mirrored_views, object_statements,
 )
 from dbsynth.writer.plan import (
     STAGE_DONE, Operation, build_write_plan, kept_enums, used_enums,
@@ -41,9 +41,10 @@ DONE_TABLE = STAGE_DONE
 log = logging.getLogger(__name__)
 
 
-def create_stage(target: Connector, schema: Schema, plan: LoadPlan) -> str:
+def create_stage(target: Connector, schema: Schema, plan: LoadPlan,
+                 not_created: list[NotCreated]) -> str:
     """A new staging schema holding our empty tables (no keys yet): the ``prepare`` phase of
-    the staged write plan; returns its name."""
+    the staged write plan; returns its name. Objects refused go to ``not_created``."""
     if not target.capabilities.concurrent_writers:
         raise LoadError(f"{target.dialect} targets take one writer at a time; no staged load")
     stage = STAGE_PREFIX + uuid.uuid4().hex[:12]
@@ -52,7 +53,7 @@ def create_stage(target: Connector, schema: Schema, plan: LoadPlan) -> str:
         objects, _ = object_statements(schema, session.capabilities, session.schema_name)
         staged = build_write_plan(schema, plan, session.capabilities, session.schema_name,
                                   kept=kept, stage=stage, objects=objects)
-        _run_statements(session, staged.phase("prepare"))
+        _run_statements(session, staged.phase("prepare"), not_created)
     return stage
 
 
@@ -98,10 +99,11 @@ def _load_partition(session: TargetSession, stage: str, partition: int, schema: 
 
 
 def publish_stage(target: Connector, schema: Schema, plan: LoadPlan, stage: str,
-                  replace: bool) -> None:
+                  replace: bool, not_created: list[NotCreated]) -> None:
     """The ``finish`` phase of the staged write plan, atomically: the target's old tables
     dropped, the staged ones (and enums) moved into the target schema and constrained,
-    identities advanced, the staging schema dropped."""
+    identities advanced, the staging schema dropped. Objects the target refuses are added
+    to ``not_created``, so the summary lists them as the single-process write does."""
     with transaction(target) as session:
         replacement = judge_target(session, schema, replace, target.display_url)
         kept = frozenset(e.name for e in used_enums(schema)) - _stage_enums(session, stage)
@@ -115,19 +117,20 @@ def publish_stage(target: Connector, schema: Schema, plan: LoadPlan, stage: str,
         staged = build_write_plan(schema, plan, caps, sname, replacing=replacement.tables,
                                   kept=kept, stage=stage, objects=objects, view_drops=drops,
                                   grants=grants)
-        _run_statements(session, staged.phase("finish"))
+        _run_statements(session, staged.phase("finish"), not_created)
 
 
-def _run_statements(session: TargetSession, operations: tuple[Operation, ...]) -> None:
+def _run_statements(session: TargetSession, operations: tuple[Operation, ...],
+                    not_created: list[NotCreated]) -> None:
     """A phase of the staged plan outside the partitions: statements only (the stage has no
     constraints, so no cut key waits to be filled and no sequence for a start value). A
-    translated object the target refuses is logged (scale-out results do not list it)."""
+    translated object the target refuses goes to ``not_created``."""
     gone: set[str] = set()
     for op in operations:
         if op.kind == "create_objects" and op.statement is not None:
             refused = create_object(session, op.statement, gone)
             if refused is not None:
-                log.warning("%s", refused.note())
+                not_created.append(refused)
             continue
         if op.sql is None:
             raise LoadError(f"the staged plan has a {op.kind} step outside the partitions")

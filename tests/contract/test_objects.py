@@ -171,6 +171,32 @@ def test_postgres_scaled_out_copy_has_the_same_objects(pg_zoo: str, pg_database_
 
 
 @pytest.mark.postgres
+def test_an_object_the_target_refuses_in_a_scaled_out_copy_is_listed(pg_database_factory,
+                                                                     tmp_path: Path) -> None:
+    """The staged loader lists a translated object the target refuses in the summary, as
+    the single-process write does (it used to be logged only): here a SQLite index whose
+    name the PostgreSQL target already uses for a table of its own."""
+    pytest.importorskip("distributed")
+    from dbsynth.scaleout import ScaleOut
+
+    source = tmp_path / "src.db"
+    con = sqlite3.connect(source)
+    con.executescript("CREATE TABLE item (id INTEGER PRIMARY KEY, name TEXT NOT NULL);"
+                      "CREATE INDEX idx_name ON item (name);")
+    con.executemany("INSERT INTO item VALUES (?, ?)", [(i, f"n{i}") for i in range(1, 51)])
+    con.commit()
+    con.close()
+    target = pg_database_factory("refused_copy")
+    run_sql(target, "CREATE TABLE idx_name (x integer)")
+    result = dbsynth.synth(sqlite_url(source), target, seed=1, keys=NO_INFER,
+                           scale_out=ScaleOut(workers=1, partitions=2))
+    assert result.integrity.ok
+    assert run_sql(target, "SELECT count(*) FROM item") == [(50,)]
+    assert [n["object"] for n in result.objects["not_created"]] == ["index idx_name"]
+    assert any("idx_name" in note for note in result.notes)
+
+
+@pytest.mark.postgres
 def test_postgres_refresh_recreates_dependent_views(pg_zoo: str, pg_database_factory) -> None:
     """Views and a materialized view read the replaced tables: they are dropped before and
     created again after the load (before this, the refresh failed and rolled back)."""
