@@ -871,9 +871,11 @@ def _fit_clusters(link: Link, parent_encoded: pd.DataFrame, seed: int) -> np.nda
     if x.shape[1] == 0 or n == 0:
         link.centroids, link.center, link.spread = [[0.0] * x.shape[1]], [0.0] * x.shape[1], [1.0] * x.shape[1]
         return np.zeros(n)
-    center = np.nanmean(np.where(np.isnan(x), np.nan, x), axis=0)
-    center = np.nan_to_num(center)
-    spread = np.nan_to_num(np.nanstd(x, axis=0))
+    # by hand, not nanmean/nanstd: a column that is NULL in every parent would warn
+    known = ~np.isnan(x)
+    count = np.maximum(known.sum(axis=0), 1)
+    center = np.where(known, x, 0.0).sum(axis=0) / count
+    spread = np.sqrt((np.where(known, x - center, 0.0) ** 2).sum(axis=0) / count)
     spread[spread == 0] = 1.0
     z = _standardize(x, center, spread)
     k = int(min(MAX_CLUSTERS, max(1, n // 30), len(np.unique(z, axis=0))))
