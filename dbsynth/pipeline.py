@@ -460,7 +460,9 @@ def refresh(source_url: str, target_url: str, *, on_drift: str = "fail", dry_run
         target = _open_target(source, source_url, source_schema, target_url, target_schema)
         try:
             schema, _ = resolve_schema(source, keys)
-            schema, notes = select_tables(schema, include, exclude)
+            existing = target.introspect()
+            schema, notes = select_tables(schema, include, exclude,
+                                          frozenset(existing.table_names))
             if not grants:  # (also for the plan of a refused refresh: prepare_target says why)
                 from dbsynth.writer.objects import without_grants
 
@@ -471,8 +473,8 @@ def refresh(source_url: str, target_url: str, *, on_drift: str = "fail", dry_run
                 blocked = None
             except UnsafeTargetError as exc:  # an object outside the selection depends on it
                 prepared, blocked = None, exc.message
-            plan = _refresh_plan(schema, notes, source, target, on_drift, scale, prepared,
-                                 blocked)
+            plan = _refresh_plan(schema, notes, source, target, existing, on_drift, scale,
+                                 prepared, blocked)
             if dry_run:
                 return RefreshResult(plan, applied=False)
             if plan.refused:
@@ -489,9 +491,10 @@ def refresh(source_url: str, target_url: str, *, on_drift: str = "fail", dry_run
 
 
 def _refresh_plan(schema: Schema, notes: list[str], source: Connector, target: Connector,
-                  on_drift: str, scale: float, prepared: TargetPlan | None,
+                  existing: Schema, on_drift: str, scale: float, prepared: TargetPlan | None,
                   blocked: str | None) -> RefreshPlan:
-    """``blocked``: why the target's tables cannot be replaced (objects depend on them)."""
+    """``existing``: the target's schema as it is; ``blocked``: why the target's tables
+    cannot be replaced (objects depend on them)."""
     from dbsynth.writer import ddl
 
     if prepared is not None:
@@ -501,7 +504,6 @@ def _refresh_plan(schema: Schema, notes: list[str], source: Connector, target: C
     caps = target.capabilities
     undeclared = frozenset((e.table, e.fk.columns)
                            for e in ddl.undeclared_cycle_keys(load_plan, caps))
-    existing = target.introspect()
     drift = compare(schema, existing, caps.name, undeclared)
     refused = None
     if blocked:  # DROP TABLE would fail on them: say so before, not halfway through

@@ -9,7 +9,7 @@ engine gets what sqlglot can translate (see :mod:`dbsynth.writer.objects`).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Literal
 
 ObjectKind = Literal[
@@ -77,24 +77,39 @@ def object_from_dict(data: dict[str, Any]) -> SchemaObject:
                         bool(data.get("after_load", kind not in BEFORE_LOAD_KINDS)))
 
 
-def select_objects(objects: tuple[SchemaObject, ...], tables: set[str]
+def select_objects(objects: tuple[SchemaObject, ...], tables: set[str],
+                   beside: frozenset[str] = frozenset()
                    ) -> tuple[tuple[SchemaObject, ...], list[str]]:
     """The objects whose every dependency is one of ``tables`` or another kept object, and a
-    note for each one left out (an object is never half created)."""
+    note for each one left out (an object is never half created).
+
+    ``beside`` are tables the target already holds and keeps (a refresh of some tables): an
+    object that reads a selected table and one of those is kept too, since the target has
+    what it needs (its view must come back after the replace), with those dependencies
+    dropped; an object that needs none of ``tables`` is left to the target as it is."""
     kept = {(o.kind, o.name): o for o in objects}
     notes: list[str] = []
     changed = True
     while changed:
         changed = False
-        names = tables | {o.name for o in kept.values() if o.kind in DEPENDABLE_KINDS}
+        own = {o.name for o in kept.values() if o.kind in DEPENDABLE_KINDS}
         for key, obj in list(kept.items()):
-            missing = [d for d in obj.depends_on if d not in names]
-            if missing:
+            missing = [d for d in obj.depends_on if d not in tables and d not in own]
+            if missing and (any(d not in beside for d in missing)
+                            or not any(d in tables or d in own for d in obj.depends_on)):
                 del kept[key]
                 notes.append(f"{obj.label} is not copied: it depends on "
                              f"{', '.join(sorted(missing))}, outside the selected tables")
                 changed = True
-    return tuple(o for o in objects if (o.kind, o.name) in kept), notes
+    return tuple(_without(kept[(o.kind, o.name)], beside) for o in objects
+                 if (o.kind, o.name) in kept), notes
+
+
+def _without(obj: SchemaObject, beside: frozenset[str]) -> SchemaObject:
+    """``obj`` without its dependencies on tables the target keeps (they are there)."""
+    if not beside.intersection(obj.depends_on):
+        return obj
+    return replace(obj, depends_on=tuple(d for d in obj.depends_on if d not in beside))
 
 
 def creation_order(objects: tuple[SchemaObject, ...]) -> list[SchemaObject]:

@@ -16,8 +16,11 @@ from dbsynth.schema.objects import select_objects
 
 
 def select_tables(schema: Schema, include: tuple[str, ...] = (),
-                  exclude: tuple[str, ...] = ()) -> tuple[Schema, list[str]]:
-    """The schema restricted to the chosen tables and their parents; notes on what was pulled in."""
+                  exclude: tuple[str, ...] = (), in_target: frozenset[str] = frozenset()
+                  ) -> tuple[Schema, list[str]]:
+    """The schema restricted to the chosen tables and their parents; notes on what was pulled
+    in. ``in_target``: the target's tables, which objects reading a chosen table and one
+    left out may use (see :func:`select_objects`)."""
     for pattern in (*include, *exclude):
         if not any(fnmatchcase(name, pattern) for name in schema.table_names):
             raise UsageError(f"pattern {pattern!r} matches no table "
@@ -38,6 +41,6 @@ def select_tables(schema: Schema, include: tuple[str, ...] = (),
                 notes.append(f"{fk.ref_table} added: {fk.label(table.name)} needs its rows")
     if len(chosen) == len(schema.tables):
         return schema, notes
-    objects, skipped = select_objects(schema.objects, chosen)
+    objects, skipped = select_objects(schema.objects, chosen, in_target - chosen)
     return replace(schema, tables=tuple(t for t in schema.tables if t.name in chosen),
                    objects=objects), notes + skipped

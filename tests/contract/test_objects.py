@@ -230,6 +230,28 @@ def test_postgres_refresh_still_refuses_an_unmirrored_view(pg_zoo: str,
 
 
 @pytest.mark.postgres
+def test_postgres_refresh_of_some_tables_recreates_a_view_reading_one_left_out(
+        pg_database_factory) -> None:
+    """A view reads a refreshed table and one outside ``--include``: the target keeps the
+    latter, so the view is dropped and created again around the replace (it used to block
+    the refresh) and the table left out is untouched."""
+    source, target = pg_database_factory("beside"), pg_database_factory("beside_copy")
+    run_sql(source, "CREATE TABLE store (id integer PRIMARY KEY, city text NOT NULL);"
+                    "CREATE TABLE item (id integer PRIMARY KEY, label text NOT NULL);"
+                    "CREATE VIEW store_item AS SELECT s.city, i.label FROM store s "
+                    "JOIN item i ON i.id = s.id;"
+                    "INSERT INTO store SELECT i, 'c' || i FROM generate_series(1, 40) i;"
+                    "INSERT INTO item SELECT i, 'l' || i FROM generate_series(1, 30) i")
+    assert dbsynth.synth(source, target, seed=1, keys=NO_INFER).integrity.ok
+    items_before = run_sql(target, "SELECT id, label FROM item ORDER BY id")
+    result = pipeline.refresh(source, target, seed=2, include=("store",), keys=NO_INFER)
+    assert result.synth is not None and result.synth.integrity.ok
+    assert run_sql(target, "SELECT id, label FROM item ORDER BY id") == items_before
+    assert pg_catalog(target)["view"] == pg_catalog(source)["view"]
+    assert run_sql(target, "SELECT count(*) FROM store_item")[0][0] > 0
+
+
+@pytest.mark.postgres
 def test_postgres_to_duckdb_lists_translated_and_not(pg_zoo: str, tmp_path: Path) -> None:
     target = duckdb_url(tmp_path / "copy.duckdb")
     result = dbsynth.synth(pg_zoo, target, seed=1, keys=NO_INFER)
