@@ -160,7 +160,7 @@ def prepare_target(target: Connector, schema: Schema, replace: bool,
 
     replaced = refuse_unsafe_target(target, schema, replace)
     schema = schema if grants else without_grants(schema)
-    written, left_out = held_checks(schema, target.capabilities.dialect, target.probe)
+    written, left_out = held_checks(schema, target.capabilities, target.probe)
     notes = [replaced.describe()] if replaced.tables else []
     for table, check, why in left_out:
         problem = evaluation_problem(check, table)

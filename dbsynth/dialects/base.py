@@ -120,6 +120,9 @@ class Dialect:
     relax_function_bodies: str | None = None
     #: a query that fails unless the extension named by the literal ``{}`` can be created
     extension_probe: str | None = None
+    #: ALTER TABLE adding a CHECK without checking the rows there ({table}, {name},
+    #: {expression}): how a CHECK calling a copied function comes after the functions
+    add_check_not_valid: str | None = None
 
     def notable(self) -> dict[str, Any]:
         """The capabilities that change what a copy into this engine is (``inspect`` shows

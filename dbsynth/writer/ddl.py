@@ -18,6 +18,7 @@ from dbsynth.dialects import Dialect, get_dialect, qualified, quote_ident, trans
 from dbsynth.schema.graph import FkEdge, LoadPlan
 from dbsynth.writer.objects import composite_type, domain_type
 from dbsynth.schema.model import CheckConstraint, Column, ForeignKey, Schema, SqlType, Table
+from dbsynth.schema.objects import SchemaObject
 
 if TYPE_CHECKING:
     from sqlglot import exp
@@ -44,13 +45,21 @@ def translate_check(check: CheckConstraint, table: Table, dialect: str) -> str |
         return None
 
 
-def _parse_check(check: CheckConstraint, table: Table) -> exp.Expression | None:
+def parse_check(check: CheckConstraint) -> exp.Expression | None:
+    """The CHECK's condition as sqlglot reads it in its own dialect, or None."""
     import sqlglot  # lazy: ~0.1 s to import, needed only for CHECKs
-    from sqlglot import exp
 
     try:
-        tree = sqlglot.parse_one(check.expression, read=get_dialect(check.dialect).sqlglot)
+        return sqlglot.parse_one(check.expression, read=get_dialect(check.dialect).sqlglot)
     except (sqlglot.errors.ParseError, sqlglot.errors.TokenError, KeyError):
+        return None
+
+
+def _parse_check(check: CheckConstraint, table: Table) -> exp.Expression | None:
+    from sqlglot import exp  # lazy: ~0.1 s to import, needed only for CHECKs
+
+    tree = parse_check(check)
+    if tree is None:
         return None
     by_lower = {c.name.lower(): c.name for c in table.columns}
     for column in tree.find_all(exp.Column):
@@ -112,23 +121,32 @@ def _probe_type(sql_type: SqlType) -> SqlType:
     return sql_type
 
 
-def held_checks(schema: Schema, dialect: str, probe: Probe
+def held_checks(schema: Schema, caps: Dialect, probe: Probe
                 ) -> tuple[Schema, list[tuple[Table, CheckConstraint, str]]]:
-    """The schema as a ``dialect`` target can declare it: CHECKs it cannot hold left out,
-    and those, each with why."""
+    """The schema as a ``caps`` target can declare it: CHECKs it cannot hold left out, and
+    those, each with why. A CHECK that fails only for want of a function the copy carries
+    becomes schema objects added after the functions (:mod:`dbsynth.writer.late_checks`)."""
+    from dbsynth.writer.late_checks import copied_functions_called, late_check_objects
+
     left_out: list[tuple[Table, CheckConstraint, str]] = []
+    late: list[SchemaObject] = []
     tables: list[Table] = []
     for table in schema.tables:
         kept: list[CheckConstraint] = []
-        for check in table.checks:
-            problem = check_problem(check, table, dialect, probe,
+        for index, check in enumerate(table.checks, 1):
+            problem = check_problem(check, table, caps.name, probe,
                                     frozenset(e.name for e in schema.enums))
+            functions = copied_functions_called(check, schema, caps) if problem else ()
             if problem is None:
                 kept.append(check)
+            elif functions:
+                late += late_check_objects(table, check, index, schema, caps, functions)
             else:
                 left_out.append((table, check, problem))
         tables.append(table if len(kept) == len(table.checks) else replace(table, checks=tuple(kept)))
-    return (replace(schema, tables=tuple(tables)) if left_out else schema), left_out
+    if not left_out and not late:
+        return schema, left_out
+    return replace(schema, tables=tuple(tables), objects=schema.objects + tuple(late)), left_out
 
 
 def sequence_name(table: Table, column: Column) -> str:

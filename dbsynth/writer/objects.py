@@ -37,8 +37,9 @@ from dbsynth.schema.objects import (
 
 #: kinds that sqlglot translates to another engine
 TRANSLATED_KINDS = frozenset({"index", "view", "materialized view", "comment"})
-#: kinds tried even on the same engine: a policy names roles, which differ between servers
-TRIED_KINDS = frozenset({"policy", "grant"})
+#: kinds tried even on the same engine: a policy names roles, which differ between servers;
+#: a CHECK's validation fails where the generated rows do not satisfy it
+TRIED_KINDS = frozenset({"policy", "grant", "check validation"})
 #: kinds dropped before a replace and created again (a table's own go with the table)
 DROPPED_KINDS = {"view": "VIEW", "materialized view": "MATERIALIZED VIEW"}
 
