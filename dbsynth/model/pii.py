@@ -102,9 +102,10 @@ class FakeValues:
             words_per_row = np.maximum(1, lengths // 6 + 1)
         else:
             words_per_row = np.maximum(1, np.rint(np.asarray(words))).astype(int)
-        picks = vocabulary[self.rng.integers(0, len(vocabulary), size=int(words_per_row.sum()))]
+        picks = vocabulary[self.rng.integers(0, len(vocabulary), size=int(words_per_row.sum()))
+                           ].tolist()  # Python strings: joined per row much faster than numpy's
         out, start = [], 0
-        for count, length in zip(words_per_row, lengths):
+        for count, length in zip(words_per_row.tolist(), lengths.tolist()):
             text = " ".join(picks[start:start + count]).capitalize()
             if words is None and len(text) > length:  # cut at a word boundary
                 text = text[: max(1, length) + 1].rsplit(" ", 1)[0] if " " in text[:length + 1] \
