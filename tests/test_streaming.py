@@ -152,3 +152,31 @@ def test_one_to_one_parents_are_not_taken_twice_across_pieces(duckdb_path_factor
     assert pieces.rows["emp"] == whole.rows["emp"] == 3000
     rows, distinct = run_sql(target, "SELECT count(*), count(DISTINCT person_id) FROM emp")[0]
     assert rows == distinct == 3000
+
+
+def test_prefetched_chunks_keep_their_order_errors_and_stop_with_the_consumer() -> None:
+    """The writer generates the next chunk in a thread while it loads this one: the chunks
+    come in the same order, an error in generation is raised to the writer, and a writer
+    that stops early stops the thread (it does not generate the rest)."""
+    import threading
+
+    from dbsynth.model.stream import prefetched
+
+    made: list[int] = []
+
+    def chunks(n: int, fail_at: int | None = None):  # type: ignore[no-untyped-def]
+        for i in range(n):
+            if i == fail_at:
+                raise ValueError(f"broken chunk {i}")
+            made.append(i)
+            yield pd.DataFrame({"i": [i]})
+
+    assert [int(c["i"][0]) for c in prefetched(chunks(20))] == list(range(20))
+    with pytest.raises(ValueError, match="broken chunk 3"):
+        list(prefetched(chunks(10, fail_at=3)))
+    made.clear()
+    for chunk in prefetched(chunks(1000), depth=1):
+        if int(chunk["i"][0]) == 2:
+            break
+    assert len(made) <= 5  # the one written, the one waiting, the one being made
+    assert not any(t.name == "dbsynth-generate" for t in threading.enumerate())

@@ -20,7 +20,7 @@ import pandas as pd
 
 from dbsynth.connectors.base import Connector, Dependent, TargetSession
 from dbsynth.errors import LoadError, UnsafeTargetError
-from dbsynth.model.stream import Synthesis, TableData, TableStream
+from dbsynth.model.stream import Synthesis, TableData, TableStream, prefetched
 from dbsynth.schema.graph import LoadPlan
 from dbsynth.schema.model import ForeignKey, Schema, Table
 from dbsynth.writer.objects import (
@@ -140,7 +140,7 @@ def _load(session: TargetSession, table: Table, op: Operation, data: TableData,
     progress("expect", table.name, len(data))
     progress("load", table.name, 0)
     if isinstance(data, TableStream):
-        for chunk in data:
+        for chunk in prefetched(data):  # the next chunk is generated while this one loads
             _load_table(session, table, op, chunk)
             progress("load", table.name, data.rows)
     else:
