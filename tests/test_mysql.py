@@ -48,15 +48,101 @@ def test_chinook_duckdb_to_mariadb(chinook_duckdb_url, maria_database_factory):
     assert result.integrity.ok
 
 
-def test_replacing_tables_is_refused_where_ddl_is_not_transactional(chinook_duckdb_url,
-                                                                     maria_database_factory,
-                                                                     maria_cluster):
-    """MySQL cannot undo a failed DROP/CREATE: a replace would lose the old copy if the
-    load failed, so it is refused before any work and the first copy stays as it was."""
+def _stages(cluster, url) -> list[str]:
+    """What a write into the server staged and left behind (none once it ended)."""
+    return [r[0] for r in cluster.run(url, "SELECT schema_name FROM information_schema.schemata "
+                                           "WHERE schema_name LIKE 'dbsynth\\_\\_%'")]
+
+
+def test_replace_swaps_the_staged_tables_in(chinook_duckdb_url, maria_database_factory,
+                                            maria_cluster):
+    """DDL is not transactional in MySQL: a replace loads a staging database and swaps it in
+    by one RENAME TABLE; the old rows are gone, the new ones keyed, nothing staged is left."""
     target = maria_database_factory("replace")
     first = dbsynth.synth(chinook_duckdb_url, target, scale=0.5, seed=3)
     assert first.integrity.ok
-    with pytest.raises(dbsynth.errors.UnsafeTargetError, match="not transactional"):
-        dbsynth.synth(chinook_duckdb_url, target, scale=0.5, seed=4, replace=True)
-    for table, rows in first.rows.items():
+    with pytest.raises(dbsynth.errors.UnsafeTargetError, match="--replace"):
+        dbsynth.synth(chinook_duckdb_url, target, scale=0.5, seed=4)
+    track_sum = 'SELECT sum(milliseconds) FROM track'
+    old_sum = maria_cluster.run(target, track_sum)
+    second = dbsynth.synth(chinook_duckdb_url, target, scale=0.5, seed=6, replace=True)
+    assert second.integrity.ok
+    for table, rows in second.rows.items():
         assert maria_cluster.run(target, f'SELECT count(*) FROM "{table}"')[0][0] == rows
+    assert maria_cluster.run(target, track_sum) != old_sum
+    fks = maria_cluster.run(target, "SELECT count(*) FROM information_schema.referential_constraints "
+                                    "WHERE constraint_schema = DATABASE()")[0][0]
+    assert fks == sum(len(t.foreign_keys) for t in dbsynth.inspect(chinook_duckdb_url).schema.tables)
+    assert _stages(maria_cluster, target) == []
+
+
+SOURCE_SQL = """
+CREATE TABLE shop (id INT AUTO_INCREMENT PRIMARY KEY, name VARCHAR(40) NOT NULL);
+CREATE TABLE sale (id INT AUTO_INCREMENT PRIMARY KEY, shop_id INT NOT NULL,
+  amount DECIMAL(10,2) NOT NULL, note VARCHAR(60),
+  CONSTRAINT sale_shop FOREIGN KEY (shop_id) REFERENCES shop (id));
+INSERT INTO shop (name) SELECT concat('shop ', seq) FROM seq_1_to_40;
+INSERT INTO sale (shop_id, amount, note)
+  SELECT 1 + seq % 40, (seq % 997) / 10, IF(seq % 3 = 0, NULL, concat('n', seq % 50))
+  FROM seq_1_to_{rows};
+"""
+
+
+@pytest.fixture(scope="module")
+def shop_url(maria_cluster) -> str:
+    url = maria_cluster.create_database("shop")
+    maria_cluster.run(url, SOURCE_SQL.format(rows=30_000))
+    return url
+
+
+def test_auto_increment_is_kept_and_continues_after_the_synth(shop_url, maria_database_factory,
+                                                             maria_cluster):
+    found = {t.name: t for t in dbsynth.inspect(shop_url).schema.tables}
+    assert found["sale"].column("id").identity is not None
+    target = maria_database_factory("autoinc")
+    result = dbsynth.synth(shop_url, target, scale=0.1, seed=2)
+    assert result.integrity.ok
+    extra = maria_cluster.run(target, "SELECT column_name, extra FROM information_schema.columns "
+                                      "WHERE table_schema = DATABASE() AND table_name = 'sale'")
+    assert dict(extra)["id"] == "auto_increment"
+    top = maria_cluster.run(target, 'SELECT max(id) FROM sale')[0][0]
+    shop = maria_cluster.run(target, 'SELECT min(id) FROM shop')[0][0]
+    new = maria_cluster.run(target, f"INSERT INTO sale (shop_id, amount) VALUES ({shop}, 1); "
+                                    "SELECT LAST_INSERT_ID()")[0][0]
+    assert new == top + 1
+
+
+def test_a_kill_mid_load_leaves_the_target_as_it_was(shop_url, maria_database_factory,
+                                                     maria_cluster, tmp_path):
+    """A replace killed (SIGKILL) while loading its biggest table: the target keeps its rows,
+    and the next run drops what the dead one staged."""
+    import sys
+    import time
+
+    target = maria_database_factory("killed")
+    first = dbsynth.synth(shop_url, target, scale=0.1, seed=1)
+    before = maria_cluster.run(target, "SELECT count(*), sum(id), sum(amount) FROM sale")
+    cli = Path(sys.executable).with_name("dbsynth")
+    proc = subprocess.Popen([str(cli), "synth", shop_url, target, "--replace", "--scale", "10",
+                             "--seed", "5"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    staged_sale = ("SELECT table_schema FROM information_schema.tables WHERE table_name = 'sale' "
+                   "AND table_schema LIKE 'dbsynth\\_\\_stage\\_%'")
+    deadline = time.monotonic() + 240
+    try:
+        while not maria_cluster.run(target, staged_sale):
+            assert proc.poll() is None, "the run ended before it loaded sale"
+            assert time.monotonic() < deadline
+            time.sleep(0.05)
+        time.sleep(0.5)  # inside the load of ~300,000 rows
+        assert proc.poll() is None, "the run ended before it could be killed mid-load"
+    finally:
+        proc.kill()
+        proc.wait(timeout=30)
+    time.sleep(0.5)  # the server notices the dead connection and rolls back
+    assert maria_cluster.run(target, "SELECT count(*), sum(id), sum(amount) FROM sale") == before
+    assert first.rows["sale"] == before[0][0]
+    assert _stages(maria_cluster, target)  # the dead run's stage, until the next run
+    again = dbsynth.synth(shop_url, target, scale=0.2, seed=6, replace=True)
+    assert again.integrity.ok
+    assert maria_cluster.run(target, "SELECT count(*) FROM sale")[0][0] == again.rows["sale"]
+    assert _stages(maria_cluster, target) == []

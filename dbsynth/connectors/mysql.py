@@ -28,6 +28,10 @@ log = logging.getLogger(__name__)
 #: rows per multi-row INSERT batch (PyMySQL folds ``executemany`` into one statement)
 _INSERT_BATCH_ROWS = 2_000
 _SESSION_SQL = "SET SESSION sql_mode = CONCAT(@@sql_mode, ',ANSI_QUOTES'), time_zone = '+00:00'"
+_LOADING_SQL = ("SET SESSION foreign_key_checks = 0, "
+                "sql_mode = CONCAT(@@sql_mode, ',NO_AUTO_VALUE_ON_ZERO')")
+_LOADED_SQL = ("SET SESSION foreign_key_checks = 1, "
+               "sql_mode = REPLACE(@@sql_mode, ',NO_AUTO_VALUE_ON_ZERO', '')")
 
 
 class MySQLConnector:
@@ -42,13 +46,11 @@ class MySQLConnector:
         self.role = role
         self._reader: Any = None
         conn = self._connect(database=None)
-        try:
+        try:  # a missing target database is made by the write, once it is judged and done
             with conn.cursor() as cur:
                 cur.execute("SELECT @@hostname, @@port, count(*) FROM information_schema.schemata "
                             "WHERE schema_name = %s", (self.schema_name,))
                 host, port, exists = cur.fetchone()
-                if not exists and role == "target":
-                    cur.execute(f"CREATE DATABASE {qualified(self.schema_name, '')[:-3]}")
         finally:
             conn.close()
         self._identity = f"{host}:{port}"
@@ -84,8 +86,8 @@ class MySQLConnector:
     def _reading(self) -> Any:
         """One connection; a source's reads share one ``CONSISTENT SNAPSHOT, READ ONLY``
         transaction held until :meth:`close` (rows committed meanwhile never appear)."""
-        if self._reader is None:
-            self._reader = self._connect()
+        if self._reader is None:  # every name is qualified; a target may not exist yet
+            self._reader = self._connect(None if self.role == "target" else "")
             if self.role == "source":
                 with self._reader.cursor() as cur:
                     cur.execute("SET SESSION TRANSACTION ISOLATION LEVEL REPEATABLE READ")
@@ -194,7 +196,7 @@ class MySQLConnector:
         return frame
 
     def begin_target(self) -> MySQLSession:
-        return MySQLSession(self._connect(), self.schema_name)
+        return MySQLSession(self._connect(database=None), self.schema_name)
 
     def probe(self, sql: str) -> str | None:
         return probe_by_query(self.query, self.display_url, sql)
@@ -230,8 +232,12 @@ def _plain(value: Any) -> Any:
 
 
 class MySQLSession:
-    """Writes on a MySQL target. DDL commits by itself in MySQL, so a failed write can leave
-    tables behind (see the report: the staging database swap is not built yet)."""
+    """Writes on a MySQL target. DDL commits by itself in MySQL: the writer loads a staging
+    database and swaps it in (:mod:`dbsynth.writer.swap`), which names the schema written.
+
+    Foreign keys are not checked while loading (tables load in any order, keys are added
+    without a scan; the integrity check proves them by SQL), and a loaded 0 is a key, not
+    a request for the next AUTO_INCREMENT value; both settings end with the transaction."""
 
     capabilities = DIALECT
 
@@ -239,8 +245,13 @@ class MySQLSession:
         self.conn = conn
         self.schema_name = schema_name
         with conn.cursor() as cur:
-            cur.execute("SET SESSION foreign_key_checks = 0")
+            cur.execute(_LOADING_SQL)
         conn.autocommit(False)
+
+    def _end_loading(self) -> None:
+        if self.conn.open:
+            with self.conn.cursor() as cur:
+                cur.execute(_LOADED_SQL)
 
     def execute(self, sql: str) -> None:
         import pymysql
@@ -282,7 +293,20 @@ class MySQLSession:
         return {}
 
     def dependents(self, tables: list[str]) -> list[Dependent]:
-        return []
+        """Foreign keys of other tables onto ``tables``: after the swap they would point at
+        the old tables, which are dropped; so they block. Triggers go with the tables."""
+        if not tables:
+            return []
+        names = ", ".join(self.conn.escape(t) for t in tables)
+        db = self.conn.escape(self.schema_name)
+        out = [Dependent(f"foreign key {c} of table {t}", True) for t, c in self.query(
+            "SELECT table_name, constraint_name FROM information_schema.referential_constraints "
+            f"WHERE constraint_schema = {db} AND referenced_table_name IN ({names}) "
+            f"AND table_name NOT IN ({names}) ORDER BY 1, 2")]
+        out += [Dependent(f"trigger {n} on table {t}", False) for n, t in self.query(
+            "SELECT trigger_name, event_object_table FROM information_schema.triggers WHERE "
+            f"trigger_schema = {db} AND event_object_table IN ({names}) ORDER BY 1")]
+        return out
 
     def grants_on(self, relations: list[str]) -> list[str]:
         return []
@@ -319,12 +343,14 @@ class MySQLSession:
 
         try:
             self.conn.commit()
+            self._end_loading()
         except pymysql.Error as exc:
             raise LoadError(f"commit failed: {first_line(exc)}") from None
 
     def rollback(self) -> None:
         if self.conn.open:
             self.conn.rollback()
+            self._end_loading()
 
     def close(self) -> None:
         if self.conn.open:

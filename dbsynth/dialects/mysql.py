@@ -1,7 +1,7 @@
-"""MySQL and MariaDB: DDL is not transactional (no staged swap yet, so a target that holds
-our tables is not replaced: see ``writer.load.judge_target``), no enum types (ENUM is a column type), no arrays,
-a server. Sessions run with ``sql_mode`` ANSI_QUOTES so identifiers are double-quoted as
-everywhere else in dbsynth."""
+"""MySQL and MariaDB: DDL is not transactional, so a write loads fresh tables into a staging
+database and swaps them in by one ``RENAME TABLE`` (atomic; see :mod:`dbsynth.writer.swap`);
+no enum types (ENUM is a column type), no arrays, a server. Sessions run with ``sql_mode``
+ANSI_QUOTES so identifiers are double-quoted as everywhere else in dbsynth."""
 
 from __future__ import annotations
 
@@ -15,7 +15,13 @@ DIALECT = Dialect(
     name="mysql", sqlglot="mysql",
     schemes=("mysql", "mysql+pymysql", "mariadb", "mariadb+pymysql"), default_schema="",
     fk_after_load=True, add_unique_after_load=True, transactional_ddl=False,
-    multi_table_drop=True, identity_kind="none", max_identifier_length=64, enums=False,
+    multi_table_drop=True, identity_kind="auto_increment", primary_key_at_create=True,
+    swap_rename="RENAME TABLE {}", schema_word="DATABASE",
+    stage_lock="SELECT GET_LOCK({}, 0)", stage_lock_free="SELECT IS_FREE_LOCK({})",
+    # loading explicit keys moves the counter past them already; this says so (a value at or
+    # below the column's maximum sets it to maximum + 1)
+    advance_identity="ALTER TABLE {table} AUTO_INCREMENT = 1",
+    max_identifier_length=64, enums=False,
     arrays=False, concurrent_writers=True, case_insensitive_names=False,
     generated_kind="stored",
     types={
