@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import shutil
 import subprocess
+import uuid
 from pathlib import Path
 
 import pytest
@@ -146,3 +147,94 @@ def test_a_kill_mid_load_leaves_the_target_as_it_was(shop_url, maria_database_fa
     assert again.integrity.ok
     assert maria_cluster.run(target, "SELECT count(*) FROM sale")[0][0] == again.rows["sale"]
     assert _stages(maria_cluster, target) == []
+
+
+KINDS_SQL = """
+CREATE TABLE item (id INT PRIMARY KEY, qty INT NOT NULL, twice INT AS (qty * 2) VIRTUAL,
+  label VARCHAR(20) AS (concat('q', qty)) STORED, flags BIT(8) NOT NULL, active BIT(1) NOT NULL);
+INSERT INTO item (id, qty, flags, active)
+  SELECT seq, seq % 17, seq % 256, seq % 2 FROM seq_1_to_300;
+"""
+
+
+def test_generated_columns_are_left_to_the_engine_and_bits_read_as_numbers(
+        maria_database_factory, maria_cluster):
+    source = maria_database_factory("kinds")
+    maria_cluster.run(source, KINDS_SQL)
+    item = dbsynth.inspect(source).schema.table("item")
+    assert item.column("twice").generated == '"qty" * 2'
+    assert item.column("label").generated is not None
+    assert item.column("active").type.name == "boolean"
+    assert item.data_columns == ("id", "qty", "flags", "active")
+    from dbsynth.connectors.registry import connect
+
+    conn = connect(source, role="source")
+    try:
+        frame = conn.read_table(item)
+    finally:
+        conn.close()
+    assert sorted(set(frame["active"])) == [False, True]
+    assert frame["flags"].max() == 255
+    target = maria_database_factory("kinds_copy")
+    result = dbsynth.synth(source, target, scale=0.5, seed=1)
+    assert result.integrity.ok
+    extra = dict(maria_cluster.run(target, "SELECT column_name, extra FROM information_schema.columns "
+                                           "WHERE table_schema = DATABASE() AND table_name = 'item'"))
+    assert "GENERATED" in extra["twice"].upper() and "GENERATED" in extra["label"].upper()
+    wrong = maria_cluster.run(target, "SELECT count(*) FROM item WHERE twice <> qty * 2 "
+                                      "OR label <> concat('q', qty)")[0][0]
+    assert wrong == 0
+
+
+def test_a_missing_target_database_is_made_only_by_the_write(chinook_duckdb_url, maria_cluster):
+    from dbsynth.connectors.registry import connect
+
+    name = f"dbsynth_absent_{uuid.uuid4().hex[:8]}"
+    url = f"{maria_cluster.base_url}/{name}"
+    exists = ("SELECT count(*) FROM information_schema.schemata WHERE schema_name = "
+              f"'{name}'")
+    connect(url, role="target").close()
+    assert maria_cluster.run(f"{maria_cluster.base_url}/mysql", exists)[0][0] == 0
+    result = dbsynth.synth(chinook_duckdb_url, url, scale=0.5, seed=6)
+    assert result.integrity.ok
+    assert maria_cluster.run(f"{maria_cluster.base_url}/mysql", exists)[0][0] == 1
+
+
+def test_foreign_key_checks_are_on_again_after_the_load(maria_database_factory):
+    from dbsynth.connectors.registry import connect
+
+    target = connect(maria_database_factory("fkchecks"), role="target")
+    try:
+        session = target.begin_target()
+        assert session.query("SELECT @@foreign_key_checks")[0][0] == 0
+        session.commit()
+        assert session.query("SELECT @@foreign_key_checks")[0][0] == 1
+        assert "NO_AUTO_VALUE_ON_ZERO" not in session.query("SELECT @@sql_mode")[0][0]
+        session.close()
+    finally:
+        target.close()
+
+
+def test_a_failed_first_write_leaves_nothing_behind(chinook_duckdb_url, maria_database_factory,
+                                                    maria_cluster, monkeypatch):
+    """The write fails on its fifth table: the target gets no table (a rerun needs no
+    --replace), and nothing staged lingers."""
+    from dbsynth.connectors.mysql import MySQLSession
+
+    target = maria_database_factory("failed")
+    loads = {"n": 0}
+    real_load = MySQLSession.load
+
+    def failing_load(self, table, frame):
+        loads["n"] += 1
+        if loads["n"] == 5:
+            raise dbsynth.errors.LoadError("disk full (simulated)")
+        real_load(self, table, frame)
+
+    monkeypatch.setattr(MySQLSession, "load", failing_load)
+    with pytest.raises(dbsynth.errors.LoadError, match="simulated"):
+        dbsynth.synth(chinook_duckdb_url, target, scale=0.5, seed=6)
+    monkeypatch.setattr(MySQLSession, "load", real_load)
+    assert maria_cluster.run(target, "SHOW TABLES") == []
+    assert _stages(maria_cluster, target) == []
+    assert dbsynth.synth(chinook_duckdb_url, target, scale=0.5, seed=6).integrity.ok

@@ -129,7 +129,10 @@ class MySQLConnector:
                 enums.append(EnumType(str(sql_type.enum), enum_labels(column_type)))
             extra = (extra or "").lower()
             identity = "by default" if "auto_increment" in extra else None
-            generated = expression if expression and "stored" in extra else None
+            # VIRTUAL or STORED, both computed by the engine (not MySQL 8's DEFAULT_GENERATED)
+            generated = (str(expression).replace("`", '"') if expression
+                         and extra.endswith("generated") and "default_generated" not in extra
+                         else None)
             columns[table].append(Column(
                 name=col, type=sql_type, nullable=nullable == "YES",
                 default=None if identity or generated else _default(default, data_type),
@@ -187,6 +190,8 @@ class MySQLConnector:
         rows = self.query(f"SELECT {cols} FROM {qualified(self.schema_name, table.name)}{sample}")
         frame = pd.DataFrame(rows, columns=list(table.column_names))
         for column in table.columns:
+            if column.type.native and column.type.native.lower().startswith("bit(") and len(frame):
+                frame[column.name] = frame[column.name].map(_bit_value(column.type.name))
             if column.type.name in ("date", "timestamp", "timestamptz") and len(frame):
                 zero = frame[column.name].map(lambda v: isinstance(v, str) and v.startswith("0000"))
                 if zero.any():
@@ -205,6 +210,16 @@ class MySQLConnector:
         if self._reader is not None:
             self._reader.close()
             self._reader = None
+
+
+def _bit_value(name: str) -> Any:
+    """PyMySQL reads BIT(n) as bytes (b'\\x05'): its number, or for BIT(1) its truth."""
+    def convert(value: Any) -> Any:
+        if not isinstance(value, (bytes, bytearray)):
+            return value
+        number = int.from_bytes(value, "big")
+        return bool(number) if name == "boolean" else number
+    return convert
 
 
 def _default(default: str | None, data_type: str) -> str | None:

@@ -58,12 +58,12 @@ _LENGTH = re.compile(r"\((\d+)(?:,(\d+))?\)")
 def parse_type(data_type: str, column_type: str, table: str, column: str) -> SqlType:
     """Turn ``information_schema.columns`` (DATA_TYPE, COLUMN_TYPE) into a neutral type.
 
-    TINYINT(1) is MySQL's boolean; UNSIGNED is widened (an INT UNSIGNED holds 2**32 - 1);
+    TINYINT(1) and BIT(1) are MySQL's booleans (wider BITs are numbers); UNSIGNED is widened (an INT UNSIGNED holds 2**32 - 1);
     ENUM becomes an enum named ``<table>_<column>``; SET is text (a comma list)."""
     base = data_type.lower()
     full = column_type.lower()
     args = _LENGTH.search(full)
-    if base == "tinyint" and full.startswith("tinyint(1)"):
+    if (base == "tinyint" and full.startswith("tinyint(1)")) or full == "bit(1)":
         return SqlType("boolean", native=column_type)
     if base == "enum":
         return SqlType("enum", enum=f"{table}_{column}", native=column_type)
