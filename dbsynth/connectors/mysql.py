@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 from typing import Any
 
 import numpy as np
@@ -130,7 +131,7 @@ class MySQLConnector:
             extra = (extra or "").lower()
             identity = "by default" if "auto_increment" in extra else None
             # VIRTUAL or STORED, both computed by the engine (not MySQL 8's DEFAULT_GENERATED)
-            generated = (str(expression).replace("`", '"') if expression
+            generated = (_native_quotes(str(expression)) if expression
                          and extra.endswith("generated") and "default_generated" not in extra
                          else None)
             columns[table].append(Column(
@@ -172,7 +173,8 @@ class MySQLConnector:
                 "SELECT table_name, constraint_name, check_clause FROM "
                 "information_schema.check_constraints WHERE constraint_schema = %s", db):
             if table in checks and not str(clause).lower().startswith("json_valid("):
-                checks[table].append(CheckConstraint(str(clause).replace("`", '"'), cname, dialect="mysql"))
+                checks[table].append(CheckConstraint(_native_quotes(str(clause)), cname,
+                                                     dialect="mysql"))
         counts = {n: int(self.query(f"SELECT count(*) FROM {qualified(self.schema_name, n)}")[0][0])
                   for n in names}
         tables = tuple(Table(
@@ -210,6 +212,20 @@ class MySQLConnector:
         if self._reader is not None:
             self._reader.close()
             self._reader = None
+
+
+_QUOTED = re.compile(r"'(?:[^'\\]|''|\\.)*'|\"((?:[^\"]|\"\")*)\"")
+
+
+def _native_quotes(expr: str) -> str:
+    """An expression as MySQL itself spells it without ANSI_QUOTES (backquoted names), the
+    way sqlglot's mysql dialect reads it: under our sessions' ANSI_QUOTES the catalog gives
+    ``"price" >= 0``, which sqlglot would read as a string (string literals stay as they are)."""
+    def swap(found: re.Match[str]) -> str:
+        if found.group(1) is None:
+            return found.group(0)
+        return "`" + found.group(1).replace('""', '"').replace("`", "``") + "`"
+    return _QUOTED.sub(swap, expr)
 
 
 def _bit_value(name: str) -> Any:

@@ -99,6 +99,9 @@ class Dialect:
     char_unbounded: str = "char"
     #: the type for values it has no type for (unknown, and enums/arrays where missing)
     text_word: str = "text"
+    #: the type of a text column in a key (primary, unique, foreign), where the engine
+    #: cannot index an unbounded text (MySQL: ``VARCHAR(255)``); None: as rendered
+    key_text: str | None = None
     #: a VARCHAR length survives a round trip through the catalog (DuckDB drops it)
     keeps_varchar_length: bool = True
     #: a DEFAULT that is an expression must be in parentheses (SQLite)

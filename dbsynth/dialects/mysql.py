@@ -33,6 +33,8 @@ DIALECT = Dialect(
     decimal_word="DECIMAL", numeric_unbounded="DECIMAL(65,30)", max_numeric_precision=65,
     varchar_word="VARCHAR", char_word="CHAR", varchar_unbounded="LONGTEXT",
     char_unbounded="CHAR(1)", text_word="LONGTEXT",
+    # 255 characters of utf8mb4 (1,020 bytes): three of them fit InnoDB's 3,072-byte keys
+    key_text="VARCHAR(255)",
     epoch_seconds="UNIX_TIMESTAMP({})",
     constraint_names=True, materialized_views=False, partial_indexes=False,
     index_methods=("btree", "hash"), comments=False, domains=False,

@@ -146,6 +146,9 @@ def column_definition(table: Table, column: Column, schema: Schema, caps: Dialec
     enum = item.enum if item is not None else None
     type_schema = (enum_schemas or {}).get(enum, schema_name) if enum else schema_name
     sql_type = caps.render_type(_key_compatible_type(table, column, schema, caps), type_schema)
+    if caps.key_text is not None and sql_type in (caps.text_word, caps.varchar_unbounded) \
+            and column.name in key_columns(table):
+        sql_type = caps.key_text  # MySQL indexes no unbounded text
     if (item is not None and item.name == "unknown" and item.native and schema.dialect == caps.name
             and (column.nullable or column.generated is not None)):
         # Same engine: a type dbsynth does not model stays as declared (tsvector, inet) where
@@ -184,6 +187,14 @@ def column_definition(table: Table, column: Column, schema: Schema, caps: Dialec
     if not column.nullable:
         parts.append("NOT NULL")
     return " ".join(parts)
+
+
+def key_columns(table: Table) -> set[str]:
+    """Columns of the table's primary, unique and foreign keys."""
+    out = set(table.primary_key.columns) if table.primary_key else set()
+    for key in (*table.uniques, *table.foreign_keys):
+        out.update(key.columns)
+    return out
 
 
 def leads_primary_key(table: Table, column: Column) -> bool:
