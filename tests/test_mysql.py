@@ -238,3 +238,20 @@ def test_a_failed_first_write_leaves_nothing_behind(chinook_duckdb_url, maria_da
     assert maria_cluster.run(target, "SHOW TABLES") == []
     assert _stages(maria_cluster, target) == []
     assert dbsynth.synth(chinook_duckdb_url, target, scale=0.5, seed=6).integrity.ok
+
+
+def test_refresh_dry_run_shows_the_stage_and_the_swap_and_refresh_runs_it(
+        chinook_duckdb_url, maria_database_factory, maria_cluster):
+    target = maria_database_factory("dryrun")
+    assert dbsynth.synth(chinook_duckdb_url, target, scale=0.5, seed=6).integrity.ok
+    from dbsynth import pipeline
+
+    plan = pipeline.refresh(chinook_duckdb_url, target, dry_run=True).plan
+    kinds = [op.kind for op in plan.operations.operations]
+    assert kinds[0] == "create_stage" and "drop_tables" not in kinds
+    rename = next(op.sql for op in plan.operations.operations if op.kind == "move_table")
+    assert rename.startswith("RENAME TABLE") and '"<replaced>"."track"' in rename
+    assert kinds.index("move_table") > max(i for i, k in enumerate(kinds) if k == "load")
+    applied = pipeline.refresh(chinook_duckdb_url, target, scale=0.5, seed=6)
+    assert applied.applied and applied.synth.integrity.ok
+    assert _stages(maria_cluster, target) == []

@@ -21,7 +21,8 @@ from dbsynth.connectors.base import (Dependent, first_line, probe_by_query, qual
 from dbsynth.dialects.mysql import DIALECT, enum_labels, parse_type
 from dbsynth.errors import ConnectionError_, LoadError, SchemaError
 from dbsynth.schema.model import (
-    CheckConstraint, Column, EnumType, ForeignKey, PrimaryKey, Schema, Table, UniqueConstraint,
+    CheckConstraint, Column, EnumType, ForeignKey, PrimaryKey, Schema, SqlType, Table,
+    UniqueConstraint,
 )
 
 log = logging.getLogger(__name__)
@@ -118,6 +119,12 @@ class MySQLConnector:
             "AND table_type = 'BASE TABLE' ORDER BY table_name", db)]
         columns: dict[str, list[Column]] = {n: [] for n in names}
         enums: list[EnumType] = []
+        check_rows = self.query(
+            "SELECT table_name, constraint_name, check_clause FROM "
+            "information_schema.check_constraints WHERE constraint_schema = %s", db)
+        # MariaDB's JSON is LONGTEXT with a json_valid(column) CHECK: a JSON column
+        json_columns = {(str(t), found.group(1)) for t, _n, clause in check_rows
+                        if (found := _JSON_VALID.fullmatch(str(clause).strip())) is not None}
         for (table, col, data_type, column_type, nullable, default, extra,
              expression) in self.query(
                 "SELECT table_name, column_name, data_type, column_type, is_nullable, "
@@ -126,6 +133,8 @@ class MySQLConnector:
             if table not in columns:
                 continue
             sql_type = parse_type(data_type, column_type, table, col)
+            if (table, col) in json_columns and sql_type.name == "text":
+                sql_type = SqlType("json", native=column_type)
             if sql_type.name == "enum":
                 enums.append(EnumType(str(sql_type.enum), enum_labels(column_type)))
             extra = (extra or "").lower()
@@ -164,14 +173,14 @@ class MySQLConnector:
             elif kind == "UNIQUE":
                 uniques[table].append(UniqueConstraint(cols, cname))
             elif kind == "FOREIGN KEY" and parts[0][1] in columns:
-                on_delete, on_update = actions.get((table, cname), ("NO ACTION", "NO ACTION"))
+                # MySQL's RESTRICT is its NO ACTION (both checked at once), and its default
+                on_delete, on_update = (_SAME_ACTION.get(a, a) for a in actions.get(
+                    (table, cname), ("NO ACTION", "NO ACTION")))
                 fks[table].append(ForeignKey(cols, str(parts[0][1]),
                                              tuple(str(p[2]) for p in parts), cname, "declared",
                                              on_delete, on_update))  # type: ignore[arg-type]
         checks: dict[str, list[CheckConstraint]] = {n: [] for n in names}
-        for table, cname, clause in self.query(
-                "SELECT table_name, constraint_name, check_clause FROM "
-                "information_schema.check_constraints WHERE constraint_schema = %s", db):
+        for table, cname, clause in check_rows:
             if table in checks and not str(clause).lower().startswith("json_valid("):
                 checks[table].append(CheckConstraint(_native_quotes(str(clause)), cname,
                                                      dialect="mysql"))
@@ -194,6 +203,9 @@ class MySQLConnector:
         for column in table.columns:
             if column.type.native and column.type.native.lower().startswith("bit(") and len(frame):
                 frame[column.name] = frame[column.name].map(_bit_value(column.type.name))
+            elif column.type.name == "unknown" and len(frame):  # POINT…: bytes, held as hex text
+                frame[column.name] = frame[column.name].map(
+                    lambda v: v.hex() if isinstance(v, (bytes, bytearray)) else v)
             if column.type.name in ("date", "timestamp", "timestamptz") and len(frame):
                 zero = frame[column.name].map(lambda v: isinstance(v, str) and v.startswith("0000"))
                 if zero.any():
@@ -214,6 +226,8 @@ class MySQLConnector:
             self._reader = None
 
 
+_SAME_ACTION = {"RESTRICT": "NO ACTION"}
+_JSON_VALID = re.compile(r"json_valid\([`\"]((?:[^`\"])+)[`\"]\)", re.IGNORECASE)
 _QUOTED = re.compile(r"'(?:[^'\\]|''|\\.)*'|\"((?:[^\"]|\"\")*)\"")
 
 
