@@ -77,6 +77,20 @@ def test_replace_swaps_the_staged_tables_in(chinook_duckdb_url, maria_database_f
     assert _stages(maria_cluster, target) == []
 
 
+def test_replace_drops_the_triggers_of_the_replaced_tables(chinook_duckdb_url,
+                                                           maria_database_factory, maria_cluster):
+    """MySQL moves no trigger to another database: a replaced table's trigger is dropped
+    with it (as a replace does on every engine) instead of failing the rename."""
+    target = maria_database_factory("trigger")
+    assert dbsynth.synth(chinook_duckdb_url, target, scale=0.5, seed=6).integrity.ok
+    maria_cluster.run(target, 'CREATE TRIGGER genre_name BEFORE INSERT ON genre FOR EACH ROW '
+                              'SET NEW.name = upper(NEW.name)')
+    assert dbsynth.synth(chinook_duckdb_url, target, scale=0.5, seed=6, replace=True).integrity.ok
+    assert maria_cluster.run(target, "SELECT count(*) FROM information_schema.triggers "
+                                     "WHERE trigger_schema = DATABASE()")[0][0] == 0
+    assert _stages(maria_cluster, target) == []
+
+
 SOURCE_SQL = """
 CREATE TABLE shop (id INT AUTO_INCREMENT PRIMARY KEY, name VARCHAR(40) NOT NULL);
 CREATE TABLE sale (id INT AUTO_INCREMENT PRIMARY KEY, shop_id INT NOT NULL,

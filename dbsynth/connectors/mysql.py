@@ -348,7 +348,7 @@ class MySQLSession:
             "SELECT table_name, constraint_name FROM information_schema.referential_constraints "
             f"WHERE constraint_schema = {db} AND referenced_table_name IN ({names}) "
             f"AND table_name NOT IN ({names}) ORDER BY 1, 2")]
-        out += [Dependent(f"trigger {n} on table {t}", False) for n, t in self.query(
+        out += [Dependent(f"trigger {n} on table {t}", False, "trigger", n) for n, t in self.query(
             "SELECT trigger_name, event_object_table FROM information_schema.triggers WHERE "
             f"trigger_schema = {db} AND event_object_table IN ({names}) ORDER BY 1")]
         return out

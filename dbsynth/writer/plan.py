@@ -169,14 +169,17 @@ def build_write_plan(schema: Schema, plan: LoadPlan, caps: Dialect, schema_name:
 def build_swap_plan(schema: Schema, plan: LoadPlan, caps: Dialect, schema_name: str,
                     stage: str, old: str, *, replacing: Iterable[str] = (),
                     rows: Mapping[str, int] | None = None,
-                    objects: Iterable[ObjectStatement] = ()) -> WritePlan:
+                    objects: Iterable[ObjectStatement] = (),
+                    before_swap: Iterable[str] = ()) -> WritePlan:
     """The operations of a write where DDL is not transactional but one rename of many
     tables is atomic (``caps.swap_rename``, MySQL): every table is made, loaded, keyed and
     constrained in the fresh schema ``stage``; then one rename moves the target's tables
     being replaced into ``old`` and the staged ones into the target; then ``old`` and
     ``stage`` are dropped and the schema objects made on the tables in place. Until the
     rename the target is untouched, so a failure anywhere before it (dropping ``stage``)
-    leaves it as it was."""
+    leaves it as it was. ``before_swap``: statements run just before the rename (MySQL
+    moves no trigger to another schema: the replaced tables' triggers are dropped there,
+    as a replace drops them with the tables everywhere)."""
     if caps.swap_rename is None:
         raise LoadError(f"{caps.name} cannot swap tables in by one rename")
     replacing = set(replacing)
@@ -188,6 +191,7 @@ def build_swap_plan(schema: Schema, plan: LoadPlan, caps: Dialect, schema_name: 
     # the target itself may not exist yet: made only now, once the copy is ready
     ops.append(Operation("create_stage", sql=f"CREATE {word} IF NOT EXISTS "
                                              f"{quote_ident(schema_name)}", phase="finish"))
+    ops += [Operation("drop_tables", sql=sql, phase="finish") for sql in before_swap]
     pairs = [f"{qualified(schema_name, n)} TO {qualified(old, n)}"
              for n in plan.order if n in replacing]
     pairs += [f"{qualified(stage, n)} TO {qualified(schema_name, n)}" for n in plan.order]

@@ -5,7 +5,8 @@ could not undo a failed replace. Its ``RENAME TABLE a TO b, c TO d, …`` is ato
 tables are made, loaded, keyed and constrained in a new staging schema (a MySQL database)
 while the target is untouched; one rename then moves the target's old tables out (into a
 second new schema) and the staged ones in, and both new schemas are dropped. A failure or a
-kill before the rename leaves the target as it was; what the dead run staged is dropped by
+kill before the rename leaves the target as it was (but for the replaced tables' own
+triggers, dropped just before it: MySQL moves no trigger to another schema); what the dead run staged is dropped by
 the next run into the same server (each run holds a named lock while it lives, so a stage
 whose lock is free is a dead one).
 """
@@ -16,7 +17,7 @@ import logging
 import re
 import uuid
 
-from dbsynth.connectors.base import Connector, TargetSession, quote_ident
+from dbsynth.connectors.base import Connector, TargetSession, qualified, quote_ident
 from dbsynth.errors import LoadError
 from dbsynth.model.stream import Synthesis
 from dbsynth.progress import Progress, quiet
@@ -50,8 +51,12 @@ def write_by_swap(target: Connector, schema: Schema, plan: LoadPlan, synthesis: 
         clear_dead_stages(session)
         replacement = judge_target(session, schema, replace, target.display_url)
         objects, _left_out = object_statements(schema, caps, target_schema)
-        write_plan = build_swap_plan(schema, plan, caps, target_schema, stage, old,
-                                     replacing=replacement.tables, objects=objects)
+        triggers = [d.name for d in session.dependents(sorted(replacement.tables))
+                    if d.kind == "trigger" and d.name] if replacement.tables else []
+        write_plan = build_swap_plan(
+            schema, plan, caps, target_schema, stage, old, replacing=replacement.tables,
+            objects=objects, before_swap=[f"DROP TRIGGER {qualified(target_schema, t)}"
+                                          for t in triggers])
         session.schema_name = stage  # rows are loaded (and cut keys filled) in the stage
         try:
             rows = execute_plan(session, write_plan, schema, synthesis, progress, not_created)
