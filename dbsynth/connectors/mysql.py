@@ -276,6 +276,28 @@ def _plain(value: Any) -> Any:
     return value
 
 
+def _python_values(series: pd.Series) -> list[Any]:
+    """One column as PyMySQL takes it, converted at once where its dtype allows (numbers,
+    datetimes: a third of the load's time when done value by value), else value by value."""
+    missing = series.isna().to_numpy()
+    if pd.api.types.is_datetime64_any_dtype(series):
+        if getattr(series.dt, "tz", None) is not None:
+            series = series.dt.tz_convert("UTC").dt.tz_localize(None)
+        values = list(series.dt.to_pydatetime())
+    elif pd.api.types.is_numeric_dtype(series) or pd.api.types.is_bool_dtype(series):
+        values = series.astype(object).tolist() if series.dtype == object else series.tolist()
+    else:
+        return [_plain(v) for v in series]
+    if missing.any():
+        for i in np.flatnonzero(missing):
+            values[i] = None
+    return values
+
+
+def _rows(frame: pd.DataFrame) -> list[tuple[Any, ...]]:
+    return list(zip(*(_python_values(frame[c]) for c in frame.columns)))
+
+
 class MySQLSession:
     """Writes on a MySQL target. DDL commits by itself in MySQL: the writer loads a staging
     database and swaps it in (:mod:`dbsynth.writer.swap`), which names the schema written.
@@ -365,7 +387,7 @@ class MySQLSession:
         cols = ", ".join(quote_ident(c) for c in frame.columns)
         marks = ", ".join(["%s"] * len(frame.columns))
         sql = f"INSERT INTO {qualified(self.schema_name, table.name)} ({cols}) VALUES ({marks})"
-        rows = [tuple(_plain(v) for v in row) for row in frame.itertuples(index=False)]
+        rows = _rows(frame)
         try:
             with self.conn.cursor() as cur:
                 for start in range(0, len(rows), _INSERT_BATCH_ROWS):
