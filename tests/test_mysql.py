@@ -269,3 +269,18 @@ def test_refresh_dry_run_shows_the_stage_and_the_swap_and_refresh_runs_it(
     applied = pipeline.refresh(chinook_duckdb_url, target, scale=0.5, seed=6)
     assert applied.applied and applied.synth.integrity.ok
     assert _stages(maria_cluster, target) == []
+
+
+def test_a_partitioned_run_is_written_through_the_swap(shop_url, maria_database_factory):
+    """Partitions cannot publish a stage by transactional DDL here: their rows are gathered
+    and written like a one-process run (staged, swapped in)."""
+    distributed = pytest.importorskip("distributed")
+    from dbsynth.scaleout import ScaleOut
+
+    with distributed.LocalCluster(n_workers=1, threads_per_worker=2, processes=False,
+                                  protocol="tcp",
+                                  dashboard_address=":0") as cluster:
+        executor = "dask://" + cluster.scheduler_address.removeprefix("tcp://")
+        result = dbsynth.synth(shop_url, maria_database_factory("parts"), scale=0.1, seed=3,
+                               scale_out=ScaleOut(executor=executor, partitions=2))
+    assert result.integrity.ok and result.rows["sale"] == 3000
