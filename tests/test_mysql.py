@@ -284,3 +284,46 @@ def test_a_partitioned_run_is_written_through_the_swap(shop_url, maria_database_
         result = dbsynth.synth(shop_url, maria_database_factory("parts"), scale=0.1, seed=3,
                                scale_out=ScaleOut(executor=executor, partitions=2))
     assert result.integrity.ok and result.rows["sale"] == 3000
+
+
+@pytest.mark.postgres
+def test_classicmodels_to_postgres(classicmodels_url, pg_database_factory):
+    result = dbsynth.synth(classicmodels_url, pg_database_factory("cm"), scale=0.5, seed=1)
+    assert result.integrity.ok
+
+
+@pytest.mark.postgres
+def test_chinook_postgres_to_mariadb(chinook_pg_url, maria_database_factory):
+    result = dbsynth.synth(chinook_pg_url, maria_database_factory("chinook_pg"), scale=0.5, seed=6)
+    assert result.integrity.ok
+
+
+def test_the_swap_plan_loads_everything_before_one_rename():
+    """No database: the plan's order. Tables, loads, keys and foreign keys in the stage;
+    then one RENAME moving the replaced tables out before the staged ones in; then drops."""
+    from dbsynth.dialects import get_dialect
+    from dbsynth.schema.graph import build_plan
+    from dbsynth.schema.model import (Column, ForeignKey, PrimaryKey, Schema, SqlType, Table)
+    from dbsynth.writer.plan import build_swap_plan
+
+    integer = SqlType("integer")
+    parent = Table("parent", (Column("id", integer, nullable=False, identity="by default"),),
+                   primary_key=PrimaryKey(("id",)))
+    child = Table("child", (Column("id", integer, nullable=False), Column("parent_id", integer)),
+                  primary_key=PrimaryKey(("id",)),
+                  foreign_keys=(ForeignKey(("parent_id",), "parent", ("id",)),))
+    schema = Schema(dialect="mysql", name="app", tables=(parent, child))
+    ops = build_swap_plan(schema, build_plan(schema), get_dialect("mysql"), "app", "st", "old",
+                          replacing=["parent"]).operations
+    sqls = [op.sql or op.kind for op in ops]
+    rename = next(i for i, op in enumerate(ops) if op.kind == "move_table")
+    assert sqls[:2] == ['CREATE DATABASE "st"', 'CREATE DATABASE "old"']
+    assert all(op.kind not in ("load", "add_foreign_key", "advance_identity")
+               for op in ops[rename:])
+    assert ops[rename].sql == ('RENAME TABLE "app"."parent" TO "old"."parent", '
+                               '"st"."parent" TO "app"."parent", "st"."child" TO "app"."child"')
+    assert sqls[rename + 1:] == ['DROP DATABASE "old"', 'DROP DATABASE "st"']
+    create_parent = next(s for s in sqls if s.startswith('CREATE TABLE "st"."parent"'))
+    assert '"id" INT NOT NULL AUTO_INCREMENT' in create_parent and "PRIMARY KEY" in create_parent
+    assert any(s.startswith('ALTER TABLE "st"."child" ADD') and "REFERENCES \"st\".\"parent\"" in s
+               for s in sqls)
