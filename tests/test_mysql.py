@@ -131,15 +131,17 @@ def test_a_kill_mid_load_leaves_the_target_as_it_was(shop_url, maria_database_fa
                                                      maria_cluster, tmp_path):
     """A replace killed (SIGKILL) while loading its biggest table: the target keeps its rows,
     and the next run drops what the dead one staged."""
+    import os
     import sys
     import time
 
     target = maria_database_factory("killed")
     first = dbsynth.synth(shop_url, target, scale=0.1, seed=1)
     before = maria_cluster.run(target, "SELECT count(*), sum(id), sum(amount) FROM sale")
-    cli = Path(sys.executable).with_name("dbsynth")
-    proc = subprocess.Popen([str(cli), "synth", shop_url, target, "--replace", "--scale", "10",
-                             "--seed", "5"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}
+    proc = subprocess.Popen([sys.executable, "-m", "dbsynth.cli", "synth", shop_url, target,
+                             "--replace", "--scale", "10", "--seed", "5"], env=env,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     staged_sale = ("SELECT table_schema FROM information_schema.tables WHERE table_name = 'sale' "
                    "AND table_schema LIKE 'dbsynth\\_\\_stage\\_%'")
     deadline = time.monotonic() + 240
@@ -327,3 +329,21 @@ def test_the_swap_plan_loads_everything_before_one_rename():
     assert '"id" INT NOT NULL AUTO_INCREMENT' in create_parent and "PRIMARY KEY" in create_parent
     assert any(s.startswith('ALTER TABLE "st"."child" ADD') and "REFERENCES \"st\".\"parent\"" in s
                for s in sqls)
+
+
+def test_myisam_tables_have_their_keys_inferred(maria_database_factory, maria_cluster):
+    """MyISAM keeps no foreign keys (it parses and drops them): the key is inferred."""
+    source = maria_database_factory("myisam")
+    maria_cluster.run(source, """
+CREATE TABLE author (author_id INT PRIMARY KEY, name VARCHAR(40) NOT NULL) ENGINE=MyISAM;
+CREATE TABLE book (book_id INT PRIMARY KEY, author_id INT NOT NULL, title VARCHAR(60) NOT NULL)
+  ENGINE=MyISAM;
+INSERT INTO author SELECT seq, concat('author ', seq) FROM seq_1_to_50;
+INSERT INTO book SELECT seq, 1 + seq % 50, concat('title ', seq) FROM seq_1_to_400;
+""")
+    found = dbsynth.inspect(source)
+    book = found.schema.table("book")
+    assert [(fk.columns, fk.ref_table, fk.source) for fk in book.foreign_keys] == [
+        (("author_id",), "author", "inferred")]
+    target = maria_database_factory("myisam_copy")
+    assert dbsynth.synth(source, target, seed=1).integrity.ok
