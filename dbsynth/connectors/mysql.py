@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import logging
-import re
 from typing import Any
 
 import numpy as np
@@ -18,7 +17,9 @@ from sqlalchemy.engine import URL
 
 from dbsynth.connectors.base import (Dependent, first_line, probe_by_query, qualified,
                                      quote_ident, short_sql)
-from dbsynth.dialects.mysql import DIALECT, enum_labels, parse_type
+from dbsynth.dialects.mysql import (
+    DIALECT, JSON_VALID, SAME_ACTION, enum_labels, native_quotes, parse_type,
+)
 from dbsynth.errors import ConnectionError_, LoadError, SchemaError
 from dbsynth.schema.model import (
     CheckConstraint, Column, EnumType, ForeignKey, PrimaryKey, Schema, SqlType, Table,
@@ -124,7 +125,7 @@ class MySQLConnector:
             "information_schema.check_constraints WHERE constraint_schema = %s", db)
         # MariaDB's JSON is LONGTEXT with a json_valid(column) CHECK: a JSON column
         json_columns = {(str(t), found.group(1)) for t, _n, clause in check_rows
-                        if (found := _JSON_VALID.fullmatch(str(clause).strip())) is not None}
+                        if (found := JSON_VALID.fullmatch(str(clause).strip())) is not None}
         for (table, col, data_type, column_type, nullable, default, extra,
              expression) in self.query(
                 "SELECT table_name, column_name, data_type, column_type, is_nullable, "
@@ -140,7 +141,7 @@ class MySQLConnector:
             extra = (extra or "").lower()
             identity = "by default" if "auto_increment" in extra else None
             # VIRTUAL or STORED, both computed by the engine (not MySQL 8's DEFAULT_GENERATED)
-            generated = (_native_quotes(str(expression)) if expression
+            generated = (native_quotes(str(expression)) if expression
                          and extra.endswith("generated") and "default_generated" not in extra
                          else None)
             columns[table].append(Column(
@@ -174,7 +175,7 @@ class MySQLConnector:
                 uniques[table].append(UniqueConstraint(cols, cname))
             elif kind == "FOREIGN KEY" and parts[0][1] in columns:
                 # MySQL's RESTRICT is its NO ACTION (both checked at once), and its default
-                on_delete, on_update = (_SAME_ACTION.get(a, a) for a in actions.get(
+                on_delete, on_update = (SAME_ACTION.get(a, a) for a in actions.get(
                     (table, cname), ("NO ACTION", "NO ACTION")))
                 fks[table].append(ForeignKey(cols, str(parts[0][1]),
                                              tuple(str(p[2]) for p in parts), cname, "declared",
@@ -182,7 +183,7 @@ class MySQLConnector:
         checks: dict[str, list[CheckConstraint]] = {n: [] for n in names}
         for table, cname, clause in check_rows:
             if table in checks and not str(clause).lower().startswith("json_valid("):
-                checks[table].append(CheckConstraint(_native_quotes(str(clause)), cname,
+                checks[table].append(CheckConstraint(native_quotes(str(clause)), cname,
                                                      dialect="mysql"))
         counts = {n: int(self.query(f"SELECT count(*) FROM {qualified(self.schema_name, n)}")[0][0])
                   for n in names}
@@ -224,22 +225,6 @@ class MySQLConnector:
         if self._reader is not None:
             self._reader.close()
             self._reader = None
-
-
-_SAME_ACTION = {"RESTRICT": "NO ACTION"}
-_JSON_VALID = re.compile(r"json_valid\([`\"]((?:[^`\"])+)[`\"]\)", re.IGNORECASE)
-_QUOTED = re.compile(r"'(?:[^'\\]|''|\\.)*'|\"((?:[^\"]|\"\")*)\"")
-
-
-def _native_quotes(expr: str) -> str:
-    """An expression as MySQL itself spells it without ANSI_QUOTES (backquoted names), the
-    way sqlglot's mysql dialect reads it: under our sessions' ANSI_QUOTES the catalog gives
-    ``"price" >= 0``, which sqlglot would read as a string (string literals stay as they are)."""
-    def swap(found: re.Match[str]) -> str:
-        if found.group(1) is None:
-            return found.group(0)
-        return "`" + found.group(1).replace('""', '"').replace("`", "``") + "`"
-    return _QUOTED.sub(swap, expr)
 
 
 def _bit_value(name: str) -> Any:

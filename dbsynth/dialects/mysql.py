@@ -90,3 +90,21 @@ def enum_labels(column_type: str) -> tuple[str, ...]:
     """``enum('a','b''c')`` -> ('a', "b'c")."""
     inner = column_type[column_type.index("(") + 1:column_type.rindex(")")]
     return tuple(m.replace("''", "'") for m in re.findall(r"'((?:[^']|'')*)'", inner))
+
+
+#: MySQL's RESTRICT is its NO ACTION (both checked at once, and its default)
+SAME_ACTION: dict[str, str] = {"RESTRICT": "NO ACTION"}
+#: MariaDB's JSON column: LONGTEXT with a ``json_valid(column)`` CHECK
+JSON_VALID = re.compile(r"json_valid\([`\"]((?:[^`\"])+)[`\"]\)", re.IGNORECASE)
+_QUOTED = re.compile(r"'(?:[^'\\]|''|\\.)*'|\"((?:[^\"]|\"\")*)\"")
+
+
+def native_quotes(expr: str) -> str:
+    """An expression as MySQL itself spells it without ANSI_QUOTES (backquoted names), the
+    way sqlglot's mysql dialect reads it: under our sessions' ANSI_QUOTES the catalog gives
+    ``"price" >= 0``, which sqlglot would read as a string (string literals stay as they are)."""
+    def swap(found: re.Match[str]) -> str:
+        if found.group(1) is None:
+            return found.group(0)
+        return "`" + found.group(1).replace('""', '"').replace("`", "``") + "`"
+    return _QUOTED.sub(swap, expr)
