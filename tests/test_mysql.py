@@ -347,3 +347,19 @@ INSERT INTO book SELECT seq, 1 + seq % 50, concat('title ', seq) FROM seq_1_to_4
         (("author_id",), "author", "inferred")]
     target = maria_database_factory("myisam_copy")
     assert dbsynth.synth(source, target, seed=1).integrity.ok
+
+
+def test_a_user_without_the_stage_privileges_is_told_which(chinook_duckdb_url,
+                                                           maria_database_factory, maria_cluster):
+    target = maria_database_factory("limited")
+    db = target.rsplit("/", 1)[1]
+    user = f"u{uuid.uuid4().hex[:8]}"
+    maria_cluster.run(target, f"CREATE USER '{user}'@'%'; GRANT ALL ON `{db}`.* TO '{user}'@'%'")
+    limited = f"mysql://{user}@127.0.0.1:{maria_cluster.port}/{db}"
+    with pytest.raises(dbsynth.errors.LoadError, match=r"privileges on databases named "
+                                                        r"dbsynth\\_\\_stage\\_%"):
+        dbsynth.synth(chinook_duckdb_url, limited, scale=0.5, seed=6)
+    assert maria_cluster.run(target, "SHOW TABLES") == []
+    maria_cluster.run(target, f"GRANT ALL ON `dbsynth\\_\\_stage\\_%`.* TO '{user}'@'%'; "
+                              f"GRANT ALL ON `dbsynth\\_\\_old\\_%`.* TO '{user}'@'%'")
+    assert dbsynth.synth(chinook_duckdb_url, limited, scale=0.5, seed=6).integrity.ok

@@ -60,6 +60,15 @@ def write_by_swap(target: Connector, schema: Schema, plan: LoadPlan, synthesis: 
         session.schema_name = stage  # rows are loaded (and cut keys filled) in the stage
         try:
             rows = execute_plan(session, write_plan, schema, synthesis, progress, not_created)
+        except LoadError as exc:
+            if stage in exc.message and "denied" in exc.message.lower():
+                raise LoadError(
+                    f"{exc.message}; {caps.name} targets are written through a staging "
+                    f"{caps.schema_word.lower()} swapped in by one rename: the user needs "
+                    f"all privileges on {caps.schema_word.lower()}s named "
+                    f"{STAGE_PREFIX.replace('_', chr(92) + '_')}% and "
+                    f"{OLD_PREFIX.replace('_', chr(92) + '_')}%") from None
+            raise
         finally:
             session.schema_name = target_schema
         session.commit()
