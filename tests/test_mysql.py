@@ -363,3 +363,47 @@ def test_a_user_without_the_stage_privileges_is_told_which(chinook_duckdb_url,
     maria_cluster.run(target, f"GRANT ALL ON `dbsynth\\_\\_stage\\_%`.* TO '{user}'@'%'; "
                               f"GRANT ALL ON `dbsynth\\_\\_old\\_%`.* TO '{user}'@'%'")
     assert dbsynth.synth(chinook_duckdb_url, limited, scale=0.5, seed=6).integrity.ok
+
+
+TYPES_SQL = """
+SET SESSION sql_mode = REPLACE(REPLACE(REPLACE(@@sql_mode, 'NO_ZERO_DATE', ''),
+                                       'NO_ZERO_IN_DATE', ''), 'STRICT_TRANS_TABLES', '');
+CREATE TABLE kinds (id INT UNSIGNED PRIMARY KEY, flag TINYINT(1) NOT NULL,
+  big BIGINT UNSIGNED NOT NULL, mood ENUM('sad', 'ok', 'happy') NOT NULL,
+  tags SET('a', 'b', 'c'), born DATE, seen DATETIME(3), doc JSON);
+INSERT INTO kinds SELECT 4294967295 - seq, seq % 2, 18446744073709551615 - seq,
+  ELT(1 + seq % 3, 'sad', 'ok', 'happy'), IF(seq % 2, 'a,c', 'b'),
+  IF(seq % 10 = 0, '0000-00-00', DATE '2020-01-01' + INTERVAL seq DAY),
+  TIMESTAMP '2021-05-06 07:08:09.123' + INTERVAL seq MINUTE, json_object('n', seq)
+  FROM seq_1_to_100;
+"""
+
+
+def test_mysql_types_into_duckdb(maria_database_factory, maria_cluster, tmp_path, caplog):
+    """TINYINT(1) as boolean, UNSIGNED widened (its top values fit), ENUM as an enum, SET
+    as text, zero dates read as NULL with a warning, JSON as JSON, milliseconds kept."""
+    import duckdb
+
+    source = maria_database_factory("types")
+    maria_cluster.run(source, TYPES_SQL)
+    table = dbsynth.inspect(source).schema.table("kinds")
+    names = {c.name: c.type.name for c in table.columns}
+    assert names == {"id": "bigint", "flag": "boolean", "big": "numeric", "mood": "enum",
+                     "tags": "varchar", "born": "date", "seen": "timestamp", "doc": "json"}
+    path = tmp_path / "types.duckdb"
+    result = dbsynth.synth(source, duckdb_url(path), seed=1)
+    assert result.integrity.ok
+    assert any("zero date" in r.getMessage() for r in caplog.records)
+    con = duckdb.connect(str(path), read_only=True)
+    try:
+        top, moods, nulls, flags = con.execute(
+            "SELECT max(id), list(DISTINCT mood::VARCHAR ORDER BY mood::VARCHAR), "
+            "count(*) FILTER (WHERE born IS NULL), list(DISTINCT flag ORDER BY flag) "
+            "FROM kinds").fetchone()
+        types = dict(con.execute("SELECT column_name, data_type FROM information_schema.columns "
+                                 "WHERE table_name = 'kinds'").fetchall())
+    finally:
+        con.close()
+    assert top > 2**31 and moods == ["happy", "ok", "sad"] and flags == [False, True]
+    assert 0 < nulls < 100
+    assert types["flag"] == "BOOLEAN" and types["id"] == "BIGINT" and types["doc"] == "JSON"
