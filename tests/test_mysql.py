@@ -407,3 +407,18 @@ def test_mysql_types_into_duckdb(maria_database_factory, maria_cluster, tmp_path
     assert top > 2**31 and moods == ["happy", "ok", "sad"] and flags == [False, True]
     assert 0 < nulls < 100
     assert types["flag"] == "BOOLEAN" and types["id"] == "BIGINT" and types["doc"] == "JSON"
+
+
+def test_mysql_types_into_mariadb(maria_database_factory, maria_cluster):
+    """Same engine: ENUM stays an ENUM with its labels, UNSIGNED tops fit, JSON is JSON."""
+    source = maria_database_factory("types_src")
+    maria_cluster.run(source, TYPES_SQL)
+    target = maria_database_factory("types_copy")
+    assert dbsynth.synth(source, target, seed=1).integrity.ok
+    types = dict(maria_cluster.run(target, "SELECT column_name, column_type FROM "
+                                           "information_schema.columns WHERE table_schema = "
+                                           "DATABASE() AND table_name = 'kinds'"))
+    assert types["mood"] == "enum('sad','ok','happy')"
+    assert types["flag"] == "tinyint(1)"
+    assert dbsynth.inspect(target).schema.table("kinds").column("doc").type.name == "json"
+    assert maria_cluster.run(target, "SELECT max(id) > 2147483647 FROM kinds") == [(1,)]

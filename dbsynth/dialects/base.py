@@ -74,6 +74,9 @@ class Dialect:
     max_identifier_length: int | None = None
     #: CREATE TYPE … AS ENUM; without, enums are text
     enums: bool = True
+    #: where there are no enum types, a column type listing the labels (``{}``: them, quoted
+    #: and comma-separated; MySQL's ``ENUM('a', 'b')``); None: enums are text
+    enum_column: str | None = None
     #: array column types; without, arrays are JSON text
     arrays: bool = True
     #: several processes may load one database at once (a server; a file has one writer)

@@ -1,6 +1,6 @@
 """MySQL and MariaDB: DDL is not transactional, so a write loads fresh tables into a staging
 database and swaps them in by one ``RENAME TABLE`` (atomic; see :mod:`dbsynth.writer.swap`);
-no enum types (ENUM is a column type), no arrays, a server. Sessions run with ``sql_mode``
+no enum types (ENUM is a column type: written as one), no arrays, a server. Sessions run with ``sql_mode``
 ANSI_QUOTES so identifiers are double-quoted as everywhere else in dbsynth."""
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ DIALECT = Dialect(
     # loading explicit keys moves the counter past them already; this says so (a value at or
     # below the column's maximum sets it to maximum + 1)
     advance_identity="ALTER TABLE {table} AUTO_INCREMENT = 1",
-    max_identifier_length=64, enums=False,
+    max_identifier_length=64, enums=False, enum_column="ENUM({})",
     arrays=False, concurrent_writers=True, case_insensitive_names=False,
     generated_kind="stored",
     types={

@@ -146,6 +146,11 @@ def column_definition(table: Table, column: Column, schema: Schema, caps: Dialec
     enum = item.enum if item is not None else None
     type_schema = (enum_schemas or {}).get(enum, schema_name) if enum else schema_name
     sql_type = caps.render_type(_key_compatible_type(table, column, schema, caps), type_schema)
+    if enum and column.type.name == "enum" and not caps.enums and caps.enum_column:
+        labels = next((e.values for e in schema.enums if e.name == enum), ())
+        if labels:  # MySQL: ENUM('a', 'b') as the column's own type
+            sql_type = caps.enum_column.format(", ".join(
+                "'" + v.replace("'", "''") + "'" for v in labels))
     if caps.key_text is not None and sql_type in (caps.text_word, caps.varchar_unbounded) \
             and column.name in key_columns(table):
         sql_type = caps.key_text  # MySQL indexes no unbounded text
