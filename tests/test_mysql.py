@@ -422,3 +422,16 @@ def test_mysql_types_into_mariadb(maria_database_factory, maria_cluster):
     assert types["flag"] == "tinyint(1)"
     assert dbsynth.inspect(target).schema.table("kinds").column("doc").type.name == "json"
     assert maria_cluster.run(target, "SELECT max(id) > 2147483647 FROM kinds") == [(1,)]
+
+
+def test_a_foreign_key_of_the_targets_own_onto_ours_stops_a_replace(
+        chinook_duckdb_url, maria_database_factory, maria_cluster):
+    """After the swap it would point at the old table, which is dropped: refused first."""
+    target = maria_database_factory("theirs")
+    assert dbsynth.synth(chinook_duckdb_url, target, scale=0.5, seed=6).integrity.ok
+    maria_cluster.run(target, 'CREATE TABLE fan (id INT PRIMARY KEY, artist_id INT, '
+                              'CONSTRAINT fan_artist FOREIGN KEY (artist_id) '
+                              'REFERENCES artist (artist_id))')
+    with pytest.raises(dbsynth.errors.UnsafeTargetError, match="fan_artist"):
+        dbsynth.synth(chinook_duckdb_url, target, scale=0.5, seed=6, replace=True)
+    assert _stages(maria_cluster, target) == []
