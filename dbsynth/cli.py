@@ -112,6 +112,7 @@ def _engine_line(engine: dict[str, Any]) -> str:
     """``engine: PostgreSQL 16.4 (postgres): transactional DDL, foreign keys after the load, …``"""
     caps = engine.get("capabilities", {})
     said = [("transactional DDL" if caps.get("transactional_ddl") else "DDL not transactional"),
+            *(["staged tables swapped in by one rename"] if caps.get("swap_by_rename") else []),
             ("foreign keys added after the load" if caps.get("fk_after_load")
              else "foreign keys declared in CREATE TABLE"),
             *(["foreign keys checked at COMMIT"] if caps.get("deferred_fk_checks") else []),

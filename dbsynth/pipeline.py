@@ -527,13 +527,19 @@ def _refresh_plan(schema: Schema, notes: list[str], source: Connector, target: C
     from dbsynth.writer.load import grants_given_again
 
     objects, _left_out = object_statements(schema, caps, target.schema_name)
-    # the target's own grants, given again after a replace (as the writer reads them)
-    operations = build_write_plan(schema, load_plan, caps, target.schema_name,
-                                  replacing=replacing, kept=kept if caps.enums else frozenset(),
-                                  rows={t["name"]: t["rows"] for t in tables}, objects=objects,
-                                  view_drops=drop_before_replace(schema, caps, target.schema_name)
-                                  if replacing else (),
-                                  grants=grants_given_again(target, schema, replacing))
+    if caps.swap_by_rename:  # staged and swapped in (the run names its own stage)
+        from dbsynth.writer.plan import build_swap_plan
+
+        operations = build_swap_plan(schema, load_plan, caps, target.schema_name,
+                                     "<stage>", "<replaced>", replacing=replacing,
+                                     rows={t["name"]: t["rows"] for t in tables}, objects=objects)
+    else:  # the target's own grants, given again after a replace (as the writer reads them)
+        operations = build_write_plan(
+            schema, load_plan, caps, target.schema_name, replacing=replacing,
+            kept=kept if caps.enums else frozenset(),
+            rows={t["name"]: t["rows"] for t in tables}, objects=objects,
+            view_drops=drop_before_replace(schema, caps, target.schema_name) if replacing else (),
+            grants=grants_given_again(target, schema, replacing))
     return RefreshPlan(source.display_url, target.display_url, on_drift, tables, notes, drift,
                        operations.lines(), refused,
                        prepared.replaced if prepared is not None else Replacement(), operations)

@@ -118,7 +118,8 @@ def generate_partitioned(model: RelationalModel, target: Connector, target_url: 
     with dask_client(scale_out) as client:
         count = scale_out.partitions or max(1, sum(client.nthreads().values()))
         parts = [Partition(i, count) for i in range(count)]
-        if target.capabilities.concurrent_writers:
+        caps = target.capabilities  # partitions publish their stage by transactional DDL
+        if caps.concurrent_writers and caps.transactional_ddl:
             return _into_stage(client, content, schema, target, target_url, plan, parts, scale,
                                seed, replace, stream_rows, progress, refused)
         return _through_client(client, content, schema, target, plan, parts, scale, seed,

@@ -85,6 +85,7 @@ ZOO_TABLES = (
 
 def pytest_configure(config):
     config.addinivalue_line("markers", "postgres: the test needs the PostgreSQL server")
+    config.addinivalue_line("markers", "mysql: the test needs a MariaDB (or MySQL) server")
 
 
 # --------------------------------------------------------------------------------------------

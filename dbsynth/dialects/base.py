@@ -15,7 +15,7 @@ from typing import Any, Literal
 
 from dbsynth.schema.model import FK_ACTIONS, SqlType
 
-IdentityKind = Literal["identity", "sequence", "autoincrement", "none"]
+IdentityKind = Literal["identity", "sequence", "autoincrement", "auto_increment", "none"]
 GeneratedKind = Literal["stored", "virtual", "none"]
 
 
@@ -29,7 +29,7 @@ def qualified(schema_name: str, table: str) -> str:
 
 
 #: the flags ``inspect`` shows, in this order
-NOTABLE_CAPABILITIES = ("transactional_ddl", "fk_after_load", "deferred_fk_checks",
+NOTABLE_CAPABILITIES = ("transactional_ddl", "swap_by_rename", "fk_after_load", "deferred_fk_checks",
                         "concurrent_writers", "writes_while_read", "identity_kind", "enums",
                         "arrays", "constraint_names", "materialized_views", "domains")
 
@@ -54,11 +54,29 @@ class Dialect:
     #: ``DROP TABLE a, b`` drops several tables in one statement (cycles among them are fine)
     multi_table_drop: bool = False
     #: how an auto-numbered key is made: ``identity`` (GENERATED … AS IDENTITY), ``sequence``
-    #: (a sequence and a nextval default), ``autoincrement`` (the engine's rowid), ``none``
+    #: (a sequence and a nextval default), ``autoincrement`` (the engine's rowid),
+    #: ``auto_increment`` (MySQL's column attribute: the column must lead a key), ``none``
     identity_kind: IdentityKind = "identity"
+    #: the primary key goes into CREATE TABLE (InnoDB stores rows in key order: a key added
+    #: after the load rebuilds the table; an AUTO_INCREMENT column must be a key when made)
+    primary_key_at_create: bool = False
+    #: DDL is not transactional, but one statement renames many tables atomically (MySQL's
+    #: ``RENAME TABLE {}`` with ``a TO b, …``): a write loads fresh tables in a staging
+    #: schema and swaps them in by one rename (see :mod:`dbsynth.writer.swap`); None: no swap
+    swap_rename: str | None = None
+    #: the word CREATE/DROP use for a namespace of tables (MySQL: a database)
+    schema_word: str = "SCHEMA"
+    #: a query taking a named lock held by the connection until it closes (``{}``: the
+    #: name as a literal; 1 if taken): a staging schema whose lock is free is a dead run's
+    stage_lock: str | None = None
+    #: a query giving 1 when the named lock ``{}`` is free
+    stage_lock_free: str | None = None
     max_identifier_length: int | None = None
     #: CREATE TYPE … AS ENUM; without, enums are text
     enums: bool = True
+    #: where there are no enum types, a column type listing the labels (``{}``: them, quoted
+    #: and comma-separated; MySQL's ``ENUM('a', 'b')``); None: enums are text
+    enum_column: str | None = None
     #: array column types; without, arrays are JSON text
     arrays: bool = True
     #: several processes may load one database at once (a server; a file has one writer)
@@ -84,6 +102,9 @@ class Dialect:
     char_unbounded: str = "char"
     #: the type for values it has no type for (unknown, and enums/arrays where missing)
     text_word: str = "text"
+    #: the type of a text column in a key (primary, unique, foreign), where the engine
+    #: cannot index an unbounded text (MySQL: ``VARCHAR(255)``); None: as rendered
+    key_text: str | None = None
     #: a VARCHAR length survives a round trip through the catalog (DuckDB drops it)
     keeps_varchar_length: bool = True
     #: a DEFAULT that is an expression must be in parentheses (SQLite)
@@ -128,6 +149,11 @@ class Dialect:
         """The capabilities that change what a copy into this engine is (``inspect`` shows
         them): how safe a failed write is, how keys are added, what types it has."""
         return {name: getattr(self, name) for name in NOTABLE_CAPABILITIES}
+
+    @property
+    def swap_by_rename(self) -> bool:
+        """A failed write is undone by loading a staging schema swapped in by one rename."""
+        return self.swap_rename is not None
 
     # -- compatibility with the former ``connectors.base.Capabilities`` --------------------
     @property

@@ -1,7 +1,7 @@
-"""MySQL and MariaDB: DDL is not transactional (no staged swap yet, so a target that holds
-our tables is not replaced: see ``writer.load.judge_target``), no enum types (ENUM is a column type), no arrays,
-a server. Sessions run with ``sql_mode`` ANSI_QUOTES so identifiers are double-quoted as
-everywhere else in dbsynth."""
+"""MySQL and MariaDB: DDL is not transactional, so a write loads fresh tables into a staging
+database and swaps them in by one ``RENAME TABLE`` (atomic; see :mod:`dbsynth.writer.swap`);
+no enum types (ENUM is a column type: written as one), no arrays, a server. Sessions run with ``sql_mode``
+ANSI_QUOTES so identifiers are double-quoted as everywhere else in dbsynth."""
 
 from __future__ import annotations
 
@@ -15,7 +15,13 @@ DIALECT = Dialect(
     name="mysql", sqlglot="mysql",
     schemes=("mysql", "mysql+pymysql", "mariadb", "mariadb+pymysql"), default_schema="",
     fk_after_load=True, add_unique_after_load=True, transactional_ddl=False,
-    multi_table_drop=True, identity_kind="none", max_identifier_length=64, enums=False,
+    multi_table_drop=True, identity_kind="auto_increment", primary_key_at_create=True,
+    swap_rename="RENAME TABLE {}", schema_word="DATABASE",
+    stage_lock="SELECT GET_LOCK({}, 0)", stage_lock_free="SELECT IS_FREE_LOCK({})",
+    # loading explicit keys moves the counter past them already; this says so (a value at or
+    # below the column's maximum sets it to maximum + 1)
+    advance_identity="ALTER TABLE {table} AUTO_INCREMENT = 1",
+    max_identifier_length=64, enums=False, enum_column="ENUM({})",
     arrays=False, concurrent_writers=True, case_insensitive_names=False,
     generated_kind="stored",
     types={
@@ -27,6 +33,8 @@ DIALECT = Dialect(
     decimal_word="DECIMAL", numeric_unbounded="DECIMAL(65,30)", max_numeric_precision=65,
     varchar_word="VARCHAR", char_word="CHAR", varchar_unbounded="LONGTEXT",
     char_unbounded="CHAR(1)", text_word="LONGTEXT",
+    # 255 characters of utf8mb4 (1,020 bytes): three of them fit InnoDB's 3,072-byte keys
+    key_text="VARCHAR(255)",
     epoch_seconds="UNIX_TIMESTAMP({})",
     constraint_names=True, materialized_views=False, partial_indexes=False,
     index_methods=("btree", "hash"), comments=False, domains=False,
@@ -52,12 +60,12 @@ _LENGTH = re.compile(r"\((\d+)(?:,(\d+))?\)")
 def parse_type(data_type: str, column_type: str, table: str, column: str) -> SqlType:
     """Turn ``information_schema.columns`` (DATA_TYPE, COLUMN_TYPE) into a neutral type.
 
-    TINYINT(1) is MySQL's boolean; UNSIGNED is widened (an INT UNSIGNED holds 2**32 - 1);
+    TINYINT(1) and BIT(1) are MySQL's booleans (wider BITs are numbers); UNSIGNED is widened (an INT UNSIGNED holds 2**32 - 1);
     ENUM becomes an enum named ``<table>_<column>``; SET is text (a comma list)."""
     base = data_type.lower()
     full = column_type.lower()
     args = _LENGTH.search(full)
-    if base == "tinyint" and full.startswith("tinyint(1)"):
+    if (base == "tinyint" and full.startswith("tinyint(1)")) or full == "bit(1)":
         return SqlType("boolean", native=column_type)
     if base == "enum":
         return SqlType("enum", enum=f"{table}_{column}", native=column_type)
@@ -82,3 +90,21 @@ def enum_labels(column_type: str) -> tuple[str, ...]:
     """``enum('a','b''c')`` -> ('a', "b'c")."""
     inner = column_type[column_type.index("(") + 1:column_type.rindex(")")]
     return tuple(m.replace("''", "'") for m in re.findall(r"'((?:[^']|'')*)'", inner))
+
+
+#: MySQL's RESTRICT is its NO ACTION (both checked at once, and its default)
+SAME_ACTION: dict[str, str] = {"RESTRICT": "NO ACTION"}
+#: MariaDB's JSON column: LONGTEXT with a ``json_valid(column)`` CHECK
+JSON_VALID = re.compile(r"json_valid\([`\"]((?:[^`\"])+)[`\"]\)", re.IGNORECASE)
+_QUOTED = re.compile(r"'(?:[^'\\]|''|\\.)*'|\"((?:[^\"]|\"\")*)\"")
+
+
+def native_quotes(expr: str) -> str:
+    """An expression as MySQL itself spells it without ANSI_QUOTES (backquoted names), the
+    way sqlglot's mysql dialect reads it: under our sessions' ANSI_QUOTES the catalog gives
+    ``"price" >= 0``, which sqlglot would read as a string (string literals stay as they are)."""
+    def swap(found: re.Match[str]) -> str:
+        if found.group(1) is None:
+            return found.group(0)
+        return "`" + found.group(1).replace('""', '"').replace("`", "``") + "`"
+    return _QUOTED.sub(swap, expr)

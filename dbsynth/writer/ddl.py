@@ -164,6 +164,14 @@ def column_definition(table: Table, column: Column, schema: Schema, caps: Dialec
     enum = item.enum if item is not None else None
     type_schema = (enum_schemas or {}).get(enum, schema_name) if enum else schema_name
     sql_type = caps.render_type(_key_compatible_type(table, column, schema, caps), type_schema)
+    if enum and column.type.name == "enum" and not caps.enums and caps.enum_column:
+        labels = next((e.values for e in schema.enums if e.name == enum), ())
+        if labels:  # MySQL: ENUM('a', 'b') as the column's own type
+            sql_type = caps.enum_column.format(", ".join(
+                "'" + v.replace("'", "''") + "'" for v in labels))
+    if caps.key_text is not None and sql_type in (caps.text_word, caps.varchar_unbounded) \
+            and column.name in key_columns(table):
+        sql_type = caps.key_text  # MySQL indexes no unbounded text
     if (item is not None and item.name == "unknown" and item.native and schema.dialect == caps.name
             and (column.nullable or column.generated is not None)):
         # Same engine: a type dbsynth does not model stays as declared (tsvector, inet) where
@@ -183,6 +191,12 @@ def column_definition(table: Table, column: Column, schema: Schema, caps: Dialec
         log.warning("generated column %s.%s cannot be translated; mirrored as a plain column",
                     table.name, column.name)
     if column.identity and column.type.is_integer and caps.identity_kind != "autoincrement":
+        if caps.identity_kind == "auto_increment":
+            if not column.nullable:
+                parts.append("NOT NULL")
+            if leads_primary_key(table, column):  # else MySQL refuses it: a plain column
+                parts.append("AUTO_INCREMENT")
+            return " ".join(parts)
         if caps.identity_kind == "identity":
             parts.append(f"GENERATED {column.identity.upper()} AS IDENTITY")
         elif caps.identity_kind == "sequence":
@@ -196,6 +210,19 @@ def column_definition(table: Table, column: Column, schema: Schema, caps: Dialec
     if not column.nullable:
         parts.append("NOT NULL")
     return " ".join(parts)
+
+
+def key_columns(table: Table) -> set[str]:
+    """Columns of the table's primary, unique and foreign keys."""
+    out = set(table.primary_key.columns) if table.primary_key else set()
+    for key in (*table.uniques, *table.foreign_keys):
+        out.update(key.columns)
+    return out
+
+
+def leads_primary_key(table: Table, column: Column) -> bool:
+    """The column is the primary key's first (an AUTO_INCREMENT column must lead a key)."""
+    return table.primary_key is not None and table.primary_key.columns[0] == column.name
 
 
 def _key_compatible_type(table: Table, column: Column, schema: Schema, caps: Dialect) -> SqlType:
@@ -267,15 +294,15 @@ def create_table(table: Table, schema: Schema, plan: LoadPlan, caps: Dialect,
              for c in table.columns]
     if not caps.fk_after_load:
         lines += inline_constraints(table, schema, plan, caps)
+    elif caps.primary_key_at_create:
+        lines += _inline_keys(table, schema, plan, caps)
     body = ",\n  ".join(lines)
     return f"CREATE TABLE {qualified(schema_name, table.name)} (\n  {body}\n)"
 
 
 def inline_constraints(table: Table, schema: Schema, plan: LoadPlan,
                        caps: Dialect) -> list[str]:
-    out = [f"{_constraint(name, table, schema, caps, True)}{kind} ({_cols(columns)})"
-           for kind, columns, name in _keys(table)
-           if _key_at_create(table, columns, schema, plan, caps)]
+    out = _inline_keys(table, schema, plan, caps)
     for check in table.checks:
         expr = check_expression(check, table, caps.name)
         if expr:
@@ -285,6 +312,12 @@ def inline_constraints(table: Table, schema: Schema, plan: LoadPlan,
                    f"({_cols(fk.columns)}) REFERENCES {quote_ident(fk.ref_table)} "
                    f"({_cols(fk.ref_columns)}){fk_actions(fk, caps)}")
     return out
+
+
+def _inline_keys(table: Table, schema: Schema, plan: LoadPlan, caps: Dialect) -> list[str]:
+    return [f"{_constraint(name, table, schema, caps, True)}{kind} ({_cols(columns)})"
+            for kind, columns, name in _keys(table)
+            if _key_at_create(table, columns, schema, plan, caps)]
 
 
 def keys_after_load(table: Table, schema: Schema, plan: LoadPlan, caps: Dialect,
@@ -386,6 +419,9 @@ def _key_at_create(table: Table, columns: tuple[str, ...], schema: Schema, plan:
     """Whether a key goes into CREATE TABLE: where nothing can be added later, and on DuckDB
     for a key a declared foreign key refers to (its check looks the key's index up, which a
     key added later in the same transaction does not have yet)."""
+    if caps.primary_key_at_create and table.primary_key is not None \
+            and columns == table.primary_key.columns:
+        return True
     if caps.add_unique_after_load and caps.fk_after_load:
         return False
     if not caps.add_unique_after_load:

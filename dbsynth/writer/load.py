@@ -60,6 +60,11 @@ def write_database(target: Connector, schema: Schema, plan: LoadPlan,
     :class:`Synthesis` table by table as it is made, inside the same transaction: a table
     is let go once loaded."""
     synthesis = data if isinstance(data, Synthesis) else Synthesis.of(data, plan.order)
+    if target.capabilities.swap_by_rename:  # DDL not transactional: stage, then one rename
+        from dbsynth.writer.swap import write_by_swap
+
+        return write_by_swap(target, schema, plan, synthesis, replace=replace,
+                             progress=progress, not_created=not_created)
     with transaction(target) as session:
         write_plan = plan_for_session(session, schema, plan, replace, target.display_url)
         return execute_plan(session, write_plan, schema, synthesis, progress, not_created)
@@ -214,7 +219,7 @@ def judge_target(session: TargetSession, schema: Schema, replace: bool,
         raise UnsafeTargetError(
             f"target {url} already has {_listed(ours)}; pass --replace to drop and recreate "
             f"{'it' if len(ours) == 1 else 'them'}")
-    if not session.capabilities.transactional_ddl:
+    if not session.capabilities.transactional_ddl and not session.capabilities.swap_by_rename:
         raise UnsafeTargetError(
             f"target {url} already has {_listed(ours)}; replacing needs a write that can be "
             f"undone, and {session.capabilities.name} DDL is not transactional: write into "

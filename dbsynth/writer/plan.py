@@ -166,6 +166,45 @@ def build_write_plan(schema: Schema, plan: LoadPlan, caps: Dialect, schema_name:
     return WritePlan(tuple(ops))
 
 
+def build_swap_plan(schema: Schema, plan: LoadPlan, caps: Dialect, schema_name: str,
+                    stage: str, old: str, *, replacing: Iterable[str] = (),
+                    rows: Mapping[str, int] | None = None,
+                    objects: Iterable[ObjectStatement] = (),
+                    before_swap: Iterable[str] = ()) -> WritePlan:
+    """The operations of a write where DDL is not transactional but one rename of many
+    tables is atomic (``caps.swap_rename``, MySQL): every table is made, loaded, keyed and
+    constrained in the fresh schema ``stage``; then one rename moves the target's tables
+    being replaced into ``old`` and the staged ones into the target; then ``old`` and
+    ``stage`` are dropped and the schema objects made on the tables in place. Until the
+    rename the target is untouched, so a failure anywhere before it (dropping ``stage``)
+    leaves it as it was. ``before_swap``: statements run just before the rename (MySQL
+    moves no trigger to another schema: the replaced tables' triggers are dropped there,
+    as a replace drops them with the tables everywhere)."""
+    if caps.swap_rename is None:
+        raise LoadError(f"{caps.name} cannot swap tables in by one rename")
+    replacing = set(replacing)
+    word = caps.schema_word
+    ops = [Operation("create_stage", sql=f"CREATE {word} {quote_ident(stage)}")]
+    if replacing:
+        ops.append(Operation("create_stage", sql=f"CREATE {word} {quote_ident(old)}"))
+    ops += build_write_plan(schema, plan, caps, stage, rows=rows).operations
+    # the target itself may not exist yet: made only now, once the copy is ready
+    ops.append(Operation("create_stage", sql=f"CREATE {word} IF NOT EXISTS "
+                                             f"{quote_ident(schema_name)}", phase="finish"))
+    ops += [Operation("drop_tables", sql=sql, phase="finish") for sql in before_swap]
+    pairs = [f"{qualified(schema_name, n)} TO {qualified(old, n)}"
+             for n in plan.order if n in replacing]
+    pairs += [f"{qualified(stage, n)} TO {qualified(schema_name, n)}" for n in plan.order]
+    ops.append(Operation("move_table", sql=caps.swap_rename.format(", ".join(pairs)),
+                         phase="finish"))
+    if replacing:
+        ops.append(Operation("drop_stage", sql=f"DROP {word} {quote_ident(old)}", phase="finish"))
+    ops.append(Operation("drop_stage", sql=f"DROP {word} {quote_ident(stage)}", phase="finish"))
+    ops += [Operation("create_objects", sql=s.sql, phase="finish", statement=s)
+            for s in objects if not s.with_table]
+    return WritePlan(tuple(ops))
+
+
 #: in a staging schema: one row per committed partition (see :mod:`.staged`)
 STAGE_DONE = "_dbsynth_partitions"
 

@@ -255,7 +255,7 @@ def test_constants_grids_and_codes_survive_the_target(backend: Backend) -> None:
         f"'{['SMITH', 'JONES', 'BROWN', 'DAVIS', 'MILLER', 'WILSON', 'MOORE'][i % 7]}')"
         for i in range(1, 61))
     source = backend.source("CREATE TABLE film (film_id INTEGER PRIMARY KEY, "
-                            "last_update TIMESTAMP NOT NULL, rental_rate DECIMAL(4,2) NOT NULL, "
+                            f"last_update {backend.caps.types['timestamp']} NOT NULL, rental_rate DECIMAL(4,2) NOT NULL, "
                             "sku VARCHAR(10) NOT NULL, last_name VARCHAR(20) NOT NULL);\n"
                             f"INSERT INTO film VALUES {rows};", rows=None)
     target = backend.target()

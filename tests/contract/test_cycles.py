@@ -151,6 +151,19 @@ INSERT INTO store SELECT i, i * 10, 'city ' || i FROM n;
 WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 50)
 INSERT INTO staff SELECT i, 1 + i % 5, 'staff ' || i FROM n;
 """,
+    "mysql": """
+SET SESSION foreign_key_checks = 0;
+CREATE TABLE store (store_id integer PRIMARY KEY, manager_staff_id integer NOT NULL UNIQUE,
+                    city varchar(40) NOT NULL);
+CREATE TABLE staff (staff_id integer PRIMARY KEY, store_id integer NOT NULL, name varchar(40)
+                    NOT NULL, CONSTRAINT staff_store_fk FOREIGN KEY (store_id)
+                    REFERENCES store (store_id));
+ALTER TABLE store ADD CONSTRAINT store_manager_fk FOREIGN KEY (manager_staff_id)
+    REFERENCES staff (staff_id);
+INSERT INTO store SELECT seq, seq * 10, concat('city ', seq) FROM seq_1_to_5;
+INSERT INTO staff SELECT seq, 1 + seq % 5, concat('staff ', seq) FROM seq_1_to_50;
+SET SESSION foreign_key_checks = 1;
+""",
 }
 
 
