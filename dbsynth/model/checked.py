@@ -12,6 +12,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import decimal
+import enum
 import math
 import types
 import typing
@@ -106,6 +107,11 @@ def _value(hint: Any, value: Any, at: str) -> Any:
         if isinstance(value, bool) or not isinstance(value, (int, float)):
             raise ModelError(f"{at}: expected a number, got {_kind(value)}")
         return float(value)
+    if isinstance(hint, type) and issubclass(hint, enum.Enum):
+        if not isinstance(value, str):
+            raise ModelError(f"{at}: expected a string, got {_kind(value)}")
+        one_of(value, tuple(str(m.value) for m in hint), at)
+        return hint(value)
     if hint is str:
         if not isinstance(value, str):
             raise ModelError(f"{at}: expected a string, got {_kind(value)}")

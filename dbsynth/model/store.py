@@ -47,7 +47,6 @@ FORMAT_VERSION = 4  # 4: child counts are classes of the counts seen (code ≠ c
 DEFAULT_MAX_MODEL_SIZE = 2 * 1024**3
 _CHUNK = 1 << 20
 _GZIP = 16 + zlib.MAX_WBITS  # zlib reads the gzip wrapper itself
-_ROLES = ("primary", "secondary", "cut", "self")
 _KINDS = ("numeric", "datetime", "date", "time", "categorical", "text", "code", "pii", "uuid",
           "structured", "unsupported")
 _KEY_STYLES = ("int", "pattern", "uuid", "sample")
@@ -298,7 +297,6 @@ def _check_model(schema: Schema, tables: dict[str, TableModel], links: list[Link
 
 
 def _check_link(link: Link, schema: Schema, at: str) -> None:
-    checked.one_of(link.role, _ROLES, f"{at}.role")
     for table in (link.child, link.parent):
         if table not in schema.table_names:
             raise ModelError(f"{at}: unknown table {table!r}")

@@ -18,6 +18,7 @@ import numpy as np
 
 from dbsynth.errors import ModelError
 from dbsynth.model.cart import Splitter
+from dbsynth.model.derived import is_derived_column
 from dbsynth.model.tree import FlatTree, fit_tree
 
 
@@ -105,14 +106,14 @@ def _determinants(columns: list[ColumnSpec], data: np.ndarray, j: int) -> list[D
     it implies (state, country); sampling then keeps only the fine values consistent with
     the coarse values already drawn, and no synthetic city lands in the wrong country."""
     spec = columns[j]
-    if not spec.categorical or spec.name[0] in "#@" or not len(data):
+    if not spec.categorical or is_derived_column(spec.name) or not len(data):
         return []
     known = ~np.isnan(data[:, j])
     fine = data[known, j].astype(np.int64)
     out = []
     for k in range(j):
         other = columns[k]
-        if not other.categorical or other.name[0] in "#@":
+        if not other.categorical or is_derived_column(other.name):
             continue
         coarse = _codes(data[known, k])
         if len(np.unique(coarse)) < 2:

@@ -1,0 +1,249 @@
+"""One table's rows: generated for its parents' synthetic rows, whole or in pieces.
+
+Each row is generated *for* a row of its primary parent (as many rows per parent as the
+parent's drawn child count), by the table's engine in the context of that parent's encoded
+row; then keys, plain columns, latent links and copies of parent columns are filled in,
+CHECKs enforced and duplicate keys redrawn (see :mod:`.values` and :mod:`.picking`).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+
+import numpy as np
+import pandas as pd
+
+from dbsynth.model import keys
+from dbsynth.model.constraints import enforce_checks
+from dbsynth.model.derived import cluster_column, is_derived_column
+from dbsynth.model.encoding import decode, encode
+from dbsynth.model.partition import Partition
+from dbsynth.model.relational.counts import calibrated_counts, split_counts
+from dbsynth.model.relational.fit import TableModel
+from dbsynth.model.relational.inequalities import apply_inequalities
+from dbsynth.model.relational.links import Link, LinkRole, links_of
+from dbsynth.model.relational.picking import counts_of, pick_parents
+from dbsynth.model.relational.state import GenerationState, MadeTable
+from dbsynth.model.relational.values import TableValues
+from dbsynth.schema.graph import LoadPlan
+from dbsynth.schema.model import Table
+
+log = logging.getLogger(__name__)
+
+REDRAW_TRIES = 20  # redraws of a duplicate key (keys.dedupe_rows), per partition
+
+#: one piece of a table: its rows, their derived columns, their encoded rows
+Piece = tuple[pd.DataFrame, pd.DataFrame, np.ndarray]
+
+
+class TableGenerator:
+    def __init__(self, tables: dict[str, TableModel], links: list[Link], table: Table,
+                 plan: LoadPlan, state: GenerationState, rng: np.random.Generator,
+                 partition: Partition = Partition()) -> None:
+        self.tables, self.table, self.plan, self.state, self.rng = tables, table, plan, state, rng
+        self.partition = partition
+        self.tm = tables[table.name]
+        self.secondary = links_of(links, table.name, LinkRole.SECONDARY)
+        self.values = TableValues(table, self.tm, state, rng, partition, self.secondary,
+                                  links_of(links, table.name, LinkRole.SELF))
+        #: key hashes of chunks already made (a streamed table); None: one piece, no need
+        self.seen_keys: dict[tuple[str, ...], keys.KeyHashes] | None = None
+
+    def run(self, scale: float, piece_rows: int | None = None) -> None:
+        """Generate the whole table and keep it: its children and links read it. A table of
+        more than ``piece_rows`` rows is made in pieces, so the work memory of one piece is
+        all that comes on top of the table itself."""
+        if self.tm.copied is not None:
+            self._copy_verbatim()
+            return
+        parent_rows = self.parent_rows(scale)
+        pieces = list(self._pieces(parent_rows, piece_rows or max(len(parent_rows), 1)))
+        if len(pieces) == 1:
+            frame, hidden, encoded = pieces[0]
+        else:
+            frame = pd.concat([f for f, _, _ in pieces], ignore_index=True)
+            hidden = pd.concat([h for _, h, _ in pieces], ignore_index=True)
+            encoded = np.vstack([e for _, _, e in pieces])
+        self.state.made[self.table.name] = MadeTable(
+            frame.reset_index(drop=True), hidden.reset_index(drop=True), encoded)
+
+    def chunks(self, parent_rows: np.ndarray, chunk_rows: int) -> Iterator[pd.DataFrame]:
+        """The table in chunks of about ``chunk_rows`` rows, each dropped once consumed.
+        Only the rows' parent positions are held for the whole table; their context rows
+        are built chunk by chunk."""
+        for frame, _, _ in self._pieces(parent_rows, chunk_rows, encode=False):
+            yield frame
+
+    def _pieces(self, parent_rows: np.ndarray, piece_rows: int, encode: bool = True
+                ) -> Iterator[Piece]:
+        """(rows, derived columns, encoded rows) in pieces of about ``piece_rows`` rows, cut
+        between parents (so a key that includes the parent's stays unique)."""
+        total = len(parent_rows)
+        start = 0
+        self.seen_keys = {} if piece_rows < total else None  # keys unique across pieces
+        while start < total or start == total == 0:  # an empty table is one empty piece
+            stop = min(total, start + piece_rows)
+            while 0 < stop < total and parent_rows[stop] == parent_rows[stop - 1] and parent_rows[stop] >= 0:
+                stop += 1  # keep a parent's children together
+            rows = parent_rows[start:stop]
+            frame, hidden = self._make(self._context_of(rows), rows, start, total)
+            yield frame, hidden, self._encoded(frame, hidden) if encode else np.zeros((0, 0))
+            if total == 0:
+                return
+            start = stop
+
+    def _make(self, context: np.ndarray, parent_rows: np.ndarray, offset: int,
+              total: int) -> tuple[pd.DataFrame, pd.DataFrame]:
+        """Rows for ``context`` (parent rows, or NaN rows for a root); generated keys start
+        after ``offset`` rows of a table of ``total`` rows."""
+        t, tm, values = self.table, self.tm, self.values
+        n = len(context)
+        data = tm.engine.sample(context, self.rng) if tm.modelled else np.zeros((n, 0))
+        parent_names = self.tables[tm.primary.parent].modelled if tm.primary else []
+        data = apply_inequalities(data, tm.modelled, context, parent_names, tm.inequalities, self.rng)
+        frame = pd.DataFrame(index=pd.RangeIndex(n))
+        hidden = pd.DataFrame(index=pd.RangeIndex(n))
+        for j, name in enumerate(tm.modelled):
+            if is_derived_column(name):
+                hidden[name] = data[:, j]
+            else:
+                frame[name] = decode(tm.columns[name], data[:, j]).to_numpy()
+        for column in t.columns:
+            if column.name in tm.copies:
+                continue  # filled from the parent once the links are set, below
+            if column.name in tm.columns and column.name not in frame:
+                frame[column.name] = values.plain(column.name, n).to_numpy()
+            elif column.name in frame and not column.nullable:
+                frame[column.name] = values.fill_nulls(column.name, frame[column.name])
+        for name in tm.keys:
+            frame[name] = values.key(name, n, offset, total).to_numpy()
+        for col in (c for fk in t.foreign_keys for c in fk.columns):
+            if col not in frame:
+                frame[col] = None
+        if tm.primary is not None:
+            for col, ref in zip(tm.primary.columns, tm.primary.ref_columns):
+                parent = self.state.rows(tm.primary.parent)[ref].to_numpy(dtype=object)
+                frame[col] = np.where(parent_rows >= 0, parent[np.maximum(parent_rows, 0)], None)
+        for link in self.secondary:
+            picks = pick_parents(link, hidden.get(cluster_column(link.fk)), self.state, self.rng, t)
+            for col in link.columns:
+                frame[col] = picks[col].to_numpy()
+        for name, source in tm.copies.items():
+            frame[name] = values.copy_from_parent(name, source, frame)
+        frame = frame[list(t.data_columns)]
+        frame = self._require_parents(frame)
+        both = pd.concat([frame, hidden.loc[frame.index]], axis=1)
+        both = enforce_checks(both, t, values.redraw_values)
+        # a redrawn key is this partition's own one time in n: n times the redraws give a
+        # claimed key the chances it has in one process (fx 88% → 95% of its rows, 3 parts)
+        both = keys.dedupe_rows(both, t, values.redraw_keys, seen=self.seen_keys,
+                                owner=self.partition, claimed=self._claimed_keys(),
+                                tries=REDRAW_TRIES * self.partition.count)
+        frame, hidden = both[list(t.data_columns)].copy(), both[list(hidden.columns)]
+        values.fill_self_references(frame)
+        return frame, hidden
+
+    def _claimed_keys(self) -> frozenset[tuple[str, ...]]:
+        """Key sets this partition must own (see keys.dedupe_rows): those with no column that
+        is already different in every partition — a strided generated key, a foreign key to
+        a partitioned table, or a one-to-one key to a shared one (each partition its rows)."""
+        if self.partition.whole:
+            return frozenset()
+        t, tm = self.table, self.tm
+        disjoint = {c for c, spec in tm.keys.items()
+                    if spec.style in ("int", "pattern", "uuid") and tm.columns[c].kind != "pii"}
+        unique_sets = t.unique_column_sets()
+        for fk in t.foreign_keys:
+            if fk.ref_table not in self.state.shared or fk.columns in unique_sets:
+                disjoint.update(fk.columns)
+        if self._deals_whole_parents():
+            disjoint.update(tm.primary.columns)  # type: ignore[union-attr]
+        return frozenset(k for k in unique_sets if not set(k) & disjoint)
+
+    def _deals_whole_parents(self) -> bool:
+        """Children of a shared parent go to the partitions by whole parents (all of parent
+        row r's children to partition r mod n) when a key of the child holds the parent's
+        foreign key, as ``(order_id, line_no)`` does: the key's values then differ in every
+        partition, so none drops rows whose key it may not own (a partitioned order_line
+        came out at 60% of its size). Other children of a shared parent are split evenly,
+        each parent's over all partitions, which balances the work better."""
+        link = self.tm.primary
+        if link is None or link.parent not in self.state.shared or self.state.partition.whole:
+            return False
+        return any(set(link.columns) <= set(k) for k in self.table.unique_column_sets())
+
+    def _copy_verbatim(self) -> None:
+        """A reference table (mode copy): the source rows as they are, at every scale; its
+        children's counts scale so each row keeps its share of the children."""
+        tm = self.tm
+        assert tm.copied is not None
+        frame = pd.DataFrame(tm.copied, columns=list(self.table.data_columns))
+        # count codes as learnt (children's context): the counts are calibrated to the rows
+        # asked for where they are used (see parent_rows)
+        hidden = pd.DataFrame({c: np.asarray(v, dtype=float) for c, v in (tm.copied_hidden or {}).items()},
+                              index=frame.index)
+        self.state.made[self.table.name] = MadeTable(frame, hidden, self._encoded(frame, hidden))
+
+    def _context_of(self, parent_rows: np.ndarray) -> np.ndarray:
+        """Context rows for these parent positions: the parent's encoded row, NaN for a row
+        without a parent; a root has an empty context."""
+        tm = self.tm
+        if tm.primary is None:
+            return np.zeros((len(parent_rows), 0))
+        width = len(self.tables[tm.primary.parent].modelled)
+        context = np.full((len(parent_rows), width), np.nan)
+        has_parent = parent_rows >= 0
+        context[has_parent] = self.state.encoded(tm.primary.parent)[parent_rows[has_parent]]
+        return context
+
+    def parent_rows(self, scale: float) -> np.ndarray:
+        """The parent position of every row to generate: each parent repeated by its child
+        count, then -1 for the rows without a parent; a root's rows (the partition's share of
+        them) are all -1."""
+        tm = self.tm
+        if tm.primary is None:
+            total = int(round(tm.row_count * scale))
+            return np.full(self.partition.share(1 if tm.row_count and not total else total), -1)
+        link = tm.primary
+        parent_encoded = self.state.encoded(link.parent)
+        counts = counts_of(link, self.state)
+        if counts is None or parent_encoded.shape[0] == 0:
+            per_parent = np.zeros(parent_encoded.shape[0], dtype=int)
+        else:
+            per_parent = np.rint(counts).astype(int)
+        wanted = int(round(max(tm.row_count - tm.orphan_rows, 0) * scale))
+        cap = 1 if tuple(link.columns) in self.table.unique_column_sets() else None
+        if link.parent in self.state.shared:
+            # Every partition holds the same parent rows and deals their children out: the
+            # counts are calibrated alike in all (one seed for all), then split.
+            alike = np.random.default_rng([len(per_parent), wanted])
+            per_parent = split_counts(calibrated_counts(per_parent, wanted, alike, cap),
+                                      self.state.partition, self._deals_whole_parents())
+        else:
+            per_parent = calibrated_counts(per_parent, self.partition.share(wanted), self.rng, cap)
+        rows = np.repeat(np.arange(len(per_parent)), per_parent)
+        orphans = int(round(tm.orphan_rows * scale / self.partition.count))
+        return np.concatenate([rows, np.full(orphans, -1)])
+
+    def _encoded(self, frame: pd.DataFrame, hidden: pd.DataFrame) -> np.ndarray:
+        cols = []
+        for name in self.tm.modelled:
+            if is_derived_column(name):
+                cols.append(hidden[name].to_numpy(dtype=float))
+            else:
+                cols.append(encode(self.tm.columns[name], frame[name]))
+        return np.column_stack(cols) if cols else np.zeros((len(frame), 0))
+
+    def _require_parents(self, frame: pd.DataFrame) -> pd.DataFrame:
+        """Drop rows whose NOT NULL foreign key found no parent (the parent table is empty)."""
+        keep = np.ones(len(frame), dtype=bool)
+        for fk in self.table.foreign_keys:
+            if fk.ref_table == self.table.name or self.plan.is_cut(self.table.name, fk):
+                continue
+            if not any(self.table.column(c).nullable for c in fk.columns):
+                keep &= frame[list(fk.columns)].notna().all(axis=1).to_numpy()
+        if not keep.all():
+            log.warning("%s: %d rows dropped: their parent table generated no rows",
+                        self.table.name, int((~keep).sum()))
+        return frame[keep]

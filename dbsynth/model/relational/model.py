@@ -1,0 +1,223 @@
+"""The relational model's entry points: fit it, and sample a database from it.
+
+A database is sampled one table at a time in the plan's load order, each from its own random
+stream, so a seed gives the same rows whichever way they are asked for:
+
+- :meth:`RelationalModel.sample_all_at_once`: every table at once, in a dict, cut keys
+  filled in (tests, reports, scale-out workers);
+- :meth:`RelationalModel.sample_table_by_table`: a :class:`Synthesis` handing each table over
+  as it is made, keeping only what later tables read (a writer loading as it goes).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from functools import partial
+
+import numpy as np
+import pandas as pd
+
+from dbsynth.errors import ModelError
+from dbsynth.model.derived import cluster_column
+from dbsynth.model.partition import Partition
+from dbsynth.model.relational.fit import ChildCounts, TableModel, fit_tables
+from dbsynth.model.relational.generator import TableGenerator
+from dbsynth.model.relational.links import Link, LinkRole
+from dbsynth.model.relational.picking import pick_parents
+from dbsynth.model.relational.state import GenerationState
+from dbsynth.model.stream import Synthesis, TableData, TableStream
+from dbsynth.progress import Progress, quiet
+from dbsynth.schema.graph import LoadPlan
+from dbsynth.schema.model import Schema
+
+DEFAULT_ENGINE = "cart"
+#: a root table with fewer rows than this (at the run's scale) is not split into partitions
+SHARED_ROOT_ROWS = 10_000
+
+
+@dataclass
+class RelationalModel:
+    schema: Schema
+    tables: dict[str, TableModel]
+    links: list[Link]
+
+    @classmethod
+    def fit(cls, schema: Schema, frames: dict[str, pd.DataFrame], *, engine: str = DEFAULT_ENGINE,
+            engines: dict[str, str] | None = None, seed: int = 0,
+            child_counts: ChildCounts | None = None) -> RelationalModel:
+        """Fit every table. ``child_counts`` (children per parent key, counted in the source)
+        replaces counts taken from the frames when training read a sample."""
+        tables, links = fit_tables(schema, frames, engine, engines or {}, seed, child_counts or {})
+        return cls(schema, tables, links)
+
+    def sample_all_at_once(self, plan: LoadPlan, scale: float = 1.0, seed: int = 0,
+                           stream_rows: int | None = None, partition: Partition = Partition(),
+                           progress: Progress = quiet) -> dict[str, TableData]:
+        """One synthetic database, every table at once: a frame per table, cut keys filled
+        in, every key consistent.
+
+        With a ``partition``, only that slice of the database (see :mod:`.partition`): the
+        slices of one seed, written together, make one database with unique keys.
+
+        With ``stream_rows``, a table no other table references (a leaf such as order lines)
+        that would have more rows is returned as a :class:`TableStream` instead: generated in
+        chunks of that many rows while it is consumed, so it is never whole in memory."""
+        synthesis = self._synthesis(plan, scale, seed, stream_rows, partition, progress,
+                                    streams_read_later=True)
+        out = dict(synthesis)
+        for name, cut in synthesis.cut_columns().items():
+            frame = out[name]
+            assert isinstance(frame, pd.DataFrame)  # a table in a cycle is referenced: whole
+            for col in cut.columns:
+                frame[col] = cut[col].to_numpy()
+        return out
+
+    def sample_table_by_table(self, plan: LoadPlan, scale: float = 1.0, seed: int = 0,
+                              stream_rows: int | None = None, partition: Partition = Partition(),
+                              progress: Progress = quiet) -> Synthesis:
+        """The same database as :meth:`sample_all_at_once`, handed over table by table as it
+        is made (see :class:`Synthesis`), cut keys only at the end: a writer loading each
+        table as it comes holds one table at a time, plus the keys and encoded rows of the
+        parents later tables still need. A streamed table must be read before the next table
+        is asked for. With ``stream_rows``, bigger tables are also made in pieces of that
+        many rows."""
+        return self._synthesis(plan, scale, seed, stream_rows, partition, progress)
+
+    #: the older names
+    sample = sample_all_at_once
+    generate = sample_table_by_table
+
+    def _synthesis(self, plan: LoadPlan, scale: float, seed: int, stream_rows: int | None,
+                   partition: Partition, progress: Progress,
+                   streams_read_later: bool = False) -> Synthesis:
+        state = GenerationState(shared=self.shared_tables(scale, partition), partition=partition,
+                                summaries={n: tm.columns for n, tm in self.tables.items()})
+        return Synthesis(self._table_by_table(plan, scale, seed, stream_rows, state, progress,
+                                              streams_read_later), lambda: state.cut_frames)
+
+    def _table_by_table(self, plan: LoadPlan, scale: float, seed: int, stream_rows: int | None,
+                        state: GenerationState, progress: Progress,
+                        streams_read_later: bool = False) -> Iterator[tuple[str, TableData]]:
+        """Each table in load order, then the cut keys. Unless the streams handed over are
+        read after all tables are made (``streams_read_later``), what was made is let go at
+        the end: the consumer has read every stream by then.
+
+        A table with a *held* cut key (see :mod:`dbsynth.schema.graph`) is handed over only
+        once that key is drawn, right after its parent table is made; the tables made in
+        between wait with it (whole, never streamed), so the load order stays the plan's."""
+        partition = state.partition
+        referenced = {fk.ref_table for t in self.schema.tables for fk in t.foreign_keys}
+        held = [lk for lk in self.links
+                if lk.role == LinkRole.CUT and plan.is_held(lk.child, lk.fk)]
+        undrawn = set(range(len(held)))
+        made: set[str] = set()
+        waiting: list[str] = []  # made, not handed over yet (in load order)
+        for index, name in enumerate(plan.order):
+            own = Partition() if name in state.shared else partition  # shared: same everywhere
+            rng = np.random.default_rng(_seed_words(seed, index, own))
+            generator = TableGenerator(self.tables, self.links, self.schema.table(name), plan,
+                                       state, rng, own)
+            streamable = (stream_rows is not None and name not in referenced
+                          and self.tables[name].copied is None and not waiting)
+            if streamable:
+                parent_rows = generator.parent_rows(scale)
+                if len(parent_rows) > stream_rows:
+                    last = partition.number(len(parent_rows) - 1)
+                    next_keys = {c: k.start + last + 1 for c, k in self.tables[name].keys.items()
+                                 if k.style == "int"}
+                    yield name, TableStream(name, len(parent_rows), partial(
+                        generator.chunks, parent_rows, stream_rows), next_keys)
+                    continue
+            progress("generate", name, 0)
+            generator.run(scale, stream_rows)
+            progress("generate", name, len(state.rows(name)))
+            made.add(name)
+            waiting.append(name)
+            for i in sorted(undrawn):
+                link = held[i]
+                if link.child in made and link.parent in made:
+                    draw = np.random.default_rng(_seed_words(seed, len(plan.order) + 1 + i, partition))
+                    self._draw_held(link, state, draw)
+                    undrawn.discard(i)
+            blocked = {held[i].child for i in undrawn}
+            while waiting and waiting[0] not in blocked:
+                ready = waiting.pop(0)
+                yield ready, state.rows(ready)
+                self._keep_what_later_tables_read(state, ready)
+        rng = np.random.default_rng(_seed_words(seed, len(plan.order), partition))
+        for link in self.links:
+            if link.role == LinkRole.CUT and not plan.is_held(link.child, link.fk):
+                self._draw_filled(link, state, rng)
+        if not streams_read_later:  # only the cut keys are asked for from now on
+            state.forget_tables()
+
+    def _draw_filled(self, link: Link, state: GenerationState, rng: np.random.Generator) -> None:
+        """Draw a cut key loaded NULL and filled after the load: into the table's kept rows
+        and, with the table's row key, into the cut frames the writer updates from."""
+        frame = state.rows(link.child)
+        picks = pick_parents(link, state.derived(link.child).get(cluster_column(link.fk)), state,
+                             rng, self.schema.table(link.child))
+        for col in link.columns:
+            frame[col] = picks[col].to_numpy()
+        key = self.schema.table(link.child).row_key() or ()
+        cut = state.cut_frames.get(link.child, frame[list(key)])
+        state.cut_frames[link.child] = cut.assign(**{c: frame[c] for c in link.columns})
+
+    def _draw_held(self, link: Link, state: GenerationState, rng: np.random.Generator) -> None:
+        """Draw a held cut key into its table's rows, which are not handed over yet. A NOT NULL
+        key that finds no parent for a row (its parent table made no rows, or too few for a
+        one-to-one key) is an error, never a NULL in the target."""
+        table = self.schema.table(link.child)
+        frame = state.rows(link.child)
+        picks = pick_parents(link, state.derived(link.child).get(cluster_column(link.fk)), state,
+                             rng, table)
+        nullable = all(table.column(c).nullable for c in link.columns)
+        missing = int(picks.isna().any(axis=1).sum())
+        if missing and not nullable:
+            raise ModelError(
+                f"cycle key {link.fk.label(link.child)}: {missing} of {len(frame)} rows of "
+                f"{link.child} found no row of {link.parent} to point at "
+                f"({len(state.rows(link.parent))} made); try another --scale")
+        for col in link.columns:
+            frame[col] = picks[col].to_numpy()
+
+    def _keep_what_later_tables_read(self, state: GenerationState, name: str) -> None:
+        """Cut a handed-over table down to what later steps read: the keys children refer to,
+        the columns children copy, its row key and cut keys (drawn at the end); its encoded
+        rows only if it is some table's parent (children are conditioned on them)."""
+        table = self.schema.table(name)
+        read: set[str] = set()
+        is_parent = False
+        for link in self.links:
+            if link.parent == name and link.role != LinkRole.SELF:
+                read.update(link.ref_columns)
+                is_parent = True
+            if link.child == name and link.role == LinkRole.CUT:
+                read.update(link.columns)
+                read.update(table.row_key() or ())
+        for tm in self.tables.values():
+            for copy in tm.copies.values():
+                if copy.parent == name:
+                    read.update(copy.ref_columns)
+                    read.add(copy.column)
+        made = state.made[name]
+        made.rows = made.rows[[c for c in table.data_columns if c in read]]
+        if not is_parent:
+            made.encoded = None
+
+    def shared_tables(self, scale: float, partition: Partition) -> frozenset[str]:
+        """Tables every partition generates whole and alike, written by partition 0 only:
+        copy-mode tables, and small root tables (lookups such as genres or departments),
+        which split into partitions would lose their shape and multiply their rows."""
+        if partition.whole:
+            return frozenset()
+        return frozenset(name for name, tm in self.tables.items()
+                         if tm.copied is not None
+                         or (tm.primary is None and tm.row_count * scale < SHARED_ROOT_ROWS))
+
+
+def _seed_words(seed: int, step: int, partition: Partition) -> list[int]:
+    """Random stream of one step of sampling; each partition has its own (the whole database
+    keeps the streams it always had, so a seed gives the rows it gave before)."""
+    return [seed, step] if partition.whole else [seed, step, partition.index, partition.count]

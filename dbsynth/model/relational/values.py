@@ -1,0 +1,113 @@
+"""Column values of one table that its engine does not draw: plain columns (Faker, free text,
+a column's own distribution), keys, copies of a parent's column, self references, and the
+redraws that CHECKs and duplicate keys ask for."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from dbsynth.model import keys
+from dbsynth.model.columns import sample_column
+from dbsynth.model.derived import is_derived_column
+from dbsynth.model.partition import Partition
+from dbsynth.model.pii import FakeValues
+from dbsynth.model.relational.fit import TableModel
+from dbsynth.model.relational.links import Link, ParentCopy, row_positions
+from dbsynth.model.relational.picking import pick_parents
+from dbsynth.model.relational.state import GenerationState
+from dbsynth.schema.model import Table
+
+
+class TableValues:
+    """Draws for one table's columns, from the table's random stream ``rng``."""
+
+    def __init__(self, table: Table, tm: TableModel, state: GenerationState,
+                 rng: np.random.Generator, partition: Partition,
+                 secondary: list[Link], self_links: list[Link]) -> None:
+        self.table, self.tm, self.state, self.rng, self.partition = table, tm, state, rng, partition
+        self.secondary, self.self_links = secondary, self_links
+        self.fake = FakeValues(rng)
+
+    def plain(self, name: str, n: int) -> pd.Series:
+        column = self.table.column(name)
+        values = sample_column(self.tm.columns[name], n, self.rng, self.fake, column.nullable)
+        if keys.column_is_key(self.table, column) and column.type.is_string:
+            values = keys.make_strings_unique(values, column.type.length, self.partition)
+        return values
+
+    def key(self, name: str, n: int, offset: int = 0, total: int | None = None) -> pd.Series:
+        """Generated key values (numbered after ``offset`` rows of ``total``), else drawn."""
+        column = self.table.column(name)
+        summary = self.tm.columns[name]
+        if summary.kind != "pii":
+            values = keys.key_values(self.tm.keys[name], column, n, self.rng, offset, total,
+                                     self.partition)
+            if values is not None:
+                return values
+        return self.plain(name, n)
+
+    def copy_from_parent(self, name: str, source: ParentCopy, frame: pd.DataFrame) -> np.ndarray:
+        """The linked synthetic parent's value of the source column (rows without a parent:
+        NULL, or a fresh value where the column is NOT NULL)."""
+        parent = self.state.rows(source.parent)
+        rows = row_positions(parent, list(source.ref_columns), frame, list(source.fk_columns))
+        out = np.full(len(frame), None, dtype=object)
+        values = parent[source.column].to_numpy(dtype=object)
+        out[rows >= 0] = values[rows[rows >= 0]]
+        column = self.table.column(name)
+        if column.type.length and column.type.is_string:
+            out = np.array([v[: column.type.length] if isinstance(v, str) else v for v in out],
+                           dtype=object)
+        return out if column.nullable else self.fill_nulls(name, pd.Series(out))
+
+    def fill_nulls(self, name: str, values: pd.Series) -> np.ndarray:
+        """The values with each NULL replaced by a fresh draw (a NOT NULL column). A copy:
+        under copy-on-write (pandas 3) ``to_numpy`` may return a read-only view."""
+        out = values.to_numpy(dtype=object, copy=True)
+        missing = pd.isna(values).to_numpy()
+        if missing.any():
+            fresh = sample_column(self.tm.columns[name], int(missing.sum()), self.rng, self.fake, False)
+            out[missing] = fresh.to_numpy(dtype=object)
+        return out
+
+    def redraw_values(self, index: pd.Index) -> pd.DataFrame:
+        """Fresh plain values for rows failing a CHECK (keys and links are kept)."""
+        fresh = {}
+        for name, summary in self.tm.columns.items():
+            if is_derived_column(name) or name in self.tm.keys:
+                continue
+            nullable = self.table.column(name).nullable
+            fresh[name] = sample_column(summary, len(index), self.rng, self.fake, nullable).to_numpy()
+        return pd.DataFrame(fresh, index=index)
+
+    def redraw_keys(self, index: pd.Index, key: tuple[str, ...]) -> pd.DataFrame:
+        """New values for the colliding parts of ``key``: secondary links first, then plain."""
+        fresh: dict[str, np.ndarray] = {}
+        for link in self.secondary:
+            if set(key) & set(link.columns):
+                picks = pick_parents(link, None, self.state, self.rng, self.table, len(index))
+                for col in link.columns:
+                    fresh[col] = picks[col].to_numpy()
+        if not fresh:
+            for name in key:
+                if name in self.tm.columns and name not in self.tm.keys:
+                    fresh[name] = sample_column(self.tm.columns[name], len(index), self.rng,
+                                                self.fake, False).to_numpy()
+        return pd.DataFrame(fresh, index=index)
+
+    def fill_self_references(self, frame: pd.DataFrame) -> None:
+        """Each row may point only at an earlier row, so the hierarchy has no cycle."""
+        for link in self.self_links:
+            n = len(frame)
+            nullable = all(self.table.column(c).nullable for c in link.columns)
+            if tuple(link.columns) in self.table.unique_column_sets():
+                picks = np.maximum(np.arange(n) - 1, 0)  # unique: a chain, each row used once
+            else:
+                picks = np.array([self.rng.integers(0, i) if i else 0 for i in range(n)], dtype=int)
+            has_parent = np.arange(n) > 0
+            if nullable:
+                has_parent &= self.rng.random(n) >= link.null_share
+            for col, ref in zip(link.columns, link.ref_columns):
+                values = frame[ref].to_numpy(dtype=object)[picks]
+                frame[col] = np.where(has_parent | (not nullable), values, None)
