@@ -605,11 +605,11 @@ def _generate_into(model: RelationalModel, target: Connector, target_url: str, s
     if sampler is not None:
         synthetic = sampler(plan)
     elif keep_frames:
-        synthetic = model.sample(plan, scale=scale, seed=seed, stream_rows=STREAM_ROWS,
-                                 progress=progress)
+        synthetic = model.sample_all_at_once(plan, scale=scale, seed=seed,
+                                             stream_rows=STREAM_ROWS, progress=progress)
     else:  # each table made as the writer asks for it, and let go once loaded
-        synthetic = model.generate(plan, scale=scale, seed=seed, stream_rows=STREAM_ROWS,
-                                   progress=progress)
+        synthetic = model.sample_table_by_table(plan, scale=scale, seed=seed,
+                                                stream_rows=STREAM_ROWS, progress=progress)
     refused: list[NotCreated] = []
     rows = write_database(target, schema, plan, synthetic, replace=replace, progress=progress,
                           not_created=refused)

@@ -178,7 +178,8 @@ def _write_partition(content: bytes, target_url: str, stage: str, part: Partitio
     """Task: sample one partition and write it into the staging schema."""
     model = model_from_bytes(content)
     plan = build_plan(model.schema)
-    frames = model.sample(plan, scale=scale, seed=seed, stream_rows=stream_rows, partition=part)
+    frames = model.sample_all_at_once(plan, scale=scale, seed=seed, stream_rows=stream_rows,
+                                      partition=part)
     return load_into_stage(target_url, stage, part.index, model.schema, plan, frames,
                            skip=_written_elsewhere(model, part, scale))
 
@@ -188,7 +189,7 @@ def _sample_partition(content: bytes, part: Partition, scale: float,
     """Task: sample one partition and hand its rows back (its tables whole)."""
     model = model_from_bytes(content)
     plan = build_plan(model.schema)
-    frames = model.sample(plan, scale=scale, seed=seed, partition=part)
+    frames = model.sample_all_at_once(plan, scale=scale, seed=seed, partition=part)
     skip = _written_elsewhere(model, part, scale)
     return {name: _whole(frame) for name, frame in frames.items() if name not in skip}
 

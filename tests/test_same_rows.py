@@ -95,17 +95,17 @@ def hashes_of(url: str, seed: int) -> dict[str, object]:
     plan = build_plan(model.schema)
     out: dict[str, object] = {"model": model_hash(content)}
     out["whole"] = {n: table_hash(whole(f)) for n, f in
-                    model.sample(plan, scale=1.0, seed=seed + 1).items()}
+                    model.sample_all_at_once(plan, scale=1.0, seed=seed + 1).items()}
     streamed = {}
-    synthesis = model.generate(plan, scale=0.5, seed=seed + 2, stream_rows=700)
+    synthesis = model.sample_table_by_table(plan, scale=0.5, seed=seed + 2, stream_rows=700)
     for name, data in synthesis:
         streamed[name] = table_hash(whole(data))  # a stream is read before the next table
     streamed["cut"] = {n: table_hash(f.reset_index(drop=True))
                        for n, f in synthesis.cut_columns().items()}
     out["streamed"] = streamed
     out["partition"] = {n: table_hash(whole(f)) for n, f in
-                        model.sample(plan, scale=1.0, seed=seed + 3, stream_rows=900,
-                                     partition=Partition(1, 2)).items()}
+                        model.sample_all_at_once(plan, scale=1.0, seed=seed + 3, stream_rows=900,
+                                                 partition=Partition(1, 2)).items()}
     return out
 
 
