@@ -1,6 +1,6 @@
 """A refactor of the generator must not change what a seed makes: every table's rows, hashed.
 
-The demo database, Chinook and two small cycles (a store's manager is one of its staff: a
+The demo database (also with its patients copied verbatim), Chinook and two small cycles (a store's manager is one of its staff: a
 NOT NULL one-to-one key, held; a team's captain is one of its players: a NULL-able key, filled
 at the end) are trained with fixed seeds, then generated three ways: whole,
 streamed in small chunks at half scale, and as one partition of two. Each table's rows (its
@@ -23,6 +23,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+import yaml
 
 from dbsynth import pipeline
 from dbsynth.demo import build_demo_source
@@ -30,6 +31,7 @@ from dbsynth.model.partition import Partition
 from dbsynth.model.store import model_from_bytes, model_to_bytes
 from dbsynth.model.stream import TableStream
 from dbsynth.schema.graph import build_plan
+from dbsynth.schema.metadata import load_metadata, metadata_from_schema, to_yaml
 
 HASHES = Path(__file__).resolve().parent / "data" / "same_rows.json"
 RECORD = os.environ.get("DBSYNTH_RECORD_HASHES") == "1"
@@ -88,8 +90,9 @@ def model_hash(content: bytes) -> str:
     return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()[:24]
 
 
-def hashes_of(url: str, seed: int) -> dict[str, object]:
-    trained = pipeline.train(url, seed=seed)
+def hashes_of(url: str, seed: int, keys: pipeline.KeyOptions = pipeline.KeyOptions()
+              ) -> dict[str, object]:
+    trained = pipeline.train(url, seed=seed, keys=keys)
     content = model_to_bytes(trained.model)
     model = model_from_bytes(content)  # generate from the model file, as `generate` does
     plan = build_plan(model.schema)
@@ -138,6 +141,16 @@ def check(name: str, found: dict[str, object]) -> None:
 
 def test_demo_rows_unchanged(demo_url: str) -> None:
     check("demo", hashes_of(demo_url, seed=11))
+
+
+def test_copied_table_rows_unchanged(demo_url: str, tmp_path: Path) -> None:
+    """The parent table copied verbatim (metadata mode copy), its children generated for it."""
+    found = pipeline.inspect(demo_url)
+    data = yaml.safe_load(to_yaml(metadata_from_schema(found.schema, found.inference), found.schema))
+    data["tables"]["patients"]["mode"] = "copy"
+    path = tmp_path / "dbsynth.yaml"
+    path.write_text(yaml.safe_dump(data))
+    check("demo_copy", hashes_of(demo_url, seed=13, keys=pipeline.KeyOptions(metadata=load_metadata(path))))
 
 
 def test_cycle_rows_unchanged(cycle_url: str) -> None:
