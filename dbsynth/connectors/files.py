@@ -20,6 +20,7 @@ import logging
 import os
 import re
 import shutil
+from dataclasses import replace
 from pathlib import Path
 from collections.abc import Iterator, Mapping
 from typing import Any
@@ -37,12 +38,16 @@ from dbsynth.dialects import get_dialect
 from dbsynth.dialects.duckdb import parse_type as parse_duckdb_type
 from dbsynth.dialects.files import FOLDER_LOCATION, FORMATS, FileFormat
 from dbsynth.errors import ConnectionError_, LoadError, MetadataError, SchemaError
-from dbsynth.schema.model import Column, Schema, Table
+from dbsynth.schema.model import CheckConstraint, Column, Schema, Table, UniqueConstraint
 
 log = logging.getLogger(__name__)
 
 #: the file a folder's keys are described in (written by dbsynth, read back as declared keys)
 METADATA_FILE = "dbsynth.yaml"
+#: its section for what the metadata format has no field for and the files cannot say: NOT
+#: NULL columns, unique keys (a foreign key may reference one) and CHECKs, per table. A
+#: ``--metadata`` file ignores it; the folder read back as a source declares them again.
+CONSTRAINTS = "constraints"
 
 
 def _literal(path: Path) -> str:
@@ -232,6 +237,7 @@ def _with_folder_keys(schema: Schema, path: Path) -> Schema:
     from dbsynth.schema.metadata import apply_metadata, load_metadata
 
     metadata = load_metadata(path)
+    schema = _with_constraints(schema, path)
     known = set(schema.table_names)
     metadata.tables = {n: t for n, t in metadata.tables.items() if n in known}
     for name, table in metadata.tables.items():  # a parent whose file is gone: no key to it
@@ -246,6 +252,52 @@ def _with_folder_keys(schema: Schema, path: Path) -> Schema:
     except MetadataError as exc:
         raise MetadataError(f"{exc.message} (the folder's own {METADATA_FILE}; "
                             f"fix or remove it)") from None
+
+
+def _constraints_of(schema: Schema) -> dict[str, dict[str, Any]]:
+    """Table -> its NOT NULL columns, unique keys and CHECKs (DuckDB's SQL: the stage's)."""
+    out: dict[str, dict[str, Any]] = {}
+    for table in schema.tables:
+        entry: dict[str, Any] = {}
+        not_null = [c.name for c in table.columns if not c.nullable]
+        if not_null:
+            entry["not_null"] = not_null
+        if table.uniques:
+            entry["unique"] = [list(u.columns) for u in table.uniques]
+        if table.checks:
+            entry["checks"] = [c.expression for c in table.checks]
+        if entry:
+            out[table.name] = entry
+    return out
+
+
+def _with_constraints(schema: Schema, path: Path) -> Schema:
+    """The schema with the NOT NULL columns, unique keys and CHECKs the folder's
+    ``dbsynth.yaml`` records; an entry naming a table or column the files no longer have
+    is left out (a hand-edited folder: the keys there say why, if it matters)."""
+    try:
+        recorded = (yaml.safe_load(path.read_text()) or {}).get(CONSTRAINTS) or {}
+    except (yaml.YAMLError, AttributeError, OSError):
+        return schema  # load_metadata says what is wrong with the file
+    if not isinstance(recorded, dict):
+        return schema
+    tables = []
+    for table in schema.tables:
+        entry = recorded.get(table.name)
+        if not isinstance(entry, dict):
+            tables.append(table)
+            continue
+        names = set(table.column_names)
+        not_null = {str(c) for c in entry.get("not_null") or [] if str(c) in names}
+        columns = tuple(replace(c, nullable=False) if c.name in not_null else c
+                        for c in table.columns)
+        uniques = tuple(UniqueConstraint(tuple(str(c) for c in u)) for u in entry.get("unique") or []
+                        if isinstance(u, list) and u and {str(c) for c in u} <= names)
+        checks = tuple(CheckConstraint(str(e), dialect="duckdb") for e in entry.get("checks") or []
+                       if isinstance(e, str))
+        tables.append(replace(table, columns=columns, uniques=table.uniques + uniques,
+                              checks=table.checks + checks))
+    return replace(schema, tables=tuple(tables))
 
 
 def _check_file_names(tables: list[str], folder: Path) -> None:
@@ -399,16 +451,20 @@ class FolderSession:
         schema = Schema(schema.dialect, schema.name,
                         tuple(t for t in schema.tables if t.name in set(tables)), schema.enums)
         text = to_yaml(metadata_from_schema(schema), schema)
+        merged = yaml.safe_load(text)
+        merged[CONSTRAINTS] = _constraints_of(schema)
         existing = self._connector.path / METADATA_FILE
         if existing.is_file():
             try:
                 old = yaml.safe_load(existing.read_text()) or {}
-                merged = yaml.safe_load(text)
-                merged["tables"] = {**(old.get("tables") or {}), **merged["tables"]}
-                text = text.split("version:", 1)[0] + yaml.safe_dump(
-                    merged, sort_keys=False, allow_unicode=True, width=100, default_flow_style=None)
+                for section in ("tables", CONSTRAINTS):
+                    merged[section] = {**(old.get(section) or {}), **merged[section]}
             except (yaml.YAMLError, AttributeError, TypeError):
                 pass  # an unreadable old file is replaced by ours
+        if not merged[CONSTRAINTS]:
+            del merged[CONSTRAINTS]
+        text = text.split("version:", 1)[0] + yaml.safe_dump(
+            merged, sort_keys=False, allow_unicode=True, width=100, default_flow_style=None)
         assert self._out is not None
         (self._out / METADATA_FILE).write_text(text)
 
