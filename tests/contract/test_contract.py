@@ -177,7 +177,8 @@ def test_missing_table_is_one_line(backend: Backend) -> None:
 # -- round trips across engines -----------------------------------------------------------
 PAIRS = [("sqlite", "duckdb"), pytest.param("sqlite", "postgres", marks=pytest.mark.postgres),
          ("sqlite", "sqlite"), ("duckdb", "sqlite"),
-         pytest.param("postgres", "sqlite", marks=pytest.mark.postgres)]
+         pytest.param("postgres", "sqlite", marks=pytest.mark.postgres),
+         ("parquet", "csv"), ("csv", "sqlite"), ("sqlite", "parquet")]
 
 
 @pytest.mark.parametrize(("source_kind", "target_kind"), PAIRS)
