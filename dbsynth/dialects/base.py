@@ -31,7 +31,8 @@ def qualified(schema_name: str, table: str) -> str:
 #: the flags ``inspect`` shows, in this order
 NOTABLE_CAPABILITIES = ("transactional_ddl", "swap_by_rename", "fk_after_load", "deferred_fk_checks",
                         "concurrent_writers", "writes_while_read", "identity_kind", "enums",
-                        "arrays", "constraint_names", "materialized_views", "domains")
+                        "arrays", "constraint_names", "materialized_views", "domains",
+                        "enforces_keys")
 
 @dataclass(frozen=True)
 class Dialect:
