@@ -388,3 +388,40 @@ def test_an_unreadable_unrelated_file_in_a_target_folder_does_not_fail_the_write
     _write(out, "parquet", {"t": pd.DataFrame({"id": [1]})}, {"t": 'CREATE TABLE "t" (id BIGINT)'})
     assert (out / "junk.parquet").read_bytes() == b"not parquet at all"
     assert (out / "t.parquet").is_file()
+
+
+@pytest.mark.parametrize("kind", ["csv", "parquet"])
+def test_a_written_folder_keeps_not_null_unique_keys_and_checks(kind: str, tmp_path: Path) -> None:
+    """What the metadata format has no field for (NOT NULL, a unique key a foreign key
+    references, a CHECK) is in the folder's dbsynth.yaml: the folder read back declares it,
+    and a copy of the folder into DuckDB enforces it."""
+    source = tmp_path / "src.duckdb"
+    con = duckdb.connect(str(source))
+    con.execute("CREATE TABLE country (code VARCHAR PRIMARY KEY, name VARCHAR NOT NULL UNIQUE,"
+                " area INTEGER CHECK (area > 0));"
+                "CREATE TABLE spoken (country_name VARCHAR NOT NULL REFERENCES country (name),"
+                " lang VARCHAR NOT NULL, PRIMARY KEY (country_name, lang));"
+                "INSERT INTO country SELECT 'C' || i, 'Country ' || i, 100 + i FROM range(30) t(i);"
+                "INSERT INTO spoken SELECT 'Country ' || (i % 30), 'l' || (i // 30) FROM range(60) t(i);")
+    con.close()
+    folder = tmp_path / "out"
+    assert pipeline.synth(f"duckdb:///{source}", folder_url(kind, folder), seed=1,
+                          keys=pipeline.KeyOptions(infer=False)).integrity.ok
+    schema = pipeline.inspect(folder_url(kind, folder), keys=pipeline.KeyOptions(infer=False)).schema
+    country = schema.table("country")
+    assert [u.columns for u in country.uniques] == [("name",)]
+    assert not country.column("name").nullable and country.column("area").nullable
+    assert len(country.checks) == 1
+    (fk,) = schema.table("spoken").foreign_keys
+    assert (fk.columns, fk.ref_table, fk.ref_columns) == (("country_name",), "country", ("name",))
+    copy = tmp_path / "copy.duckdb"
+    assert pipeline.synth(folder_url(kind, folder), f"duckdb:///{copy}", seed=2,
+                          keys=pipeline.KeyOptions(infer=False)).integrity.ok
+    con = duckdb.connect(str(copy))
+    try:
+        with pytest.raises(duckdb.Error):  # the copy declares the unique key
+            con.execute("INSERT INTO country SELECT 'X', name, 5 FROM country LIMIT 1")
+        with pytest.raises(duckdb.Error):  # and the CHECK
+            con.execute("INSERT INTO country VALUES ('Y', 'new', -1)")
+    finally:
+        con.close()

@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import logging
 import os
-import re
 import shutil
 from pathlib import Path
 from collections.abc import Iterator, Mapping
@@ -26,23 +25,23 @@ from typing import Any
 
 import duckdb
 import pandas as pd
-import yaml
 
 from dbsynth.connectors.base import Dependent, first_line, qualified, quote_ident, probe_by_query
 from dbsynth.connectors.duckdb import (
     STAGE_FILE, DuckDBSession, building_path, remove_stale_builds,
 )
+from dbsynth.connectors.folder_metadata import (
+    METADATA_FILE, folder_metadata_text, sql_text, usable_types, with_folder_keys, written_types,
+)
 from dbsynth.connectors.urls import DatabaseUrl
 from dbsynth.dialects import get_dialect
 from dbsynth.dialects.duckdb import parse_type as parse_duckdb_type
 from dbsynth.dialects.files import FOLDER_LOCATION, FORMATS, FileFormat
-from dbsynth.errors import ConnectionError_, LoadError, MetadataError, SchemaError
+from dbsynth.errors import ConnectionError_, LoadError, SchemaError
 from dbsynth.schema.model import Column, Schema, Table
 
 log = logging.getLogger(__name__)
 
-#: the file a folder's keys are described in (written by dbsynth, read back as declared keys)
-METADATA_FILE = "dbsynth.yaml"
 
 
 def _literal(path: Path) -> str:
@@ -111,13 +110,13 @@ class FolderConnector:
         if self._reader is not None:
             self._reader.close()
         reader = duckdb.connect(":memory:")
-        written = {} if self.format.typed else _written_types(self.path / METADATA_FILE)
+        written = {} if self.format.typed else written_types(self.path / METADATA_FILE)
         for name, path in files.items():
             scan = self.format.reader.format(path=_literal(path))
-            types = _usable_types(reader, scan, written.get(name, {}))
+            types = usable_types(reader, scan, written.get(name, {}))
             if types:  # a CSV file written by dbsynth: its columns' types, not sniffed ones
                 scan = scan[:-1] + ", types = {" + ", ".join(
-                    f"{_text(c)}: {_text(t)}" for c, t in types.items()) + "})"
+                    f"{sql_text(c)}: {sql_text(t)}" for c, t in types.items()) + "})"
             reader.execute(f"CREATE VIEW {qualified('main', name)} AS SELECT * FROM {scan}")
         self._reader, self._viewed = reader, files
         return reader
@@ -141,7 +140,7 @@ class FolderConnector:
                             for col, dtype, *_ in rows)
             tables.append(Table(name, columns, row_count=counts[name]))
         schema = Schema(self.dialect, self.schema_name, tuple(tables))
-        return _with_folder_keys(schema, self.path / METADATA_FILE)
+        return with_folder_keys(schema, self.path / METADATA_FILE)
 
     def _row_counts(self, names: list[str]) -> dict[str, int]:
         if not names:
@@ -177,75 +176,6 @@ class FolderConnector:
         if self._reader is not None:
             self._reader.close()
             self._reader = None
-
-
-def _text(value: str) -> str:
-    return "'" + value.replace("'", "''") + "'"
-
-
-def _written_types(path: Path) -> dict[str, dict[str, str]]:
-    """Table -> column -> type, as a folder's ``dbsynth.yaml`` records them (DuckDB's names:
-    dbsynth writes a folder through DuckDB). CSV cannot carry bytes, JSON, lists, UUIDs,
-    intervals or decimals' scale, and text of digits would be sniffed back as numbers: a
-    CSV file is read with the types it was written with."""
-    if not path.is_file():
-        return {}
-    try:
-        tables = (yaml.safe_load(path.read_text()) or {}).get("tables") or {}
-        return {str(t): {str(c): str(v["type"]) for c, v in (entry.get("columns") or {}).items()
-                         if isinstance(v, dict) and v.get("type")}
-                for t, entry in tables.items() if isinstance(entry, dict)}
-    except (yaml.YAMLError, AttributeError, TypeError, OSError):
-        return {}  # an unreadable file says why when its keys are applied
-
-
-#: what a DuckDB type name is made of (a recorded type is put into SQL: nothing else passes)
-_TYPE_TEXT = re.compile(r'[A-Za-z0-9_ ,()\[\]"]+')
-
-
-def _usable_types(reader: duckdb.DuckDBPyConnection, scan: str,
-                  types: dict[str, str]) -> dict[str, str]:
-    """The recorded types of the file's columns that DuckDB knows (a hand-written entry, or
-    one for a column the file no longer has, is left to the sniffer)."""
-    if not types:
-        return {}
-    try:
-        header = {row[0] for row in reader.execute(f"DESCRIBE SELECT * FROM {scan}").fetchall()}
-    except duckdb.Error:
-        return {}  # the read that follows says why
-    usable: dict[str, str] = {}
-    for column, sql_type in types.items():
-        if column not in header or not _TYPE_TEXT.fullmatch(sql_type):
-            continue
-        try:
-            reader.execute(f"SELECT CAST(NULL AS {sql_type})")
-        except duckdb.Error:
-            continue
-        usable[column] = sql_type
-    return usable
-
-
-def _with_folder_keys(schema: Schema, path: Path) -> Schema:
-    """The keys a folder's ``dbsynth.yaml`` describes, applied as the folder's own."""
-    if not path.is_file():
-        return schema
-    from dbsynth.schema.metadata import apply_metadata, load_metadata
-
-    metadata = load_metadata(path)
-    known = set(schema.table_names)
-    metadata.tables = {n: t for n, t in metadata.tables.items() if n in known}
-    for name, table in metadata.tables.items():  # a parent whose file is gone: no key to it
-        gone = [fk for fk in table.foreign_keys or [] if fk.ref_table not in known]
-        for fk in gone:
-            log.warning("%s: %s (%s) references %s, which has no file in %s; ignored", path,
-                        name, ", ".join(fk.columns), fk.ref_table, path.parent)
-        if gone:
-            table.foreign_keys = [fk for fk in table.foreign_keys or [] if fk not in gone]
-    try:
-        return apply_metadata(schema, metadata, where=str(path))
-    except MetadataError as exc:
-        raise MetadataError(f"{exc.message} (the folder's own {METADATA_FILE}; "
-                            f"fix or remove it)") from None
 
 
 def _check_file_names(tables: list[str], folder: Path) -> None:
@@ -387,7 +317,6 @@ class FolderSession:
         merged into the folder's own file so that other tables' entries stay."""
         from dbsynth.connectors.duckdb import DuckDBConnector
         from dbsynth.connectors.urls import FileUrl
-        from dbsynth.schema.metadata import metadata_from_schema, to_yaml
 
         # by path, not a URL string: the stage is named after the folder ('%41', '?' …)
         stage = DuckDBConnector(FileUrl("duckdb", str(self._stage / STAGE_FILE)),
@@ -398,17 +327,7 @@ class FolderSession:
             stage.close()
         schema = Schema(schema.dialect, schema.name,
                         tuple(t for t in schema.tables if t.name in set(tables)), schema.enums)
-        text = to_yaml(metadata_from_schema(schema), schema)
-        existing = self._connector.path / METADATA_FILE
-        if existing.is_file():
-            try:
-                old = yaml.safe_load(existing.read_text()) or {}
-                merged = yaml.safe_load(text)
-                merged["tables"] = {**(old.get("tables") or {}), **merged["tables"]}
-                text = text.split("version:", 1)[0] + yaml.safe_dump(
-                    merged, sort_keys=False, allow_unicode=True, width=100, default_flow_style=None)
-            except (yaml.YAMLError, AttributeError, TypeError):
-                pass  # an unreadable old file is replaced by ours
+        text = folder_metadata_text(schema, self._connector.path / METADATA_FILE)
         assert self._out is not None
         (self._out / METADATA_FILE).write_text(text)
 

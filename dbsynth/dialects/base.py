@@ -31,7 +31,8 @@ def qualified(schema_name: str, table: str) -> str:
 #: the flags ``inspect`` shows, in this order
 NOTABLE_CAPABILITIES = ("transactional_ddl", "swap_by_rename", "fk_after_load", "deferred_fk_checks",
                         "concurrent_writers", "writes_while_read", "identity_kind", "enums",
-                        "arrays", "constraint_names", "materialized_views", "domains")
+                        "arrays", "constraint_names", "materialized_views", "domains",
+                        "enforces_keys")
 
 @dataclass(frozen=True)
 class Dialect:
@@ -56,6 +57,7 @@ class Dialect:
     #: how an auto-numbered key is made: ``identity`` (GENERATED … AS IDENTITY), ``sequence``
     #: (a sequence and a nextval default), ``autoincrement`` (the engine's rowid),
     #: ``auto_increment`` (MySQL's column attribute: the column must lead a key), ``none``
+    #: (nothing numbers new rows: a folder of files)
     identity_kind: IdentityKind = "identity"
     #: the primary key goes into CREATE TABLE (InnoDB stores rows in key order: a key added
     #: after the load rebuilds the table; an AUTO_INCREMENT column must be a key when made)
@@ -89,6 +91,11 @@ class Dialect:
     case_insensitive_names: bool = False
     #: the database is one file (versions go to files, not schemas)
     file_database: bool = False
+    #: the engine refuses a row that breaks a declared key (a folder of files only describes
+    #: its keys, in ``dbsynth.yaml``: what holds them is dbsynth's integrity check)
+    enforces_keys: bool = True
+    #: the database keeps views beside its tables (a folder of files holds tables only)
+    views: bool = True
     generated_kind: GeneratedKind = "stored"
     #: neutral type name -> native spelling, for the types without parameters
     types: Mapping[str, str] = field(default_factory=dict)

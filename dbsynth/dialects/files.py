@@ -8,6 +8,7 @@ types in CSV) is in :mod:`dbsynth.connectors.files`.
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from typing import Any
 
 from dbsynth.dialects import duckdb
 from dbsynth.dialects.base import Dialect
@@ -40,6 +41,9 @@ FORMATS = {f.name: f for f in (CSV, PARQUET)}
 #: how a folder's location begins, for every format (see ``FolderConnector.location``)
 FOLDER_LOCATION = "folder://"
 
-CSV_DIALECT: Dialect = replace(duckdb.DIALECT, name="csv", schemes=("csv",), enums=False)
+#: what a folder is not, whatever its format: no enum types, no auto-numbered keys (a
+#: sequence in the stage would not be exported), no key the files enforce, no views
+_FOLDER: dict[str, Any] = {"enums": False, "identity_kind": "none", "enforces_keys": False, "views": False}
+CSV_DIALECT: Dialect = replace(duckdb.DIALECT, name="csv", schemes=("csv",), **_FOLDER)
 PARQUET_DIALECT: Dialect = replace(duckdb.DIALECT, name="parquet", schemes=("parquet",),
-                                   enums=False)
+                                   **_FOLDER)

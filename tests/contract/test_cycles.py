@@ -172,7 +172,7 @@ def test_named_not_null_cycle_from_the_backend_into_duckdb(backend: Backend, req
     """A source that declares the cycle itself, with constraint names (PostgreSQL: a
     DEFERRABLE key added after; SQLite: a forward reference); DuckDB cannot declare one."""
     if not (backend.caps.fk_after_load or backend.caps.deferred_fk_checks):
-        pytest.skip(f"{backend.name} cannot declare a cycle")
+        pytest.skip(f"{backend.name} lacks fk_after_load and deferred_fk_checks")
     source = backend.source(NAMED_CYCLE[backend.name], rows=None, name="named")
     found = pipeline.inspect(source, keys=NO_INFER)
     assert [e.label for e in found.plan.held] == ["store(manager_staff_id) -> staff(staff_id)"]

@@ -28,7 +28,7 @@ NO_INFER = KeyOptions(infer=False)
 
 
 def structured_source(backend: Backend) -> str:
-    return backend.source((SCHEMA_DIR / f"structured_{backend.name}.sql").read_text(), rows=None)
+    return backend.source((SCHEMA_DIR / f"structured_{backend.ddl_name}.sql").read_text(), rows=None)
 
 
 def read(url: str) -> tuple[Table, pd.DataFrame]:
