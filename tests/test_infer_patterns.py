@@ -375,3 +375,20 @@ def test_value_references_query_only_where_a_fit_could_be_taken(tmp_path: Path) 
            for fk in t.foreign_keys}
     assert got == true_fks
     assert found.inference.queries <= 6 * 40, found.inference.queries
+
+
+def test_empty_tables_of_two_alike_columns_are_links(tmp_path: Path) -> None:
+    """No rows: a table of two integers (``cite``) or two texts (``border``) is a link keyed
+    by both, also where its first column is a key-like name; a key beside a name
+    (``genre``), a description (``tag``) or a key named after the table is an entity."""
+    pks, _ = _inspect(tmp_path, """
+        CREATE TABLE paper (paper_id INTEGER, title VARCHAR);
+        CREATE TABLE cite (citing_paper_id INTEGER, cited INTEGER);
+        CREATE TABLE state (state_name VARCHAR, population INTEGER);
+        CREATE TABLE border (state_name VARCHAR, neighbour VARCHAR);
+        CREATE TABLE genre (genre_id INTEGER, name VARCHAR);
+        CREATE TABLE tag (tag_id INTEGER, description VARCHAR);
+        CREATE TABLE stage (stage_id INTEGER, level INTEGER);
+    """)
+    assert {("cite", ("citing_paper_id", "cited")), ("border", ("state_name", "neighbour"))} <= pks
+    assert {("genre", ("genre_id",)), ("tag", ("tag_id",)), ("stage", ("stage_id",))} <= pks

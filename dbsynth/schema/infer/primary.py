@@ -14,6 +14,8 @@ from dbsynth.schema.model import Column, Schema, Table
 GENERIC_KEY_SCORE = 0.7
 #: A natural key of an empty table, by its name and place alone: just above the threshold.
 NATURAL_EMPTY_SCORE = 0.65
+#: An empty table of two alike columns keyed by both, by its shape alone.
+LINK_EMPTY_SCORE = 0.65
 
 
 def pk_name_score(table: Table, column: Column, references: frozenset[str] = frozenset(),
@@ -136,6 +138,9 @@ def infer_primary_key(table: Table, query: Query, qualify: Qualify, quote: Quote
             # a natural key: a name first here and in no other table, found in others
             return InferredKey("primary", table.name, (first.name,), NATURAL_EMPTY_SCORE,
                                {"name": "natural key, first only here", "rows": 0})
+        if _link_of_two(table, named):
+            return InferredKey("primary", table.name, tuple(c.name for c in table.columns),
+                               LINK_EMPTY_SCORE, {"name": "two columns alike, no rows: a link", "rows": 0})
         own = [(c, s) for c, s in named if s >= 0.8 or norm(c.name) not in other_keys]
         if own:
             column, name_score = max(own, key=lambda cs: cs[1])
@@ -161,3 +166,14 @@ def infer_primary_key(table: Table, query: Query, qualify: Qualify, quote: Quote
                                    {"name": "two reference columns", "rows": rows,
                                     "unique": True, "not_null": True})
     return None
+
+
+def _link_of_two(table: Table, named: list[tuple[Column, float]]) -> bool:
+    """Two columns of one kind (both integers or both text), neither the table's own key by
+    name: a link table (``cite(citing_id, cited_id)``, ``border(state_name, neighbour)``),
+    keyed by both. A key beside a value of another kind (``genre(id, name)``) is an entity."""
+    if len(table.columns) != 2 or any(s >= 0.8 for _, s in named):
+        return False
+    a, b = table.columns
+    return (key_like_type(a.type) and key_like_type(b.type) and a.type.is_integer == b.type.is_integer
+            and a.type.is_string == b.type.is_string)
