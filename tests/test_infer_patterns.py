@@ -392,3 +392,26 @@ def test_empty_tables_of_two_alike_columns_are_links(tmp_path: Path) -> None:
     """)
     assert {("cite", ("citing_paper_id", "cited")), ("border", ("state_name", "neighbour"))} <= pks
     assert {("genre", ("genre_id",)), ("tag", ("tag_id",)), ("stage", ("stage_id",))} <= pks
+
+
+def test_events_keyed_by_their_leading_references_and_the_date_after_them(tmp_path: Path) -> None:
+    """``job_history(employee_id, start_date, …, job_id)``: an employee recurs over time, and
+    the pair of references a small sample holds unique is no key; the references leading a
+    table and the date right after them are. Where the leading references are unique
+    (``coaching``), the date says since when: the key is the pair."""
+    pks, _ = _inspect(tmp_path, """
+        CREATE TABLE employees (employee_id INTEGER, name VARCHAR);
+        CREATE TABLE jobs (job_id INTEGER, title VARCHAR);
+        CREATE TABLE job_history (employee_id INTEGER, start_date VARCHAR, end_date VARCHAR,
+                                  job_id INTEGER);
+        CREATE TABLE trainers (trainer_id INTEGER, name VARCHAR);
+        CREATE TABLE coaching (employee_id INTEGER, trainer_id INTEGER, since_year INTEGER, fee INTEGER);
+        INSERT INTO employees SELECT i, 'e' || i FROM range(1, 11) t(i);
+        INSERT INTO jobs SELECT i, 'j' || i FROM range(1, 11) t(i);
+        INSERT INTO job_history SELECT 1 + i // 2, '2020-0' || (1 + i % 9), '2021-0' || (1 + i % 9),
+          1 + i FROM range(0, 8) t(i);
+        INSERT INTO trainers SELECT i, 't' || i FROM range(1, 6) t(i);
+        INSERT INTO coaching SELECT 1 + i // 2, 1 + i % 5, 2000 + i % 2, i FROM range(0, 8) t(i);
+    """)
+    assert ("job_history", ("employee_id", "start_date")) in pks
+    assert ("coaching", ("employee_id", "trainer_id")) in pks

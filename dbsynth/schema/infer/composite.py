@@ -10,6 +10,8 @@ runs after them, for the tables still without a key.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
+
 from dbsynth.schema.infer.names import NAME_WORDS, key_suffix, norm
 from dbsynth.schema.infer.result import InferredKey, Inference, Qualify, Query, Quote
 from dbsynth.schema.model import Column, Table
@@ -33,6 +35,40 @@ def ordinal(column: Column) -> bool:
     """A column that orders a table's facts: a date or time, or named like one."""
     name = norm(column.name)
     return column.type.is_temporal or any(re.search(word, name) for word in ORDINAL_WORDS)
+
+
+def event_key(table: Table, is_reference: Callable[[str], bool]) -> tuple[tuple[str, ...], str] | None:
+    """(leading references, the date or time right after them): how an event or history
+    table is laid out (``job_history(employee_id, start_date, …)``, ``purchase(member_id,
+    branch_id, year, total)``). Its key is those columns: the same references recur over
+    time, and a sample where they happen not to recur says nothing. None for another layout."""
+    lead: list[str] = []
+    for column in table.columns:
+        if is_reference(column.name):
+            lead.append(column.name)
+        elif lead and ordinal(column) and not _position(column.name):
+            return tuple(lead), column.name
+        else:
+            return None
+    return None
+
+
+def unique_event_key(table: Table, is_reference: Callable[[str], bool], rows: int, query: Query,
+                     qualify: Qualify, quote: Quote, stats: Inference) -> InferredKey | None:
+    """The event key of ``table`` (see ``event_key``) if the data holds it and the references
+    alone do not: where they are unique the date says since when (``coach(player_id,
+    trainer_id, since_year)``), an attribute of the link."""
+    found = event_key(table, is_reference)
+    if found is None or rows < 2:
+        return None
+    lead, when = found
+    if _unique(table, lead, rows, query, qualify, quote, stats):
+        return None
+    if not _unique(table, lead + (when,), rows, query, qualify, quote, stats):
+        return None
+    return InferredKey("primary", table.name, lead + (when,), SCORE_WITH_ORDINAL,
+                       {"name": "references and the date after them (events)", "rows": rows,
+                        "unique": True, "not_null": True})
 
 
 def fact_key(table: Table, references: list[str], query: Query, qualify: Qualify,
@@ -66,6 +102,9 @@ def fact_key(table: Table, references: list[str], query: Query, qualify: Qualify
                                 "rows": rows, "unique": True, "not_null": True})
         if any(n not in references for n in unique):
             return None
+    event = unique_event_key(table, lambda n: n in references, rows, query, qualify, quote, stats)
+    if event is not None:
+        return event
     firsts = [c.name for c in table.columns if c.name not in references and ordinal(c)][:1]
     tries: list[tuple[tuple[str, ...], float]] = []
     if pair:

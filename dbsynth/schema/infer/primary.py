@@ -3,6 +3,7 @@ in the data, else a unique pair of references (a junction); with no rows, names 
 
 from __future__ import annotations
 
+from dbsynth.schema.infer.composite import unique_event_key
 from dbsynth.schema.infer.names import (FIRST_COLUMN_SCORE, KEY_SUFFIXES, NAME_WORDS, identifier_name,
                                         initials, key_like_type, key_suffix, norm, reference_role,
                                         table_stems)
@@ -155,6 +156,9 @@ def infer_primary_key(table: Table, query: Query, qualify: Qualify, quote: Quote
     if not rows and len(references) >= 2:  # empty: the first two references
         return InferredKey("primary", table.name, tuple(references[:2]), 0.7,
                            {"name": "two reference columns", "rows": 0})
+    event = unique_event_key(table, lambda n: n in pair_columns, rows, query, qualify, quote, stats)
+    if event is not None:  # references recurring over time: their pair is unique by chance
+        return event
     for i, a in enumerate(pair_columns):
         for b in pair_columns[i + 1:]:
             qa, qb = quote(a), quote(b)
