@@ -415,3 +415,28 @@ def test_events_keyed_by_their_leading_references_and_the_date_after_them(tmp_pa
     """)
     assert ("job_history", ("employee_id", "start_date")) in pks
     assert ("coaching", ("employee_id", "trainer_id")) in pks
+
+
+def test_tables_of_keys_only_and_links_of_three_are_keyed_by_them_all(tmp_path: Path) -> None:
+    """A table whose every column is named as a key (a document's circulation: document,
+    draft, copy, employee) is a link of them all, though a few rows hold its first column or
+    a pair unique; so is a table with three references and a payload (an authorship)."""
+    pks, _ = _inspect(tmp_path, """
+        CREATE TABLE circulation (document_id INTEGER, draft_number INTEGER, copy_number INTEGER,
+                                  employee_id INTEGER);
+        CREATE TABLE copies (document_id INTEGER, draft_number INTEGER, copy_number INTEGER);
+        CREATE TABLE authors (author_id INTEGER, name VARCHAR);
+        CREATE TABLE institutions (institution_id INTEGER, name VARCHAR);
+        CREATE TABLE papers (paper_id INTEGER, title VARCHAR);
+        CREATE TABLE authorship (author_id INTEGER, institution_id INTEGER, paper_id INTEGER,
+                                 author_count INTEGER);
+        INSERT INTO circulation VALUES (1, 1, 1, 7), (2, 1, 2, 8), (3, 2, 1, 7), (4, 2, 2, 9);
+        INSERT INTO copies VALUES (1, 1, 1), (1, 2, 1), (2, 1, 3), (3, 3, 3), (4, 1, 1);
+        INSERT INTO authors SELECT i, 'a' || i FROM range(1, 11) t(i);
+        INSERT INTO institutions SELECT i, 'i' || i FROM range(1, 6) t(i);
+        INSERT INTO papers SELECT i, 'p' || i FROM range(1, 9) t(i);
+        INSERT INTO authorship SELECT 1 + i, 1 + i % 5, 1 + i // 2, 1 + i % 3 FROM range(0, 9) t(i);
+    """)
+    assert ("circulation", ("document_id", "draft_number", "copy_number", "employee_id")) in pks
+    assert ("copies", ("document_id", "draft_number", "copy_number")) in pks
+    assert ("authorship", ("author_id", "institution_id", "paper_id")) in pks

@@ -120,6 +120,8 @@ def infer_primary_key(table: Table, query: Query, qualify: Qualify, quote: Quote
     candidates = [(c, pk_name_score(table, c, frozenset(fk_like), shared)) for c in table.columns
                   if key_like_type(c.type) and c.generated is None]
     named = [(c, s) for c, s in candidates if s > 0]
+    pair_columns = [c.name for c in table.columns if c.name in fk_like or norm(c.name) in other_keys
+                    or key_suffix(norm(c.name))][:6]
     measures = "".join(f", count({quote(c.name)}), count(DISTINCT {quote(c.name)})" for c, _ in named)
     row = query(f"SELECT count(*){measures} FROM {qualify(table.name)}")[0]
     stats.queries += 1
@@ -130,6 +132,11 @@ def infer_primary_key(table: Table, query: Query, qualify: Qualify, quote: Quote
                   and (s > FIRST_COLUMN_SCORE or rows >= 2)]  # a name-less key needs evidence
         if unique:
             column, name_score = max(unique, key=lambda cs: cs[1])  # first of the best names
+            if name_score <= GENERIC_KEY_SCORE and _all_keys(table, pair_columns, rows, query,
+                                                             qualify, quote, stats):
+                return InferredKey("primary", table.name, tuple(pair_columns), 0.85,
+                                   {"name": "every column a key: a link of them all", "rows": rows,
+                                    "unique": True, "not_null": True})
             return InferredKey("primary", table.name, (column.name,), 0.5 + 0.5 * name_score,
                                {"name": name_score, "rows": rows, "unique": True, "not_null": True})
     else:  # empty: the names are all there is
@@ -150,8 +157,6 @@ def infer_primary_key(table: Table, query: Query, qualify: Qualify, quote: Quote
                                (0.9 if sure else 0.5) * name_score,
                                {"name": name_score, "rows": 0})
     # junction tables: a pair of reference-like columns that is unique together
-    pair_columns = [c.name for c in table.columns if c.name in fk_like or norm(c.name) in other_keys
-                    or key_suffix(norm(c.name))][:6]
     references = [c for c in pair_columns if c in fk_like or norm(c) in other_keys]
     if not rows and len(references) >= 2:  # empty: the first two references
         return InferredKey("primary", table.name, tuple(references[:2]), 0.7,
@@ -159,6 +164,14 @@ def infer_primary_key(table: Table, query: Query, qualify: Qualify, quote: Quote
     event = unique_event_key(table, lambda n: n in pair_columns, rows, query, qualify, quote, stats)
     if event is not None:  # references recurring over time: their pair is unique by chance
         return event
+    if rows and _all_keys(table, pair_columns, rows, query, qualify, quote, stats):
+        return InferredKey("primary", table.name, tuple(pair_columns), 0.85,
+                           {"name": "every column a key: a link of them all", "rows": rows,
+                            "unique": True, "not_null": True})
+    if rows and _three_references(table, references, rows, query, qualify, quote, stats):
+        return InferredKey("primary", table.name, tuple(references), 0.85,
+                           {"name": "three reference columns", "rows": rows,
+                            "unique": True, "not_null": True})
     for i, a in enumerate(pair_columns):
         for b in pair_columns[i + 1:]:
             qa, qb = quote(a), quote(b)
@@ -170,6 +183,34 @@ def infer_primary_key(table: Table, query: Query, qualify: Qualify, quote: Quote
                                    {"name": "two reference columns", "rows": rows,
                                     "unique": True, "not_null": True})
     return None
+
+
+def _all_keys(table: Table, keys: list[str], rows: int, query: Query, qualify: Qualify,
+              quote: Quote, stats: Inference) -> bool:
+    """A table of three or four columns all named as keys (``circulation(document_id,
+    draft_number, copy_number, employee_id)``), unique together: a link of them all, whose
+    first column a few rows hold unique by chance."""
+    if not 3 <= len(table.columns) <= 4 or len(keys) != len(table.columns):
+        return False
+    return _unique_together(table, keys, rows, query, qualify, quote, stats)
+
+
+def _unique_together(table: Table, keys: list[str], rows: int, query: Query, qualify: Qualify,
+                     quote: Quote, stats: Inference) -> bool:
+    quoted = ", ".join(quote(k) for k in keys)
+    not_null = " AND ".join(f"{quote(k)} IS NOT NULL" for k in keys)
+    distinct = query(f"SELECT count(*) FROM (SELECT DISTINCT {quoted} FROM {qualify(table.name)} "
+                     f"WHERE {not_null}) AS d")[0][0]
+    stats.queries += 1
+    return int(distinct) == rows
+
+
+def _three_references(table: Table, references: list[str], rows: int, query: Query,
+                      qualify: Qualify, quote: Quote, stats: Inference) -> bool:
+    """Exactly three columns named as other tables' keys, unique together: a link of three
+    (an authorship: author, institution, paper), whose pairs a small sample may hold unique."""
+    return len(references) == 3 and _unique_together(table, references, rows, query, qualify,
+                                                     quote, stats)
 
 
 def _link_of_two(table: Table, named: list[tuple[Column, float]]) -> bool:
