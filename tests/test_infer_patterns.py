@@ -440,3 +440,20 @@ def test_tables_of_keys_only_and_links_of_three_are_keyed_by_them_all(tmp_path: 
     assert ("circulation", ("document_id", "draft_number", "copy_number", "employee_id")) in pks
     assert ("copies", ("document_id", "draft_number", "copy_number")) in pks
     assert ("authorship", ("author_id", "institution_id", "paper_id")) in pks
+
+
+def test_an_abbreviation_run_together_with_id_keys_its_table(tmp_path: Path) -> None:
+    """``stuid`` first in ``schueler``, an integer and unique: the table's key, though the
+    abbreviation names the table in another language; a word that merely ends in "id"
+    (``paid``, text) is not."""
+    pks, fks = _inspect(tmp_path, """
+        CREATE TABLE schueler (stuid INTEGER, nachname VARCHAR, alter_jahre INTEGER);
+        CREATE TABLE hat_allergie (stuid INTEGER, allergie VARCHAR);
+        CREATE TABLE invoice_flags (paid VARCHAR, note VARCHAR);
+        INSERT INTO schueler SELECT 1000 + i, 'n' || i, 18 + i % 5 FROM range(1, 21) t(i);
+        INSERT INTO hat_allergie SELECT 1000 + 1 + i % 12, 'a' || i % 4 FROM range(0, 30) t(i);
+        INSERT INTO invoice_flags VALUES ('yes', 'a'), ('no', 'b');
+    """)
+    assert ("schueler", ("stuid",)) in pks
+    assert ("hat_allergie", "stuid", "schueler") in fks
+    assert not any(table == "invoice_flags" for table, _ in pks)

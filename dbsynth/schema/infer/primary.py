@@ -3,6 +3,8 @@ in the data, else a unique pair of references (a junction); with no rows, names 
 
 from __future__ import annotations
 
+import re
+
 from dbsynth.schema.infer.composite import unique_event_key
 from dbsynth.schema.infer.names import (FIRST_COLUMN_SCORE, KEY_SUFFIXES, NAME_WORDS, identifier_name,
                                         initials, key_like_type, key_suffix, norm, reference_role,
@@ -13,6 +15,9 @@ from dbsynth.schema.model import Column, Schema, Table
 
 #: The name score of a key-like name that is not the table's own (``partei_id`` in ``party``).
 GENERIC_KEY_SCORE = 0.7
+#: An abbreviation run together with ``id`` (``stuid``, ``empid``, ``custid``): a key where it
+#: is a table's first column and an integer.
+ABBREVIATED_ID = re.compile(r"[a-z]{2,4}id")
 #: A natural key of an empty table, by its name and place alone: just above the threshold.
 NATURAL_EMPTY_SCORE = 0.65
 #: An empty table of two alike columns keyed by both, by its shape alone.
@@ -42,7 +47,7 @@ def pk_name_score(table: Table, column: Column, references: frozenset[str] = fro
     first = table.columns[0].name == column.name  # where tables keep their own key
     if not first or column.name in references:
         return 0.0
-    if identifier_name(name):
+    if identifier_name(name) or (column.type.is_integer and ABBREVIATED_ID.fullmatch(name)):
         return GENERIC_KEY_SCORE
     # a natural key (genre_name, a country code): text, and named alike in another table
     return FIRST_COLUMN_SCORE if column.type.is_string and name in shared else 0.0
