@@ -457,3 +457,23 @@ def test_an_abbreviation_run_together_with_id_keys_its_table(tmp_path: Path) -> 
     assert ("schueler", ("stuid",)) in pks
     assert ("hat_allergie", "stuid", "schueler") in fks
     assert not any(table == "invoice_flags" for table, _ in pks)
+
+
+def test_details_of_one_parent_row_each_are_keyed_by_the_reference(tmp_path: Path) -> None:
+    """``school_details(school_id, nickname, colours)``: the only reference, first and unique,
+    keys a table of details. Beside other integers (``debate_people``: the debaters, no name
+    says so) a unique first reference keys nothing alone."""
+    pks, fks = _inspect(tmp_path, """
+        CREATE TABLE school (school_id INTEGER, name VARCHAR, city VARCHAR);
+        CREATE TABLE school_details (school_id INTEGER, nickname VARCHAR, colours VARCHAR);
+        CREATE TABLE debate (debate_id INTEGER, venue VARCHAR);
+        CREATE TABLE debate_people (debate_id INTEGER, affirmative INTEGER, negative INTEGER,
+                                    affirmative_won VARCHAR);
+        INSERT INTO school SELECT i, 's' || i, 'c' || i % 3 FROM range(1, 11) t(i);
+        INSERT INTO school_details SELECT i, 'n' || i, 'col' || i FROM range(1, 7) t(i);
+        INSERT INTO debate SELECT i, 'v' || i FROM range(1, 9) t(i);
+        INSERT INTO debate_people SELECT i, 1 + i % 4, 5 + i % 3, 'yes' FROM range(1, 6) t(i);
+    """)
+    assert ("school_details", ("school_id",)) in pks
+    assert ("school_details", "school_id", "school") in fks
+    assert ("debate_people", ("debate_id",)) not in pks

@@ -78,7 +78,9 @@ def fact_key(table: Table, references: list[str], query: Query, qualify: Qualify
     both. None where a single column is unique (a pair would not be the smallest key): then
     the first column if it references nothing and says it is a key: the table has references
     (the first column is its own), or the column is a date (a calendar) or a name, or it is
-    unique over many rows (a few rows are unique by chance)."""
+    unique over many rows (a few rows are unique by chance); or the first column if it is
+    the table's only reference and unique, beside no integer (a table of details, one row per
+    parent row; other integers may be references no name revealed)."""
     pair = len(table.columns) == 2
     first = table.columns[0]
     if not references and not pair and not ordinal(first) and not natural_name(first):
@@ -102,6 +104,11 @@ def fact_key(table: Table, references: list[str], query: Query, qualify: Qualify
                                 "rows": rows, "unique": True, "not_null": True})
         if any(n not in references for n in unique):
             return None
+        if (references == [names[0]] and unique[0] == names[0]  # details of one parent row each
+                and not any(c.type.is_integer for c in table.columns[1:])):  # no unnamed reference
+            return InferredKey("primary", table.name, (names[0],), SCORE_FIRST_UNIQUE,
+                               {"name": "first column, the only reference, unique: one-to-one",
+                                "rows": rows, "unique": True, "not_null": True})
     event = unique_event_key(table, lambda n: n in references, rows, query, qualify, quote, stats)
     if event is not None:
         return event
