@@ -477,3 +477,43 @@ def test_details_of_one_parent_row_each_are_keyed_by_the_reference(tmp_path: Pat
     assert ("school_details", ("school_id",)) in pks
     assert ("school_details", "school_id", "school") in fks
     assert ("debate_people", ("debate_id",)) not in pks
+
+
+def test_references_by_code_or_name_classify_rows_keyed_by_their_first_reference(tmp_path: Path) -> None:
+    """``expense_documents(document_id, budget_type_code, details)``: a unique first reference
+    beside a reference by code (a type) or by name (an artist) keys the table: those classify
+    its rows, they are no side of a link (``employment`` in the junction test is)."""
+    pks, fks = _inspect(tmp_path, """
+        CREATE TABLE documents (document_id INTEGER, title VARCHAR);
+        CREATE TABLE budget_types (budget_type_code VARCHAR, description VARCHAR);
+        CREATE TABLE expense_documents (document_id INTEGER, budget_type_code VARCHAR, details VARCHAR);
+        CREATE TABLE songs (song_id INTEGER, title VARCHAR);
+        CREATE TABLE artists (artist_name VARCHAR, country VARCHAR);
+        CREATE TABLE files (song_id INTEGER, artist_name VARCHAR, file_size VARCHAR);
+        INSERT INTO documents SELECT i, 'd' || i FROM range(1, 21) t(i);
+        INSERT INTO budget_types VALUES ('GV', 'government'), ('SF', 'self'), ('ORG', 'org');
+        INSERT INTO expense_documents SELECT 2 * i, ['GV', 'SF', 'ORG'][1 + i % 3], 'x' || i % 2
+          FROM range(1, 11) t(i);
+        INSERT INTO songs SELECT i, 't' || i FROM range(1, 11) t(i);
+        INSERT INTO artists SELECT 'artist ' || i, 'c' || i % 2 FROM range(1, 7) t(i);
+        INSERT INTO files SELECT i, 'artist ' || i, i || ' MB' FROM range(1, 7) t(i);
+    """)
+    assert {("expense_documents", ("document_id",)), ("files", ("song_id",))} <= pks
+    assert {("expense_documents", "budget_type_code", "budget_types"),
+            ("files", "artist_name", "artists"), ("files", "song_id", "songs")} <= fks
+
+
+def test_a_name_first_keys_its_table_over_a_pair_holding_a_unique_reference(tmp_path: Path) -> None:
+    """``culture_company(company_name, kind, book_club_id, movie_id)``: the pair of
+    references is unique only because ``movie_id`` is; the name first in the table keys it."""
+    pks, fks = _inspect(tmp_path, """
+        CREATE TABLE book_club (book_club_id INTEGER, title VARCHAR);
+        CREATE TABLE movie (movie_id INTEGER, title VARCHAR);
+        CREATE TABLE culture_company (company_name VARCHAR, kind VARCHAR, book_club_id INTEGER,
+                                      movie_id INTEGER);
+        INSERT INTO book_club SELECT i, 'b' || i FROM range(1, 13) t(i);
+        INSERT INTO movie SELECT i, 'm' || i FROM range(1, 11) t(i);
+        INSERT INTO culture_company SELECT 'company ' || i, 'k' || i % 3, 1 + i % 4, i FROM range(1, 7) t(i);
+    """)
+    assert ("culture_company", ("company_name",)) in pks
+    assert {("culture_company", "book_club_id", "book_club"), ("culture_company", "movie_id", "movie")} <= fks

@@ -26,6 +26,8 @@ POSITION_WORDS = ("position", "rank", "rang", "seq")
 MANY_ROWS = 100
 #: A fact table's key has at most this many columns (more are unique by chance in a sample).
 MAX_COLUMNS = 3
+#: Endings of references that classify a row (a code, a type) rather than link it.
+CLASS_ENDINGS = ("code", "type", "typ")
 SCORE_FIRST_UNIQUE = 0.7  # the first column, unique, where no reference is
 SCORE_REFERENCES = 0.85  # a unique set of references only
 SCORE_WITH_ORDINAL = 0.8  # references and a date or position
@@ -78,9 +80,10 @@ def fact_key(table: Table, references: list[str], query: Query, qualify: Qualify
     both. None where a single column is unique (a pair would not be the smallest key): then
     the first column if it references nothing and says it is a key: the table has references
     (the first column is its own), or the column is a date (a calendar) or a name, or it is
-    unique over many rows (a few rows are unique by chance); or the first column if it is
-    the table's only reference and unique, beside no integer (a table of details, one row per
-    parent row; other integers may be references no name revealed)."""
+    unique over many rows (a few rows are unique by chance); or the first column if it is a
+    unique reference, the others (if any) by code or name, beside no other integer (a table
+    of details, one row per parent row, classified by codes; other integers may be
+    references no name revealed)."""
     pair = len(table.columns) == 2
     first = table.columns[0]
     if not references and not pair and not ordinal(first) and not natural_name(first):
@@ -104,8 +107,9 @@ def fact_key(table: Table, references: list[str], query: Query, qualify: Qualify
                                 "rows": rows, "unique": True, "not_null": True})
         if any(n not in references for n in unique):
             return None
-        if (references == [names[0]] and unique[0] == names[0]  # details of one parent row each
-                and not any(c.type.is_integer for c in table.columns[1:])):  # no unnamed reference
+        if (references[0] == names[0] and unique[0] == names[0]  # details of one parent row each
+                and all(classifying(n) for n in references[1:])  # the others: codes, names
+                and not any(c.type.is_integer for c in table.columns[1:] if c.name not in references)):
             return InferredKey("primary", table.name, (names[0],), SCORE_FIRST_UNIQUE,
                                {"name": "first column, the only reference, unique: one-to-one",
                                 "rows": rows, "unique": True, "not_null": True})
@@ -127,6 +131,13 @@ def fact_key(table: Table, references: list[str], query: Query, qualify: Qualify
                                {"name": "references of a fact table", "rows": rows,
                                 "unique": True, "not_null": True})
     return None
+
+
+def classifying(column: str) -> bool:
+    """A reference by code, type or name (``haushaltstyp_code``, ``artist_name``): it
+    classifies its row rather than making one side of a link, as an id or a table's name does."""
+    name = norm(column)
+    return name.endswith(CLASS_ENDINGS) or any(word in name for word in NAME_WORDS)
 
 
 def natural_name(column: Column) -> bool:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 
-from dbsynth.schema.infer.composite import unique_event_key
+from dbsynth.schema.infer.composite import classifying, unique_event_key
 from dbsynth.schema.infer.names import (FIRST_COLUMN_SCORE, KEY_SUFFIXES, NAME_WORDS, identifier_name,
                                         initials, key_like_type, key_suffix, norm, reference_role,
                                         table_stems)
@@ -177,8 +177,12 @@ def infer_primary_key(table: Table, query: Query, qualify: Qualify, quote: Quote
         return InferredKey("primary", table.name, tuple(references), 0.85,
                            {"name": "three reference columns", "rows": rows,
                             "unique": True, "not_null": True})
+    alone = _unique_alone(table, references, rows, query, qualify, quote, stats)
     for i, a in enumerate(pair_columns):
         for b in pair_columns[i + 1:]:
+            if {a, b} & alone and (table.columns[0].name not in pair_columns
+                                   or classifying(b if a in alone else a)):
+                continue  # not the smallest key: the first column or the unique reference keys it
             qa, qb = quote(a), quote(b)
             distinct = query(f"SELECT count(*) FROM (SELECT DISTINCT {qa}, {qb} FROM "
                              f"{qualify(table.name)} WHERE {qa} IS NOT NULL AND {qb} IS NOT NULL) AS d")[0][0]
@@ -188,6 +192,17 @@ def infer_primary_key(table: Table, query: Query, qualify: Qualify, quote: Quote
                                    {"name": "two reference columns", "rows": rows,
                                     "unique": True, "not_null": True})
     return None
+
+
+def _unique_alone(table: Table, names: list[str], rows: int, query: Query, qualify: Qualify,
+                  quote: Quote, stats: Inference) -> set[str]:
+    """The columns of ``names`` unique and never NULL by themselves."""
+    if not rows or not names:
+        return set()
+    measures = ", ".join(f"count({quote(n)}), count(DISTINCT {quote(n)})" for n in names)
+    row = query(f"SELECT {measures} FROM {qualify(table.name)}")[0]
+    stats.queries += 1
+    return {n for i, n in enumerate(names) if int(row[2 * i]) == rows == int(row[2 * i + 1])}
 
 
 def _all_keys(table: Table, keys: list[str], rows: int, query: Query, qualify: Qualify,
