@@ -517,3 +517,20 @@ def test_a_name_first_keys_its_table_over_a_pair_holding_a_unique_reference(tmp_
     """)
     assert ("culture_company", ("company_name",)) in pks
     assert {("culture_company", "book_club_id", "book_club"), ("culture_company", "movie_id", "movie")} <= fks
+
+
+def test_a_position_after_references_is_a_position_within_them(tmp_path: Path) -> None:
+    """``tracklist(album_id, position, song_id)``: a position within the album, empty or not;
+    the pair of references a few rows hold unique is no key."""
+    pks, _ = _inspect(tmp_path, """
+        CREATE TABLE albums (aid INTEGER, title VARCHAR);
+        CREATE TABLE songs (song_id INTEGER, title VARCHAR);
+        CREATE TABLE tracklist (album_id INTEGER, position INTEGER, song_id INTEGER);
+        CREATE TABLE playlists (playlist_id INTEGER, name VARCHAR);
+        CREATE TABLE playlist_entries (playlist_id INTEGER, position INTEGER, song_id INTEGER);
+        INSERT INTO songs SELECT i, 't' || i FROM range(1, 21) t(i);
+        INSERT INTO playlists SELECT i, 'p' || i FROM range(1, 4) t(i);
+        INSERT INTO playlist_entries SELECT 1 + i // 4, 1 + i % 4, 1 + i FROM range(0, 12) t(i);
+    """)
+    assert ("tracklist", ("album_id", "position")) in pks
+    assert ("playlist_entries", ("playlist_id", "position")) in pks

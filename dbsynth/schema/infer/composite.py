@@ -39,16 +39,19 @@ def ordinal(column: Column) -> bool:
     return column.type.is_temporal or any(re.search(word, name) for word in ORDINAL_WORDS)
 
 
-def event_key(table: Table, is_reference: Callable[[str], bool]) -> tuple[tuple[str, ...], str] | None:
+def event_key(table: Table, is_reference: Callable[[str], bool],
+              position: bool = False) -> tuple[tuple[str, ...], str] | None:
     """(leading references, the date or time right after them): how an event or history
     table is laid out (``job_history(employee_id, start_date, …)``, ``purchase(member_id,
     branch_id, year, total)``). Its key is those columns: the same references recur over
-    time, and a sample where they happen not to recur says nothing. None for another layout."""
+    time, and a sample where they happen not to recur says nothing. With ``position``, a
+    position after them instead (``track(album_id, position, song_id)``: a position within
+    the album). None for another layout."""
     lead: list[str] = []
     for column in table.columns:
         if is_reference(column.name):
             lead.append(column.name)
-        elif lead and ordinal(column) and not _position(column.name):
+        elif lead and ordinal(column) and _position(column.name) == position:
             return tuple(lead), column.name
         else:
             return None
@@ -60,7 +63,7 @@ def unique_event_key(table: Table, is_reference: Callable[[str], bool], rows: in
     """The event key of ``table`` (see ``event_key``) if the data holds it and the references
     alone do not: where they are unique the date says since when (``coach(player_id,
     trainer_id, since_year)``), an attribute of the link."""
-    found = event_key(table, is_reference)
+    found = event_key(table, is_reference) or event_key(table, is_reference, position=True)
     if found is None or rows < 2:
         return None
     lead, when = found

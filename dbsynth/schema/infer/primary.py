@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 
-from dbsynth.schema.infer.composite import classifying, unique_event_key
+from dbsynth.schema.infer.composite import classifying, event_key, unique_event_key
 from dbsynth.schema.infer.names import (FIRST_COLUMN_SCORE, KEY_SUFFIXES, NAME_WORDS, identifier_name,
                                         initials, key_like_type, key_suffix, norm, reference_role,
                                         table_stems)
@@ -154,6 +154,10 @@ def infer_primary_key(table: Table, query: Query, qualify: Qualify, quote: Quote
         if _link_of_two(table, named):
             return InferredKey("primary", table.name, tuple(c.name for c in table.columns),
                                LINK_EMPTY_SCORE, {"name": "two columns alike, no rows: a link", "rows": 0})
+        within = event_key(table, lambda n: n in pair_columns, position=True)
+        if within is not None and not any(s >= 0.8 for c, s in named if c.name in within[0]):
+            return InferredKey("primary", table.name, within[0] + (within[1],), NATURAL_EMPTY_SCORE,
+                               {"name": "a position within the references before it", "rows": 0})
         own = [(c, s) for c, s in named if s >= 0.8 or norm(c.name) not in other_keys]
         if own:
             column, name_score = max(own, key=lambda cs: cs[1])
