@@ -534,3 +534,15 @@ def test_a_position_after_references_is_a_position_within_them(tmp_path: Path) -
     """)
     assert ("tracklist", ("album_id", "position")) in pks
     assert ("playlist_entries", ("playlist_id", "position")) in pks
+
+
+def test_empty_link_a_reference_then_an_integer_no_name_calls_a_key(tmp_path: Path) -> None:
+    """No rows: ``vocals(song_id, bandmate, type)`` links a song and a band member the name
+    does not reveal: keyed by both. A reference followed by text (``song_notes``) is not."""
+    pks, _ = _inspect(tmp_path, """
+        CREATE TABLE songs (song_id INTEGER, title VARCHAR);
+        CREATE TABLE vocals (song_id INTEGER, bandmate INTEGER, type VARCHAR);
+        CREATE TABLE song_notes (song_id INTEGER, note VARCHAR, written DATE);
+    """)
+    assert ("vocals", ("song_id", "bandmate")) in pks
+    assert not any(table == "song_notes" and len(cols) == 2 for table, cols in pks)

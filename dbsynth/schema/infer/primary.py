@@ -170,6 +170,13 @@ def infer_primary_key(table: Table, query: Query, qualify: Qualify, quote: Quote
     if not rows and len(references) >= 2:  # empty: the first two references
         return InferredKey("primary", table.name, tuple(references[:2]), 0.7,
                            {"name": "two reference columns", "rows": 0})
+    if not rows and len(table.columns) >= 2 and references[:1] == [table.columns[0].name]:
+        second = table.columns[1]
+        if second.type.is_integer and second.name not in pair_columns:
+            # empty: a reference, then an integer no name says is a key: the link's other side
+            return InferredKey("primary", table.name, (table.columns[0].name, second.name),
+                               NATURAL_EMPTY_SCORE, {"name": "a reference and the integer after it",
+                                                     "rows": 0})
     event = unique_event_key(table, lambda n: n in pair_columns, rows, query, qualify, quote, stats)
     if event is not None:  # references recurring over time: their pair is unique by chance
         return event
