@@ -546,3 +546,29 @@ def test_empty_link_a_reference_then_an_integer_no_name_calls_a_key(tmp_path: Pa
     """)
     assert ("vocals", ("song_id", "bandmate")) in pks
     assert not any(table == "song_notes" and len(cols) == 2 for table, cols in pks)
+
+
+def test_three_references_and_a_date_and_a_reference_with_an_unnamed_integer(tmp_path: Path) -> None:
+    """``examination(patient_id, procedure_id, stay_id, exam_date, …)``: three references a
+    few rows hold unique (one of them alone) recur over time: the date belongs to the key.
+    ``trained_in(physician_id, treatment, certified, expires)``: the only reference and the
+    integer after it (a treatment no name reveals) key the table."""
+    pks, _ = _inspect(tmp_path, """
+        CREATE TABLE patients (patient_id INTEGER, name VARCHAR);
+        CREATE TABLE procedures (procedure_id INTEGER, name VARCHAR);
+        CREATE TABLE stays (stay_id INTEGER, room INTEGER);
+        CREATE TABLE physicians (physician_id INTEGER, name VARCHAR);
+        CREATE TABLE examination (patient_id INTEGER, procedure_id INTEGER, stay_id INTEGER,
+                                  exam_date VARCHAR, nurse INTEGER);
+        CREATE TABLE trained_in (physician_id INTEGER, treatment INTEGER, certified VARCHAR,
+                                 expires VARCHAR);
+        INSERT INTO patients SELECT i, 'p' || i FROM range(1, 6) t(i);
+        INSERT INTO procedures SELECT i, 'x' || i FROM range(1, 11) t(i);
+        INSERT INTO stays SELECT i, 100 + i FROM range(1, 6) t(i);
+        INSERT INTO physicians SELECT i, 'd' || i FROM range(1, 6) t(i);
+        INSERT INTO examination SELECT 1 + i % 2, 1 + i, 1 + i % 2, '2024-05-0' || (1 + i), 7
+          FROM range(0, 6) t(i);
+        INSERT INTO trained_in SELECT 1 + i // 5, 1 + i % 5, '2020-01-01', '2030-01-01' FROM range(0, 15) t(i);
+    """)
+    assert ("examination", ("patient_id", "procedure_id", "stay_id", "exam_date")) in pks
+    assert ("trained_in", ("physician_id", "treatment")) in pks

@@ -61,13 +61,14 @@ def event_key(table: Table, is_reference: Callable[[str], bool],
 def unique_event_key(table: Table, is_reference: Callable[[str], bool], rows: int, query: Query,
                      qualify: Qualify, quote: Quote, stats: Inference) -> InferredKey | None:
     """The event key of ``table`` (see ``event_key``) if the data holds it and the references
-    alone do not: where they are unique the date says since when (``coach(player_id,
-    trainer_id, since_year)``), an attribute of the link."""
+    alone do not: where one or two are unique the date says since when (``coach(player_id,
+    trainer_id, since_year)``), an attribute of the link; three references are unique
+    together in a sample by chance (a patient's procedure during a stay, on a date)."""
     found = event_key(table, is_reference) or event_key(table, is_reference, position=True)
     if found is None or rows < 2:
         return None
     lead, when = found
-    if _unique(table, lead, rows, query, qualify, quote, stats):
+    if len(lead) < MAX_COLUMNS and _unique(table, lead, rows, query, qualify, quote, stats):
         return None
     if not _unique(table, lead + (when,), rows, query, qualify, quote, stats):
         return None
@@ -79,8 +80,10 @@ def unique_event_key(table: Table, is_reference: Callable[[str], bool], rows: in
 def fact_key(table: Table, references: list[str], query: Query, qualify: Qualify,
              quote: Quote, stats: Inference) -> InferredKey | None:
     """All of the table's references, else all of them and its first date or position column,
-    if unique and never NULL, in at most three columns; a table of two columns is keyed by
-    both. None where a single column is unique (a pair would not be the smallest key): then
+    if unique and never NULL, in at most three columns, else its only reference, first, and
+    the integer after it (``trained_in(physician_id, treatment, …)``); a table of two
+    columns is keyed by both. Before those, the references leading the table and the date
+    after them (see ``event_key``). None where a single column is unique (a pair would not be the smallest key): then
     the first column if it references nothing and says it is a key: the table has references
     (the first column is its own), or the column is a date (a calendar) or a name, or it is
     unique over many rows (a few rows are unique by chance); or the first column if it is a
@@ -127,6 +130,9 @@ def fact_key(table: Table, references: list[str], query: Query, qualify: Qualify
         tries.append((tuple(references), SCORE_REFERENCES))
     if references and firsts and len(references) < MAX_COLUMNS:
         tries.append((tuple(references) + tuple(firsts), SCORE_WITH_ORDINAL))
+    if references == [names[0]] and not pair and table.columns[1].type.is_integer:
+        # the reference first, an integer after it: a link whose other side no name reveals
+        tries.append((tuple(names[:2]), SCORE_WITH_ORDINAL))
     for combo, score in tries:
         if _unique(table, combo, rows, query, qualify, quote, stats):
             ordered = tuple(n for n in names if n in combo)
