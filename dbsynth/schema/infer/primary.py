@@ -16,7 +16,8 @@ from dbsynth.schema.model import Column, Schema, Table
 #: The name score of a key-like name that is not the table's own (``partei_id`` in ``party``).
 GENERIC_KEY_SCORE = 0.7
 #: An abbreviation run together with ``id`` (``stuid``, ``empid``, ``custid``): a key where it
-#: is a table's first column and an integer.
+#: is a table's first column, an integer, and named alike in another table (where it is
+#: referenced; a word such as ``paid`` or ``valid`` is not).
 ABBREVIATED_ID = re.compile(r"[a-z]{2,4}id")
 #: A natural key of an empty table, by its name and place alone: just above the threshold.
 NATURAL_EMPTY_SCORE = 0.65
@@ -47,7 +48,8 @@ def pk_name_score(table: Table, column: Column, references: frozenset[str] = fro
     first = table.columns[0].name == column.name  # where tables keep their own key
     if not first or column.name in references:
         return 0.0
-    if identifier_name(name) or (column.type.is_integer and ABBREVIATED_ID.fullmatch(name)):
+    if identifier_name(name) or (column.type.is_integer and ABBREVIATED_ID.fullmatch(name)
+                                 and name in shared):
         return GENERIC_KEY_SCORE
     # a natural key (genre_name, a country code): text, and named alike in another table
     return FIRST_COLUMN_SCORE if column.type.is_string and name in shared else 0.0
