@@ -568,7 +568,8 @@ def test_three_references_and_a_date_and_a_reference_with_an_unnamed_integer(tmp
         INSERT INTO physicians SELECT i, 'd' || i FROM range(1, 6) t(i);
         INSERT INTO examination SELECT 1 + i % 2, 1 + i, 1 + i % 2, '2024-05-0' || (1 + i), 7
           FROM range(0, 6) t(i);
-        INSERT INTO trained_in SELECT 1 + i // 5, 1 + i % 5, '2020-01-01', '2030-01-01' FROM range(0, 15) t(i);
+        INSERT INTO trained_in SELECT 1 + i // 5, 1 + i % 5, '2020-01-01', '2030-01-01'
+          FROM range(0, 15) t(i);
     """)
     assert ("examination", ("patient_id", "procedure_id", "stay_id", "exam_date")) in pks
     assert ("trained_in", ("physician_id", "treatment")) in pks

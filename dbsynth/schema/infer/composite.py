@@ -73,20 +73,20 @@ def unique_event_key(table: Table, is_reference: Callable[[str], bool], rows: in
     if not _unique(table, lead + (when,), rows, query, qualify, quote, stats):
         return None
     return InferredKey("primary", table.name, lead + (when,), SCORE_WITH_ORDINAL,
-                       {"name": "references and the date after them (events)", "rows": rows,
+                       {"name": "references and the date or position after them", "rows": rows,
                         "unique": True, "not_null": True})
 
 
 def fact_key(table: Table, references: list[str], query: Query, qualify: Qualify,
              quote: Quote, stats: Inference) -> InferredKey | None:
-    """All of the table's references, else all of them and its first date or position column,
+    """The references leading the table and the date after them (see ``event_key``), else
+    all of the table's references, else all of them and its first date or position column,
     if unique and never NULL, in at most three columns, else its only reference, first, and
     the integer after it (``trained_in(physician_id, treatment, …)``); a table of two
-    columns is keyed by both. Before those, the references leading the table and the date
-    after them (see ``event_key``). None where a single column is unique (a pair would not be the smallest key): then
-    the first column if it references nothing and says it is a key: the table has references
-    (the first column is its own), or the column is a date (a calendar) or a name, or it is
-    unique over many rows (a few rows are unique by chance); or the first column if it is a
+    columns is keyed by both. None where a single column is unique (a pair would not be the
+    smallest key): then the first column if it references nothing and says it is a key: the
+    table has references (the first column is its own), or the column is a date (a
+    calendar) or a name, or it is unique over many rows (a few rows are unique by chance); or the first column if it is a
     unique reference, the others (if any) by code or name, beside no other integer (a table
     of details, one row per parent row, classified by codes; other integers may be
     references no name revealed)."""
@@ -117,7 +117,7 @@ def fact_key(table: Table, references: list[str], query: Query, qualify: Qualify
                 and all(classifying(n) for n in references[1:])  # the others: codes, names
                 and not any(c.type.is_integer for c in table.columns[1:] if c.name not in references)):
             return InferredKey("primary", table.name, (names[0],), SCORE_FIRST_UNIQUE,
-                               {"name": "first column, the only reference, unique: one-to-one",
+                               {"name": "first column, a unique reference, others classify: details",
                                 "rows": rows, "unique": True, "not_null": True})
     event = unique_event_key(table, lambda n: n in references, rows, query, qualify, quote, stats)
     if event is not None:
@@ -130,7 +130,7 @@ def fact_key(table: Table, references: list[str], query: Query, qualify: Qualify
         tries.append((tuple(references), SCORE_REFERENCES))
     if references and firsts and len(references) < MAX_COLUMNS:
         tries.append((tuple(references) + tuple(firsts), SCORE_WITH_ORDINAL))
-    if references == [names[0]] and not pair and table.columns[1].type.is_integer:
+    if references == [names[0]] and len(names) > 2 and table.columns[1].type.is_integer:
         # the reference first, an integer after it: a link whose other side no name reveals
         tries.append((tuple(names[:2]), SCORE_WITH_ORDINAL))
     for combo, score in tries:

@@ -1,5 +1,7 @@
 """Primary keys for tables that declare none: a column named like the table's key and unique
-in the data, else a unique pair of references (a junction); with no rows, names alone."""
+in the data, else the columns of a link: leading references and the date or position after
+them (events, track lists), every column of a table of keys, three references, a unique
+pair of references (a junction); with no rows, names and the table's shape alone."""
 
 from __future__ import annotations
 
@@ -196,11 +198,7 @@ def infer_primary_key(table: Table, query: Query, qualify: Qualify, quote: Quote
             if {a, b} & alone and (table.columns[0].name not in pair_columns
                                    or classifying(b if a in alone else a)):
                 continue  # not the smallest key: the first column or the unique reference keys it
-            qa, qb = quote(a), quote(b)
-            distinct = query(f"SELECT count(*) FROM (SELECT DISTINCT {qa}, {qb} FROM "
-                             f"{qualify(table.name)} WHERE {qa} IS NOT NULL AND {qb} IS NOT NULL) AS d")[0][0]
-            stats.queries += 1
-            if rows and int(distinct) == rows:
+            if rows and _unique_together(table, [a, b], rows, query, qualify, quote, stats):
                 return InferredKey("primary", table.name, (a, b), 0.9,
                                    {"name": "two reference columns", "rows": rows,
                                     "unique": True, "not_null": True})
