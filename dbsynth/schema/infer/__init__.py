@@ -32,7 +32,7 @@ import time
 from dataclasses import replace
 from typing import Any
 
-from dbsynth.schema.infer.composite import fact_key
+from dbsynth.schema.infer.composite import classifying, fact_key
 from dbsynth.schema.infer.foreign import (ParentKey, composite_candidates, fk_candidates,
                                           name_index, score_fk, undecided)
 from dbsynth.schema.infer.integral import integral_floats
@@ -154,13 +154,16 @@ def _borrowed_key(table: Table, references: set[str], stats: Inference,
                   threshold: float) -> InferredKey | None:
     """The table's inferred one-column key if it is rather a reference: named like a key but
     not after this table (``firma_id`` in ``beschäftigung``), referencing another table, in
-    a table with another reference (a junction whose sample happens to be unique on it),
+    a table with another reference not by code or name (a junction whose sample happens to
+    be unique on it; ``haushaltstyp_code`` classifies the row, see ``composite.classifying``),
     and not named inside the table's name (a subtype keyed by its parent's key)."""
     key = next((k for k in stats.accepted() if k.kind == "primary" and k.table == table.name), None)
     if key is None or len(key.columns) != 1 or key.evidence.get("name") != GENERIC_KEY_SCORE:
         return None
     if key.columns[0] not in references or len(references) < 2:
         return None
+    if all(classifying(c) for c in references - {key.columns[0]}):
+        return None  # the others reference a code or a name: a classification, not a link
     role = reference_role(norm(key.columns[0]))
     whole = norm(table.name).replace("_", "")
     if any(len(v) >= MIN_COMPOUND_ROOT and v in whole for v in variants(role)):
