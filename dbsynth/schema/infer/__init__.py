@@ -32,6 +32,7 @@ import time
 from dataclasses import replace
 from typing import Any
 
+from dbsynth.schema.infer.alternate import ALTERNATE, alternate_references
 from dbsynth.schema.infer.composite import fact_key
 from dbsynth.schema.infer.foreign import (ParentKey, composite_candidates, fk_candidates,
                                           name_index, score_fk, undecided)
@@ -42,7 +43,7 @@ from dbsynth.schema.infer.primary import (GENERIC_KEY_SCORE, infer_primary_key, 
 from dbsynth.schema.infer.result import DEFAULT_THRESHOLD, InferredKey, Inference, Qualify, Query, Quote
 from dbsynth.schema.infer.roots import MIN_COMPOUND_ROOT, RootIndex, variants
 from dbsynth.schema.infer.values import Extent, value_references
-from dbsynth.schema.model import ForeignKey, PrimaryKey, Schema, Table
+from dbsynth.schema.model import ForeignKey, PrimaryKey, Schema, Table, UniqueConstraint
 
 __all__ = ["DEFAULT_THRESHOLD", "Inference", "InferredKey", "Qualify", "Query", "infer_keys", "norm",
            "singular", "with_inferred_keys"]
@@ -121,6 +122,8 @@ def infer_keys(schema: Schema, query: Query, qualify: Qualify, quote: Quote,
                                           evidence=k.evidence | {"lost_to": found[0].ref_table})
                                   for k in found[1:] if k.score >= threshold)
                 stats.keys.extend(k for k in found[1:] if k.score < threshold)
+    taken, _ = _taken(schema, stats)
+    stats.keys.extend(alternate_references(schema, primary, taken, query, qualify, quote, stats))
     extents: dict[tuple[str, str], Extent] = {}
     stats.keys.extend(_by_values(schema, parents, primary, stats, query, qualify, quote, extents))
     keyed = _fact_keys(schema, primary, threshold, stats, query, qualify, quote)
@@ -202,6 +205,14 @@ def _by_values(schema: Schema, parents: list[ParentKey], primary: dict[str, tupl
                stats: Inference, query: Query, qualify: Qualify, quote: Quote,
                extents: dict[tuple[str, str], Extent], focus: set[str] | None = None) -> list[InferredKey]:
     """References for the columns no name matched, from their values (see ``values``)."""
+    taken, referenced = _taken(schema, stats)
+    return value_references(schema, parents, taken, referenced, primary, query, qualify, quote, stats,
+                            extents, focus)
+
+
+def _taken(schema: Schema, stats: Inference) -> tuple[dict[str, set[str]], dict[str, set[str]]]:
+    """Per table, the columns already referencing a key (declared, or inferred and accepted)
+    or generated, and the tables it references."""
     taken: dict[str, set[str]] = {}
     referenced: dict[str, set[str]] = {}
     for table in schema.tables:
@@ -214,13 +225,17 @@ def _by_values(schema: Schema, parents: list[ParentKey], primary: dict[str, tupl
         if key.kind == "foreign":
             taken[key.table] |= set(key.columns)
             referenced[key.table].add(str(key.ref_table))
-    return value_references(schema, parents, taken, referenced, primary, query, qualify, quote, stats,
-                            extents, focus)
+    return taken, referenced
 
 
 def with_inferred_keys(schema: Schema, inference: Inference) -> Schema:
-    """The schema plus every accepted inferred key (marked ``source="inferred"``)."""
+    """The schema plus every accepted inferred key (marked ``source="inferred"``), and the
+    alternate keys accepted references point to, declared UNIQUE."""
     accepted = inference.accepted()
+    alternates: dict[str, list[tuple[str, ...]]] = {}
+    for k in accepted:
+        if k.kind == "foreign" and k.evidence.get(ALTERNATE):
+            alternates.setdefault(str(k.ref_table), []).append(tuple(k.ref_columns or ()))
     tables = []
     for table in schema.tables:
         pk = next((k for k in accepted if k.kind == "primary" and k.table == table.name), None)
@@ -231,5 +246,10 @@ def with_inferred_keys(schema: Schema, inference: Inference) -> Schema:
             changes["primary_key"] = PrimaryKey(pk.columns, None, "inferred")
         if fks:
             changes["foreign_keys"] = table.foreign_keys + tuple(fks)
+        key = changes["primary_key"].columns if "primary_key" in changes else None
+        have = set(table.unique_column_sets()) | ({key} if key else set())
+        uniques = [UniqueConstraint(c) for c in dict.fromkeys(alternates.get(table.name, [])) if c not in have]
+        if uniques:
+            changes["uniques"] = table.uniques + tuple(uniques)
         tables.append(replace(table, **changes) if changes else table)
     return replace(schema, tables=tuple(tables))
