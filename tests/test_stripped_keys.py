@@ -65,3 +65,52 @@ def test_references_to_alternate_keys_keep_their_parents(tmp_path: Path) -> None
     rows = {t: con.execute(f'SELECT count(*) FROM "{t}"').fetchone()[0]
             for t in ("grape", "product", "pupil", "wine")}
     assert rows == {"grape": 20, "product": 30, "pupil": 40, "wine": 300}
+
+
+SHARED_PAIR = """
+CREATE TABLE documents (document_id INTEGER, title VARCHAR);
+CREATE TABLE drafts (document_id INTEGER, draft_number INTEGER, details VARCHAR);
+CREATE TABLE draft_copies (document_id INTEGER, draft_number INTEGER, note VARCHAR);
+INSERT INTO documents SELECT 100 + i, 'doc ' || i FROM range(1, 31) t(i);
+INSERT INTO drafts SELECT 100 + d, n, 'draft ' || d || '.' || n FROM range(1, 31) a(d), range(1, 4) b(n)
+  WHERE (d + n) % 2 = 0;
+INSERT INTO draft_copies SELECT document_id, draft_number, 'copy' FROM drafts
+  WHERE (document_id + 3 * draft_number) % 3 <> 0;
+"""
+
+
+def test_a_table_keyed_like_its_parent_references_it(tmp_path: Path) -> None:
+    """``draft_copies`` is keyed by the pair that keys ``drafts`` and holds fewer of them
+    (one-to-one, optional): the pair references ``drafts``, so the copy has no orphan pair."""
+    con = _synth(tmp_path, SHARED_PAIR)
+    orphans = con.execute(
+        "SELECT count(*) FROM draft_copies c WHERE NOT EXISTS (SELECT 1 FROM drafts d "
+        "WHERE d.document_id = c.document_id AND d.draft_number = c.draft_number)").fetchone()[0]
+    assert orphans == 0
+    assert _duplicates(con, "draft_copies", "document_id", "draft_number") == 0
+    source = duckdb.connect(str(tmp_path / "source.duckdb"), read_only=True)
+    expected = source.execute("SELECT count(*) FROM draft_copies").fetchone()[0]
+    assert con.execute("SELECT count(*) FROM draft_copies").fetchone()[0] == expected
+
+
+def test_two_junctions_of_the_same_tables_do_not_reference_each_other(tmp_path: Path) -> None:
+    """Both tables keyed by the pair, each column naming another table's key: two facts on
+    the same pairs, each referencing the two tables, not one the other."""
+    path = tmp_path / "keyless.duckdb"
+    con = duckdb.connect(str(path))
+    con.execute("""
+        CREATE TABLE channel (channel_id INTEGER, name VARCHAR);
+        CREATE TABLE program (program_id INTEGER, name VARCHAR);
+        CREATE TABLE broadcast (channel_id INTEGER, program_id INTEGER, slot VARCHAR);
+        CREATE TABLE broadcast_share (channel_id INTEGER, program_id INTEGER, share DOUBLE);
+        INSERT INTO channel SELECT i, 'c' || i FROM range(1, 11) t(i);
+        INSERT INTO program SELECT i, 'p' || i FROM range(1, 8) t(i);
+        INSERT INTO broadcast SELECT c, p, 'night' FROM range(1, 11) a(c), range(1, 8) b(p) WHERE (c * p) % 3 = 0;
+        INSERT INTO broadcast_share SELECT channel_id, program_id, 0.5 FROM broadcast WHERE channel_id % 2 = 0;
+    """)
+    con.close()
+    found = pipeline.inspect(f"duckdb:///{path}")
+    fks = {(t.name, fk.columns, fk.ref_table) for t in found.schema.tables for fk in t.foreign_keys}
+    assert ("broadcast_share", ("channel_id",), "channel") in fks
+    assert ("broadcast_share", ("program_id",), "program") in fks
+    assert not any(child == "broadcast_share" and parent == "broadcast" for child, _, parent in fks)

@@ -34,8 +34,8 @@ from typing import Any
 
 from dbsynth.schema.infer.alternate import ALTERNATE, alternate_references
 from dbsynth.schema.infer.composite import fact_key
-from dbsynth.schema.infer.foreign import (ParentKey, composite_candidates, fk_candidates,
-                                          name_index, score_fk, undecided)
+from dbsynth.schema.infer.foreign import (SHARED_KEY, ParentKey, composite_candidates,
+                                          fk_candidates, name_index, score_fk, undecided)
 from dbsynth.schema.infer.integral import integral_floats
 from dbsynth.schema.infer.names import NAME_SCORE_EXACT, norm, reference_role, singular
 from dbsynth.schema.infer.primary import (GENERIC_KEY_SCORE, infer_primary_key, owned_key_names,
@@ -90,6 +90,8 @@ def infer_keys(schema: Schema, query: Query, qualify: Qualify, quote: Quote,
                 parents.append(ParentKey(table.name, unique.columns,
                                           tuple(table.column(c).type for c in unique.columns), False))
     index = name_index(parents)
+    named = frozenset(n for n, entries in index.items()
+                      if any(p.primary and s >= NAME_SCORE_EXACT for p, s in entries))
     roots = RootIndex((p.table, p) for p in parents if p.primary and len(p.columns) == 1)
     by_table: dict[str, list[ParentKey]] = {}
     for parent in parents:
@@ -101,7 +103,7 @@ def infer_keys(schema: Schema, query: Query, qualify: Qualify, quote: Quote,
         own_key = primary.get(table.name, ())
         own_pk = set(own_key)
         declared |= _composite_references(table, parents, declared, own_pk, threshold, query, qualify,
-                                          quote, stats)
+                                          quote, stats, named)
         for column in table.columns:
             if column.name in declared or column.generated is not None:
                 continue
@@ -126,7 +128,7 @@ def infer_keys(schema: Schema, query: Query, qualify: Qualify, quote: Quote,
     stats.keys.extend(alternate_references(schema, primary, taken, query, qualify, quote, stats))
     extents: dict[tuple[str, str], Extent] = {}
     stats.keys.extend(_by_values(schema, parents, primary, stats, query, qualify, quote, extents))
-    keyed = _fact_keys(schema, primary, threshold, stats, query, qualify, quote)
+    keyed = _fact_keys(schema, primary, threshold, stats, query, qualify, quote, named)
     if keyed:  # a calendar keyed only now: the dates referencing it
         parents += keyed
         stats.keys.extend(_by_values(schema, parents, primary, stats, query, qualify, quote, extents,
@@ -137,17 +139,23 @@ def infer_keys(schema: Schema, query: Query, qualify: Qualify, quote: Quote,
 
 def _composite_references(table: Table, parents: list[ParentKey], declared: set[str],
                           own_pk: set[str], threshold: float, query: Query, qualify: Qualify,
-                          quote: Quote, stats: Inference) -> set[str]:
+                          quote: Quote, stats: Inference, named: frozenset[str] = frozenset()) -> set[str]:
     """References to multi-column keys whose column names all appear in ``table``: the
-    columns of those accepted."""
+    columns of those accepted. ``named``: column names naming a table's one-column key."""
     used: set[str] = set()
     for parent in composite_candidates(table, parents):
-        if set(parent.columns) & (declared | used) or {c.lower() for c in own_pk} == {c.lower() for c in parent.columns}:
-            continue  # a table's own key references another only if declared so
+        if set(parent.columns) & (declared | used):
+            continue
         cols = tuple(next(c.name for c in table.columns if c.name.lower() == p.lower())
                      for p in parent.columns)
+        # the table's own key is the parent's (one-to-one): the parent must hold more keys;
+        # unless every column names another table's key: two junctions of the same tables
+        shared = {c.lower() for c in own_pk} == {c.lower() for c in parent.columns}
+        if shared and all(norm(c) in named for c in cols):
+            continue
         stats.candidates += 1
-        stats.keys.append(score_fk(table, cols, parent, NAME_SCORE_EXACT, "same column names",
+        stats.keys.append(score_fk(table, cols, parent, NAME_SCORE_EXACT,
+                                    SHARED_KEY if shared else "same column names",
                                     query, qualify, quote, stats))
         used |= set(cols) if stats.keys[-1].score >= threshold else set()
     return used
@@ -172,7 +180,8 @@ def _borrowed_key(table: Table, references: set[str], stats: Inference,
 
 
 def _fact_keys(schema: Schema, primary: dict[str, tuple[str, ...]], threshold: float,
-               stats: Inference, query: Query, qualify: Qualify, quote: Quote) -> list[ParentKey]:
+               stats: Inference, query: Query, qualify: Qualify, quote: Quote,
+               named: frozenset[str]) -> list[ParentKey]:
     """Keys of the tables still without one, from their references (see ``composite``), and
     the references to those keys from other tables by name; the new keys."""
     new: list[ParentKey] = []
@@ -197,7 +206,7 @@ def _fact_keys(schema: Schema, primary: dict[str, tuple[str, ...]], threshold: f
         taken = {c for fk in table.foreign_keys for c in fk.columns} | {
             c for k in stats.accepted() if k.kind == "foreign" and k.table == table.name for c in k.columns}
         _composite_references(table, new, taken, set(primary.get(table.name, ())), threshold,
-                              query, qualify, quote, stats)
+                              query, qualify, quote, stats, named)
     return new
 
 
