@@ -114,3 +114,34 @@ def test_two_junctions_of_the_same_tables_do_not_reference_each_other(tmp_path: 
     assert ("broadcast_share", ("channel_id",), "channel") in fks
     assert ("broadcast_share", ("program_id",), "program") in fks
     assert not any(child == "broadcast_share" and parent == "broadcast" for child, _, parent in fks)
+
+
+SUBTYPE_BY_VALUES = """
+CREATE TABLE documents (document_id INTEGER, kind VARCHAR, created DATE);
+CREATE TABLE receipts (document_id INTEGER, amount DOUBLE);
+CREATE TABLE statements (statement_id INTEGER, details VARCHAR);
+CREATE TABLE accounts (account_id INTEGER, statement_id INTEGER, balance DOUBLE);
+CREATE TABLE nurse (employee_id INTEGER, name VARCHAR);
+CREATE TABLE room (room_number INTEGER, floor INTEGER);
+INSERT INTO documents SELECT 1000 + 13 * i, 'k' || (i % 4), DATE '2020-01-01' + CAST(i AS INTEGER) FROM range(1, 41) t(i);
+INSERT INTO receipts SELECT 1000 + 13 * i, i * 2.5 FROM range(1, 41) t(i) WHERE i % 3 <> 0;
+INSERT INTO statements SELECT 1000 + 13 * i, 'statement ' || i FROM range(1, 41) t(i) WHERE i > 25 AND i % 2 = 0;
+INSERT INTO accounts SELECT i, 1000 + 13 * (26 + 2 * (i % 7)), i * 10.0 FROM range(1, 31) t(i);
+INSERT INTO nurse SELECT 100 + i, 'n' || i FROM range(1, 4) t(i);
+INSERT INTO room SELECT 100 + i, i % 3 FROM range(1, 21) t(i);
+"""
+
+
+def test_a_subtype_keyed_by_its_parents_key_under_another_name(tmp_path: Path) -> None:
+    """``statements.statement_id`` holds document ids (sparse, a subset; also within the
+    subtype ``receipts``, which references ``documents``): it references ``documents``, so
+    no statement of the copy lacks its document. A run of ids (``nurse`` 101..103) inside
+    another key (room numbers) is the table's own sequence, no reference."""
+    con = _synth(tmp_path, SUBTYPE_BY_VALUES)
+    assert _orphans(con, "statements", "statement_id", "documents", "document_id") == 0
+    assert _orphans(con, "accounts", "statement_id", "statements", "statement_id") == 0
+    assert _duplicates(con, "statements", "statement_id") == 0
+    found = pipeline.inspect(f"duckdb:///{tmp_path / 'source.duckdb'}")
+    fks = {(t.name, fk.columns, fk.ref_table) for t in found.schema.tables for fk in t.foreign_keys}
+    assert ("statements", ("statement_id",), "documents") in fks
+    assert not any(child == "nurse" for child, _, _ in fks)
