@@ -145,3 +145,35 @@ def test_a_subtype_keyed_by_its_parents_key_under_another_name(tmp_path: Path) -
     fks = {(t.name, fk.columns, fk.ref_table) for t in found.schema.tables for fk in t.foreign_keys}
     assert ("statements", ("statement_id",), "documents") in fks
     assert not any(child == "nurse" for child, _, _ in fks)
+
+
+NESTED_COMPOSITES = """
+CREATE TABLE drafts (document_id INTEGER, draft_number INTEGER, details VARCHAR,
+                     PRIMARY KEY (document_id, draft_number));
+CREATE TABLE printed_copies (document_id INTEGER, draft_number INTEGER, copy_number INTEGER,
+                     PRIMARY KEY (document_id, draft_number, copy_number));
+CREATE TABLE circulation (document_id INTEGER, draft_number INTEGER, copy_number INTEGER,
+                          handed_on DATE);
+INSERT INTO drafts SELECT d, n, 'draft' FROM range(1, 21) a(d), range(1, 4) b(n);
+INSERT INTO printed_copies SELECT d, n, c FROM range(1, 21) a(d), range(1, 3) b(n), range(1, 5) t(c)
+  WHERE (d + n + c) % 2 = 0;
+INSERT INTO circulation SELECT document_id, draft_number, copy_number,
+  DATE '2024-01-01' + CAST(i AS INTEGER) FROM printed_copies, range(1, 3) r(i)
+  WHERE (document_id + copy_number + i) % 3 <> 0;
+"""
+
+
+def test_the_widest_composite_key_a_child_holds_is_its_reference(tmp_path: Path) -> None:
+    """``circulation`` holds the columns of both the drafts' pair and the printed copies'
+    triple (which reference the drafts): it references the triple, so no circulated copy is
+    missing from the synthetic ``printed_copies`` (whichever table the schema lists first)."""
+    con = _synth(tmp_path, NESTED_COMPOSITES)
+    orphans = con.execute(
+        "SELECT count(*) FROM circulation c WHERE NOT EXISTS (SELECT 1 FROM printed_copies p WHERE "
+        "p.document_id = c.document_id AND p.draft_number = c.draft_number "
+        "AND p.copy_number = c.copy_number)").fetchone()[0]
+    assert orphans == 0
+    source = duckdb.connect(str(tmp_path / "source.duckdb"), read_only=True)
+    for table in ("drafts", "printed_copies", "circulation"):
+        expected = source.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
+        assert con.execute(f"SELECT count(*) FROM {table}").fetchone()[0] == expected

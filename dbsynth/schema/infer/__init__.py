@@ -143,7 +143,9 @@ def _composite_references(table: Table, parents: list[ParentKey], declared: set[
     """References to multi-column keys whose column names all appear in ``table``: the
     columns of those accepted. ``named``: column names naming a table's one-column key."""
     used: set[str] = set()
-    for parent in composite_candidates(table, parents):
+    # the widest key first: (doc, draft, copy) of a table of copies, which itself references
+    # the drafts' (doc, draft), before the drafts' key on a part of the same columns
+    for parent in sorted(composite_candidates(table, parents), key=lambda p: -len(p.columns)):
         if set(parent.columns) & (declared | used):
             continue
         cols = tuple(next(c.name for c in table.columns if c.name.lower() == p.lower())
