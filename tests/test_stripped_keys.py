@@ -177,3 +177,56 @@ def test_the_widest_composite_key_a_child_holds_is_its_reference(tmp_path: Path)
     for table in ("drafts", "printed_copies", "circulation"):
         expected = source.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
         assert con.execute(f"SELECT count(*) FROM {table}").fetchone()[0] == expected
+
+
+SURROGATE_AND_LINKS = """
+CREATE TABLE swimmer (id INTEGER, name VARCHAR);
+CREATE TABLE event (id INTEGER, name VARCHAR);
+CREATE TABLE record (id INTEGER, result VARCHAR, swimmer_id INTEGER, event_id INTEGER);
+CREATE TABLE doctor (employee_id INTEGER, name VARCHAR);
+CREATE TABLE procedure (code INTEGER, name VARCHAR, cost DOUBLE);
+CREATE TABLE trained_in (doctor INTEGER, treatment INTEGER, certified DATE);
+INSERT INTO swimmer SELECT i, 's' || i FROM range(1, 9) t(i);
+INSERT INTO event SELECT i, 'e' || i FROM range(1, 6) t(i);
+INSERT INTO record SELECT row_number() OVER (), CASE WHEN (s + e) % 2 = 0 THEN 'win' ELSE 'loss' END, s, e
+  FROM range(1, 9) a(s), range(1, 6) b(e) WHERE (s * e) % 3 <> 1;
+INSERT INTO doctor SELECT i, 'd' || i FROM range(1, 10) t(i);
+INSERT INTO procedure SELECT i, 'p' || i, 100.0 * i FROM range(1, 8) t(i);
+INSERT INTO trained_in SELECT d, p, DATE '2008-01-01' FROM range(1, 10) a(d), range(1, 8) b(p)
+  WHERE d IN (3, 6, 7) AND (d + p) % 4 <> 0;
+"""
+
+
+def test_links_unique_beside_a_surrogate_key_or_no_key_stay_unique(tmp_path: Path) -> None:
+    """``record`` is keyed by ``id``; its (swimmer_id, event_id) pairs are unique in the
+    source, far beyond chance: they stay unique. ``trained_in`` has no key, references
+    ``doctor`` and holds a treatment no name ties to ``procedure``: its pairs stay unique,
+    and the copy invents no treatment the source's codes do not hold."""
+    con = _synth(tmp_path, SURROGATE_AND_LINKS)
+    assert _duplicates(con, "record", "swimmer_id", "event_id") == 0
+    assert _duplicates(con, "trained_in", "doctor", "treatment") == 0
+    assert _orphans(con, "trained_in", "treatment", "procedure", "code") == 0
+    source = duckdb.connect(str(tmp_path / "source.duckdb"), read_only=True)
+    for table in ("record", "trained_in"):
+        expected = source.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
+        assert con.execute(f"SELECT count(*) FROM {table}").fetchone()[0] == expected
+
+
+def test_duplicate_keys_take_values_the_column_holds_before_new_ones() -> None:
+    """Redraws that never help (a doctor trained in few treatments): the duplicates get a
+    treatment code the column already holds that makes the pair unique, and only when none
+    is left a number past the largest."""
+    import pandas as pd
+
+    from dbsynth.model.keys import dedupe_rows
+    from dbsynth.schema.model import Column, ForeignKey, PrimaryKey, SqlType, Table
+
+    integer = SqlType("integer")
+    table = Table("trained_in", (Column("doctor", integer), Column("treatment", integer)),
+                  PrimaryKey(("doctor", "treatment")),
+                  (ForeignKey(("doctor",), "doctor", ("employee_id",)),))
+    frame = pd.DataFrame({"doctor": [3, 3, 3, 3, 6, 6], "treatment": [1, 1, 1, 2, 2, 2]})
+    out = dedupe_rows(frame.copy(), table, lambda index, key: frame.loc[index, list(key)])
+    assert len(out) == 6 and not out.duplicated().any()
+    assert sorted(out[out["doctor"] == 6]["treatment"]) == [1, 2]  # not 3: no code holds it
+    assert sorted(out[out["doctor"] == 3]["treatment"]) == [1, 2, 3, 4]  # 1, 2 taken: then new

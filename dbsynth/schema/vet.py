@@ -54,7 +54,7 @@ def vet_inference(schema: Schema, inference: Inference) -> Inference:
         if why:
             reasons[i] = why
     _vet_conflicts(keys, live("foreign"), reasons)
-    _vet_cycles(schema, inference, keys, live("primary"), live("foreign"), reasons)
+    _vet_cycles(schema, inference, keys, live("primary"), live("foreign") + live("unique"), reasons)
     for i, why in reasons.items():
         key = keys[i]
         keys[i] = replace(key, score=min(key.score, inference.threshold - 1e-3),

@@ -22,8 +22,8 @@ numbers, seen as integers), ``primary`` (a key for a table declaring none), ``fo
 (reference candidates and their inclusion in SQL), ``values`` (references no name reveals,
 by values that fit one key), ``composite`` (keys of fact and junction tables, once their
 references are known), ``result`` (what is returned). This driver runs them in that order
-(keys, references by name, by values, fact keys, then references to the new keys) and
-applies the accepted keys to the schema.
+(keys, references by name, by values, fact keys, then references to the new keys, then
+``uniques``: link columns unique together) and applies the accepted keys to the schema.
 """
 
 from __future__ import annotations
@@ -42,6 +42,7 @@ from dbsynth.schema.infer.primary import (GENERIC_KEY_SCORE, infer_primary_key, 
                                           reference_like_columns, shared_names, sole_first_names)
 from dbsynth.schema.infer.result import DEFAULT_THRESHOLD, InferredKey, Inference, Qualify, Query, Quote
 from dbsynth.schema.infer.roots import MIN_COMPOUND_ROOT, RootIndex, variants
+from dbsynth.schema.infer.uniques import link_uniques
 from dbsynth.schema.infer.values import Extent, value_references
 from dbsynth.schema.model import ForeignKey, PrimaryKey, Schema, Table, UniqueConstraint
 
@@ -133,6 +134,7 @@ def infer_keys(schema: Schema, query: Query, qualify: Qualify, quote: Quote,
         parents += keyed
         stats.keys.extend(_by_values(schema, parents, primary, stats, query, qualify, quote, extents,
                                      {p.table for p in keyed}))
+    stats.keys.extend(link_uniques(with_inferred_keys(schema, stats), query, qualify, quote, stats))
     stats.seconds = time.perf_counter() - started
     return stats
 
@@ -240,13 +242,15 @@ def _taken(schema: Schema, stats: Inference) -> tuple[dict[str, set[str]], dict[
 
 
 def with_inferred_keys(schema: Schema, inference: Inference) -> Schema:
-    """The schema plus every accepted inferred key (marked ``source="inferred"``), and the
-    alternate keys accepted references point to, declared UNIQUE."""
+    """The schema plus every accepted inferred key (marked ``source="inferred"``): UNIQUE
+    keys, and the alternate keys accepted references point to, declared UNIQUE."""
     accepted = inference.accepted()
     alternates: dict[str, list[tuple[str, ...]]] = {}
     for k in accepted:
         if k.kind == "foreign" and k.evidence.get(ALTERNATE):
             alternates.setdefault(str(k.ref_table), []).append(tuple(k.ref_columns or ()))
+        if k.kind == "unique":
+            alternates.setdefault(k.table, []).append(k.columns)
     tables = []
     for table in schema.tables:
         pk = next((k for k in accepted if k.kind == "primary" and k.table == table.name), None)
