@@ -217,25 +217,54 @@ def dedupe_rows(frame: pd.DataFrame, table: Table,
     return frame.reset_index(drop=True)
 
 
+#: at most this many values already in a column are tried to make a duplicate key unique
+MAX_REUSED_VALUES = 256
+
+
 def _renumber(frame: pd.DataFrame, dup: np.ndarray, cols: list[str], table: Table,
               hashes: np.ndarray, complete: np.ndarray, earlier: KeyHashes | None,
               kept: KeyHashes) -> np.ndarray:
-    """Duplicates left after the redraws get fresh values, counting up from the largest, in
-    the key's first integer column that no foreign key sets (``step`` in
-    ``(project_id, step)``); returns the rows still duplicated."""
+    """Duplicates left after the redraws get other values in the key's first integer column
+    that no foreign key sets (``step`` in ``(project_id, step)``): first a value the column
+    already holds (the smallest that makes the key unique: a free step, or one of the codes
+    of a column that references a table no rule recognised, so nothing is invented), then
+    fresh values counting up from the largest; returns the rows still duplicated."""
     references = {c for fk in table.foreign_keys for c in fk.columns}
     free = [c for c in cols if c not in references and table.column(c).type.is_integer
             and table.column(c).generated is None]
     if not free:
         return dup
     col = free[0]
-    rows = np.flatnonzero(dup)
+    dup = dup.copy()
     present = pd.to_numeric(frame[col], errors="coerce")
+    held = np.sort(present.dropna().unique())
+    whole = pd.api.types.is_integer_dtype(frame[col].dtype)
+    for value in held if len(held) <= MAX_REUSED_VALUES else ():
+        if not dup.any():
+            return dup
+        dup = _retry(frame, dup, cols, col, np.full(int(dup.sum()), int(value) if whole else value),
+                     hashes, complete, earlier, kept)
+    if not dup.any():
+        return dup
     start = int(present.max()) + 1 if present.notna().any() else 1
-    frame.loc[dup, col] = np.arange(start, start + len(rows))
+    return _retry(frame, dup, cols, col, np.arange(start, start + int(dup.sum())),
+                  hashes, complete, earlier, kept)
+
+
+def _retry(frame: pd.DataFrame, dup: np.ndarray, cols: list[str], col: str, values: np.ndarray,
+           hashes: np.ndarray, complete: np.ndarray, earlier: KeyHashes | None,
+           kept: KeyHashes) -> np.ndarray:
+    """``values`` in ``col`` of the duplicated rows; those now unique are kept, the rows
+    still duplicated returned. A row still duplicated keeps its previous value."""
+    rows = np.flatnonzero(dup)
+    before = frame[col].iloc[rows].to_numpy(copy=True)
+    frame.loc[dup, col] = values
     hashes[rows], complete[rows] = _key_hashes(frame.iloc[rows], cols)
     again = _duplicated(hashes[rows], complete[rows], earlier, kept)
     kept.add(hashes[rows][complete[rows] & ~again])
+    if again.any():
+        frame.iloc[rows[again], frame.columns.get_loc(col)] = before[again]
+        hashes[rows[again]], complete[rows[again]] = _key_hashes(frame.iloc[rows[again]], cols)
     dup = dup.copy()
     dup[rows] = again
     return dup
