@@ -375,3 +375,201 @@ def test_value_references_query_only_where_a_fit_could_be_taken(tmp_path: Path) 
            for fk in t.foreign_keys}
     assert got == true_fks
     assert found.inference.queries <= 6 * 40, found.inference.queries
+
+
+def test_empty_tables_of_two_alike_columns_are_links(tmp_path: Path) -> None:
+    """No rows: a table of two integers (``cite``) or two texts (``border``) is a link keyed
+    by both, also where its first column is a key-like name; a key beside a name
+    (``genre``), a description (``tag``) or a key named after the table is an entity."""
+    pks, _ = _inspect(tmp_path, """
+        CREATE TABLE paper (paper_id INTEGER, title VARCHAR);
+        CREATE TABLE cite (citing_paper_id INTEGER, cited INTEGER);
+        CREATE TABLE state (state_name VARCHAR, population INTEGER);
+        CREATE TABLE border (state_name VARCHAR, neighbour VARCHAR);
+        CREATE TABLE genre (genre_id INTEGER, name VARCHAR);
+        CREATE TABLE tag (tag_id INTEGER, description VARCHAR);
+        CREATE TABLE stage (stage_id INTEGER, level INTEGER);
+    """)
+    assert {("cite", ("citing_paper_id", "cited")), ("border", ("state_name", "neighbour"))} <= pks
+    assert {("genre", ("genre_id",)), ("tag", ("tag_id",)), ("stage", ("stage_id",))} <= pks
+
+
+def test_events_keyed_by_their_leading_references_and_the_date_after_them(tmp_path: Path) -> None:
+    """``job_history(employee_id, start_date, …, job_id)``: an employee recurs over time, and
+    the pair of references a small sample holds unique is no key; the references leading a
+    table and the date right after them are. Where the leading references are unique
+    (``coaching``), the date says since when: the key is the pair."""
+    pks, _ = _inspect(tmp_path, """
+        CREATE TABLE employees (employee_id INTEGER, name VARCHAR);
+        CREATE TABLE jobs (job_id INTEGER, title VARCHAR);
+        CREATE TABLE job_history (employee_id INTEGER, start_date VARCHAR, end_date VARCHAR,
+                                  job_id INTEGER);
+        CREATE TABLE trainers (trainer_id INTEGER, name VARCHAR);
+        CREATE TABLE coaching (employee_id INTEGER, trainer_id INTEGER, since_year INTEGER, fee INTEGER);
+        INSERT INTO employees SELECT i, 'e' || i FROM range(1, 11) t(i);
+        INSERT INTO jobs SELECT i, 'j' || i FROM range(1, 11) t(i);
+        INSERT INTO job_history SELECT 1 + i // 2, '2020-0' || (1 + i % 9), '2021-0' || (1 + i % 9),
+          1 + i FROM range(0, 8) t(i);
+        INSERT INTO trainers SELECT i, 't' || i FROM range(1, 6) t(i);
+        INSERT INTO coaching SELECT 1 + i // 2, 1 + i % 5, 2000 + i % 2, i FROM range(0, 8) t(i);
+    """)
+    assert ("job_history", ("employee_id", "start_date")) in pks
+    assert ("coaching", ("employee_id", "trainer_id")) in pks
+
+
+def test_tables_of_keys_only_and_links_of_three_are_keyed_by_them_all(tmp_path: Path) -> None:
+    """A table whose every column is named as a key (a document's circulation: document,
+    draft, copy, employee) is a link of them all, though a few rows hold its first column or
+    a pair unique; so is a table with three references and a payload (an authorship)."""
+    pks, _ = _inspect(tmp_path, """
+        CREATE TABLE circulation (document_id INTEGER, draft_number INTEGER, copy_number INTEGER,
+                                  employee_id INTEGER);
+        CREATE TABLE copies (document_id INTEGER, draft_number INTEGER, copy_number INTEGER);
+        CREATE TABLE authors (author_id INTEGER, name VARCHAR);
+        CREATE TABLE institutions (institution_id INTEGER, name VARCHAR);
+        CREATE TABLE papers (paper_id INTEGER, title VARCHAR);
+        CREATE TABLE authorship (author_id INTEGER, institution_id INTEGER, paper_id INTEGER,
+                                 author_count INTEGER);
+        INSERT INTO circulation VALUES (1, 1, 1, 7), (2, 1, 2, 8), (3, 2, 1, 7), (4, 2, 2, 9);
+        INSERT INTO copies VALUES (1, 1, 1), (1, 2, 1), (2, 1, 3), (3, 3, 3), (4, 1, 1);
+        INSERT INTO authors SELECT i, 'a' || i FROM range(1, 11) t(i);
+        INSERT INTO institutions SELECT i, 'i' || i FROM range(1, 6) t(i);
+        INSERT INTO papers SELECT i, 'p' || i FROM range(1, 9) t(i);
+        INSERT INTO authorship SELECT 1 + i, 1 + i % 5, 1 + i // 2, 1 + i % 3 FROM range(0, 9) t(i);
+    """)
+    assert ("circulation", ("document_id", "draft_number", "copy_number", "employee_id")) in pks
+    assert ("copies", ("document_id", "draft_number", "copy_number")) in pks
+    assert ("authorship", ("author_id", "institution_id", "paper_id")) in pks
+
+
+def test_an_abbreviation_run_together_with_id_keys_its_table(tmp_path: Path) -> None:
+    """``stuid`` first in ``schueler``, an integer and unique: the table's key, though the
+    abbreviation names the table in another language; a word that merely ends in "id"
+    (``paid``, text) is not."""
+    pks, fks = _inspect(tmp_path, """
+        CREATE TABLE schueler (stuid INTEGER, nachname VARCHAR, alter_jahre INTEGER);
+        CREATE TABLE hat_allergie (stuid INTEGER, allergie VARCHAR);
+        CREATE TABLE invoice_flags (paid VARCHAR, note VARCHAR);
+        INSERT INTO schueler SELECT 1000 + i, 'n' || i, 18 + i % 5 FROM range(1, 21) t(i);
+        INSERT INTO hat_allergie SELECT 1000 + 1 + i % 12, 'a' || i % 4 FROM range(0, 30) t(i);
+        INSERT INTO invoice_flags VALUES ('yes', 'a'), ('no', 'b');
+    """)
+    assert ("schueler", ("stuid",)) in pks
+    assert ("hat_allergie", "stuid", "schueler") in fks
+    assert not any(table == "invoice_flags" for table, _ in pks)
+
+
+def test_details_of_one_parent_row_each_are_keyed_by_the_reference(tmp_path: Path) -> None:
+    """``school_details(school_id, nickname, colours)``: the only reference, first and unique,
+    keys a table of details. Beside other integers (``debate_people``: the debaters, no name
+    says so) a unique first reference keys nothing alone."""
+    pks, fks = _inspect(tmp_path, """
+        CREATE TABLE school (school_id INTEGER, name VARCHAR, city VARCHAR);
+        CREATE TABLE school_details (school_id INTEGER, nickname VARCHAR, colours VARCHAR);
+        CREATE TABLE debate (debate_id INTEGER, venue VARCHAR);
+        CREATE TABLE debate_people (debate_id INTEGER, affirmative INTEGER, negative INTEGER,
+                                    affirmative_won VARCHAR);
+        INSERT INTO school SELECT i, 's' || i, 'c' || i % 3 FROM range(1, 11) t(i);
+        INSERT INTO school_details SELECT i, 'n' || i, 'col' || i FROM range(1, 7) t(i);
+        INSERT INTO debate SELECT i, 'v' || i FROM range(1, 9) t(i);
+        INSERT INTO debate_people SELECT i, 1 + i % 4, 5 + i % 3, 'yes' FROM range(1, 6) t(i);
+    """)
+    assert ("school_details", ("school_id",)) in pks
+    assert ("school_details", "school_id", "school") in fks
+    assert ("debate_people", ("debate_id",)) not in pks
+
+
+def test_references_by_code_or_name_classify_rows_keyed_by_their_first_reference(tmp_path: Path) -> None:
+    """``expense_documents(document_id, budget_type_code, details)``: a unique first reference
+    beside a reference by code (a type) or by name (an artist) keys the table: those classify
+    its rows, they are no side of a link (``employment`` in the junction test is)."""
+    pks, fks = _inspect(tmp_path, """
+        CREATE TABLE documents (document_id INTEGER, title VARCHAR);
+        CREATE TABLE budget_types (budget_type_code VARCHAR, description VARCHAR);
+        CREATE TABLE expense_documents (document_id INTEGER, budget_type_code VARCHAR, details VARCHAR);
+        CREATE TABLE songs (song_id INTEGER, title VARCHAR);
+        CREATE TABLE artists (artist_name VARCHAR, country VARCHAR);
+        CREATE TABLE files (song_id INTEGER, artist_name VARCHAR, file_size VARCHAR);
+        INSERT INTO documents SELECT i, 'd' || i FROM range(1, 21) t(i);
+        INSERT INTO budget_types VALUES ('GV', 'government'), ('SF', 'self'), ('ORG', 'org');
+        INSERT INTO expense_documents SELECT 2 * i, ['GV', 'SF', 'ORG'][1 + i % 3], 'x' || i % 2
+          FROM range(1, 11) t(i);
+        INSERT INTO songs SELECT i, 't' || i FROM range(1, 11) t(i);
+        INSERT INTO artists SELECT 'artist ' || i, 'c' || i % 2 FROM range(1, 7) t(i);
+        INSERT INTO files SELECT i, 'artist ' || i, i || ' MB' FROM range(1, 7) t(i);
+    """)
+    assert {("expense_documents", ("document_id",)), ("files", ("song_id",))} <= pks
+    assert {("expense_documents", "budget_type_code", "budget_types"),
+            ("files", "artist_name", "artists"), ("files", "song_id", "songs")} <= fks
+
+
+def test_a_name_first_keys_its_table_over_a_pair_holding_a_unique_reference(tmp_path: Path) -> None:
+    """``culture_company(company_name, kind, book_club_id, movie_id)``: the pair of
+    references is unique only because ``movie_id`` is; the name first in the table keys it."""
+    pks, fks = _inspect(tmp_path, """
+        CREATE TABLE book_club (book_club_id INTEGER, title VARCHAR);
+        CREATE TABLE movie (movie_id INTEGER, title VARCHAR);
+        CREATE TABLE culture_company (company_name VARCHAR, kind VARCHAR, book_club_id INTEGER,
+                                      movie_id INTEGER);
+        INSERT INTO book_club SELECT i, 'b' || i FROM range(1, 13) t(i);
+        INSERT INTO movie SELECT i, 'm' || i FROM range(1, 11) t(i);
+        INSERT INTO culture_company SELECT 'company ' || i, 'k' || i % 3, 1 + i % 4, i FROM range(1, 7) t(i);
+    """)
+    assert ("culture_company", ("company_name",)) in pks
+    assert {("culture_company", "book_club_id", "book_club"), ("culture_company", "movie_id", "movie")} <= fks
+
+
+def test_a_position_after_references_is_a_position_within_them(tmp_path: Path) -> None:
+    """``tracklist(album_id, position, song_id)``: a position within the album, empty or not;
+    the pair of references a few rows hold unique is no key."""
+    pks, _ = _inspect(tmp_path, """
+        CREATE TABLE albums (aid INTEGER, title VARCHAR);
+        CREATE TABLE songs (song_id INTEGER, title VARCHAR);
+        CREATE TABLE tracklist (album_id INTEGER, position INTEGER, song_id INTEGER);
+        CREATE TABLE playlists (playlist_id INTEGER, name VARCHAR);
+        CREATE TABLE playlist_entries (playlist_id INTEGER, position INTEGER, song_id INTEGER);
+        INSERT INTO songs SELECT i, 't' || i FROM range(1, 21) t(i);
+        INSERT INTO playlists SELECT i, 'p' || i FROM range(1, 4) t(i);
+        INSERT INTO playlist_entries SELECT 1 + i // 4, 1 + i % 4, 1 + i FROM range(0, 12) t(i);
+    """)
+    assert ("tracklist", ("album_id", "position")) in pks
+    assert ("playlist_entries", ("playlist_id", "position")) in pks
+
+
+def test_empty_link_a_reference_then_an_integer_no_name_calls_a_key(tmp_path: Path) -> None:
+    """No rows: ``vocals(song_id, bandmate, type)`` links a song and a band member the name
+    does not reveal: keyed by both. A reference followed by text (``song_notes``) is not."""
+    pks, _ = _inspect(tmp_path, """
+        CREATE TABLE songs (song_id INTEGER, title VARCHAR);
+        CREATE TABLE vocals (song_id INTEGER, bandmate INTEGER, type VARCHAR);
+        CREATE TABLE song_notes (song_id INTEGER, note VARCHAR, written DATE);
+    """)
+    assert ("vocals", ("song_id", "bandmate")) in pks
+    assert not any(table == "song_notes" and len(cols) == 2 for table, cols in pks)
+
+
+def test_three_references_and_a_date_and_a_reference_with_an_unnamed_integer(tmp_path: Path) -> None:
+    """``examination(patient_id, procedure_id, stay_id, exam_date, …)``: three references a
+    few rows hold unique (one of them alone) recur over time: the date belongs to the key.
+    ``trained_in(physician_id, treatment, certified, expires)``: the only reference and the
+    integer after it (a treatment no name reveals) key the table."""
+    pks, _ = _inspect(tmp_path, """
+        CREATE TABLE patients (patient_id INTEGER, name VARCHAR);
+        CREATE TABLE procedures (procedure_id INTEGER, name VARCHAR);
+        CREATE TABLE stays (stay_id INTEGER, room INTEGER);
+        CREATE TABLE physicians (physician_id INTEGER, name VARCHAR);
+        CREATE TABLE examination (patient_id INTEGER, procedure_id INTEGER, stay_id INTEGER,
+                                  exam_date VARCHAR, nurse INTEGER);
+        CREATE TABLE trained_in (physician_id INTEGER, treatment INTEGER, certified VARCHAR,
+                                 expires VARCHAR);
+        INSERT INTO patients SELECT i, 'p' || i FROM range(1, 6) t(i);
+        INSERT INTO procedures SELECT i, 'x' || i FROM range(1, 11) t(i);
+        INSERT INTO stays SELECT i, 100 + i FROM range(1, 6) t(i);
+        INSERT INTO physicians SELECT i, 'd' || i FROM range(1, 6) t(i);
+        INSERT INTO examination SELECT 1 + i % 2, 1 + i, 1 + i % 2, '2024-05-0' || (1 + i), 7
+          FROM range(0, 6) t(i);
+        INSERT INTO trained_in SELECT 1 + i // 5, 1 + i % 5, '2020-01-01', '2030-01-01'
+          FROM range(0, 15) t(i);
+    """)
+    assert ("examination", ("patient_id", "procedure_id", "stay_id", "exam_date")) in pks
+    assert ("trained_in", ("physician_id", "treatment")) in pks

@@ -161,7 +161,9 @@ def dedupe_rows(frame: pd.DataFrame, table: Table,
                 redraw: Callable[[pd.Index, tuple[str, ...]], pd.DataFrame],
                 tries: int = 20, seen: dict[tuple[str, ...], KeyHashes] | None = None,
                 owner: Partition = Partition(),
-                claimed: frozenset[tuple[str, ...]] = frozenset()) -> pd.DataFrame:
+                claimed: frozenset[tuple[str, ...]] = frozenset(),
+                partners: Callable[[tuple[str, ...]], pd.DataFrame | None] | None = None
+                ) -> pd.DataFrame:
     """Make every key set of the table unique: redraw duplicate rows, then give what is left
     new numbers in a plain integer part of the key (a step or line number), then drop the
     rest (a key with no such part whose values ran out).
@@ -175,7 +177,11 @@ def dedupe_rows(frame: pd.DataFrame, table: Table,
 
     Rows are compared by 64-bit key hashes, computed once; a retry rehashes and checks only
     the redrawn rows (against the rows kept so far and ``seen``), so it costs the duplicates,
-    not the whole chunk."""
+    not the whole chunk.
+
+    ``partners(key)``: for a junction key, all values its reference to one other parent
+    can take; duplicates the redraws leave get, per row, one its other columns do not have
+    yet (a playlist asked for almost every track finds the few random redraws missed)."""
     for key in table.unique_column_sets():
         cols = list(key)
         earlier = None if seen is None else seen.setdefault(key, KeyHashes())
@@ -199,6 +205,10 @@ def dedupe_rows(frame: pd.DataFrame, table: Table,
                 again |= complete[rows] & ~_owned(frame.iloc[rows], cols, owner)
             kept.add(hashes[rows][complete[rows] & ~again])
             dup[rows] = again
+        if dup.any() and not claim and partners is not None:
+            candidates = partners(key)
+            if candidates is not None:
+                dup = _give_unused_partners(frame, dup, cols, candidates, hashes, earlier, kept)
         if dup.any() and not claim:  # redraws ran out of values: number them past the largest
             dup = _renumber(frame, dup, cols, table, hashes, complete, earlier, kept)
         frame = frame[~dup]
@@ -207,27 +217,95 @@ def dedupe_rows(frame: pd.DataFrame, table: Table,
     return frame.reset_index(drop=True)
 
 
+#: at most this many values already in a column are tried to make a duplicate key unique
+MAX_REUSED_VALUES = 256
+
+
 def _renumber(frame: pd.DataFrame, dup: np.ndarray, cols: list[str], table: Table,
               hashes: np.ndarray, complete: np.ndarray, earlier: KeyHashes | None,
               kept: KeyHashes) -> np.ndarray:
-    """Duplicates left after the redraws get fresh values, counting up from the largest, in
-    the key's first integer column that no foreign key sets (``step`` in
-    ``(project_id, step)``); returns the rows still duplicated."""
+    """Duplicates left after the redraws get other values in the key's first integer column
+    that no foreign key sets (``step`` in ``(project_id, step)``): first a value the column
+    already holds (the smallest that makes the key unique: a free step, or one of the codes
+    of a column that references a table no rule recognised, so nothing is invented), then
+    fresh values counting up from the largest; returns the rows still duplicated."""
     references = {c for fk in table.foreign_keys for c in fk.columns}
     free = [c for c in cols if c not in references and table.column(c).type.is_integer
             and table.column(c).generated is None]
     if not free:
         return dup
     col = free[0]
-    rows = np.flatnonzero(dup)
+    dup = dup.copy()
     present = pd.to_numeric(frame[col], errors="coerce")
+    held = np.sort(present.dropna().unique())
+    whole = pd.api.types.is_integer_dtype(frame[col].dtype)
+    for value in held if len(held) <= MAX_REUSED_VALUES else ():
+        if not dup.any():
+            return dup
+        dup = _retry(frame, dup, cols, col, np.full(int(dup.sum()), int(value) if whole else value),
+                     hashes, complete, earlier, kept)
+    if not dup.any():
+        return dup
     start = int(present.max()) + 1 if present.notna().any() else 1
-    frame.loc[dup, col] = np.arange(start, start + len(rows))
+    return _retry(frame, dup, cols, col, np.arange(start, start + int(dup.sum())),
+                  hashes, complete, earlier, kept)
+
+
+def _retry(frame: pd.DataFrame, dup: np.ndarray, cols: list[str], col: str, values: np.ndarray,
+           hashes: np.ndarray, complete: np.ndarray, earlier: KeyHashes | None,
+           kept: KeyHashes) -> np.ndarray:
+    """``values`` in ``col`` of the duplicated rows; those now unique are kept, the rows
+    still duplicated returned. A row still duplicated keeps its previous value."""
+    rows = np.flatnonzero(dup)
+    before = frame[col].iloc[rows].to_numpy(copy=True)
+    frame.loc[dup, col] = values
     hashes[rows], complete[rows] = _key_hashes(frame.iloc[rows], cols)
     again = _duplicated(hashes[rows], complete[rows], earlier, kept)
     kept.add(hashes[rows][complete[rows] & ~again])
+    if again.any():
+        frame.iloc[rows[again], frame.columns.get_loc(col)] = before[again]
+        hashes[rows[again]], complete[rows[again]] = _key_hashes(frame.iloc[rows[again]], cols)
     dup = dup.copy()
     dup[rows] = again
+    return dup
+
+
+def _give_unused_partners(frame: pd.DataFrame, dup: np.ndarray, cols: list[str],
+                          candidates: pd.DataFrame, hashes: np.ndarray,
+                          earlier: KeyHashes | None, kept: KeyHashes) -> np.ndarray:
+    """Each duplicated row gets, in the ``candidates`` columns, a value that with its other
+    key columns makes a key not yet held (in this chunk or an earlier one), picked at
+    random among those free; returns the rows still duplicated (their partners ran out).
+    Per group of rows sharing the other columns, a random sample of the candidates is
+    tried first and all of them only when that is not enough, so the cost follows the
+    duplicates, not the groups times the candidates."""
+    vary = list(candidates.columns)
+    fixed = [c for c in cols if c not in vary]
+    rows = np.flatnonzero(dup)
+    if not len(rows) or not len(candidates):
+        return dup
+    rng = np.random.default_rng([len(rows), len(candidates)])
+    groups = (_key_hashes(frame.iloc[rows], fixed)[0] if fixed
+              else np.zeros(len(rows), dtype=np.uint64))
+    dup = dup.copy()
+    for group in pd.unique(groups):
+        members = rows[groups == group]
+        sample = min(len(candidates), 8 * len(members) + 64)
+        for size in dict.fromkeys((sample, len(candidates))):
+            tried = candidates.iloc[rng.permutation(len(candidates))[:size]].reset_index(drop=True)
+            for col in fixed:
+                tried[col] = frame[col].iloc[members[0]]
+            found = _key_hashes(tried, cols)[0]
+            free = ~_duplicated(found, np.ones(len(found), dtype=bool), earlier, kept)
+            if free.sum() >= len(members) or size == len(candidates):
+                break
+        given = min(len(members), int(free.sum()))
+        chosen = np.flatnonzero(free)[:given]
+        for col in vary:
+            frame.iloc[members[:given], frame.columns.get_loc(col)] = tried[col].to_numpy()[chosen]
+        hashes[members[:given]] = found[chosen]
+        kept.add(found[chosen])
+        dup[members[:given]] = False
     return dup
 
 

@@ -7,7 +7,8 @@ threshold, with the reason in its evidence under ``dropped``) when it
 - contradicts a declared key: a primary key where another is declared, a foreign key on
   columns a declared foreign key already sets;
 - refers to what is not a key: a table outside the schema, columns that are neither the
-  parent's primary key (declared, or inferred and kept) nor UNIQUE, or its own columns;
+  parent's primary key (declared, or inferred and kept) nor UNIQUE (declared, or an alternate
+  key the data says is unique), or its own columns;
 - conflicts with another inferred foreign key on some of the same child columns (the one
   with the better score, then coverage, is kept);
 - closes a cycle the load plan cannot break (:func:`dbsynth.schema.graph.build_plan`).
@@ -23,6 +24,7 @@ from dataclasses import replace
 from dbsynth.errors import SchemaError
 from dbsynth.schema.graph import build_plan
 from dbsynth.schema.infer import Inference, InferredKey, with_inferred_keys
+from dbsynth.schema.infer.alternate import ALTERNATE
 from dbsynth.schema.model import Schema
 
 #: the evidence entry that says why a key was dropped
@@ -52,7 +54,7 @@ def vet_inference(schema: Schema, inference: Inference) -> Inference:
         if why:
             reasons[i] = why
     _vet_conflicts(keys, live("foreign"), reasons)
-    _vet_cycles(schema, inference, keys, live("primary"), live("foreign"), reasons)
+    _vet_cycles(schema, inference, keys, live("primary"), live("foreign") + live("unique"), reasons)
     for i, why in reasons.items():
         key = keys[i]
         keys[i] = replace(key, score=min(key.score, inference.threshold - 1e-3),
@@ -80,6 +82,8 @@ def _contradiction(schema: Schema, key: InferredKey,
         return "refers to its own columns"
     parent = schema.table(str(key.ref_table))
     keysets = {frozenset(u.columns) for u in parent.uniques}
+    if key.evidence.get(ALTERNATE):  # the data says it is unique: declared so with the key
+        keysets.add(frozenset(ref_columns))
     if parent.name in primary:
         keysets.add(frozenset(primary[parent.name]))
     if len(ref_columns) != len(key.columns) or frozenset(ref_columns) not in keysets:

@@ -67,7 +67,7 @@ def calibrated_counts(counts: np.ndarray, total: int, rng: np.random.Generator,
     With no counts at all, children spread evenly. ``cap`` bounds a parent (1: one-to-one).
     """
     n = len(counts)
-    if n == 0 or int(counts.sum()) == total:
+    if n == 0 or (int(counts.sum()) == total and (cap is None or int(counts.max()) <= cap)):
         return counts
     limit = n * cap if cap is not None else None
     total = min(total, limit) if limit is not None else total

@@ -139,7 +139,8 @@ class TableGenerator:
         # claimed key the chances it has in one process (fx 88% → 95% of its rows, 3 parts)
         both = keys.dedupe_rows(both, t, values.redraw_keys, seen=self.seen_keys,
                                 owner=self.partition, claimed=self._claimed_keys(),
-                                tries=REDRAW_TRIES * self.partition.count)
+                                tries=REDRAW_TRIES * self.partition.count,
+                                partners=self._unused_partners)
         frame, hidden = both[list(t.data_columns)].copy(), both[list(hidden.columns)]
         values.fill_self_references(frame)
         return frame, hidden
@@ -213,7 +214,7 @@ class TableGenerator:
         else:
             per_parent = np.rint(counts).astype(int)
         wanted = int(round(max(tm.row_count - tm.orphan_rows, 0) * scale))
-        cap = 1 if tuple(link.columns) in self.table.unique_column_sets() else None
+        cap = self._children_cap(link)
         if link.parent in self.state.shared:
             # Every partition holds the same parent rows and deals their children out: the
             # counts are calibrated alike in all (one seed for all), then split.
@@ -225,6 +226,38 @@ class TableGenerator:
         rows = np.repeat(np.arange(len(per_parent)), per_parent)
         orphans = int(round(tm.orphan_rows * scale / self.partition.count))
         return np.concatenate([rows, np.full(orphans, -1)])
+
+    def _children_cap(self, link: Link) -> int | None:
+        """The most children one parent can have under the child's unique keys: 1 where the
+        link's columns are unique (one-to-one); for a junction keyed by this link and other
+        references (``playlist_track(playlist_id, track_id)``), the number of distinct
+        partners, the product of those parents' generated rows (a playlist cannot hold more
+        distinct tracks than there are). None: no bound (another column can vary)."""
+        cap: int | None = None
+        for key in self.table.unique_column_sets():
+            rest = set(key) - set(link.columns)
+            if len(rest) == len(key):
+                continue
+            if not rest:
+                return 1
+            partners = [lk for lk in self.secondary if set(lk.columns) <= rest]
+            if {c for lk in partners for c in lk.columns} != rest:
+                continue
+            if any(lk.parent not in self.state.made for lk in partners):
+                continue
+            bound = int(np.prod([len(self.state.rows(lk.parent)) for lk in partners]))
+            cap = bound if cap is None else min(cap, bound)
+        return cap
+
+    def _unused_partners(self, key: tuple[str, ...]) -> pd.DataFrame | None:
+        """For a duplicated junction key (see :func:`keys.dedupe_rows`): every value the
+        key's reference to one other parent can take (that parent's generated keys, named as
+        the child's columns), so a duplicate gets a partner its row does not have yet."""
+        for lk in self.secondary:
+            if set(lk.columns) < set(key) and lk.parent in self.state.made:
+                values = self.state.rows(lk.parent)[list(lk.ref_columns)]
+                return values.set_axis(list(lk.columns), axis=1).drop_duplicates()
+        return None
 
     def _encoded(self, frame: pd.DataFrame, hidden: pd.DataFrame) -> np.ndarray:
         cols = []

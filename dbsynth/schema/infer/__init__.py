@@ -22,8 +22,8 @@ numbers, seen as integers), ``primary`` (a key for a table declaring none), ``fo
 (reference candidates and their inclusion in SQL), ``values`` (references no name reveals,
 by values that fit one key), ``composite`` (keys of fact and junction tables, once their
 references are known), ``result`` (what is returned). This driver runs them in that order
-(keys, references by name, by values, fact keys, then references to the new keys) and
-applies the accepted keys to the schema.
+(keys, references by name, by values, fact keys, then references to the new keys, then
+``uniques``: link columns unique together) and applies the accepted keys to the schema.
 """
 
 from __future__ import annotations
@@ -32,17 +32,19 @@ import time
 from dataclasses import replace
 from typing import Any
 
-from dbsynth.schema.infer.composite import fact_key
-from dbsynth.schema.infer.foreign import (ParentKey, composite_candidates, fk_candidates,
-                                          name_index, score_fk, undecided)
+from dbsynth.schema.infer.alternate import ALTERNATE, alternate_references
+from dbsynth.schema.infer.composite import classifying, fact_key
+from dbsynth.schema.infer.foreign import (SHARED_KEY, ParentKey, composite_candidates,
+                                          fk_candidates, name_index, score_fk, undecided)
 from dbsynth.schema.infer.integral import integral_floats
 from dbsynth.schema.infer.names import NAME_SCORE_EXACT, norm, reference_role, singular
 from dbsynth.schema.infer.primary import (GENERIC_KEY_SCORE, infer_primary_key, owned_key_names,
                                           reference_like_columns, shared_names, sole_first_names)
 from dbsynth.schema.infer.result import DEFAULT_THRESHOLD, InferredKey, Inference, Qualify, Query, Quote
 from dbsynth.schema.infer.roots import MIN_COMPOUND_ROOT, RootIndex, variants
+from dbsynth.schema.infer.uniques import link_uniques
 from dbsynth.schema.infer.values import Extent, value_references
-from dbsynth.schema.model import ForeignKey, PrimaryKey, Schema, Table
+from dbsynth.schema.model import ForeignKey, PrimaryKey, Schema, Table, UniqueConstraint
 
 __all__ = ["DEFAULT_THRESHOLD", "Inference", "InferredKey", "Qualify", "Query", "infer_keys", "norm",
            "singular", "with_inferred_keys"]
@@ -89,6 +91,8 @@ def infer_keys(schema: Schema, query: Query, qualify: Qualify, quote: Quote,
                 parents.append(ParentKey(table.name, unique.columns,
                                           tuple(table.column(c).type for c in unique.columns), False))
     index = name_index(parents)
+    named = frozenset(n for n, entries in index.items()
+                      if any(p.primary and s >= NAME_SCORE_EXACT for p, s in entries))
     roots = RootIndex((p.table, p) for p in parents if p.primary and len(p.columns) == 1)
     by_table: dict[str, list[ParentKey]] = {}
     for parent in parents:
@@ -100,7 +104,7 @@ def infer_keys(schema: Schema, query: Query, qualify: Qualify, quote: Quote,
         own_key = primary.get(table.name, ())
         own_pk = set(own_key)
         declared |= _composite_references(table, parents, declared, own_pk, threshold, query, qualify,
-                                          quote, stats)
+                                          quote, stats, named)
         for column in table.columns:
             if column.name in declared or column.generated is not None:
                 continue
@@ -121,30 +125,41 @@ def infer_keys(schema: Schema, query: Query, qualify: Qualify, quote: Quote,
                                           evidence=k.evidence | {"lost_to": found[0].ref_table})
                                   for k in found[1:] if k.score >= threshold)
                 stats.keys.extend(k for k in found[1:] if k.score < threshold)
+    taken, _ = _taken(schema, stats)
+    stats.keys.extend(alternate_references(schema, primary, taken, query, qualify, quote, stats))
     extents: dict[tuple[str, str], Extent] = {}
     stats.keys.extend(_by_values(schema, parents, primary, stats, query, qualify, quote, extents))
-    keyed = _fact_keys(schema, primary, threshold, stats, query, qualify, quote)
+    keyed = _fact_keys(schema, primary, threshold, stats, query, qualify, quote, named)
     if keyed:  # a calendar keyed only now: the dates referencing it
         parents += keyed
         stats.keys.extend(_by_values(schema, parents, primary, stats, query, qualify, quote, extents,
                                      {p.table for p in keyed}))
+    stats.keys.extend(link_uniques(with_inferred_keys(schema, stats), query, qualify, quote, stats))
     stats.seconds = time.perf_counter() - started
     return stats
 
 
 def _composite_references(table: Table, parents: list[ParentKey], declared: set[str],
                           own_pk: set[str], threshold: float, query: Query, qualify: Qualify,
-                          quote: Quote, stats: Inference) -> set[str]:
+                          quote: Quote, stats: Inference, named: frozenset[str] = frozenset()) -> set[str]:
     """References to multi-column keys whose column names all appear in ``table``: the
-    columns of those accepted."""
+    columns of those accepted. ``named``: column names naming a table's one-column key."""
     used: set[str] = set()
-    for parent in composite_candidates(table, parents):
-        if set(parent.columns) & (declared | used) or {c.lower() for c in own_pk} == {c.lower() for c in parent.columns}:
-            continue  # a table's own key references another only if declared so
+    # the widest key first: (doc, draft, copy) of a table of copies, which itself references
+    # the drafts' (doc, draft), before the drafts' key on a part of the same columns
+    for parent in sorted(composite_candidates(table, parents), key=lambda p: -len(p.columns)):
+        if set(parent.columns) & (declared | used):
+            continue
         cols = tuple(next(c.name for c in table.columns if c.name.lower() == p.lower())
                      for p in parent.columns)
+        # the table's own key is the parent's (one-to-one): the parent must hold more keys;
+        # unless every column names another table's key: two junctions of the same tables
+        shared = {c.lower() for c in own_pk} == {c.lower() for c in parent.columns}
+        if shared and all(norm(c) in named for c in cols):
+            continue
         stats.candidates += 1
-        stats.keys.append(score_fk(table, cols, parent, NAME_SCORE_EXACT, "same column names",
+        stats.keys.append(score_fk(table, cols, parent, NAME_SCORE_EXACT,
+                                    SHARED_KEY if shared else "same column names",
                                     query, qualify, quote, stats))
         used |= set(cols) if stats.keys[-1].score >= threshold else set()
     return used
@@ -154,13 +169,16 @@ def _borrowed_key(table: Table, references: set[str], stats: Inference,
                   threshold: float) -> InferredKey | None:
     """The table's inferred one-column key if it is rather a reference: named like a key but
     not after this table (``firma_id`` in ``beschäftigung``), referencing another table, in
-    a table with another reference (a junction whose sample happens to be unique on it),
+    a table with another reference not by code or name (a junction whose sample happens to
+    be unique on it; ``haushaltstyp_code`` classifies the row, see ``composite.classifying``),
     and not named inside the table's name (a subtype keyed by its parent's key)."""
     key = next((k for k in stats.accepted() if k.kind == "primary" and k.table == table.name), None)
     if key is None or len(key.columns) != 1 or key.evidence.get("name") != GENERIC_KEY_SCORE:
         return None
     if key.columns[0] not in references or len(references) < 2:
         return None
+    if all(classifying(c) for c in references - {key.columns[0]}):
+        return None  # the others reference a code or a name: a classification, not a link
     role = reference_role(norm(key.columns[0]))
     whole = norm(table.name).replace("_", "")
     if any(len(v) >= MIN_COMPOUND_ROOT and v in whole for v in variants(role)):
@@ -169,7 +187,8 @@ def _borrowed_key(table: Table, references: set[str], stats: Inference,
 
 
 def _fact_keys(schema: Schema, primary: dict[str, tuple[str, ...]], threshold: float,
-               stats: Inference, query: Query, qualify: Qualify, quote: Quote) -> list[ParentKey]:
+               stats: Inference, query: Query, qualify: Qualify, quote: Quote,
+               named: frozenset[str]) -> list[ParentKey]:
     """Keys of the tables still without one, from their references (see ``composite``), and
     the references to those keys from other tables by name; the new keys."""
     new: list[ParentKey] = []
@@ -194,7 +213,7 @@ def _fact_keys(schema: Schema, primary: dict[str, tuple[str, ...]], threshold: f
         taken = {c for fk in table.foreign_keys for c in fk.columns} | {
             c for k in stats.accepted() if k.kind == "foreign" and k.table == table.name for c in k.columns}
         _composite_references(table, new, taken, set(primary.get(table.name, ())), threshold,
-                              query, qualify, quote, stats)
+                              query, qualify, quote, stats, named)
     return new
 
 
@@ -202,6 +221,14 @@ def _by_values(schema: Schema, parents: list[ParentKey], primary: dict[str, tupl
                stats: Inference, query: Query, qualify: Qualify, quote: Quote,
                extents: dict[tuple[str, str], Extent], focus: set[str] | None = None) -> list[InferredKey]:
     """References for the columns no name matched, from their values (see ``values``)."""
+    taken, referenced = _taken(schema, stats)
+    return value_references(schema, parents, taken, referenced, primary, query, qualify, quote, stats,
+                            extents, focus)
+
+
+def _taken(schema: Schema, stats: Inference) -> tuple[dict[str, set[str]], dict[str, set[str]]]:
+    """Per table, the columns already referencing a key (declared, or inferred and accepted)
+    or generated, and the tables it references."""
     taken: dict[str, set[str]] = {}
     referenced: dict[str, set[str]] = {}
     for table in schema.tables:
@@ -214,13 +241,19 @@ def _by_values(schema: Schema, parents: list[ParentKey], primary: dict[str, tupl
         if key.kind == "foreign":
             taken[key.table] |= set(key.columns)
             referenced[key.table].add(str(key.ref_table))
-    return value_references(schema, parents, taken, referenced, primary, query, qualify, quote, stats,
-                            extents, focus)
+    return taken, referenced
 
 
 def with_inferred_keys(schema: Schema, inference: Inference) -> Schema:
-    """The schema plus every accepted inferred key (marked ``source="inferred"``)."""
+    """The schema plus every accepted inferred key (marked ``source="inferred"``): UNIQUE
+    keys, and the alternate keys accepted references point to, declared UNIQUE."""
     accepted = inference.accepted()
+    alternates: dict[str, list[tuple[str, ...]]] = {}
+    for k in accepted:
+        if k.kind == "foreign" and k.evidence.get(ALTERNATE):
+            alternates.setdefault(str(k.ref_table), []).append(tuple(k.ref_columns or ()))
+        if k.kind == "unique":
+            alternates.setdefault(k.table, []).append(k.columns)
     tables = []
     for table in schema.tables:
         pk = next((k for k in accepted if k.kind == "primary" and k.table == table.name), None)
@@ -231,5 +264,10 @@ def with_inferred_keys(schema: Schema, inference: Inference) -> Schema:
             changes["primary_key"] = PrimaryKey(pk.columns, None, "inferred")
         if fks:
             changes["foreign_keys"] = table.foreign_keys + tuple(fks)
+        key = changes["primary_key"].columns if "primary_key" in changes else None
+        have = set(table.unique_column_sets()) | ({key} if key else set())
+        uniques = [UniqueConstraint(c) for c in dict.fromkeys(alternates.get(table.name, [])) if c not in have]
+        if uniques:
+            changes["uniques"] = table.uniques + tuple(uniques)
         tables.append(replace(table, **changes) if changes else table)
     return replace(schema, tables=tuple(tables))

@@ -10,6 +10,8 @@ runs after them, for the tables still without a key.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
+
 from dbsynth.schema.infer.names import NAME_WORDS, key_suffix, norm
 from dbsynth.schema.infer.result import InferredKey, Inference, Qualify, Query, Quote
 from dbsynth.schema.model import Column, Table
@@ -24,6 +26,8 @@ POSITION_WORDS = ("position", "rank", "rang", "seq")
 MANY_ROWS = 100
 #: A fact table's key has at most this many columns (more are unique by chance in a sample).
 MAX_COLUMNS = 3
+#: Endings of references that classify a row (a code, a type) rather than link it.
+CLASS_ENDINGS = ("code", "type", "typ")
 SCORE_FIRST_UNIQUE = 0.7  # the first column, unique, where no reference is
 SCORE_REFERENCES = 0.85  # a unique set of references only
 SCORE_WITH_ORDINAL = 0.8  # references and a date or position
@@ -35,14 +39,57 @@ def ordinal(column: Column) -> bool:
     return column.type.is_temporal or any(re.search(word, name) for word in ORDINAL_WORDS)
 
 
+def event_key(table: Table, is_reference: Callable[[str], bool],
+              position: bool = False) -> tuple[tuple[str, ...], str] | None:
+    """(leading references, the date or time right after them): how an event or history
+    table is laid out (``job_history(employee_id, start_date, …)``, ``purchase(member_id,
+    branch_id, year, total)``). Its key is those columns: the same references recur over
+    time, and a sample where they happen not to recur says nothing. With ``position``, a
+    position after them instead (``track(album_id, position, song_id)``: a position within
+    the album). None for another layout."""
+    lead: list[str] = []
+    for column in table.columns:
+        if is_reference(column.name):
+            lead.append(column.name)
+        elif lead and ordinal(column) and _position(column.name) == position:
+            return tuple(lead), column.name
+        else:
+            return None
+    return None
+
+
+def unique_event_key(table: Table, is_reference: Callable[[str], bool], rows: int, query: Query,
+                     qualify: Qualify, quote: Quote, stats: Inference) -> InferredKey | None:
+    """The event key of ``table`` (see ``event_key``) if the data holds it and the references
+    alone do not: where one or two are unique the date says since when (``coach(player_id,
+    trainer_id, since_year)``), an attribute of the link; three references are unique
+    together in a sample by chance (a patient's procedure during a stay, on a date)."""
+    found = event_key(table, is_reference) or event_key(table, is_reference, position=True)
+    if found is None or rows < 2:
+        return None
+    lead, when = found
+    if len(lead) < MAX_COLUMNS and _unique(table, lead, rows, query, qualify, quote, stats):
+        return None
+    if not _unique(table, lead + (when,), rows, query, qualify, quote, stats):
+        return None
+    return InferredKey("primary", table.name, lead + (when,), SCORE_WITH_ORDINAL,
+                       {"name": "references and the date or position after them", "rows": rows,
+                        "unique": True, "not_null": True})
+
+
 def fact_key(table: Table, references: list[str], query: Query, qualify: Qualify,
              quote: Quote, stats: Inference) -> InferredKey | None:
-    """All of the table's references, else all of them and its first date or position column,
-    if unique and never NULL, in at most three columns; a table of two columns is keyed by
-    both. None where a single column is unique (a pair would not be the smallest key): then
-    the first column if it references nothing and says it is a key: the table has references
-    (the first column is its own), or the column is a date (a calendar) or a name, or it is
-    unique over many rows (a few rows are unique by chance)."""
+    """The references leading the table and the date after them (see ``event_key``), else
+    all of the table's references, else all of them and its first date or position column,
+    if unique and never NULL, in at most three columns, else its only reference, first, and
+    the integer after it (``trained_in(physician_id, treatment, …)``); a table of two
+    columns is keyed by both. None where a single column is unique (a pair would not be the
+    smallest key): then the first column if it references nothing and says it is a key: the
+    table has references (the first column is its own), or the column is a date (a
+    calendar) or a name, or it is unique over many rows (a few rows are unique by chance); or the first column if it is a
+    unique reference, the others (if any) by code or name, beside no other integer (a table
+    of details, one row per parent row, classified by codes; other integers may be
+    references no name revealed)."""
     pair = len(table.columns) == 2
     first = table.columns[0]
     if not references and not pair and not ordinal(first) and not natural_name(first):
@@ -66,6 +113,15 @@ def fact_key(table: Table, references: list[str], query: Query, qualify: Qualify
                                 "rows": rows, "unique": True, "not_null": True})
         if any(n not in references for n in unique):
             return None
+        if (references[0] == names[0] and unique[0] == names[0]  # details of one parent row each
+                and all(classifying(n) for n in references[1:])  # the others: codes, names
+                and not any(c.type.is_integer for c in table.columns[1:] if c.name not in references)):
+            return InferredKey("primary", table.name, (names[0],), SCORE_FIRST_UNIQUE,
+                               {"name": "first column, a unique reference, others classify: details",
+                                "rows": rows, "unique": True, "not_null": True})
+    event = unique_event_key(table, lambda n: n in references, rows, query, qualify, quote, stats)
+    if event is not None:
+        return event
     firsts = [c.name for c in table.columns if c.name not in references and ordinal(c)][:1]
     tries: list[tuple[tuple[str, ...], float]] = []
     if pair:
@@ -74,6 +130,9 @@ def fact_key(table: Table, references: list[str], query: Query, qualify: Qualify
         tries.append((tuple(references), SCORE_REFERENCES))
     if references and firsts and len(references) < MAX_COLUMNS:
         tries.append((tuple(references) + tuple(firsts), SCORE_WITH_ORDINAL))
+    if references == [names[0]] and len(names) > 2 and table.columns[1].type.is_integer:
+        # the reference first, an integer after it: a link whose other side no name reveals
+        tries.append((tuple(names[:2]), SCORE_WITH_ORDINAL))
     for combo, score in tries:
         if _unique(table, combo, rows, query, qualify, quote, stats):
             ordered = tuple(n for n in names if n in combo)
@@ -81,6 +140,13 @@ def fact_key(table: Table, references: list[str], query: Query, qualify: Qualify
                                {"name": "references of a fact table", "rows": rows,
                                 "unique": True, "not_null": True})
     return None
+
+
+def classifying(column: str) -> bool:
+    """A reference by code, type or name (``haushaltstyp_code``, ``artist_name``): it
+    classifies its row rather than making one side of a link, as an id or a table's name does."""
+    name = norm(column)
+    return name.endswith(CLASS_ENDINGS) or any(word in name for word in NAME_WORDS)
 
 
 def natural_name(column: Column) -> bool:

@@ -16,7 +16,8 @@ DEFAULT_THRESHOLD = 0.6
 
 @dataclass(frozen=True)
 class InferredKey:
-    """One inferred key: ``kind`` is ``primary`` or ``foreign`` (then ``ref_*`` are set)."""
+    """One inferred key: ``kind`` is ``primary``, ``unique`` or ``foreign`` (then ``ref_*``
+    are set)."""
 
     kind: str
     table: str
@@ -28,8 +29,8 @@ class InferredKey:
 
     def label(self) -> str:
         own = f"{self.table}({', '.join(self.columns)})"
-        if self.kind == "primary":
-            return own
+        if self.kind != "foreign":
+            return own if self.kind == "primary" else f"{self.kind} {own}"
         return f"{own} -> {self.ref_table}({', '.join(self.ref_columns or ())})"
 
     def to_dict(self) -> dict[str, Any]:

@@ -12,7 +12,13 @@ Names miss references written with a synonym, a translation or a role (``kanal``
   (a junction's second side), the column is named like a key (``…_id``), and the values fit
   no other key (where two fit, the sibling guess was wrong more often than right);
 * or the column has too few values to tell, but shares its first word with a column of its
-  table found so (``vote_treasurer`` beside ``vote_president``), and its values fit that key.
+  table found so (``vote_treasurer`` beside ``vote_president``), and its values fit that key;
+* a table's own one-column key (a subtype keyed by its parent's key: ``statements`` keyed by
+  ``anweisung_id`` among ``dokumente.dokument_id``) only in a distinctive key holding more
+  values, and when its values are not a run of their own (``101, 102, 103``).
+
+Where the values fit several keys and all but one reference that one by their own key (two
+subtypes of one parent), the column references the parent.
 
 Bounded: one query per table for the ranges of its candidate columns, and an inclusion query
 only for the pairs whose ranges nest. Scored below every name rule.
@@ -31,6 +37,8 @@ NAME_SCORE_VALUES = 0.65
 VALUES = "values fit one key"
 #: Fewer distinct values than this say nothing (two codes fit many keys).
 MIN_DISTINCT = 3
+#: ... but a table's own key fits only a distinctive key holding more (a subtype's).
+MIN_DISTINCT_OWN_KEY = 2
 GROUPED = "named like a column found by its values"
 #: The shared first word of a group of columns must be a word, not a letter or ``id``.
 MIN_LEAD = 4
@@ -97,7 +105,7 @@ def value_references(schema: Schema, parents: list[ParentKey], taken: dict[str, 
     extents = {} if extents is None else extents
     for table in schema.tables:  # one query per table: its key's and its candidates' ranges
         columns = [c for c in table.columns if c.name not in taken.get(table.name, set())
-                   and _family(c) in wanted and own_keys.get(table.name) != (c.name,)]
+                   and _family(c) in wanted]
         names = [n for n in [c.name for c in columns] + [p.columns[0] for p in keyed.get(table.name, [])]
                  if (table.name, n) not in extents]
         if names:
@@ -106,6 +114,9 @@ def value_references(schema: Schema, parents: list[ParentKey], taken: dict[str, 
         columns_of[table.name] = columns
     parent_extent = {p: extents[(p.table, p.columns[0])] for p in singles}
     distinctive = [p for p in singles if _distinctive(p, parent_extent[p])]
+    # which table each accepted reference from a table's one-column key points to
+    key_references = {(k.table, k.columns): str(k.ref_table) for k in stats.accepted()
+                      if k.kind == "foreign" and own_keys.get(k.table) == k.columns}
     out: list[InferredKey] = []
     for table in schema.tables:
         columns = columns_of[table.name]
@@ -114,7 +125,8 @@ def value_references(schema: Schema, parents: list[ParentKey], taken: dict[str, 
         groups: dict[str, ParentKey] = {}
         for column in columns:
             extent = extents[(table.name, column.name)]
-            if extent.distinct < MIN_DISTINCT:
+            own_key = own_keys.get(table.name) == (column.name,)
+            if extent.distinct < (MIN_DISTINCT_OWN_KEY if own_key else MIN_DISTINCT):
                 continue
             if focus is not None and not any(p.table in focus and families[p] == _family(column)
                                              and extent.within(parent_extent[p]) for p in singles):
@@ -122,7 +134,11 @@ def value_references(schema: Schema, parents: list[ParentKey], taken: dict[str, 
             named = key_suffix(norm(column.name))
             mine = referenced.get(table.name, set())
 
-            def takeable(parent: ParentKey) -> bool:
+            def takeable(parent: ParentKey, keys: int) -> bool:
+                if own_key:  # a subtype: a distinctive key holding every value and more, and
+                    # the values are not a run of their own (``101, 102, 103``: a sequence)
+                    return (_distinctive(parent, parent_extent[parent]) and extent.distinct < keys
+                            and not _run(extent))
                 sibling = parent.table in mine and named
                 return bool(_distinctive(parent, parent_extent[parent]) or sibling)
 
@@ -132,7 +148,7 @@ def value_references(schema: Schema, parents: list[ParentKey], taken: dict[str, 
 
             # the keys a fit could be taken for (distinctive ones, the table's own parents'
             # where the column is named like a key) first: none nests, no queries
-            could = distinctive + ([p for p in singles if p.table in mine] if named else [])
+            could = distinctive + ([p for p in singles if p.table in mine] if named and not own_key else [])
             if not any(nests(p) for p in could):
                 continue  # whichever key the values fit, it would not be taken
             nesting = [p for p in singles if nests(p)]
@@ -144,13 +160,12 @@ def value_references(schema: Schema, parents: list[ParentKey], taken: dict[str, 
                 stats.candidates += 1
                 if distinct and included == distinct:
                     fits.append((parent, keys))
-                    if len(fits) > 1:
-                        break  # several: the values cannot say which
+            fits = _top_of_chain(fits, key_references)
             if len(fits) != 1:
                 continue  # no key, or several: the values cannot say which
             parent, keys = fits[0]
             sibling = parent.table in referenced.get(table.name, set()) and named
-            if not takeable(parent):
+            if not takeable(parent, keys):
                 continue
             out.append(InferredKey("foreign", table.name, (column.name,), NAME_SCORE_VALUES,
                                    {"name": VALUES, "name_score": NAME_SCORE_VALUES,
@@ -159,8 +174,29 @@ def value_references(schema: Schema, parents: list[ParentKey], taken: dict[str, 
                                     "sibling": bool(sibling), "parent_strength": parent.strength},
                                    parent.table, parent.columns))
             groups.setdefault(_lead(column.name), parent)
-        out.extend(_grouped(table, columns, extents, groups, query, qualify, quote, stats))
+        done = {k.columns[0] for k in out if k.table == table.name}
+        out.extend(_grouped(table, [c for c in columns if c.name not in done], extents, groups,
+                            query, qualify, quote, stats))
     return out
+
+
+def _run(extent: Extent) -> bool:
+    """Consecutive integers: a table's own sequence."""
+    low, high = extent.low, extent.high
+    return isinstance(low, int) and isinstance(high, int) and high - low + 1 == extent.distinct
+
+
+def _top_of_chain(fits: list[tuple[ParentKey, int]],
+                  key_references: dict[tuple[str, tuple[str, ...]], str]) -> list[tuple[ParentKey, int]]:
+    """Of several keys holding the values, the one every other references by its own key
+    (``belege.dokument_id`` → ``dokumente``: a subtype holds a subset of its parent's keys, so
+    a value in the subtype is in the parent too); else all of them."""
+    if len(fits) < 2:
+        return fits
+    for top, keys in fits:
+        if all(key_references.get((p.table, p.columns)) == top.table for p, _ in fits if p != top):
+            return [(top, keys)]
+    return fits
 
 
 def _lead(name: str) -> str:
