@@ -435,3 +435,42 @@ def test_a_foreign_key_of_the_targets_own_onto_ours_stops_a_replace(
     with pytest.raises(dbsynth.errors.UnsafeTargetError, match="fan_artist"):
         dbsynth.synth(chinook_duckdb_url, target, scale=0.5, seed=6, replace=True)
     assert _stages(maria_cluster, target) == []
+
+
+INDEXES_SQL = """
+CREATE TABLE shelf (shelf_id INT PRIMARY KEY, room VARCHAR(20) NOT NULL);
+CREATE TABLE item (item_id INT PRIMARY KEY, shelf_id INT NOT NULL, name VARCHAR(60) NOT NULL,
+  price DECIMAL(8,2) NOT NULL, note TEXT,
+  CONSTRAINT item_shelf FOREIGN KEY (shelf_id) REFERENCES shelf (shelf_id),
+  INDEX item_name_price (name(10), price), INDEX item_price (price),
+  FULLTEXT INDEX item_note (note)) ENGINE=InnoDB;
+INSERT INTO shelf SELECT seq, concat('room ', seq % 4) FROM seq_1_to_20;
+INSERT INTO item SELECT seq, 1 + seq % 20, concat('item ', seq), seq % 50 + 0.99,
+  concat('a note on item ', seq) FROM seq_1_to_300;
+"""
+NON_UNIQUE = ("SELECT index_name, group_concat(concat(column_name, coalesce(sub_part, '')) "
+              "ORDER BY seq_in_index), index_type FROM information_schema.statistics "
+              "WHERE table_schema = DATABASE() AND table_name = 'item' AND non_unique = 1 "
+              "GROUP BY index_name, index_type")
+
+
+def test_ordinary_indexes_are_read_and_mirrored(maria_database_factory, maria_cluster, tmp_path):
+    """Non-unique indexes (a prefix, a FULLTEXT one) come from information_schema: MySQL →
+    MySQL keeps them as they are (the index InnoDB made for a foreign key comes with the
+    key, not twice); into DuckDB the plain one is translated, the prefix and FULLTEXT ones
+    listed as not created, with why."""
+    source = maria_database_factory("indexes")
+    maria_cluster.run(source, INDEXES_SQL)
+    names = {o.name for o in dbsynth.inspect(source).schema.objects if o.kind == "index"}
+    assert names == {"item.item_name_price", "item.item_price", "item.item_note"}
+    target = maria_database_factory("indexes_copy")
+    result = dbsynth.synth(source, target, seed=1)
+    assert result.integrity.ok
+    assert set(maria_cluster.run(target, NON_UNIQUE)) == set(maria_cluster.run(source, NON_UNIQUE))
+    duck = duckdb_url(tmp_path / "indexes.duckdb")
+    crossed = dbsynth.synth(source, duck, seed=1)
+    assert crossed.integrity.ok
+    from conftest import run_sql
+    assert run_sql(duck, "SELECT index_name FROM duckdb_indexes()") == [("item_price",)]
+    assert sorted(n["object"] for n in crossed.objects["not_created"]) == [
+        "index item.item_name_price", "index item.item_note"]

@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 from sqlalchemy.engine import URL
 
+from dbsynth.connectors.objects import mysql_objects
 from dbsynth.connectors.base import (Dependent, first_line, probe_by_query, qualified,
                                      quote_ident, short_sql)
 from dbsynth.dialects.mysql import (
@@ -191,7 +192,9 @@ class MySQLConnector:
             name=n, columns=tuple(columns[n]), primary_key=pks.get(n),
             foreign_keys=tuple(fks[n]), uniques=tuple(uniques[n]), checks=tuple(checks[n]),
             row_count=counts[n]) for n in names)
-        return Schema(dialect="mysql", name=self.schema_name, tables=tables, enums=tuple(enums))
+        fk_names = frozenset((t.name, str(fk.name)) for t in tables for fk in t.foreign_keys)
+        return Schema(dialect="mysql", name=self.schema_name, tables=tables, enums=tuple(enums),
+                      objects=mysql_objects(self.query, self.schema_name, fk_names))
 
     # -- reading --------------------------------------------------------------------------
     def read_table(self, table: Table, limit: int | None = None, seed: int = 0) -> pd.DataFrame:

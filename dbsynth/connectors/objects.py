@@ -106,6 +106,37 @@ def sqlite_objects(query: Query, schema: str) -> tuple[SchemaObject, ...]:
     return tuple(out)
 
 
+def mysql_objects(query: Query, schema: str, foreign_keys: frozenset[tuple[str, str]]
+                  ) -> tuple[SchemaObject, ...]:
+    """Non-unique indexes of a MySQL database from ``information_schema.statistics``
+    (unique ones are written with their keys; an index InnoDB made for a foreign key, named
+    as it, comes back with the key: ``foreign_keys`` holds those (table, name) pairs).
+    Written in MySQL's own quoting (backquotes), which sqlglot reads for other engines."""
+    parts: dict[tuple[str, str], list[str]] = {}
+    kinds: dict[tuple[str, str], str] = {}
+    for table, name, column, sub_part, kind in query(
+            "SELECT table_name, index_name, column_name, sub_part, index_type "
+            "FROM information_schema.statistics WHERE table_schema = %s AND non_unique = 1 "
+            "ORDER BY table_name, index_name, seq_in_index", (schema,)):
+        if (table, name) in foreign_keys or column is None:
+            continue  # (an expression index of MySQL 8: not read)
+        prefix = f"({int(sub_part)})" if sub_part else ""
+        parts.setdefault((table, name), []).append(_backquoted(column) + prefix)
+        kinds[(table, name)] = str(kind).upper()
+    out = []
+    for (table, name), columns in parts.items():
+        head = {"FULLTEXT": "CREATE FULLTEXT INDEX", "SPATIAL": "CREATE SPATIAL INDEX"}.get(
+            kinds[(table, name)], "CREATE INDEX")
+        sql = (f"{head} {_backquoted(name)} ON {_backquoted(schema)}.{_backquoted(table)} "
+               f"({', '.join(columns)})")
+        out.append(SchemaObject("index", f"{table}.{name}", sql, "mysql", (table,), table))
+    return tuple(out)
+
+
+def _backquoted(name: str) -> str:
+    return "`" + name.replace("`", "``") + "`"
+
+
 def _macro_sql(schema: str, name: str, kind: str, params: Sequence[str], body: str) -> str:
     args = ", ".join(params)
     table = "TABLE " if kind == "table_macro" else ""

@@ -268,21 +268,23 @@ def qualifiable_names(schema: Schema) -> frozenset[str]:
 
 def requalify(sql: str, source_schema: str, target_schema: str,
               names: frozenset[str] = frozenset()) -> str:
-    """``source_schema.name`` (quoted or not) made ``"target_schema".name``. Text only: a
+    """``source_schema.name`` (quoted or not, or in MySQL's backquotes) made
+    ``"target_schema".name``. Text only: a
     string literal holding ``source_schema.`` is rewritten too (rare; said in the docs).
     Where ``source_schema`` is also one of ``names`` (a table named as its schema), a
     ``source_schema.x`` whose ``x`` is none of ``names`` is that table's column, kept."""
     if source_schema == target_schema:
         return sql
     name = re.escape(source_schema)
-    pattern = rf'(?<![\w."$])(?:"{name}"|{name})\.(?=(?P<next>"(?:[^"]|"")*"|\w+))'
+    pattern = (rf'(?<![\w."$`])(?:"{name}"|`{name}`|{name})\.'
+               rf'(?=(?P<next>"(?:[^"]|"")*"|`(?:[^`]|``)*`|\w+))')
     target = quote_ident(target_schema) + "."
     ambiguous = source_schema in names
 
     def rewrite(match: re.Match[str]) -> str:
         following = match["next"]
-        if following.startswith('"'):
-            following = following[1:-1].replace('""', '"')
+        if following[0] in '"`':  # "name" or MySQL's `name`
+            following = following[1:-1].replace(following[0] * 2, following[0])
         if ambiguous and following not in names:
             return match[0]
         return target
