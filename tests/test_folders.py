@@ -425,3 +425,34 @@ def test_a_written_folder_keeps_not_null_unique_keys_and_checks(kind: str, tmp_p
             con.execute("INSERT INTO country VALUES ('Y', 'new', -1)")
     finally:
         con.close()
+
+
+def test_replacing_a_folders_table_replaces_its_recorded_constraints(tmp_path: Path) -> None:
+    """A table written again (``--replace``) from a source that declares no key, NOT NULL or
+    CHECK on it loses the ones dbsynth.yaml recorded for the old rows: read back, the folder
+    must not declare a unique, NOT NULL code its new rows repeat and leave NULL. Other
+    tables keep theirs."""
+    first, second = tmp_path / "a.duckdb", tmp_path / "b.duckdb"
+    con = duckdb.connect(str(first))
+    con.execute("CREATE TABLE t (id INTEGER PRIMARY KEY, code VARCHAR NOT NULL UNIQUE"
+                " CHECK (length(code) = 3));"
+                "CREATE TABLE other (id INTEGER PRIMARY KEY, name VARCHAR NOT NULL);"
+                "INSERT INTO t SELECT i, 'c' || lpad(i::VARCHAR, 2, '0') FROM range(40) x(i);"
+                "INSERT INTO other SELECT i, 'n' || i FROM range(40) x(i);")
+    con.close()
+    con = duckdb.connect(str(second))
+    con.execute("CREATE TABLE t (id INTEGER, code VARCHAR);"  # no key: no NOT NULL either
+                "INSERT INTO t SELECT i, CASE WHEN i % 5 = 0 THEN NULL ELSE 'code' || (i % 3) END"
+                " FROM range(40) x(i);")
+    con.close()
+    folder = tmp_path / "out"
+    no_inference = pipeline.KeyOptions(infer=False)
+    assert pipeline.synth(f"duckdb:///{first}", folder_url("csv", folder), seed=1,
+                          keys=no_inference).integrity.ok
+    assert pipeline.synth(f"duckdb:///{second}", folder_url("csv", folder), seed=1,
+                          keys=no_inference, replace=True).integrity.ok
+    schema = pipeline.inspect(folder_url("csv", folder), keys=no_inference).schema
+    t = schema.table("t")
+    assert t.uniques == () and t.checks == () and t.column("code").nullable
+    assert t.primary_key is None and t.column("id").nullable
+    assert not schema.table("other").column("name").nullable  # not rewritten: kept

@@ -194,3 +194,31 @@ def test_link_roles_and_derived_names_are_stored_as_before() -> None:
     assert (count_column("child", FK), cluster_column(FK)) == ("#child(parent_id)", "@parent_id")
     assert is_count_column("#child(parent_id)") and is_cluster_column("@parent_id")
     assert is_derived_column("@parent_id") and not is_derived_column("parent_id")
+
+
+def test_unused_partners_for_thousands_of_saturated_groups() -> None:
+    """Duplicates of a junction key in thousands of groups (users taking nearly every role)
+    each get a partner their group lacks: no duplicate, no row lost, every partner one of
+    the candidates; and in numpy time, not pandas frames per group (8,000 groups took 8 s)."""
+    import time
+
+    from dbsynth.model.keys import KeyHashes, _duplicated, _give_unused_partners, _key_hashes
+
+    groups, roles = 8000, 6
+    frame = pd.DataFrame({"user_id": np.repeat(np.arange(groups), 3),
+                          "role_id": np.zeros(3 * groups, dtype=np.int64)})
+    cols = ["user_id", "role_id"]
+    hashes, complete = _key_hashes(frame, cols)
+    dup = _duplicated(hashes, complete)
+    kept = KeyHashes()
+    kept.add(hashes[complete & ~dup])
+    started = time.perf_counter()
+    left = _give_unused_partners(frame, dup, cols, pd.DataFrame({"role_id": np.arange(roles)}),
+                                 hashes, None, kept)
+    took = time.perf_counter() - started
+    assert not left.any() and len(frame) == 3 * groups
+    assert not frame.duplicated(cols).any()
+    assert frame["role_id"].between(0, roles - 1).all()
+    assert (frame.groupby("user_id").size() == 3).all()
+    assert (hashes == _key_hashes(frame, cols)[0]).all()  # the hashes follow the new values
+    assert took < 4.0, f"{took:.1f} s"

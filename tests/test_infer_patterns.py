@@ -573,3 +573,50 @@ def test_three_references_and_a_date_and_a_reference_with_an_unnamed_integer(tmp
     """)
     assert ("examination", ("patient_id", "procedure_id", "stay_id", "exam_date")) in pks
     assert ("trained_in", ("physician_id", "treatment")) in pks
+
+
+def test_a_reference_unique_by_chance_does_not_make_a_table_of_details(tmp_path: Path) -> None:
+    """30 logins of 1,000 users hold each user once about two times in three by chance alone:
+    that is no sign of one row per user, so the log is not keyed by its reference (the copy
+    would refuse a second login of a user). A profile per user, as many as the users, is."""
+    pks, fks = _inspect(tmp_path, """
+        CREATE TABLE users (user_id INTEGER, name VARCHAR);
+        CREATE TABLE logins (user_id INTEGER, logged_at TIMESTAMP, ip VARCHAR);
+        CREATE TABLE notes (user_id INTEGER, body VARCHAR);
+        CREATE TABLE members (member_id INTEGER, name VARCHAR);
+        CREATE TABLE profiles (member_id INTEGER, bio VARCHAR);
+        INSERT INTO users SELECT i, 'u' || i FROM range(1, 1001) t(i);
+        INSERT INTO logins SELECT (i * 37) % 1000 + 1, TIMESTAMP '2024-01-01' + INTERVAL (i) HOUR,
+          '10.0.0.' || i FROM range(1, 31) t(i);
+        INSERT INTO notes SELECT (i * 37) % 1000 + 1, 'b' || i FROM range(1, 31) t(i);
+        INSERT INTO members SELECT i, 'm' || i FROM range(1, 41) t(i);
+        INSERT INTO profiles SELECT i, 'bio ' || i FROM range(1, 41) t(i);
+    """)
+    assert ("logins", "user_id", "users") in fks and ("notes", "user_id", "users") in fks
+    assert ("logins", ("user_id",)) not in pks and ("notes", ("user_id",)) not in pks
+    assert ("profiles", ("member_id",)) in pks
+
+
+def test_a_copy_of_the_parents_unique_column_beside_its_reference_is_no_second_reference(
+        tmp_path: Path) -> None:
+    """``orders.email`` repeats the email of the user ``orders.user_id`` points at: a
+    denormalised copy, not a reference of its own to ``users.email`` (the copy would draw
+    each order's email from another user: 2% of orders kept their user's email)."""
+    sql = """
+        CREATE TABLE users (id INTEGER, email VARCHAR, name VARCHAR);
+        CREATE TABLE orders (id INTEGER, user_id INTEGER, email VARCHAR, total INTEGER);
+        INSERT INTO users SELECT i, 'u' || i || '@x', 'n' || i FROM range(1, 101) t(i);
+        INSERT INTO orders SELECT i, (i * 7) % 100 + 1, 'u' || ((i * 7) % 100 + 1) || '@x', i
+          FROM range(1, 501) t(i);
+    """
+    pks, fks = _inspect(tmp_path, sql)
+    assert ("orders", "user_id", "users") in fks
+    assert ("orders", "email", "users") not in fks
+    target = tmp_path / "copy.duckdb"
+    assert pipeline.synth(f"duckdb:///{tmp_path / 'keyless.duckdb'}", f"duckdb:///{target}",
+                          seed=0).integrity.ok
+    con = duckdb.connect(str(target))
+    kept = con.execute("SELECT avg(CASE WHEN o.email = u.email THEN 1.0 ELSE 0 END) FROM orders o "
+                       "JOIN users u ON u.id = o.user_id").fetchone()[0]
+    con.close()
+    assert kept > 0.9

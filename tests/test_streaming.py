@@ -180,3 +180,36 @@ def test_prefetched_chunks_keep_their_order_errors_and_stop_with_the_consumer() 
             break
     assert len(made) <= 5  # the one written, the one waiting, the one being made
     assert not any(t.name == "dbsynth-generate" for t in threading.enumerate())
+
+
+def test_a_streamed_load_reports_the_rows_loaded_not_those_generated_ahead() -> None:
+    """The background thread makes a chunk or two ahead of the load: the progress of a
+    streamed table says how many rows are in the target, not how many were generated."""
+    import time
+
+    from dbsynth.model.stream import TableStream
+    from dbsynth.schema.model import Column, SqlType, Table
+    from dbsynth.writer.load import _load
+    from dbsynth.writer.plan import Operation
+
+    table = Table("t", (Column("i", SqlType("integer")),))
+
+    class Session:
+        loaded = 0
+
+        def load(self, _table: Table, frame: pd.DataFrame) -> None:
+            time.sleep(0.02)  # a slow target: the generator runs ahead
+            self.loaded += len(frame)
+
+    session = Session()
+    reported: list[tuple[int, int]] = []
+
+    def progress(event: str, _name: str, rows: int) -> None:
+        if event == "load":
+            reported.append((rows, session.loaded))
+
+    stream = TableStream("t", 100, lambda: (pd.DataFrame({"i": range(k, k + 10)})
+                                            for k in range(0, 100, 10)))
+    assert _load(session, table, Operation("load", "t"), stream, progress) == 100  # type: ignore[arg-type]
+    assert session.loaded == 100
+    assert all(said == done for said, done in reported), reported

@@ -165,8 +165,10 @@ def folder_metadata_text(schema: Schema, existing: Path) -> str:
     if existing.is_file():
         try:
             old = yaml.safe_load(existing.read_text()) or {}
+            written = set(schema.table_names)  # theirs replaced whole, even by nothing
             for section in ("tables", CONSTRAINTS):
-                merged[section] = {**(old.get(section) or {}), **merged[section]}
+                kept = {t: e for t, e in (old.get(section) or {}).items() if t not in written}
+                merged[section] = {**kept, **merged[section]}
         except (yaml.YAMLError, AttributeError, TypeError):
             pass  # an unreadable old file is replaced by ours
     if not merged[CONSTRAINTS]:

@@ -278,7 +278,9 @@ def _give_unused_partners(frame: pd.DataFrame, dup: np.ndarray, cols: list[str],
     random among those free; returns the rows still duplicated (their partners ran out).
     Per group of rows sharing the other columns, a random sample of the candidates is
     tried first and all of them only when that is not enough, so the cost follows the
-    duplicates, not the groups times the candidates."""
+    duplicates, not the groups times the candidates. The candidates' value hashes are
+    computed once and the rows written once at the end: a group costs numpy work only,
+    not pandas frames (thousands of saturated groups took seconds per chunk)."""
     vary = list(candidates.columns)
     fixed = [c for c in cols if c not in vary]
     rows = np.flatnonzero(dup)
@@ -287,25 +289,37 @@ def _give_unused_partners(frame: pd.DataFrame, dup: np.ndarray, cols: list[str],
     rng = np.random.default_rng([len(rows), len(candidates)])
     groups = (_key_hashes(frame.iloc[rows], fixed)[0] if fixed
               else np.zeros(len(rows), dtype=np.uint64))
+    candidate_hashes = {c: _value_hashes(candidates[c].reset_index(drop=True)) for c in vary}
+    fixed_hashes = {c: _value_hashes(frame[c].iloc[rows]) for c in fixed}
+    order = np.argsort(groups, kind="stable")  # members of a group in row order, as a mask gives
+    starts = np.flatnonzero(np.r_[True, groups[order][1:] != groups[order][:-1]])
+    by_group = dict(zip(groups[order][starts], np.split(order, starts[1:])))
     dup = dup.copy()
+    given_rows: list[np.ndarray] = []
+    given_candidates: list[np.ndarray] = []
     for group in pd.unique(groups):
-        members = rows[groups == group]
+        at = by_group[group]  # positions in ``rows`` of the group's members
+        members = rows[at]
         sample = min(len(candidates), 8 * len(members) + 64)
         for size in dict.fromkeys((sample, len(candidates))):
-            tried = candidates.iloc[rng.permutation(len(candidates))[:size]].reset_index(drop=True)
-            for col in fixed:
-                tried[col] = frame[col].iloc[members[0]]
-            found = _key_hashes(tried, cols)[0]
+            picked = rng.permutation(len(candidates))[:size]
+            parts = [candidate_hashes[c][picked] if c in candidate_hashes
+                     else np.full(size, fixed_hashes[c][at[0]], dtype=np.uint64) for c in cols]
+            found = parts[0] if len(parts) == 1 else _combine(parts)
             free = ~_duplicated(found, np.ones(len(found), dtype=bool), earlier, kept)
             if free.sum() >= len(members) or size == len(candidates):
                 break
         given = min(len(members), int(free.sum()))
         chosen = np.flatnonzero(free)[:given]
-        for col in vary:
-            frame.iloc[members[:given], frame.columns.get_loc(col)] = tried[col].to_numpy()[chosen]
+        given_rows.append(members[:given])
+        given_candidates.append(picked[chosen])
         hashes[members[:given]] = found[chosen]
         kept.add(found[chosen])
         dup[members[:given]] = False
+    if given_rows:
+        targets, sources = np.concatenate(given_rows), np.concatenate(given_candidates)
+        for col in vary:
+            frame.iloc[targets, frame.columns.get_loc(col)] = candidates[col].to_numpy()[sources]
     return dup
 
 

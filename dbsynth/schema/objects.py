@@ -88,23 +88,40 @@ def select_objects(objects: tuple[SchemaObject, ...], tables: set[str],
     ``beside`` are tables the target already holds and keeps (a refresh of some tables): an
     object that reads a selected table and one of those is kept too, since the target has
     what it needs (its view must come back after the replace), with those dependencies
-    dropped; an object that needs none of ``tables`` is left to the target as it is."""
+    dropped; an object that reads none of ``tables`` (itself or through a view) is left to
+    the target as it is: a trigger on a kept table calling a kept function is already there."""
     kept = {(o.kind, o.name): o for o in objects}
     notes: list[str] = []
     changed = True
     while changed:
         changed = False
         own = {o.name for o in kept.values() if o.kind in DEPENDABLE_KINDS}
+        reading = _reading(tuple(kept.values()), tables)
         for key, obj in list(kept.items()):
             missing = [d for d in obj.depends_on if d not in tables and d not in own]
             if missing and (any(d not in beside for d in missing)
-                            or not any(d in tables or d in own for d in obj.depends_on)):
+                            or not any(d in tables or d in reading for d in obj.depends_on)):
                 del kept[key]
                 notes.append(f"{obj.label} is not copied: it depends on "
                              f"{', '.join(sorted(missing))}, outside the selected tables")
                 changed = True
     return tuple(_without(kept[(o.kind, o.name)], beside) for o in objects
                  if (o.kind, o.name) in kept), notes
+
+
+def _reading(objects: tuple[SchemaObject, ...], tables: set[str]) -> set[str]:
+    """Names of the dependable objects that read one of ``tables``, directly or through
+    another such object (a view on a view); a function no table is named in is not one."""
+    found: set[str] = set()
+    grew = True
+    while grew:
+        grew = False
+        for obj in objects:
+            if (obj.kind in DEPENDABLE_KINDS and obj.name not in found
+                    and any(d in tables or d in found for d in obj.depends_on)):
+                found.add(obj.name)
+                grew = True
+    return found
 
 
 def _without(obj: SchemaObject, beside: frozenset[str]) -> SchemaObject:

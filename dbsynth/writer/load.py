@@ -145,9 +145,11 @@ def _load(session: TargetSession, table: Table, op: Operation, data: TableData,
     progress("expect", table.name, len(data))
     progress("load", table.name, 0)
     if isinstance(data, TableStream):
+        loaded = 0  # not data.rows: that counts the chunks generated, a chunk or two ahead
         for chunk in prefetched(data):  # the next chunk is generated while this one loads
             _load_table(session, table, op, chunk)
-            progress("load", table.name, data.rows)
+            loaded += len(chunk)
+            progress("load", table.name, loaded)
     else:
         _load_table(session, table, op, data)
         progress("load", table.name, len(data))

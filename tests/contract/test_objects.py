@@ -581,3 +581,27 @@ def test_postgres_composite_types_are_mirrored(pg_database_factory) -> None:
                "WHERE attrelid = 'shop'::regclass AND attnum > 0 AND NOT attisdropped")
     assert set(run_sql(target, columns)) == set(run_sql(source, columns))
     assert run_sql(target, "SELECT count(*) FROM shop")[0][0] == 50
+
+
+@pytest.mark.postgres
+def test_postgres_refresh_of_some_tables_leaves_a_kept_tables_trigger_alone(
+        pg_database_factory) -> None:
+    """A trigger on a table outside ``--include`` calls a function: the target keeps both,
+    so the refresh must not create the trigger again (CREATE TRIGGER fails on the one the
+    kept table has); the trigger stays, working."""
+    source, target = pg_database_factory("kept_trigger"), pg_database_factory("kept_trigger_copy")
+    run_sql(source, "CREATE TABLE store (id integer PRIMARY KEY, city text NOT NULL);"
+                    "CREATE TABLE item (id integer PRIMARY KEY, label text NOT NULL);"
+                    "CREATE FUNCTION upper_label() RETURNS trigger LANGUAGE plpgsql AS "
+                    "$$ BEGIN NEW.label := upper(NEW.label); RETURN NEW; END $$;"
+                    "CREATE TRIGGER item_upper BEFORE INSERT ON item FOR EACH ROW "
+                    "EXECUTE FUNCTION upper_label();"
+                    "INSERT INTO store SELECT i, 'c' || i FROM generate_series(1, 40) i;"
+                    "INSERT INTO item SELECT i, 'l' || i FROM generate_series(1, 30) i")
+    assert dbsynth.synth(source, target, seed=1, keys=NO_INFER).integrity.ok
+    items_before = run_sql(target, "SELECT id, label FROM item ORDER BY id")
+    result = pipeline.refresh(source, target, seed=2, include=("store",), keys=NO_INFER)
+    assert result.synth is not None and result.synth.integrity.ok
+    assert run_sql(target, "SELECT id, label FROM item ORDER BY id") == items_before
+    run_sql(target, "INSERT INTO item VALUES (1000, 'new')")
+    assert run_sql(target, "SELECT label FROM item WHERE id = 1000") == [("NEW",)]

@@ -198,8 +198,11 @@ def _fact_keys(schema: Schema, primary: dict[str, tuple[str, ...]], threshold: f
         borrowed = _borrowed_key(table, references, stats, threshold)
         if table.name in primary and borrowed is None:
             continue
+        parents = {c: fk.ref_table for fk in table.foreign_keys for c in fk.columns} | {
+            c: k.ref_table for k in stats.accepted() if k.kind == "foreign" and k.table == table.name
+            and k.ref_table is not None for c in k.columns}
         found = fact_key(table, [c.name for c in table.columns if c.name in references],
-                         query, qualify, quote, stats)
+                         query, qualify, quote, stats, parents)
         if found is not None and found.score >= threshold:
             if borrowed is not None:  # a junction's first reference, unique by chance
                 index = stats.keys.index(borrowed)

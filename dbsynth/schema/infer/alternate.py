@@ -114,6 +114,7 @@ def alternate_references(schema: Schema, primary: dict[str, tuple[str, ...]],
         found = _counts(schema.table(name), sorted(columns), query, qualify, quote, stats)
         counted.update(((name, c), n) for c, n in found.items())
 
+    links = _links(schema, stats)
     fits: dict[tuple[str, str], list[InferredKey]] = {}
     for (parent, column), children in wanted.items():
         parent_counts = counted[(parent, column)]
@@ -131,6 +132,9 @@ def alternate_references(schema: Schema, primary: dict[str, tuple[str, ...]],
             few = score == NAME_SCORE_ALTERNATE_SAME and distinct < MIN_CHILD_DISTINCT
             if not distinct or included < MIN_INCLUSION * distinct or copy or few:
                 continue
+            if _copied_through(child, child_column.name, parent, column, links, query, qualify,
+                               quote, stats):
+                continue  # the parent's value repeated beside the reference: a copy, not a link
             inclusion = included / distinct
             fits.setdefault((child.name, child_column.name), []).append(InferredKey(
                 "foreign", child.name, (child_column.name,), score * inclusion,
@@ -145,3 +149,36 @@ def alternate_references(schema: Schema, primary: dict[str, tuple[str, ...]],
             continue  # two alternate keys hold the values alike: the data cannot choose
         out.append(found[0])
     return out
+
+
+def _links(schema: Schema, stats: Inference) -> dict[tuple[str, str], list[tuple[str, str]]]:
+    """(child, parent) -> the one-column references between them, declared or inferred."""
+    out: dict[tuple[str, str], list[tuple[str, str]]] = {}
+    for table in schema.tables:
+        for fk in table.foreign_keys:
+            if len(fk.columns) == 1:
+                out.setdefault((table.name, fk.ref_table), []).append((fk.columns[0], fk.ref_columns[0]))
+    for k in stats.accepted():
+        if k.kind == "foreign" and k.ref_table and k.ref_columns and len(k.columns) == 1:
+            out.setdefault((k.table, k.ref_table), []).append((k.columns[0], k.ref_columns[0]))
+    return out
+
+
+def _copied_through(child: Table, child_column: str, parent: str, column: str,
+                    links: dict[tuple[str, str], list[tuple[str, str]]], query: Query,
+                    qualify: Qualify, quote: Quote, stats: Inference) -> bool:
+    """Whether ``child_column`` repeats, in (almost) every row, ``parent.column`` of the row
+    the child's own reference to ``parent`` points at (``orders.email`` beside
+    ``orders.user_id``): a denormalised copy, which the copy keeps by copying it from that
+    parent; a second reference would draw it from another parent row."""
+    for own, ref in links.get((child.name, parent), []):
+        if own == child_column:
+            continue
+        c, p = quote(child_column), quote(column)
+        row = query(f"SELECT count(*), count(CASE WHEN c.{c} = p.{p} THEN 1 END) FROM "
+                    f"{qualify(child.name)} c JOIN {qualify(parent)} p ON c.{quote(own)} = p.{quote(ref)} "
+                    f"WHERE c.{c} IS NOT NULL")[0]
+        stats.queries += 1
+        if int(row[0]) and int(row[1]) >= MIN_INCLUSION * int(row[0]):
+            return True
+    return False
