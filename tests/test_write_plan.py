@@ -133,6 +133,8 @@ def test_the_writer_runs_the_dry_runs_plan(target_backend: Backend, request, tmp
     # (where the engine has enums), and the identity continues after the loaded keys
     sql = target_backend.sql
     assert sql(target, "SELECT count(head_id) FROM dept")[0][0] > 0
+    if caps.identity_kind == "none":  # (a folder of files: nothing numbers new rows)
+        return
     top = sql(target, "SELECT max(id) FROM dept")[0][0]
     sql(target, "INSERT INTO dept (state, name) VALUES ('calm', 'new')")
     assert sql(target, "SELECT id FROM dept WHERE name = 'new'")[0][0] > top

@@ -23,6 +23,7 @@ import pyarrow as pa
 from dbsynth.connectors.objects import duckdb_objects
 from dbsynth.connectors.base import Dependent, first_line, is_null_value, qualified, quote_ident, read_sql
 from dbsynth.connectors.urls import DatabaseUrl
+from dbsynth.dialects.base import Dialect
 from dbsynth.dialects.duckdb import DIALECT
 from dbsynth.dialects.duckdb import parse_type as parse_duckdb_type
 from dbsynth.errors import ConnectionError_, LoadError, SchemaError, UsageError
@@ -245,7 +246,11 @@ class DuckDBSession:
     capabilities = CAPABILITIES
 
     def __init__(self, conn: duckdb.DuckDBPyConnection, schema_name: str,
-                 new_file: tuple[Path, Path] | None = None) -> None:
+                 new_file: tuple[Path, Path] | None = None,
+                 capabilities: Dialect | None = None) -> None:
+        #: the dialect the tables were declared in (a folder's stage: no enum types), whose
+        #: spelling of each column's type the loads cast to
+        self.capabilities = capabilities or CAPABILITIES
         self.conn = conn
         self.schema_name = schema_name
         self._new_file = new_file
@@ -340,7 +345,7 @@ class DuckDBSession:
         self.conn.register("_dbsynth_load", arrow)
         try:
             cols = ", ".join(quote_ident(c) for c in frame.columns)
-            casts = ", ".join(_cast(table, c) for c in frame.columns)
+            casts = ", ".join(_cast(table, c, self.capabilities) for c in frame.columns)
             self.execute(f"INSERT INTO {qualified(self.schema_name, table.name)} ({cols}) "
                          f"SELECT {casts} FROM _dbsynth_load")
         finally:
@@ -349,7 +354,7 @@ class DuckDBSession:
     def update_columns(self, table: Table, key: tuple[str, ...], frame: pd.DataFrame) -> None:
         self.conn.register("_dbsynth_upd", _to_arrow(frame, table))
         try:
-            sets = ", ".join(f"{quote_ident(c)} = {_cast(table, c, 'u.')}"
+            sets = ", ".join(f"{quote_ident(c)} = {_cast(table, c, self.capabilities, 'u.')}"
                              for c in frame.columns if c not in key)
             match = " AND ".join(f"t.{quote_ident(c)} = u.{quote_ident(c)}" for c in key)
             self.execute(f"UPDATE {qualified(self.schema_name, table.name)} AS t SET {sets} "
@@ -472,8 +477,8 @@ def _process_alive(pid: int) -> bool:
     return True
 
 
-def _cast(table: Table, column: str, prefix: str = "") -> str:
-    return f"CAST({prefix}{quote_ident(column)} AS {DIALECT.render_type(table.column(column).type)})"
+def _cast(table: Table, column: str, caps: Dialect, prefix: str = "") -> str:
+    return f"CAST({prefix}{quote_ident(column)} AS {caps.render_type(table.column(column).type)})"
 
 
 #: Arrow types DuckDB scans natively; the rest are inferred (numeric: ints, floats or

@@ -237,7 +237,8 @@ class FolderSession:
         stage_file = self._stage / STAGE_FILE
         # Statements commit one by one into a file nobody else sees (as a new DuckDB target).
         self._db = DuckDBSession(duckdb.connect(str(stage_file)), "main",
-                                 new_file=(stage_file, stage_file))
+                                 new_file=(stage_file, stage_file),
+                                 capabilities=connector.capabilities)
         self._stand_ins: dict[str, int] = {}  # existing file -> oid of its empty stand-in
         self._out: Path | None = None
 
