@@ -27,6 +27,7 @@ from dataclasses import dataclass
 from dbsynth.schema.infer.foreign import ParentKey, measure_inclusion
 from dbsynth.schema.infer.names import GENERIC_KEY_NAMES, norm, table_stems
 from dbsynth.schema.infer.result import InferredKey, Inference, Qualify, Query, Quote
+from dbsynth.schema.infer.values import key_family
 from dbsynth.schema.model import Column, Schema, Table
 
 #: the evidence entry marking a reference to a key the data alone says is unique
@@ -59,10 +60,6 @@ class _Counts:
         return isinstance(self.low, int) and self.low <= self.distinct
 
 
-def _family(column: Column) -> str | None:
-    return "integer" if column.type.is_integer else "string" if column.type.is_string else None
-
-
 def _counts(table: Table, names: list[str], query: Query, qualify: Qualify, quote: Quote,
             stats: Inference) -> dict[str, _Counts]:
     measures = ", ".join(f"count(DISTINCT {quote(n)}), count({quote(n)}), min({quote(n)})" for n in names)
@@ -82,7 +79,7 @@ def alternate_references(schema: Schema, primary: dict[str, tuple[str, ...]],
     for table in schema.tables:
         own = primary.get(table.name, ())
         free[table.name] = [c for c in table.columns if c.name not in taken.get(table.name, set())
-                            and _family(c) is not None and own != (c.name,)]
+                            and key_family(c) is not None and own != (c.name,)]
         for column in free[table.name]:
             by_name.setdefault(norm(column.name), []).append((table, column))
 
@@ -99,7 +96,7 @@ def alternate_references(schema: Schema, primary: dict[str, tuple[str, ...]],
                 (f"{s}{sep}{key}", NAME_SCORE_ALTERNATE_TABLE) for s in stems for sep in ("_", "")]
             for name, score in named:
                 for child, child_column in by_name.get(name, []):
-                    if child.name != table.name and _family(child_column) == _family(column):
+                    if child.name != table.name and key_family(child_column) == key_family(column):
                         wanted.setdefault((table.name, column.name), []).append((child, child_column, score))
     if not wanted:
         return []

@@ -63,7 +63,8 @@ class Extent:
             return False
 
 
-def _family(column: Column) -> str | None:
+def key_family(column: Column) -> str | None:
+    """Which values a key column holds, for comparing keys: integers, strings, or neither."""
     return "integer" if column.type.is_integer else "string" if column.type.is_string else None
 
 
@@ -96,7 +97,7 @@ def value_references(schema: Schema, parents: list[ParentKey], taken: dict[str, 
     singles = [p for p in parents if p.primary and len(p.columns) == 1]
     if not singles:
         return []
-    families = {p: _family(schema.table(p.table).column(p.columns[0])) for p in singles}
+    families = {p: key_family(schema.table(p.table).column(p.columns[0])) for p in singles}
     wanted = set(families.values())
     keyed: dict[str, list[ParentKey]] = {}
     for parent in singles:
@@ -105,7 +106,7 @@ def value_references(schema: Schema, parents: list[ParentKey], taken: dict[str, 
     extents = {} if extents is None else extents
     for table in schema.tables:  # one query per table: its key's and its candidates' ranges
         columns = [c for c in table.columns if c.name not in taken.get(table.name, set())
-                   and _family(c) in wanted]
+                   and key_family(c) in wanted]
         names = [n for n in [c.name for c in columns] + [p.columns[0] for p in keyed.get(table.name, [])]
                  if (table.name, n) not in extents]
         if names:
@@ -128,7 +129,7 @@ def value_references(schema: Schema, parents: list[ParentKey], taken: dict[str, 
             own_key = own_keys.get(table.name) == (column.name,)
             if extent.distinct < (MIN_DISTINCT_OWN_KEY if own_key else MIN_DISTINCT):
                 continue
-            if focus is not None and not any(p.table in focus and families[p] == _family(column)
+            if focus is not None and not any(p.table in focus and families[p] == key_family(column)
                                              and extent.within(parent_extent[p]) for p in singles):
                 continue
             named = key_suffix(norm(column.name))
@@ -143,7 +144,7 @@ def value_references(schema: Schema, parents: list[ParentKey], taken: dict[str, 
                 return bool(_distinctive(parent, parent_extent[parent]) or sibling)
 
             def nests(parent: ParentKey) -> bool:
-                return (parent.table != table.name and families[parent] == _family(column)
+                return (parent.table != table.name and families[parent] == key_family(column)
                         and extent.within(parent_extent[parent]))
 
             # the keys a fit could be taken for (distinctive ones, the table's own parents'
