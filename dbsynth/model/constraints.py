@@ -10,6 +10,7 @@ from __future__ import annotations
 import decimal
 import functools
 import logging
+import threading
 from collections.abc import Callable
 
 import duckdb
@@ -28,13 +29,13 @@ def failing_rows(frame: pd.DataFrame, table: Table) -> np.ndarray:
     mask = np.zeros(len(frame), dtype=bool)
     if frame.empty or not table.checks:
         return mask
-    con = duckdb.connect(":memory:")
+    view = frame.copy()
+    for col in view.columns:
+        if view[col].dtype == object:
+            view[col] = view[col].map(_plain)
+    con = _scratch()
+    con.register("rows", view)
     try:
-        view = frame.copy()
-        for col in view.columns:
-            if view[col].dtype == object:
-                view[col] = view[col].map(_plain)
-        con.register("rows", view)
         for check in table.checks:
             expr = enum_free_check(check, table, "duckdb", _enums(table))
             if expr is None or evaluation_problem(check, table) is not None:
@@ -49,7 +50,7 @@ def failing_rows(frame: pd.DataFrame, table: Table) -> np.ndarray:
             values = next(iter(result.values()))
             mask |= ~np.asarray(values, dtype=bool)
     finally:
-        con.close()
+        con.unregister("rows")
     return mask
 
 
@@ -67,14 +68,23 @@ def _enums(table: Table) -> frozenset[str]:
 
 
 def _probe(sql: str) -> str | None:
-    con = duckdb.connect(":memory:")
     try:
-        con.execute(sql)
+        _scratch().execute(sql)
     except duckdb.Error as exc:
         return str(exc).strip().splitlines()[0]
-    finally:
-        con.close()
     return None
+
+
+_SCRATCH = threading.local()
+
+
+def _scratch() -> duckdb.DuckDBPyConnection:
+    """An in-memory DuckDB for evaluating CHECKs, one per thread (the writer's prefetch
+    thread generates too) and kept: opening one per table or probe cost ~15 ms each."""
+    con = getattr(_SCRATCH, "con", None)
+    if con is None:
+        con = _SCRATCH.con = duckdb.connect(":memory:")
+    return con
 
 
 def enforce_checks(frame: pd.DataFrame, table: Table,
