@@ -17,6 +17,7 @@ if TYPE_CHECKING:
     from sqlglot import exp
 
 from dbsynth.connectors.base import qualified, quote_ident, read_sql
+from dbsynth.dialects.mysql import backquoted
 from dbsynth.schema.objects import SchemaObject
 
 Query = Callable[..., list[tuple[Any, ...]]]
@@ -121,20 +122,16 @@ def mysql_objects(query: Query, schema: str, foreign_keys: frozenset[tuple[str, 
         if (table, name) in foreign_keys or column is None:
             continue  # (an expression index of MySQL 8: not read)
         prefix = f"({int(sub_part)})" if sub_part else ""
-        parts.setdefault((table, name), []).append(_backquoted(column) + prefix)
+        parts.setdefault((table, name), []).append(backquoted(column) + prefix)
         kinds[(table, name)] = str(kind).upper()
     out = []
     for (table, name), columns in parts.items():
         head = {"FULLTEXT": "CREATE FULLTEXT INDEX", "SPATIAL": "CREATE SPATIAL INDEX"}.get(
             kinds[(table, name)], "CREATE INDEX")
-        sql = (f"{head} {_backquoted(name)} ON {_backquoted(schema)}.{_backquoted(table)} "
+        sql = (f"{head} {backquoted(name)} ON {backquoted(schema)}.{backquoted(table)} "
                f"({', '.join(columns)})")
         out.append(SchemaObject("index", f"{table}.{name}", sql, "mysql", (table,), table))
     return tuple(out)
-
-
-def _backquoted(name: str) -> str:
-    return "`" + name.replace("`", "``") + "`"
 
 
 def _macro_sql(schema: str, name: str, kind: str, params: Sequence[str], body: str) -> str:

@@ -99,6 +99,11 @@ JSON_VALID = re.compile(r"json_valid\([`\"]((?:[^`\"])+)[`\"]\)", re.IGNORECASE)
 _QUOTED = re.compile(r"'(?:[^'\\]|''|\\.)*'|\"((?:[^\"]|\"\")*)\"")
 
 
+def backquoted(name: str) -> str:
+    """A name as MySQL quotes it without ANSI_QUOTES (the way sqlglot's mysql dialect reads)."""
+    return "`" + name.replace("`", "``") + "`"
+
+
 def native_quotes(expr: str) -> str:
     """An expression as MySQL itself spells it without ANSI_QUOTES (backquoted names), the
     way sqlglot's mysql dialect reads it: under our sessions' ANSI_QUOTES the catalog gives
@@ -106,5 +111,5 @@ def native_quotes(expr: str) -> str:
     def swap(found: re.Match[str]) -> str:
         if found.group(1) is None:
             return found.group(0)
-        return "`" + found.group(1).replace('""', '"').replace("`", "``") + "`"
+        return backquoted(found.group(1).replace('""', '"'))
     return _QUOTED.sub(swap, expr)

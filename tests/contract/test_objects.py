@@ -229,6 +229,14 @@ def test_postgres_refresh_still_refuses_an_unmirrored_view(pg_zoo: str,
         dbsynth.synth(pg_zoo, target, seed=2, replace=True, keys=NO_INFER)
 
 
+def _store_and_item(url: str, objects: str) -> None:
+    """Two unrelated tables (a refresh selects store, keeps item) and ``objects`` on them."""
+    run_sql(url, "CREATE TABLE store (id integer PRIMARY KEY, city text NOT NULL);"
+                 "CREATE TABLE item (id integer PRIMARY KEY, label text NOT NULL);" + objects
+            + "INSERT INTO store SELECT i, 'c' || i FROM generate_series(1, 40) i;"
+              "INSERT INTO item SELECT i, 'l' || i FROM generate_series(1, 30) i")
+
+
 @pytest.mark.postgres
 def test_postgres_refresh_of_some_tables_recreates_a_view_reading_one_left_out(
         pg_database_factory) -> None:
@@ -236,12 +244,8 @@ def test_postgres_refresh_of_some_tables_recreates_a_view_reading_one_left_out(
     latter, so the view is dropped and created again around the replace (it used to block
     the refresh) and the table left out is untouched."""
     source, target = pg_database_factory("beside"), pg_database_factory("beside_copy")
-    run_sql(source, "CREATE TABLE store (id integer PRIMARY KEY, city text NOT NULL);"
-                    "CREATE TABLE item (id integer PRIMARY KEY, label text NOT NULL);"
-                    "CREATE VIEW store_item AS SELECT s.city, i.label FROM store s "
-                    "JOIN item i ON i.id = s.id;"
-                    "INSERT INTO store SELECT i, 'c' || i FROM generate_series(1, 40) i;"
-                    "INSERT INTO item SELECT i, 'l' || i FROM generate_series(1, 30) i")
+    _store_and_item(source, "CREATE VIEW store_item AS SELECT s.city, i.label FROM store s "
+                            "JOIN item i ON i.id = s.id;")
     assert dbsynth.synth(source, target, seed=1, keys=NO_INFER).integrity.ok
     items_before = run_sql(target, "SELECT id, label FROM item ORDER BY id")
     result = pipeline.refresh(source, target, seed=2, include=("store",), keys=NO_INFER)
@@ -590,14 +594,10 @@ def test_postgres_refresh_of_some_tables_leaves_a_kept_tables_trigger_alone(
     so the refresh must not create the trigger again (CREATE TRIGGER fails on the one the
     kept table has); the trigger stays, working."""
     source, target = pg_database_factory("kept_trigger"), pg_database_factory("kept_trigger_copy")
-    run_sql(source, "CREATE TABLE store (id integer PRIMARY KEY, city text NOT NULL);"
-                    "CREATE TABLE item (id integer PRIMARY KEY, label text NOT NULL);"
-                    "CREATE FUNCTION upper_label() RETURNS trigger LANGUAGE plpgsql AS "
-                    "$$ BEGIN NEW.label := upper(NEW.label); RETURN NEW; END $$;"
-                    "CREATE TRIGGER item_upper BEFORE INSERT ON item FOR EACH ROW "
-                    "EXECUTE FUNCTION upper_label();"
-                    "INSERT INTO store SELECT i, 'c' || i FROM generate_series(1, 40) i;"
-                    "INSERT INTO item SELECT i, 'l' || i FROM generate_series(1, 30) i")
+    _store_and_item(source, "CREATE FUNCTION upper_label() RETURNS trigger LANGUAGE plpgsql AS "
+                            "$$ BEGIN NEW.label := upper(NEW.label); RETURN NEW; END $$;"
+                            "CREATE TRIGGER item_upper BEFORE INSERT ON item FOR EACH ROW "
+                            "EXECUTE FUNCTION upper_label();")
     assert dbsynth.synth(source, target, seed=1, keys=NO_INFER).integrity.ok
     items_before = run_sql(target, "SELECT id, label FROM item ORDER BY id")
     result = pipeline.refresh(source, target, seed=2, include=("store",), keys=NO_INFER)
