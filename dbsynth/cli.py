@@ -46,7 +46,7 @@ DEFAULT_REPORT_ROWS = 20_000
 EngineOpt = Annotated[str, typer.Option("--engine", metavar="ENGINE", help="Table engine: cart (default), copula; synth only: sdv-hma (needs the optional sdv extra).")]
 TableEngineOpt = Annotated[list[str] | None, typer.Option("--table-engine", metavar="TABLE=ENGINE", help="Per-table engine, TABLE=ENGINE (repeatable).")]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print machine-readable JSON on stdout.")]
-GrantsOpt = Annotated[bool, typer.Option("--grants", help="Also copy the source's grants and ownership (PostgreSQL: tables, views, sequences, functions), where the target's server has the roles; those it lacks are named.")]
+GrantsOpt = Annotated[bool, typer.Option("--grants", help="Also copy the source's grants and ownership (PostgreSQL: schema, tables, views, sequences, functions), where the target's server has the roles; those it lacks are named.")]
 ExecutorOpt = Annotated[str | None, typer.Option("--executor", metavar="URL", help="Generate in partitions on this Dask scheduler: dask://host:port (needs the dask extra).")]
 WorkersOpt = Annotated[int | None, typer.Option("--workers", metavar="N", help="Generate in partitions on a local Dask cluster of N worker processes (needs the dask extra).")]
 PartitionsOpt = Annotated[int | None, typer.Option("--partitions", metavar="N", help="With --executor/--workers: number of partitions (default: one per worker thread).")]

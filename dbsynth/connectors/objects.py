@@ -64,6 +64,10 @@ def postgres_objects(query: Query, schema: str) -> tuple[SchemaObject, ...]:
                                             {"schema": schema, "tables": None}):
             out.append(SchemaObject("grant", f"{relation} to {grantee}: {sql.split()[1]}", sql,
                                     "postgres", (relation,), relation))
+        for grantee, privilege, sql in query(read_sql("postgres", "objects_schema_grants"),
+                                             params):
+            out.append(SchemaObject("grant", f"schema {schema} to {grantee}: {privilege}", sql,
+                                    "postgres"))
         for name, label, sql in query(read_sql("postgres", "objects_owners"), params):
             table = name if "(" not in name else None  # a relation's, not a function's
             out.append(SchemaObject("grant", label, sql, "postgres", (name,), table))

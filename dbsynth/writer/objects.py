@@ -269,8 +269,8 @@ def qualifiable_names(schema: Schema) -> frozenset[str]:
 def requalify(sql: str, source_schema: str, target_schema: str,
               names: frozenset[str] = frozenset()) -> str:
     """``source_schema.name`` (quoted or not, or in MySQL's backquotes) made
-    ``"target_schema".name``. Text only: a
-    string literal holding ``source_schema.`` is rewritten too (rare; said in the docs).
+    ``"target_schema".name``, and the schema itself after ``ON SCHEMA`` (a grant on it) made
+    ``"target_schema"``. Text only: a string literal holding ``source_schema.`` is rewritten too (rare; said in the docs).
     Where ``source_schema`` is also one of ``names`` (a table named as its schema), a
     ``source_schema.x`` whose ``x`` is none of ``names`` is that table's column, kept."""
     if source_schema == target_schema:
@@ -289,6 +289,8 @@ def requalify(sql: str, source_schema: str, target_schema: str,
             return match[0]
         return target
 
+    on_schema = rf'(?i)(?<![\w"])(ON\s+SCHEMA\s+)(?:"{name}"|{name})(?![\w."])'
+    sql = re.sub(on_schema, lambda m: m[1] + quote_ident(target_schema), sql)
     return re.sub(pattern, rewrite, sql)
 
 

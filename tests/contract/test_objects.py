@@ -391,7 +391,8 @@ def test_grants_only_when_asked_the_targets_own_kept_missing_roles_named(
     assert run_sql(plain, can_read) == [(False, False, False)]  # off by default
     granted = pg_database_factory("granted")
     result = dbsynth.synth(pg_zoo, granted, seed=1, keys=NO_INFER, grants=True)
-    assert result.objects["created"]["grant"] == 2
+    # the two table grants, and whatever the server grants on schema public by default
+    assert result.objects["created"]["grant"] == 2 + len(schema_grants(pg_zoo))
     assert run_sql(granted, can_read) == [(True, True, False)]
     # ownership (where it is not the copying role's) and grants on functions come along too
     owner = "owner_" + pg_zoo.rsplit("_", 1)[-1][:8]
@@ -423,6 +424,31 @@ def test_grants_only_when_asked_the_targets_own_kept_missing_roles_named(
     out = pipeline.generate(model, pg_database_factory("lacking"), seed=1, grants=True)
     why = {n["object"]: n["reason"] for n in out.objects["not_created"]}
     assert 'role "nobody_here" does not exist' in why["grant customer to nobody_here: SELECT"]
+
+
+def schema_grants(url: str, schema: str = "public") -> list[tuple[str, str]]:
+    """(grantee, privilege) granted on ``schema``, its owner's left out."""
+    return run_sql(url, "SELECT CASE WHEN a.grantee = 0 THEN 'PUBLIC' ELSE "
+                        "pg_get_userbyid(a.grantee) END, a.privilege_type FROM pg_namespace n, "
+                        "aclexplode(n.nspacl) a WHERE n.nspname = '" + schema + "' "
+                        "AND a.grantee <> n.nspowner ORDER BY 1, 2")
+
+
+@pytest.mark.postgres
+def test_grants_on_the_schema_follow_it_into_a_target_schema_of_another_name(
+        pg_zoo: str, pg_database_factory) -> None:
+    role = "user_" + pg_zoo.rsplit("_", 1)[-1][:8]
+    run_sql(pg_zoo, f"CREATE ROLE {role}; GRANT USAGE, CREATE ON SCHEMA public TO {role}")
+    target = pg_database_factory("staging")
+    plain = dbsynth.synth(pg_zoo, target, seed=1, keys=NO_INFER, target_schema="plain")
+    assert plain.integrity.ok and schema_grants(target, "plain") == []  # off by default
+    granted = dbsynth.synth(pg_zoo, target, seed=1, keys=NO_INFER, target_schema="staging",
+                            grants=True)
+    assert granted.integrity.ok
+    assert (role, "CREATE") in schema_grants(target, "staging")
+    assert schema_grants(target, "staging") == schema_grants(pg_zoo)
+    assert run_sql(target, f"SELECT has_schema_privilege('{role}', 'staging', 'USAGE'), "
+                           f"has_schema_privilege('{role}', 'plain', 'USAGE')") == [(True, False)]
 
 
 @pytest.mark.postgres
