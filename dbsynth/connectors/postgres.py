@@ -22,6 +22,7 @@ from sqlalchemy.engine import URL
 from dbsynth.connectors.objects import postgres_objects
 from dbsynth.connectors.base import Dependent, first_line, is_null_value, qualified, quote_ident, read_sql, short_sql, probe_by_query
 from dbsynth.dialects.postgres import DIALECT
+from dbsynth.dialects.postgres import is_composite
 from dbsynth.dialects.postgres import parse_type as parse_pg_type
 from dbsynth.errors import ConnectionError_, LoadError, SchemaError
 from dbsynth.schema.model import (
@@ -235,10 +236,13 @@ def _run(cur: psycopg.Cursor[Any], sql: str, params: dict[str, Any] | None) -> l
 
 def _read_expression(column: Column) -> str:
     """How a column is selected: ``money`` as numeric (the driver gives money as text in the
-    server's locale, such as '$1,234.50'); everything else as it is."""
+    server's locale, such as '$1,234.50'); a composite as a JSON object of its attributes
+    (``to_json`` keeps their order); everything else as it is."""
     name = quote_ident(column.name)
     if column.type.native == "money":
         return f"{name}::numeric AS {name}"
+    if is_composite(column.type):
+        return f"to_json({name}) AS {name}"
     return name
 
 
@@ -406,7 +410,7 @@ def _to_copy_text(frame: pd.DataFrame, table: Table) -> bytes:
 def _copy_column(values: pd.Series, sql_type: SqlType) -> pa.Array:
     """One column as Arrow whose CSV text PostgreSQL parses as ``sql_type``; values Arrow
     cannot take as that type go as their text (``str``), which COPY parses or rejects."""
-    render = _TEXT_RENDERERS.get(sql_type.name)
+    render = _composite_text if is_composite(sql_type) else _TEXT_RENDERERS.get(sql_type.name)
     if render is not None:
         return _text_array(values, render)
     wanted = _ARROW_TYPES.get(sql_type.name)
@@ -436,6 +440,33 @@ def _json_text(value: Any) -> str | None:
     if value is None or (isinstance(value, float) and pd.isna(value)):
         return None
     return value if isinstance(value, str) else json.dumps(value, default=str)
+
+
+def _composite_text(value: Any) -> str | None:
+    """A JSON object (or its text) of a composite's attributes, in their order, as the
+    record literal COPY reads: ``("1 Main St",Springfield,)`` (an empty field is NULL)."""
+    if value is None or (isinstance(value, float) and pd.isna(value)):
+        return None
+    parsed = json.loads(value) if isinstance(value, str) else value
+    return _record_literal(parsed) if isinstance(parsed, dict) else None
+
+
+def _record_literal(attributes: dict[str, Any]) -> str:
+    fields = []
+    for item in attributes.values():
+        if item is None:
+            fields.append("")
+            continue
+        if isinstance(item, dict):
+            text = _record_literal(item)
+        elif isinstance(item, list):
+            text = _pg_array_literal(item) or ""
+        elif isinstance(item, bool):
+            text = "t" if item else "f"
+        else:
+            text = str(item)
+        fields.append('"' + text.replace("\\", "\\\\").replace('"', '""') + '"')
+    return "(" + ",".join(fields) + ")"
 
 
 def _interval_text(value: Any) -> str | None:

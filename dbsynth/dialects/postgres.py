@@ -48,6 +48,8 @@ def parse_type(formatted: str, kind: str | None = None, name: str | None = None)
     """Turn ``format_type()`` output (plus pg_type.typtype) into a dialect-neutral type."""
     if kind == "e":
         return SqlType("enum", enum=name, native=formatted)
+    if kind == "c":  # a composite type: read as a JSON object of its attributes, modelled so
+        return SqlType("json", native=formatted, composite=True)
     text = formatted.strip()
     match = _PARAM.match(text)
     args: list[int] = []
@@ -63,3 +65,9 @@ def parse_type(formatted: str, kind: str | None = None, name: str | None = None)
     if base in ("varchar", "char"):
         return SqlType(base, length=args[0] if args else None, native=formatted)  # type: ignore[arg-type]
     return SqlType(base, native=formatted)  # type: ignore[arg-type]
+
+
+def is_composite(sql_type: SqlType) -> bool:
+    """A column of a composite type: JSON to dbsynth (read with ``to_json``, modelled as an
+    object of its attributes, in their order), a record literal when written back."""
+    return sql_type.composite

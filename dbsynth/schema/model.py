@@ -31,7 +31,8 @@ class SqlType:
     """A column type independent of any dialect.
 
     ``length`` is for varchar/char, ``precision``/``scale`` for numeric, ``enum`` names the
-    enum type, ``element`` is the item type of an array, ``native`` the source's spelling.
+    enum type, ``element`` is the item type of an array, ``native`` the source's spelling; a
+    ``composite`` (PostgreSQL's ``CREATE TYPE … AS (…)``) is ``json`` to dbsynth.
     """
 
     name: TypeName
@@ -41,6 +42,7 @@ class SqlType:
     enum: str | None = None
     element: SqlType | None = None
     native: str = ""
+    composite: bool = False  # PostgreSQL composite type: a JSON object of its attributes
 
     @property
     def is_integer(self) -> bool:
@@ -206,4 +208,14 @@ class Schema:
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)
         data.pop("extra", None)
+        for table in data["tables"]:  # ``composite`` only where set: older files stay the same
+            for column in table["columns"]:
+                _drop_unset_composite(column["type"])
         return data
+
+
+def _drop_unset_composite(sql_type: dict[str, Any]) -> None:
+    if not sql_type.get("composite"):
+        sql_type.pop("composite", None)
+    if sql_type.get("element"):
+        _drop_unset_composite(sql_type["element"])

@@ -32,6 +32,7 @@ def _type(data: dict[str, Any]) -> SqlType:
         name=data["name"], length=data.get("length"), precision=data.get("precision"),
         scale=data.get("scale"), enum=data.get("enum"),
         element=_type(element) if element else None, native=str(data.get("native", "")),
+        composite=bool(data.get("composite", False)),
     )
 
 
