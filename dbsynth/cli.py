@@ -385,7 +385,8 @@ def report(source: Annotated[str, typer.Argument(metavar="SOURCE", help="Source 
            target_column: Annotated[str | None, typer.Option("--target", metavar="TABLE.COLUMN", help="ML utility target, TABLE.COLUMN (default: picked automatically).")] = None,
            sample_rows: Annotated[int, typer.Option("--sample-rows", metavar="N", help="Read at most about this many rows per table on each side.")] = DEFAULT_REPORT_ROWS,
            schema: SchemaOpt = None, target_schema: TargetSchemaOpt = None,
-           metadata: MetadataOpt = None, seed: Annotated[int, typer.Option(metavar="N", help="Seed of samples and splits.")] = 0) -> None:
+           metadata: MetadataOpt = None, seed: Annotated[int, typer.Option(metavar="N", help="Seed of samples and splits.")] = 0,
+           fail_on: Annotated[list[str] | None, typer.Option("--fail-on", metavar="CONDITION", help="Exit non-zero when a condition on a JSON figure holds, e.g. 'privacy.audit.risk > 0.2' (repeatable).")] = None) -> None:
     """Judge TARGET as a synthetic copy of SOURCE: fidelity, detection, ML utility, privacy, integrity."""
     with _errors(), _progress(quiet=False) as progress:
         _output(output, "-o")
@@ -394,7 +395,13 @@ def report(source: Annotated[str, typer.Argument(metavar="SOURCE", help="Source 
                                 sample_rows=sample_rows, target_column=target_column, seed=seed,
                                 keys=_keys(True, pipeline.DEFAULT_THRESHOLD, metadata), progress=progress)
         _write_report(found, output, json_output)
+        from dbsynth.report.conditions import failed
+
+        holding = failed(found, fail_on or [])
     _print_summary(found)
+    if holding:
+        typer.echo(f"report: failed on {'; '.join(holding)}", err=True)
+        raise typer.Exit(1)
 
 
 def _write_report(found: dict[str, Any], html_path: Path | None, json_path: Path | None) -> None:

@@ -21,6 +21,7 @@ from dbsynth.connectors.base import Connector, qualified, quote_ident, read_sql
 from dbsynth.report.casts import cast_frames, find_casts, relations
 from dbsynth.report.detection import detection
 from dbsynth.report.fidelity import Kind, as_numbers, fidelity, histogram_edges, prepared, scored_columns
+from dbsynth.report.audit import audit
 from dbsynth.report.privacy import privacy
 from dbsynth.report.utility import utility
 from dbsynth.schema.model import ForeignKey, Schema
@@ -73,6 +74,7 @@ def build_report(schema: Schema, source: Connector, target: Connector, *, sample
         pii_kind(c.name) or (c.kind or "").startswith("pii:") or c.kind == "text"
         or scored.skipped[t.name].get(c.name) == "free text")] for t in schema.tables}
     priv = privacy(real, synthetic, scored, data_columns, personal, seed)
+    priv["audit"] = audit(real, synthetic, data_columns, seed)
     progress("integrity", "", 0)
     integrity = check_integrity(target, schema, relations=read_as)
     tables = {}
