@@ -210,11 +210,13 @@ def synth(source: Annotated[str, typer.Argument(metavar="SOURCE", help="Source d
           metadata: MetadataOpt = None, infer_keys: InferOpt = True,
           key_threshold: ThresholdOpt = pipeline.DEFAULT_THRESHOLD,
           report: Annotated[Path | None, typer.Option("--report", metavar="FILE", help="Then write the HTML report of the copy here (see `dbsynth report`).")] = None,
+          report_json: Annotated[Path | None, typer.Option("--report-json", metavar="FILE", help="Then write the report as JSON here (with or without --report).")] = None,
           executor: ExecutorOpt = None, workers: WorkersOpt = None, partitions: PartitionsOpt = None,
           grants: GrantsOpt = False, as_json: JsonOpt = False) -> None:
     """Learn SOURCE and write a synthetic copy into TARGET, then prove its integrity there."""
     with _errors(), _progress(quiet=as_json) as progress:
         _output(report, "--report")
+        _output(report_json, "--report-json")
         keys = _keys(infer_keys, key_threshold, metadata)
         scale_out = _scale_out(executor, workers, partitions)
         engines = _table_engines(table_engine)
@@ -229,14 +231,15 @@ def synth(source: Annotated[str, typer.Argument(metavar="SOURCE", help="Source d
             if isinstance(exc.result, pipeline.SynthResult):
                 _render_result(exc.result, as_json)
             raise
-        if report is not None:
+        if report is not None or report_json is not None:
             found = pipeline.report(source, target, source_schema=schema, target_schema=target_schema,
                                     sample_rows=DEFAULT_REPORT_ROWS, seed=seed, keys=keys,
-                                    progress=progress)
-            _write_report(found, report, None)
+                                    scale=scale, progress=progress)
+            _write_report(found, report, report_json, ("--report", "--report-json"))
     _render_result(result, as_json)
-    if report is not None and not as_json:
-        out.print(f"report written to {report}")
+    if not as_json:
+        for written in (p for p in (report, report_json) if p is not None):
+            out.print(f"report written to {written}")
     _exit_on_gaps([result])
 
 
@@ -386,33 +389,38 @@ def report(source: Annotated[str, typer.Argument(metavar="SOURCE", help="Source 
            sample_rows: Annotated[int, typer.Option("--sample-rows", metavar="N", help="Read at most about this many rows per table on each side.")] = DEFAULT_REPORT_ROWS,
            schema: SchemaOpt = None, target_schema: TargetSchemaOpt = None,
            metadata: MetadataOpt = None, seed: Annotated[int, typer.Option(metavar="N", help="Seed of samples and splits.")] = 0,
+           scale: Annotated[float | None, typer.Option(metavar="F", help="The scale the copy was made at, to judge its row counts (default: estimated from them).")] = None,
            fail_on: Annotated[list[str] | None, typer.Option("--fail-on", metavar="CONDITION", help="Exit non-zero when a condition on a JSON figure holds, e.g. 'privacy.audit.risk > 0.2' (repeatable).")] = None) -> None:
     """Judge TARGET as a synthetic copy of SOURCE: fidelity, detection, ML utility, privacy, integrity."""
     with _errors(), _progress(quiet=False) as progress:
         _output(output, "-o")
         _output(json_output, "--json")
+        from dbsynth.report.conditions import failed, parse
+
+        conditions = parse(fail_on or [])
         found = pipeline.report(source, target, source_schema=schema, target_schema=target_schema,
                                 sample_rows=sample_rows, target_column=target_column, seed=seed,
-                                keys=_keys(True, pipeline.DEFAULT_THRESHOLD, metadata), progress=progress)
+                                keys=_keys(True, pipeline.DEFAULT_THRESHOLD, metadata), scale=scale,
+                                progress=progress)
         _write_report(found, output, json_output)
-        from dbsynth.report.conditions import failed
-
-        holding = failed(found, fail_on or [])
+        holding = failed(found, conditions)
     _print_summary(found)
     if holding:
         typer.echo(f"report: failed on {'; '.join(holding)}", err=True)
         raise typer.Exit(1)
 
 
-def _write_report(found: dict[str, Any], html_path: Path | None, json_path: Path | None) -> None:
+def _write_report(found: dict[str, Any], html_path: Path | None, json_path: Path | None,
+                  flags: tuple[str, str] = ("-o", "--json")) -> None:
+    """The report as HTML and/or JSON; ``flags`` name the options in a write error."""
     from dbsynth.report.html import render_html
 
     if html_path is not None:
         text = render_html(found)
-        _writing(html_path, "-o", lambda: _write_text(html_path, text))
+        _writing(html_path, flags[0], lambda: _write_text(html_path, text))
     if json_path is not None:
         text = json.dumps(found, indent=2, allow_nan=False)
-        _writing(json_path, "--json", lambda: _write_text(json_path, text))
+        _writing(json_path, flags[1], lambda: _write_text(json_path, text))
 
 
 def _write_text(path: Path, text: str) -> None:

@@ -548,13 +548,16 @@ def _refresh_plan(schema: Schema, notes: list[str], source: Connector, target: C
 def report(source_url: str, target_url: str, *, source_schema: str | None = None,
            target_schema: str | None = None, sample_rows: int | None = None,
            target_column: str | None = None, seed: int = 0, keys: KeyOptions = KeyOptions(),
-           progress: Progress = quiet) -> dict[str, Any]:
+           scale: float | None = None, progress: Progress = quiet) -> dict[str, Any]:
     """Judge ``target`` as a synthetic copy of ``source`` (both only read): fidelity,
-    detection, ML utility, privacy, integrity. Returns JSON-ready data (see dbsynth.report)."""
+    detection, ML utility, privacy, integrity. Returns JSON-ready data (see dbsynth.report).
+    ``scale``: the scale the copy was made at, to judge its row counts (None: estimated)."""
     from dbsynth.report.build import build_report, json_ready
 
     _check_sample_rows(sample_rows)
     _check_seed(seed)
+    if scale is not None:
+        _check_scale(scale)
     if target_column is not None:
         _split_target_column(target_column)
     source = connect(source_url, schema=source_schema, role="source")
@@ -565,7 +568,8 @@ def report(source_url: str, target_url: str, *, source_schema: str | None = None
             schema, _ = resolve_schema(
                 source, keys, lambda found: check_target_column(found, target_column))
             return json_ready(build_report(schema, source, target, sample_rows=sample_rows,
-                                           target_column=target_column, seed=seed, progress=progress))
+                                           target_column=target_column, seed=seed, scale=scale,
+                                           progress=progress))
         finally:
             target.close()
     finally:

@@ -80,15 +80,16 @@ def _broken(kind: str, demo: str, good_copy: str, target: str) -> str:
 
 
 @pytest.fixture(scope="module")
-def reports(demo: str, good_copy: str, tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict]:
-    """Reports of the good copy and of three broken ones (DuckDB targets here; the
-    PostgreSQL variant is below)."""
+def targets(demo: str, good_copy: str, tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
+    """The good copy and three broken ones (DuckDB targets here; the PostgreSQL variant is below)."""
     folder = Path(tmp_path_factory.mktemp("broken"))
-    out = {}
-    for kind in ("good", "shuffled", "orphans", "copied"):
-        target = _broken(kind, demo, good_copy, f"duckdb:///{folder / kind}.duckdb")
-        out[kind] = pipeline.report(demo, target, sample_rows=ROWS)
-    return out
+    return {kind: _broken(kind, demo, good_copy, f"duckdb:///{folder / kind}.duckdb")
+            for kind in ("good", "shuffled", "orphans", "copied")}
+
+
+@pytest.fixture(scope="module")
+def reports(demo: str, targets: dict[str, str]) -> dict[str, dict]:
+    return {kind: pipeline.report(demo, target, sample_rows=ROWS) for kind, target in targets.items()}
 
 
 def test_a_good_copy_scores_well(reports: dict[str, dict]) -> None:
@@ -139,8 +140,8 @@ def test_report_between_postgres_and_duckdb(demo: str, good_copy: str, pg_databa
 def test_report_cli_writes_html_and_strict_json(demo: str, good_copy: str, tmp_path: Path) -> None:
     html, data = tmp_path / "r.html", tmp_path / "r.json"
     done = subprocess.run([sys.executable, "-m", "dbsynth.cli", "report", demo, good_copy, "-o", str(html),
-                           "--json", str(data), "--sample-rows", str(ROWS),
-                           "--target", "patients.diagnosis"], capture_output=True, text=True)
+                           "--json", str(data), "--sample-rows", str(ROWS), "--target", "patients.diagnosis",
+                           "--fail-on", "privacy.audit.risk > 0.2"], capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
     found = json.loads(data.read_text(), parse_constant=lambda c: pytest.fail(f"non-JSON {c}"))
     assert found["utility"]["target"] == "patients.diagnosis"
@@ -190,3 +191,86 @@ def test_report_reads_a_copy_written_all_as_text(demo: str, good_copy: str, tmp_
     assert found["tables"]["lab_results"]["column_shapes"]["value"]["score"] > 0.8
     assert "Types read" in render_html(found) and "compared as text" in render_html(found)
     json.dumps(found, allow_nan=False)
+
+
+def test_verbatim_copy_at_risk_dbsynth_copy_not(reports: dict[str, dict]) -> None:
+    """privacy.audit.risk: the source itself scores about 1, a dbsynth copy about 0."""
+    copied, good = reports["copied"]["privacy"]["audit"], reports["good"]["privacy"]["audit"]
+    assert copied["risk"] >= 0.8 and good["risk"] <= 0.2
+    assert reports["copied"]["summary"]["privacy_risk"] == copied["risk"]
+    assert set(copied["tables"]) == {"patients", "lab_results", "treatments"}
+
+
+def test_exact_copies_stand_beside_the_natural_rate(reports: dict[str, dict]) -> None:
+    """Each table's copy share comes with the real data's own repeat rate between two halves,
+    and the HTML colours a share by its excess over that rate, never by itself."""
+    from dbsynth.report.html import render_html
+
+    for kind in ("good", "copied"):
+        privacy = reports[kind]["privacy"]
+        assert 0 <= privacy["natural_copy_share"] < 0.5
+        for table in ("patients", "lab_results", "treatments"):
+            t = privacy["tables"][table]
+            assert 0 <= t["natural_copy_share"] <= 1 and t["exact_copy_share"] is not None
+    assert reports["copied"]["privacy"]["tables"]["patients"]["exact_copy_share"] > 0.99
+    good = reports["good"] | {"summary": reports["good"]["summary"] | {"exact_copy_share": 0.13,
+                                                                     "natural_copy_share": 0.13}}
+    assert 'class="score good" data-score="0.13"' in render_html(good)  # at the natural rate: no leak
+    bad = reports["good"] | {"summary": reports["good"]["summary"] | {"exact_copy_share": 0.3,
+                                                                    "natural_copy_share": 0.13}}
+    assert 'class="score poor" data-score="0.3"' in render_html(bad)
+
+
+def test_detection_carries_an_interval_and_small_tables_are_not_judged(reports: dict[str, dict]) -> None:
+    import numpy as np
+    import pandas as pd
+
+    from dbsynth.report.detection import TOO_FEW, judged
+
+    for table, found in reports["good"]["tables"].items():
+        detail = found["detection"]
+        low, high = detail["ci"]
+        assert low <= detail["auc"] <= high and high - low < 0.1, table
+        assert detail["rows_per_side"] >= 100
+    shuffled = reports["shuffled"]["tables"]["lab_results"]["detection"]
+    assert shuffled["verdict"] == "distinguishable" and shuffled["ci"][0] > 0.5
+    rng = np.random.default_rng(0)
+    small = pd.DataFrame({"x": rng.normal(size=77)})
+    assert judged(small, small.copy(), {"x": "numerical"}) == {"auc": None, "verdict": TOO_FEW,
+                                                               "rows_per_side": 77}
+
+
+def test_row_counts_stand_against_scale_times_source(reports: dict[str, dict], demo: str) -> None:
+    from dbsynth.report.build import row_counts
+
+    counts = reports["good"]["integrity"]["row_counts"]
+    assert reports["good"]["integrity"]["scale"] == {"value": pytest.approx(1.0, abs=0.1), "estimated": True}
+    assert not any(c["off"] for c in counts.values()) and reports["good"]["summary"]["row_counts_off"] == 0
+    schema, _ = read_frames(demo)
+    written = {t: c["synthetic"] for t, c in counts.items()} | {"treatments": counts["treatments"]["real"] // 2}
+    judged, scale = row_counts(schema, written, 1.0)
+    assert judged["treatments"]["off"] and not judged["patients"]["off"] and scale["estimated"] is False
+    at_two, _ = row_counts(schema, {t: c["synthetic"] for t, c in counts.items()}, 2.0)
+    assert all(c["off"] and c["expected"] == 2 * c["real"] for c in at_two.values())
+
+
+def test_fail_on_gates_a_pipeline(demo: str, targets: dict[str, str], reports: dict[str, dict]) -> None:
+    """--fail-on exits 1 naming the conditions that hold; a bad condition is one line before any
+    report is built; a path that is no figure is a usage error."""
+    from dbsynth.errors import UsageError
+    from dbsynth.report.conditions import failed, parse
+
+    def run(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([sys.executable, "-m", "dbsynth.cli", "report", demo, *args],
+                              capture_output=True, text=True)
+
+    bad = run(targets["copied"], "--sample-rows", "1000", "--fail-on", "privacy.audit.risk > 0.2",
+              "--fail-on", "summary.overall < 0.01")
+    assert bad.returncode == 1, bad.stderr
+    assert "privacy.audit.risk > 0.2" in bad.stderr and "summary.overall" not in bad.stderr
+    typo = run(targets["good"], "--fail-on", "privacy.audit.risk >> 0.2")
+    assert typo.returncode != 0 and "Traceback" not in typo.stderr
+    assert "PATH OP NUMBER" in typo.stderr.strip().splitlines()[-1] and "read" not in typo.stdout
+    assert failed(reports["good"], parse(["privacy.audit.risk > 0.2"])) == []
+    with pytest.raises(UsageError, match="no figure"):
+        failed(reports["good"], parse(["privacy.nothing > 0.2"]))

@@ -19,7 +19,7 @@ import pandas as pd
 
 from dbsynth.connectors.base import Connector, qualified, quote_ident, read_sql
 from dbsynth.report.casts import cast_frames, find_casts, relations
-from dbsynth.report.detection import detection
+from dbsynth.report.detection import auc_of, detection
 from dbsynth.report.fidelity import Kind, as_numbers, fidelity, histogram_edges, prepared, scored_columns
 from dbsynth.report.audit import audit
 from dbsynth.report.privacy import privacy
@@ -33,11 +33,13 @@ HISTOGRAM_BINS = 20
 TOP_CATEGORIES = 12
 WORST_COLUMNS = 5
 WORST_BELOW = 0.95  # a column is "worst" only if it also scores below this
+ROWS_TOLERANCE = 0.1  # a table's rows off by more than this share of the expected are flagged
 
 
 def build_report(schema: Schema, source: Connector, target: Connector, *, sample_rows: int | None,
-                 target_column: str | None = None, seed: int = 0,
+                 target_column: str | None = None, seed: int = 0, scale: float | None = None,
                  progress: Progress = quiet) -> dict[str, Any]:
+    """``scale``: the scale the copy was made at, to judge its row counts (None: estimated)."""
     started = time.perf_counter()
     real: dict[str, pd.DataFrame] = {}
     synthetic: dict[str, pd.DataFrame] = {}
@@ -74,22 +76,25 @@ def build_report(schema: Schema, source: Connector, target: Connector, *, sample
         pii_kind(c.name) or (c.kind or "").startswith("pii:") or c.kind == "text"
         or scored.skipped[t.name].get(c.name) == "free text")] for t in schema.tables}
     priv = privacy(real, synthetic, scored, data_columns, personal, seed)
-    priv["audit"] = audit(real, synthetic, data_columns, seed)
+    priv["audit"] = audit(priv["tables"])
     progress("integrity", "", 0)
     integrity = check_integrity(target, schema, relations=read_as)
+    counts, scale_used = row_counts(schema, {t.name: _rows(integrity, t.name) for t in schema.tables}, scale)
     tables = {}
     for table in schema.tables:
         name = table.name
         tables[name] = {
-            "rows": {"real": table.row_count, "synthetic": _rows(integrity, name)},
+            "rows": counts[name],
             "column_shapes": fid["tables"][name]["column_shapes"],
             "column_pair_trends": [_pair(p) for p in fid["tables"][name]["column_pair_trends"]],
-            "detection_auc": det["tables"][name],
+            "detection_auc": auc_of(det["tables"][name]),
+            "detection": det["tables"][name],
             "plots": _plots(real[name], synthetic[name], scored.kinds[name]),
             "not_scored": scored.skipped[name],
         }
     for rel in fid["relationships"]:
-        rel["detection_auc"] = det["parents"].get((rel["child"], tuple(rel["columns"])))
+        rel["detection"] = det["parents"].get((rel["child"], tuple(rel["columns"])))
+        rel["detection_auc"] = auc_of(rel["detection"])
         rel["intertable_trends"] = [_pair(p) for p in rel["intertable_trends"]]
     return {
         "title": "dbsynth report",
@@ -105,6 +110,9 @@ def build_report(schema: Schema, source: Connector, target: Connector, *, sample
             "utility_gap": use["gap"] if use else None,
             "exact_copy_share": priv["exact_copy_share"],
             "dcr_closer_to_training": priv["dcr_closer_to_training_mean"],
+            "natural_copy_share": priv["natural_copy_share"],
+            "privacy_risk": priv["audit"]["risk"],
+            "row_counts_off": sum(c["off"] for c in counts.values()),
             "integrity_ok": integrity.ok,
         },
         "tables": tables,
@@ -113,11 +121,29 @@ def build_report(schema: Schema, source: Connector, target: Connector, *, sample
         "utility": use,
         "privacy": priv,
         "integrity": {"ok": integrity.ok,
-                      "row_counts": {t.name: {"real": t.row_count, "synthetic": _rows(integrity, t.name)}
-                                     for t in schema.tables},
+                      "row_counts": counts, "scale": scale_used,
                       "checks": [{"check": v.kind, "table": v.table, "detail": v.detail, "violations": v.count}
                                  for v in integrity.violations]},
     }
+
+
+def row_counts(schema: Schema, synthetic: dict[str, int | None],
+               scale: float | None) -> tuple[dict[str, dict[str, Any]], dict[str, Any]]:
+    """Each table's rows against what the scale asks (``scale × source``; copy-mode tables
+    as in the source), flagged ``off`` beyond 10% (and one row). Without a known scale it is
+    estimated as the median ratio of synthetic to real rows, and said so."""
+    modelled = [(t.row_count, synthetic[t.name]) for t in schema.tables
+                if t.mode != "copy" and t.row_count and synthetic[t.name] is not None]
+    estimated = scale is None
+    if scale is None:
+        scale = float(np.median([s / r for r, s in modelled])) if modelled else 1.0
+    out = {}
+    for table in schema.tables:
+        got = synthetic[table.name]
+        expected = table.row_count if table.mode == "copy" else int(round(table.row_count * scale))
+        off = got is not None and abs(got - expected) > max(1.0, ROWS_TOLERANCE * expected)
+        out[table.name] = {"real": table.row_count, "synthetic": got, "expected": expected, "off": bool(off)}
+    return out, {"value": scale, "estimated": estimated}
 
 
 def _row_counts(db: Connector, names: list[str]) -> dict[str, int]:

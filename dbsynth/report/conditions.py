@@ -1,16 +1,48 @@
-"""``--fail-on 'privacy.audit.risk > 0.2'``: a condition on a numeric figure of the report JSON."""
+"""``--fail-on 'privacy.audit.risk > 0.2'``: a condition on a numeric figure of the report JSON.
+
+Conditions are parsed before the report is built (a typo costs no report run); their paths
+can only be checked against the built report.
+"""
 
 from __future__ import annotations
 
 import operator
 import re
+from dataclasses import dataclass
 from typing import Any, Callable
 
 from dbsynth.errors import UsageError
 
 OPERATORS: dict[str, Callable[[float, float], bool]] = {
     ">=": operator.ge, "<=": operator.le, "==": operator.eq, ">": operator.gt, "<": operator.lt}
-_PATTERN = re.compile(r"^\s*([A-Za-z0-9_.]+)\s*(>=|<=|==|>|<)\s*(-?[0-9.eE+-]+)\s*$")
+_PATTERN = re.compile(r"^\s*([A-Za-z0-9_.]+)\s*(>=|<=|==|>|<)\s*(\S+)\s*$")
+
+
+@dataclass(frozen=True)
+class Condition:
+    path: str
+    op: str
+    limit: float
+    text: str
+
+    def holds(self, report: dict[str, Any]) -> bool:
+        return OPERATORS[self.op](figure(report, self.path), self.limit)
+
+
+def parse(texts: list[str]) -> list[Condition]:
+    """Each ``PATH OP NUMBER``; bad syntax or a non-number is a usage error, named."""
+    out = []
+    for text in texts:
+        match = _PATTERN.match(text)
+        if match is None:
+            raise UsageError(f"--fail-on wants PATH OP NUMBER (ops > >= < <= ==), got {text!r}")
+        path, op, value = match.groups()
+        try:
+            limit = float(value)
+        except ValueError:
+            raise UsageError(f"--fail-on: {value!r} is not a number (in {text!r})") from None
+        out.append(Condition(path, op, limit, f"{path} {op} {value}"))
+    return out
 
 
 def figure(report: dict[str, Any], path: str) -> float:
@@ -25,19 +57,6 @@ def figure(report: dict[str, Any], path: str) -> float:
     return float(node)
 
 
-def failed(report: dict[str, Any], conditions: list[str]) -> list[str]:
+def failed(report: dict[str, Any], conditions: list[Condition]) -> list[str]:
     """The conditions that hold, each as 'path op value (is actual)'."""
-    out = []
-    for text in conditions:
-        match = _PATTERN.match(text)
-        if match is None:
-            raise UsageError(f"--fail-on wants PATH OP NUMBER (ops > >= < <= ==), got {text!r}")
-        path, op, value = match.groups()
-        try:
-            limit = float(value)
-        except ValueError:
-            raise UsageError(f"--fail-on: {value!r} is not a number") from None
-        actual = figure(report, path)
-        if OPERATORS[op](actual, limit):
-            out.append(f"{path} {op} {value} (is {actual:.4g})")
-    return out
+    return [f"{c.text} (is {figure(report, c.path):.4g})" for c in conditions if c.holds(report)]

@@ -19,7 +19,36 @@ from dbsynth.report.fidelity import Kind, prepared
 from dbsynth.schema.model import ForeignKey
 
 FOLDS = 5
-MIN_ROWS = 50  # fewer rows a side give an AUC that is mostly noise: not computed
+#: Fewer rows a side give an AUC that is mostly noise (a 77-row table can score 0.22, which
+#: is cross-validation on too little data, not a copy "better than real"): not judged.
+MIN_ROWS = 100
+TOO_FEW = "too few rows to judge"
+
+
+def auc_interval(auc: float, rows_per_side: int) -> tuple[float, float]:
+    """95% interval of an AUC from equal samples of each class (Hanley & McNeil, 1982)."""
+    q1, q2 = auc / (2 - auc), 2 * auc * auc / (1 + auc)
+    n = rows_per_side
+    variance = (auc * (1 - auc) + (n - 1) * (q1 - auc * auc) + (n - 1) * (q2 - auc * auc)) / (n * n)
+    half = 1.96 * float(np.sqrt(max(variance, 0.0)))
+    return max(0.0, auc - half), min(1.0, auc + half)
+
+
+def judged(real: pd.DataFrame, synthetic: pd.DataFrame, kinds: dict[str, Kind],
+           max_rows: int = 5000, seed: int = 0) -> dict[str, Any] | None:
+    """The AUC with its interval and the rows it stands on, or the reason it was not judged
+    (None: nothing to compare, no scored columns)."""
+    n = min(len(real), len(synthetic), max_rows)
+    if not kinds:
+        return None
+    if n < MIN_ROWS:
+        return {"auc": None, "verdict": TOO_FEW, "rows_per_side": n}
+    auc = c2st(real, synthetic, kinds, max_rows, seed)
+    if auc is None:
+        return None
+    low, high = auc_interval(auc, n)
+    return {"auc": auc, "ci": [low, high], "rows_per_side": n,
+            "verdict": "indistinguishable" if low <= 0.5 else "distinguishable"}
 
 
 def c2st(real: pd.DataFrame, synthetic: pd.DataFrame, kinds: dict[str, Kind],
@@ -64,16 +93,22 @@ def detection(schema_tables: list[str], real: dict[str, pd.DataFrame], synthetic
               kinds: dict[str, dict[str, Kind]], relationships: list[tuple[str, ForeignKey]],
               per_parent: dict[tuple[str, tuple[str, ...]], tuple[pd.DataFrame, pd.DataFrame]],
               max_rows: int = 5000, seed: int = 0) -> dict[str, Any]:
-    tables = {t: c2st(prepared(real[t], kinds[t]), prepared(synthetic[t], kinds[t]), kinds[t],
-                      max_rows, seed) for t in schema_tables}
+    tables = {t: judged(prepared(real[t], kinds[t]), prepared(synthetic[t], kinds[t]), kinds[t],
+                        max_rows, seed) for t in schema_tables}
     parents = {}
     for child, fk in relationships:
         real_counts, synthetic_counts = per_parent[(child, fk.columns)]
         r, k = enriched_parents(real[fk.ref_table], fk, kinds[fk.ref_table], real_counts)
         s, _ = enriched_parents(synthetic[fk.ref_table], fk, kinds[fk.ref_table], synthetic_counts)
-        parents[(child, fk.columns)] = c2st(r, s, k, max_rows, seed)
+        parents[(child, fk.columns)] = judged(r, s, k, max_rows, seed)
     return {"tables": tables, "parents": parents,
-            "mean": _mean(tables.values()), "mean_parents": _mean(parents.values())}
+            "mean": _mean(auc_of(d) for d in tables.values()),
+            "mean_parents": _mean(auc_of(d) for d in parents.values())}
+
+
+def auc_of(detail: dict[str, Any] | None) -> float | None:
+    """The AUC of a judged comparison (None when not judged)."""
+    return detail["auc"] if detail else None
 
 
 def _mean(values: Any) -> float | None:

@@ -1,7 +1,8 @@
 """Privacy: nothing copied. Exact row copies, distance to closest record, personal columns.
 
 - **Exact copies**: the share of synthetic rows whose every data column (keys aside) equals
-  some real row's.
+  some real row's, beside the natural rate at which real rows repeat between two random halves
+  of the real data (see :mod:`dbsynth.report.copies`): only copies beyond it are a leak.
 - **Distance to closest record (DCR)**: the real rows are split in two halves, A and B; for
   each synthetic row, the distance to its nearest row of A and of B (numbers scaled by the
   real range, a category mismatch counts 1). A generator that memorises rows sits closer to
@@ -22,26 +23,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from dbsynth.report.copies import copy_rate, found_in
 from dbsynth.report.fidelity import Kind, Scored, prepared
 
 MAX_ROWS = 2000
-
-
-def _comparable(frame: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
-    """Values as text that compares equal across sides (1 and 1.0 alike; NULL as NULL)."""
-    out = {}
-    for c in columns:
-        numbers = pd.to_numeric(frame[c], errors="coerce")
-        numeric = frame[c].notna().any() and numbers[frame[c].notna()].notna().all()
-        out[c] = numbers.map(repr) if numeric else frame[c].astype(str)
-    return pd.DataFrame(out, index=frame.index)
-
-
-def exact_copies(real: pd.DataFrame, synthetic: pd.DataFrame, columns: list[str]) -> int:
-    if len(columns) < 2 or real.empty or synthetic.empty:
-        return 0
-    seen = set(_comparable(real, columns).itertuples(index=False, name=None))
-    return sum(row in seen for row in _comparable(synthetic, columns).itertuples(index=False, name=None))
 
 
 def _encode(frame: pd.DataFrame, kinds: dict[str, Kind], reference: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
@@ -94,14 +79,22 @@ def privacy(real: dict[str, pd.DataFrame], synthetic: dict[str, pd.DataFrame], s
             data_columns: dict[str, list[str]], personal_columns: dict[str, list[str]],
             seed: int = 0) -> dict[str, Any]:
     copies = compared = 0
+    natural_weighted = natural_compared = 0.0
     per_table: dict[str, Any] = {}
     for table, columns in data_columns.items():
-        n = exact_copies(real[table], synthetic[table], columns)
-        if len(columns) >= 2:
-            copies, compared = copies + n, compared + len(synthetic[table])
+        rate = copy_rate(real[table], synthetic[table], columns, seed)
+        if rate is not None:
+            copies, compared = copies + rate.copies, compared + rate.compared
+            if rate.natural_share is not None:
+                natural_weighted += rate.natural_share * rate.compared
+                natural_compared += rate.compared
         kinds = scored.kinds[table]
-        per_table[table] = {"exact_copies": n,
-                            "dcr": dcr(prepared(real[table], kinds), prepared(synthetic[table], kinds), kinds, seed)}
+        per_table[table] = {
+            "exact_copies": rate.copies if rate else 0,
+            "exact_copy_share": rate.share if rate else None,
+            "natural_copy_share": rate.natural_share if rate else None,
+            "copies_beyond_natural": rate.excess if rate else None,
+            "dcr": dcr(prepared(real[table], kinds), prepared(synthetic[table], kinds), kinds, seed)}
     pii = []
     for table, columns in personal_columns.items():
         for column in columns:
@@ -110,12 +103,13 @@ def privacy(real: dict[str, pd.DataFrame], synthetic: dict[str, pd.DataFrame], s
             pii.append({"table": table, "column": column,
                         "copied_values": int(values.isin(seen).sum()), "checked": int(len(values))})
         if columns:  # a person copied whole: every personal value of a real row at once
-            per_table[table]["copied_personal_rows"] = exact_copies(real[table], synthetic[table], columns) \
+            per_table[table]["copied_personal_rows"] = found_in(synthetic[table], real[table], columns) \
                 if len(columns) >= 2 else pii[-1]["copied_values"]
     shares = [t["dcr"]["closer_to_training_share"] for t in per_table.values() if t["dcr"]]
     biggest = max((t for t in per_table if per_table[t]["dcr"]), key=lambda t: len(real[t]), default=None)
     return {"exact_copies": copies, "compared_rows": compared,
             "exact_copy_share": copies / compared if compared else 0.0,
+            "natural_copy_share": natural_weighted / natural_compared if natural_compared else None,
             "dcr": per_table[biggest]["dcr"] | {"table": biggest} if biggest else None,
             "dcr_closer_to_training_mean": float(np.mean(shares)) if shares else None,
             "copied_personal_rows": sum(t.get("copied_personal_rows", 0) for t in per_table.values()),
