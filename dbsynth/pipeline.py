@@ -129,6 +129,8 @@ class SynthResult:
     #: schema objects (views, indexes, triggers…): created per kind, and those not created
     #: with why (also in ``notes``); see :func:`dbsynth.writer.objects.summary`
     objects: dict[str, Any] = field(default_factory=dict)
+    #: ``synth(holdout=…)``: the keys of the real entities the model never saw
+    control: dict[str, Any] | None = field(default=None, repr=False)
 
     def to_dict(self) -> dict[str, Any]:
         return {"source": self.source, "target": self.target, "rows": self.rows,
@@ -209,15 +211,21 @@ class Trained:
     source: str
     frames: dict[str, pd.DataFrame]
     seconds: dict[str, float]
+    #: with a holdout: the keys of the real entities kept out of training (for the audit
+    #: output only; never in the model file), see :mod:`dbsynth.model.holdout`
+    control: dict[str, Any] | None = None
 
 
 def train(source_url: str, *, source_schema: str | None = None,
           sample_rows: int | None = DEFAULT_SAMPLE_ROWS,
           seed: int = 0, engine: str = DEFAULT_ENGINE, engines: dict[str, str] | None = None,
-          progress: Progress = quiet, keys: KeyOptions = KeyOptions()) -> Trained:
-    """Read the source (sampling big tables to ``sample_rows``) and fit the model."""
+          progress: Progress = quiet, keys: KeyOptions = KeyOptions(),
+          holdout: float = 0.0) -> Trained:
+    """Read the source (sampling big tables to ``sample_rows``) and fit the model.
+    ``holdout``: the share of entities kept out of training as the audit's control set."""
     _check_seed(seed)
     _check_sample_rows(sample_rows)
+    _check_holdout(holdout)
     if engine == SDV_ENGINE:
         raise UsageError("--engine sdv-hma has no safe model file (SDV models are pickles); "
                          "use it with `dbsynth synth`")
@@ -225,14 +233,15 @@ def train(source_url: str, *, source_schema: str | None = None,
     source = connect(source_url, schema=source_schema, role="source")
     try:
         schema, _ = resolve_schema(source, keys, lambda found: check_engine_tables(found, engines))
-        return _train_from(source, schema, sample_rows, seed, engine, progress, engines)
+        return _train_from(source, schema, sample_rows, seed, engine, progress, engines,
+                           holdout=holdout)
     finally:
         source.close()
 
 
 def _train_from(source: Connector, schema: Schema, sample_rows: int | None, seed: int,
                 engine: str, progress: Progress, engines: dict[str, str] | None = None,
-                keep_frames_only: bool = False) -> Trained:
+                keep_frames_only: bool = False, holdout: float = 0.0) -> Trained:
     _check_seed(seed)
     check_engines(engine, engines)
     _check_sample_rows(sample_rows)
@@ -244,6 +253,12 @@ def _train_from(source: Connector, schema: Schema, sample_rows: int | None, seed
         frames[name] = source.read_table(table, limit=limit, seed=seed)
         progress("read", name, len(frames[name]))
     frames = align_reference_values(schema, frames)
+    control = None
+    if holdout:
+        from dbsynth.model.holdout import split
+
+        frames, held = split(schema, frames, holdout, seed)
+        control = held.keys(schema)
     counts = {} if keep_frames_only else _true_child_counts(source, schema, frames)
     # The last read of the source: its snapshot (a PostgreSQL transaction, a SQLite WAL
     # reader) ends now, not after fitting, generating and writing, which can take hours.
@@ -256,7 +271,7 @@ def _train_from(source: Connector, schema: Schema, sample_rows: int | None, seed
     model = RelationalModel.fit(schema, frames, engine=engine, engines=engines, seed=seed,
                                 child_counts=counts)
     seconds["fit"] = time.perf_counter() - started
-    return Trained(model, source.display_url, frames, seconds)
+    return Trained(model, source.display_url, frames, seconds, control)
 
 
 def _true_child_counts(source: Connector, schema: Schema, frames: dict[str, pd.DataFrame]
@@ -342,9 +357,11 @@ def synth(source_url: str, target_url: str, *, scale: float = 1.0, seed: int = 0
           engine: str = DEFAULT_ENGINE, engines: dict[str, str] | None = None,
           progress: Progress = quiet, keys: KeyOptions = KeyOptions(),
           scale_out: ScaleOut | None = None, keep_frames: bool = True,
-          grants: bool = False) -> SynthResult:
+          grants: bool = False, holdout: float = 0.0) -> SynthResult:
     """Learn the source and write a synthetic copy into the target, then prove its integrity.
-    ``grants`` also copies the source's privileges where the target's server has the roles.
+    ``grants`` also copies the source's privileges where the target's server has the roles;
+    ``holdout`` keeps that share of entities out of training (``result.control``: their keys,
+    for :func:`report`'s attack audit).
 
     ``keep_frames`` keeps the rows read for training and the generated tables in the result
     (for side-by-side views); without it they are let go before generating, which lowers
@@ -356,7 +373,10 @@ def synth(source_url: str, target_url: str, *, scale: float = 1.0, seed: int = 0
     _check_scale(scale)
     _check_seed(seed)
     _check_sample_rows(sample_rows)
+    _check_holdout(holdout)
     check_engines(engine, engines)
+    if holdout and engine == SDV_ENGINE:
+        raise UsageError("--audit/--holdout train dbsynth's own model: not with --engine sdv-hma")
     if scale_out is not None:
         if engine == SDV_ENGINE:
             raise UsageError("sdv-hma samples the whole database in one process: no scale-out")
@@ -373,7 +393,7 @@ def synth(source_url: str, target_url: str, *, scale: float = 1.0, seed: int = 0
 
             check_available(schema)
         trained = _train_from(source, schema, sample_rows, seed, engine, progress, engines,
-                              keep_frames_only=engine == SDV_ENGINE)
+                              keep_frames_only=engine == SDV_ENGINE, holdout=holdout)
     finally:
         source.close()
     sampler: Callable[[LoadPlan], dict[str, pd.DataFrame]] | None = None
@@ -395,6 +415,7 @@ def synth(source_url: str, target_url: str, *, scale: float = 1.0, seed: int = 0
     if not keep_frames:
         result.synthetic_frames = {}
     result.seconds = trained.seconds | result.seconds
+    result.control = trained.control
     return result
 
 
@@ -548,10 +569,13 @@ def _refresh_plan(schema: Schema, notes: list[str], source: Connector, target: C
 def report(source_url: str, target_url: str, *, source_schema: str | None = None,
            target_schema: str | None = None, sample_rows: int | None = None,
            target_column: str | None = None, seed: int = 0, keys: KeyOptions = KeyOptions(),
-           scale: float | None = None, progress: Progress = quiet) -> dict[str, Any]:
+           scale: float | None = None, control: dict[str, Any] | None = None,
+           progress: Progress = quiet) -> dict[str, Any]:
     """Judge ``target`` as a synthetic copy of ``source`` (both only read): fidelity,
     detection, ML utility, privacy, integrity. Returns JSON-ready data (see dbsynth.report).
-    ``scale``: the scale the copy was made at, to judge its row counts (None: estimated)."""
+    ``scale``: the scale the copy was made at, to judge its row counts (None: estimated);
+    ``control``: the held-out keys of a holdout training (``Trained.control``), for the
+    attack-based privacy audit."""
     from dbsynth.report.build import build_report, json_ready
 
     _check_sample_rows(sample_rows)
@@ -569,7 +593,7 @@ def report(source_url: str, target_url: str, *, source_schema: str | None = None
                 source, keys, lambda found: check_target_column(found, target_column))
             return json_ready(build_report(schema, source, target, sample_rows=sample_rows,
                                            target_column=target_column, seed=seed, scale=scale,
-                                           progress=progress))
+                                           control=control, progress=progress))
         finally:
             target.close()
     finally:
@@ -764,6 +788,13 @@ def _check_seed(seed: int) -> None:
 def _check_sample_rows(sample_rows: int | None) -> None:
     if sample_rows is not None and sample_rows < 1:
         raise UsageError(f"--sample-rows must be positive, got {sample_rows}")
+
+
+def _check_holdout(holdout: float) -> None:
+    from dbsynth.model.holdout import MAX_SHARE
+
+    if not 0 <= holdout <= MAX_SHARE:
+        raise UsageError(f"--holdout must be between 0 and {MAX_SHARE}, got {holdout}")
 
 
 def _check_scale(scale: float) -> None:

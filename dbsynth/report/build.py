@@ -21,7 +21,7 @@ from dbsynth.connectors.base import Connector, qualified, quote_ident, read_sql
 from dbsynth.report.casts import cast_frames, find_casts, relations
 from dbsynth.report.detection import auc_of, detection
 from dbsynth.report.fidelity import Kind, as_numbers, fidelity, histogram_edges, prepared, scored_columns
-from dbsynth.report.audit import audit
+from dbsynth.report.audit import attack_audit, audit
 from dbsynth.report.privacy import privacy
 from dbsynth.report.utility import utility
 from dbsynth.schema.model import ForeignKey, Schema
@@ -38,8 +38,9 @@ ROWS_TOLERANCE = 0.1  # a table's rows off by more than this share of the expect
 
 def build_report(schema: Schema, source: Connector, target: Connector, *, sample_rows: int | None,
                  target_column: str | None = None, seed: int = 0, scale: float | None = None,
-                 progress: Progress = quiet) -> dict[str, Any]:
-    """``scale``: the scale the copy was made at, to judge its row counts (None: estimated)."""
+                 control: dict[str, Any] | None = None, progress: Progress = quiet) -> dict[str, Any]:
+    """``scale``: the scale the copy was made at, to judge its row counts (None: estimated);
+    ``control``: the keys of real entities held out of training, for the attack audit."""
     started = time.perf_counter()
     real: dict[str, pd.DataFrame] = {}
     synthetic: dict[str, pd.DataFrame] = {}
@@ -76,7 +77,11 @@ def build_report(schema: Schema, source: Connector, target: Connector, *, sample
         pii_kind(c.name) or (c.kind or "").startswith("pii:") or c.kind == "text"
         or scored.skipped[t.name].get(c.name) == "free text")] for t in schema.tables}
     priv = privacy(real, synthetic, scored, data_columns, personal, seed)
-    priv["audit"] = audit(priv["tables"])
+    attacked = None
+    if control is not None:
+        progress("audit", "", 0)
+        attacked = attack_audit(schema, real, synthetic, scored.kinds, control, seed)
+    priv["audit"] = audit(priv["tables"], attacked)
     progress("integrity", "", 0)
     integrity = check_integrity(target, schema, relations=read_as)
     counts, scale_used = row_counts(schema, {t.name: _rows(integrity, t.name) for t in schema.tables}, scale)

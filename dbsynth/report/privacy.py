@@ -24,35 +24,10 @@ import numpy as np
 import pandas as pd
 
 from dbsynth.report.copies import copy_rate, found_in
+from dbsynth.report.distance import encode, nearest
 from dbsynth.report.fidelity import Kind, Scored, prepared
 
 MAX_ROWS = 2000
-
-
-def _encode(frame: pd.DataFrame, kinds: dict[str, Kind], reference: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
-    """Scaled numbers and category codes (codes from ``reference``; unseen -> -1)."""
-    numbers, categories = [], []
-    for name, kind in kinds.items():
-        if kind == "categorical":
-            codes = {v: i for i, v in enumerate(pd.unique(reference[name].dropna()))}
-            categories.append(frame[name].map(codes).fillna(-1).to_numpy(float))
-        else:
-            ref = reference[name].astype(float)
-            span = float(ref.max() - ref.min()) or 1.0
-            numbers.append(((frame[name].astype(float) - float(ref.min())) / span).fillna(-1).to_numpy())
-    n = len(frame)
-    return (np.column_stack(numbers) if numbers else np.zeros((n, 0)),
-            np.column_stack(categories) if categories else np.zeros((n, 0)))
-
-
-def _nearest(query: tuple[np.ndarray, np.ndarray], pool: tuple[np.ndarray, np.ndarray]) -> np.ndarray:
-    out = np.empty(len(query[0]))
-    for start in range(0, len(out), 256):
-        stop = start + 256
-        d = np.abs(query[0][start:stop, None, :] - pool[0][None, :, :]).sum(axis=2)
-        d += (query[1][start:stop, None, :] != pool[1][None, :, :]).sum(axis=2)
-        out[start:stop] = d.min(axis=1)
-    return out
 
 
 def dcr(real: pd.DataFrame, synthetic: pd.DataFrame, kinds: dict[str, Kind], seed: int = 0) -> dict[str, float] | None:
@@ -64,9 +39,9 @@ def dcr(real: pd.DataFrame, synthetic: pd.DataFrame, kinds: dict[str, Kind], see
     a = real.iloc[order[:half][:MAX_ROWS]]
     b = real.iloc[order[half:][:MAX_ROWS]]
     s = synthetic.iloc[rng.permutation(len(synthetic))[:MAX_ROWS]]
-    enc_a, enc_b, enc_s = (_encode(f, kinds, real) for f in (a, b, s))
-    to_a, to_b = _nearest(enc_s, enc_a), _nearest(enc_s, enc_b)
-    holdout = _nearest(enc_b, enc_a)
+    enc_a, enc_b, enc_s = (encode(f, kinds, real) for f in (a, b, s))
+    to_a, to_b = nearest(enc_s, enc_a)[0][:, 0], nearest(enc_s, enc_b)[0][:, 0]
+    holdout = nearest(enc_b, enc_a)[0][:, 0]
     closer = float(np.mean(to_a < to_b) + 0.5 * np.mean(to_a == to_b))
     median_synthetic, median_holdout = float(np.median(to_a)), float(np.median(holdout))
     return {"closer_to_training_share": closer, "median_synthetic": median_synthetic,
