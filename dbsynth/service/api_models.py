@@ -20,10 +20,10 @@ Seed = Annotated[int, Field(ge=0, le=2**31 - 1, description="Same seed, same row
 SampleRows = Annotated[int | None, Field(ge=1, le=10**9, description="Read at most about this many rows per table.")]
 TableNames = Annotated[list[Annotated[str, Field(min_length=1, max_length=200)]], Field(max_length=1000)]
 TableName = Annotated[str, Field(min_length=1, max_length=200)]
-TableRows = Annotated[dict[TableName, Annotated[int, Field(ge=0, le=10**12)]], Field(
+TableRows = Annotated[dict[TableName, Annotated[int, Field(ge=0, le=10**9)]], Field(
     max_length=1000, description="Rows per table, {table: N} (like --rows TABLE=N): for a table "
                                  "with a parent, its children per parent rescaled to add up to N.")]
-TableScales = Annotated[dict[TableName, Annotated[float, Field(gt=0, le=10**6, allow_inf_nan=False)]], Field(
+TableScales = Annotated[dict[TableName, Annotated[float, Field(gt=0, le=1000, allow_inf_nan=False)]], Field(
     max_length=1000, description="Children per parent times F, {table: F} (like --table-scale TABLE=F).")]
 JobKind = Literal["train", "generate", "synth", "refresh", "report"]
 JobStatus = Literal["queued", "running", "succeeded", "failed", "cancelled"]
