@@ -367,7 +367,6 @@ def generate(model: Annotated[Path, typer.Argument(metavar="MODEL", help="Model 
         sizes = _sizes(rows, table_scale)
         pipeline.sizing_of(scale, **sizes)  # bad values: refused before the model is read
         fitted = pipeline.load(model, limit)
-        pipeline.sizing_of(scale, **sizes).check_tables(fitted.schema)  # before any target
         try:
             results = pipeline.generate_versions(
                 fitted, target, versions=versions, seed=seed, target_schema=target_schema,

@@ -43,9 +43,6 @@ class Sizing:
         """Whether any table is sized on its own (not just by the scale)."""
         return bool(self.rows or self.table_scale)
 
-    def to_dict(self) -> dict[str, object]:
-        return {"scale": self.scale, "rows": dict(self.rows), "table_scale": dict(self.table_scale)}
-
     def check(self) -> None:
         """Values that make no sense whatever the schema: N < 0, F <= 0, a table sized twice."""
         for table, n in self.rows.items():
