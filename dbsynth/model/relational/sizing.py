@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import difflib
 import math
+import numbers
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import TypeVar
@@ -46,10 +47,10 @@ class Sizing:
     def check(self) -> None:
         """Values that make no sense whatever the schema: N < 0, F <= 0, a table sized twice."""
         for table, n in self.rows.items():
-            if isinstance(n, bool) or not isinstance(n, int) or n < 0:
+            if isinstance(n, bool) or not isinstance(n, numbers.Integral) or n < 0:
                 raise UsageError(f"--rows {table}={n}: the rows must be a whole number >= 0")
         for table, f in self.table_scale.items():
-            if isinstance(f, bool) or not isinstance(f, (int, float)) or not math.isfinite(f) or f <= 0:
+            if isinstance(f, bool) or not isinstance(f, numbers.Real) or not math.isfinite(f) or f <= 0:
                 raise UsageError(f"--table-scale {table}={f}: the factor must be a number > 0")
         both = sorted(set(self.rows) & set(self.table_scale))
         if both:
