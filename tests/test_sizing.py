@@ -223,9 +223,9 @@ def test_ratios_follow_primary_links(demo_model: RelationalModel) -> None:
 def test_service_jobs_take_rows_and_table_scale(demo: str, tmp_path: Path) -> None:
     from test_service import LiveService, finished, wait_for, write_config, writable
 
-    target = tmp_path / "served.duckdb"
-    config = write_config(tmp_path / "svc", {"demo": demo, "out": writable(duck(target))},
-                          concurrency=1)
+    target, generated = tmp_path / "served.duckdb", tmp_path / "generated.duckdb"
+    config = write_config(tmp_path / "svc", {"demo": demo, "out": writable(duck(target)),
+                                             "gen": writable(duck(generated))}, concurrency=1)
     service = LiveService(config, tmp_path / "service.log").start()
     try:
         with service.client() as api:
@@ -239,6 +239,12 @@ def test_service_jobs_take_rows_and_table_scale(demo: str, tmp_path: Path) -> No
             body["rows"] = {"patients": 300}
             body["table_scale"] = {"lab_results": 2}
             done = wait_for(api, api.post("/v1/jobs", json=body).json()["id"], finished)
+            trained = wait_for(api, api.post("/v1/jobs", json={
+                "kind": "train", "source": "demo", "name": "demo", "sample_rows": 500}).json()["id"], finished)
+            assert trained["status"] == "succeeded", trained["error"]
+            made = wait_for(api, api.post("/v1/jobs", json={
+                "kind": "generate", "model": trained["result"]["model"]["id"], "target": "gen",
+                "rows": {"treatments": 40}, "table_scale": {"lab_results": 0.5}}).json()["id"], finished)
     finally:
         service.stop()
     assert done["status"] == "succeeded", done["error"]
@@ -247,3 +253,6 @@ def test_service_jobs_take_rows_and_table_scale(demo: str, tmp_path: Path) -> No
     assert per_parent(duck(target), "lab_results", "patients", "patient_id")[0] == \
         pytest.approx(2 * real, rel=0.15)
     assert orphans(duck(target), "lab_results", "patients", "patient_id") == 0
+    assert made["status"] == "succeeded", made["error"]
+    assert count(duck(generated), "treatments") == made["result"]["rows"]["treatments"] == 40
+    assert count(duck(generated), "lab_results") == pytest.approx(count(demo, "lab_results") / 2, rel=0.1)
