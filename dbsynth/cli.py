@@ -50,6 +50,8 @@ GrantsOpt = Annotated[bool, typer.Option("--grants", help="Also copy the source'
 ExecutorOpt = Annotated[str | None, typer.Option("--executor", metavar="URL", help="Generate in partitions on this Dask scheduler: dask://host:port (needs the dask extra).")]
 WorkersOpt = Annotated[int | None, typer.Option("--workers", metavar="N", help="Generate in partitions on a local Dask cluster of N worker processes (needs the dask extra).")]
 PartitionsOpt = Annotated[int | None, typer.Option("--partitions", metavar="N", help="With --executor/--workers: number of partitions (default: one per worker thread).")]
+RowsOpt = Annotated[list[str] | None, typer.Option("--rows", metavar="TABLE=N", help="Give TABLE about N rows (repeatable; replaces --scale for it). On a table with a parent, its children per parent are rescaled to add up to N. Tables below it follow it (same children per parent).")]
+TableScaleOpt = Annotated[list[str] | None, typer.Option("--table-scale", metavar="TABLE=F", help="Give each parent row F times as many TABLE rows, same shape of counts (repeatable; on top of --scale; on a table without a parent: F times its rows). Tables below it follow it.")]
 
 
 def _scale_out(executor: str | None, workers: int | None, partitions: int | None) -> Any:
@@ -212,7 +214,8 @@ def synth(source: Annotated[str, typer.Argument(metavar="SOURCE", help="Source d
           report: Annotated[Path | None, typer.Option("--report", metavar="FILE", help="Then write the HTML report of the copy here (see `dbsynth report`).")] = None,
           report_json: Annotated[Path | None, typer.Option("--report-json", metavar="FILE", help="Then write the report as JSON here (with or without --report).")] = None,
           executor: ExecutorOpt = None, workers: WorkersOpt = None, partitions: PartitionsOpt = None,
-          grants: GrantsOpt = False, as_json: JsonOpt = False) -> None:
+          grants: GrantsOpt = False, as_json: JsonOpt = False,
+          rows: RowsOpt = None, table_scale: TableScaleOpt = None) -> None:
     """Learn SOURCE and write a synthetic copy into TARGET, then prove its integrity there."""
     with _errors(), _progress(quiet=as_json) as progress:
         _output(report, "--report")
@@ -220,13 +223,14 @@ def synth(source: Annotated[str, typer.Argument(metavar="SOURCE", help="Source d
         keys = _keys(infer_keys, key_threshold, metadata)
         scale_out = _scale_out(executor, workers, partitions)
         engines = _table_engines(table_engine)
+        sizes = _sizes(rows, table_scale)
         try:
             result = pipeline.synth(source, target, scale=scale, seed=seed, replace=replace,
                                     source_schema=schema, target_schema=target_schema,
                                     sample_rows=sample_rows, engine=engine,
                                     engines=engines, progress=progress,
                                     keys=keys, scale_out=scale_out, keep_frames=False,
-                                    grants=grants)
+                                    grants=grants, **sizes)
         except IntegrityError as exc:
             if isinstance(exc.result, pipeline.SynthResult):
                 _render_result(exc.result, as_json)
@@ -356,18 +360,21 @@ def generate(model: Annotated[Path, typer.Argument(metavar="MODEL", help="Model 
              target_schema: TargetSchemaOpt = None,
              executor: ExecutorOpt = None, workers: WorkersOpt = None, partitions: PartitionsOpt = None,
              max_model_size: Annotated[str, typer.Option("--max-model-size", help="Refuse a model file that unpacks to more than this (e.g. 500MB, 8GB).")] = "2GB",
-             grants: GrantsOpt = False, as_json: JsonOpt = False) -> None:
+             grants: GrantsOpt = False, as_json: JsonOpt = False,
+             rows: RowsOpt = None, table_scale: TableScaleOpt = None) -> None:
     """Write synthetic copies from a model file into TARGET (the source is not needed)."""
     with _errors(), _progress(quiet=as_json) as progress:
         limit = _size(max_model_size, "--max-model-size")
         scale_out = _scale_out(executor, workers, partitions)
         pipeline.check_options(scale=scale, seed=seed, versions=versions)
+        sizes = _sizes(rows, table_scale)
+        pipeline.sizing_of(scale, **sizes)  # bad values: refused before the model is read
         fitted = pipeline.load(model, limit)
         try:
             results = pipeline.generate_versions(
                 fitted, target, versions=versions, seed=seed, target_schema=target_schema,
                 scale=scale, replace=replace, progress=progress, scale_out=scale_out,
-                grants=grants)
+                grants=grants, **sizes)
         except IntegrityError as exc:
             if isinstance(exc.result, pipeline.SynthResult):
                 _render_result(exc.result, as_json)
@@ -478,6 +485,13 @@ def demo(directory: Annotated[Path | None, typer.Option("--dir", metavar="DIR", 
         grid.add_row(name, real, synthetic)
     out.print(grid)
     out.print(f"source {source}\ntarget {target}\ndone in {time.perf_counter() - started:.1f}s")
+
+
+def _sizes(rows: list[str] | None, table_scale: list[str] | None) -> dict[str, Any]:
+    """``--rows`` and ``--table-scale`` as the pipeline's keyword arguments."""
+    from dbsynth.model.relational.sizing import parse_rows, parse_table_scale
+
+    return {"rows": parse_rows(rows or []), "table_scale": parse_table_scale(table_scale or [])}
 
 
 def _table_engines(pairs: list[str] | None) -> dict[str, str]:

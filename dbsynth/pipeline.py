@@ -8,7 +8,7 @@ from __future__ import annotations
 import difflib
 import logging
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -20,7 +20,7 @@ from dbsynth.connectors.registry import connect, dialect_of, parse_url
 from dbsynth.dialects import dialect_for_url
 from dbsynth.errors import DriftError, IntegrityError, SchemaError, UnsafeTargetError, UsageError
 from dbsynth.model.keys import align_count_keys, align_reference_values
-from dbsynth.model.relational import DEFAULT_ENGINE, RelationalModel
+from dbsynth.model.relational import DEFAULT_ENGINE, RelationalModel, Sizing
 from dbsynth.model.stream import Synthesis, TableData
 from dbsynth.model.store import DEFAULT_MAX_MODEL_SIZE, load_model, save_model
 from dbsynth.schema.graph import LoadPlan, build_plan
@@ -307,10 +307,13 @@ def load(path: Path, max_size: int = DEFAULT_MAX_MODEL_SIZE) -> RelationalModel:
 def generate(model: RelationalModel, target_url: str, *, scale: float = 1.0, seed: int = 0,
              replace: bool = False, target_schema: str | None = None,
              progress: Progress = quiet, scale_out: ScaleOut | None = None,
-             grants: bool = False) -> SynthResult:
+             grants: bool = False, rows: Mapping[str, int] | None = None,
+             table_scale: Mapping[str, float] | None = None) -> SynthResult:
     """Sample a synthetic database from ``model``, write it, prove its integrity
-    (in partitions on a Dask cluster with ``scale_out``); ``grants``: the source's too."""
-    _check_scale(scale)
+    (in partitions on a Dask cluster with ``scale_out``); ``grants``: the source's too.
+    ``rows`` and ``table_scale`` size single tables (see :class:`Sizing`)."""
+    sizing = sizing_of(scale, rows, table_scale)
+    sizing.check_tables(model.schema)
     _check_seed(seed)
     if scale_out is not None:
         from dbsynth.scaleout import check_reachable
@@ -319,7 +322,7 @@ def generate(model: RelationalModel, target_url: str, *, scale: float = 1.0, see
     target = connect(target_url, schema=target_schema, role="target")
     try:
         prepared = prepare_target(target, model.schema, replace, grants=grants)
-        return _generate_into(model, target, target_url, scale, seed, replace, progress, "",
+        return _generate_into(model, target, target_url, sizing, seed, replace, progress, "",
                               scale_out=scale_out, prepared=prepared)
     finally:
         target.close()
@@ -357,11 +360,14 @@ def synth(source_url: str, target_url: str, *, scale: float = 1.0, seed: int = 0
           engine: str = DEFAULT_ENGINE, engines: dict[str, str] | None = None,
           progress: Progress = quiet, keys: KeyOptions = KeyOptions(),
           scale_out: ScaleOut | None = None, keep_frames: bool = True,
-          grants: bool = False, holdout: float = 0.0) -> SynthResult:
+          grants: bool = False, rows: Mapping[str, int] | None = None,
+          table_scale: Mapping[str, float] | None = None, holdout: float = 0.0) -> SynthResult:
     """Learn the source and write a synthetic copy into the target, then prove its integrity.
-    ``grants`` also copies the source's privileges where the target's server has the roles;
-    ``holdout`` keeps that share of entities out of training (``result.control``: their keys,
-    for :func:`report`'s attack audit).
+    ``grants`` also copies the source's privileges where the target's server has the roles.
+    ``rows`` (a table's rows) and ``table_scale`` (a factor on a table's children per
+    parent) size single tables on top of ``scale`` (see :class:`Sizing`). ``holdout`` keeps
+    that share of entities out of training (``result.control``: their keys, for
+    :func:`report`'s attack audit).
 
     ``keep_frames`` keeps the rows read for training and the generated tables in the result
     (for side-by-side views); without it they are let go before generating, which lowers
@@ -370,13 +376,16 @@ def synth(source_url: str, target_url: str, *, scale: float = 1.0, seed: int = 0
     Refusals (target is the source, target holds rows) happen before any data is read.
     Raises :class:`IntegrityError` (after the target is written) when a check fails.
     """
-    _check_scale(scale)
+    sizing = sizing_of(scale, rows, table_scale)
     _check_seed(seed)
     _check_sample_rows(sample_rows)
     _check_holdout(holdout)
     check_engines(engine, engines)
     if holdout and engine == SDV_ENGINE:
         raise UsageError("--audit/--holdout train dbsynth's own model: not with --engine sdv-hma")
+    if engine == SDV_ENGINE and sizing.per_table:
+        raise UsageError("--rows and --table-scale are not available with --engine sdv-hma "
+                         "(it samples the whole database at one scale)")
     if scale_out is not None:
         if engine == SDV_ENGINE:
             raise UsageError("sdv-hma samples the whole database in one process: no scale-out")
@@ -386,7 +395,12 @@ def synth(source_url: str, target_url: str, *, scale: float = 1.0, seed: int = 0
     source = connect(source_url, schema=source_schema, role="source")
     try:
         target = _open_target(source, source_url, source_schema, target_url, target_schema)
-        schema, _ = resolve_schema(source, keys, lambda found: check_engine_tables(found, engines))
+        def check_names(found: Schema) -> None:
+            check_engine_tables(found, engines)
+            sizing.check_tables(found, settled=False)
+
+        schema, _ = resolve_schema(source, keys, check_names)
+        sizing.check_tables(schema)  # table modes are settled now (copied tables: not sized)
         prepared = prepare_target(target, schema, replace, grants=grants)
         if engine == SDV_ENGINE:
             from dbsynth.model.sdv_engine import check_available
@@ -407,7 +421,7 @@ def synth(source_url: str, target_url: str, *, scale: float = 1.0, seed: int = 0
     if not keep_frames and sampler is None:
         trained.frames.clear()  # the model is fitted: the training rows are not needed any more
     try:
-        result = _generate_into(trained.model, target, target_url, scale, seed, replace, progress,
+        result = _generate_into(trained.model, target, target_url, sizing, seed, replace, progress,
                                 trained.source, trained.frames, sampler, scale_out, keep_frames,
                                 prepared)
     finally:
@@ -600,14 +614,16 @@ def report(source_url: str, target_url: str, *, source_schema: str | None = None
         source.close()
 
 
-def _generate_into(model: RelationalModel, target: Connector, target_url: str, scale: float,
-                   seed: int, replace: bool, progress: Progress, source_label: str,
+def _generate_into(model: RelationalModel, target: Connector, target_url: str,
+                   scale: float | Sizing, seed: int, replace: bool, progress: Progress, source_label: str,
                    source_frames: dict[str, pd.DataFrame] | None = None,
                    sampler: Callable[[LoadPlan], dict[str, pd.DataFrame]] | None = None,
                    scale_out: ScaleOut | None = None, keep_frames: bool = True,
                    prepared: TargetPlan | None = None) -> SynthResult:
     prepared = prepared or prepare_target(target, model.schema, replace)
     schema = prepared.schema  # as the target declares it; the model generates by its own
+    sizing = Sizing.of(scale)
+    expected = sizing.planned_rows(model.schema, model.tables)
     plan = build_plan(schema)
     seconds: dict[str, float] = {}
     started = time.perf_counter()
@@ -615,7 +631,7 @@ def _generate_into(model: RelationalModel, target: Connector, target_url: str, s
         from dbsynth.scaleout import generate_partitioned
 
         refused_out: list[NotCreated] = []
-        rows = generate_partitioned(model, target, target_url, scale_out, scale=scale, seed=seed,
+        rows = generate_partitioned(model, target, target_url, scale_out, scale=sizing, seed=seed,
                                     replace=replace, stream_rows=STREAM_ROWS, progress=progress,
                                     written=schema, not_created=refused_out)
         seconds["generate+load"] = time.perf_counter() - started
@@ -628,15 +644,15 @@ def _generate_into(model: RelationalModel, target: Connector, target_url: str, s
                                     notes=list(prepared.notes) + [n.note() for n in refused_out]
                                     + gaps, gaps=gaps,
                                     objects=objects_summary(schema, target, refused_out)),
-                        target, schema, progress, scale)
+                        target, schema, progress, expected)
     synthetic: dict[str, TableData] | Synthesis
     if sampler is not None:
         synthetic = sampler(plan)
     elif keep_frames:
-        synthetic = model.sample_all_at_once(plan, scale=scale, seed=seed,
+        synthetic = model.sample_all_at_once(plan, scale=sizing, seed=seed,
                                              stream_rows=STREAM_ROWS, progress=progress)
     else:  # each table made as the writer asks for it, and let go once loaded
-        synthetic = model.sample_table_by_table(plan, scale=scale, seed=seed,
+        synthetic = model.sample_table_by_table(plan, scale=sizing, seed=seed,
                                                 stream_rows=STREAM_ROWS, progress=progress)
     refused: list[NotCreated] = []
     rows = write_database(target, schema, plan, synthetic, replace=replace, progress=progress,
@@ -651,7 +667,7 @@ def _generate_into(model: RelationalModel, target: Connector, target_url: str, s
                          objects_summary(schema, target, refused))
     for note in refused:
         log.warning("%s", note.note())
-    return _checked(result, target, schema, progress, scale)
+    return _checked(result, target, schema, progress, expected)
 
 
 def objects_summary(schema: Schema, target: Connector, refused: list[NotCreated]
@@ -678,8 +694,7 @@ def _unmodelled(model: RelationalModel, rows: dict[str, int]) -> list[str]:
 
 def expected_rows(schema: Schema, scale: float) -> dict[str, int]:
     """Rows asked for per table: the source's, times ``scale`` (copied tables: as they are)."""
-    return {t.name: t.row_count if t.mode == "copy" else round(t.row_count * scale)
-            for t in schema.tables}
+    return Sizing(scale).planned_rows(schema, {})
 
 
 def clean(target: str) -> list[Path]:
@@ -708,11 +723,12 @@ def clean(target: str) -> list[Path]:
 
 
 def _checked(result: SynthResult, target: Connector, schema: Schema,
-             progress: Progress, scale: float) -> SynthResult:
-    """Prove the written copy's integrity and sizes by SQL in the target; raise if either fails."""
+             progress: Progress, expected: dict[str, int]) -> SynthResult:
+    """Prove the written copy's integrity and sizes (``expected``: rows asked per table) by
+    SQL in the target; raise if either fails."""
     progress("check", "", 0)
     started = time.perf_counter()
-    report = result.integrity = check_integrity(target, schema, expected_rows(schema, scale))
+    report = result.integrity = check_integrity(target, schema, expected)
     result.seconds["check"] = time.perf_counter() - started
     if not report.ok:
         first = report.violations[0]
@@ -795,6 +811,15 @@ def _check_holdout(holdout: float) -> None:
 
     if not 0 <= holdout <= MAX_SHARE:
         raise UsageError(f"--holdout must be between 0 and {MAX_SHARE}, got {holdout}")
+
+
+def sizing_of(scale: float, rows: Mapping[str, int] | None = None,
+              table_scale: Mapping[str, float] | None = None) -> Sizing:
+    """The sizes asked for, checked as far as they can be without a schema."""
+    _check_scale(scale)
+    sizing = Sizing(scale, dict(rows or {}), dict(table_scale or {}))
+    sizing.check()
+    return sizing
 
 
 def _check_scale(scale: float) -> None:

@@ -26,7 +26,7 @@ import pandas as pd
 from dbsynth.connectors.base import Connector
 from dbsynth.errors import ConnectionError_, UsageError
 from dbsynth.model.partition import Partition
-from dbsynth.model.relational import RelationalModel
+from dbsynth.model.relational import RelationalModel, Sizing
 from dbsynth.model.store import model_from_bytes, model_to_bytes
 from dbsynth.model.stream import TableStream
 from dbsynth.schema.graph import LoadPlan, build_plan
@@ -104,8 +104,8 @@ def dask_client(scale_out: ScaleOut) -> Iterator[Client]:
 
 
 def generate_partitioned(model: RelationalModel, target: Connector, target_url: str,
-                         scale_out: ScaleOut, *, scale: float, seed: int, replace: bool,
-                         stream_rows: int, progress: Progress,
+                         scale_out: ScaleOut, *, scale: float | Sizing, seed: int,
+                         replace: bool, stream_rows: int, progress: Progress,
                          written: Schema | None = None,
                          not_created: list[NotCreated] | None = None) -> dict[str, int]:
     """Generate and write the database in partitions on Dask; returns rows per table.
@@ -127,9 +127,9 @@ def generate_partitioned(model: RelationalModel, target: Connector, target_url: 
 
 
 def _into_stage(client: Client, content: bytes, schema: Schema, target: Connector,
-                target_url: str, plan: LoadPlan, parts: list[Partition], scale: float, seed: int,
-                replace: bool, stream_rows: int, progress: Progress,
-                refused: list[NotCreated]) -> dict[str, int]:
+                target_url: str, plan: LoadPlan, parts: list[Partition],
+                scale: float | Sizing, seed: int, replace: bool, stream_rows: int,
+                progress: Progress, refused: list[NotCreated]) -> dict[str, int]:
     from distributed import as_completed
 
     stage = create_stage(target, schema, plan, refused)
@@ -154,8 +154,8 @@ def _into_stage(client: Client, content: bytes, schema: Schema, target: Connecto
 
 
 def _through_client(client: Client, content: bytes, schema: Schema, target: Connector,
-                    plan: LoadPlan, parts: list[Partition], scale: float, seed: int,
-                    replace: bool, progress: Progress, refused: list[NotCreated]
+                    plan: LoadPlan, parts: list[Partition], scale: float | Sizing,
+                    seed: int, replace: bool, progress: Progress, refused: list[NotCreated]
                     ) -> dict[str, int]:
     from distributed import as_completed
 
@@ -174,7 +174,7 @@ def _through_client(client: Client, content: bytes, schema: Schema, target: Conn
 
 # ---------------------------------------------------------------------- on the workers
 def _write_partition(content: bytes, target_url: str, stage: str, part: Partition,
-                     scale: float, seed: int, stream_rows: int) -> dict[str, int]:
+                     scale: float | Sizing, seed: int, stream_rows: int) -> dict[str, int]:
     """Task: sample one partition and write it into the staging schema."""
     model = model_from_bytes(content)
     plan = build_plan(model.schema)
@@ -184,7 +184,7 @@ def _write_partition(content: bytes, target_url: str, stage: str, part: Partitio
                            skip=_written_elsewhere(model, part, scale))
 
 
-def _sample_partition(content: bytes, part: Partition, scale: float,
+def _sample_partition(content: bytes, part: Partition, scale: float | Sizing,
                       seed: int) -> dict[str, pd.DataFrame]:
     """Task: sample one partition and hand its rows back (its tables whole)."""
     model = model_from_bytes(content)
@@ -194,7 +194,8 @@ def _sample_partition(content: bytes, part: Partition, scale: float,
     return {name: _whole(frame) for name, frame in frames.items() if name not in skip}
 
 
-def _written_elsewhere(model: RelationalModel, part: Partition, scale: float) -> frozenset[str]:
+def _written_elsewhere(model: RelationalModel, part: Partition,
+                       scale: float | Sizing) -> frozenset[str]:
     """Shared tables (copy-mode, small roots) are alike in every partition: partition 0
     alone writes them."""
     return frozenset() if part.index == 0 else model.shared_tables(scale, part)

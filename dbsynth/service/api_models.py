@@ -19,6 +19,12 @@ Scale = Annotated[float, Field(ge=MIN_SCALE, le=MAX_SCALE, allow_inf_nan=False, 
 Seed = Annotated[int, Field(ge=0, le=2**31 - 1, description="Same seed, same rows.")]
 SampleRows = Annotated[int | None, Field(ge=1, le=10**9, description="Read at most about this many rows per table.")]
 TableNames = Annotated[list[Annotated[str, Field(min_length=1, max_length=200)]], Field(max_length=1000)]
+TableName = Annotated[str, Field(min_length=1, max_length=200)]
+TableRows = Annotated[dict[TableName, Annotated[int, Field(ge=0, le=10**9)]], Field(
+    max_length=1000, description="Rows per table, {table: N} (like --rows TABLE=N): for a table "
+                                 "with a parent, its children per parent rescaled to add up to N.")]
+TableScales = Annotated[dict[TableName, Annotated[float, Field(gt=0, le=1000, allow_inf_nan=False)]], Field(
+    max_length=1000, description="Children per parent times F, {table: F} (like --table-scale TABLE=F).")]
 JobKind = Literal["train", "generate", "synth", "refresh", "report"]
 JobStatus = Literal["queued", "running", "succeeded", "failed", "cancelled"]
 
@@ -34,6 +40,8 @@ class SynthRequest(_Request):
     source: ConnectionName
     target: ConnectionName
     scale: Scale = 1.0
+    rows: TableRows = {}
+    table_scale: TableScales = {}
     seed: Seed = 0
     replace: bool = False
     sample_rows: SampleRows = None
@@ -57,6 +65,8 @@ class GenerateRequest(_Request):
     model: Annotated[str, Field(min_length=1, max_length=64, description="A model id from GET /v1/models.")]
     target: ConnectionName
     scale: Scale = 1.0
+    rows: TableRows = {}
+    table_scale: TableScales = {}
     seed: Seed = 0
     replace: bool = False
 

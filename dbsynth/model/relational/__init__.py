@@ -25,6 +25,7 @@ The package, one job a file (each can be read, and tested, on its own):
 - ``picking``: a parent for each child row, inside its drawn cluster, keeping degrees;
 - ``inequalities``: ``a <= b`` found in the source, repaired in generated rows;
 - ``fit``: :class:`TableModel` and fitting all of the above from the source's frames;
+- ``sizing``: :class:`Sizing`, the rows each table gets (``--scale``, ``--rows``, ``--table-scale``);
 - ``state``: :class:`GenerationState`, what one run keeps of the tables made so far;
 - ``values`` and ``generator``: one table's rows, whole or in chunks;
 - ``model``: :class:`RelationalModel`, its ``fit`` and its two ways to sample.
@@ -36,10 +37,11 @@ from dbsynth.model.relational.fit import TableModel
 from dbsynth.model.relational.inequalities import Inequality
 from dbsynth.model.relational.links import Link, LinkRole, ParentCopy
 from dbsynth.model.relational.model import DEFAULT_ENGINE, SHARED_ROOT_ROWS, RelationalModel
+from dbsynth.model.relational.sizing import Sizing
 from dbsynth.model.relational.state import GenerationState
 
 __all__ = [
     "DEFAULT_ENGINE", "SHARED_ROOT_ROWS", "GenerationState", "Inequality", "Link", "LinkRole",
-    "ParentCopy", "RelationalModel", "TableModel", "calibrated_counts", "cluster_column",
+    "ParentCopy", "RelationalModel", "Sizing", "TableModel", "calibrated_counts", "cluster_column",
     "count_codes", "count_column", "count_values",
 ]

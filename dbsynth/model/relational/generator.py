@@ -50,14 +50,15 @@ class TableGenerator:
         #: key hashes of chunks already made (a streamed table); None: one piece, no need
         self.seen_keys: dict[tuple[str, ...], keys.KeyHashes] | None = None
 
-    def run(self, scale: float, piece_rows: int | None = None) -> None:
-        """Generate the whole table and keep it: its children and links read it. A table of
-        more than ``piece_rows`` rows is made in pieces, so the work memory of one piece is
-        all that comes on top of the table itself."""
+    def run(self, ratio: float, piece_rows: int | None = None) -> None:
+        """Generate the whole table, ``ratio`` times the source's rows (see :mod:`.sizing`),
+        and keep it: its children and links read it. A table of more than ``piece_rows``
+        rows is made in pieces, so the work memory of one piece is all that comes on top of
+        the table itself."""
         if self.tm.copied is not None:
             self._copy_verbatim()
             return
-        parent_rows = self.parent_rows(scale)
+        parent_rows = self.parent_rows(ratio)
         pieces = list(self._pieces(parent_rows, piece_rows or max(len(parent_rows), 1)))
         if len(pieces) == 1:
             frame, hidden, encoded = pieces[0]
@@ -198,14 +199,15 @@ class TableGenerator:
         context[has_parent] = self.state.encoded(tm.primary.parent)[parent_rows[has_parent]]
         return context
 
-    def parent_rows(self, scale: float) -> np.ndarray:
-        """The parent position of every row to generate: each parent repeated by its child
-        count, then -1 for the rows without a parent; a root's rows (the partition's share of
-        them) are all -1."""
+    def parent_rows(self, ratio: float) -> np.ndarray:
+        """The parent position of every row to generate (``ratio`` times the source's rows):
+        each parent repeated by its child count, then -1 for the rows without a parent; a
+        root's rows (the partition's share of them) are all -1."""
         tm = self.tm
         if tm.primary is None:
-            total = int(round(tm.row_count * scale))
-            return np.full(self.partition.share(1 if tm.row_count and not total else total), -1)
+            total = int(round(tm.row_count * ratio))
+            at_least_one = tm.row_count and not total and ratio > 0  # 0 only when asked for
+            return np.full(self.partition.share(1 if at_least_one else total), -1)
         link = tm.primary
         parent_encoded = self.state.encoded(link.parent)
         counts = counts_of(link, self.state)
@@ -213,7 +215,7 @@ class TableGenerator:
             per_parent = np.zeros(parent_encoded.shape[0], dtype=int)
         else:
             per_parent = np.rint(counts).astype(int)
-        wanted = int(round(max(tm.row_count - tm.orphan_rows, 0) * scale))
+        wanted = int(round(max(tm.row_count - tm.orphan_rows, 0) * ratio))
         cap = self._children_cap(link)
         if link.parent in self.state.shared:
             # Every partition holds the same parent rows and deals their children out: the
@@ -224,7 +226,7 @@ class TableGenerator:
         else:
             per_parent = calibrated_counts(per_parent, self.partition.share(wanted), self.rng, cap)
         rows = np.repeat(np.arange(len(per_parent)), per_parent)
-        orphans = int(round(tm.orphan_rows * scale / self.partition.count))
+        orphans = int(round(tm.orphan_rows * ratio / self.partition.count))
         return np.concatenate([rows, np.full(orphans, -1)])
 
     def _children_cap(self, link: Link) -> int | None:

@@ -25,6 +25,7 @@ from dbsynth.model.relational.fit import ChildCounts, TableModel, fit_tables
 from dbsynth.model.relational.generator import TableGenerator
 from dbsynth.model.relational.links import Link, LinkRole
 from dbsynth.model.relational.picking import pick_parents
+from dbsynth.model.relational.sizing import Sizing
 from dbsynth.model.relational.state import GenerationState
 from dbsynth.model.stream import Synthesis, TableData, TableStream
 from dbsynth.progress import Progress, quiet
@@ -51,11 +52,12 @@ class RelationalModel:
         tables, links = fit_tables(schema, frames, engine, engines or {}, seed, child_counts or {})
         return cls(schema, tables, links)
 
-    def sample_all_at_once(self, plan: LoadPlan, scale: float = 1.0, seed: int = 0,
+    def sample_all_at_once(self, plan: LoadPlan, scale: float | Sizing = 1.0, seed: int = 0,
                            stream_rows: int | None = None, partition: Partition = Partition(),
                            progress: Progress = quiet) -> dict[str, TableData]:
         """One synthetic database, every table at once: a frame per table, cut keys filled
-        in, every key consistent.
+        in, every key consistent. ``scale``: the rows relative to the source, or a
+        :class:`Sizing` (per-table sizes too).
 
         With a ``partition``, only that slice of the database (see :mod:`.partition`): the
         slices of one seed, written together, make one database with unique keys.
@@ -73,7 +75,7 @@ class RelationalModel:
                 frame[col] = cut[col].to_numpy()
         return out
 
-    def sample_table_by_table(self, plan: LoadPlan, scale: float = 1.0, seed: int = 0,
+    def sample_table_by_table(self, plan: LoadPlan, scale: float | Sizing = 1.0, seed: int = 0,
                               stream_rows: int | None = None, partition: Partition = Partition(),
                               progress: Progress = quiet) -> Synthesis:
         """The same database as :meth:`sample_all_at_once`, handed over table by table as it
@@ -88,20 +90,24 @@ class RelationalModel:
     sample = sample_all_at_once
     generate = sample_table_by_table
 
-    def _synthesis(self, plan: LoadPlan, scale: float, seed: int, stream_rows: int | None,
-                   partition: Partition, progress: Progress,
+    def _synthesis(self, plan: LoadPlan, scale: float | Sizing, seed: int,
+                   stream_rows: int | None, partition: Partition, progress: Progress,
                    streams_read_later: bool = False) -> Synthesis:
-        state = GenerationState(shared=self.shared_tables(scale, partition), partition=partition,
+        sizing = Sizing.of(scale)
+        sizing.check_tables(self.schema)
+        state = GenerationState(shared=self.shared_tables(sizing, partition), partition=partition,
                                 summaries={n: tm.columns for n, tm in self.tables.items()})
-        return Synthesis(self._table_by_table(plan, scale, seed, stream_rows, state, progress,
+        ratios = sizing.ratios(self.schema, self.tables)
+        return Synthesis(self._table_by_table(plan, ratios, seed, stream_rows, state, progress,
                                               streams_read_later), lambda: state.cut_frames)
 
-    def _table_by_table(self, plan: LoadPlan, scale: float, seed: int, stream_rows: int | None,
-                        state: GenerationState, progress: Progress,
+    def _table_by_table(self, plan: LoadPlan, ratios: dict[str, float], seed: int,
+                        stream_rows: int | None, state: GenerationState, progress: Progress,
                         streams_read_later: bool = False) -> Iterator[tuple[str, TableData]]:
-        """Each table in load order, then the cut keys. Unless the streams handed over are
-        read after all tables are made (``streams_read_later``), what was made is let go at
-        the end: the consumer has read every stream by then.
+        """Each table in load order (``ratios``: its rows relative to the source's), then the
+        cut keys. Unless the streams handed over are read after all tables are made
+        (``streams_read_later``), what was made is let go at the end: the consumer has read
+        every stream by then.
 
         A table with a *held* cut key (see :mod:`dbsynth.schema.graph`) is handed over only
         once that key is drawn, right after its parent table is made; the tables made in
@@ -121,7 +127,7 @@ class RelationalModel:
             streamable = (stream_rows is not None and name not in referenced
                           and self.tables[name].copied is None and not waiting)
             if streamable:
-                parent_rows = generator.parent_rows(scale)
+                parent_rows = generator.parent_rows(ratios[name])
                 if len(parent_rows) > stream_rows:
                     last = partition.number(len(parent_rows) - 1)
                     next_keys = {c: k.start + last + 1 for c, k in self.tables[name].keys.items()
@@ -130,7 +136,7 @@ class RelationalModel:
                         generator.chunks, parent_rows, stream_rows), next_keys)
                     continue
             progress("generate", name, 0)
-            generator.run(scale, stream_rows)
+            generator.run(ratios[name], stream_rows)
             progress("generate", name, len(state.rows(name)))
             made.add(name)
             waiting.append(name)
@@ -206,15 +212,16 @@ class RelationalModel:
         if not is_parent:
             made.encoded = None
 
-    def shared_tables(self, scale: float, partition: Partition) -> frozenset[str]:
+    def shared_tables(self, scale: float | Sizing, partition: Partition) -> frozenset[str]:
         """Tables every partition generates whole and alike, written by partition 0 only:
         copy-mode tables, and small root tables (lookups such as genres or departments),
         which split into partitions would lose their shape and multiply their rows."""
         if partition.whole:
             return frozenset()
+        planned = Sizing.of(scale).planned_rows(self.schema, self.tables)
         return frozenset(name for name, tm in self.tables.items()
                          if tm.copied is not None
-                         or (tm.primary is None and tm.row_count * scale < SHARED_ROOT_ROWS))
+                         or (tm.primary is None and planned[name] < SHARED_ROOT_ROWS))
 
 
 def _seed_words(seed: int, step: int, partition: Partition) -> list[int]:
