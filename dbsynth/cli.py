@@ -43,6 +43,7 @@ TargetOpt = Annotated[str, typer.Argument(metavar="TARGET", help="Target databas
 TargetSchemaOpt = Annotated[str | None, typer.Option("--target-schema", metavar="NAME", help="Target schema (default: like the source on the same engine, else the engine's default).")]
 DEFAULT_SAMPLE_ROWS = pipeline.DEFAULT_SAMPLE_ROWS
 DEFAULT_REPORT_ROWS = 20_000
+AUDIT_HOLDOUT = 0.2  # synth --audit: the share of entities kept out of training as control
 EngineOpt = Annotated[str, typer.Option("--engine", metavar="ENGINE", help="Table engine: cart (default), copula; synth only: sdv-hma (needs the optional sdv extra).")]
 TableEngineOpt = Annotated[list[str] | None, typer.Option("--table-engine", metavar="TABLE=ENGINE", help="Per-table engine, TABLE=ENGINE (repeatable).")]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print machine-readable JSON on stdout.")]
@@ -215,7 +216,8 @@ def synth(source: Annotated[str, typer.Argument(metavar="SOURCE", help="Source d
           report_json: Annotated[Path | None, typer.Option("--report-json", metavar="FILE", help="Then write the report as JSON here (with or without --report).")] = None,
           executor: ExecutorOpt = None, workers: WorkersOpt = None, partitions: PartitionsOpt = None,
           grants: GrantsOpt = False, as_json: JsonOpt = False,
-          rows: RowsOpt = None, table_scale: TableScaleOpt = None) -> None:
+          rows: RowsOpt = None, table_scale: TableScaleOpt = None,
+          audit: Annotated[bool, typer.Option("--audit", help=f"Train on {1 - AUDIT_HOLDOUT:.0%} of the entities and attack the copy with the other {AUDIT_HOLDOUT:.0%} as control: privacy.audit in the report (the report is built; its JSON holds the control keys).")] = False) -> None:
     """Learn SOURCE and write a synthetic copy into TARGET, then prove its integrity there."""
     with _errors(), _progress(quiet=as_json) as progress:
         _output(report, "--report")
@@ -230,20 +232,24 @@ def synth(source: Annotated[str, typer.Argument(metavar="SOURCE", help="Source d
                                     sample_rows=sample_rows, engine=engine,
                                     engines=engines, progress=progress,
                                     keys=keys, scale_out=scale_out, keep_frames=False,
-                                    grants=grants, **sizes)
+                                    grants=grants, holdout=AUDIT_HOLDOUT if audit else 0.0, **sizes)
         except IntegrityError as exc:
             if isinstance(exc.result, pipeline.SynthResult):
                 _render_result(exc.result, as_json)
             raise
-        if report is not None or report_json is not None:
+        found = None
+        if report is not None or report_json is not None or audit:
             found = pipeline.report(source, target, source_schema=schema, target_schema=target_schema,
                                     sample_rows=DEFAULT_REPORT_ROWS, seed=seed, keys=keys,
-                                    scale=scale, progress=progress)
+                                    scale=scale, asked=result.asked, control=result.control,
+                                    progress=progress)
             _write_report(found, report, report_json, ("--report", "--report-json"))
     _render_result(result, as_json)
     if not as_json:
         for written in (p for p in (report, report_json) if p is not None):
             out.print(f"report written to {written}")
+        if audit and found is not None:
+            out.print(_audit_line(found))
     _exit_on_gaps([result])
 
 
@@ -331,16 +337,26 @@ def train(source: Annotated[str, typer.Argument(metavar="SOURCE", help="Source d
           engine: EngineOpt = "cart", table_engine: TableEngineOpt = None,
           metadata: MetadataOpt = None, infer_keys: InferOpt = True,
           key_threshold: ThresholdOpt = pipeline.DEFAULT_THRESHOLD,
-          schema: SchemaOpt = None, as_json: JsonOpt = False) -> None:
+          schema: SchemaOpt = None, as_json: JsonOpt = False,
+          holdout: Annotated[float, typer.Option("--holdout", metavar="F", help="Keep this share of entities (a row of the entity table with its descendants) out of training, as the privacy audit's control set; needs --control.")] = 0.0,
+          control: Annotated[Path | None, typer.Option("--control", metavar="FILE", help="With --holdout: write the held-out keys here (JSON; never in the model file). Pass it to `dbsynth report --control`.")] = None) -> None:
     """Learn SOURCE and save the model to a file (JSON, no rows, no executable payload;
     tables in mode copy keep their rows)."""
     with _errors(), _progress(quiet=as_json) as progress:
         _output(output, "-o")
+        if holdout and control is None:
+            raise UsageError("--holdout needs --control FILE: where the held-out keys are written")
+        if control is not None and not holdout:
+            raise UsageError("--control is written by --holdout F (a share of entities, e.g. 0.2)")
+        _output(control, "--control")
         keys, engines = _keys(infer_keys, key_threshold, metadata), _table_engines(table_engine)
         trained = pipeline.train(source, source_schema=schema, sample_rows=sample_rows,
                                  seed=seed, engine=engine, engines=engines,
-                                 progress=progress, keys=keys)
+                                 progress=progress, keys=keys, holdout=holdout)
         _writing(output, "-o", lambda: pipeline.save(trained, output))
+        if control is not None:
+            text = json.dumps(trained.control, indent=1, default=str)
+            _writing(control, "--control", lambda: _write_text(control, text))
     summary = {"model": str(output), "source": trained.source,
                "tables": {n: len(f) for n, f in trained.frames.items()},
                "seconds": trained.seconds}
@@ -397,6 +413,7 @@ def report(source: Annotated[str, typer.Argument(metavar="SOURCE", help="Source 
            schema: SchemaOpt = None, target_schema: TargetSchemaOpt = None,
            metadata: MetadataOpt = None, seed: Annotated[int, typer.Option(metavar="N", help="Seed of samples and splits.")] = 0,
            scale: Annotated[float | None, typer.Option(metavar="F", help="The scale the copy was made at, to judge its row counts (default: estimated from them).")] = None,
+           control: Annotated[Path | None, typer.Option("--control", metavar="FILE", help="Held-out keys from `dbsynth train --holdout F --control FILE`: adds the attack-based privacy audit.")] = None,
            fail_on: Annotated[list[str] | None, typer.Option("--fail-on", metavar="CONDITION", help="Exit non-zero when a condition on a JSON figure holds, e.g. 'privacy.audit.risk > 0.2' (repeatable).")] = None) -> None:
     """Judge TARGET as a synthetic copy of SOURCE: fidelity, detection, ML utility, privacy, integrity."""
     with _errors(), _progress(quiet=False) as progress:
@@ -405,16 +422,40 @@ def report(source: Annotated[str, typer.Argument(metavar="SOURCE", help="Source 
         from dbsynth.report.conditions import failed, parse
 
         conditions = parse(fail_on or [])
+        held = _control_file(control) if control is not None else None
         found = pipeline.report(source, target, source_schema=schema, target_schema=target_schema,
                                 sample_rows=sample_rows, target_column=target_column, seed=seed,
                                 keys=_keys(True, pipeline.DEFAULT_THRESHOLD, metadata), scale=scale,
-                                progress=progress)
+                                control=held, progress=progress)
         _write_report(found, output, json_output)
         holding = failed(found, conditions)
     _print_summary(found)
     if holding:
         typer.echo(f"report: failed on {'; '.join(holding)}", err=True)
         raise typer.Exit(1)
+
+
+def _control_file(path: Path) -> dict[str, Any]:
+    """The held-out keys ``train --holdout`` wrote; anything else is one clear line."""
+    try:
+        found = json.loads(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise UsageError(f"--control: cannot read {path}: {exc.strerror or exc}") from None
+    except ValueError:
+        raise UsageError(f"--control: {path} is not a control file (JSON) of `train --holdout`") from None
+    if not isinstance(found, dict) or not isinstance(found.get("tables"), dict) or "entity" not in found:
+        raise UsageError(f"--control: {path} is not a control file of `train --holdout`")
+    return found
+
+
+def _audit_line(found: dict[str, Any]) -> str:
+    """One line of the privacy audit for the terminal."""
+    audit = found.get("privacy", {}).get("audit", {})
+    parts = [f"privacy audit risk {audit.get('risk', 0):.3f}"]
+    if "attack_risk" in audit:
+        parts.append(f"attacks {audit['attack_risk']:.3f}, reproduction {audit['reproduction_risk']:.3f} "
+                     f"(control: {audit['attacks'].get('control_share', 0):.0%} of {audit['attacks'].get('entity_table')})")
+    return "; ".join(parts)
 
 
 def _write_report(found: dict[str, Any], html_path: Path | None, json_path: Path | None,

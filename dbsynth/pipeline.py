@@ -129,6 +129,8 @@ class SynthResult:
     #: schema objects (views, indexes, triggers…): created per kind, and those not created
     #: with why (also in ``notes``); see :func:`dbsynth.writer.objects.summary`
     objects: dict[str, Any] = field(default_factory=dict)
+    #: rows asked per table (scale × source, or per-table sizes), as the size check judged
+    asked: dict[str, int] = field(default_factory=dict)
     #: ``synth(holdout=…)``: the keys of the real entities the model never saw
     control: dict[str, Any] | None = field(default=None, repr=False)
 
@@ -584,12 +586,13 @@ def report(source_url: str, target_url: str, *, source_schema: str | None = None
            target_schema: str | None = None, sample_rows: int | None = None,
            target_column: str | None = None, seed: int = 0, keys: KeyOptions = KeyOptions(),
            scale: float | None = None, control: dict[str, Any] | None = None,
-           progress: Progress = quiet) -> dict[str, Any]:
+           asked: dict[str, int] | None = None, progress: Progress = quiet) -> dict[str, Any]:
     """Judge ``target`` as a synthetic copy of ``source`` (both only read): fidelity,
     detection, ML utility, privacy, integrity. Returns JSON-ready data (see dbsynth.report).
     ``scale``: the scale the copy was made at, to judge its row counts (None: estimated);
-    ``control``: the held-out keys of a holdout training (``Trained.control``), for the
-    attack-based privacy audit."""
+    ``asked``: the rows asked per table (``SynthResult.asked``, where per-table sizes were
+    given); ``control``: the held-out keys of a holdout training (``Trained.control``), for
+    the attack-based privacy audit."""
     from dbsynth.report.build import build_report, json_ready
 
     _check_sample_rows(sample_rows)
@@ -607,7 +610,7 @@ def report(source_url: str, target_url: str, *, source_schema: str | None = None
                 source, keys, lambda found: check_target_column(found, target_column))
             return json_ready(build_report(schema, source, target, sample_rows=sample_rows,
                                            target_column=target_column, seed=seed, scale=scale,
-                                           control=control, progress=progress))
+                                           control=control, asked=asked, progress=progress))
         finally:
             target.close()
     finally:
@@ -729,6 +732,7 @@ def _checked(result: SynthResult, target: Connector, schema: Schema,
     progress("check", "", 0)
     started = time.perf_counter()
     report = result.integrity = check_integrity(target, schema, expected)
+    result.asked = expected
     result.seconds["check"] = time.perf_counter() - started
     if not report.ok:
         first = report.violations[0]

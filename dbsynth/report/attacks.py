@@ -32,9 +32,8 @@ from dbsynth.report.detection import auc_interval
 from dbsynth.report.distance import Encoded, encode, nearest, subset
 from dbsynth.report.fidelity import Kind
 
-MIN_CONTROL = 30  # fewer control rows: too few to judge an attack
+MIN_CONTROL = 100  # fewer control rows: too few to judge an attack (as for detection)
 MAX_TARGETS = 500  # real rows attacked per side
-MAX_SYNTHETIC = 5000  # synthetic rows the attacker searches
 SECRETS = 8  # columns tried as the secret of attribute inference
 TOLERANCE = 0.05  # a number guessed within this share of its range is a success
 BAND = 0.01  # singling out: a number within this share of its range of the synthetic value
@@ -210,7 +209,7 @@ def attacks(training: pd.DataFrame, control: pd.DataFrame, synthetic: pd.DataFra
     rng = np.random.default_rng(seed)
     n = min(MAX_TARGETS, len(control))
     train_targets, control_targets = _targets(training, rng, n), _targets(control, rng, n)
-    pool = _targets(synthetic, rng, MAX_SYNTHETIC)
+    pool = synthetic  # all the attacker has: every synthetic row read
     reference = pd.concat([training, control], ignore_index=True)
     encoded = [encode(f, kinds, reference) for f in (train_targets, control_targets, pool)]
     found: dict[str, Any] = {
@@ -220,7 +219,8 @@ def attacks(training: pd.DataFrame, control: pd.DataFrame, synthetic: pd.DataFra
         "membership": membership(*encoded),
     }
     return found | {"risk": measurable(found.values()),
-                    "rows": {"training": len(training), "control": len(control), "synthetic": len(synthetic)}}
+                    "rows": {"training": len(training), "control": len(control), "synthetic": len(synthetic),
+                             "targets": n}}
 
 
 def measurable(results: Any) -> float:

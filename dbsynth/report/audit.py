@@ -58,9 +58,12 @@ def split_by_control(frame: pd.DataFrame, key: tuple[str, ...], held: set[str]) 
 
 
 def attack_audit(schema: Schema, real: dict[str, pd.DataFrame], synthetic: dict[str, pd.DataFrame],
-                 kinds: dict[str, dict[str, Kind]], control: dict[str, Any], seed: int = 0) -> dict[str, Any]:
+                 kinds: dict[str, dict[str, Kind]], control: dict[str, Any],
+                 per_parent: dict[tuple[str, tuple[str, ...]], tuple[pd.DataFrame, pd.DataFrame]],
+                 seed: int = 0) -> dict[str, Any]:
     """Attacks per table held out by key, and on the entity frame (``control``: the keys
-    recorded by :meth:`dbsynth.model.holdout.Control.keys`)."""
+    recorded by :meth:`dbsynth.model.holdout.Control.keys`; ``per_parent``: the report's
+    per-parent child figures, real and synthetic, by child table and FK columns)."""
     held = {t: (tuple(c["columns"]), set(c["keys"])) for t, c in control.get("tables", {}).items()
             if t in schema.table_names}
     tables: dict[str, Any] = {}
@@ -71,9 +74,13 @@ def attack_audit(schema: Schema, real: dict[str, pd.DataFrame], synthetic: dict[
     entity = control.get("entity")
     entity_result = None
     if entity in held:
-        frame, entity_kinds = entity_frame(schema, entity, real, kinds)
-        out = np.isin(key_texts(real[entity].reset_index(drop=True), held[entity][0]), list(held[entity][1]))
-        fake, _ = entity_frame(schema, entity, synthetic, kinds)
+        links = [(t.name, fk) for t in schema.tables for fk in t.foreign_keys
+                 if fk.ref_table == entity and t.name != entity and (t.name, fk.columns) in per_parent]
+        frame, entity_kinds = entity_frame(schema, entity, real[entity], kinds[entity],
+                                           {(c, fk): per_parent[(c, fk.columns)][0] for c, fk in links})
+        fake, _ = entity_frame(schema, entity, synthetic[entity], kinds[entity],
+                               {(c, fk): per_parent[(c, fk.columns)][1] for c, fk in links})
+        out = np.isin(key_texts(real[entity], held[entity][0]), list(held[entity][1]))
         entity_result = attacks(frame[~out], frame[out], fake, entity_kinds, seed)
     found = {"entity_table": entity, "control_share": control.get("share"), "tables": tables,
              "entity": entity_result}

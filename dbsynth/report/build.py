@@ -26,20 +26,21 @@ from dbsynth.report.privacy import privacy
 from dbsynth.report.utility import utility
 from dbsynth.schema.model import ForeignKey, Schema
 from dbsynth.schema.naming import pii_kind
-from dbsynth.writer.integrity import check_integrity
+from dbsynth.writer.integrity import check_integrity, size_is_off
 from dbsynth.progress import Progress, quiet
 
 HISTOGRAM_BINS = 20
 TOP_CATEGORIES = 12
 WORST_COLUMNS = 5
 WORST_BELOW = 0.95  # a column is "worst" only if it also scores below this
-ROWS_TOLERANCE = 0.1  # a table's rows off by more than this share of the expected are flagged
 
 
 def build_report(schema: Schema, source: Connector, target: Connector, *, sample_rows: int | None,
                  target_column: str | None = None, seed: int = 0, scale: float | None = None,
-                 control: dict[str, Any] | None = None, progress: Progress = quiet) -> dict[str, Any]:
-    """``scale``: the scale the copy was made at, to judge its row counts (None: estimated);
+                 control: dict[str, Any] | None = None, asked: dict[str, int] | None = None,
+                 progress: Progress = quiet) -> dict[str, Any]:
+    """``scale``: the scale the copy was made at, to judge its row counts (None: estimated;
+    ``asked``: rows asked per table, where per-table sizes were given);
     ``control``: the keys of real entities held out of training, for the attack audit."""
     started = time.perf_counter()
     real: dict[str, pd.DataFrame] = {}
@@ -80,11 +81,14 @@ def build_report(schema: Schema, source: Connector, target: Connector, *, sample
     attacked = None
     if control is not None:
         progress("audit", "", 0)
-        attacked = attack_audit(schema, real, synthetic, scored.kinds, control, seed)
+        attacked = attack_audit(schema, real, synthetic, scored.kinds, control, per_parent, seed)
     priv["audit"] = audit(priv["tables"], attacked)
+    if control is not None:
+        priv["audit"]["control"] = control  # the held-out keys: in the audit output only
     progress("integrity", "", 0)
     integrity = check_integrity(target, schema, relations=read_as)
-    counts, scale_used = row_counts(schema, {t.name: _rows(integrity, t.name) for t in schema.tables}, scale)
+    counts, scale_used = row_counts(schema, {t.name: _rows(integrity, t.name) for t in schema.tables},
+                                    scale, asked)
     tables = {}
     for table in schema.tables:
         name = table.name
@@ -132,11 +136,12 @@ def build_report(schema: Schema, source: Connector, target: Connector, *, sample
     }
 
 
-def row_counts(schema: Schema, synthetic: dict[str, int | None],
-               scale: float | None) -> tuple[dict[str, dict[str, Any]], dict[str, Any]]:
+def row_counts(schema: Schema, synthetic: dict[str, int | None], scale: float | None,
+               asked: dict[str, int] | None = None) -> tuple[dict[str, dict[str, Any]], dict[str, Any]]:
     """Each table's rows against what the scale asks (``scale × source``; copy-mode tables
-    as in the source), flagged ``off`` beyond 10% (and one row). Without a known scale it is
-    estimated as the median ratio of synthetic to real rows, and said so."""
+    as in the source; ``asked``: the rows asked per table where per-table sizes were given),
+    flagged ``off`` as the write's own size check does. Without a known scale it is estimated
+    as the median ratio of synthetic to real rows, and said so."""
     modelled = [(t.row_count, synthetic[t.name]) for t in schema.tables
                 if t.mode != "copy" and t.row_count and synthetic[t.name] is not None]
     estimated = scale is None
@@ -145,8 +150,9 @@ def row_counts(schema: Schema, synthetic: dict[str, int | None],
     out = {}
     for table in schema.tables:
         got = synthetic[table.name]
-        expected = table.row_count if table.mode == "copy" else int(round(table.row_count * scale))
-        off = got is not None and abs(got - expected) > max(1.0, ROWS_TOLERANCE * expected)
+        expected = (asked[table.name] if asked and table.name in asked
+                    else table.row_count if table.mode == "copy" else int(round(table.row_count * scale)))
+        off = got is not None and size_is_off(got, expected)
         out[table.name] = {"real": table.row_count, "synthetic": got, "expected": expected, "off": bool(off)}
     return out, {"value": scale, "estimated": estimated}
 

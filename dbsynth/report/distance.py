@@ -1,8 +1,8 @@
 """Distances between rows of mixed types, for the privacy measures (DCR, attacks).
 
 Numbers are scaled by the real range (so a column's span counts 1), a category mismatch
-counts 1, a missing value sits at -1. Distances are computed in blocks so memory stays at
-block × pool × columns.
+counts 1, a missing value sits at -1. Distances are computed in blocks so memory stays bounded
+(``CELLS`` distances at once).
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ import pandas as pd
 from dbsynth.report.fidelity import Kind
 
 Encoded = tuple[np.ndarray, np.ndarray]  # scaled numbers, category codes
-BLOCK = 256
+CELLS = 4_000_000  # distances held at once: query block × pool × columns
 
 
 def encode(frame: pd.DataFrame, kinds: dict[str, Kind], reference: pd.DataFrame) -> Encoded:
@@ -46,8 +46,10 @@ def nearest(query: Encoded, pool: Encoded, k: int = 1) -> tuple[np.ndarray, np.n
     (nearest first; ties by pool order)."""
     n, k = len(query[0]), min(k, len(pool[0]))
     distances, indices = np.empty((n, k)), np.empty((n, k), dtype=int)
-    for start in range(0, n, BLOCK):
-        stop = start + BLOCK
+    width = max(1, pool[0].shape[1], pool[1].shape[1])
+    block = max(1, CELLS // max(1, len(pool[0]) * width))
+    for start in range(0, n, block):
+        stop = start + block
         d = np.abs(query[0][start:stop, None, :] - pool[0][None, :, :]).sum(axis=2)
         d += (query[1][start:stop, None, :] != pool[1][None, :, :]).sum(axis=2)
         order = (np.argmin(d, axis=1)[:, None] if k == 1

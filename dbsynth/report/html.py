@@ -421,7 +421,7 @@ _AUDIT_TEXT = (
     "repeats some rows by nature (two patients with the same age and ward), measured here as the share "
     "of one random half of the real rows found in the other half. A table whose copy share is at that "
     "rate scores 0; a verbatim copy of the source scores 1; a copy with a tenth of its rows copied "
-    "about 0.1. Gate a pipeline on it with <code>dbsynth report … --fail-on 'privacy.audit.risk &gt; "
+    "about 0.1. With a control set, the attacks below count too. Gate a pipeline on it with <code>dbsynth report … --fail-on 'privacy.audit.risk &gt; "
     "0.2'</code>.</p>")
 
 
@@ -435,7 +435,57 @@ def _audit(audit: Any) -> str:
     head = (f"<h3>Audit: risk {_score(audit.get('risk'), 'risk')}</h3>"
             f"<p class=\"meta\">method: {_e(audit.get('method', DASH))}</p>" + _AUDIT_TEXT)
     return head + (_table(["table", "synthetic rows reproducing a real row", "natural rate", "risk"],
-                          rows, numeric=[1, 2, 3]) if rows else _not_computed("Per-table risks"))
+                          rows, numeric=[1, 2, 3]) if rows else _not_computed("Per-table risks")) \
+        + _attacks(audit.get("attacks"))
+
+
+_ATTACKS = [
+    ("singling_out", "Singling out",
+     "Can the copy pick out one real person? Predicates that isolate one synthetic row are tried on the "
+     "real rows; the share that isolate a trained-on row, beyond chance."),
+    ("linkability", "Linkability",
+     "Can two halves of a person's record be joined through the copy? Success when a real row's nearest "
+     "synthetic row is the same by either half of its columns."),
+    ("inference", "Attribute inference",
+     "Knowing all but one column of a person, can the copy reveal the last? Guessed from the nearest "
+     "synthetic row; the worst column."),
+    ("membership", "Membership inference",
+     "Can one tell whether a person was in the training data? By their distance to the nearest synthetic "
+     "row: risk 2 × (AUC − 0.5)."),
+]
+
+
+def _attacks(attacks: Any) -> str:
+    """Attack risks against the control set, per table and per entity, each explained."""
+    if not isinstance(attacks, dict):
+        return ('<p class="meta">No control set: attack-based risks need real rows the model never saw '
+                "(<code>dbsynth synth --audit</code>, or <code>train --holdout 0.2 --control FILE</code> "
+                "then <code>report --control FILE</code>).</p>")
+    subjects = [(f"entity ({_e(attacks.get('entity_table'))} with its children)", attacks.get("entity"))]
+    tables = attacks.get("tables") if isinstance(attacks.get("tables"), dict) else {}
+    subjects += [(f"table {_e(t)}", a) for t, a in tables.items()]
+    rows = []
+    for label, found in subjects:
+        if not isinstance(found, dict):
+            rows.append([label] + [_e("too few rows to judge")] + [DASH] * (len(_ATTACKS) - 1))
+            continue
+        rows.append([label] + [_risk_cell(found.get(key)) for key, _, _ in _ATTACKS])
+    share = _num(attacks.get("control_share"))
+    intro = (f"<p>Trained on {_fmt(1 - share if share is not None else None, 2)} of the entities; the others "
+             "are the control set. Each risk is the attack's success on trained-on rows beyond its success on "
+             "control rows, (attack − control) / (1 − control), with its 95% interval; 0 = no measurable risk. "
+             "A risk whose interval holds 0 does not count in the headline.</p>")
+    explained = "".join(f"<li><b>{name}</b>: {text}</li>" for _, name, text in _ATTACKS)
+    return (f"<h3>Attacks against a control set</h3>{intro}<ul>{explained}</ul>"
+            + _table(["attacked"] + [name for _, name, _ in _ATTACKS], rows, numeric=[1, 2, 3, 4]))
+
+
+def _risk_cell(found: Any) -> str:
+    if not isinstance(found, dict):
+        return _e("not judged")
+    ci = found.get("risk_ci") or found.get("ci")
+    interval = f" ({_fmt(ci[0], 2)}–{_fmt(ci[1], 2)})" if isinstance(ci, list) and len(ci) == 2 else ""
+    return _score(found.get("risk"), "risk") + interval
 
 
 def _copy_table(tables: Any) -> str:
