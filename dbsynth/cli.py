@@ -61,12 +61,12 @@ PartitionsOpt = Annotated[int | None, typer.Option("--partitions", metavar="N", 
 
 def _scale_out(executor: str | None, workers: int | None, partitions: int | None) -> Any:
     """The scale-out settings, or None to generate in this process."""
-    from dbsynth.scaleout import ScaleOut
-
     if executor is None and workers is None:
         if partitions is not None:
             raise UsageError("--partitions needs --executor or --workers")
         return None
+    from dbsynth.scaleout import ScaleOut  # only a scale-out run needs it
+
     return ScaleOut(executor, workers, partitions)
 
 

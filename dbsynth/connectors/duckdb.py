@@ -76,12 +76,11 @@ class DuckDBConnector:
         # Sources are opened read-only: dbsynth never writes into a source.
         self._read_only = role == "source"
         self._reader: duckdb.DuckDBPyConnection | None = None
-        if role == "source":
-            with self._open() as conn:
-                found = conn.execute(
-                    "SELECT count(*) FROM duckdb_schemas() WHERE database_name = current_database()"
-                    " AND schema_name = ?", [schema]).fetchone()
-            if not found or not found[0]:
+        if role == "source":  # on the connection reads keep: opening a file costs ~20 ms
+            found = self.query("SELECT count(*) FROM duckdb_schemas() WHERE database_name ="
+                               " current_database() AND schema_name = ?", [schema])
+            if not found or not found[0][0]:
+                self.close()
                 raise SchemaError(f"schema {schema!r} does not exist in {self.display_url}")
 
     @property
