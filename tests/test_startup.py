@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 from sqlalchemy.engine import make_url
@@ -16,8 +17,8 @@ from dbsynth.connectors.urls import FileUrl, parse_file_url
 #: pandas, numpy, pyarrow and the model load with :mod:`dbsynth.pipeline`, on first use
 HEAVY = ("sklearn", "scipy", "sqlalchemy", "sqlglot", "faker", "dask", "psycopg", "fastapi",
          "pandas", "numpy", "pyarrow", "duckdb", "yaml")
-#: what reading a schema needs beyond the CLI itself: the driver (typer's own parameter
-#: coercion brings pydantic when any command runs)
+#: what reading a schema may need beyond the CLI itself: its driver (DuckDB's; SQLite's is
+#: the standard library). typer's own parameter coercion brings pydantic to any command.
 INSPECT_NEEDS = {"duckdb"}
 
 
@@ -61,17 +62,37 @@ def test_help_runs_and_lists_the_commands() -> None:
     assert "--key-threshold" in sub.stdout and "0.6" in sub.stdout, sub.stdout
 
 
-def test_inspect_of_a_small_duckdb_loads_no_pandas_numpy_or_model(tmp_path) -> None:  # type: ignore[no-untyped-def]
-    import duckdb
+def _small_database(path: Path) -> str:
+    """A parent and a child with an undeclared foreign key (inference reads data), as the
+    file's suffix says: DuckDB or SQLite."""
+    statements = ["CREATE TABLE parent (id INTEGER PRIMARY KEY, name VARCHAR NOT NULL)",
+                  "CREATE TABLE child (id INTEGER PRIMARY KEY, parent_id INTEGER, v DOUBLE)"]
+    parents = [(i, f"p{i}") for i in range(1, 21)]
+    children = [(i, 1 + i % 20, i / 3) for i in range(1, 201)]
+    if path.suffix == ".duckdb":
+        import duckdb
 
-    path = tmp_path / "small.duckdb"
-    with duckdb.connect(str(path)) as con:
-        con.execute("CREATE TABLE parent (id INTEGER PRIMARY KEY, name VARCHAR NOT NULL)")
-        con.execute("CREATE TABLE child (id INTEGER PRIMARY KEY, parent_id INTEGER, v DOUBLE)")
-        con.execute("INSERT INTO parent SELECT i, 'p' || i FROM range(1, 21) t(i)")
-        con.execute("INSERT INTO child SELECT i, 1 + i % 20, i / 3 FROM range(1, 201) t(i)")
+        with duckdb.connect(str(path)) as con:
+            for sql in statements:
+                con.execute(sql)
+            con.executemany("INSERT INTO parent VALUES (?, ?)", parents)
+            con.executemany("INSERT INTO child VALUES (?, ?, ?)", children)
+        return f"duckdb:///{path}"
+    import sqlite3
+
+    with sqlite3.connect(path) as conn:
+        for sql in statements:
+            conn.execute(sql)
+        conn.executemany("INSERT INTO parent VALUES (?, ?)", parents)
+        conn.executemany("INSERT INTO child VALUES (?, ?, ?)", children)
+    return f"sqlite:///{path}"
+
+
+@pytest.mark.parametrize("name", ["small.duckdb", "small.sqlite"])
+def test_inspect_of_a_small_database_loads_no_pandas_numpy_or_model(tmp_path: Path, name: str) -> None:
+    url = _small_database(tmp_path / name)
     code = ("import sys\n"
-            f"sys.argv = ['dbsynth', 'inspect', 'duckdb:///{path}']\n"
+            f"sys.argv = ['dbsynth', 'inspect', {url!r}]\n"
             "from dbsynth.cli import main\n"
             "try:\n"
             "    main()\n"
