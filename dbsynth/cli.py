@@ -24,9 +24,9 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table as RichTable
 
+from dbsynth import inspection
 from dbsynth.connectors.registry import MaskingFilter, mask_secrets
 from dbsynth.defaults import DEFAULT_SAMPLE_ROWS
-from dbsynth import inspection
 from dbsynth.errors import DbsynthError, IntegrityError, UsageError
 from dbsynth.lazy import LazyModule
 from dbsynth.schema.infer import DEFAULT_THRESHOLD
