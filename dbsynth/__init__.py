@@ -19,8 +19,9 @@ __all__ = [
 
 
 def inspect(url: str, schema: str | None = None):  # type: ignore[no-untyped-def]
-    """Read a database's schema and load plan (see :func:`dbsynth.pipeline.inspect`)."""
-    from dbsynth.pipeline import inspect as _inspect
+    """Read a database's schema and load plan (see :func:`dbsynth.inspection.inspect`;
+    it loads no pandas and no model)."""
+    from dbsynth.inspection import inspect as _inspect
 
     return _inspect(url, schema=schema)
 

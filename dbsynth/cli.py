@@ -17,18 +17,26 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
 from rich.markup import escape
 from rich.table import Table as RichTable
 
-from dbsynth import pipeline
+from dbsynth import inspection
 from dbsynth.connectors.registry import MaskingFilter, mask_secrets
+from dbsynth.defaults import DEFAULT_SAMPLE_ROWS
 from dbsynth.errors import DbsynthError, IntegrityError, UsageError
+from dbsynth.lazy import LazyModule
+from dbsynth.schema.infer import DEFAULT_THRESHOLD
 from dbsynth.schema.vet import dropped_reason
 from dbsynth.writer.integrity import IntegrityReport
+
+if TYPE_CHECKING:
+    from dbsynth import pipeline
+else:  # imported by the first command that uses it: --help and inspect need no pandas
+    pipeline = LazyModule("dbsynth.pipeline")
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
                   rich_markup_mode=None,
@@ -41,7 +49,6 @@ ScaleOpt = Annotated[float, typer.Option(metavar="X", help="Rows relative to the
 ReplaceOpt = Annotated[bool, typer.Option("--replace", help="Drop and recreate target tables named like ours (empty or not); says which first. Never drops objects that depend on them.")]
 TargetOpt = Annotated[str, typer.Argument(metavar="TARGET", help="Target database URL (written).")]
 TargetSchemaOpt = Annotated[str | None, typer.Option("--target-schema", metavar="NAME", help="Target schema (default: like the source on the same engine, else the engine's default).")]
-DEFAULT_SAMPLE_ROWS = pipeline.DEFAULT_SAMPLE_ROWS
 DEFAULT_REPORT_ROWS = 20_000
 AUDIT_HOLDOUT = 0.2  # synth --audit: the share of entities kept out of training as control
 EngineOpt = Annotated[str, typer.Option("--engine", metavar="ENGINE", help="Table engine: cart (default), copula; synth only: sdv-hma (needs the optional sdv extra).")]
@@ -57,12 +64,12 @@ TableScaleOpt = Annotated[list[str] | None, typer.Option("--table-scale", metava
 
 def _scale_out(executor: str | None, workers: int | None, partitions: int | None) -> Any:
     """The scale-out settings, or None to generate in this process."""
-    from dbsynth.scaleout import ScaleOut
-
     if executor is None and workers is None:
         if partitions is not None:
             raise UsageError("--partitions needs --executor or --workers")
         return None
+    from dbsynth.scaleout import ScaleOut  # only a scale-out run needs it
+
     return ScaleOut(executor, workers, partitions)
 
 
@@ -104,10 +111,12 @@ def _output(path: Path | None, flag: str) -> None:
         raise UsageError(f"{flag} {path}: not writable")
 
 
-def _keys(infer: bool, threshold: float, metadata: Path | None) -> pipeline.KeyOptions:
+def _keys(infer: bool, threshold: float, metadata: Path | None) -> inspection.KeyOptions:
+    if metadata is None:  # the metadata module (and yaml) loads only for a file
+        return inspection.KeyOptions(infer, threshold, None)
     from dbsynth.schema.metadata import load_metadata
 
-    return pipeline.KeyOptions(infer, threshold, load_metadata(metadata) if metadata else None)
+    return inspection.KeyOptions(infer, threshold, load_metadata(metadata))
 
 
 
@@ -130,16 +139,16 @@ def inspect(url: Annotated[str, typer.Argument(metavar="URL", help="Database URL
             schema: SchemaOpt = None,
             output: Annotated[Path | None, typer.Option("-o", "--output", metavar="FILE", help="Write the metadata file to edit (dbsynth.yaml; a .json name writes SDV's metadata format).")] = None,
             metadata: MetadataOpt = None, infer_keys: InferOpt = True,
-            key_threshold: ThresholdOpt = pipeline.DEFAULT_THRESHOLD,
+            key_threshold: ThresholdOpt = DEFAULT_THRESHOLD,
             as_json: JsonOpt = False) -> None:
     """Show tables, row counts, declared and inferred keys, the load order and cycle cuts."""
-    from dbsynth.schema.metadata import metadata_from_schema, write_metadata
-
     with _errors():
         _output(output, "-o")
         keys = _keys(infer_keys, key_threshold, metadata)
-        found = pipeline.inspect(url, schema=schema, keys=keys)
+        found = inspection.inspect(url, schema=schema, keys=keys)
         if output is not None:
+            from dbsynth.schema.metadata import metadata_from_schema, write_metadata
+
             written = metadata_from_schema(found.schema, found.inference)
             if keys.metadata is not None:  # skipped tables are not in the schema: keep their entries
                 written.tables.update({n: m for n, m in keys.metadata.tables.items() if m.mode == "skip"})
@@ -211,7 +220,7 @@ def synth(source: Annotated[str, typer.Argument(metavar="SOURCE", help="Source d
           sample_rows: Annotated[int, typer.Option("--sample-rows", metavar="N", help="Train on at most about this many rows per table.")] = DEFAULT_SAMPLE_ROWS,
           engine: EngineOpt = "cart", table_engine: TableEngineOpt = None,
           metadata: MetadataOpt = None, infer_keys: InferOpt = True,
-          key_threshold: ThresholdOpt = pipeline.DEFAULT_THRESHOLD,
+          key_threshold: ThresholdOpt = DEFAULT_THRESHOLD,
           report: Annotated[Path | None, typer.Option("--report", metavar="FILE", help="Then write the HTML report of the copy here (see `dbsynth report`).")] = None,
           report_json: Annotated[Path | None, typer.Option("--report-json", metavar="FILE", help="Then write the report as JSON here (with or without --report).")] = None,
           executor: ExecutorOpt = None, workers: WorkersOpt = None, partitions: PartitionsOpt = None,
@@ -265,7 +274,7 @@ def refresh(source: Annotated[str, typer.Argument(metavar="SOURCE", help="Source
             schema: SchemaOpt = None, target_schema: TargetSchemaOpt = None,
             sample_rows: Annotated[int, typer.Option("--sample-rows", metavar="N", help="Train on at most about this many rows per table.")] = DEFAULT_SAMPLE_ROWS,
             metadata: MetadataOpt = None, infer_keys: InferOpt = True,
-            key_threshold: ThresholdOpt = pipeline.DEFAULT_THRESHOLD,
+            key_threshold: ThresholdOpt = DEFAULT_THRESHOLD,
             grants: GrantsOpt = False, as_json: JsonOpt = False) -> None:
     """Replace TARGET's synthetic copy with a fresh one, after checking its schema for drift."""
     from dbsynth.errors import DriftError
@@ -336,7 +345,7 @@ def train(source: Annotated[str, typer.Argument(metavar="SOURCE", help="Source d
           seed: Annotated[int, typer.Option(metavar="N", help="Seed of the training sample.")] = 0,
           engine: EngineOpt = "cart", table_engine: TableEngineOpt = None,
           metadata: MetadataOpt = None, infer_keys: InferOpt = True,
-          key_threshold: ThresholdOpt = pipeline.DEFAULT_THRESHOLD,
+          key_threshold: ThresholdOpt = DEFAULT_THRESHOLD,
           schema: SchemaOpt = None, as_json: JsonOpt = False,
           holdout: Annotated[float, typer.Option("--holdout", metavar="F", help="Keep this share of entities (a row of the entity table with its descendants) out of training, as the privacy audit's control set; needs --control.")] = 0.0,
           control: Annotated[Path | None, typer.Option("--control", metavar="FILE", help="With --holdout: write the held-out keys here (JSON; never in the model file). Pass it to `dbsynth report --control`.")] = None) -> None:
@@ -425,7 +434,7 @@ def report(source: Annotated[str, typer.Argument(metavar="SOURCE", help="Source 
         held = _control_file(control) if control is not None else None
         found = pipeline.report(source, target, source_schema=schema, target_schema=target_schema,
                                 sample_rows=sample_rows, target_column=target_column, seed=seed,
-                                keys=_keys(True, pipeline.DEFAULT_THRESHOLD, metadata), scale=scale,
+                                keys=_keys(True, DEFAULT_THRESHOLD, metadata), scale=scale,
                                 control=held, progress=progress)
         _write_report(found, output, json_output)
         holding = failed(found, conditions)

@@ -17,17 +17,16 @@ import pandas as pd
 
 from dbsynth.connectors.base import Connector, qualified, quote_ident, read_sql
 from dbsynth.connectors.registry import connect, dialect_of, parse_url
+from dbsynth.defaults import DEFAULT_SAMPLE_ROWS
 from dbsynth.dialects import dialect_for_url
 from dbsynth.errors import DriftError, IntegrityError, SchemaError, UnsafeTargetError, UsageError
+from dbsynth.inspection import Inspection, KeyOptions, inspect, resolve_schema  # noqa: F401 - re-exported
 from dbsynth.model.keys import align_count_keys, align_reference_values
 from dbsynth.model.relational import DEFAULT_ENGINE, RelationalModel, Sizing
 from dbsynth.model.stream import Synthesis, TableData
 from dbsynth.model.store import DEFAULT_MAX_MODEL_SIZE, load_model, save_model
 from dbsynth.schema.graph import LoadPlan, build_plan
-from dbsynth.schema.harmonise import harmonise_reference_types
-from dbsynth.schema.infer import DEFAULT_THRESHOLD, Inference, infer_keys, with_inferred_keys
-from dbsynth.schema.vet import vet_inference
-from dbsynth.schema.metadata import Metadata, apply_metadata
+from dbsynth.schema.infer import DEFAULT_THRESHOLD  # noqa: F401 - re-exported
 from dbsynth.schema.model import Schema
 from dbsynth.writer.integrity import IntegrityReport, check_integrity
 from dbsynth.schema.select import select_tables
@@ -52,63 +51,10 @@ MIN_SCALE, MAX_SCALE = 0.1, 10.0
 #: A leaf table (one no other table references) bigger than this is generated in chunks of
 #: this many rows while it is written, so memory does not grow with its size.
 STREAM_ROWS = 200_000
-#: training reads at most about this many rows of each table (None: whole tables)
-DEFAULT_SAMPLE_ROWS = 200_000
 #: seeds reach numpy's and scikit-learn's legacy generators, which take 32-bit seeds
 MAX_SEED = 2**32 - 1
 #: ``--versions`` writes one copy per version: more than this is a typo, not a plan
 MAX_VERSIONS = 1000
-
-
-@dataclass
-class Inspection:
-    schema: Schema
-    plan: LoadPlan
-    url: str
-    inference: Inference | None = None
-    #: which engine and version the connector talks to, and what it can do that matters
-    engine: dict[str, Any] = field(default_factory=dict)
-
-    def to_dict(self) -> dict[str, Any]:
-        return {"url": self.url, "engine": self.engine, "schema": self.schema.to_dict(),
-                "plan": self.plan.to_dict(),
-                "inferred_keys": self.inference.to_dict() if self.inference else None}
-
-
-@dataclass(frozen=True)
-class KeyOptions:
-    """How the keys of the source are settled: inferred where the database declares none
-    (``infer``, scores from ``threshold`` up are used), then edited by a metadata file."""
-
-    infer: bool = True
-    threshold: float = DEFAULT_THRESHOLD
-    metadata: Metadata | None = None
-
-
-def resolve_schema(source: Connector, keys: KeyOptions,
-                   check: Callable[[Schema], None] | None = None) -> tuple[Schema, Inference | None]:
-    """The source's schema with its keys settled (see :class:`KeyOptions`); ``check`` sees
-    the schema as read, before key inference reads any data (options naming tables)."""
-    if not 0.0 <= keys.threshold <= 1.0:
-        raise UsageError(f"--key-threshold must be between 0 and 1, got {keys.threshold}")
-    schema = source.introspect()
-    if not schema.tables:
-        raise SchemaError(f"{source.display_url} has no tables in schema {source.schema_name!r}"
-                          " (is --schema right?)")
-    if check is not None:
-        check(schema)
-    inference = None
-    if keys.infer:
-        inference = vet_inference(schema, infer_keys(
-            schema, source.query, lambda t: qualified(source.schema_name, t), quote_ident,
-            keys.threshold))
-        schema = with_inferred_keys(schema, inference)
-    if keys.metadata is not None:
-        schema = apply_metadata(schema, keys.metadata)
-    schema, retyped = harmonise_reference_types(schema)
-    for note in retyped:
-        log.warning("%s", note)
-    return schema, inference
 
 
 @dataclass
@@ -191,18 +137,6 @@ def prepare_target(target: Connector, schema: Schema, replace: bool,
     for note in notes if announce else ():
         log.warning("%s", note)
     return TargetPlan(written, replaced, tuple(notes))
-
-
-def inspect(url: str, schema: str | None = None, keys: KeyOptions = KeyOptions()) -> Inspection:
-    """Read a database's schema, settle its keys and derive its load plan."""
-    connector = connect(url, schema=schema, role="source")
-    try:
-        read, inference = resolve_schema(connector, keys)
-        engine = {"dialect": connector.capabilities.name, "version": connector.engine_version(),
-                  "capabilities": connector.capabilities.notable()}
-    finally:
-        connector.close()
-    return Inspection(read, build_plan(read), connector.display_url, inference, engine)
 
 
 @dataclass

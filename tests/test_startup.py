@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 from sqlalchemy.engine import make_url
@@ -12,8 +13,13 @@ from sqlalchemy.engine import make_url
 from dbsynth.connectors.registry import FILE_SCHEMES, parse_url
 from dbsynth.connectors.urls import FileUrl, parse_file_url
 
-#: each costs 0.05-0.7 s to import and is needed only by some runs (see the lazy imports)
-HEAVY = ("sklearn", "scipy", "sqlalchemy", "sqlglot", "faker", "dask", "psycopg", "fastapi")
+#: each costs 0.05-0.7 s to import and is needed only by some runs (see the lazy imports);
+#: pandas, numpy, pyarrow and the model load with :mod:`dbsynth.pipeline`, on first use
+HEAVY = ("sklearn", "scipy", "sqlalchemy", "sqlglot", "faker", "dask", "psycopg", "fastapi",
+         "pandas", "numpy", "pyarrow", "duckdb", "yaml")
+#: what reading a schema may need beyond the CLI itself: its driver (DuckDB's; SQLite's is
+#: the standard library). typer's own parameter coercion brings pydantic to any command.
+INSPECT_NEEDS = {"duckdb"}
 
 
 def _imported_after(code: str) -> set[str]:
@@ -22,9 +28,83 @@ def _imported_after(code: str) -> set[str]:
     return set(done.stdout.split())
 
 
+#: printed last by a probe: top-level packages and dbsynth's own modules it has imported
+_PRINT_MODULES = ("\nimport sys\nprint(' '.join(sorted({m.split('.')[0] for m in sys.modules}"
+                  " | {m for m in sys.modules if m.startswith('dbsynth')})))\n")
+
+
+def _imported_modules_after(code: str) -> set[str]:
+    """Every module (dotted names) imported after running ``code`` in a fresh interpreter."""
+    probe = f"{code}\nimport sys\nprint(' '.join(sorted(sys.modules)))"
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
+    return set(done.stdout.split())
+
+
 def test_the_cli_imports_no_heavy_module_before_it_runs() -> None:
     loaded = _imported_after("import dbsynth.cli")
     assert not loaded & set(HEAVY), sorted(loaded & set(HEAVY))
+
+
+def test_the_cli_loads_no_model_module_before_it_runs() -> None:
+    loaded = _imported_modules_after("import dbsynth.cli")
+    assert not {m for m in loaded if m.startswith(("dbsynth.model", "dbsynth.pipeline",
+                                                   "dbsynth.writer.load", "dbsynth.report"))}
+
+
+def test_help_runs_and_lists_the_commands() -> None:
+    done = subprocess.run([sys.executable, "-m", "dbsynth.cli", "--help"], capture_output=True,
+                          text=True, check=True)
+    for command in ("inspect", "synth", "train", "generate", "report", "demo", "clean"):
+        assert command in done.stdout, done.stdout
+    sub = subprocess.run([sys.executable, "-m", "dbsynth.cli", "synth", "--help"],
+                         capture_output=True, text=True, check=True)
+    assert "--sample-rows" in sub.stdout and "200000" in sub.stdout, sub.stdout
+    assert "--key-threshold" in sub.stdout and "0.6" in sub.stdout, sub.stdout
+
+
+def _small_database(path: Path) -> str:
+    """A parent and a child with an undeclared foreign key (inference reads data), as the
+    file's suffix says: DuckDB or SQLite."""
+    statements = ["CREATE TABLE parent (id INTEGER PRIMARY KEY, name VARCHAR NOT NULL)",
+                  "CREATE TABLE child (id INTEGER PRIMARY KEY, parent_id INTEGER, v DOUBLE)"]
+    parents = [(i, f"p{i}") for i in range(1, 21)]
+    children = [(i, 1 + i % 20, i / 3) for i in range(1, 201)]
+    if path.suffix == ".duckdb":
+        import duckdb
+
+        with duckdb.connect(str(path)) as con:
+            for sql in statements:
+                con.execute(sql)
+            con.executemany("INSERT INTO parent VALUES (?, ?)", parents)
+            con.executemany("INSERT INTO child VALUES (?, ?, ?)", children)
+        return f"duckdb:///{path}"
+    import sqlite3
+
+    with sqlite3.connect(path) as conn:
+        for sql in statements:
+            conn.execute(sql)
+        conn.executemany("INSERT INTO parent VALUES (?, ?)", parents)
+        conn.executemany("INSERT INTO child VALUES (?, ?, ?)", children)
+    return f"sqlite:///{path}"
+
+
+@pytest.mark.parametrize("name", ["small.duckdb", "small.sqlite"])
+def test_inspect_of_a_small_database_loads_no_pandas_numpy_or_model(tmp_path: Path, name: str) -> None:
+    url = _small_database(tmp_path / name)
+    code = ("import sys\n"
+            f"sys.argv = ['dbsynth', 'inspect', {url!r}]\n"
+            "from dbsynth.cli import main\n"
+            "try:\n"
+            "    main()\n"
+            "except SystemExit as exc:\n"
+            "    assert not exc.code, exc.code\n")
+    done = subprocess.run([sys.executable, "-c", code + _PRINT_MODULES], capture_output=True,
+                          text=True, check=True)
+    lines = done.stdout.splitlines()
+    assert "parent_id → parent(id)" in done.stdout and "1 keys used" in done.stdout, done.stdout
+    loaded = set(lines[-1].split())
+    assert not loaded & (set(HEAVY) - INSPECT_NEEDS), sorted(loaded & set(HEAVY))
+    assert not any(m.startswith(("dbsynth.model", "dbsynth.pipeline")) for m in loaded)
 
 
 def test_a_file_url_is_parsed_without_sqlalchemy() -> None:

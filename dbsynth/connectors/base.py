@@ -11,14 +11,14 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from importlib import resources
-from typing import Any, Protocol
-
-import numpy as np
-import pandas as pd
+from typing import TYPE_CHECKING, Any, Protocol
 
 from dbsynth.dialects import Dialect, qualified, quote_ident
 from dbsynth.errors import SchemaError
 from dbsynth.schema.model import Schema, Table
+
+if TYPE_CHECKING:  # pandas and numpy load where data is read: `dbsynth --help` needs neither
+    import pandas as pd
 
 #: What the engine can do, as data: the connector's dialect (the former name, kept).
 Capabilities = Dialect
@@ -146,6 +146,9 @@ def read_sql(dialect: str, name: str) -> str:
 def is_null_value(value: Any) -> bool:
     """None, NaN, NaT, pd.NA; a container (array, JSON object, bytes) is a value. For the
     bulk loaders, which render values one by one only where Arrow cannot."""
+    import numpy as np
+    import pandas as pd
+
     if value is None:
         return True
     if isinstance(value, (str, list, tuple, dict, bytes, bytearray, memoryview, np.ndarray)):

@@ -14,11 +14,10 @@ import shutil
 import socket
 import uuid
 from pathlib import Path
-from typing import Any
+from functools import cache
+from typing import TYPE_CHECKING, Any
 
 import duckdb
-import pandas as pd
-import pyarrow as pa
 
 from dbsynth.connectors.objects import duckdb_objects
 from dbsynth.connectors.base import Dependent, first_line, is_null_value, qualified, quote_ident, read_sql
@@ -31,6 +30,10 @@ from dbsynth.schema.model import (
     CheckConstraint, Column, EnumType, ForeignKey, PrimaryKey, Schema, SqlType, Table,
     UniqueConstraint,
 )
+
+if TYPE_CHECKING:  # pandas and pyarrow load where rows move: reading a schema needs neither
+    import pandas as pd
+    import pyarrow as pa
 
 log = logging.getLogger(__name__)
 
@@ -73,12 +76,11 @@ class DuckDBConnector:
         # Sources are opened read-only: dbsynth never writes into a source.
         self._read_only = role == "source"
         self._reader: duckdb.DuckDBPyConnection | None = None
-        if role == "source":
-            with self._open() as conn:
-                found = conn.execute(
-                    "SELECT count(*) FROM duckdb_schemas() WHERE database_name = current_database()"
-                    " AND schema_name = ?", [schema]).fetchone()
-            if not found or not found[0]:
+        if role == "source":  # on the connection reads keep: opening a file costs ~20 ms
+            found = self.query("SELECT count(*) FROM duckdb_schemas() WHERE database_name ="
+                               " current_database() AND schema_name = ?", [schema])
+            if not found or not found[0][0]:
+                self.close()
                 raise SchemaError(f"schema {schema!r} does not exist in {self.display_url}")
 
     @property
@@ -481,20 +483,27 @@ def _cast(table: Table, column: str, caps: Dialect, prefix: str = "") -> str:
     return f"CAST({prefix}{quote_ident(column)} AS {caps.render_type(table.column(column).type)})"
 
 
-#: Arrow types DuckDB scans natively; the rest are inferred (numeric: ints, floats or
-#: decimals; timestamps; intervals as durations; arrays as lists; bytes as binary).
-#: Enum, uuid and unknown columns go as text and the INSERT's CAST parses them.
-_ARROW_TYPES: dict[str, pa.DataType] = {
-    "smallint": pa.int64(), "integer": pa.int64(), "bigint": pa.int64(),
-    "real": pa.float64(), "double": pa.float64(), "boolean": pa.bool_(), "date": pa.date32(),
-    "time": pa.time64("us"), "text": pa.string(), "varchar": pa.string(), "char": pa.string(),
-    "enum": pa.string(), "uuid": pa.string(), "unknown": pa.string(), "json": pa.string(),
-}
+@cache
+def _arrow_types() -> dict[str, pa.DataType]:
+    """Arrow types DuckDB scans natively; the rest are inferred (numeric: ints, floats or
+    decimals; timestamps; intervals as durations; arrays as lists; bytes as binary).
+    Enum, uuid and unknown columns go as text and the INSERT's CAST parses them.
+    Built on first load: reading a schema (``dbsynth inspect``) needs no pyarrow."""
+    import pyarrow as pa
+
+    return {
+        "smallint": pa.int64(), "integer": pa.int64(), "bigint": pa.int64(),
+        "real": pa.float64(), "double": pa.float64(), "boolean": pa.bool_(), "date": pa.date32(),
+        "time": pa.time64("us"), "text": pa.string(), "varchar": pa.string(), "char": pa.string(),
+        "enum": pa.string(), "uuid": pa.string(), "unknown": pa.string(), "json": pa.string(),
+    }
 
 
 def _to_arrow(frame: pd.DataFrame, table: Table) -> pa.Table:
     """Arrow built column by column with types from the schema (no copy of the frame, no
     object-dtype inference by pandas), so the INSERT's CASTs are mostly no-ops."""
+    import pyarrow as pa
+
     arrays = [_arrow_column(frame[name], table.column(name).type) for name in frame.columns]
     return pa.Table.from_arrays(arrays, names=[str(c) for c in frame.columns])
 
@@ -502,7 +511,9 @@ def _to_arrow(frame: pd.DataFrame, table: Table) -> pa.Table:
 def _arrow_column(values: pd.Series, sql_type: SqlType) -> pa.Array:
     """One column as Arrow; values Arrow cannot take as the schema's type (JSON objects,
     DateOffset intervals, UUID objects…) go as text, which the INSERT's CAST parses."""
-    wanted = _ARROW_TYPES.get(sql_type.name)
+    import pyarrow as pa
+
+    wanted = _arrow_types().get(sql_type.name)
     try:
         return pa.array(values, type=wanted, from_pandas=True)
     except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError, OverflowError):

@@ -18,6 +18,7 @@ import datetime as dt
 import decimal
 import json
 import logging
+import math
 import re
 import sqlite3
 import uuid
@@ -26,9 +27,6 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
-
-import numpy as np
-import pandas as pd
 
 from dbsynth.connectors.base import Dependent, first_line, is_null_value, qualified, quote_ident, short_sql
 from dbsynth.connectors.urls import DatabaseUrl
@@ -42,6 +40,7 @@ from dbsynth.schema.model import (
 )
 
 if TYPE_CHECKING:
+    import pandas as pd  # pandas and numpy load where rows move: reading a schema needs neither
     from sqlglot import exp
 
 log = logging.getLogger(__name__)
@@ -294,6 +293,9 @@ class SQLiteConnector:
     def read_table(self, table: Table, limit: int | None = None, seed: int = 0) -> pd.DataFrame:
         cols = ", ".join(quote_ident(c.name) for c in table.columns)
         source = f"SELECT {cols} FROM {qualified(self.schema_name, table.name)}"
+        import numpy as np
+        import pandas as pd
+
         sampled = limit is not None and table.row_count > limit
         try:
             rows = self.query(source + (f" ORDER BY ((rowid + {int(seed)}) * 2654435761) % 4294967296"
@@ -571,6 +573,8 @@ def _text(raw: bytes) -> str:
 
 def _coerce(values: pd.Series, sql_type: SqlType) -> pd.Series:
     """A column as the neutral type says; misfits (already counted) become NULL."""
+    import pandas as pd
+
     name = sql_type.name
     if name in ("smallint", "integer", "bigint", "numeric", "real", "double"):
         numbers = pd.to_numeric(values.where(values.map(_is_number)), errors="coerce")
@@ -603,7 +607,7 @@ def _as_text(value: Any) -> Any:
     if value is None or isinstance(value, (str, bytes)):
         return value
     if isinstance(value, float):
-        return None if pd.isna(value) else repr(value)
+        return None if math.isnan(value) else repr(value)
     return str(value)
 
 
@@ -618,6 +622,9 @@ def _rows(frame: pd.DataFrame, table: Table) -> Iterator[tuple[Any, ...]]:
 
 
 def _converter(sql_type: SqlType) -> Callable[[Any], Any]:
+    import numpy as np
+    import pandas as pd
+
     integer = sql_type.is_integer
 
     def convert(value: Any) -> Any:
