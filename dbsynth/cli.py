@@ -26,7 +26,7 @@ from rich.table import Table as RichTable
 
 from dbsynth import inspection
 from dbsynth.connectors.registry import MaskingFilter, mask_secrets
-from dbsynth.defaults import DEFAULT_SAMPLE_ROWS
+from dbsynth.defaults import AUDIT_HOLDOUT, DEFAULT_SAMPLE_ROWS
 from dbsynth.errors import DbsynthError, IntegrityError, UsageError
 from dbsynth.lazy import LazyModule
 from dbsynth.schema.infer import DEFAULT_THRESHOLD
@@ -50,7 +50,6 @@ ReplaceOpt = Annotated[bool, typer.Option("--replace", help="Drop and recreate t
 TargetOpt = Annotated[str, typer.Argument(metavar="TARGET", help="Target database URL (written).")]
 TargetSchemaOpt = Annotated[str | None, typer.Option("--target-schema", metavar="NAME", help="Target schema (default: like the source on the same engine, else the engine's default).")]
 DEFAULT_REPORT_ROWS = 20_000
-AUDIT_HOLDOUT = 0.2  # synth --audit: the share of entities kept out of training as control
 EngineOpt = Annotated[str, typer.Option("--engine", metavar="ENGINE", help="Table engine: cart (default), copula; synth only: sdv-hma (needs the optional sdv extra).")]
 TableEngineOpt = Annotated[list[str] | None, typer.Option("--table-engine", metavar="TABLE=ENGINE", help="Per-table engine, TABLE=ENGINE (repeatable).")]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print machine-readable JSON on stdout.")]

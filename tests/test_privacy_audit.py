@@ -120,3 +120,24 @@ def test_train_holdout_then_report_control(audited: dict, tmp_path: Path) -> Non
     audit = json.loads(out.read_text())["privacy"]["audit"]
     assert audit["attacks"]["entity_table"] == "patients" and audit["attacks"]["entity"] is not None
     assert audit["risk"] <= 0.4
+
+
+def test_service_synth_job_with_audit(audited: dict, tmp_path: Path) -> None:
+    from test_service import LiveService, finished, wait_for, write_config, writable
+
+    target = f"duckdb:///{tmp_path / 'served.duckdb'}"
+    config = write_config(tmp_path / "svc", {"demo": audited["demo"], "out": writable(target)}, concurrency=1)
+    service = LiveService(config, tmp_path / "service.log").start()
+    try:
+        with service.client() as api:
+            job = api.post("/v1/jobs", json={"kind": "synth", "source": "demo", "target": "out",
+                                             "audit": True, "sample_rows": 2000})
+            assert job.status_code in (200, 201, 202), job.text
+            done = wait_for(api, job.json()["id"], finished)
+            assert done["status"] == "succeeded", done["error"]
+            found = api.get(f"/v1/jobs/{job.json()['id']}/report").json()
+    finally:
+        service.stop()
+    audit = found["privacy"]["audit"]
+    assert audit["attacks"]["entity_table"] == "patients" and audit["control"]["tables"]["patients"]["keys"]
+    assert 0 <= audit["risk"] <= 0.4

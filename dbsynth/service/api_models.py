@@ -46,6 +46,9 @@ class SynthRequest(_Request):
     replace: bool = False
     sample_rows: SampleRows = None
     report: bool = Field(False, description="Also build the quality report (GET /v1/jobs/{id}/report).")
+    audit: bool = Field(False, description="Keep 20% of the entities out of training and attack the copy "
+                                           "with them: privacy.audit in the report (implies report; the "
+                                           "report holds the held-out keys).")
 
 
 class TrainRequest(_Request):

@@ -24,6 +24,7 @@ from typing import Any
 from sqlalchemy import update
 
 from dbsynth import pipeline
+from dbsynth.defaults import AUDIT_HOLDOUT
 from dbsynth.errors import DbsynthError, IntegrityError, ModelError, UsageError
 from dbsynth.service.catalog import COMMIT_STAGE, Catalog, Job, Model, new_id, utcnow
 from dbsynth.service.config import ServiceConfig, load_config
@@ -110,16 +111,19 @@ def _training_rows(p: dict[str, Any]) -> int:
 def run_synth(job: Job, config: ServiceConfig, catalog: Catalog, progress: ProgressWriter) -> Outcome:
     p = job.params
     source, target = _url(config, p["source"]), _url(config, p["target"])
-    result = pipeline.synth(source, target, scale=p["scale"], seed=p["seed"], replace=p["replace"],
-                            sample_rows=_training_rows(p), progress=progress,
-                            rows=p.get("rows"), table_scale=p.get("table_scale")).to_dict()
-    if p.get("report"):
+    written = pipeline.synth(source, target, scale=p["scale"], seed=p["seed"], replace=p["replace"],
+                             sample_rows=_training_rows(p), progress=progress,
+                             rows=p.get("rows"), table_scale=p.get("table_scale"),
+                             holdout=AUDIT_HOLDOUT if p.get("audit") else 0.0)
+    result = written.to_dict()
+    if p.get("report") or p.get("audit"):
         # The target is written: the job succeeds whatever the report does; a failed
         # report is said in the result, not in the job's status.
         progress("report", "", 0)
         try:
             found = pipeline.report(source, target, sample_rows=p.get("sample_rows"),
-                                    seed=p["seed"], progress=progress)
+                                    seed=p["seed"], scale=p["scale"], asked=written.asked,
+                                    control=written.control, progress=progress)
             result["report_summary"] = _write_report(config, job.id, found)
         except Exception as exc:  # noqa: BLE001 - a written target is never a failed job
             message = exc.message if isinstance(exc, DbsynthError) else f"{type(exc).__name__}: {exc}"
