@@ -3,21 +3,25 @@ and the time creating them adds to the write.
 
 Run:
     python benchmarks/objects_copy.py [--pg URL] [--scale 1 10]
+    python benchmarks/objects_copy.py --schema-sql /tmp/pagila/pagila-schema.sql \\
+        --fill-sql benchmarks/pagila_fill.sql --scale 1
 
 The source is the objects zoo of the test suite (``tests/contract/schema/objects_postgres.sql``:
 an extension, a domain with its CHECK, sequences, indexes of each kind, views on views calling
 a SQL function, a materialized view, a trigger function and trigger, an aggregate, row-level
-security policies, comments), since no public sample database with views, functions and
-triggers (Pagila, dvdrental) can be fetched offline here. For each scale it runs
-``dbsynth.synth`` into a new database of a throwaway server, counts each kind of object in
-both catalogs, and times the object statements (views, functions, triggers, indexes… run
-after the load) against the whole write.
+security policies, comments), or a schema file of a real application (``--schema-sql``, such
+as Pagila's ``pagila-schema.sql``, not kept here: a third party's file) filled with rows by
+``--fill-sql`` (``pagila_fill.sql`` fills Pagila). For each scale it runs ``dbsynth.synth``
+into a new database of a throwaway server, lists each kind of object in both catalogs (by
+name or definition, so what differs is printed), and times the object statements (views,
+functions, triggers, indexes… run after the load) against the whole write.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import re
 import sys
 import time
 from pathlib import Path
@@ -32,33 +36,77 @@ ZOO = ROOT / "tests" / "contract" / "schema" / "objects_postgres.sql"
 NOT_EXTENSIONS = (" AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.objid = p.oid "
                   "AND d.classid = 'pg_proc'::regclass AND d.deptype = 'e')")
 
-#: objects per kind, as the catalog lists them (schema public; PRIMARY KEY indexes aside)
-COUNTS = {
-    "extension": "SELECT count(*) FROM pg_extension WHERE extname <> 'plpgsql'",
-    "domain": "SELECT count(*) FROM pg_type WHERE typtype = 'd' "
-              "AND typnamespace = 'public'::regnamespace",
-    "sequence": "SELECT count(*) FROM pg_sequences WHERE schemaname = 'public'",
-    "index": "SELECT count(*) FROM pg_indexes WHERE schemaname = 'public' "
-             "AND indexname NOT LIKE '%_pkey'",
-    "view": "SELECT count(*) FROM pg_views WHERE schemaname = 'public'",
-    "materialized view": "SELECT count(*) FROM pg_matviews WHERE schemaname = 'public'",
-    "function": "SELECT count(*) FROM pg_proc p WHERE pronamespace = 'public'::regnamespace "
-                "AND prokind = 'f'" + NOT_EXTENSIONS,
-    "aggregate": "SELECT count(*) FROM pg_proc p WHERE pronamespace = 'public'::regnamespace "
-                 "AND prokind = 'a'" + NOT_EXTENSIONS,
-    "trigger": "SELECT count(*) FROM pg_trigger WHERE NOT tgisinternal",
-    "policy": "SELECT count(*) FROM pg_policies WHERE schemaname = 'public'",
-    "comment": "SELECT count(*) FROM pg_description d JOIN pg_class c ON c.oid = d.objoid "
-               "AND d.classoid = 'pg_class'::regclass "
-               "WHERE c.relnamespace = 'public'::regnamespace",
-    "constraint": "SELECT count(*) FROM pg_constraint WHERE connamespace = 'public'::regnamespace",
+#: objects per kind, as the catalog lists them (schema public): one identifying text each, so
+#: source and target are compared name by name, not only counted
+PUBLIC = "'public'::regnamespace"
+NAMES = {
+    "extension": "SELECT extname FROM pg_extension WHERE extname <> 'plpgsql'",
+    "enum": f"SELECT typname FROM pg_type WHERE typtype = 'e' AND typnamespace = {PUBLIC}",
+    "domain": "SELECT t.typname || ' ' || format_type(t.typbasetype, t.typtypmod) || coalesce(' '"
+              " || (SELECT string_agg(pg_get_constraintdef(k.oid), ' ') FROM pg_constraint k "
+              f"WHERE k.contypid = t.oid), '') FROM pg_type t WHERE t.typtype = 'd' "
+              f"AND t.typnamespace = {PUBLIC}",
+    "sequence": "SELECT sequencename FROM pg_sequences WHERE schemaname = 'public'",
+    "table": f"SELECT relname FROM pg_class WHERE relkind IN ('r', 'p') AND relnamespace = {PUBLIC}"
+             " AND NOT relispartition",
+    "partition": "SELECT relname || ' ' || pg_get_expr(relpartbound, oid) FROM pg_class "
+                 f"WHERE relispartition AND relnamespace = {PUBLIC}",
+    "column type": "SELECT c.relname || '.' || a.attname || ' ' || format_type(a.atttypid, "
+                   "a.atttypmod) || CASE WHEN a.attnotnull THEN ' NOT NULL' ELSE '' END "
+                   "FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid "
+                   f"WHERE c.relnamespace = {PUBLIC} AND c.relkind IN ('r', 'p') "
+                   "AND a.attnum > 0 AND NOT a.attisdropped",
+    "column default": "SELECT c.relname || '.' || a.attname || ' ' || pg_get_expr(d.adbin, "
+                      "d.adrelid) FROM pg_attrdef d JOIN pg_class c ON c.oid = d.adrelid "
+                      "JOIN pg_attribute a ON a.attrelid = d.adrelid AND a.attnum = d.adnum "
+                      f"WHERE c.relnamespace = {PUBLIC}",
+    "constraint": "SELECT conrelid::regclass::text || ' ' || conname || ' ' || "
+                  "pg_get_constraintdef(oid) FROM pg_constraint "
+                  f"WHERE connamespace = {PUBLIC} AND contype IN ('p', 'u', 'f', 'c', 'x')",
+    "index (of a constraint)": "SELECT indexname FROM pg_indexes i WHERE schemaname = 'public' "
+                               "AND EXISTS (SELECT 1 FROM pg_constraint k "
+                               "WHERE k.conindid = (quote_ident(i.indexname))::regclass)",
+    "index (ordinary)": "SELECT indexname || ' ' || regexp_replace(indexdef, '^.* USING ', '') "
+                        "FROM pg_indexes i WHERE schemaname = 'public' "
+                        "AND NOT EXISTS (SELECT 1 FROM pg_constraint k "
+                        "WHERE k.conindid = (quote_ident(i.indexname))::regclass)",
+    "view": "SELECT viewname FROM pg_views WHERE schemaname = 'public'",
+    "materialized view": "SELECT matviewname || CASE WHEN ispopulated THEN '' "
+                         "ELSE ' (not populated)' END FROM pg_matviews WHERE schemaname = 'public'",
+    "function": "SELECT p.oid::regprocedure::text FROM pg_proc p "
+                f"WHERE pronamespace = {PUBLIC} AND prokind IN ('f', 'p')" + NOT_EXTENSIONS,
+    "aggregate": "SELECT p.oid::regprocedure::text FROM pg_proc p "
+                 f"WHERE pronamespace = {PUBLIC} AND prokind = 'a'" + NOT_EXTENSIONS,
+    "trigger": "SELECT tgrelid::regclass::text || '.' || tgname FROM pg_trigger "
+               "WHERE NOT tgisinternal",
+    "policy": "SELECT tablename || '.' || policyname FROM pg_policies WHERE schemaname = 'public'",
+    "comment": "SELECT c.relname || '.' || d.objsubid FROM pg_description d "
+               "JOIN pg_class c ON c.oid = d.objoid AND d.classoid = 'pg_class'::regclass "
+               f"WHERE c.relnamespace = {PUBLIC}",
 }
 
 
-def counts(url: str) -> dict[str, int]:
+def catalog(url: str) -> dict[str, set[str]]:
+    """Each kind's objects in the database at ``url``."""
     from conftest import run_sql
 
-    return {kind: int(run_sql(url, sql)[0][0]) for kind, sql in COUNTS.items()}
+    return {kind: {str(row[0]) for row in run_sql(url, sql)} for kind, sql in NAMES.items()}
+
+
+def load_sql_file(url: str, text: str) -> None:
+    """Run a schema file such as pg_dump writes it, through psycopg (no psql needed): psql's
+    meta-commands (lines starting with a backslash: ``\\connect``, ``\\restrict``…) are
+    dropped, and so are ``ALTER … OWNER TO`` lines (as ``pg_restore --no-owner``: the roles
+    that owned the dump's objects need not exist here). ``SET`` and ``set_config`` lines run as
+    they are (they last for this one session)."""
+    from conftest import run_sql
+
+    kept = [line for line in text.splitlines()
+            if not line.startswith("\\") and not OWNER_TO.match(line)]
+    run_sql(url, "\n".join(kept))
+
+
+OWNER_TO = re.compile(r"^ALTER \w+( \w+)? .+ OWNER TO .+;$")
 
 
 def timed_object_creation() -> list[float]:
@@ -83,7 +131,16 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--pg", help="a PostgreSQL server to use (default: a throwaway one)")
     parser.add_argument("--scale", type=float, nargs="*", default=[1.0, 10.0])
+    parser.add_argument("--schema-sql", type=Path,
+                        help="a schema file (pg_dump's plain output) to copy instead of the zoo")
+    parser.add_argument("--fill-sql", type=Path, help="rows for --schema-sql's tables")
+    parser.add_argument("--json", type=Path, help="write the results there too")
     args = parser.parse_args()
+    for path in (args.schema_sql, args.fill_sql):
+        if path is not None and not path.is_file():
+            parser.error(f"no such file: {path}")
+    if args.fill_sql and not args.schema_sql:
+        parser.error("--fill-sql needs --schema-sql")
 
     import dbsynth
     from conftest import run_sql
@@ -92,9 +149,14 @@ def main() -> None:
     cluster, stop = corpus.start_postgres(args.pg)
     results: list[dict[str, Any]] = []
     try:
-        _, source = cluster.create_database("objects_zoo")
-        run_sql(source, ZOO.read_text())
-        before = counts(source)
+        _, source = cluster.create_database("objects_source")
+        if args.schema_sql:
+            load_sql_file(source, args.schema_sql.read_text())
+            if args.fill_sql:
+                run_sql(source, args.fill_sql.read_text())
+        else:
+            run_sql(source, ZOO.read_text())
+        before = catalog(source)
         spent = timed_object_creation()
         for scale in args.scale:
             _, target = cluster.create_database(f"objects_copy_{int(scale * 100)}")
@@ -103,26 +165,43 @@ def main() -> None:
             result = dbsynth.synth(source, target, scale=scale, seed=1,
                                    keys=KeyOptions(infer=False))
             total = time.perf_counter() - started
-            after = counts(target)
+            after = catalog(target)
             results.append({
                 "scale": scale, "rows": sum(result.rows.values()),
                 "integrity_ok": result.integrity.ok,
-                "objects": {k: {"source": before[k], "target": after[k]} for k in COUNTS},
+                "objects": {k: {"source": len(before[k]), "target": len(after[k]),
+                                "missing": sorted(before[k] - after[k]),
+                                "extra": sorted(after[k] - before[k])} for k in NAMES},
                 "objects_not_created": result.objects.get("not_created", []),
                 "seconds_total": round(total, 3),
                 "seconds_generate_load": round(result.seconds.get("generate+load", 0.0), 3),
                 "seconds_objects": round(spent[0], 3),
             })
-            row = results[-1]
-            print(f"scale {scale:g}: {row['rows']} rows, total {row['seconds_total']} s, "
-                  f"objects {row['seconds_objects']} s of generate+load "
-                  f"{row['seconds_generate_load']} s", file=sys.stderr)
-            for kind, pair in row["objects"].items():
-                print(f"  {kind:18} source {pair['source']:3}  target {pair['target']:3}",
-                      file=sys.stderr)
+            report(results[-1])
     finally:
         stop()
-    print(json.dumps(results, indent=2))
+    text = json.dumps(results, indent=2)
+    if args.json:
+        args.json.write_text(text)
+    print(text)
+
+
+def report(row: dict[str, Any]) -> None:
+    """Per kind: source and target counts, and what differs (to stderr)."""
+    print(f"scale {row['scale']:g}: {row['rows']} rows, integrity "
+          f"{'ok' if row['integrity_ok'] else 'FAILED'}, total {row['seconds_total']} s, "
+          f"objects {row['seconds_objects']} s of generate+load "
+          f"{row['seconds_generate_load']} s", file=sys.stderr)
+    for kind, pair in row["objects"].items():
+        print(f"  {kind:24} source {pair['source']:3}  target {pair['target']:3}",
+              file=sys.stderr)
+        for side in ("missing", "extra"):
+            for name in pair[side][:8]:
+                print(f"      {side}: {name[:150]}", file=sys.stderr)
+            if len(pair[side]) > 8:
+                print(f"      … {len(pair[side]) - 8} more {side}", file=sys.stderr)
+    for item in row["objects_not_created"]:
+        print(f"  not created: {item}", file=sys.stderr)
 
 
 if __name__ == "__main__":
