@@ -109,6 +109,10 @@ class Dialect:
     char_unbounded: str = "char"
     #: the type for values it has no type for (unknown, and enums/arrays where missing)
     text_word: str = "text"
+    #: types dbsynth does not model whose text input takes any words (PostgreSQL's
+    #: ``tsvector``: each word a lexeme): on the same engine a NOT NULL column of one keeps
+    #: its type, filled with the generated words (others become text: no value is known valid)
+    words_types: frozenset[str] = frozenset()
     #: the type of a text column in a key (primary, unique, foreign), where the engine
     #: cannot index an unbounded text (MySQL: ``VARCHAR(255)``); None: as rendered
     key_text: str | None = None

@@ -24,7 +24,7 @@ DIALECT = Dialect(
     advance_identity=("SELECT setval(pg_get_serial_sequence('{table_literal}', '{column_literal}'), "
                       "COALESCE((SELECT max({column}) FROM {table}), 0) + 1, false)"),
     materialized_views=True, index_methods=("btree", "hash", "gin", "gist", "brin", "spgist"),
-    comments=True, domains=True,
+    comments=True, domains=True, words_types=frozenset({"tsvector"}),
     create_type_if_absent="DO $dbsynth$ BEGIN {}; EXCEPTION WHEN duplicate_object THEN NULL; END $dbsynth$",
     relax_function_bodies="SET LOCAL check_function_bodies = off",
     extension_probe="SELECT 1 / count(*) FROM pg_available_extensions WHERE name = {}",

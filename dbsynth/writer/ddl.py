@@ -173,9 +173,11 @@ def column_definition(table: Table, column: Column, schema: Schema, caps: Dialec
             and column.name in key_columns(table):
         sql_type = caps.key_text  # MySQL indexes no unbounded text
     if (item is not None and item.name == "unknown" and item.native and schema.dialect == caps.name
-            and (column.nullable or column.generated is not None)):
+            and (column.nullable or column.generated is not None
+                 or item.native in caps.words_types)):
         # Same engine: a type dbsynth does not model stays as declared (tsvector, inet) where
-        # its values are NULL or the engine's own; NOT NULL ones get neutral text values.
+        # its values are NULL, the engine's own, or generated words the type takes (a NOT
+        # NULL tsvector); other NOT NULL ones get neutral text values, as text.
         sql_type = column.type.native or sql_type
     domain_schema = (enum_schemas or {}).get(column.domain or "", schema_name)
     sql_type = domain_type(column, schema, caps, domain_schema) or sql_type  # PG -> PG: its domain
