@@ -64,7 +64,7 @@ def test_postgres_copy_has_the_same_objects(pg_zoo: str, pg_database_factory) ->
     source_catalog, target_catalog = pg_catalog(pg_zoo), pg_catalog(target)
     for kind, objects in source_catalog.items():
         assert target_catalog[kind] == objects, kind
-    assert len(source_catalog["index"]) == 7 and len(source_catalog["view"]) == 3
+    assert len(source_catalog["index"]) == 8 and len(source_catalog["view"]) == 3
     assert result.objects["not_created"] == []
     assert result.objects["created"]["trigger"] == 1
     # the column keeps its domain, and the domain's CHECK holds on the copy

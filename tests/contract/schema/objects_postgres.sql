@@ -43,6 +43,7 @@ CREATE MATERIALIZED VIEW monthly_total AS
   SELECT date_trunc('month', paid) AS month, sum(amount) AS total, count(*) AS n
   FROM payment GROUP BY 1;
 CREATE INDEX monthly_total_month_idx ON monthly_total (month);
+CREATE UNIQUE INDEX monthly_total_month_key ON monthly_total (month);  -- (REFRESH … CONCURRENTLY)
 ALTER TABLE payment ENABLE ROW LEVEL SECURITY;
 CREATE POLICY payment_recent ON payment FOR SELECT USING (paid >= DATE '2024-01-01');
 CREATE POLICY payment_positive ON payment AS RESTRICTIVE FOR INSERT TO PUBLIC
