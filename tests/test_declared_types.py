@@ -48,3 +48,23 @@ def test_postgres_copy_keeps_every_declared_type(pg_database_factory) -> None:
     gaps = " ".join(result.gaps)
     for column in ("words", "place", "address", "span"):
         assert f"doc.{column}" in gaps
+
+
+def test_an_enum_columns_default_is_kept(pg_database_factory, tmp_path) -> None:
+    """Pagila's ``rating mpaa_rating DEFAULT 'G'::mpaa_rating`` lost its default on the copy
+    (a default naming a type stayed behind): a new film without a rating was NULL, not G."""
+    from conftest import duckdb_url
+
+    source = pg_database_factory("enum_src")
+    run_sql(source, "CREATE TYPE rating AS ENUM ('G', 'PG', 'R');"
+                    "CREATE TABLE film (id int PRIMARY KEY, rating rating DEFAULT 'G'::rating);"
+                    "INSERT INTO film SELECT g, (ARRAY['G', 'PG', 'R'])[1 + g % 3]::rating "
+                    "FROM generate_series(1, 30) g")
+    target = pg_database_factory("enum_tgt")
+    assert pipeline.synth(source, target).integrity.ok
+    run_sql(target, "INSERT INTO film (id) VALUES (1000)")
+    assert run_sql(target, "SELECT rating::text FROM film WHERE id = 1000") == [("G",)]
+    duck = duckdb_url(tmp_path / "enum.duckdb")
+    assert pipeline.synth(source, duck).integrity.ok
+    run_sql(duck, "INSERT INTO film (id) VALUES (1000)")
+    assert run_sql(duck, "SELECT rating::text FROM film WHERE id = 1000") == [("G",)]

@@ -204,8 +204,8 @@ def column_definition(table: Table, column: Column, schema: Schema, caps: Dialec
         elif caps.identity_kind == "sequence":
             seq = qualified(schema_name, sequence_name(table, column))
             parts.append(f"DEFAULT nextval('{seq.replace(chr(39), chr(39) * 2)}')")
-    elif column.default is not None and _portable_default(column):
-        default = translate_expression(column.default, schema.dialect, caps)
+    elif column.default is not None and (_portable_default(column) or _enum_label(column)):
+        default = _enum_label(column) or translate_expression(column.default, schema.dialect, caps)
         if default is not None and "nextval" not in default:
             parts.append(f"DEFAULT ({default})" if caps.default_in_parentheses
                          else f"DEFAULT {default}")
@@ -272,6 +272,19 @@ def _portable_default(column: Column) -> bool:
         return False
     outside_quotes = re.sub(r"'(?:[^']|'')*'", "''", column.default or "")
     return "." not in re.sub(r"\d+\.\d+", "0", outside_quotes)
+
+
+_LABEL_CAST = re.compile(r"^('(?:[^']|'')*')::[\w.\"]+$")
+
+
+def _enum_label(column: Column) -> str | None:
+    """An enum column's default label without its cast (``'G'::public.mpaa_rating`` ->
+    ``'G'``): the engine coerces it to the column's type, whatever schema that type is in,
+    and an engine without enums takes it as text. None: not one."""
+    if column.type.name != "enum" or column.default is None:
+        return None
+    match = _LABEL_CAST.match(column.default.strip())
+    return match[1] if match else None
 
 
 def create_sequences(table: Table, caps: Dialect, schema_name: str,
