@@ -29,6 +29,7 @@ from dbsynth.schema.model import (
     CheckConstraint, Column, EnumType, FkAction, ForeignKey, PrimaryKey, Schema, SqlType, Table,
     UniqueConstraint,
 )
+from dbsynth.schema.objects import SchemaObject
 
 CAPABILITIES = DIALECT  # what the engine can do (dbsynth.dialects.postgres)
 
@@ -183,6 +184,11 @@ class PostgresConnector:
                 expr = re.sub(r"\s+NOT VALID$", "", definition.strip())
                 expr = expr.removeprefix("CHECK ").strip()
                 checks[table].append(CheckConstraint(expr, cname, dialect="postgres"))
+        objects = postgres_objects(self.query, self.schema_name)
+        for table, fk in _partition_foreign_keys(self.query, params, objects):
+            if table in fks and not any((k.columns, k.ref_table) == (fk.columns, fk.ref_table)
+                                        for k in fks[table]):
+                fks[table].append(fk)
         for table, index_name, cols in self.query(read_sql("postgres", "unique_indexes"), params):
             if table in uniques and tuple(cols) not in [u.columns for u in uniques[table]]:
                 uniques[table].append(UniqueConstraint(tuple(cols), index_name))
@@ -195,7 +201,7 @@ class PostgresConnector:
             row_count=counts[n],
         ) for n in names)
         return Schema(dialect="postgres", name=self.schema_name, tables=tables, enums=enums,
-                      objects=postgres_objects(self.query, self.schema_name))
+                      objects=objects)
 
     def _row_counts(self, names: list[str]) -> dict[str, int]:
         if not names:
@@ -224,6 +230,24 @@ class PostgresConnector:
         if self._reader is not None:
             self._reader.close()
             self._reader = None
+
+
+def _partition_foreign_keys(query: Callable[..., list[tuple[Any, ...]]], params: dict[str, Any],
+                            objects: tuple[SchemaObject, ...]) -> list[tuple[str, ForeignKey]]:
+    """Foreign keys declared on partitions only (Pagila's payment_p2022_01 → customer, none
+    on payment), as keys of the top table the rows are generated for (source "partitions"),
+    so its rows hold them: one per column set and referenced table."""
+    tops = {o.name: o.table for o in objects if o.kind == "partition" and o.table}
+    out: list[tuple[str, ForeignKey]] = []
+    for partition, _name, _sql, cols, ref_table, ref_cols, on_delete, on_update in query(
+            read_sql("postgres", "objects_partition_keys"), params):
+        fk = ForeignKey(tuple(cols), ref_table, tuple(ref_cols), None, "partitions",
+                        FK_ACTION_CODES[on_delete], FK_ACTION_CODES[on_update])
+        top = tops.get(partition)
+        if top and not any(t == top and (k.columns, k.ref_table) == (fk.columns, fk.ref_table)
+                           for t, k in out):
+            out.append((top, fk))
+    return out
 
 
 def _run(cur: psycopg.Cursor[Any], sql: str, params: dict[str, Any] | None) -> list[tuple[Any, ...]]:

@@ -114,13 +114,15 @@ FK_ACTIONS: frozenset[str] = frozenset({"NO ACTION", "RESTRICT", "CASCADE", "SET
 @dataclass(frozen=True)
 class ForeignKey:
     """``columns`` of the owning table reference ``ref_columns`` of ``ref_table``;
-    ``on_delete``/``on_update`` are its referential actions, as the source declares them."""
+    ``on_delete``/``on_update`` are its referential actions, as the source declares them.
+    ``source`` "partitions": declared on (some of) the table's partitions, not on the table
+    (rows are generated to hold it; a partitioned copy declares it where the source does)."""
 
     columns: tuple[str, ...]
     ref_table: str
     ref_columns: tuple[str, ...]
     name: str | None = None
-    source: Literal["declared", "inferred", "user"] = "declared"
+    source: Literal["declared", "inferred", "user", "partitions"] = "declared"
     on_delete: FkAction = "NO ACTION"
     on_update: FkAction = "NO ACTION"
 

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 
 from dbsynth.dialects import Dialect, get_dialect, qualified, quote_ident, translate_expression
 from dbsynth.schema.graph import FkEdge, LoadPlan
-from dbsynth.writer.objects import composite_type, domain_type
+from dbsynth.writer.objects import composite_type, domain_type, has_partitions
 from dbsynth.schema.model import CheckConstraint, Column, ForeignKey, Schema, SqlType, Table
 from dbsynth.schema.objects import SchemaObject
 
@@ -361,9 +361,11 @@ def foreign_keys_after_load(table: Table, schema: Schema, caps: Dialect,
     if not caps.fk_after_load:
         return []
     target = qualified(schema_name, table.name)
+    on_partitions = has_partitions(table.name, schema, caps)  # (their own keys: objects)
     return [f"ALTER TABLE {target} ADD {_constraint(fk.name, table, schema, caps)}"
             f"{_fk_clause(fk, schema_name)}{fk_actions(fk, caps)}"
-            for fk in declarable_foreign_keys(table, schema)]
+            for fk in declarable_foreign_keys(table, schema)
+            if not (on_partitions and fk.source == "partitions")]
 
 
 def fk_actions(fk: ForeignKey, caps: Dialect) -> str:

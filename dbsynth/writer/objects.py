@@ -121,6 +121,9 @@ def _statement(obj: SchemaObject, caps: Dialect, source_schema: str, schema_name
                       f"as one plain table"), False
     if obj.kind == "partition":
         return None, f"its rows are written into {obj.table}, one plain table", False
+    if obj.kind == "foreign key":
+        return None, (f"{obj.table} is one plain table in {caps.name}: the key is declared on "
+                      f"it"), False
     if obj.kind not in TRANSLATED_KINDS:
         return None, f"a {obj.dialect} {obj.kind} is not portable to {caps.name}", False
     sql, why = translate_object(obj, caps, schema_name)
@@ -202,6 +205,12 @@ def create_table_statements(create_sql: str, table_name: str, schema: Schema, ca
     return [f"{create_sql} PARTITION BY {keys[0]}"] + [
         requalify(o.definition, schema.name, schema_name, names)
         for o in mine if o.kind == "partition"]
+
+
+def has_partitions(table: str, schema: Schema, caps: Dialect) -> bool:
+    """The table is written partitioned, as in the source (same engine)."""
+    return any(o.kind == "partition key" and o.table == table and o.dialect == caps.name
+               for o in schema.objects)
 
 
 def partition_names(schema: Schema, caps: Dialect) -> list[str]:

@@ -97,8 +97,10 @@ def test_postgres_copy_has_the_same_objects(pg_zoo: str, pg_database_factory) ->
 
 PARTITIONED = """
 CREATE TABLE device (id integer PRIMARY KEY, kind text NOT NULL);
+CREATE TABLE site (id integer PRIMARY KEY, name text NOT NULL);
 CREATE TABLE reading (
   device_id integer NOT NULL REFERENCES device (id),
+  site_id integer NOT NULL,
   taken date NOT NULL,
   value numeric(8,2),
   PRIMARY KEY (device_id, taken)
@@ -110,11 +112,22 @@ CREATE TABLE reading_2024_low PARTITION OF reading_2024 FOR VALUES FROM (MINVALU
 CREATE TABLE reading_2024_high PARTITION OF reading_2024 FOR VALUES FROM (20) TO (MAXVALUE);
 CREATE TABLE reading_other PARTITION OF reading DEFAULT;
 CREATE INDEX reading_value_idx ON reading (value);
+-- as Pagila's payment: keys and indexes declared on some partitions only, not the parent
+ALTER TABLE reading_2023 ADD CONSTRAINT reading_2023_site_fk FOREIGN KEY (site_id)
+  REFERENCES site (id) ON DELETE CASCADE;
+ALTER TABLE reading_2024_low ADD CONSTRAINT reading_2024_low_site_fk FOREIGN KEY (site_id)
+  REFERENCES site (id);
+CREATE INDEX reading_2023_site_idx ON reading_2023 (site_id);
+CREATE INDEX reading_2024_low_taken_brin ON reading_2024_low USING brin (taken);
 INSERT INTO device SELECT g, CASE WHEN g % 3 = 0 THEN 'meter' ELSE 'probe' END
 FROM generate_series(1, 40) g;
-INSERT INTO reading SELECT d, DATE '2023-01-01' + 5 * k, (d * k) % 97 + 0.25
+INSERT INTO site SELECT g, 'site ' || g FROM generate_series(1, 12) g;
+INSERT INTO reading SELECT d, 1 + (d * k) % 12, DATE '2023-01-01' + 5 * k, (d * k) % 97 + 0.25
 FROM generate_series(1, 40) d, generate_series(0, 145) k;
 """
+
+FOREIGN_KEYS = ("SELECT conrelid::regclass::text, conname, pg_get_constraintdef(oid) "
+                "FROM pg_constraint WHERE contype = 'f'")
 
 PARTITIONS = ("SELECT c.relname, pg_get_expr(c.relpartbound, c.oid), "
               "(SELECT relname FROM pg_class WHERE oid = i.inhparent) FROM pg_class c "
@@ -139,9 +152,16 @@ def test_postgres_partitions_with_their_bounds_and_rows_routed(pg_database_facto
     assert placed.get("reading_2023") == run_sql(
         target, "SELECT count(*) FROM reading WHERE taken < DATE '2024-01-01' AND taken >= DATE '2023-01-01'")[0][0]
     assert run_sql(target, "SELECT count(*) FROM reading_2024_low WHERE device_id >= 20") == [(0,)]
-    # the parent's index is on every partition, as in the source
-    indexes = "SELECT count(*) FROM pg_indexes WHERE indexdef NOT LIKE '%UNIQUE%'"
-    assert run_sql(target, indexes) == run_sql(source, indexes)
+    # the parent's index is on every partition, and a partition's own indexes and keys are
+    # on it, with their names and actions, as in the source (they were lost)
+    indexes = "SELECT indexname, indexdef FROM pg_indexes WHERE indexdef NOT LIKE '%UNIQUE%'"
+    assert set(run_sql(target, indexes)) == set(run_sql(source, indexes))
+    assert set(run_sql(target, FOREIGN_KEYS)) == set(run_sql(source, FOREIGN_KEYS))
+    assert ("reading_2024_low", "reading_2024_low_site_fk", "FOREIGN KEY (site_id) REFERENCES "
+            "site(id)") in run_sql(target, FOREIGN_KEYS)
+    # generated for the key declared on partitions only: every reading's site exists
+    assert run_sql(target, "SELECT count(*) FROM reading r "
+                           "WHERE NOT EXISTS (SELECT 1 FROM site s WHERE s.id = r.site_id)") == [(0,)]
     # scaled out (staged in a schema of its own, published in one transaction): the same
     pytest.importorskip("distributed")
     from dbsynth.scaleout import ScaleOut
