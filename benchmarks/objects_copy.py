@@ -134,9 +134,11 @@ def main() -> None:
     parser.add_argument("--schema-sql", type=Path,
                         help="a schema file (pg_dump's plain output) to copy instead of the zoo")
     parser.add_argument("--fill-sql", type=Path, help="rows for --schema-sql's tables")
+    parser.add_argument("--app-sql", type=Path,
+                        help="the application's statements, run on each copy (first row shown)")
     parser.add_argument("--json", type=Path, help="write the results there too")
     args = parser.parse_args()
-    for path in (args.schema_sql, args.fill_sql):
+    for path in (args.schema_sql, args.fill_sql, args.app_sql):
         if path is not None and not path.is_file():
             parser.error(f"no such file: {path}")
     if args.fill_sql and not args.schema_sql:
@@ -149,14 +151,11 @@ def main() -> None:
     cluster, stop = corpus.start_postgres(args.pg)
     results: list[dict[str, Any]] = []
     try:
-        _, source = cluster.create_database("objects_source")
-        if args.schema_sql:
-            load_sql_file(source, args.schema_sql.read_text())
-            if args.fill_sql:
-                run_sql(source, args.fill_sql.read_text())
-        else:
-            run_sql(source, ZOO.read_text())
+        source = build_source(cluster, "objects_source", args.schema_sql, args.fill_sql)
         before = catalog(source)
+        # the application on the source too (built again: the statements write)
+        on_source = application(build_source(cluster, "objects_app", args.schema_sql,
+                                             args.fill_sql), args.app_sql) if args.app_sql else []
         spent = timed_object_creation()
         for scale in args.scale:
             _, target = cluster.create_database(f"objects_copy_{int(scale * 100)}")
@@ -176,6 +175,8 @@ def main() -> None:
                 "seconds_total": round(total, 3),
                 "seconds_generate_load": round(result.seconds.get("generate+load", 0.0), 3),
                 "seconds_objects": round(spent[0], 3),
+                "application": application(target, args.app_sql) if args.app_sql else [],
+                "application_source": on_source,
             })
             report(results[-1])
     finally:
@@ -184,6 +185,40 @@ def main() -> None:
     if args.json:
         args.json.write_text(text)
     print(text)
+
+
+def build_source(cluster: Any, name: str, schema_sql: Path | None, fill_sql: Path | None) -> str:
+    """A new database holding the zoo, or ``schema_sql`` filled by ``fill_sql``."""
+    from conftest import run_sql
+
+    _, url = cluster.create_database(name)
+    if schema_sql is None:
+        run_sql(url, ZOO.read_text())
+        return url
+    load_sql_file(url, schema_sql.read_text())
+    if fill_sql is not None:
+        run_sql(url, fill_sql.read_text())
+    return url
+
+
+def application(url: str, path: Path) -> list[dict[str, str]]:
+    """Each statement of ``path`` (ending with ``;`` at a line's end) run on ``url``: its
+    first row, or the engine's error (one line)."""
+    from conftest import run_sql
+
+    text = "\n".join(line for line in path.read_text().splitlines()
+                     if not line.lstrip().startswith("--"))
+    out = []
+    for statement in (s.strip() for s in re.split(r";\s*\n", text)):
+        if not statement:
+            continue
+        try:
+            rows = run_sql(url, statement)
+            outcome = repr(rows[0]) if rows else "(no rows)"
+        except Exception as exc:  # the engine's refusal is the finding
+            outcome = "ERROR " + str(exc).splitlines()[0]
+        out.append({"sql": " ".join(statement.split())[:90], "outcome": outcome})
+    return out
 
 
 def report(row: dict[str, Any]) -> None:
@@ -202,6 +237,10 @@ def report(row: dict[str, Any]) -> None:
                 print(f"      … {len(pair[side]) - 8} more {side}", file=sys.stderr)
     for item in row["objects_not_created"]:
         print(f"  not created: {item}", file=sys.stderr)
+    for item, source in zip(row["application"], row["application_source"]):
+        print(f"  app: {item['sql']}\n       -> {item['outcome'][:150]}"
+              + ("" if item["outcome"] == source["outcome"] else
+                 f"\n       (source: {source['outcome'][:150]})"), file=sys.stderr)
 
 
 if __name__ == "__main__":
