@@ -191,7 +191,7 @@ class PostgresConnector:
                 fks[table].append(fk)
         for table, index_name, cols in self.query(read_sql("postgres", "unique_indexes"), params):
             if table in uniques and tuple(cols) not in [u.columns for u in uniques[table]]:
-                uniques[table].append(UniqueConstraint(tuple(cols), index_name))
+                uniques[table].append(UniqueConstraint(tuple(cols), index_name, index=True))
         enums = tuple(EnumType(n, tuple(labels)) for n, labels in
                       self.query(read_sql("postgres", "enums"), params))
         counts = self._row_counts(names)

@@ -144,6 +144,9 @@ class Dialect:
     index_table_qualified: bool = True
     #: COMMENT ON TABLE / COLUMN
     comments: bool = False
+    #: how a unique index that is not a constraint is made ({name}, {table}, {columns}
+    #: quoted); None: such a key is written as a UNIQUE constraint
+    unique_index: str | None = None
     #: CREATE DOMAIN: a column keeps its domain as its type (same engine only)
     domains: bool = False
     #: ``{}`` (a CREATE of a type) made a no-op where the type exists, for refreshes

@@ -25,6 +25,7 @@ DIALECT = Dialect(
                       "COALESCE((SELECT max({column}) FROM {table}), 0) + 1, false)"),
     materialized_views=True, index_methods=("btree", "hash", "gin", "gist", "brin", "spgist"),
     comments=True, domains=True, words_types=frozenset({"tsvector"}),
+    unique_index="CREATE UNIQUE INDEX {name} ON {table} ({columns})",
     create_type_if_absent="DO $dbsynth$ BEGIN {}; EXCEPTION WHEN duplicate_object THEN NULL; END $dbsynth$",
     relax_function_bodies="SET LOCAL check_function_bodies = off",
     extension_probe="SELECT 1 / count(*) FROM pg_available_extensions WHERE name = {}",

@@ -91,8 +91,12 @@ class PrimaryKey:
 
 @dataclass(frozen=True)
 class UniqueConstraint:
+    """``index``: the source declares a unique index, not a constraint (``CREATE UNIQUE
+    INDEX``; the same to the data, not to the catalog): written so where the engine says how."""
+
     columns: tuple[str, ...]
     name: str | None = None
+    index: bool = False
 
 
 @dataclass(frozen=True)
@@ -213,6 +217,9 @@ class Schema:
         for table in data["tables"]:  # ``composite`` only where set: older files stay the same
             for column in table["columns"]:
                 _drop_unset_composite(column["type"])
+            for unique in table["uniques"]:  # (``index`` too)
+                if not unique.get("index"):
+                    unique.pop("index", None)
         return data
 
 

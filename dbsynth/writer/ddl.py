@@ -342,8 +342,9 @@ def keys_after_load(table: Table, schema: Schema, plan: LoadPlan, caps: Dialect,
     it up to date row by row. Run right after the table's load, before any table referring
     to it is created (DuckDB cannot alter a table something depends on)."""
     target = qualified(schema_name, table.name)
-    out = [f"ALTER TABLE {target} ADD {_constraint(name, table, schema, caps, True)}{kind} "
-           f"({_cols(columns)})"
+    out = [_unique_index(table, columns, name, schema, caps, target)
+           or f"ALTER TABLE {target} ADD {_constraint(name, table, schema, caps, True)}{kind} "
+              f"({_cols(columns)})"
            for kind, columns, name in _keys(table)
            if not _key_at_create(table, columns, schema, plan, caps)]
     if caps.fk_after_load:
@@ -382,6 +383,19 @@ def unheld_fk_actions(schema: Schema, caps: Dialect) -> list[tuple[Table, Foreig
             for fk in declarable_foreign_keys(table, schema, warn=False)
             for event, action in (("DELETE", fk.on_delete), ("UPDATE", fk.on_update))
             if action not in caps.fk_actions]
+
+
+def _unique_index(table: Table, columns: tuple[str, ...], name: str | None, schema: Schema,
+                  caps: Dialect, target: str) -> str | None:
+    """CREATE UNIQUE INDEX for a key the source declares as a unique index (Pagila's
+    idx_unq_manager_staff_id), where the engine makes one and the name is valid there; None:
+    a constraint."""
+    if caps.unique_index is None or name is None or not any(
+            u.index and u.columns == columns and u.name == name for u in table.uniques):
+        return None
+    if not _constraint(name, table, schema, caps, True):  # a name the engine would refuse
+        return None
+    return caps.unique_index.format(name=quote_ident(name), table=target, columns=_cols(columns))
 
 
 def _keys(table: Table) -> list[tuple[str, tuple[str, ...], str | None]]:

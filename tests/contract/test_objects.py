@@ -42,6 +42,10 @@ PG_CATALOG = {
               "UNION ALL SELECT relname, relrowsecurity::text FROM pg_class WHERE relrowsecurity",
     "sequence": "SELECT sequencename, data_type || ' ' || increment_by FROM pg_sequences "
                 "WHERE schemaname = 'public'",
+    # names, kinds and definitions (FK actions too); a unique index stays an index
+    "constraint": "SELECT conrelid::regclass::text || '.' || conname, "
+                  "contype::text || ' ' || pg_get_constraintdef(oid) FROM pg_constraint "
+                  "WHERE connamespace = 'public'::regnamespace",
 }
 
 
@@ -64,7 +68,7 @@ def test_postgres_copy_has_the_same_objects(pg_zoo: str, pg_database_factory) ->
     source_catalog, target_catalog = pg_catalog(pg_zoo), pg_catalog(target)
     for kind, objects in source_catalog.items():
         assert target_catalog[kind] == objects, kind
-    assert len(source_catalog["index"]) == 8 and len(source_catalog["view"]) == 3
+    assert len(source_catalog["index"]) == 9 and len(source_catalog["view"]) == 3
     assert result.objects["not_created"] == []
     assert result.objects["created"]["trigger"] == 1
     # the column keeps its domain, and the domain's CHECK holds on the copy

@@ -22,6 +22,7 @@ CREATE TABLE payment (
 );
 ALTER SEQUENCE payment_no_seq OWNED BY payment.payment_no;
 CREATE INDEX customer_name_idx ON customer (name);
+CREATE UNIQUE INDEX customer_email_uidx ON customer (email);  -- an index, not a constraint
 CREATE INDEX customer_active_email_idx ON customer (email) WHERE active;
 CREATE INDEX customer_lower_name_idx ON customer (lower(name));
 CREATE INDEX customer_tags_idx ON customer USING gin (tags);
