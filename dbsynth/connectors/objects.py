@@ -64,6 +64,10 @@ def postgres_objects(query: Query, schema: str) -> tuple[SchemaObject, ...]:
                 for name, table, sql in query(read_sql("postgres", "objects_indexes"), params)]
         out += [SchemaObject("sequence", name, sql, "postgres", (owner,) if owner else (), owner)
                 for name, owner, sql in query(read_sql("postgres", "objects_sequences"), params)]
+        out += [SchemaObject("default", f"{table}.{column}", sql, "postgres", (table, sequence),
+                             table)
+                for table, column, sequence, sql in query(read_sql("postgres", "objects_defaults"),
+                                                          params)]
         for name, table, sql, function in query(read_sql("postgres", "objects_triggers"), params):
             deps = (table, function) if function else (table,)
             out.append(SchemaObject("trigger", f"{table}.{name}", sql, "postgres", deps, table))

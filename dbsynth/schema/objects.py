@@ -15,13 +15,13 @@ from typing import Any, Literal
 ObjectKind = Literal[
     "partition key", "partition", "extension", "domain", "type", "sequence", "function", "procedure",
     "aggregate", "index", "view", "materialized view", "trigger", "comment", "policy", "grant",
-    "check", "check validation", "foreign key",
+    "check", "check validation", "foreign key", "default",
 ]
 
 #: kinds in the order they are created when nothing else decides (dependencies first)
 KIND_ORDER: tuple[ObjectKind, ...] = (
-    "partition key", "partition", "extension", "domain", "type", "sequence", "function", "procedure",
-    "aggregate", "check", "check validation", "view", "materialized view", "index",
+    "partition key", "partition", "extension", "domain", "type", "sequence", "default", "function",
+    "procedure", "aggregate", "check", "check validation", "view", "materialized view", "index",
     "foreign key", "trigger", "comment", "policy", "grant",
 )
 

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 
 from dbsynth.dialects import Dialect, get_dialect, qualified, quote_ident, translate_expression
 from dbsynth.schema.graph import FkEdge, LoadPlan
-from dbsynth.writer.objects import composite_type, domain_type, has_partitions
+from dbsynth.writer.objects import composite_type, domain_type, has_partitions, sequence_default
 from dbsynth.schema.model import CheckConstraint, Column, ForeignKey, Schema, SqlType, Table
 from dbsynth.schema.objects import SchemaObject
 
@@ -182,7 +182,10 @@ def column_definition(table: Table, column: Column, schema: Schema, caps: Dialec
     domain_schema = (enum_schemas or {}).get(column.domain or "", schema_name)
     sql_type = domain_type(column, schema, caps, domain_schema) or sql_type  # PG -> PG: its domain
     sql_type = composite_type(column, schema, caps, schema_name, enum_schemas or {}) or sql_type
-    if column.identity and column.type.is_integer:
+    # (a default from a sequence the column does not own is set after the load, as in the
+    # source, instead of an identity: see objects_defaults.sql)
+    identity = None if sequence_default(table.name, column.name, schema, caps) else column.identity
+    if identity and column.type.is_integer:
         sql_type = caps.identity_type(column.type) or sql_type
     parts = [quote_ident(column.name), sql_type]
     if column.generated is not None and caps.generated_kind != "none":
@@ -192,7 +195,7 @@ def column_definition(table: Table, column: Column, schema: Schema, caps: Dialec
             return " ".join(parts)
         log.warning("generated column %s.%s cannot be translated; mirrored as a plain column",
                     table.name, column.name)
-    if column.identity and column.type.is_integer and caps.identity_kind != "autoincrement":
+    if identity and column.type.is_integer and caps.identity_kind != "autoincrement":
         if caps.identity_kind == "auto_increment":
             if not column.nullable:
                 parts.append("NOT NULL")
@@ -200,7 +203,7 @@ def column_definition(table: Table, column: Column, schema: Schema, caps: Dialec
                 parts.append("AUTO_INCREMENT")
             return " ".join(parts)
         if caps.identity_kind == "identity":
-            parts.append(f"GENERATED {column.identity.upper()} AS IDENTITY")
+            parts.append(f"GENERATED {identity.upper()} AS IDENTITY")
         elif caps.identity_kind == "sequence":
             seq = qualified(schema_name, sequence_name(table, column))
             parts.append(f"DEFAULT nextval('{seq.replace(chr(39), chr(39) * 2)}')")

@@ -121,6 +121,9 @@ def _statement(obj: SchemaObject, caps: Dialect, source_schema: str, schema_name
                       f"as one plain table"), False
     if obj.kind == "partition":
         return None, f"its rows are written into {obj.table}, one plain table", False
+    if obj.kind == "default":
+        return None, (f"a {obj.dialect} sequence is not portable to {caps.name}: the column "
+                      f"is numbered there as its own identity"), False
     if obj.kind == "foreign key":
         return None, (f"{obj.table} is one plain table in {caps.name}: the key is declared on "
                       f"it"), False
@@ -205,6 +208,14 @@ def create_table_statements(create_sql: str, table_name: str, schema: Schema, ca
     return [f"{create_sql} PARTITION BY {keys[0]}"] + [
         requalify(o.definition, schema.name, schema_name, names)
         for o in mine if o.kind == "partition"]
+
+
+def sequence_default(table: str, column: str, schema: Schema, caps: Dialect) -> bool:
+    """The column's default draws from a sequence it does not own, set after the load
+    (a "default" object, same engine): the column is written plain, not as an identity."""
+    name = f"{table}.{column}"
+    return any(o.kind == "default" and o.name == name and o.dialect == caps.name
+               for o in schema.objects)
 
 
 def has_partitions(table: str, schema: Schema, caps: Dialect) -> bool:

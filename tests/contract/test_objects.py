@@ -180,6 +180,47 @@ def test_postgres_partitions_with_their_bounds_and_rows_routed(pg_database_facto
     assert "written as one plain table" in why["partition key reading"]
 
 
+SHARED_SEQUENCE = """
+CREATE SEQUENCE doc_id_seq;
+CREATE TABLE note (id integer PRIMARY KEY DEFAULT nextval('doc_id_seq'), body text NOT NULL);
+CREATE TABLE memo (id integer NOT NULL DEFAULT nextval('doc_id_seq'), at date NOT NULL,
+                   PRIMARY KEY (id, at)) PARTITION BY RANGE (at);
+CREATE TABLE memo_2024 PARTITION OF memo FOR VALUES FROM ('2024-01-01') TO ('2025-01-01');
+INSERT INTO note (body) SELECT 'note ' || g FROM generate_series(1, 30) g;
+INSERT INTO memo (at) SELECT DATE '2024-01-01' + g FROM generate_series(1, 30) g;
+"""
+
+DEFAULTS = ("SELECT c.relname || '.' || a.attname, a.attidentity::text, "
+            "coalesce(pg_get_expr(d.adbin, d.adrelid), '') FROM pg_attribute a "
+            "JOIN pg_class c ON c.oid = a.attrelid LEFT JOIN pg_attrdef d ON d.adrelid = "
+            "a.attrelid AND d.adnum = a.attnum WHERE c.relnamespace = 'public'::regnamespace "
+            "AND c.relkind IN ('r', 'p') AND a.attnum > 0")
+
+
+@pytest.mark.postgres
+def test_postgres_a_default_from_a_sequence_the_column_does_not_own(pg_database_factory,
+                                                                    tmp_path: Path) -> None:
+    """Pagila's keys: ``DEFAULT nextval('actor_actor_id_seq')``, no OWNED BY, one sequence
+    feeding a partitioned table and its partitions. The copy made them identities (each its
+    own sequence) beside the standalone one; now the default is the source's, set after the
+    load, and the sequence continues past every table it numbers."""
+    source, target = pg_database_factory("seqdef"), pg_database_factory("seqdef_copy")
+    run_sql(source, SHARED_SEQUENCE)
+    result = dbsynth.synth(source, target, seed=1, keys=NO_INFER)
+    assert result.integrity.ok and result.objects["not_created"] == []
+    assert set(run_sql(target, DEFAULTS)) == set(run_sql(source, DEFAULTS))
+    top = run_sql(target, "SELECT greatest((SELECT max(id) FROM note), (SELECT max(id) FROM memo))")
+    new = run_sql(target, "INSERT INTO note (body) VALUES ('new') RETURNING id")
+    assert new[0][0] > top[0][0]
+    memo = run_sql(target, "INSERT INTO memo (at) VALUES (DATE '2024-06-01') RETURNING id")
+    assert memo[0][0] > new[0][0]
+    # another engine: its own identities, the source's sequence said not portable
+    duck = dbsynth.synth(source, duckdb_url(tmp_path / "seq.duckdb"), seed=1, keys=NO_INFER)
+    assert duck.integrity.ok
+    why = {n["object"]: n["reason"] for n in duck.objects["not_created"]}
+    assert "its own identity" in why["default note.id"]
+
+
 @pytest.mark.postgres
 def test_postgres_scaled_out_copy_has_the_same_objects(pg_zoo: str, pg_database_factory) -> None:
     """The staged loader (partitions in a staging schema, published in one transaction)
