@@ -70,5 +70,6 @@ def parse_type(formatted: str, kind: str | None = None, name: str | None = None)
 
 def is_composite(sql_type: SqlType) -> bool:
     """A column of a composite type: JSON to dbsynth (read with ``to_json``, modelled as an
-    object of its attributes, in their order), a record literal when written back."""
+    object of its attributes, in their order), a record literal when written back; an array
+    of one (``native`` ends with ``[]``) is a JSON list of such objects."""
     return sql_type.composite

@@ -652,9 +652,12 @@ COMPOSITE = """
 CREATE TYPE address AS (street text, city text, zip varchar(10));
 CREATE TYPE money_range AS (low numeric(8,2), high numeric(8,2));
 CREATE TABLE shop (id integer PRIMARY KEY, name text NOT NULL, location address,
-                   prices money_range);
+                   prices money_range, branches address[]);
 INSERT INTO shop SELECT g, 'shop ' || g, ROW('street ' || g, 'city', '0' || g)::address,
-                        ROW(g, g + 10)::money_range FROM generate_series(1, 50) g;
+                        ROW(g, g + 10)::money_range,
+                        ARRAY(SELECT ROW('branch ' || k, 'town', NULL)::address
+                              FROM generate_series(1, 1 + g % 3) k)
+FROM generate_series(1, 50) g;
 """
 
 
@@ -684,6 +687,11 @@ def test_postgres_composite_types_are_mirrored(pg_database_factory, tmp_path) ->
     assert run_sql(target, "SELECT min((prices).low) >= 1, max((prices).low) <= 50, "
                            "min((prices).high) >= 11, max((prices).high) <= 60, "
                            "count(DISTINCT (location).street) > 1 FROM shop") == [(True,) * 5]
+    # an array of a composite: a list of records, modelled like one (it was written NULL)
+    assert run_sql(target, "SELECT count(*) FROM shop WHERE branches IS NULL") == [(0,)]
+    assert run_sql(target, "SELECT min(cardinality(branches)) >= 1, max(cardinality(branches)) "
+                           "<= 3, bool_and(b.city = 'town' AND b.zip IS NULL) FROM shop, "
+                           "unnest(branches) b") == [(True, True, True)]
     # into another engine, a JSON object of the attributes
     other = dbsynth.synth(source, f"duckdb:///{tmp_path / 'composite.duckdb'}", seed=1,
                           keys=NO_INFER)
@@ -692,7 +700,9 @@ def test_postgres_composite_types_are_mirrored(pg_database_factory, tmp_path) ->
     with duckdb.connect(str(tmp_path / "composite.duckdb")) as con:
         cities = con.execute("SELECT DISTINCT json_extract_string(location, '$.city') "
                              "FROM shop").fetchall()
-    assert cities == [("city",)]
+        towns = con.execute("SELECT DISTINCT json_extract_string(branches, '$[0].city') "
+                            "FROM shop").fetchall()
+    assert cities == [("city",)] and towns == [("town",)]
 
 
 @pytest.mark.postgres
