@@ -177,7 +177,20 @@ def drop_before_replace(schema: Schema, caps: Dialect, schema_name: str) -> list
         if kind in DROPPED_KINDS:
             drops.append(f"DROP {DROPPED_KINDS[kind]} IF EXISTS "
                          f"{qualified(schema_name, statement.obj.name)}")
+        elif typed_by_table(statement.obj, schema) and statement.obj.dialect == caps.name:
+            name, args = statement.obj.name.split("(", 1)
+            args = requalify(args, schema.name, schema_name, qualifiable_names(schema))
+            drops.append(f"DROP {kind.upper()} IF EXISTS {quote_ident(schema_name)}."
+                         f"{quote_ident(name)}({args}")
     return drops
+
+
+def typed_by_table(obj: SchemaObject, schema: Schema) -> bool:
+    """A function or procedure whose signature uses a table's row type (Pagila's
+    ``rewards_report(…) RETURNS SETOF customer``): the table cannot be dropped under it, so a
+    replace drops it first and creates it again (as a view)."""
+    return obj.kind in ("function", "procedure") and any(
+        d in schema.table_names for d in obj.depends_on)
 
 
 def mirrored_views(schema: Schema, caps: Dialect, schema_name: str) -> list[str]:
@@ -189,10 +202,12 @@ def mirrored_views(schema: Schema, caps: Dialect, schema_name: str) -> list[str]
 def is_mirrored(schema: Schema, caps: Dialect, kind: str | None, name: str | None) -> bool:
     """Whether dbsynth creates this object again after a replace (same engine only: a
     translation might be refused, and the target's object would be lost)."""
-    if kind not in DROPPED_KINDS or name is None:  # (a function's body on a table: blocks)
+    if name is None or (kind not in DROPPED_KINDS and kind not in ("function", "procedure")):
         return False
     kept, _ = select_objects(schema.objects, set(schema.table_names))
-    return any(o.kind == kind and o.name == name and o.dialect == caps.name for o in kept)
+    return any(o.kind == kind and o.name == name and o.dialect == caps.name
+               and (kind in DROPPED_KINDS or typed_by_table(o, schema))  # (not by its body)
+               for o in kept)
 
 
 def create_table_statements(create_sql: str, table_name: str, schema: Schema, caps: Dialect,
