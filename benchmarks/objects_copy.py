@@ -136,6 +136,8 @@ def main() -> None:
     parser.add_argument("--fill-sql", type=Path, help="rows for --schema-sql's tables")
     parser.add_argument("--app-sql", type=Path,
                         help="the application's statements, run on each copy (first row shown)")
+    parser.add_argument("--replace-too", action="store_true",
+                        help="copy again into each target with replace, and compare again")
     parser.add_argument("--json", type=Path, help="write the results there too")
     args = parser.parse_args()
     for path in (args.schema_sql, args.fill_sql, args.app_sql):
@@ -178,6 +180,15 @@ def main() -> None:
                 "application": application(target, args.app_sql) if args.app_sql else [],
                 "application_source": on_source,
             })
+            if args.replace_too:
+                again = dbsynth.synth(source, target, scale=scale, seed=2, replace=True,
+                                      keys=KeyOptions(infer=False))
+                replaced = catalog(target)
+                results[-1]["replace"] = {
+                    "integrity_ok": again.integrity.ok,
+                    "differing_kinds": {k: {"missing": sorted(before[k] - replaced[k]),
+                                            "extra": sorted(replaced[k] - before[k])}
+                                        for k in NAMES if before[k] != replaced[k]}}
             report(results[-1])
     finally:
         stop()
@@ -237,6 +248,9 @@ def report(row: dict[str, Any]) -> None:
                 print(f"      … {len(pair[side]) - 8} more {side}", file=sys.stderr)
     for item in row["objects_not_created"]:
         print(f"  not created: {item}", file=sys.stderr)
+    if "replace" in row:
+        print(f"  after a replace: integrity {row['replace']['integrity_ok']}, kinds differing: "
+              f"{row['replace']['differing_kinds'] or 'none'}", file=sys.stderr)
     for item, source in zip(row["application"], row["application_source"]):
         print(f"  app: {item['sql']}\n       -> {item['outcome'][:150]}"
               + ("" if item["outcome"] == source["outcome"] else
