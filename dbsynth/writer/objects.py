@@ -91,8 +91,13 @@ def object_statements(schema: Schema, caps: Dialect, schema_name: str
     relaxed = False
     missing: set[str] = set()  # dependable objects left out: what needs them is too
     names = qualifiable_names(schema)
+    partitions = {o.name for o in schema.objects if o.kind == "partition"}
     for obj in creation_order(kept):
         sql, why, tried = _statement(obj, caps, schema.name, schema_name, names)
+        on = _partition_of_index(obj, partitions) if obj.dialect != caps.name else None
+        if on is not None:  # (rather than the engine's "no such table")
+            sql, why = None, (f"it is on partition {on} of {obj.table}, one plain table in "
+                              f"{caps.name}")
         lacking = [d for d in obj.depends_on if d in missing]
         if lacking and sql is not None:  # its own reason first (a trigger: not portable)
             sql, why = None, f"it needs {', '.join(lacking)}, not created"
@@ -106,6 +111,21 @@ def object_statements(schema: Schema, caps: Dialect, schema_name: str
             relaxed = True
         statements.append(ObjectStatement(obj, sql, tried, obj.kind in WITH_TABLE_KINDS))
     return statements, left_out
+
+
+#: the table of an index as pg_get_indexdef writes it: ``… ON [ONLY] schema.table USING …``
+_INDEX_ON = re.compile(r' ON (?:ONLY )?(?:"(?:[^"]|"")*"|[^\s."]+)\.("(?:[^"]|"")*"|[^\s"]+) USING ')
+
+
+def _partition_of_index(obj: SchemaObject, partitions: set[str]) -> str | None:
+    """The partition an index of the source is on (its own, not its table's), if any."""
+    if obj.kind != "index" or not partitions:
+        return None
+    match = _INDEX_ON.search(obj.definition)
+    if match is None:
+        return None
+    name = match[1][1:-1].replace('""', '"') if match[1].startswith('"') else match[1]
+    return name if name in partitions else None
 
 
 def _statement(obj: SchemaObject, caps: Dialect, source_schema: str, schema_name: str,

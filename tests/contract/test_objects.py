@@ -183,6 +183,8 @@ def test_postgres_partitions_with_their_bounds_and_rows_routed(pg_database_facto
     duck = dbsynth.synth(source, duckdb_url(tmp_path / "parts.duckdb"), seed=1, keys=NO_INFER)
     why = {n["object"]: n["reason"] for n in duck.objects["not_created"]}
     assert "written as one plain table" in why["partition key reading"]
+    assert "on partition reading_2023 of reading" in why["index reading_2023_site_idx"]
+    assert "the key is declared on it" in why["foreign key reading_2023.reading_2023_site_fk"]
 
 
 SHARED_SEQUENCE = """
