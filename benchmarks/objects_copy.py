@@ -152,6 +152,7 @@ def main() -> None:
 
     import dbsynth
     from conftest import run_sql
+    from dbsynth.errors import DbsynthError
     from dbsynth.pipeline import KeyOptions
 
     cluster, stop = corpus.start_postgres(args.pg)
@@ -167,30 +168,40 @@ def main() -> None:
             _, target = cluster.create_database(f"objects_copy_{int(scale * 100)}")
             spent[0] = spent[1] = 0.0
             started = time.perf_counter()
-            result = dbsynth.synth(source, target, scale=scale, seed=1,
-                                   keys=KeyOptions(infer=False))
+            try:
+                result = dbsynth.synth(source, target, scale=scale, seed=1,
+                                       keys=KeyOptions(infer=False))
+                failed = None
+            except DbsynthError as exc:  # the copy failing is a finding too
+                result, failed = None, f"{type(exc).__name__}: {exc}"
             total = time.perf_counter() - started
             after = catalog(target)
             results.append({
-                "scale": scale, "rows": sum(result.rows.values()),
-                "integrity_ok": result.integrity.ok,
+                "scale": scale, "failed": failed,
+                "rows": sum(result.rows.values()) if result else 0,
+                "integrity_ok": result.integrity.ok if result else False,
                 "objects": {k: {"source": len(before[k]), "target": len(after[k]),
                                 "missing": sorted(before[k] - after[k]),
                                 "extra": sorted(after[k] - before[k])} for k in NAMES},
-                "objects_not_created": result.objects.get("not_created", []),
+                "objects_not_created": result.objects.get("not_created", []) if result else [],
                 "seconds_total": round(total, 3),
-                "seconds_generate_load": round(result.seconds.get("generate+load", 0.0), 3),
+                "seconds_generate_load": round(
+                    result.seconds.get("generate+load", 0.0) if result else 0.0, 3),
                 "seconds_objects": round(spent[0], 3),
                 "seconds_objects_after_load": round(spent[1], 3),
                 "application": application(target, args.app_sql) if args.app_sql else [],
                 "application_source": on_source,
             })
-            if args.replace_too:
-                again = dbsynth.synth(source, target, scale=scale, seed=2, replace=True,
-                                      keys=KeyOptions(infer=False))
+            if args.replace_too and result is not None:
+                try:
+                    again_ok, again_failed = dbsynth.synth(
+                        source, target, scale=scale, seed=2, replace=True,
+                        keys=KeyOptions(infer=False)).integrity.ok, None
+                except DbsynthError as exc:
+                    again_ok, again_failed = False, f"{type(exc).__name__}: {exc}"
                 replaced = catalog(target)
                 results[-1]["replace"] = {
-                    "integrity_ok": again.integrity.ok,
+                    "integrity_ok": again_ok, "failed": again_failed,
                     "differing_kinds": {k: {"missing": sorted(before[k] - replaced[k]),
                                             "extra": sorted(replaced[k] - before[k])}
                                         for k in NAMES if before[k] != replaced[k]}}
@@ -239,6 +250,8 @@ def application(url: str, path: Path) -> list[dict[str, str]]:
 
 def report(row: dict[str, Any]) -> None:
     """Per kind: source and target counts, and what differs (to stderr)."""
+    if row["failed"]:
+        print(f"scale {row['scale']:g}: the copy FAILED: {row['failed']}", file=sys.stderr)
     print(f"scale {row['scale']:g}: {row['rows']} rows, integrity "
           f"{'ok' if row['integrity_ok'] else 'FAILED'}, total {row['seconds_total']} s, "
           f"objects {row['seconds_objects']} s (after the load "
@@ -255,8 +268,12 @@ def report(row: dict[str, Any]) -> None:
     for item in row["objects_not_created"]:
         print(f"  not created: {item}", file=sys.stderr)
     if "replace" in row:
-        print(f"  after a replace: integrity {row['replace']['integrity_ok']}, kinds differing: "
-              f"{row['replace']['differing_kinds'] or 'none'}", file=sys.stderr)
+        replaced = row["replace"]
+        if replaced["failed"]:
+            print(f"  the replace FAILED: {replaced['failed'][:300]}", file=sys.stderr)
+        else:
+            print(f"  after a replace: integrity {replaced['integrity_ok']}, kinds differing: "
+                  f"{replaced['differing_kinds'] or 'none'}", file=sys.stderr)
     for item, source in zip(row["application"], row["application_source"]):
         print(f"  app: {item['sql']}\n       -> {item['outcome'][:150]}"
               + ("" if item["outcome"] == source["outcome"] else

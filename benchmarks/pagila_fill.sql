@@ -133,9 +133,10 @@ FROM generate_series(1, 5000) g,
      LATERAL (SELECT TIMESTAMPTZ '2022-01-01 00:00:00+00' + g * INTERVAL '50 minutes'
                      + (g * 37 % 50) * INTERVAL '1 second' AS d) t;
 
--- payments routed to their monthly partition by payment_date (the rental's date)
+-- payments routed to their monthly partition by payment_date (the rental's date); numbered
+-- apart from the rentals (as Pagila's, from 16050), so no key is inferred between the two
 INSERT INTO public.payment (payment_id, customer_id, staff_id, rental_id, amount, payment_date)
-SELECT r.rental_id, r.customer_id, r.staff_id, r.rental_id,
+SELECT 16049 + row_number() OVER (ORDER BY r.rental_id), r.customer_id, r.staff_id, r.rental_id,
        f.rental_rate + CASE WHEN r.rental_id % 5 = 0 THEN r.rental_id % 4 ELSE 0 END,
        r.rental_date + INTERVAL '3 hours'
 FROM public.rental r
@@ -151,4 +152,4 @@ SELECT setval('public.language_language_id_seq', 6), setval('public.country_coun
        setval('public.customer_customer_id_seq', 600), setval('public.actor_actor_id_seq', 200),
        setval('public.category_category_id_seq', 16), setval('public.film_film_id_seq', 1000),
        setval('public.inventory_inventory_id_seq', 3000), setval('public.rental_rental_id_seq', 5000),
-       setval('public.payment_payment_id_seq', 5000);
+       setval('public.payment_payment_id_seq', (SELECT max(payment_id) FROM public.payment));
