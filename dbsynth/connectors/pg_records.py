@@ -10,11 +10,9 @@ target's catalog, where the types exist before the load — says which attribute
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Callable
 from typing import Any, Union
-
-import numpy as np
-import pandas as pd
 
 #: attribute name -> "json" (written as JSON text), a nested shape (a composite type, or an
 #: array of one), or None (written as its text)
@@ -64,7 +62,7 @@ def composite_text(value: Any, shape: Shape | None = None) -> str | None:
     """A JSON object (or its text) of a composite's attributes, in their order, as the
     record literal COPY reads: ``("1 Main St",Springfield,)`` (an empty field is NULL); a
     JSON list of such objects (an array of a composite type) as an array of them."""
-    if value is None or (isinstance(value, float) and pd.isna(value)):
+    if value is None or (isinstance(value, float) and math.isnan(value)):
         return None
     parsed = json.loads(value) if isinstance(value, str) else value
     if isinstance(parsed, list):
@@ -97,16 +95,29 @@ def record_literal(attributes: dict[str, Any], shape: Shape | None = None) -> st
 def array_literal(value: Any, shape: Shape | None = None) -> str | None:
     """A list (nested for a multi-dimensional array; DuckDB gives numpy arrays) as an
     array literal: ``{"1","2"}``, ``{{"a"},{"b"}}``; JSON objects in it are records."""
-    if value is None or (not isinstance(value, (list, tuple, np.ndarray)) and pd.isna(value)):
+    if not _is_sequence(value) and _is_missing(value):
         return None
     items = []
     for item in list(value):
         if item is None:
             items.append("NULL")
-        elif isinstance(item, (list, tuple, np.ndarray)):
+        elif _is_sequence(item):
             items.append(array_literal(item, shape) or "NULL")
         else:
             text = record_literal(item, shape) if isinstance(item, dict) else str(item)
             text = text.replace("\\", "\\\\").replace('"', '\\"')
             items.append(f'"{text}"')
     return "{" + ",".join(items) + "}"
+
+
+def _is_sequence(value: Any) -> bool:
+    """A list, tuple or numpy array (checked by name: numpy is not imported for it)."""
+    return isinstance(value, (list, tuple)) or type(value).__name__ == "ndarray"
+
+
+def _is_missing(value: Any) -> bool:
+    """None, NaN, NaT or pandas' NA (by name: pandas is not imported for it)."""
+    if value is None or type(value).__name__ in ("NAType", "NaTType"):
+        return True
+    return isinstance(value, float) and math.isnan(value)
+
