@@ -38,9 +38,9 @@ def postgres_objects(query: Query, schema: str) -> tuple[SchemaObject, ...]:
                                     after_load=False))
             if partition:
                 tops[partition] = table
-        for partition, name, sql, *_key in query(read_sql("postgres", "objects_partition_keys"),
-                                                 params):
-            top, ref_table = tops.get(partition, partition), _key[1]
+        for row in query(read_sql("postgres", "objects_partition_keys"), params):
+            partition, name, sql, ref_table = row[0], row[1], row[2], row[4]
+            top = tops.get(partition, partition)  # (its rows are generated for the top table)
             out.append(SchemaObject("foreign key", f"{partition}.{name}", sql, "postgres",
                                     tuple(dict.fromkeys((top, ref_table))), top))
         out += [SchemaObject("domain", name, sql, "postgres", after_load=False)

@@ -47,6 +47,7 @@ def column_shape(query: Query, relation: str, column: str) -> Shape:
 
 
 def type_shape(query: Query, type_oid: int, depth: int = 0) -> Shape:
+    """The shape of the composite type ``type_oid``, nested types followed."""
     shape: Shape = {}
     for name, typname, typtype, oid, element_type, element_oid in query(_ATTRIBUTES, (type_oid,)):
         if typname in ("json", "jsonb"):
