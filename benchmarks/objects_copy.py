@@ -4,7 +4,8 @@ and the time creating them adds to the write.
 Run:
     python benchmarks/objects_copy.py [--pg URL] [--scale 1 10]
     python benchmarks/objects_copy.py --schema-sql /tmp/pagila/pagila-schema.sql \\
-        --fill-sql benchmarks/pagila_fill.sql --scale 1
+        --fill-sql benchmarks/pagila_fill.sql --app-sql benchmarks/pagila_app.sql \\
+        --replace-too --scale 1 10
 
 The source is the objects zoo of the test suite (``tests/contract/schema/objects_postgres.sql``:
 an extension, a domain with its CHECK, sequences, indexes of each kind, views on views calling
