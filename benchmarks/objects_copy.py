@@ -15,7 +15,10 @@ as Pagila's ``pagila-schema.sql``, not kept here: a third party's file) filled w
 ``--fill-sql`` (``pagila_fill.sql`` fills Pagila). For each scale it runs ``dbsynth.synth``
 into a new database of a throwaway server, lists each kind of object in both catalogs (by
 name or definition, so what differs is printed), and times the object statements (views,
-functions, triggers, indexes… run after the load) against the whole write.
+functions, triggers, indexes… run after the load) against the whole write. ``--app-sql``
+runs the application's statements on the copy and on the source; ``--replace-too`` copies
+again with ``replace`` and compares the catalogs again. A copy that fails is recorded as
+such (with the per-kind counts of the empty target).
 """
 
 from __future__ import annotations
