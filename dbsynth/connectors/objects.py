@@ -30,11 +30,19 @@ def postgres_objects(query: Query, schema: str) -> tuple[SchemaObject, ...]:
     try:
         out = [SchemaObject("extension", name, sql, "postgres", after_load=False)
                for name, sql in query(read_sql("postgres", "objects_extensions"), params)]
+        tops: dict[str, str] = {}  # each partition's top table (what dbsynth writes rows to)
         for table, partition, _depth, sql in query(read_sql("postgres", "objects_partitions"),
                                                    params):
             out.append(SchemaObject("partition" if partition else "partition key",
                                     partition or table, sql, "postgres", (table,), table,
                                     after_load=False))
+            if partition:
+                tops[partition] = table
+        for row in query(read_sql("postgres", "objects_partition_keys"), params):
+            partition, name, sql, ref_table = row[0], row[1], row[2], row[4]
+            top = tops.get(partition, partition)  # (its rows are generated for the top table)
+            out.append(SchemaObject("foreign key", f"{partition}.{name}", sql, "postgres",
+                                    tuple(dict.fromkeys((top, ref_table))), top))
         out += [SchemaObject("domain", name, sql, "postgres", after_load=False)
                 for name, sql in query(read_sql("postgres", "objects_domains"), params)]
         out += [SchemaObject("type", name, sql, "postgres", tuple(d for d in deps if d != name),
@@ -51,10 +59,15 @@ def postgres_objects(query: Query, schema: str) -> tuple[SchemaObject, ...]:
             head = "CREATE MATERIALIZED VIEW" if materialized else "CREATE OR REPLACE VIEW"
             sql = f"{head} {qualified(schema, name)}{with_options} AS\n{body.strip().rstrip(';')}"
             out.append(SchemaObject(kind, name, sql, "postgres", tuple(sorted(deps))))  # type: ignore[arg-type]
-        out += [SchemaObject("index", name, sql, "postgres", (table,), table)
+        out += [SchemaObject("index", name, sql, "postgres", (tops.get(table, table),),
+                             tops.get(table, table))  # a partition's own: with its top table
                 for name, table, sql in query(read_sql("postgres", "objects_indexes"), params)]
         out += [SchemaObject("sequence", name, sql, "postgres", (owner,) if owner else (), owner)
                 for name, owner, sql in query(read_sql("postgres", "objects_sequences"), params)]
+        out += [SchemaObject("default", f"{table}.{column}", sql, "postgres", (table, sequence),
+                             table)
+                for table, column, sequence, sql in query(read_sql("postgres", "objects_defaults"),
+                                                          params)]
         for name, table, sql, function in query(read_sql("postgres", "objects_triggers"), params):
             deps = (table, function) if function else (table,)
             out.append(SchemaObject("trigger", f"{table}.{name}", sql, "postgres", deps, table))

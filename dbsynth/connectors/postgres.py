@@ -20,6 +20,7 @@ import pyarrow.csv as pa_csv
 from sqlalchemy.engine import URL
 
 from dbsynth.connectors.objects import postgres_objects
+from dbsynth.connectors.pg_records import Shape, array_literal, column_shape, composite_text
 from dbsynth.connectors.base import Dependent, first_line, is_null_value, qualified, quote_ident, read_sql, short_sql, probe_by_query
 from dbsynth.dialects.postgres import DIALECT
 from dbsynth.dialects.postgres import is_composite
@@ -29,6 +30,7 @@ from dbsynth.schema.model import (
     CheckConstraint, Column, EnumType, FkAction, ForeignKey, PrimaryKey, Schema, SqlType, Table,
     UniqueConstraint,
 )
+from dbsynth.schema.objects import SchemaObject
 
 CAPABILITIES = DIALECT  # what the engine can do (dbsynth.dialects.postgres)
 
@@ -148,6 +150,8 @@ class PostgresConnector:
                 continue
             if domain:
                 sql_type = parse_pg_type(domain_base, base_kind, base_name)
+            elif elem_kind == "c":  # an array of a composite: a JSON list of its objects
+                sql_type = SqlType("json", native=formatted, composite=True)
             elif elem_kind is not None:
                 element = parse_pg_type(formatted.removesuffix("[]"), elem_kind, elem_name)
                 sql_type = SqlType("array", element=element, native=formatted)
@@ -183,9 +187,14 @@ class PostgresConnector:
                 expr = re.sub(r"\s+NOT VALID$", "", definition.strip())
                 expr = expr.removeprefix("CHECK ").strip()
                 checks[table].append(CheckConstraint(expr, cname, dialect="postgres"))
+        objects = postgres_objects(self.query, self.schema_name)
+        for table, fk in _partition_foreign_keys(self.query, params, objects):
+            if table in fks and not any((k.columns, k.ref_table) == (fk.columns, fk.ref_table)
+                                        for k in fks[table]):
+                fks[table].append(fk)
         for table, index_name, cols in self.query(read_sql("postgres", "unique_indexes"), params):
             if table in uniques and tuple(cols) not in [u.columns for u in uniques[table]]:
-                uniques[table].append(UniqueConstraint(tuple(cols), index_name))
+                uniques[table].append(UniqueConstraint(tuple(cols), index_name, index=True))
         enums = tuple(EnumType(n, tuple(labels)) for n, labels in
                       self.query(read_sql("postgres", "enums"), params))
         counts = self._row_counts(names)
@@ -195,7 +204,7 @@ class PostgresConnector:
             row_count=counts[n],
         ) for n in names)
         return Schema(dialect="postgres", name=self.schema_name, tables=tables, enums=enums,
-                      objects=postgres_objects(self.query, self.schema_name))
+                      objects=objects)
 
     def _row_counts(self, names: list[str]) -> dict[str, int]:
         if not names:
@@ -224,6 +233,24 @@ class PostgresConnector:
         if self._reader is not None:
             self._reader.close()
             self._reader = None
+
+
+def _partition_foreign_keys(query: Callable[..., list[tuple[Any, ...]]], params: dict[str, Any],
+                            objects: tuple[SchemaObject, ...]) -> list[tuple[str, ForeignKey]]:
+    """Foreign keys declared on partitions only (Pagila's payment_p2022_01 → customer, none
+    on payment), as keys of the top table the rows are generated for (source "partitions"),
+    so its rows hold them: one per column set and referenced table."""
+    tops = {o.name: o.table for o in objects if o.kind == "partition" and o.table}
+    out: list[tuple[str, ForeignKey]] = []
+    for partition, _name, _sql, cols, ref_table, ref_cols, on_delete, on_update in query(
+            read_sql("postgres", "objects_partition_keys"), params):
+        fk = ForeignKey(tuple(cols), ref_table, tuple(ref_cols), None, "partitions",
+                        FK_ACTION_CODES[on_delete], FK_ACTION_CODES[on_update])
+        top = tops.get(partition)
+        if top and not any(t == top and (k.columns, k.ref_table) == (fk.columns, fk.ref_table)
+                           for t, k in out):
+            out.append((top, fk))
+    return out
 
 
 def _run(cur: psycopg.Cursor[Any], sql: str, params: dict[str, Any] | None) -> list[tuple[Any, ...]]:
@@ -325,11 +352,24 @@ class PostgresSession:
         cols = ", ".join(quote_ident(c) for c in frame.columns)
         sql = f"COPY {qualified(self.schema_name, table.name)} ({cols}) FROM STDIN WITH (FORMAT csv)"
         try:
+            shapes = self._composite_shapes(table, frame)
             with self.conn.cursor() as cur, cur.copy(sql.encode()) as copy:
-                for text in _copy_batches(frame, table):
+                for text in _copy_batches(frame, table, shapes):
                     copy.write(text)
         except psycopg.Error as exc:
             raise LoadError(f"loading {table.name} failed: {first_line(exc)}") from None
+
+    def _composite_shapes(self, table: Table, frame: pd.DataFrame) -> dict[str, Shape]:
+        """The shape of each composite column being loaded, from the target's catalog (its
+        types are made before the load): which attributes are JSON, which records."""
+        relation = qualified(self.schema_name, table.name)
+
+        def query(sql: str, params: tuple[Any, ...]) -> list[tuple[Any, ...]]:
+            with self.conn.cursor() as cur:
+                return list(cur.execute(sql, params).fetchall())
+
+        return {name: column_shape(query, relation, name) for name in frame.columns
+                if is_composite(table.column(name).type)}
 
     def update_columns(self, table: Table, key: tuple[str, ...], frame: pd.DataFrame) -> None:
         temp = quote_ident(f"_dbsynth_upd_{table.name}")
@@ -338,9 +378,10 @@ class PostgresSession:
         self.execute(f"CREATE TEMP TABLE {temp} ({col_defs}) ON COMMIT DROP")
         cols = ", ".join(quote_ident(c) for c in frame.columns)
         try:
+            shapes = self._composite_shapes(table, frame)
             with self.conn.cursor() as cur, cur.copy(
                     f"COPY {temp} ({cols}) FROM STDIN WITH (FORMAT csv)".encode()) as cp:
-                for text in _copy_batches(frame, table):
+                for text in _copy_batches(frame, table, shapes):
                     cp.write(text)
         except psycopg.Error as exc:
             raise LoadError(f"updating {table.name} failed: {first_line(exc)}") from None
@@ -386,20 +427,22 @@ def _bytea_text(value: Any) -> str | None:
 _COPY_BATCH_ROWS = 50_000
 
 
-def _copy_batches(frame: pd.DataFrame, table: Table) -> Iterator[bytes]:
+def _copy_batches(frame: pd.DataFrame, table: Table,
+                  shapes: dict[str, Shape] | None = None) -> Iterator[bytes]:
     """The frame's COPY text in pieces of ``_COPY_BATCH_ROWS`` rows: only one piece of text
     is held at a time (a big table's whole CSV would be several times its frame), and the
     server can parse one piece while the next is rendered."""
     for start in range(0, len(frame), _COPY_BATCH_ROWS):
-        yield _to_copy_text(frame.iloc[start:start + _COPY_BATCH_ROWS], table)
+        yield _to_copy_text(frame.iloc[start:start + _COPY_BATCH_ROWS], table, shapes or {})
 
 
-def _to_copy_text(frame: pd.DataFrame, table: Table) -> bytes:
+def _to_copy_text(frame: pd.DataFrame, table: Table, shapes: dict[str, Shape]) -> bytes:
     """The frame as COPY's csv format (NULL: an unquoted empty field; text is always quoted).
 
     Columns become typed Arrow arrays and Arrow's CSV writer renders them: this is where the
     load spent its time when pandas rendered every value in Python."""
-    arrays = [_copy_column(frame[name], table.column(name).type) for name in frame.columns]
+    arrays = [_copy_column(frame[name], table.column(name).type, shapes.get(str(name)))
+              for name in frame.columns]
     arrow = pa.Table.from_arrays(arrays, names=[str(c) for c in frame.columns])
     buffer = io.BytesIO()
     pa_csv.write_csv(arrow, buffer, pa_csv.WriteOptions(include_header=False,
@@ -407,10 +450,12 @@ def _to_copy_text(frame: pd.DataFrame, table: Table) -> bytes:
     return buffer.getvalue()
 
 
-def _copy_column(values: pd.Series, sql_type: SqlType) -> pa.Array:
+def _copy_column(values: pd.Series, sql_type: SqlType, shape: Shape | None = None) -> pa.Array:
     """One column as Arrow whose CSV text PostgreSQL parses as ``sql_type``; values Arrow
-    cannot take as that type go as their text (``str``), which COPY parses or rejects."""
-    render = _composite_text if is_composite(sql_type) else _TEXT_RENDERERS.get(sql_type.name)
+    cannot take as that type go as their text (``str``), which COPY parses or rejects (a
+    composite's by its ``shape``)."""
+    render = ((lambda v: composite_text(v, shape)) if is_composite(sql_type)
+              else _TEXT_RENDERERS.get(sql_type.name))
     if render is not None:
         return _text_array(values, render)
     wanted = _ARROW_TYPES.get(sql_type.name)
@@ -442,33 +487,6 @@ def _json_text(value: Any) -> str | None:
     return value if isinstance(value, str) else json.dumps(value, default=str)
 
 
-def _composite_text(value: Any) -> str | None:
-    """A JSON object (or its text) of a composite's attributes, in their order, as the
-    record literal COPY reads: ``("1 Main St",Springfield,)`` (an empty field is NULL)."""
-    if value is None or (isinstance(value, float) and pd.isna(value)):
-        return None
-    parsed = json.loads(value) if isinstance(value, str) else value
-    return _record_literal(parsed) if isinstance(parsed, dict) else None
-
-
-def _record_literal(attributes: dict[str, Any]) -> str:
-    fields = []
-    for item in attributes.values():
-        if item is None:
-            fields.append("")
-            continue
-        if isinstance(item, dict):
-            text = _record_literal(item)
-        elif isinstance(item, list):
-            text = _pg_array_literal(item) or ""
-        elif isinstance(item, bool):
-            text = "t" if item else "f"
-        else:
-            text = str(item)
-        fields.append('"' + text.replace("\\", "\\\\").replace('"', '""') + '"')
-    return "(" + ",".join(fields) + ")"
-
-
 def _interval_text(value: Any) -> str | None:
     """timedelta or pandas DateOffset (what DuckDB intervals arrive as) → PostgreSQL text."""
     if value is None or (isinstance(value, float) and pd.isna(value)):
@@ -483,25 +501,8 @@ def _interval_text(value: Any) -> str | None:
     return str(value)
 
 
-def _pg_array_literal(value: Any) -> str | None:
-    """A list (nested for a multi-dimensional array; DuckDB gives numpy arrays) as an
-    array literal: ``{"1","2"}``, ``{{"a"},{"b"}}``."""
-    if value is None or (not isinstance(value, (list, tuple, np.ndarray)) and pd.isna(value)):
-        return None
-    items = []
-    for item in list(value):
-        if item is None:
-            items.append("NULL")
-        elif isinstance(item, (list, tuple, np.ndarray)):
-            items.append(_pg_array_literal(item) or "NULL")
-        else:
-            text = str(item).replace("\\", "\\\\").replace('"', '\\"')
-            items.append(f'"{text}"')
-    return "{" + ",".join(items) + "}"
-
-
 _TEXT_RENDERERS: dict[str, Callable[[Any], str | None]] = {
-    "array": _pg_array_literal, "bytes": _bytea_text, "json": _json_text,
+    "array": array_literal, "bytes": _bytea_text, "json": _json_text,
     "interval": _interval_text,
 }
 

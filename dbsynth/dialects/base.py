@@ -109,6 +109,10 @@ class Dialect:
     char_unbounded: str = "char"
     #: the type for values it has no type for (unknown, and enums/arrays where missing)
     text_word: str = "text"
+    #: types dbsynth does not model whose text input takes any words (PostgreSQL's
+    #: ``tsvector``: each word a lexeme): on the same engine a NOT NULL column of one keeps
+    #: its type, filled with the generated words (others become text: no value is known valid)
+    words_types: frozenset[str] = frozenset()
     #: the type of a text column in a key (primary, unique, foreign), where the engine
     #: cannot index an unbounded text (MySQL: ``VARCHAR(255)``); None: as rendered
     key_text: str | None = None
@@ -140,6 +144,9 @@ class Dialect:
     index_table_qualified: bool = True
     #: COMMENT ON TABLE / COLUMN
     comments: bool = False
+    #: how a unique index that is not a constraint is made ({name}, {table}, {columns}
+    #: quoted); None: such a key is written as a UNIQUE constraint
+    unique_index: str | None = None
     #: CREATE DOMAIN: a column keeps its domain as its type (same engine only)
     domains: bool = False
     #: ``{}`` (a CREATE of a type) made a no-op where the type exists, for refreshes

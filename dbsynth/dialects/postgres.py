@@ -24,7 +24,8 @@ DIALECT = Dialect(
     advance_identity=("SELECT setval(pg_get_serial_sequence('{table_literal}', '{column_literal}'), "
                       "COALESCE((SELECT max({column}) FROM {table}), 0) + 1, false)"),
     materialized_views=True, index_methods=("btree", "hash", "gin", "gist", "brin", "spgist"),
-    comments=True, domains=True,
+    comments=True, domains=True, words_types=frozenset({"tsvector"}),
+    unique_index="CREATE UNIQUE INDEX {name} ON {table} ({columns})",
     create_type_if_absent="DO $dbsynth$ BEGIN {}; EXCEPTION WHEN duplicate_object THEN NULL; END $dbsynth$",
     relax_function_bodies="SET LOCAL check_function_bodies = off",
     extension_probe="SELECT 1 / count(*) FROM pg_available_extensions WHERE name = {}",
@@ -69,5 +70,6 @@ def parse_type(formatted: str, kind: str | None = None, name: str | None = None)
 
 def is_composite(sql_type: SqlType) -> bool:
     """A column of a composite type: JSON to dbsynth (read with ``to_json``, modelled as an
-    object of its attributes, in their order), a record literal when written back."""
+    object of its attributes, in their order), a record literal when written back; an array
+    of one (``native`` ends with ``[]``) is a JSON list of such objects."""
     return sql_type.composite

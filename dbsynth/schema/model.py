@@ -91,8 +91,12 @@ class PrimaryKey:
 
 @dataclass(frozen=True)
 class UniqueConstraint:
+    """``index``: the source declares a unique index, not a constraint (``CREATE UNIQUE
+    INDEX``; the same to the data, not to the catalog): written so where the engine says how."""
+
     columns: tuple[str, ...]
     name: str | None = None
+    index: bool = False
 
 
 @dataclass(frozen=True)
@@ -114,13 +118,15 @@ FK_ACTIONS: frozenset[str] = frozenset({"NO ACTION", "RESTRICT", "CASCADE", "SET
 @dataclass(frozen=True)
 class ForeignKey:
     """``columns`` of the owning table reference ``ref_columns`` of ``ref_table``;
-    ``on_delete``/``on_update`` are its referential actions, as the source declares them."""
+    ``on_delete``/``on_update`` are its referential actions, as the source declares them.
+    ``source`` "partitions": declared on (some of) the table's partitions, not on the table
+    (rows are generated to hold it; a partitioned copy declares it where the source does)."""
 
     columns: tuple[str, ...]
     ref_table: str
     ref_columns: tuple[str, ...]
     name: str | None = None
-    source: Literal["declared", "inferred", "user"] = "declared"
+    source: Literal["declared", "inferred", "user", "partitions"] = "declared"
     on_delete: FkAction = "NO ACTION"
     on_update: FkAction = "NO ACTION"
 
@@ -211,6 +217,9 @@ class Schema:
         for table in data["tables"]:  # ``composite`` only where set: older files stay the same
             for column in table["columns"]:
                 _drop_unset_composite(column["type"])
+            for unique in table["uniques"]:  # (``index`` too)
+                if not unique.get("index"):
+                    unique.pop("index", None)
         return data
 
 

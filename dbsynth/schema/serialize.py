@@ -51,7 +51,7 @@ def _table(data: dict[str, Any]) -> Table:
                                       f.get("source", "declared"),
                                       _action(f.get("on_delete")), _action(f.get("on_update")))
                            for f in data.get("foreign_keys", ())),
-        uniques=tuple(UniqueConstraint(tuple(u["columns"]), u.get("name"))
+        uniques=tuple(UniqueConstraint(tuple(u["columns"]), u.get("name"), bool(u.get("index", False)))
                       for u in data.get("uniques", ())),
         checks=tuple(CheckConstraint(str(c["expression"]), c.get("name"),
                                      c.get("dialect", "postgres"))

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 
 from dbsynth.dialects import Dialect, get_dialect, qualified, quote_ident, translate_expression
 from dbsynth.schema.graph import FkEdge, LoadPlan
-from dbsynth.writer.objects import composite_type, domain_type
+from dbsynth.writer.objects import composite_type, domain_type, has_partitions, sequence_default
 from dbsynth.schema.model import CheckConstraint, Column, ForeignKey, Schema, SqlType, Table
 from dbsynth.schema.objects import SchemaObject
 
@@ -173,14 +173,19 @@ def column_definition(table: Table, column: Column, schema: Schema, caps: Dialec
             and column.name in key_columns(table):
         sql_type = caps.key_text  # MySQL indexes no unbounded text
     if (item is not None and item.name == "unknown" and item.native and schema.dialect == caps.name
-            and (column.nullable or column.generated is not None)):
+            and (column.nullable or column.generated is not None
+                 or item.native in caps.words_types)):
         # Same engine: a type dbsynth does not model stays as declared (tsvector, inet) where
-        # its values are NULL or the engine's own; NOT NULL ones get neutral text values.
+        # its values are NULL, the engine's own, or generated words the type takes (a NOT
+        # NULL tsvector); other NOT NULL ones get neutral text values, as text.
         sql_type = column.type.native or sql_type
     domain_schema = (enum_schemas or {}).get(column.domain or "", schema_name)
     sql_type = domain_type(column, schema, caps, domain_schema) or sql_type  # PG -> PG: its domain
     sql_type = composite_type(column, schema, caps, schema_name, enum_schemas or {}) or sql_type
-    if column.identity and column.type.is_integer:
+    # (a default from a sequence the column does not own is set after the load, as in the
+    # source, instead of an identity: see objects_defaults.sql)
+    identity = None if sequence_default(table.name, column.name, schema, caps) else column.identity
+    if identity and column.type.is_integer:
         sql_type = caps.identity_type(column.type) or sql_type
     parts = [quote_ident(column.name), sql_type]
     if column.generated is not None and caps.generated_kind != "none":
@@ -190,7 +195,7 @@ def column_definition(table: Table, column: Column, schema: Schema, caps: Dialec
             return " ".join(parts)
         log.warning("generated column %s.%s cannot be translated; mirrored as a plain column",
                     table.name, column.name)
-    if column.identity and column.type.is_integer and caps.identity_kind != "autoincrement":
+    if identity and column.type.is_integer and caps.identity_kind != "autoincrement":
         if caps.identity_kind == "auto_increment":
             if not column.nullable:
                 parts.append("NOT NULL")
@@ -198,12 +203,12 @@ def column_definition(table: Table, column: Column, schema: Schema, caps: Dialec
                 parts.append("AUTO_INCREMENT")
             return " ".join(parts)
         if caps.identity_kind == "identity":
-            parts.append(f"GENERATED {column.identity.upper()} AS IDENTITY")
+            parts.append(f"GENERATED {identity.upper()} AS IDENTITY")
         elif caps.identity_kind == "sequence":
             seq = qualified(schema_name, sequence_name(table, column))
             parts.append(f"DEFAULT nextval('{seq.replace(chr(39), chr(39) * 2)}')")
-    elif column.default is not None and _portable_default(column):
-        default = translate_expression(column.default, schema.dialect, caps)
+    elif column.default is not None and (_portable_default(column) or _enum_label(column)):
+        default = _enum_label(column) or translate_expression(column.default, schema.dialect, caps)
         if default is not None and "nextval" not in default:
             parts.append(f"DEFAULT ({default})" if caps.default_in_parentheses
                          else f"DEFAULT {default}")
@@ -272,6 +277,19 @@ def _portable_default(column: Column) -> bool:
     return "." not in re.sub(r"\d+\.\d+", "0", outside_quotes)
 
 
+_LABEL_CAST = re.compile(r"^('(?:[^']|'')*')::[\w.\"]+$")
+
+
+def _enum_label(column: Column) -> str | None:
+    """An enum column's default label without its cast (``'G'::public.mpaa_rating`` ->
+    ``'G'``): the engine coerces it to the column's type, whatever schema that type is in,
+    and an engine without enums takes it as text. None: not one."""
+    if column.type.name != "enum" or column.default is None:
+        return None
+    match = _LABEL_CAST.match(column.default.strip())
+    return match[1] if match else None
+
+
 def create_sequences(table: Table, caps: Dialect, schema_name: str,
                      next_values: dict[str, int]) -> list[str]:
     """Engines whose identities are sequences (DuckDB) need one per identity column, created
@@ -327,8 +345,9 @@ def keys_after_load(table: Table, schema: Schema, plan: LoadPlan, caps: Dialect,
     it up to date row by row. Run right after the table's load, before any table referring
     to it is created (DuckDB cannot alter a table something depends on)."""
     target = qualified(schema_name, table.name)
-    out = [f"ALTER TABLE {target} ADD {_constraint(name, table, schema, caps, True)}{kind} "
-           f"({_cols(columns)})"
+    out = [_unique_index(table, columns, name, schema, caps, target)
+           or f"ALTER TABLE {target} ADD {_constraint(name, table, schema, caps, True)}{kind} "
+              f"({_cols(columns)})"
            for kind, columns, name in _keys(table)
            if not _key_at_create(table, columns, schema, plan, caps)]
     if caps.fk_after_load:
@@ -346,9 +365,11 @@ def foreign_keys_after_load(table: Table, schema: Schema, caps: Dialect,
     if not caps.fk_after_load:
         return []
     target = qualified(schema_name, table.name)
+    on_partitions = has_partitions(table.name, schema, caps)  # (their own keys: objects)
     return [f"ALTER TABLE {target} ADD {_constraint(fk.name, table, schema, caps)}"
             f"{_fk_clause(fk, schema_name)}{fk_actions(fk, caps)}"
-            for fk in declarable_foreign_keys(table, schema)]
+            for fk in declarable_foreign_keys(table, schema)
+            if not (on_partitions and fk.source == "partitions")]
 
 
 def fk_actions(fk: ForeignKey, caps: Dialect) -> str:
@@ -365,6 +386,19 @@ def unheld_fk_actions(schema: Schema, caps: Dialect) -> list[tuple[Table, Foreig
             for fk in declarable_foreign_keys(table, schema, warn=False)
             for event, action in (("DELETE", fk.on_delete), ("UPDATE", fk.on_update))
             if action not in caps.fk_actions]
+
+
+def _unique_index(table: Table, columns: tuple[str, ...], name: str | None, schema: Schema,
+                  caps: Dialect, target: str) -> str | None:
+    """CREATE UNIQUE INDEX for a key the source declares as a unique index (Pagila's
+    idx_unq_manager_staff_id), where the engine makes one and the name is valid there; None:
+    a constraint."""
+    if caps.unique_index is None or name is None or not any(
+            u.index and u.columns == columns and u.name == name for u in table.uniques):
+        return None
+    if not _constraint(name, table, schema, caps, True):  # a name the engine would refuse
+        return None
+    return caps.unique_index.format(name=quote_ident(name), table=target, columns=_cols(columns))
 
 
 def _keys(table: Table) -> list[tuple[str, tuple[str, ...], str | None]]:

@@ -91,8 +91,13 @@ def object_statements(schema: Schema, caps: Dialect, schema_name: str
     relaxed = False
     missing: set[str] = set()  # dependable objects left out: what needs them is too
     names = qualifiable_names(schema)
+    partitions = {o.name for o in schema.objects if o.kind == "partition"}
     for obj in creation_order(kept):
         sql, why, tried = _statement(obj, caps, schema.name, schema_name, names)
+        on = _partition_of_index(obj, partitions) if obj.dialect != caps.name else None
+        if on is not None:  # (rather than the engine's "no such table")
+            sql, why = None, (f"it is on partition {on} of {obj.table}, one plain table in "
+                              f"{caps.name}")
         lacking = [d for d in obj.depends_on if d in missing]
         if lacking and sql is not None:  # its own reason first (a trigger: not portable)
             sql, why = None, f"it needs {', '.join(lacking)}, not created"
@@ -108,6 +113,21 @@ def object_statements(schema: Schema, caps: Dialect, schema_name: str
     return statements, left_out
 
 
+#: the table of an index as pg_get_indexdef writes it: ``… ON [ONLY] schema.table USING …``
+_INDEX_ON = re.compile(r' ON (?:ONLY )?(?:"(?:[^"]|"")*"|[^\s."]+)\.("(?:[^"]|"")*"|[^\s"]+) USING ')
+
+
+def _partition_of_index(obj: SchemaObject, partitions: set[str]) -> str | None:
+    """The partition an index of the source is on (its own, not its table's), if any."""
+    if obj.kind != "index" or not partitions:
+        return None
+    match = _INDEX_ON.search(obj.definition)
+    if match is None:
+        return None
+    name = match[1][1:-1].replace('""', '"') if match[1].startswith('"') else match[1]
+    return name if name in partitions else None
+
+
 def _statement(obj: SchemaObject, caps: Dialect, source_schema: str, schema_name: str,
                names: frozenset[str] = frozenset()) -> tuple[str | None, str, bool]:
     """One object's statement for the target, why there is none, and whether it is tried."""
@@ -121,6 +141,12 @@ def _statement(obj: SchemaObject, caps: Dialect, source_schema: str, schema_name
                       f"as one plain table"), False
     if obj.kind == "partition":
         return None, f"its rows are written into {obj.table}, one plain table", False
+    if obj.kind == "default":
+        return None, (f"a {obj.dialect} sequence is not portable to {caps.name}: the column "
+                      f"is numbered there as its own identity"), False
+    if obj.kind == "foreign key":
+        return None, (f"{obj.table} is one plain table in {caps.name}: the key is declared on "
+                      f"it"), False
     if obj.kind not in TRANSLATED_KINDS:
         return None, f"a {obj.dialect} {obj.kind} is not portable to {caps.name}", False
     sql, why = translate_object(obj, caps, schema_name)
@@ -171,7 +197,20 @@ def drop_before_replace(schema: Schema, caps: Dialect, schema_name: str) -> list
         if kind in DROPPED_KINDS:
             drops.append(f"DROP {DROPPED_KINDS[kind]} IF EXISTS "
                          f"{qualified(schema_name, statement.obj.name)}")
+        elif typed_by_table(statement.obj, schema) and statement.obj.dialect == caps.name:
+            name, args = statement.obj.name.split("(", 1)
+            args = requalify(args, schema.name, schema_name, qualifiable_names(schema))
+            drops.append(f"DROP {kind.upper()} IF EXISTS {quote_ident(schema_name)}."
+                         f"{quote_ident(name)}({args}")
     return drops
+
+
+def typed_by_table(obj: SchemaObject, schema: Schema) -> bool:
+    """A function or procedure whose signature uses a table's row type (Pagila's
+    ``rewards_report(…) RETURNS SETOF customer``): the table cannot be dropped under it, so a
+    replace drops it first and creates it again (as a view)."""
+    return obj.kind in ("function", "procedure") and any(
+        d in schema.table_names for d in obj.depends_on)
 
 
 def mirrored_views(schema: Schema, caps: Dialect, schema_name: str) -> list[str]:
@@ -183,10 +222,12 @@ def mirrored_views(schema: Schema, caps: Dialect, schema_name: str) -> list[str]
 def is_mirrored(schema: Schema, caps: Dialect, kind: str | None, name: str | None) -> bool:
     """Whether dbsynth creates this object again after a replace (same engine only: a
     translation might be refused, and the target's object would be lost)."""
-    if kind not in DROPPED_KINDS or name is None:  # (a function's body on a table: blocks)
+    if name is None or (kind not in DROPPED_KINDS and kind not in ("function", "procedure")):
         return False
     kept, _ = select_objects(schema.objects, set(schema.table_names))
-    return any(o.kind == kind and o.name == name and o.dialect == caps.name for o in kept)
+    return any(o.kind == kind and o.name == name and o.dialect == caps.name
+               and (kind in DROPPED_KINDS or typed_by_table(o, schema))  # (not by its body)
+               for o in kept)
 
 
 def create_table_statements(create_sql: str, table_name: str, schema: Schema, caps: Dialect,
@@ -202,6 +243,20 @@ def create_table_statements(create_sql: str, table_name: str, schema: Schema, ca
     return [f"{create_sql} PARTITION BY {keys[0]}"] + [
         requalify(o.definition, schema.name, schema_name, names)
         for o in mine if o.kind == "partition"]
+
+
+def sequence_default(table: str, column: str, schema: Schema, caps: Dialect) -> bool:
+    """The column's default draws from a sequence it does not own, set after the load
+    (a "default" object, same engine): the column is written plain, not as an identity."""
+    name = f"{table}.{column}"
+    return any(o.kind == "default" and o.name == name and o.dialect == caps.name
+               for o in schema.objects)
+
+
+def has_partitions(table: str, schema: Schema, caps: Dialect) -> bool:
+    """The table is written partitioned, as in the source (same engine)."""
+    return any(o.kind == "partition key" and o.table == table and o.dialect == caps.name
+               for o in schema.objects)
 
 
 def partition_names(schema: Schema, caps: Dialect) -> list[str]:

@@ -22,7 +22,9 @@ from dbsynth.errors import LoadError
 from dbsynth.schema.graph import LoadPlan
 from dbsynth.schema.model import EnumType, ForeignKey, Schema, Table
 from dbsynth.writer import ddl
-from dbsynth.writer.objects import ObjectStatement, create_table_statements, partition_names
+from dbsynth.writer.objects import (
+    ObjectStatement, create_table_statements, partition_names, sequence_default,
+)
 
 OperationKind = Literal[
     "create_stage", "drop_views", "drop_tables", "drop_sequence", "drop_type", "create_type",
@@ -313,6 +315,8 @@ def _advances(schema: Schema, caps: Dialect, schema_name: str) -> list[Operation
     ops = []
     for table in schema.tables:
         for column in _identity_columns(table):
+            if sequence_default(table.name, column, schema, caps):
+                continue  # its sequence is moved with its default (a "default" object)
             target = qualified(schema_name, table.name)
             ops.append(Operation("advance_identity", table.name, caps.advance_identity.format(
                 table=target, table_literal=target.replace("'", "''"),

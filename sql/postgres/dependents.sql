@@ -5,9 +5,12 @@
 -- a policy goes with its table too, unlisted).
 -- kind, name: a view's or function's as dbsynth.schema.objects names them (else NULL), so a
 -- dependent dbsynth mirrors can be dropped and created again.
-WITH ours AS (
+WITH RECURSIVE ours AS (  -- the tables and their partitions (dropped with them)
     SELECT c.oid FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
     WHERE n.nspname = %(schema)s AND c.relname = ANY(%(tables)s)
+    UNION
+    SELECT i.inhrelid FROM pg_inherits i JOIN ours o ON o.oid = i.inhparent
+    JOIN pg_class p ON p.oid = i.inhrelid WHERE p.relispartition
 ), dependent AS (
     SELECT CASE d.classid
                WHEN 'pg_rewrite'::regclass THEN 'pg_class'::regclass
@@ -24,7 +27,10 @@ WITH ours AS (
                WHEN 'pg_class'::regclass THEN d.objid
                ELSE NULL END AS owner
     FROM pg_depend d
-    WHERE d.refclassid = 'pg_class'::regclass AND d.refobjid IN (SELECT oid FROM ours)
+    WHERE ((d.refclassid = 'pg_class'::regclass AND d.refobjid IN (SELECT oid FROM ours))
+           -- or on a table's row type (a function RETURNS SETOF it)
+           OR (d.refclassid = 'pg_type'::regclass
+               AND d.refobjid IN (SELECT reltype FROM pg_class WHERE oid IN (SELECT oid FROM ours))))
       AND d.deptype = 'n'
 )
 SELECT DISTINCT pg_describe_object(classid, objid, 0) AS what, true AS blocks,

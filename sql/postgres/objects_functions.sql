@@ -1,7 +1,7 @@
 -- Functions, procedures and simple aggregates (a state function, maybe a final function and
 -- an initial value; nothing else) of one schema, not an extension's. Aggregates have no
 -- pg_get_functiondef: their CREATE is rendered here. Depends on: domains of the schema in the
--- signature, and an aggregate's own functions.
+-- signature, an aggregate's own functions, and tables whose row type the signature uses.
 -- Run with search_path = pg_catalog, so every name is qualified.
 SELECT p.proname || '(' || pg_get_function_identity_arguments(p.oid) || ')' AS signature,
        p.prokind                                              AS kind,
@@ -21,6 +21,12 @@ SELECT p.proname || '(' || pg_get_function_identity_arguments(p.oid) || ')' AS s
            SELECT f.proname || '(' || pg_get_function_identity_arguments(f.oid) || ')'
            FROM pg_proc f
            WHERE f.oid IN (a.aggtransfn, a.aggfinalfn) AND f.pronamespace = n.oid
+           UNION  -- a table's (or view's) row type in the signature: RETURNS SETOF customer
+           SELECT r.relname
+           FROM pg_depend d JOIN pg_type t ON t.oid = d.refobjid JOIN pg_class r ON r.oid = t.typrelid
+           WHERE d.classid = 'pg_proc'::regclass AND d.objid = p.oid
+             AND d.refclassid = 'pg_type'::regclass AND r.relnamespace = n.oid
+             AND r.relkind IN ('r', 'p', 'v', 'm')
        )::text[]                                              AS depends_on
 FROM pg_proc p
 JOIN pg_namespace n     ON n.oid = p.pronamespace

@@ -42,6 +42,10 @@ PG_CATALOG = {
               "UNION ALL SELECT relname, relrowsecurity::text FROM pg_class WHERE relrowsecurity",
     "sequence": "SELECT sequencename, data_type || ' ' || increment_by FROM pg_sequences "
                 "WHERE schemaname = 'public'",
+    # names, kinds and definitions (FK actions too); a unique index stays an index
+    "constraint": "SELECT conrelid::regclass::text || '.' || conname, "
+                  "contype::text || ' ' || pg_get_constraintdef(oid) FROM pg_constraint "
+                  "WHERE connamespace = 'public'::regnamespace",
 }
 
 
@@ -64,7 +68,7 @@ def test_postgres_copy_has_the_same_objects(pg_zoo: str, pg_database_factory) ->
     source_catalog, target_catalog = pg_catalog(pg_zoo), pg_catalog(target)
     for kind, objects in source_catalog.items():
         assert target_catalog[kind] == objects, kind
-    assert len(source_catalog["index"]) == 7 and len(source_catalog["view"]) == 3
+    assert len(source_catalog["index"]) == 9 and len(source_catalog["view"]) == 3
     assert result.objects["not_created"] == []
     assert result.objects["created"]["trigger"] == 1
     # the column keeps its domain, and the domain's CHECK holds on the copy
@@ -97,8 +101,10 @@ def test_postgres_copy_has_the_same_objects(pg_zoo: str, pg_database_factory) ->
 
 PARTITIONED = """
 CREATE TABLE device (id integer PRIMARY KEY, kind text NOT NULL);
+CREATE TABLE site (id integer PRIMARY KEY, name text NOT NULL);
 CREATE TABLE reading (
   device_id integer NOT NULL REFERENCES device (id),
+  site_id integer NOT NULL,
   taken date NOT NULL,
   value numeric(8,2),
   PRIMARY KEY (device_id, taken)
@@ -110,11 +116,22 @@ CREATE TABLE reading_2024_low PARTITION OF reading_2024 FOR VALUES FROM (MINVALU
 CREATE TABLE reading_2024_high PARTITION OF reading_2024 FOR VALUES FROM (20) TO (MAXVALUE);
 CREATE TABLE reading_other PARTITION OF reading DEFAULT;
 CREATE INDEX reading_value_idx ON reading (value);
+-- as Pagila's payment: keys and indexes declared on some partitions only, not the parent
+ALTER TABLE reading_2023 ADD CONSTRAINT reading_2023_site_fk FOREIGN KEY (site_id)
+  REFERENCES site (id) ON DELETE CASCADE;
+ALTER TABLE reading_2024_low ADD CONSTRAINT reading_2024_low_site_fk FOREIGN KEY (site_id)
+  REFERENCES site (id);
+CREATE INDEX reading_2023_site_idx ON reading_2023 (site_id);
+CREATE INDEX reading_2024_low_taken_brin ON reading_2024_low USING brin (taken);
 INSERT INTO device SELECT g, CASE WHEN g % 3 = 0 THEN 'meter' ELSE 'probe' END
 FROM generate_series(1, 40) g;
-INSERT INTO reading SELECT d, DATE '2023-01-01' + 5 * k, (d * k) % 97 + 0.25
+INSERT INTO site SELECT g, 'site ' || g FROM generate_series(1, 12) g;
+INSERT INTO reading SELECT d, 1 + (d * k) % 12, DATE '2023-01-01' + 5 * k, (d * k) % 97 + 0.25
 FROM generate_series(1, 40) d, generate_series(0, 145) k;
 """
+
+FOREIGN_KEYS = ("SELECT conrelid::regclass::text, conname, pg_get_constraintdef(oid) "
+                "FROM pg_constraint WHERE contype = 'f'")
 
 PARTITIONS = ("SELECT c.relname, pg_get_expr(c.relpartbound, c.oid), "
               "(SELECT relname FROM pg_class WHERE oid = i.inhparent) FROM pg_class c "
@@ -139,9 +156,21 @@ def test_postgres_partitions_with_their_bounds_and_rows_routed(pg_database_facto
     assert placed.get("reading_2023") == run_sql(
         target, "SELECT count(*) FROM reading WHERE taken < DATE '2024-01-01' AND taken >= DATE '2023-01-01'")[0][0]
     assert run_sql(target, "SELECT count(*) FROM reading_2024_low WHERE device_id >= 20") == [(0,)]
-    # the parent's index is on every partition, as in the source
-    indexes = "SELECT count(*) FROM pg_indexes WHERE indexdef NOT LIKE '%UNIQUE%'"
-    assert run_sql(target, indexes) == run_sql(source, indexes)
+    # the parent's index is on every partition, and a partition's own indexes and keys are
+    # on it, with their names and actions, as in the source (they were lost)
+    indexes = "SELECT indexname, indexdef FROM pg_indexes WHERE indexdef NOT LIKE '%UNIQUE%'"
+    assert set(run_sql(target, indexes)) == set(run_sql(source, indexes))
+    assert set(run_sql(target, FOREIGN_KEYS)) == set(run_sql(source, FOREIGN_KEYS))
+    assert ("reading_2024_low", "reading_2024_low_site_fk", "FOREIGN KEY (site_id) REFERENCES "
+            "site(id)") in run_sql(target, FOREIGN_KEYS)
+    # generated for the key declared on partitions only: every reading's site exists
+    assert run_sql(target, "SELECT count(*) FROM reading r "
+                           "WHERE NOT EXISTS (SELECT 1 FROM site s WHERE s.id = r.site_id)") == [(0,)]
+    # a replace drops the partitions' own keys with their tables (they blocked it) and makes
+    # them again
+    again = dbsynth.synth(source, target, seed=2, replace=True, keys=NO_INFER)
+    assert again.integrity.ok
+    assert set(run_sql(target, FOREIGN_KEYS)) == set(run_sql(source, FOREIGN_KEYS))
     # scaled out (staged in a schema of its own, published in one transaction): the same
     pytest.importorskip("distributed")
     from dbsynth.scaleout import ScaleOut
@@ -154,6 +183,49 @@ def test_postgres_partitions_with_their_bounds_and_rows_routed(pg_database_facto
     duck = dbsynth.synth(source, duckdb_url(tmp_path / "parts.duckdb"), seed=1, keys=NO_INFER)
     why = {n["object"]: n["reason"] for n in duck.objects["not_created"]}
     assert "written as one plain table" in why["partition key reading"]
+    assert "on partition reading_2023 of reading" in why["index reading_2023_site_idx"]
+    assert "the key is declared on it" in why["foreign key reading_2023.reading_2023_site_fk"]
+
+
+SHARED_SEQUENCE = """
+CREATE SEQUENCE doc_id_seq;
+CREATE TABLE note (id integer PRIMARY KEY DEFAULT nextval('doc_id_seq'), body text NOT NULL);
+CREATE TABLE memo (id integer NOT NULL DEFAULT nextval('doc_id_seq'), at date NOT NULL,
+                   PRIMARY KEY (id, at)) PARTITION BY RANGE (at);
+CREATE TABLE memo_2024 PARTITION OF memo FOR VALUES FROM ('2024-01-01') TO ('2025-01-01');
+INSERT INTO note (body) SELECT 'note ' || g FROM generate_series(1, 30) g;
+INSERT INTO memo (at) SELECT DATE '2024-01-01' + g FROM generate_series(1, 30) g;
+"""
+
+DEFAULTS = ("SELECT c.relname || '.' || a.attname, a.attidentity::text, "
+            "coalesce(pg_get_expr(d.adbin, d.adrelid), '') FROM pg_attribute a "
+            "JOIN pg_class c ON c.oid = a.attrelid LEFT JOIN pg_attrdef d ON d.adrelid = "
+            "a.attrelid AND d.adnum = a.attnum WHERE c.relnamespace = 'public'::regnamespace "
+            "AND c.relkind IN ('r', 'p') AND a.attnum > 0")
+
+
+@pytest.mark.postgres
+def test_postgres_a_default_from_a_sequence_the_column_does_not_own(pg_database_factory,
+                                                                    tmp_path: Path) -> None:
+    """Pagila's keys: ``DEFAULT nextval('actor_actor_id_seq')``, no OWNED BY, one sequence
+    feeding a partitioned table and its partitions. The copy made them identities (each its
+    own sequence) beside the standalone one; now the default is the source's, set after the
+    load, and the sequence continues past every table it numbers."""
+    source, target = pg_database_factory("seqdef"), pg_database_factory("seqdef_copy")
+    run_sql(source, SHARED_SEQUENCE)
+    result = dbsynth.synth(source, target, seed=1, keys=NO_INFER)
+    assert result.integrity.ok and result.objects["not_created"] == []
+    assert set(run_sql(target, DEFAULTS)) == set(run_sql(source, DEFAULTS))
+    top = run_sql(target, "SELECT greatest((SELECT max(id) FROM note), (SELECT max(id) FROM memo))")
+    new = run_sql(target, "INSERT INTO note (body) VALUES ('new') RETURNING id")
+    assert new[0][0] > top[0][0]
+    memo = run_sql(target, "INSERT INTO memo (at) VALUES (DATE '2024-06-01') RETURNING id")
+    assert memo[0][0] > new[0][0]
+    # another engine: its own identities, the source's sequence said not portable
+    duck = dbsynth.synth(source, duckdb_url(tmp_path / "seq.duckdb"), seed=1, keys=NO_INFER)
+    assert duck.integrity.ok
+    why = {n["object"]: n["reason"] for n in duck.objects["not_created"]}
+    assert "its own identity" in why["default note.id"]
 
 
 @pytest.mark.postgres
@@ -198,13 +270,15 @@ def test_an_object_the_target_refuses_in_a_scaled_out_copy_is_listed(pg_database
 
 @pytest.mark.postgres
 def test_postgres_refresh_recreates_dependent_views(pg_zoo: str, pg_database_factory) -> None:
-    """Views and a materialized view read the replaced tables: they are dropped before and
-    created again after the load (before this, the refresh failed and rolled back)."""
+    """Views and a materialized view read the replaced tables, a function returns a table's
+    rows (its row type): they are dropped before and created again after the load (before
+    this, the refresh failed and rolled back; with the function, at the DROP TABLE)."""
     target = pg_database_factory("copy")
     assert dbsynth.synth(pg_zoo, target, seed=1, keys=NO_INFER).integrity.ok
     again = dbsynth.synth(pg_zoo, target, seed=2, replace=True, keys=NO_INFER)
     assert again.integrity.ok
     assert pg_catalog(target) == pg_catalog(pg_zoo)
+    assert run_sql(target, "SELECT count(*) > 0 FROM active_customers()") == [(True,)]
     payments = run_sql(target, "SELECT count(*) FROM payment")[0][0]
     assert run_sql(target, "SELECT sum(n) FROM monthly_total")[0][0] == payments
 
@@ -587,9 +661,12 @@ COMPOSITE = """
 CREATE TYPE address AS (street text, city text, zip varchar(10));
 CREATE TYPE money_range AS (low numeric(8,2), high numeric(8,2));
 CREATE TABLE shop (id integer PRIMARY KEY, name text NOT NULL, location address,
-                   prices money_range);
+                   prices money_range, branches address[]);
 INSERT INTO shop SELECT g, 'shop ' || g, ROW('street ' || g, 'city', '0' || g)::address,
-                        ROW(g, g + 10)::money_range FROM generate_series(1, 50) g;
+                        ROW(g, g + 10)::money_range,
+                        ARRAY(SELECT ROW('branch ' || k, 'town', NULL)::address
+                              FROM generate_series(1, 1 + g % 3) k)
+FROM generate_series(1, 50) g;
 """
 
 
@@ -619,6 +696,11 @@ def test_postgres_composite_types_are_mirrored(pg_database_factory, tmp_path) ->
     assert run_sql(target, "SELECT min((prices).low) >= 1, max((prices).low) <= 50, "
                            "min((prices).high) >= 11, max((prices).high) <= 60, "
                            "count(DISTINCT (location).street) > 1 FROM shop") == [(True,) * 5]
+    # an array of a composite: a list of records, modelled like one (it was written NULL)
+    assert run_sql(target, "SELECT count(*) FROM shop WHERE branches IS NULL") == [(0,)]
+    assert run_sql(target, "SELECT min(cardinality(branches)) >= 1, max(cardinality(branches)) "
+                           "<= 3, bool_and(b.city = 'town' AND b.zip IS NULL) FROM shop, "
+                           "unnest(branches) b") == [(True, True, True)]
     # into another engine, a JSON object of the attributes
     other = dbsynth.synth(source, f"duckdb:///{tmp_path / 'composite.duckdb'}", seed=1,
                           keys=NO_INFER)
@@ -627,7 +709,9 @@ def test_postgres_composite_types_are_mirrored(pg_database_factory, tmp_path) ->
     with duckdb.connect(str(tmp_path / "composite.duckdb")) as con:
         cities = con.execute("SELECT DISTINCT json_extract_string(location, '$.city') "
                              "FROM shop").fetchall()
-    assert cities == [("city",)]
+        towns = con.execute("SELECT DISTINCT json_extract_string(branches, '$[0].city') "
+                            "FROM shop").fetchall()
+    assert cities == [("city",)] and towns == [("town",)]
 
 
 @pytest.mark.postgres

@@ -22,6 +22,7 @@ CREATE TABLE payment (
 );
 ALTER SEQUENCE payment_no_seq OWNED BY payment.payment_no;
 CREATE INDEX customer_name_idx ON customer (name);
+CREATE UNIQUE INDEX customer_email_uidx ON customer (email);  -- an index, not a constraint
 CREATE INDEX customer_active_email_idx ON customer (email) WHERE active;
 CREATE INDEX customer_lower_name_idx ON customer (lower(name));
 CREATE INDEX customer_tags_idx ON customer USING gin (tags);
@@ -33,6 +34,9 @@ BEGIN
   NEW.last_update := now();
   RETURN NEW;
 END $$;
+-- typed by a table's row type (Pagila's rewards_report): a replace drops it before the table
+CREATE FUNCTION active_customers() RETURNS SETOF customer LANGUAGE sql STABLE
+  AS $$ SELECT * FROM customer WHERE active $$;
 CREATE FUNCTION sum_sq_step(numeric, numeric) RETURNS numeric LANGUAGE sql IMMUTABLE AS $$ SELECT $1 + $2 * $2 $$;
 CREATE AGGREGATE sum_sq(numeric) (SFUNC = sum_sq_step, STYPE = numeric, INITCOND = '0');
 CREATE VIEW active_customer AS SELECT id, name, email FROM customer WHERE active;
@@ -43,6 +47,7 @@ CREATE MATERIALIZED VIEW monthly_total AS
   SELECT date_trunc('month', paid) AS month, sum(amount) AS total, count(*) AS n
   FROM payment GROUP BY 1;
 CREATE INDEX monthly_total_month_idx ON monthly_total (month);
+CREATE UNIQUE INDEX monthly_total_month_key ON monthly_total (month);  -- (REFRESH … CONCURRENTLY)
 ALTER TABLE payment ENABLE ROW LEVEL SECURITY;
 CREATE POLICY payment_recent ON payment FOR SELECT USING (paid >= DATE '2024-01-01');
 CREATE POLICY payment_positive ON payment AS RESTRICTIVE FOR INSERT TO PUBLIC
