@@ -23,6 +23,7 @@ from dbsynth.errors import DriftError, IntegrityError, SchemaError, UnsafeTarget
 from dbsynth.inspection import Inspection, KeyOptions, inspect, resolve_schema  # noqa: F401 - re-exported
 from dbsynth.model.keys import align_count_keys, align_reference_values
 from dbsynth.model.relational import DEFAULT_ENGINE, RelationalModel, Sizing
+from dbsynth.model.relational.conditions import conditions_of
 from dbsynth.model.stream import Synthesis, TableData
 from dbsynth.model.store import DEFAULT_MAX_MODEL_SIZE, load_model, save_model
 from dbsynth.schema.graph import LoadPlan, build_plan
@@ -244,11 +245,13 @@ def generate(model: RelationalModel, target_url: str, *, scale: float = 1.0, see
              replace: bool = False, target_schema: str | None = None,
              progress: Progress = quiet, scale_out: ScaleOut | None = None,
              grants: bool = False, rows: Mapping[str, int] | None = None,
-             table_scale: Mapping[str, float] | None = None) -> SynthResult:
+             table_scale: Mapping[str, float] | None = None,
+             where: Mapping[str, str] | None = None) -> SynthResult:
     """Sample a synthetic database from ``model``, write it, prove its integrity
     (in partitions on a Dask cluster with ``scale_out``); ``grants``: the source's too.
-    ``rows`` and ``table_scale`` size single tables (see :class:`Sizing`)."""
-    sizing = sizing_of(scale, rows, table_scale)
+    ``rows`` and ``table_scale`` size single tables (see :class:`Sizing`); ``where``
+    ({table: SQL condition}) makes every row of a table satisfy a condition."""
+    sizing = sizing_of(scale, rows, table_scale, where)
     sizing.check_tables(model.schema)
     _check_seed(seed)
     if scale_out is not None:
@@ -297,11 +300,15 @@ def synth(source_url: str, target_url: str, *, scale: float = 1.0, seed: int = 0
           progress: Progress = quiet, keys: KeyOptions = KeyOptions(),
           scale_out: ScaleOut | None = None, keep_frames: bool = True,
           grants: bool = False, rows: Mapping[str, int] | None = None,
-          table_scale: Mapping[str, float] | None = None, holdout: float = 0.0) -> SynthResult:
+          table_scale: Mapping[str, float] | None = None, holdout: float = 0.0,
+          where: Mapping[str, str] | None = None) -> SynthResult:
     """Learn the source and write a synthetic copy into the target, then prove its integrity.
     ``grants`` also copies the source's privileges where the target's server has the roles.
     ``rows`` (a table's rows) and ``table_scale`` (a factor on a table's children per
-    parent) size single tables on top of ``scale`` (see :class:`Sizing`). ``holdout`` keeps
+    parent) size single tables on top of ``scale`` (see :class:`Sizing`). ``where``
+    ({table: SQL condition}) makes every synthetic row of a table satisfy the condition, its
+    descendants generated for those rows (see :mod:`dbsynth.model.relational.conditions`;
+    the model is trained on all rows). ``holdout`` keeps
     that share of entities out of training (``result.control``: their keys, for
     :func:`report`'s attack audit).
 
@@ -312,7 +319,7 @@ def synth(source_url: str, target_url: str, *, scale: float = 1.0, seed: int = 0
     Refusals (target is the source, target holds rows) happen before any data is read.
     Raises :class:`IntegrityError` (after the target is written) when a check fails.
     """
-    sizing = sizing_of(scale, rows, table_scale)
+    sizing = sizing_of(scale, rows, table_scale, where)
     _check_seed(seed)
     _check_sample_rows(sample_rows)
     _check_holdout(holdout)
@@ -322,6 +329,9 @@ def synth(source_url: str, target_url: str, *, scale: float = 1.0, seed: int = 0
     if engine == SDV_ENGINE and sizing.per_table:
         raise UsageError("--rows and --table-scale are not available with --engine sdv-hma "
                          "(it samples the whole database at one scale)")
+    if engine == SDV_ENGINE and sizing.where:
+        raise UsageError("--where is not available with --engine sdv-hma (it samples the "
+                         "whole database unconditioned)")
     if scale_out is not None:
         if engine == SDV_ENGINE:
             raise UsageError("sdv-hma samples the whole database in one process: no scale-out")
@@ -752,10 +762,12 @@ def _check_holdout(holdout: float) -> None:
 
 
 def sizing_of(scale: float, rows: Mapping[str, int] | None = None,
-              table_scale: Mapping[str, float] | None = None) -> Sizing:
-    """The sizes asked for, checked as far as they can be without a schema."""
+              table_scale: Mapping[str, float] | None = None,
+              where: Mapping[str, str] | None = None) -> Sizing:
+    """The sizes and conditions asked for, checked as far as they can be without a schema
+    (a condition's syntax, here)."""
     _check_scale(scale)
-    sizing = Sizing(scale, dict(rows or {}), dict(table_scale or {}))
+    sizing = Sizing(scale, dict(rows or {}), dict(table_scale or {}), conditions_of(where))
     sizing.check()
     return sizing
 

@@ -22,7 +22,7 @@ from dbsynth.errors import ModelError
 from dbsynth.model.derived import cluster_column
 from dbsynth.model.partition import Partition
 from dbsynth.model.relational.fit import ChildCounts, TableModel, fit_tables
-from dbsynth.model.relational.generator import TableGenerator
+from dbsynth.model.relational.generator import TableGenerator, drawn_columns
 from dbsynth.model.relational.links import Link, LinkRole
 from dbsynth.model.relational.picking import pick_parents
 from dbsynth.model.relational.sizing import Sizing
@@ -95,8 +95,11 @@ class RelationalModel:
                    streams_read_later: bool = False) -> Synthesis:
         sizing = Sizing.of(scale)
         sizing.check_tables(self.schema)
+        for name, condition in sizing.where.items():
+            condition.check_generated(drawn_columns(self.schema.table(name), self.tables[name]))
         state = GenerationState(shared=self.shared_tables(sizing, partition), partition=partition,
-                                summaries={n: tm.columns for n, tm in self.tables.items()})
+                                summaries={n: tm.columns for n, tm in self.tables.items()},
+                                where=dict(sizing.where))
         ratios = sizing.ratios(self.schema, self.tables)
         return Synthesis(self._table_by_table(plan, ratios, seed, stream_rows, state, progress,
                                               streams_read_later), lambda: state.cut_frames)
