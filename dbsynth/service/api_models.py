@@ -25,6 +25,9 @@ TableRows = Annotated[dict[TableName, Annotated[int, Field(ge=0, le=10**9)]], Fi
                                  "with a parent, its children per parent rescaled to add up to N.")]
 TableScales = Annotated[dict[TableName, Annotated[float, Field(gt=0, le=1000, allow_inf_nan=False)]], Field(
     max_length=1000, description="Children per parent times F, {table: F} (like --table-scale TABLE=F).")]
+TableConditions = Annotated[dict[TableName, Annotated[str, Field(min_length=1, max_length=4000)]], Field(
+    max_length=1000, description="A SQL condition per table, {table: condition} (like --where "
+                                 "'TABLE: condition'): every synthetic row of the table satisfies it.")]
 JobKind = Literal["train", "generate", "synth", "refresh", "report"]
 JobStatus = Literal["queued", "running", "succeeded", "failed", "cancelled"]
 
@@ -42,6 +45,7 @@ class SynthRequest(_Request):
     scale: Scale = 1.0
     rows: TableRows = {}
     table_scale: TableScales = {}
+    where: TableConditions = {}
     seed: Seed = 0
     replace: bool = False
     sample_rows: SampleRows = None
@@ -67,6 +71,7 @@ class GenerateRequest(_Request):
     scale: Scale = 1.0
     rows: TableRows = {}
     table_scale: TableScales = {}
+    where: TableConditions = {}
     seed: Seed = 0
     replace: bool = False
 
