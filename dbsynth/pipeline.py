@@ -569,7 +569,7 @@ def _generate_into(model: RelationalModel, target: Connector, target_url: str,
                    prepared: TargetPlan | None = None) -> SynthResult:
     prepared = prepared or prepare_target(target, model.schema, replace)
     schema = prepared.schema  # as the target declares it; the model generates by its own
-    sizing = Sizing.of(scale)
+    sizing = model.settled(scale, seed)  # with what a --where does to its children's sizes
     expected = sizing.planned_rows(model.schema, model.tables)
     plan = build_plan(schema)
     seconds: dict[str, float] = {}

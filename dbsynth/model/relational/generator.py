@@ -183,6 +183,11 @@ class TableGenerator:
                 frame[column.name] = values.fill_nulls(column.name, frame[column.name])
         return frame, hidden
 
+    def draw_root(self, n: int, plain: set[str]) -> tuple[pd.DataFrame, pd.DataFrame]:
+        """``n`` rows of a root table as drawn before keys and links (see :meth:`_draw`),
+        with only the ``plain`` columns named: a pilot for a condition's child counts."""
+        return self._draw(np.zeros((n, 0)), plain)
+
     def _matching(self, context: np.ndarray, parent_rows: np.ndarray, frame: pd.DataFrame,
                   hidden: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame, np.ndarray]:
         """Rejection: each drawn row that fails the condition is replaced by a matching row

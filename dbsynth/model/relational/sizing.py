@@ -39,6 +39,10 @@ class Sizing:
     table_scale: Mapping[str, float] = field(default_factory=dict)
     #: per table, the condition each of its synthetic rows satisfies (rejection at sampling)
     where: Mapping[str, Condition] = field(default_factory=dict)
+    #: per child of a conditioned root, its children per parent under the condition relative
+    #: to all parents (drawn by the model, see RelationalModel.settled): the copy of "German
+    #: customers with all their orders" has as many orders as German customers have
+    where_factors: Mapping[str, float] = field(default_factory=dict)
 
     @classmethod
     def of(cls, sizing: float | Sizing) -> Sizing:
@@ -104,7 +108,7 @@ class Sizing:
                 value = self.rows[name] / max(_source_rows(schema, tables, name), 1)
             else:
                 inherited = ratio(parent) if parent is not None else self.scale
-                value = inherited * self.table_scale.get(name, 1.0)
+                value = inherited * self.table_scale.get(name, 1.0) * self.where_factors.get(name, 1.0)
             out[name] = value
             return value
 
