@@ -34,10 +34,11 @@ log = logging.getLogger(__name__)
 
 REDRAW_TRIES = 20  # redraws of a duplicate key (keys.dedupe_rows), per partition
 #: rejection under --where: rounds of redraws, the most copies of one row drawn in a round,
-#: the most rows drawn in a round, and the draws without a single match that prove a
-#: condition impossible under the model
+#: the most draws per row asked and per round, and the draws without a single match that
+#: prove a condition impossible under the model
 WHERE_ROUNDS = 20
-WHERE_MAX_COPIES = 100
+WHERE_MAX_COPIES = 1000
+WHERE_DRAWS_PER_ROW = 20  # the most draws per row asked, all rounds together
 WHERE_ROUND_ROWS = 200_000
 WHERE_GIVE_UP = 100_000
 
@@ -192,7 +193,7 @@ class TableGenerator:
                   hidden: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame, np.ndarray]:
         """Rejection: each drawn row that fails the condition is replaced by a matching row
         drawn in the same context (the same parent row; a root's rows share one), in rounds
-        that oversample by the rate seen so far. A condition no draw meets is an error; the
+        that oversample by the rate seen so far (doubled each round). A condition no draw meets is an error; the
         few rows whose parent never gave a match after the last round are dropped."""
         condition = self.condition
         assert condition is not None
@@ -202,13 +203,16 @@ class TableGenerator:
         pool_frames, pool_hidden, pooled = [frame], [hidden], len(frame)
         pending = np.flatnonzero(~ok)
         last = frame
-        for _ in range(WHERE_ROUNDS):
-            if not pending.size or (matched == 0 and drawn >= WHERE_GIVE_UP):
+        budget = max(WHERE_GIVE_UP, WHERE_DRAWS_PER_ROW * len(frame))
+        for round_ in range(WHERE_ROUNDS):
+            if not pending.size or drawn >= budget or (matched == 0 and drawn >= WHERE_GIVE_UP):
                 break
+            # rows still waiting after a round are those whose context rarely matches:
+            # twice the copies each round
             rate = matched / drawn
-            copies = WHERE_MAX_COPIES if not rate else int(np.ceil(1.5 / rate))
-            copies = int(np.clip(copies, 1, min(WHERE_MAX_COPIES,
-                                                max(1, WHERE_ROUND_ROWS // len(pending)))))
+            copies = WHERE_MAX_COPIES if not rate else int(np.ceil(1.5 / rate)) << round_
+            room = min(WHERE_ROUND_ROWS, budget - drawn)
+            copies = int(np.clip(copies, 1, min(WHERE_MAX_COPIES, max(1, room // len(pending)))))
             candidates = np.repeat(pending, copies)
             last, more = self._draw(context[candidates], set(condition.columns))
             good = condition.holds(last, self.table)
