@@ -252,7 +252,7 @@ def generate(model: RelationalModel, target_url: str, *, scale: float = 1.0, see
     ``rows`` and ``table_scale`` size single tables (see :class:`Sizing`); ``where``
     ({table: SQL condition}) makes every row of a table satisfy a condition."""
     sizing = sizing_of(scale, rows, table_scale, where)
-    sizing.check_tables(model.schema)
+    model.check_where(sizing)  # and the sizes, against the model's schema
     _check_seed(seed)
     if scale_out is not None:
         from dbsynth.scaleout import check_reachable

@@ -93,6 +93,12 @@ class RelationalModel:
     sample = sample_all_at_once
     generate = sample_table_by_table
 
+    def check_where(self, sizing: Sizing) -> None:
+        """The sizing fits the schema, and each condition names columns the model draws."""
+        sizing.check_tables(self.schema)
+        for name, condition in sizing.where.items():
+            condition.check_generated(drawn_columns(self.schema.table(name), self.tables[name]))
+
     def settled(self, scale: float | Sizing, seed: int) -> Sizing:
         """The sizing with what conditions do to sizes: a conditioned root's children get
         the children per parent that the model draws for matching rows (a pilot of
@@ -129,9 +135,7 @@ class RelationalModel:
                    stream_rows: int | None, partition: Partition, progress: Progress,
                    streams_read_later: bool = False) -> Synthesis:
         sizing = self.settled(scale, seed)
-        sizing.check_tables(self.schema)
-        for name, condition in sizing.where.items():
-            condition.check_generated(drawn_columns(self.schema.table(name), self.tables[name]))
+        self.check_where(sizing)
         state = GenerationState(shared=self.shared_tables(sizing, partition), partition=partition,
                                 summaries={n: tm.columns for n, tm in self.tables.items()},
                                 where=dict(sizing.where))
