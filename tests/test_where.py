@@ -248,6 +248,9 @@ def test_service_jobs_take_where(demo: str, tmp_path: Path) -> None:
     service = LiveService(config, tmp_path / "service.log").start()
     try:
         with service.client() as api:
+            bad = api.post("/v1/jobs", json={"kind": "synth", "source": "demo", "target": "out",
+                                             "where": {"patients": "age >"}})
+            assert bad.status_code == 422 and "where" in bad.text and "cannot parse" in bad.text
             body: dict[str, Any] = {"kind": "synth", "source": "demo", "target": "out",
                                     "sample_rows": 500, "where": {"patients": "agee > 50"}}
             failed = wait_for(api, api.post("/v1/jobs", json=body).json()["id"], finished)
