@@ -18,6 +18,7 @@ from __future__ import annotations
 import datetime as dt
 import difflib
 import functools
+import logging
 import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
@@ -98,7 +99,10 @@ class Condition:
 
     def holds(self, frame: pd.DataFrame, table: Table) -> np.ndarray:
         """Per row of ``frame``, whether the condition is TRUE (NULL counts as not)."""
-        truth = _Evaluator(self, frame, table).truth(self.tree)
+        try:
+            truth = _Evaluator(self, frame, table).truth(self.tree)
+        except RecursionError:
+            raise UsageError(f"{self.flag}: the condition nests too deeply") from None
         return truth.fillna(False).to_numpy(dtype=bool)
 
     def describe(self, frame: pd.DataFrame) -> str:
@@ -153,13 +157,20 @@ def check_where_tables(where: Mapping[str, Condition], table_names: Iterable[str
 @functools.lru_cache(maxsize=128)
 def _parse(table: str, text: str) -> exp.Expression:
     flag = f"--where {table}"
+    quiet = logging.getLogger("sqlglot")
+    level = quiet.level
+    quiet.setLevel(logging.ERROR)  # "falling back to parsing as a Command": refused below
     try:
         tree = sqlglot.parse_one(text)
+    except RecursionError:
+        raise UsageError(f"{flag}: the condition nests too deeply") from None
     except sqlglot.errors.SqlglotError as exc:
         errors = getattr(exc, "errors", None) or [{}]
         detail = errors[0].get("description") or str(exc).splitlines()[0]
         detail = re.sub(r" for <class '[^']*'>", "", detail)
         raise UsageError(f"{flag}: cannot parse {text!r}: {detail}") from None
+    finally:
+        quiet.setLevel(level)
     if tree is None:
         raise UsageError(f"{flag}: an empty condition")
     if isinstance(tree, exp.Block):
