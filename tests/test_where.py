@@ -263,3 +263,29 @@ def test_service_jobs_take_where(demo: str, tmp_path: Path) -> None:
     assert done["result"]["rows"]["patients"] == count(duck(target), "patients") > 0
     assert failing(duck(target), "patients", "age > 50 AND sex = 'M'") == 0
     assert orphans(duck(target), "lab_results") == 0
+
+
+@pytest.mark.postgres
+def test_chinook_customers_of_some_countries_with_their_invoices(chinook_duckdb_url: str,
+                                                                 tmp_path: Path) -> None:
+    """customer is a root (its employee parent a small lookup list), invoice its child,
+    invoice_line the invoice's (and a track's): the invoices are those of matching customers,
+    every reference holds, and the matching customers look like the source's."""
+    condition = "country IN ('USA', 'Canada', 'Brazil') AND company IS NULL"
+    target = duck(tmp_path / "chinook.duckdb")
+    result = pipeline.synth(chinook_duckdb_url, target, where={"customer": condition}, seed=2,
+                            sample_rows=SAMPLE_ROWS)
+    assert result.integrity.ok
+    assert count(target, "customer") == count(chinook_duckdb_url, "customer")
+    assert failing(target, "customer", condition) == 0
+    for child, parent, key in (("invoice", "customer", "customer_id"),
+                               ("invoice_line", "invoice", "invoice_id"),
+                               ("invoice_line", "track", "track_id")):
+        assert int(run_sql(target, f"SELECT count(*) FROM {child} c LEFT JOIN {parent} p "
+                                   f"USING ({key}) WHERE p.{key} IS NULL")[0][0]) == 0
+    assert count(target, "invoice") == result.rows["invoice"] > 0
+    real = frame(chinook_duckdb_url, f"SELECT country FROM customer WHERE {condition}")
+    fake = frame(target, "SELECT country FROM customer")
+    shares = pd.concat([real.country.value_counts(normalize=True),
+                        fake.country.value_counts(normalize=True)], axis=1).fillna(0)
+    assert 1 - 0.5 * (shares.iloc[:, 0] - shares.iloc[:, 1]).abs().sum() >= 0.7  # TV complement
