@@ -228,6 +228,7 @@ def test_cli_synth_takes_where_and_help_says_so(demo: str, tmp_path: Path) -> No
     assert orphans(target, "treatments") == 0 and orphans(target, "lab_results") == 0
     assert "--where" in cli("synth", "--help").stdout
     assert "--where" in cli("generate", "--help").stdout
+    assert "--only-related" in cli("synth", "--help").stdout
 
 
 def test_where_parsing(demo_model: RelationalModel, tmp_path: Path) -> None:
@@ -289,3 +290,33 @@ def test_chinook_customers_of_some_countries_with_their_invoices(chinook_duckdb_
     shares = pd.concat([real.country.value_counts(normalize=True),
                         fake.country.value_counts(normalize=True)], axis=1).fillna(0)
     assert 1 - 0.5 * (shares.iloc[:, 0] - shares.iloc[:, 1]).abs().sum() >= 0.7  # TV complement
+
+
+@pytest.mark.postgres
+def test_chinook_only_related_keeps_what_the_matching_customers_reference(
+        chinook_duckdb_url: str, tmp_path: Path) -> None:
+    """Tracks only where a matching customer's invoice line points, albums and artists only
+    of those tracks, playlists (nobody's reference) none; every reference still holds. The
+    same run without --only-related keeps every track (how the test fails without it)."""
+    condition = "country = 'Germany'"
+    target = duck(tmp_path / "related.duckdb")
+    result = pipeline.synth(chinook_duckdb_url, target, where={"customer": condition}, seed=2,
+                            sample_rows=SAMPLE_ROWS, only_related=True)
+    assert result.integrity.ok
+    assert failing(target, "customer", condition) == 0
+    assert count(target, "customer") == count(chinook_duckdb_url, "customer")
+    used = "SELECT DISTINCT track_id FROM invoice_line"
+    assert 0 < count(target, "track") == count(target, "track", f"track_id IN ({used})")
+    assert count(target, "track") < count(chinook_duckdb_url, "track")
+    assert count(target, "album") == count(target, "album",
+                                           "album_id IN (SELECT album_id FROM track)")
+    assert count(target, "playlist_track") == 0
+    for child, parent, key in (("invoice_line", "track", "track_id"),
+                               ("track", "album", "album_id"), ("album", "artist", "artist_id"),
+                               ("customer", "employee", "support_rep_id")):
+        ref = "employee_id" if key == "support_rep_id" else key
+        assert int(run_sql(target, f"SELECT count(*) FROM {child} c LEFT JOIN {parent} p "
+                                   f"ON c.{key} = p.{ref} WHERE c.{key} IS NOT NULL "
+                                   f"AND p.{ref} IS NULL")[0][0]) == 0
+    with pytest.raises(UsageError, match="--only-related keeps the rows a --where selects"):
+        pipeline.synth(chinook_duckdb_url, duck(tmp_path / "never.duckdb"), only_related=True)

@@ -60,6 +60,7 @@ class SynthRequest(_Request):
     rows: TableRows = {}
     table_scale: TableScales = {}
     where: TableConditions = {}
+    only_related: bool = Field(False, description="With where: the other tables keep only the rows it references.")
     seed: Seed = 0
     replace: bool = False
     sample_rows: SampleRows = None
@@ -86,6 +87,7 @@ class GenerateRequest(_Request):
     rows: TableRows = {}
     table_scale: TableScales = {}
     where: TableConditions = {}
+    only_related: bool = Field(False, description="With where: the other tables keep only the rows it references.")
     seed: Seed = 0
     replace: bool = False
 

@@ -113,7 +113,8 @@ def run_synth(job: Job, config: ServiceConfig, catalog: Catalog, progress: Progr
     result = pipeline.synth(source, target, scale=p["scale"], seed=p["seed"], replace=p["replace"],
                             sample_rows=_training_rows(p), progress=progress,
                             rows=p.get("rows"), table_scale=p.get("table_scale"),
-                            where=p.get("where")).to_dict()
+                            where=p.get("where"),
+                            only_related=bool(p.get("only_related"))).to_dict()
     if p.get("report"):
         # The target is written: the job succeeds whatever the report does; a failed
         # report is said in the result, not in the job's status.
@@ -161,7 +162,8 @@ def run_generate(job: Job, config: ServiceConfig, catalog: Catalog, progress: Pr
     return Outcome(pipeline.generate(model, _url(config, p["target"]), scale=p["scale"],
                                      seed=p["seed"], replace=p["replace"], progress=progress,
                                      rows=p.get("rows"), table_scale=p.get("table_scale"),
-                                     where=p.get("where")).to_dict())
+                                     where=p.get("where"),
+                                     only_related=bool(p.get("only_related"))).to_dict())
 
 
 def run_refresh(job: Job, config: ServiceConfig, catalog: Catalog, progress: ProgressWriter) -> Outcome:

@@ -43,6 +43,8 @@ class Sizing:
     #: to all parents (drawn by the model, see RelationalModel.settled): the copy of "German
     #: customers with all their orders" has as many orders as German customers have
     where_factors: Mapping[str, float] = field(default_factory=dict)
+    #: with ``where``: the tables not below a conditioned one keep only the rows it references
+    only_related: bool = False
 
     @classmethod
     def of(cls, sizing: float | Sizing) -> Sizing:
@@ -62,6 +64,8 @@ class Sizing:
         for table, f in self.table_scale.items():
             if isinstance(f, bool) or not isinstance(f, numbers.Real) or not math.isfinite(f) or f <= 0:
                 raise UsageError(f"--table-scale {table}={f}: the factor must be a number > 0")
+        if self.only_related and not self.where:
+            raise UsageError("--only-related keeps the rows a --where selects: give a --where")
         both = sorted(set(self.rows) & set(self.table_scale))
         if both:
             raise UsageError(f"{both[0]} has both --rows and --table-scale: give one of them")
