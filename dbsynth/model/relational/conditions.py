@@ -382,15 +382,21 @@ def _convert(values: pd.Series, kind: Kind) -> np.ndarray:
     if kind == "number":
         return pd.to_numeric(values, errors="coerce").to_numpy(dtype=float)
     if kind == "boolean":
-        mapped = values.map(lambda v: None if v is None or v is pd.NA or v != v else float(bool(v)))
-        return mapped.to_numpy(dtype=float)
+        null = pd.isna(values).to_numpy()
+        out = np.full(len(values), np.nan)
+        out[~null] = [float(bool(v)) for v in values.to_numpy(dtype=object)[~null]]
+        return out
     if kind == "temporal":
         stamps = pd.to_datetime(values, errors="coerce", utc=True, format="mixed")
         return ((stamps - _EPOCH) / pd.Timedelta(seconds=1)).to_numpy(dtype=float)
     if kind == "time":
         return np.array([_seconds(v) for v in values], dtype=float)
-    return values.map(lambda v: v if v is None or isinstance(v, str) else
-                      (None if v != v else str(v))).to_numpy(dtype=object)
+    out = values.to_numpy(dtype=object, copy=True)
+    null = pd.isna(values).to_numpy()
+    out[null] = None
+    if pd.api.types.infer_dtype(out, skipna=True) not in ("string", "empty"):
+        out[~null] = [v if isinstance(v, str) else str(v) for v in out[~null]]
+    return out
 
 
 def _nan(converted: np.ndarray) -> np.ndarray | bool:

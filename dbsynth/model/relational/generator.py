@@ -38,7 +38,8 @@ REDRAW_TRIES = 20  # redraws of a duplicate key (keys.dedupe_rows), per partitio
 #: prove a condition impossible under the model
 WHERE_ROUNDS = 20
 WHERE_MAX_COPIES = 1000
-WHERE_DRAWS_PER_ROW = 20  # the most draws per row asked, all rounds together
+WHERE_DRAWS_PER_ROW = 10  # draws per row asked that any context gets, all rounds together
+WHERE_MAX_DRAWS = 5_000_000  # the most draws of one piece of a table, all rounds together
 WHERE_ROUND_ROWS = 200_000
 WHERE_GIVE_UP = 100_000
 
@@ -113,13 +114,12 @@ class TableGenerator:
         t, tm, values = self.table, self.tm, self.values
         if self.condition is None:
             frame, hidden = self._draw(context)
-        else:  # rounds draw only the plain columns the condition reads; the rest once, after
+        else:  # rounds decode only the columns the condition reads; the rest once, after
             named = set(self.condition.columns)
-            frame, hidden = self._draw(context, named)
-            frame, hidden, parent_rows = self._matching(context, parent_rows, frame, hidden)
-            for column in t.columns:
-                if column.name in tm.columns and column.name not in frame and column.name not in tm.copies:
-                    frame[column.name] = values.plain(column.name, len(frame)).to_numpy()
+            data, chosen, parent_rows = self._matching(context, parent_rows)
+            frame, hidden = self._rows_of(data, {c.name for c in t.columns} - named)
+            for name in chosen.columns:
+                frame[name] = chosen[name].to_numpy()
         n = len(frame)
         for name in tm.keys:
             frame[name] = values.key(name, n, offset, total).to_numpy()
@@ -157,70 +157,87 @@ class TableGenerator:
         values.fill_self_references(frame)
         return frame, hidden
 
-    def _draw(self, context: np.ndarray, plain: set[str] | None = None
+    def _draw(self, context: np.ndarray, columns: set[str] | None = None
               ) -> tuple[pd.DataFrame, pd.DataFrame]:
         """The drawn part of rows for ``context``: the engine's columns (derived ones in the
-        second frame) and the plain ones (only those in ``plain``, if given); keys,
+        second frame) and the plain ones (only those in ``columns``, if given); keys,
         references and copies come after."""
-        t, tm, values = self.table, self.tm, self.values
-        n = len(context)
-        data = tm.engine.sample(context, self.rng) if tm.modelled else np.zeros((n, 0))
+        return self._rows_of(self._codes(context), columns)
+
+    def _codes(self, context: np.ndarray) -> np.ndarray:
+        """The engine's draws for ``context``, inequalities applied (codes, not values)."""
+        tm = self.tm
+        data = tm.engine.sample(context, self.rng) if tm.modelled else np.zeros((len(context), 0))
         parent_names = self.tables[tm.primary.parent].modelled if tm.primary else []
-        data = apply_inequalities(data, tm.modelled, context, parent_names, tm.inequalities, self.rng)
+        return apply_inequalities(data, tm.modelled, context, parent_names, tm.inequalities, self.rng)
+
+    def _rows_of(self, data: np.ndarray, columns: set[str] | None = None
+                 ) -> tuple[pd.DataFrame, pd.DataFrame]:
+        """Drawn codes as rows: the engine's columns decoded, the plain ones drawn, NULLs of
+        NOT NULL columns filled (only ``columns`` of the table's, if given; derived columns
+        always, in the second frame)."""
+        t, tm, values = self.table, self.tm, self.values
+        n = len(data)
         frame = pd.DataFrame(index=pd.RangeIndex(n))
         hidden = pd.DataFrame(index=pd.RangeIndex(n))
         for j, name in enumerate(tm.modelled):
             if is_derived_column(name):
                 hidden[name] = data[:, j]
-            else:
+            elif columns is None or name in columns:
                 frame[name] = decode(tm.columns[name], data[:, j]).to_numpy()
         for column in t.columns:
-            if column.name in tm.copies:
-                continue  # filled from the parent once the links are set, below
+            if column.name in tm.copies or (columns is not None and column.name not in columns):
+                continue  # copies: filled from the parent once the links are set
             if column.name in tm.columns and column.name not in frame:
-                if plain is None or column.name in plain:
-                    frame[column.name] = values.plain(column.name, n).to_numpy()
+                frame[column.name] = values.plain(column.name, n).to_numpy()
             elif column.name in frame and not column.nullable:
                 frame[column.name] = values.fill_nulls(column.name, frame[column.name])
         return frame, hidden
 
-    def draw_root(self, n: int, plain: set[str]) -> tuple[pd.DataFrame, pd.DataFrame]:
+    def draw_root(self, n: int, columns: set[str]) -> tuple[pd.DataFrame, pd.DataFrame]:
         """``n`` rows of a root table as drawn before keys and links (see :meth:`_draw`),
-        with only the ``plain`` columns named: a pilot for a condition's child counts."""
-        return self._draw(np.zeros((n, 0)), plain)
+        with only ``columns`` of the table's: a pilot for a condition's child counts."""
+        return self._draw(np.zeros((n, 0)), columns)
 
-    def _matching(self, context: np.ndarray, parent_rows: np.ndarray, frame: pd.DataFrame,
-                  hidden: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame, np.ndarray]:
+    def _matching(self, context: np.ndarray, parent_rows: np.ndarray
+                  ) -> tuple[np.ndarray, pd.DataFrame, np.ndarray]:
         """Rejection: each drawn row that fails the condition is replaced by a matching row
         drawn in the same context (the same parent row; a root's rows share one), in rounds
-        that oversample by the rate seen so far (doubled each round). A condition no draw meets is an error; the
-        few rows whose parent never gave a match after the last round are dropped."""
+        that oversample by the rate seen so far (doubled each round for the rows still
+        waiting). A condition no draw meets is an error; the few rows whose parent never gave
+        a match are dropped. Returns the rows' codes, their values of the condition's
+        columns, and their parent rows."""
         condition = self.condition
         assert condition is not None
+        named = set(condition.columns)
+        data = self._codes(context)
+        frame = self._rows_of(data, named)[0]
         ok = condition.holds(frame, self.table)
         drawn, matched = len(frame), int(ok.sum())
         source = np.arange(len(frame))  # row -> its row in the pool of matching draws
-        pool_frames, pool_hidden, pooled = [frame], [hidden], len(frame)
+        pool_data, pool_frames, pooled = [data], [frame], len(frame)
         pending = np.flatnonzero(~ok)
         last = frame
-        budget = max(WHERE_GIVE_UP, WHERE_DRAWS_PER_ROW * len(frame))
         for round_ in range(WHERE_ROUNDS):
+            rate = matched / drawn
+            # what the rate seen says the rows need (three times over), at least the draws
+            # per row any context gets, at most WHERE_MAX_DRAWS
+            need = 3 * len(frame) / rate if rate else 0
+            budget = max(WHERE_GIVE_UP, WHERE_DRAWS_PER_ROW * len(frame), min(need, WHERE_MAX_DRAWS))
             if not pending.size or drawn >= budget or (matched == 0 and drawn >= WHERE_GIVE_UP):
                 break
-            # rows still waiting after a round are those whose context rarely matches:
-            # twice the copies each round
-            rate = matched / drawn
             copies = WHERE_MAX_COPIES if not rate else int(np.ceil(1.5 / rate)) << round_
-            room = min(WHERE_ROUND_ROWS, budget - drawn)
+            room = int(min(WHERE_ROUND_ROWS, budget - drawn))
             copies = int(np.clip(copies, 1, min(WHERE_MAX_COPIES, max(1, room // len(pending)))))
             candidates = np.repeat(pending, copies)
-            last, more = self._draw(context[candidates], set(condition.columns))
+            codes = self._codes(context[candidates])
+            last = self._rows_of(codes, named)[0]
             good = condition.holds(last, self.table)
             drawn, matched = drawn + len(last), matched + int(good.sum())
             rows, picks = _pair(parent_rows[pending], parent_rows[candidates[good]])
             chosen = np.flatnonzero(good)[picks]
+            pool_data.append(codes[chosen])
             pool_frames.append(last.iloc[chosen])
-            pool_hidden.append(more.iloc[chosen])
             source[pending[rows]] = pooled + np.arange(len(chosen))
             pooled += len(chosen)
             pending = np.delete(pending, rows)
@@ -233,10 +250,10 @@ class TableGenerator:
         if pending.size:
             log.warning("%s: %d rows dropped: no draw for their parent row satisfied %r",
                         self.table.name, len(pending), condition.text)
-        keep = np.delete(np.arange(len(frame)), pending)
-        frame = pd.concat(pool_frames, ignore_index=True).iloc[source[keep]]
-        hidden = pd.concat(pool_hidden, ignore_index=True).iloc[source[keep]]
-        return frame.reset_index(drop=True), hidden.reset_index(drop=True), parent_rows[keep]
+        keep = source[np.delete(np.arange(len(frame)), pending)]
+        chosen_frame = pd.concat(pool_frames, ignore_index=True).iloc[keep].reset_index(drop=True)
+        return (np.vstack(pool_data)[keep], chosen_frame,
+                np.delete(parent_rows, pending))
 
     def _claimed_keys(self) -> frozenset[tuple[str, ...]]:
         """Key sets this partition must own (see keys.dedupe_rows): those with no column that
