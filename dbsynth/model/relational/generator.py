@@ -218,12 +218,13 @@ class TableGenerator:
         pool_data, pool_frames, pooled = [data], [frame], len(frame)
         pending = np.flatnonzero(~ok)
         last = frame
+        # the draws all rounds may take: what the first draw's rate says the rows need
+        # (three times over), at least the draws per row any context gets, at most
+        # WHERE_MAX_DRAWS (later rates fall as the rows left are the hard ones: not those)
+        need = 3 * len(frame) / (matched / drawn) if matched else 0
+        budget = max(WHERE_GIVE_UP, WHERE_DRAWS_PER_ROW * len(frame), min(need, WHERE_MAX_DRAWS))
         for round_ in range(WHERE_ROUNDS):
             rate = matched / drawn
-            # what the rate seen says the rows need (three times over), at least the draws
-            # per row any context gets, at most WHERE_MAX_DRAWS
-            need = 3 * len(frame) / rate if rate else 0
-            budget = max(WHERE_GIVE_UP, WHERE_DRAWS_PER_ROW * len(frame), min(need, WHERE_MAX_DRAWS))
             if not pending.size or drawn >= budget or (matched == 0 and drawn >= WHERE_GIVE_UP):
                 break
             copies = WHERE_MAX_COPIES if not rate else int(np.ceil(1.5 / rate)) << round_
