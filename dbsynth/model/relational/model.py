@@ -104,8 +104,10 @@ class RelationalModel:
         the children per parent that the model draws for matching rows (a pilot of
         :data:`WHERE_PILOT` draws from its own random stream), so they are sized for the
         matching parents, not for all of them. The planned rows (and the size check) use
-        the settled sizing; every partition settles alike."""
+        the settled sizing; every partition settles alike. Checked first (see
+        :meth:`check_where`)."""
         sizing = Sizing.of(scale)
+        self.check_where(sizing)
         if not sizing.where or sizing.where_factors:
             return sizing
         factors: dict[str, float] = {}
@@ -134,8 +136,7 @@ class RelationalModel:
     def _synthesis(self, plan: LoadPlan, scale: float | Sizing, seed: int,
                    stream_rows: int | None, partition: Partition, progress: Progress,
                    streams_read_later: bool = False) -> Synthesis:
-        sizing = self.settled(scale, seed)
-        self.check_where(sizing)
+        sizing = self.settled(scale, seed)  # checked, too
         state = GenerationState(shared=self.shared_tables(sizing, partition), partition=partition,
                                 summaries={n: tm.columns for n, tm in self.tables.items()},
                                 where=dict(sizing.where))
