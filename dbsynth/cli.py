@@ -58,6 +58,8 @@ ExecutorOpt = Annotated[str | None, typer.Option("--executor", metavar="URL", he
 WorkersOpt = Annotated[int | None, typer.Option("--workers", metavar="N", help="Generate in partitions on a local Dask cluster of N worker processes (needs the dask extra).")]
 PartitionsOpt = Annotated[int | None, typer.Option("--partitions", metavar="N", help="With --executor/--workers: number of partitions (default: one per worker thread).")]
 RowsOpt = Annotated[list[str] | None, typer.Option("--rows", metavar="TABLE=N", help="Give TABLE about N rows (repeatable; replaces --scale for it). On a table with a parent, its children per parent are rescaled to add up to N. Tables below it follow it (same children per parent).")]
+WhereOpt = Annotated[list[str] | None, typer.Option("--where", metavar="'TABLE: CONDITION'", help="Every synthetic row of TABLE satisfies the SQL CONDITION, e.g. \"patients: age >= 30 AND sex = 'F'\" (repeatable, one table each; =, <>, <, <=, >, >=, AND, OR, NOT, IN, BETWEEN, IS [NOT] NULL, LIKE; text and dates in single quotes). Its rows are drawn from the model trained on all rows and kept when they match, as many as the sizes ask; tables below it are generated for those rows; a condition on a child table selects its rows only (its parents are generated as usual). An impossible condition is an error, nothing written.")]
+OnlyRelatedOpt = Annotated[bool, typer.Option("--only-related", help="With --where: the tables not below a conditioned table keep only the rows it references (directly or through other kept rows); the others are left empty. Builds the whole copy in memory before writing.")]
 TableScaleOpt = Annotated[list[str] | None, typer.Option("--table-scale", metavar="TABLE=F", help="Give each parent row F times as many TABLE rows, same shape of counts (repeatable; on top of --scale; on a table without a parent: F times its rows). Tables below it follow it.")]
 
 
@@ -224,7 +226,8 @@ def synth(source: Annotated[str, typer.Argument(metavar="SOURCE", help="Source d
           report_json: Annotated[Path | None, typer.Option("--report-json", metavar="FILE", help="Then write the report as JSON here (with or without --report).")] = None,
           executor: ExecutorOpt = None, workers: WorkersOpt = None, partitions: PartitionsOpt = None,
           grants: GrantsOpt = False, as_json: JsonOpt = False,
-          rows: RowsOpt = None, table_scale: TableScaleOpt = None,
+          rows: RowsOpt = None, table_scale: TableScaleOpt = None, where: WhereOpt = None,
+          only_related: OnlyRelatedOpt = False,
           audit: Annotated[bool, typer.Option("--audit", help=f"Train on {1 - AUDIT_HOLDOUT:.0%} of the entities and attack the copy with the other {AUDIT_HOLDOUT:.0%} as control: privacy.audit in the report (the report is built; its JSON holds the control keys).")] = False) -> None:
     """Learn SOURCE and write a synthetic copy into TARGET, then prove its integrity there."""
     with _errors(), _progress(quiet=as_json) as progress:
@@ -233,7 +236,7 @@ def synth(source: Annotated[str, typer.Argument(metavar="SOURCE", help="Source d
         keys = _keys(infer_keys, key_threshold, metadata)
         scale_out = _scale_out(executor, workers, partitions)
         engines = _table_engines(table_engine)
-        sizes = _sizes(rows, table_scale)
+        sizes = _sizes(rows, table_scale, where, only_related)
         try:
             result = pipeline.synth(source, target, scale=scale, seed=seed, replace=replace,
                                     source_schema=schema, target_schema=target_schema,
@@ -385,13 +388,14 @@ def generate(model: Annotated[Path, typer.Argument(metavar="MODEL", help="Model 
              executor: ExecutorOpt = None, workers: WorkersOpt = None, partitions: PartitionsOpt = None,
              max_model_size: Annotated[str, typer.Option("--max-model-size", help="Refuse a model file that unpacks to more than this (e.g. 500MB, 8GB).")] = "2GB",
              grants: GrantsOpt = False, as_json: JsonOpt = False,
-             rows: RowsOpt = None, table_scale: TableScaleOpt = None) -> None:
+             rows: RowsOpt = None, table_scale: TableScaleOpt = None,
+             where: WhereOpt = None, only_related: OnlyRelatedOpt = False) -> None:
     """Write synthetic copies from a model file into TARGET (the source is not needed)."""
     with _errors(), _progress(quiet=as_json) as progress:
         limit = _size(max_model_size, "--max-model-size")
         scale_out = _scale_out(executor, workers, partitions)
         pipeline.check_options(scale=scale, seed=seed, versions=versions)
-        sizes = _sizes(rows, table_scale)
+        sizes = _sizes(rows, table_scale, where, only_related)
         pipeline.sizing_of(scale, **sizes)  # bad values: refused before the model is read
         fitted = pipeline.load(model, limit)
         try:
@@ -536,11 +540,15 @@ def demo(directory: Annotated[Path | None, typer.Option("--dir", metavar="DIR", 
     out.print(f"source {source}\ntarget {target}\ndone in {time.perf_counter() - started:.1f}s")
 
 
-def _sizes(rows: list[str] | None, table_scale: list[str] | None) -> dict[str, Any]:
-    """``--rows`` and ``--table-scale`` as the pipeline's keyword arguments."""
+def _sizes(rows: list[str] | None, table_scale: list[str] | None,
+           where: list[str] | None, only_related: bool) -> dict[str, Any]:
+    """``--rows``, ``--table-scale``, ``--where`` and ``--only-related`` as the pipeline's
+    keyword arguments."""
+    from dbsynth.model.relational.conditions import parse_where
     from dbsynth.model.relational.sizing import parse_rows, parse_table_scale
 
-    return {"rows": parse_rows(rows or []), "table_scale": parse_table_scale(table_scale or [])}
+    return {"rows": parse_rows(rows or []), "table_scale": parse_table_scale(table_scale or []),
+            "where": parse_where(where or []), "only_related": only_related}
 
 
 def _table_engines(pairs: list[str] | None) -> dict[str, str]:

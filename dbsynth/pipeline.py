@@ -23,6 +23,7 @@ from dbsynth.errors import DriftError, IntegrityError, SchemaError, UnsafeTarget
 from dbsynth.inspection import Inspection, KeyOptions, inspect, resolve_schema  # noqa: F401 - re-exported
 from dbsynth.model.keys import align_count_keys, align_reference_values
 from dbsynth.model.relational import DEFAULT_ENGINE, RelationalModel, Sizing
+from dbsynth.model.relational.conditions import conditions_of
 from dbsynth.model.stream import Synthesis, TableData
 from dbsynth.model.store import DEFAULT_MAX_MODEL_SIZE, load_model, save_model
 from dbsynth.schema.graph import LoadPlan, build_plan
@@ -244,13 +245,18 @@ def generate(model: RelationalModel, target_url: str, *, scale: float = 1.0, see
              replace: bool = False, target_schema: str | None = None,
              progress: Progress = quiet, scale_out: ScaleOut | None = None,
              grants: bool = False, rows: Mapping[str, int] | None = None,
-             table_scale: Mapping[str, float] | None = None) -> SynthResult:
+             table_scale: Mapping[str, float] | None = None,
+             where: Mapping[str, str] | None = None, only_related: bool = False) -> SynthResult:
     """Sample a synthetic database from ``model``, write it, prove its integrity
     (in partitions on a Dask cluster with ``scale_out``); ``grants``: the source's too.
-    ``rows`` and ``table_scale`` size single tables (see :class:`Sizing`)."""
-    sizing = sizing_of(scale, rows, table_scale)
-    sizing.check_tables(model.schema)
+    ``rows`` and ``table_scale`` size single tables (see :class:`Sizing`); ``where``
+    ({table: SQL condition}) makes every row of a table satisfy a condition; with
+    ``only_related``, the other tables keep only the rows it references."""
+    sizing = sizing_of(scale, rows, table_scale, where, only_related)
+    model.check_where(sizing)  # and the sizes, against the model's schema
     _check_seed(seed)
+    if scale_out is not None and sizing.only_related:
+        raise UsageError("--only-related needs the whole database in one process: no scale-out")
     if scale_out is not None:
         from dbsynth.scaleout import check_reachable
 
@@ -297,11 +303,16 @@ def synth(source_url: str, target_url: str, *, scale: float = 1.0, seed: int = 0
           progress: Progress = quiet, keys: KeyOptions = KeyOptions(),
           scale_out: ScaleOut | None = None, keep_frames: bool = True,
           grants: bool = False, rows: Mapping[str, int] | None = None,
-          table_scale: Mapping[str, float] | None = None, holdout: float = 0.0) -> SynthResult:
+          table_scale: Mapping[str, float] | None = None, holdout: float = 0.0,
+          where: Mapping[str, str] | None = None, only_related: bool = False) -> SynthResult:
     """Learn the source and write a synthetic copy into the target, then prove its integrity.
     ``grants`` also copies the source's privileges where the target's server has the roles.
     ``rows`` (a table's rows) and ``table_scale`` (a factor on a table's children per
-    parent) size single tables on top of ``scale`` (see :class:`Sizing`). ``holdout`` keeps
+    parent) size single tables on top of ``scale`` (see :class:`Sizing`). ``where``
+    ({table: SQL condition}) makes every synthetic row of a table satisfy the condition, its
+    descendants generated for those rows (see :mod:`dbsynth.model.relational.conditions`;
+    the model is trained on all rows); with ``only_related``, the tables not below a
+    conditioned one keep only the rows it references. ``holdout`` keeps
     that share of entities out of training (``result.control``: their keys, for
     :func:`report`'s attack audit).
 
@@ -312,7 +323,7 @@ def synth(source_url: str, target_url: str, *, scale: float = 1.0, seed: int = 0
     Refusals (target is the source, target holds rows) happen before any data is read.
     Raises :class:`IntegrityError` (after the target is written) when a check fails.
     """
-    sizing = sizing_of(scale, rows, table_scale)
+    sizing = sizing_of(scale, rows, table_scale, where, only_related)
     _check_seed(seed)
     _check_sample_rows(sample_rows)
     _check_holdout(holdout)
@@ -322,6 +333,11 @@ def synth(source_url: str, target_url: str, *, scale: float = 1.0, seed: int = 0
     if engine == SDV_ENGINE and sizing.per_table:
         raise UsageError("--rows and --table-scale are not available with --engine sdv-hma "
                          "(it samples the whole database at one scale)")
+    if engine == SDV_ENGINE and sizing.where:
+        raise UsageError("--where is not available with --engine sdv-hma (it samples the "
+                         "whole database unconditioned)")
+    if scale_out is not None and sizing.only_related:
+        raise UsageError("--only-related needs the whole database in one process: no scale-out")
     if scale_out is not None:
         if engine == SDV_ENGINE:
             raise UsageError("sdv-hma samples the whole database in one process: no scale-out")
@@ -559,7 +575,7 @@ def _generate_into(model: RelationalModel, target: Connector, target_url: str,
                    prepared: TargetPlan | None = None) -> SynthResult:
     prepared = prepared or prepare_target(target, model.schema, replace)
     schema = prepared.schema  # as the target declares it; the model generates by its own
-    sizing = Sizing.of(scale)
+    sizing = model.settled(scale, seed)  # with what a --where does to its children's sizes
     expected = sizing.planned_rows(model.schema, model.tables)
     plan = build_plan(schema)
     seconds: dict[str, float] = {}
@@ -585,9 +601,15 @@ def _generate_into(model: RelationalModel, target: Connector, target_url: str,
     synthetic: dict[str, TableData] | Synthesis
     if sampler is not None:
         synthetic = sampler(plan)
-    elif keep_frames:
+    elif keep_frames or sizing.only_related:  # only related rows: every table made first
         synthetic = model.sample_all_at_once(plan, scale=sizing, seed=seed,
                                              stream_rows=STREAM_ROWS, progress=progress)
+        if sizing.only_related:
+            from dbsynth.model.relational.related import below, only_related
+
+            synthetic = only_related(model.schema, synthetic, sizing.where)
+            whole = below(model.schema, sizing.where)
+            expected.update({n: len(f) for n, f in synthetic.items() if n not in whole})
     else:  # each table made as the writer asks for it, and let go once loaded
         synthetic = model.sample_table_by_table(plan, scale=sizing, seed=seed,
                                                 stream_rows=STREAM_ROWS, progress=progress)
@@ -752,10 +774,13 @@ def _check_holdout(holdout: float) -> None:
 
 
 def sizing_of(scale: float, rows: Mapping[str, int] | None = None,
-              table_scale: Mapping[str, float] | None = None) -> Sizing:
-    """The sizes asked for, checked as far as they can be without a schema."""
+              table_scale: Mapping[str, float] | None = None,
+              where: Mapping[str, str] | None = None, only_related: bool = False) -> Sizing:
+    """The sizes and conditions asked for, checked as far as they can be without a schema
+    (a condition's syntax, here)."""
     _check_scale(scale)
-    sizing = Sizing(scale, dict(rows or {}), dict(table_scale or {}))
+    sizing = Sizing(scale, dict(rows or {}), dict(table_scale or {}), conditions_of(where),
+                    only_related=only_related)
     sizing.check()
     return sizing
 

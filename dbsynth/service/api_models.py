@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import datetime, timezone
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 from dbsynth.pipeline import MAX_SCALE, MIN_SCALE
 
@@ -25,6 +25,23 @@ TableRows = Annotated[dict[TableName, Annotated[int, Field(ge=0, le=10**9)]], Fi
                                  "with a parent, its children per parent rescaled to add up to N.")]
 TableScales = Annotated[dict[TableName, Annotated[float, Field(gt=0, le=1000, allow_inf_nan=False)]], Field(
     max_length=1000, description="Children per parent times F, {table: F} (like --table-scale TABLE=F).")]
+
+
+def _parsed_conditions(where: dict[str, str]) -> dict[str, str]:
+    """A condition's syntax is checked with the request (its columns once the job runs)."""
+    from dbsynth.errors import UsageError
+    from dbsynth.model.relational.conditions import conditions_of
+
+    try:
+        conditions_of(where)
+    except UsageError as exc:
+        raise ValueError(exc.message) from None
+    return where
+
+
+TableConditions = Annotated[dict[TableName, Annotated[str, Field(min_length=1, max_length=4000)]], AfterValidator(_parsed_conditions), Field(
+    max_length=1000, description="A SQL condition per table, {table: condition} (like --where "
+                                 "'TABLE: condition'): every synthetic row of the table satisfies it.")]
 JobKind = Literal["train", "generate", "synth", "refresh", "report"]
 JobStatus = Literal["queued", "running", "succeeded", "failed", "cancelled"]
 
@@ -42,6 +59,8 @@ class SynthRequest(_Request):
     scale: Scale = 1.0
     rows: TableRows = {}
     table_scale: TableScales = {}
+    where: TableConditions = {}
+    only_related: bool = Field(False, description="With where: the other tables keep only the rows it references.")
     seed: Seed = 0
     replace: bool = False
     sample_rows: SampleRows = None
@@ -70,6 +89,8 @@ class GenerateRequest(_Request):
     scale: Scale = 1.0
     rows: TableRows = {}
     table_scale: TableScales = {}
+    where: TableConditions = {}
+    only_related: bool = Field(False, description="With where: the other tables keep only the rows it references.")
     seed: Seed = 0
     replace: bool = False
 

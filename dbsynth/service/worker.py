@@ -114,6 +114,7 @@ def run_synth(job: Job, config: ServiceConfig, catalog: Catalog, progress: Progr
     written = pipeline.synth(source, target, scale=p["scale"], seed=p["seed"], replace=p["replace"],
                              sample_rows=_training_rows(p), progress=progress,
                              rows=p.get("rows"), table_scale=p.get("table_scale"),
+                             where=p.get("where"), only_related=bool(p.get("only_related")),
                              holdout=AUDIT_HOLDOUT if p.get("audit") else 0.0)
     result = written.to_dict()
     if p.get("report") or p.get("audit"):
@@ -163,7 +164,9 @@ def run_generate(job: Job, config: ServiceConfig, catalog: Catalog, progress: Pr
     model = pipeline.load(Path(row.path))
     return Outcome(pipeline.generate(model, _url(config, p["target"]), scale=p["scale"],
                                      seed=p["seed"], replace=p["replace"], progress=progress,
-                                     rows=p.get("rows"), table_scale=p.get("table_scale")).to_dict())
+                                     rows=p.get("rows"), table_scale=p.get("table_scale"),
+                                     where=p.get("where"),
+                                     only_related=bool(p.get("only_related"))).to_dict())
 
 
 def run_refresh(job: Job, config: ServiceConfig, catalog: Catalog, progress: ProgressWriter) -> Outcome:

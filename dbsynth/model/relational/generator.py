@@ -14,6 +14,7 @@ from collections.abc import Iterator
 import numpy as np
 import pandas as pd
 
+from dbsynth.errors import UsageError
 from dbsynth.model import keys
 from dbsynth.model.constraints import enforce_checks
 from dbsynth.model.derived import cluster_column, is_derived_column
@@ -32,6 +33,15 @@ from dbsynth.schema.model import Table
 log = logging.getLogger(__name__)
 
 REDRAW_TRIES = 20  # redraws of a duplicate key (keys.dedupe_rows), per partition
+#: rejection under --where: rounds of redraws, the most copies of one row drawn in a round,
+#: the most draws per row asked and per round, and the draws without a single match that
+#: prove a condition impossible under the model
+WHERE_ROUNDS = 20
+WHERE_MAX_COPIES = 1000
+WHERE_DRAWS_PER_ROW = 10  # draws per row asked that any context gets, all rounds together
+WHERE_MAX_DRAWS = 5_000_000  # the most draws of one piece of a table, all rounds together
+WHERE_ROUND_ROWS = 200_000
+WHERE_GIVE_UP = 100_000
 
 #: one piece of a table: its rows, their derived columns, their encoded rows
 Piece = tuple[pd.DataFrame, pd.DataFrame, np.ndarray]
@@ -47,6 +57,8 @@ class TableGenerator:
         self.secondary = links_of(links, table.name, LinkRole.SECONDARY)
         self.values = TableValues(table, self.tm, state, rng, partition, self.secondary,
                                   links_of(links, table.name, LinkRole.SELF))
+        #: the condition its rows satisfy (--where), else None
+        self.condition = state.where.get(table.name)
         #: key hashes of chunks already made (a streamed table); None: one piece, no need
         self.seen_keys: dict[tuple[str, ...], keys.KeyHashes] | None = None
 
@@ -97,26 +109,18 @@ class TableGenerator:
     def _make(self, context: np.ndarray, parent_rows: np.ndarray, offset: int,
               total: int) -> tuple[pd.DataFrame, pd.DataFrame]:
         """Rows for ``context`` (parent rows, or NaN rows for a root); generated keys start
-        after ``offset`` rows of a table of ``total`` rows."""
+        after ``offset`` rows of a table of ``total`` rows. Under a condition (``--where``),
+        every row is one that satisfies it (see :meth:`_matching`)."""
         t, tm, values = self.table, self.tm, self.values
-        n = len(context)
-        data = tm.engine.sample(context, self.rng) if tm.modelled else np.zeros((n, 0))
-        parent_names = self.tables[tm.primary.parent].modelled if tm.primary else []
-        data = apply_inequalities(data, tm.modelled, context, parent_names, tm.inequalities, self.rng)
-        frame = pd.DataFrame(index=pd.RangeIndex(n))
-        hidden = pd.DataFrame(index=pd.RangeIndex(n))
-        for j, name in enumerate(tm.modelled):
-            if is_derived_column(name):
-                hidden[name] = data[:, j]
-            else:
-                frame[name] = decode(tm.columns[name], data[:, j]).to_numpy()
-        for column in t.columns:
-            if column.name in tm.copies:
-                continue  # filled from the parent once the links are set, below
-            if column.name in tm.columns and column.name not in frame:
-                frame[column.name] = values.plain(column.name, n).to_numpy()
-            elif column.name in frame and not column.nullable:
-                frame[column.name] = values.fill_nulls(column.name, frame[column.name])
+        if self.condition is None:
+            frame, hidden = self._draw(context)
+        else:  # rounds decode only the columns the condition reads; the rest once, after
+            named = set(self.condition.columns)
+            data, chosen, parent_rows = self._matching(context, parent_rows)
+            frame, hidden = self._rows_of(data, {c.name for c in t.columns} - named)
+            for name in chosen.columns:
+                frame[name] = chosen[name].to_numpy()
+        n = len(frame)
         for name in tm.keys:
             frame[name] = values.key(name, n, offset, total).to_numpy()
         for col in (c for fk in t.foreign_keys for c in fk.columns):
@@ -143,8 +147,114 @@ class TableGenerator:
                                 tries=REDRAW_TRIES * self.partition.count,
                                 partners=self._unused_partners)
         frame, hidden = both[list(t.data_columns)].copy(), both[list(hidden.columns)]
+        if self.condition is not None:  # a CHECK or key redraw may have changed a value
+            holds = self.condition.holds(frame, t)
+            if not holds.all():
+                log.warning("%s: %d rows dropped: a redraw for a CHECK or a key made them "
+                            "fail %r", t.name, int((~holds).sum()), self.condition.text)
+                frame = frame[holds].reset_index(drop=True)
+                hidden = hidden[holds].reset_index(drop=True)
         values.fill_self_references(frame)
         return frame, hidden
+
+    def _draw(self, context: np.ndarray, columns: set[str] | None = None
+              ) -> tuple[pd.DataFrame, pd.DataFrame]:
+        """The drawn part of rows for ``context``: the engine's columns (derived ones in the
+        second frame) and the plain ones (only those in ``columns``, if given); keys,
+        references and copies come after."""
+        return self._rows_of(self._codes(context), columns)
+
+    def _codes(self, context: np.ndarray) -> np.ndarray:
+        """The engine's draws for ``context``, inequalities applied (codes, not values)."""
+        tm = self.tm
+        data = tm.engine.sample(context, self.rng) if tm.modelled else np.zeros((len(context), 0))
+        parent_names = self.tables[tm.primary.parent].modelled if tm.primary else []
+        return apply_inequalities(data, tm.modelled, context, parent_names, tm.inequalities, self.rng)
+
+    def _rows_of(self, data: np.ndarray, columns: set[str] | None = None
+                 ) -> tuple[pd.DataFrame, pd.DataFrame]:
+        """Drawn codes as rows: the engine's columns decoded, the plain ones drawn, NULLs of
+        NOT NULL columns filled (only ``columns`` of the table's, if given; derived columns
+        always, in the second frame)."""
+        t, tm, values = self.table, self.tm, self.values
+        n = len(data)
+        frame = pd.DataFrame(index=pd.RangeIndex(n))
+        hidden = pd.DataFrame(index=pd.RangeIndex(n))
+        for j, name in enumerate(tm.modelled):
+            if is_derived_column(name):
+                hidden[name] = data[:, j]
+            elif columns is None or name in columns:
+                frame[name] = decode(tm.columns[name], data[:, j]).to_numpy()
+        for column in t.columns:
+            if column.name in tm.copies or (columns is not None and column.name not in columns):
+                continue  # copies: filled from the parent once the links are set
+            if column.name in tm.columns and column.name not in frame:
+                frame[column.name] = values.plain(column.name, n).to_numpy()
+            elif column.name in frame and not column.nullable:
+                frame[column.name] = values.fill_nulls(column.name, frame[column.name])
+        return frame, hidden
+
+    def draw_root(self, n: int, columns: set[str]) -> tuple[pd.DataFrame, pd.DataFrame]:
+        """``n`` rows of a root table as drawn before keys and links (see :meth:`_draw`),
+        with only ``columns`` of the table's: a pilot for a condition's child counts."""
+        return self._draw(np.zeros((n, 0)), columns)
+
+    def _matching(self, context: np.ndarray, parent_rows: np.ndarray
+                  ) -> tuple[np.ndarray, pd.DataFrame, np.ndarray]:
+        """Rejection: each drawn row that fails the condition is replaced by a matching row
+        drawn in the same context (the same parent row; a root's rows share one), in rounds
+        that oversample by the rate seen so far (doubled each round for the rows still
+        waiting). A condition no draw meets is an error; the few rows whose parent never gave
+        a match are dropped. Returns the rows' codes, their values of the condition's
+        columns, and their parent rows."""
+        condition = self.condition
+        assert condition is not None
+        named = set(condition.columns)
+        data = self._codes(context)
+        frame = self._rows_of(data, named)[0]
+        ok = condition.holds(frame, self.table)
+        drawn, matched = len(frame), int(ok.sum())
+        source = np.arange(len(frame))  # row -> its row in the pool of matching draws
+        pool_data, pool_frames, pooled = [data], [frame], len(frame)
+        pending = np.flatnonzero(~ok)
+        last = frame
+        # the draws all rounds may take: what the first draw's rate says the rows need
+        # (three times over), at least the draws per row any context gets, at most
+        # WHERE_MAX_DRAWS (later rates fall as the rows left are the hard ones: not those)
+        need = 3 * len(frame) / (matched / drawn) if matched else 0
+        budget = max(WHERE_GIVE_UP, WHERE_DRAWS_PER_ROW * len(frame), min(need, WHERE_MAX_DRAWS))
+        for round_ in range(WHERE_ROUNDS):
+            rate = matched / drawn
+            if not pending.size or drawn >= budget or (matched == 0 and drawn >= WHERE_GIVE_UP):
+                break
+            copies = WHERE_MAX_COPIES if not rate else int(np.ceil(1.5 / rate)) << round_
+            room = int(min(WHERE_ROUND_ROWS, budget - drawn))
+            copies = int(np.clip(copies, 1, min(WHERE_MAX_COPIES, max(1, room // len(pending)))))
+            candidates = np.repeat(pending, copies)
+            codes = self._codes(context[candidates])
+            last = self._rows_of(codes, named)[0]
+            good = condition.holds(last, self.table)
+            drawn, matched = drawn + len(last), matched + int(good.sum())
+            rows, picks = _pair(parent_rows[pending], parent_rows[candidates[good]])
+            chosen = np.flatnonzero(good)[picks]
+            pool_data.append(codes[chosen])
+            pool_frames.append(last.iloc[chosen])
+            source[pending[rows]] = pooled + np.arange(len(chosen))
+            pooled += len(chosen)
+            pending = np.delete(pending, rows)
+        if pending.size and matched == 0:
+            produced = condition.describe(last)
+            raise UsageError(
+                f"{condition.flag}: no synthetic row of {self.table.name} satisfies "
+                f"{condition.text!r} after {drawn:,} tries; the model never produced such rows"
+                + (f" (it drew {produced})" if produced else ""))
+        if pending.size:
+            log.warning("%s: %d rows dropped: no draw for their parent row satisfied %r",
+                        self.table.name, len(pending), condition.text)
+        keep = source[np.delete(np.arange(len(frame)), pending)]
+        chosen_frame = pd.concat(pool_frames, ignore_index=True).iloc[keep].reset_index(drop=True)
+        return (np.vstack(pool_data)[keep], chosen_frame,
+                np.delete(parent_rows, pending))
 
     def _claimed_keys(self) -> frozenset[tuple[str, ...]]:
         """Key sets this partition must own (see keys.dedupe_rows): those with no column that
@@ -282,3 +392,21 @@ class TableGenerator:
             log.warning("%s: %d rows dropped: their parent table generated no rows",
                         self.table.name, int((~keep).sum()))
         return frame[keep]
+
+
+def drawn_columns(table: Table, tm: TableModel) -> list[str]:
+    """The columns :meth:`TableGenerator._draw` makes: what a ``--where`` can select on."""
+    return [c.name for c in table.columns
+            if c.name in tm.columns and c.name not in tm.keys and c.name not in tm.copies]
+
+
+def _pair(wanted: np.ndarray, found: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Match rows waiting for a draw (``wanted``: each one's group) with matching draws
+    (``found``: each one's group), one draw per row within a group: (positions in wanted,
+    positions in found)."""
+    left = pd.DataFrame({"group": wanted, "rank": pd.Series(wanted).groupby(wanted).cumcount(),
+                         "row": np.arange(len(wanted))})
+    right = pd.DataFrame({"group": found, "rank": pd.Series(found).groupby(found).cumcount(),
+                          "pick": np.arange(len(found))})
+    pairs = left.merge(right, on=["group", "rank"])
+    return pairs["row"].to_numpy(dtype=int), pairs["pick"].to_numpy(dtype=int)

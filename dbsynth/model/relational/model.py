@@ -12,27 +12,30 @@ stream, so a seed gives the same rows whichever way they are asked for:
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import partial
 
 import numpy as np
 import pandas as pd
 
 from dbsynth.errors import ModelError
-from dbsynth.model.derived import cluster_column
+from dbsynth.model.derived import cluster_column, count_column
 from dbsynth.model.partition import Partition
+from dbsynth.model.relational.counts import count_values
 from dbsynth.model.relational.fit import ChildCounts, TableModel, fit_tables
-from dbsynth.model.relational.generator import TableGenerator
+from dbsynth.model.relational.generator import TableGenerator, drawn_columns
 from dbsynth.model.relational.links import Link, LinkRole
 from dbsynth.model.relational.picking import pick_parents
 from dbsynth.model.relational.sizing import Sizing
 from dbsynth.model.relational.state import GenerationState
 from dbsynth.model.stream import Synthesis, TableData, TableStream
 from dbsynth.progress import Progress, quiet
-from dbsynth.schema.graph import LoadPlan
+from dbsynth.schema.graph import LoadPlan, build_plan
 from dbsynth.schema.model import Schema
 
 DEFAULT_ENGINE = "cart"
+#: rows drawn for a conditioned root to learn its children per matching parent
+WHERE_PILOT = 20_000
 #: a root table with fewer rows than this (at the run's scale) is not split into partitions
 SHARED_ROOT_ROWS = 10_000
 
@@ -90,13 +93,53 @@ class RelationalModel:
     sample = sample_all_at_once
     generate = sample_table_by_table
 
+    def check_where(self, sizing: Sizing) -> None:
+        """The sizing fits the schema, and each condition names columns the model draws."""
+        sizing.check_tables(self.schema)
+        for name, condition in sizing.where.items():
+            condition.check_generated(drawn_columns(self.schema.table(name), self.tables[name]))
+
+    def settled(self, scale: float | Sizing, seed: int) -> Sizing:
+        """The sizing with what conditions do to sizes: a conditioned root's children get
+        the children per parent that the model draws for matching rows (a pilot of
+        :data:`WHERE_PILOT` draws from its own random stream), so they are sized for the
+        matching parents, not for all of them. The planned rows (and the size check) use
+        the settled sizing; every partition settles alike. Checked first (see
+        :meth:`check_where`)."""
+        sizing = Sizing.of(scale)
+        self.check_where(sizing)
+        if not sizing.where or sizing.where_factors:
+            return sizing
+        factors: dict[str, float] = {}
+        for index, (name, condition) in enumerate(sorted(sizing.where.items())):
+            tm = self.tables[name]
+            children = [lk for lk in self.links if lk.role == LinkRole.PRIMARY and lk.parent == name]
+            if tm.primary is not None or tm.copied is not None or not children:
+                continue  # below a parent, the parents' rows are not known before sampling
+            rng = np.random.default_rng([seed, 0x5748, index])
+            state = GenerationState(summaries={n: t.columns for n, t in self.tables.items()})
+            generator = TableGenerator(self.tables, self.links, self.schema.table(name),
+                                       build_plan(self.schema), state, rng)
+            frame, hidden = generator.draw_root(WHERE_PILOT, set(condition.columns))
+            matching = condition.holds(frame, self.schema.table(name))
+            if not matching.any():
+                continue  # generation says the condition is impossible
+            for link in children:
+                column = count_column(link.child, link.fk)
+                if column not in hidden:
+                    continue
+                counts = count_values(tm.columns[column], hidden[column].to_numpy(float))
+                if counts.mean() > 0:
+                    factors[link.child] = float(counts[matching].mean() / counts.mean())
+        return replace(sizing, where_factors=factors)
+
     def _synthesis(self, plan: LoadPlan, scale: float | Sizing, seed: int,
                    stream_rows: int | None, partition: Partition, progress: Progress,
                    streams_read_later: bool = False) -> Synthesis:
-        sizing = Sizing.of(scale)
-        sizing.check_tables(self.schema)
+        sizing = self.settled(scale, seed)  # checked, too
         state = GenerationState(shared=self.shared_tables(sizing, partition), partition=partition,
-                                summaries={n: tm.columns for n, tm in self.tables.items()})
+                                summaries={n: tm.columns for n, tm in self.tables.items()},
+                                where=dict(sizing.where))
         ratios = sizing.ratios(self.schema, self.tables)
         return Synthesis(self._table_by_table(plan, ratios, seed, stream_rows, state, progress,
                                               streams_read_later), lambda: state.cut_frames)

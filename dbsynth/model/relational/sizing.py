@@ -1,5 +1,7 @@
 """How many rows each table gets: ``--scale`` for the whole database, and per table
-``--rows TABLE=N`` (a size) and ``--table-scale TABLE=F`` (children per parent times F).
+``--rows TABLE=N`` (a size) and ``--table-scale TABLE=F`` (children per parent times F);
+and which rows: ``--where 'TABLE: condition'`` (see :mod:`.conditions`), which leaves the
+sizes as they are (the conditioned table gets its planned rows, all of them matching).
 
 Sizes travel down the primary links (see :mod:`.links`): every table has a *ratio*, its rows
 relative to the source's. A root's is the scale; a child's is its primary parent's (the same
@@ -18,6 +20,7 @@ from dataclasses import dataclass, field
 from typing import TypeVar
 
 from dbsynth.errors import UsageError
+from dbsynth.model.relational.conditions import Condition, check_where_tables
 from dbsynth.model.relational.fit import TableModel
 from dbsynth.schema.model import Schema
 
@@ -26,13 +29,22 @@ T = TypeVar("T")
 
 @dataclass(frozen=True)
 class Sizing:
-    """The sizes asked for one run; :meth:`check` and :meth:`check_tables` validate them."""
+    """The sizes (and conditions) asked for one run; :meth:`check` and :meth:`check_tables`
+    validate them."""
 
     scale: float = 1.0
     #: per table, its rows (the table's per-parent counts rescaled to add up to this)
     rows: Mapping[str, int] = field(default_factory=dict)
     #: per table, a factor on its children per parent (on a root: on its rows)
     table_scale: Mapping[str, float] = field(default_factory=dict)
+    #: per table, the condition each of its synthetic rows satisfies (rejection at sampling)
+    where: Mapping[str, Condition] = field(default_factory=dict)
+    #: per child of a conditioned root, its children per parent under the condition relative
+    #: to all parents (drawn by the model, see RelationalModel.settled): the copy of "German
+    #: customers with all their orders" has as many orders as German customers have
+    where_factors: Mapping[str, float] = field(default_factory=dict)
+    #: with ``where``: the tables not below a conditioned one keep only the rows it references
+    only_related: bool = False
 
     @classmethod
     def of(cls, sizing: float | Sizing) -> Sizing:
@@ -52,6 +64,8 @@ class Sizing:
         for table, f in self.table_scale.items():
             if isinstance(f, bool) or not isinstance(f, numbers.Real) or not math.isfinite(f) or f <= 0:
                 raise UsageError(f"--table-scale {table}={f}: the factor must be a number > 0")
+        if self.only_related and not self.where:
+            raise UsageError("--only-related keeps the rows a --where selects: give a --where")
         both = sorted(set(self.rows) & set(self.table_scale))
         if both:
             raise UsageError(f"{both[0]} has both --rows and --table-scale: give one of them")
@@ -76,6 +90,13 @@ class Sizing:
                 if table.row_count == 0:
                     raise UsageError(f"{flag} {name}=…: {name} is empty in the source, "
                                      "there is nothing to size")
+        check_where_tables(self.where, names)
+        for name, condition in self.where.items():
+            table = schema.table(name)
+            condition.check(table)
+            if settled and table.mode == "copy":
+                raise UsageError(f"{condition.flag}: {name} is copied as it is (mode copy), "
+                                 "its rows cannot be chosen; leave it out or change its mode")
 
     def ratios(self, schema: Schema, tables: Mapping[str, TableModel]) -> dict[str, float]:
         """Each table's rows relative to the source's (a copied table's: what its children
@@ -91,7 +112,7 @@ class Sizing:
                 value = self.rows[name] / max(_source_rows(schema, tables, name), 1)
             else:
                 inherited = ratio(parent) if parent is not None else self.scale
-                value = inherited * self.table_scale.get(name, 1.0)
+                value = inherited * self.table_scale.get(name, 1.0) * self.where_factors.get(name, 1.0)
             out[name] = value
             return value
 

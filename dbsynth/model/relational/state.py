@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 
 from dbsynth.model.columns import ColumnSummary
+from dbsynth.model.relational.conditions import Condition
 from dbsynth.model.partition import Partition
 
 #: a foreign key of a table: (table, its columns)
@@ -50,6 +51,8 @@ class GenerationState:
     partition: Partition = field(default_factory=Partition)
     #: per table, its column summaries (a child count's classes: code -> count)
     summaries: dict[str, dict[str, ColumnSummary]] = field(default_factory=dict)
+    #: per table, the condition its rows are drawn to satisfy (``--where``)
+    where: dict[str, Condition] = field(default_factory=dict)
     made: dict[str, MadeTable] = field(default_factory=dict)
     #: per (parent table, FK columns): its rows grouped by cluster
     clusters: dict[LinkKey, ParentClusters] = field(default_factory=dict)
