@@ -10,7 +10,9 @@ output only, never in the model file.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import Any
 
 import numpy as np
@@ -38,23 +40,43 @@ class Control:
         for name, frame in self.frames.items():
             key = schema.table(name).row_key()
             if key:
-                out[name] = {"columns": list(key), "keys": sorted(set(key_texts(frame, key)))}
+                found = {k for k in key_texts(frame, key) if k is not None}
+                out[name] = {"columns": list(key), "keys": sorted(found)}
         return {"entity": self.entity, "share": self.share, "tables": out}
 
 
-def key_texts(frame: pd.DataFrame, columns: tuple[str, ...] | list[str]) -> list[str]:
-    """Each row's values of ``columns`` as one text that compares across reads (1 and 1.0 alike)."""
-    parts = []
-    for c in columns:
-        numbers = pd.to_numeric(frame[c], errors="coerce")
-        numeric = frame[c].notna().any() and numbers[frame[c].notna()].notna().all()
-        parts.append(numbers.map(lambda v: repr(float(v))) if numeric else frame[c].astype(str))
-    if not parts:
+def key_texts(frame: pd.DataFrame, columns: tuple[str, ...] | list[str]) -> list[str | None]:
+    """Each row's values of ``columns`` as one text that compares across reads and frames
+    (1, 1.0 and '1' alike, '007' and '7' apart); None where a value is NULL (no key).
+
+    Value by value, not by column type: a subset of a text column may look numeric."""
+    if not len(columns):
         return []
-    joined = parts[0]
-    for more in parts[1:]:
-        joined = joined + "\x1f" + more
-    return joined.tolist()
+    parts = [[_value_text(v) for v in frame[c].astype(object)] for c in columns]
+    return [None if any(p is None for p in row) else "\x1f".join(row) for row in zip(*parts)]
+
+
+def among(texts: list[str | None], keys: set[str]) -> np.ndarray:
+    """Which of ``texts`` are in ``keys``, as a mask (a NULL key is in none)."""
+    return np.fromiter((t is not None and t in keys for t in texts), dtype=bool, count=len(texts))
+
+
+def _value_text(value: Any) -> str | None:
+    """A whole number as its digits (exact beyond 2**53), any other number as its repr."""
+    if value is None or value is pd.NA or value is pd.NaT:
+        return None
+    if isinstance(value, (bool, np.bool_)):
+        return str(bool(value))
+    if isinstance(value, (int, np.integer)):
+        return str(int(value))
+    if isinstance(value, (float, np.floating, Decimal)):
+        if value != value:  # NaN
+            return None
+        number = float(value)
+        if not math.isfinite(number):
+            return repr(number)
+        return str(int(value)) if value == int(value) else repr(number)
+    return str(value)
 
 
 def entity_table(schema: Schema, frames: dict[str, pd.DataFrame] | None = None) -> str:
@@ -94,8 +116,8 @@ def split(schema: Schema, frames: dict[str, pd.DataFrame], share: float, seed: i
         for fk in table.foreign_keys:
             if fk.ref_table in held and fk.ref_table != name:
                 parent = frames[fk.ref_table]
-                out_keys = set(key_texts(parent[held[fk.ref_table]], fk.ref_columns))
-                mask |= np.isin(key_texts(frame, fk.columns), list(out_keys)) if out_keys else False
+                out_keys = {k for k in key_texts(parent[held[fk.ref_table]], fk.ref_columns) if k is not None}
+                mask |= among(key_texts(frame, fk.columns), out_keys)
         if mask.any():
             held[name] = mask
     training = {n: (f[~held[n]].reset_index(drop=True) if n in held else f) for n, f in frames.items()}

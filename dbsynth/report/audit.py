@@ -21,7 +21,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from dbsynth.model.holdout import key_texts
+from dbsynth.model.holdout import among, key_texts
 from dbsynth.report.attacks import attacks
 from dbsynth.report.entities import entity_frame
 from dbsynth.report.fidelity import Kind, prepared
@@ -53,7 +53,7 @@ def _attack_results(attacked: dict[str, Any]) -> list[dict[str, Any]]:
 
 def split_by_control(frame: pd.DataFrame, key: tuple[str, ...], held: set[str]) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Rows the model trained on and rows it never saw, by the control set's keys."""
-    out = np.isin(key_texts(frame, key), list(held)) if held else np.zeros(len(frame), dtype=bool)
+    out = among(key_texts(frame, key), held)
     return frame[~out], frame[out]
 
 
@@ -80,7 +80,7 @@ def attack_audit(schema: Schema, real: dict[str, pd.DataFrame], synthetic: dict[
                                            {(c, fk): per_parent[(c, fk.columns)][0] for c, fk in links})
         fake, _ = entity_frame(schema, entity, synthetic[entity], kinds[entity],
                                {(c, fk): per_parent[(c, fk.columns)][1] for c, fk in links})
-        out = np.isin(key_texts(real[entity], held[entity][0]), list(held[entity][1]))
+        out = among(key_texts(real[entity], held[entity][0]), held[entity][1])
         entity_result = attacks(frame[~out], frame[out], fake, entity_kinds, seed)
     found = {"entity_table": entity, "control_share": control.get("share"), "tables": tables,
              "entity": entity_result}
