@@ -189,13 +189,14 @@ def _train_from(source: Connector, schema: Schema, sample_rows: int | None, seed
         frames[name] = source.read_table(table, limit=limit, seed=seed)
         progress("read", name, len(frames[name]))
     frames = align_reference_values(schema, frames)
-    control = None
+    sampled = {t.name for t in schema.tables if len(frames[t.name]) < t.row_count}  # before any holdout
+    control, held_frames = None, {}
     if holdout:
         from dbsynth.model.holdout import split
 
         frames, held = split(schema, frames, holdout, seed)
-        control = held.keys(schema)
-    counts = {} if keep_frames_only else _true_child_counts(source, schema, frames)
+        control, held_frames = held.keys(schema), held.frames
+    counts = {} if keep_frames_only else _true_child_counts(source, schema, frames, sampled, held_frames)
     # The last read of the source: its snapshot (a PostgreSQL transaction, a SQLite WAL
     # reader) ends now, not after fitting, generating and writing, which can take hours.
     source.close()
@@ -210,11 +211,14 @@ def _train_from(source: Connector, schema: Schema, sample_rows: int | None, seed
     return Trained(model, source.display_url, frames, seconds, control)
 
 
-def _true_child_counts(source: Connector, schema: Schema, frames: dict[str, pd.DataFrame]
+def _true_child_counts(source: Connector, schema: Schema, frames: dict[str, pd.DataFrame],
+                       sampled: set[str], held: dict[str, pd.DataFrame] | None = None,
                        ) -> dict[tuple[str, tuple[str, ...]], dict[tuple[Any, ...], int]]:
-    """When a table was sampled, children per parent are counted by SQL in the source: a
-    sample of children would undercount every parent."""
-    sampled = {t.name for t in schema.tables if len(frames[t.name]) < t.row_count}
+    """When a table was ``sampled``, children per parent are counted by SQL in the source: a
+    sample of children would undercount every parent. Children ``held`` out of training
+    (the audit's control set) are taken off those counts: the model must not learn them."""
+    from dbsynth.model.relational.links import key_tuples
+
     out: dict[tuple[str, tuple[str, ...]], dict[tuple[Any, ...], int]] = {}
     for table in schema.tables:
         for fk in table.foreign_keys:
@@ -227,7 +231,12 @@ def _true_child_counts(source: Connector, schema: Schema, frames: dict[str, pd.D
                 child=qualified(source.schema_name, table.name),
                 not_null=" AND ".join(f"{quote_ident(c)} IS NOT NULL" for c in fk.columns))
             counted = {tuple(row[:-1]): int(row[-1]) for row in source.query(sql)}
-            out[(table.name, fk.columns)] = align_count_keys(counted, frames[fk.ref_table], fk.ref_columns)
+            aligned = align_count_keys(counted, frames[fk.ref_table], fk.ref_columns)
+            if held and table.name in held:
+                for key in key_tuples(held[table.name], fk.columns):
+                    if key in aligned:
+                        aligned[key] = max(0, aligned[key] - 1)
+            out[(table.name, fk.columns)] = aligned
     return out
 
 

@@ -8,6 +8,8 @@ entity that is not held out is a held-out person leaking into training.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pandas as pd
 
 from dbsynth.model.holdout import key_texts, split
@@ -68,3 +70,31 @@ def test_key_texts_compare_values_not_their_spelling() -> None:
     assert len(set(key_texts(pd.DataFrame({"a": ["007", "7"]}), ["a"]))) == 2
     assert len(set(key_texts(pd.DataFrame({"a": [big, big + 1]}), ["a"]))) == 2
     assert key_texts(pd.DataFrame({"a": [1, None], "b": ["x", "y"]}), ["a", "b"])[1] is None
+
+
+def test_held_out_children_are_not_counted_for_other_parents(tmp_path: Path) -> None:
+    """Visits hang below people (the entity) and clinics. The clinics' children per parent
+    the model learns must count training visits only. Before: holding out made every table
+    look sampled, so the counts came from SQL over the whole source, held-out visits too."""
+    import duckdb
+
+    from dbsynth import pipeline
+    from dbsynth.model.derived import count_column
+
+    path = tmp_path / "src.duckdb"
+    con = duckdb.connect(str(path))
+    con.execute("CREATE TABLE clinics (id INTEGER PRIMARY KEY, name TEXT)")
+    con.execute("CREATE TABLE people (id INTEGER PRIMARY KEY, email TEXT, age INTEGER)")
+    con.execute("CREATE TABLE visits (vid INTEGER PRIMARY KEY, person_id INTEGER REFERENCES people(id),"
+                " clinic_id INTEGER REFERENCES clinics(id), cost DOUBLE)")
+    con.execute("INSERT INTO clinics SELECT i, 'c' || i FROM range(3) t(i)")
+    con.execute("INSERT INTO people SELECT i, 'p' || i || '@x.org', 20 + i % 50 FROM range(300) t(i)")
+    con.execute("INSERT INTO visits SELECT i, i % 300, i % 3, i * 1.5 FROM range(900) t(i)")
+    con.close()
+    trained = pipeline.train(f"duckdb:///{path}", holdout=0.3, seed=3, keys=pipeline.KeyOptions(infer=False))
+    assert trained.control is not None and trained.control["entity"] == "people"
+    visits = trained.frames["visits"]
+    assert 0 < len(visits) < 900
+    fk = next(f for f in trained.model.schema.table("visits").foreign_keys if f.ref_table == "clinics")
+    learned = trained.model.tables["clinics"].columns[count_column("visits", fk)].categories
+    assert sorted(learned) == sorted(set(visits.groupby("clinic_id").size().tolist()))
