@@ -542,6 +542,10 @@ def report(source_url: str, target_url: str, *, source_schema: str | None = None
     _check_seed(seed)
     if scale is not None:
         _check_scale(scale)
+    if control is not None:
+        from dbsynth.model.holdout import check_control
+
+        check_control(control)  # its shape now; its columns once the schema is read
     if target_column is not None:
         _split_target_column(target_column)
     source = connect(source_url, schema=source_schema, role="source")
@@ -551,6 +555,10 @@ def report(source_url: str, target_url: str, *, source_schema: str | None = None
         try:
             schema, _ = resolve_schema(
                 source, keys, lambda found: check_target_column(found, target_column))
+            if control is not None:
+                from dbsynth.model.holdout import check_control
+
+                check_control(control, schema)
             return json_ready(build_report(schema, source, target, sample_rows=sample_rows,
                                            target_column=target_column, seed=seed, scale=scale,
                                            control=control, asked=asked, progress=progress))

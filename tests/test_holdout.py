@@ -8,6 +8,9 @@ entity that is not held out is a held-out person leaking into training.
 
 from __future__ import annotations
 
+import json
+import subprocess
+import sys
 from pathlib import Path
 
 import pandas as pd
@@ -76,12 +79,23 @@ def test_held_out_children_are_not_counted_for_other_parents(tmp_path: Path) -> 
     """Visits hang below people (the entity) and clinics. The clinics' children per parent
     the model learns must count training visits only. Before: holding out made every table
     look sampled, so the counts came from SQL over the whole source, held-out visits too."""
-    import duckdb
-
     from dbsynth import pipeline
     from dbsynth.model.derived import count_column
 
-    path = tmp_path / "src.duckdb"
+    path = _clinic_source(tmp_path / "src.duckdb")
+    trained = pipeline.train(f"duckdb:///{path}", holdout=0.3, seed=3, keys=pipeline.KeyOptions(infer=False))
+    assert trained.control is not None and trained.control["entity"] == "people"
+    visits = trained.frames["visits"]
+    assert 0 < len(visits) < 900
+    fk = next(f for f in trained.model.schema.table("visits").foreign_keys if f.ref_table == "clinics")
+    learned = trained.model.tables["clinics"].columns[count_column("visits", fk)].categories
+    assert sorted(learned) == sorted(set(visits.groupby("clinic_id").size().tolist()))
+
+
+def _clinic_source(path: Path) -> Path:
+    """A small DuckDB file: 3 clinics, 300 people, 900 visits (each below one of each)."""
+    import duckdb
+
     con = duckdb.connect(str(path))
     con.execute("CREATE TABLE clinics (id INTEGER PRIMARY KEY, name TEXT)")
     con.execute("CREATE TABLE people (id INTEGER PRIMARY KEY, email TEXT, age INTEGER)")
@@ -91,10 +105,26 @@ def test_held_out_children_are_not_counted_for_other_parents(tmp_path: Path) -> 
     con.execute("INSERT INTO people SELECT i, 'p' || i || '@x.org', 20 + i % 50 FROM range(300) t(i)")
     con.execute("INSERT INTO visits SELECT i, i % 300, i % 3, i * 1.5 FROM range(900) t(i)")
     con.close()
-    trained = pipeline.train(f"duckdb:///{path}", holdout=0.3, seed=3, keys=pipeline.KeyOptions(infer=False))
-    assert trained.control is not None and trained.control["entity"] == "people"
-    visits = trained.frames["visits"]
-    assert 0 < len(visits) < 900
-    fk = next(f for f in trained.model.schema.table("visits").foreign_keys if f.ref_table == "clinics")
-    learned = trained.model.tables["clinics"].columns[count_column("visits", fk)].categories
-    assert sorted(learned) == sorted(set(visits.groupby("clinic_id").size().tolist()))
+    return path
+
+
+def test_report_control_file_of_wrong_shape_is_one_line_up_front(tmp_path: Path) -> None:
+    """A control file whose keys are not lists of column names, or name columns the table
+    lacks. Before: the whole report was built, then TypeError/KeyError as an internal error
+    (exit 70)."""
+    import shutil
+
+    source = _clinic_source(tmp_path / "src.duckdb")
+    copy = tmp_path / "copy.duckdb"
+    shutil.copy(source, copy)
+    bad = {"number": {"entity": "people", "tables": {"people": {"columns": 5, "keys": ["1"]}}},
+           "missing": {"entity": "people", "tables": {"people": {"columns": ["nope"], "keys": ["1"]}}},
+           "ints": {"entity": "people", "tables": {"people": {"columns": ["id"], "keys": [1, 2]}}}}
+    for name, control in bad.items():
+        (tmp_path / f"{name}.json").write_text(json.dumps(control))
+        done = subprocess.run([sys.executable, "-m", "dbsynth.cli", "report", f"duckdb:///{source}",
+                               f"duckdb:///{copy}", "--control", str(tmp_path / f"{name}.json")],
+                              capture_output=True, text=True, timeout=120)
+        assert done.returncode == 2, (name, done.stderr)
+        last = done.stderr.strip().splitlines()[-1]
+        assert "control" in last and "internal error" not in last, (name, last)

@@ -45,6 +45,29 @@ class Control:
         return {"entity": self.entity, "share": self.share, "tables": out}
 
 
+def check_control(control: Any, schema: Schema | None = None) -> None:
+    """``control`` is what :meth:`Control.keys` wrote (and, given ``schema``, its key columns
+    are columns of their tables): a wrong file is one clear line before any row is read.
+    Tables the schema lacks are let through (the audit skips them: a table left out)."""
+    if not isinstance(control, dict) or not isinstance(control.get("tables"), dict) \
+            or not isinstance(control.get("entity"), str):
+        raise UsageError("the control set is not a control file of `train --holdout` "
+                         "(wants an entity and its tables' held-out keys)")
+    for name, held in control["tables"].items():
+        if not isinstance(held, dict) or not _texts(held.get("columns")) or not held["columns"] \
+                or not _texts(held.get("keys")):
+            raise UsageError(f"the control set's table {name!r} wants columns and keys, as lists of text")
+        if schema is not None and name in schema.table_names:
+            missing = [c for c in held["columns"] if c not in schema.table(name).column_names]
+            if missing:
+                raise UsageError(f"the control set's key of {name!r} names no column {missing[0]!r} "
+                                 "(a control file of another database?)")
+
+
+def _texts(values: Any) -> bool:
+    return isinstance(values, list) and all(isinstance(v, str) for v in values)
+
+
 def key_texts(frame: pd.DataFrame, columns: tuple[str, ...] | list[str]) -> list[str | None]:
     """Each row's values of ``columns`` as one text that compares across reads and frames
     (1, 1.0 and '1' alike, '007' and '7' apart); None where a value is NULL (no key).
