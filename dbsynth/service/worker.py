@@ -110,16 +110,18 @@ def _training_rows(p: dict[str, Any]) -> int:
 def run_synth(job: Job, config: ServiceConfig, catalog: Catalog, progress: ProgressWriter) -> Outcome:
     p = job.params
     source, target = _url(config, p["source"]), _url(config, p["target"])
-    result = pipeline.synth(source, target, scale=p["scale"], seed=p["seed"], replace=p["replace"],
-                            sample_rows=_training_rows(p), progress=progress,
-                            rows=p.get("rows"), table_scale=p.get("table_scale")).to_dict()
+    made = pipeline.synth(source, target, scale=p["scale"], seed=p["seed"], replace=p["replace"],
+                          sample_rows=_training_rows(p), progress=progress,
+                          rows=p.get("rows"), table_scale=p.get("table_scale"))
+    result = made.to_dict()
     if p.get("report"):
         # The target is written: the job succeeds whatever the report does; a failed
         # report is said in the result, not in the job's status.
         progress("report", "", 0)
         try:
             found = pipeline.report(source, target, sample_rows=p.get("sample_rows"),
-                                    seed=p["seed"], progress=progress)
+                                    seed=p["seed"], scale=p["scale"], asked=made.asked,
+                                    progress=progress)  # row counts judged against what was asked
             result["report_summary"] = _write_report(config, job.id, found)
         except Exception as exc:  # noqa: BLE001 - a written target is never a failed job
             message = exc.message if isinstance(exc, DbsynthError) else f"{type(exc).__name__}: {exc}"
