@@ -28,3 +28,4 @@ def test_singling_out_judges_against_chance_itself() -> None:
     low = Rate(QUERIES, QUERIES).interval()[0]
     assert found["ci"][0] == pytest.approx((low - chance) / (1 - chance))
     assert found["risk"] == 1.0
+
