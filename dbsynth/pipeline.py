@@ -195,7 +195,8 @@ def _train_from(source: Connector, schema: Schema, sample_rows: int | None, seed
         from dbsynth.model.holdout import split
 
         frames, held = split(schema, frames, holdout, seed)
-        control, held_frames = held.keys(schema), held.frames
+        control = held.keys(schema, {n: frames[n] for n in sampled})
+        held_frames = held.frames
     counts = {} if keep_frames_only else _true_child_counts(source, schema, frames, sampled, held_frames)
     # The last read of the source: its snapshot (a PostgreSQL transaction, a SQLite WAL
     # reader) ends now, not after fitting, generating and writing, which can take hours.

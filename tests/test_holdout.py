@@ -128,3 +128,25 @@ def test_report_control_file_of_wrong_shape_is_one_line_up_front(tmp_path: Path)
         assert done.returncode == 2, (name, done.stderr)
         last = done.stderr.strip().splitlines()[-1]
         assert "control" in last and "internal error" not in last, (name, last)
+
+
+def test_audit_of_a_sampled_table_counts_only_rows_read_for_training(tmp_path: Path) -> None:
+    """Training read 200 of the 300 people; the audit's trained-on side must be those rows,
+    not every real row outside the control set. Before: the 100 people never read counted as
+    trained on, which dilutes every attack (a memorising model looks a third safer)."""
+    import duckdb
+
+    from dbsynth import pipeline
+    from dbsynth.report.audit import split_by_control
+
+    path = _clinic_source(tmp_path / "src.duckdb")
+    trained = pipeline.train(f"duckdb:///{path}", holdout=0.3, seed=3, sample_rows=200,
+                             keys=pipeline.KeyOptions(infer=False))
+    assert trained.control is not None
+    people = duckdb.connect(str(path), read_only=True).execute("SELECT * FROM people").df()
+    held = trained.control["tables"]["people"]
+    seen = (set(held["trained"]),) if "trained" in held else ()
+    inside, unseen = split_by_control(people, ("id",), set(held["keys"]), *seen)
+    assert sorted(inside["id"]) == sorted(trained.frames["people"]["id"])
+    assert len(inside) + len(unseen) < len(people)
+    assert not set(inside["id"]) & set(unseen["id"])

@@ -34,15 +34,23 @@ class Control:
     share: float
     frames: dict[str, pd.DataFrame] = field(default_factory=dict)
 
-    def keys(self, schema: Schema) -> dict[str, Any]:
-        """Per table with a row key: its columns and the held-out keys, as JSON-ready text."""
+    def keys(self, schema: Schema, sampled: dict[str, pd.DataFrame] | None = None) -> dict[str, Any]:
+        """Per table with a row key: its columns and the held-out keys, as JSON-ready text.
+        ``sampled``: the training rows of tables training read only a sample of; their keys
+        are kept too (``trained``), else the audit would count rows the model never read
+        as trained on, and understate every risk."""
         out: dict[str, Any] = {}
         for name, frame in self.frames.items():
             key = schema.table(name).row_key()
             if key:
-                found = {k for k in key_texts(frame, key) if k is not None}
-                out[name] = {"columns": list(key), "keys": sorted(found)}
+                out[name] = {"columns": list(key), "keys": _key_set(frame, key)}
+                if sampled and name in sampled:
+                    out[name]["trained"] = _key_set(sampled[name], key)
         return {"entity": self.entity, "share": self.share, "tables": out}
+
+
+def _key_set(frame: pd.DataFrame, key: tuple[str, ...]) -> list[str]:
+    return sorted({k for k in key_texts(frame, key) if k is not None})
 
 
 def check_control(control: Any, schema: Schema | None = None) -> None:
@@ -55,7 +63,7 @@ def check_control(control: Any, schema: Schema | None = None) -> None:
                          "(wants an entity and its tables' held-out keys)")
     for name, held in control["tables"].items():
         if not isinstance(held, dict) or not _texts(held.get("columns")) or not held["columns"] \
-                or not _texts(held.get("keys")):
+                or not _texts(held.get("keys")) or not _texts(held.get("trained", [])):
             raise UsageError(f"the control set's table {name!r} wants columns and keys, as lists of text")
         if schema is not None and name in schema.table_names:
             missing = [c for c in held["columns"] if c not in schema.table(name).column_names]
