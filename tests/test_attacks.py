@@ -1,4 +1,4 @@
-"""The attack statistics on frames made to order, without a database (about a second)."""
+"""The privacy statistics (attacks, exact copies) on frames made to order, without a database."""
 
 from __future__ import annotations
 
@@ -29,3 +29,18 @@ def test_singling_out_judges_against_chance_itself() -> None:
     assert found["ci"][0] == pytest.approx((low - chance) / (1 - chance))
     assert found["risk"] == 1.0
 
+
+
+def test_exact_copies_found_whatever_the_number_dtype() -> None:
+    """A copied row is a copy whether its integer column was read as int64 (no NULLs), float64
+    (NULLs elsewhere in the column) or Int64. Before: '1' against '1.0', no copy found."""
+    from dbsynth.report.copies import found_in
+
+    real = pd.DataFrame({"x": [1, 2, 3, 4], "y": ["a", "b", "c", "d"]})
+    as_float = pd.DataFrame({"x": [1.0, 2.0, np.nan, 9.0], "y": ["a", "b", "c", "d"]})
+    as_nullable = pd.DataFrame({"x": pd.array([1, 2, None, 9], dtype="Int64"), "y": ["a", "b", "c", "d"]})
+    with_null = pd.DataFrame({"x": [1.0, np.nan], "y": ["a", "c"]})
+    assert found_in(as_float, real, ["x", "y"]) == 2
+    assert found_in(as_nullable, real, ["x", "y"]) == 2
+    assert found_in(as_nullable, as_float, ["x", "y"]) == 4  # NULL equals NULL here: the same row
+    assert found_in(with_null, as_nullable, ["x", "y"]) == 2

@@ -83,7 +83,7 @@ def key_texts(frame: pd.DataFrame, columns: tuple[str, ...] | list[str]) -> list
     Value by value, not by column type: a subset of a text column may look numeric."""
     if not len(columns):
         return []
-    parts = [[_value_text(v) for v in frame[c].astype(object)] for c in columns]
+    parts = [[value_text(v) for v in frame[c].astype(object)] for c in columns]
     return [None if any(p is None for p in row) else "\x1f".join(row) for row in zip(*parts)]
 
 
@@ -92,7 +92,7 @@ def among(texts: list[str | None], keys: set[str]) -> np.ndarray:
     return np.fromiter((t is not None and t in keys for t in texts), dtype=bool, count=len(texts))
 
 
-def _value_text(value: Any) -> str | None:
+def value_text(value: Any) -> str | None:
     """A whole number as its digits (exact beyond 2**53), any other number as its repr."""
     if value is None or value is pd.NA or value is pd.NaT:
         return None
