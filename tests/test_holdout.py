@@ -150,3 +150,18 @@ def test_audit_of_a_sampled_table_counts_only_rows_read_for_training(tmp_path: P
     assert sorted(inside["id"]) == sorted(trained.frames["people"]["id"])
     assert len(inside) + len(unseen) < len(people)
     assert not set(inside["id"]) & set(unseen["id"])
+
+
+def test_copied_tables_are_never_held_out() -> None:
+    """A table in mode copy is written verbatim from the rows read: holding rows of it out
+    would only make the copy short (its size check expects the source's rows) and attack
+    rows that are public by choice. Before: its rows below held-out people were held out."""
+    from dataclasses import replace
+
+    schema = _schema(INT)
+    schema = replace(schema, tables=(schema.table("people"), replace(schema.table("visits"), mode="copy")))
+    people = pd.DataFrame({"id": range(200), "email": "e"})
+    visits = pd.DataFrame({"vid": range(600), "person_id": [i % 200 for i in range(600)], "note": "n"})
+    training, control = split(schema, {"people": people, "visits": visits}, 0.3, seed=1)
+    assert len(training["visits"]) == 600 and "visits" not in control.frames
+    assert 0 < len(control.frames["people"]) < 200

@@ -140,9 +140,9 @@ def split(schema: Schema, frames: dict[str, pd.DataFrame], share: float, seed: i
     base = frames[entity]
     held[entity] = rng.random(len(base)) < share
     for name in build_plan(schema).order:  # parents first: a row below a held-out row is held out
-        if name == entity:
-            continue
         table, frame = schema.table(name), frames[name]
+        if name == entity or table.mode == "copy":  # a copied table is written verbatim: never held out
+            continue
         mask = np.zeros(len(frame), dtype=bool)
         for fk in table.foreign_keys:
             if fk.ref_table in held and fk.ref_table != name:
