@@ -44,3 +44,22 @@ def test_exact_copies_found_whatever_the_number_dtype() -> None:
     assert found_in(as_nullable, real, ["x", "y"]) == 2
     assert found_in(as_nullable, as_float, ["x", "y"]) == 4  # NULL equals NULL here: the same row
     assert found_in(with_null, as_nullable, ["x", "y"]) == 2
+
+
+def test_entity_and_parent_frames_of_an_empty_table() -> None:
+    """A copy made with --rows T=0 has an empty entity table: its frames are empty, not an
+    error. Before: ValueError 'Data must be 1-dimensional' (an internal error of the report)."""
+    from dbsynth.report.detection import enriched_parents
+    from dbsynth.report.entities import entity_frame
+    from dbsynth.schema.model import ForeignKey
+
+    fk = ForeignKey(("pid",), "p", ("id",))
+    rows = pd.DataFrame({"id": pd.Series([], dtype="int64"), "age": pd.Series([], dtype="float64")})
+    figures = pd.DataFrame({"n": [2.0], "mean x": [1.0]}, index=["1"])
+    frame, kinds = entity_frame(None, "p", rows, {"age": "numerical"}, {("c", fk): figures})  # type: ignore[arg-type]
+    assert frame.shape == (0, 3) and kinds["c(pid) count"] == "numerical"
+    parents, _ = enriched_parents(rows, fk, {"age": "numerical"}, figures)
+    assert parents.shape == (0, 3)
+    full = pd.DataFrame({"id": [1, 2], "age": [30.0, 40.0]})
+    frame, _ = entity_frame(None, "p", full, {"age": "numerical"}, {("c", fk): figures})  # type: ignore[arg-type]
+    assert frame["c(pid) count"].tolist() == [2.0, 0.0] and frame["c(pid) mean x"].iloc[0] == 1.0
