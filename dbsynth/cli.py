@@ -455,8 +455,12 @@ def _control_file(path: Path) -> dict[str, Any]:
         raise UsageError(f"--control: cannot read {path}: {exc.strerror or exc}") from None
     except ValueError:
         raise UsageError(f"--control: {path} is not a control file (JSON) of `train --holdout`") from None
-    if not isinstance(found, dict) or not isinstance(found.get("tables"), dict) or "entity" not in found:
-        raise UsageError(f"--control: {path} is not a control file of `train --holdout`")
+    from dbsynth.model.holdout import check_control
+
+    try:
+        check_control(found)
+    except UsageError as exc:
+        raise UsageError(f"--control: {path}: {exc.message}") from None
     return found
 
 

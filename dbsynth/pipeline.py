@@ -190,13 +190,15 @@ def _train_from(source: Connector, schema: Schema, sample_rows: int | None, seed
         frames[name] = source.read_table(table, limit=limit, seed=seed)
         progress("read", name, len(frames[name]))
     frames = align_reference_values(schema, frames)
-    control = None
+    sampled = {t.name for t in schema.tables if len(frames[t.name]) < t.row_count}  # before any holdout
+    control, held_frames = None, {}
     if holdout:
         from dbsynth.model.holdout import split
 
         frames, held = split(schema, frames, holdout, seed)
-        control = held.keys(schema)
-    counts = {} if keep_frames_only else _true_child_counts(source, schema, frames)
+        control = held.keys(schema, {n: frames[n] for n in sampled})
+        held_frames = held.frames
+    counts = {} if keep_frames_only else _true_child_counts(source, schema, frames, sampled, held_frames)
     # The last read of the source: its snapshot (a PostgreSQL transaction, a SQLite WAL
     # reader) ends now, not after fitting, generating and writing, which can take hours.
     source.close()
@@ -211,11 +213,14 @@ def _train_from(source: Connector, schema: Schema, sample_rows: int | None, seed
     return Trained(model, source.display_url, frames, seconds, control)
 
 
-def _true_child_counts(source: Connector, schema: Schema, frames: dict[str, pd.DataFrame]
+def _true_child_counts(source: Connector, schema: Schema, frames: dict[str, pd.DataFrame],
+                       sampled: set[str], held: dict[str, pd.DataFrame] | None = None,
                        ) -> dict[tuple[str, tuple[str, ...]], dict[tuple[Any, ...], int]]:
-    """When a table was sampled, children per parent are counted by SQL in the source: a
-    sample of children would undercount every parent."""
-    sampled = {t.name for t in schema.tables if len(frames[t.name]) < t.row_count}
+    """When a table was ``sampled``, children per parent are counted by SQL in the source: a
+    sample of children would undercount every parent. Children ``held`` out of training
+    (the audit's control set) are taken off those counts: the model must not learn them."""
+    from dbsynth.model.relational.links import key_tuples
+
     out: dict[tuple[str, tuple[str, ...]], dict[tuple[Any, ...], int]] = {}
     for table in schema.tables:
         for fk in table.foreign_keys:
@@ -228,7 +233,12 @@ def _true_child_counts(source: Connector, schema: Schema, frames: dict[str, pd.D
                 child=qualified(source.schema_name, table.name),
                 not_null=" AND ".join(f"{quote_ident(c)} IS NOT NULL" for c in fk.columns))
             counted = {tuple(row[:-1]): int(row[-1]) for row in source.query(sql)}
-            out[(table.name, fk.columns)] = align_count_keys(counted, frames[fk.ref_table], fk.ref_columns)
+            aligned = align_count_keys(counted, frames[fk.ref_table], fk.ref_columns)
+            if held and table.name in held:
+                for key in key_tuples(held[table.name], fk.columns):
+                    if key in aligned:
+                        aligned[key] = max(0, aligned[key] - 1)
+            out[(table.name, fk.columns)] = aligned
     return out
 
 
@@ -549,6 +559,10 @@ def report(source_url: str, target_url: str, *, source_schema: str | None = None
     _check_seed(seed)
     if scale is not None:
         _check_scale(scale)
+    if control is not None:
+        from dbsynth.model.holdout import check_control
+
+        check_control(control)  # its shape now; its columns once the schema is read
     if target_column is not None:
         _split_target_column(target_column)
     source = connect(source_url, schema=source_schema, role="source")
@@ -558,6 +572,10 @@ def report(source_url: str, target_url: str, *, source_schema: str | None = None
         try:
             schema, _ = resolve_schema(
                 source, keys, lambda found: check_target_column(found, target_column))
+            if control is not None:
+                from dbsynth.model.holdout import check_control
+
+                check_control(control, schema)
             return json_ready(build_report(schema, source, target, sample_rows=sample_rows,
                                            target_column=target_column, seed=seed, scale=scale,
                                            control=control, asked=asked, progress=progress))

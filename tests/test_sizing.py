@@ -256,3 +256,36 @@ def test_service_jobs_take_rows_and_table_scale(demo: str, tmp_path: Path) -> No
     assert made["status"] == "succeeded", made["error"]
     assert count(duck(generated), "treatments") == made["result"]["rows"]["treatments"] == 40
     assert count(duck(generated), "lab_results") == pytest.approx(count(demo, "lab_results") / 2, rel=0.1)
+
+
+def test_service_synth_report_judges_row_counts_against_the_sizes_asked(tmp_path: Path) -> None:
+    """A synth job with per-table sizes and a report: the report's row counts are judged
+    against what was asked. Before: the worker gave the report neither the scale nor the
+    sizes: it guessed the scale as the median ratio (0.25, from the resized people and their
+    visits) and flagged the clinics, made at scale 2 as asked, as off."""
+    from types import SimpleNamespace
+
+    import duckdb
+
+    from dbsynth.service.worker import run_synth
+
+    source = tmp_path / "small.duckdb"
+    con = duckdb.connect(str(source))
+    con.execute("CREATE TABLE people (id INTEGER PRIMARY KEY, age INTEGER, city TEXT)")
+    con.execute("CREATE TABLE visits (vid INTEGER PRIMARY KEY, person_id INTEGER NOT NULL REFERENCES people(id),"
+                " cost DOUBLE)")
+    con.execute("INSERT INTO people SELECT i, 20 + i % 50, 'c' || (i % 7) FROM range(400) t(i)")
+    con.execute("INSERT INTO visits SELECT i, i % 400, (i % 13) * 1.5 FROM range(1200) t(i)")
+    con.execute("CREATE TABLE clinics (id INTEGER PRIMARY KEY, beds INTEGER)")  # a root on its own
+    con.execute("INSERT INTO clinics SELECT i, 10 + i % 9 FROM range(60) t(i)")
+    con.close()
+    urls = {"src": duck(source), "out": duck(tmp_path / "out.duckdb")}
+    config = SimpleNamespace(connections={n: SimpleNamespace(url=u) for n, u in urls.items()},
+                             reports_dir=tmp_path / "reports", scrub=lambda text: text)
+    job = SimpleNamespace(id="job1", params={"source": "src", "target": "out", "scale": 2.0, "seed": 0,
+                                             "replace": False, "sample_rows": 2000, "report": True,
+                                             "rows": {"people": 100}, "table_scale": {}})
+    result = run_synth(job, config, None, lambda *args: None).result
+    assert "report_error" not in result, result.get("report_error")
+    assert count(urls["out"], "people") == 100 and count(urls["out"], "clinics") == 120
+    assert result["report_summary"]["row_counts_off"] == 0

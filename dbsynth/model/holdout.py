@@ -10,7 +10,9 @@ output only, never in the model file.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import Any
 
 import numpy as np
@@ -32,29 +34,80 @@ class Control:
     share: float
     frames: dict[str, pd.DataFrame] = field(default_factory=dict)
 
-    def keys(self, schema: Schema) -> dict[str, Any]:
-        """Per table with a row key: its columns and the held-out keys, as JSON-ready text."""
+    def keys(self, schema: Schema, sampled: dict[str, pd.DataFrame] | None = None) -> dict[str, Any]:
+        """Per table with a row key: its columns and the held-out keys, as JSON-ready text.
+        ``sampled``: the training rows of tables training read only a sample of; their keys
+        are kept too (``trained``), else the audit would count rows the model never read
+        as trained on, and understate every risk."""
         out: dict[str, Any] = {}
         for name, frame in self.frames.items():
             key = schema.table(name).row_key()
             if key:
-                out[name] = {"columns": list(key), "keys": sorted(set(key_texts(frame, key)))}
+                out[name] = {"columns": list(key), "keys": _key_set(frame, key)}
+                if sampled and name in sampled:
+                    out[name]["trained"] = _key_set(sampled[name], key)
         return {"entity": self.entity, "share": self.share, "tables": out}
 
 
-def key_texts(frame: pd.DataFrame, columns: tuple[str, ...] | list[str]) -> list[str]:
-    """Each row's values of ``columns`` as one text that compares across reads (1 and 1.0 alike)."""
-    parts = []
-    for c in columns:
-        numbers = pd.to_numeric(frame[c], errors="coerce")
-        numeric = frame[c].notna().any() and numbers[frame[c].notna()].notna().all()
-        parts.append(numbers.map(lambda v: repr(float(v))) if numeric else frame[c].astype(str))
-    if not parts:
+def _key_set(frame: pd.DataFrame, key: tuple[str, ...]) -> list[str]:
+    return sorted({k for k in key_texts(frame, key) if k is not None})
+
+
+def check_control(control: Any, schema: Schema | None = None) -> None:
+    """``control`` is what :meth:`Control.keys` wrote (and, given ``schema``, its key columns
+    are columns of their tables): a wrong file is one clear line before any row is read.
+    Tables the schema lacks are let through (the audit skips them: a table left out)."""
+    if not isinstance(control, dict) or not isinstance(control.get("tables"), dict) \
+            or not isinstance(control.get("entity"), str):
+        raise UsageError("the control set is not a control file of `train --holdout` "
+                         "(wants an entity and its tables' held-out keys)")
+    for name, held in control["tables"].items():
+        if not isinstance(held, dict) or not _texts(held.get("columns")) or not held["columns"] \
+                or not _texts(held.get("keys")) or not _texts(held.get("trained", [])):
+            raise UsageError(f"the control set's table {name!r} wants columns and keys, as lists of text")
+        if schema is not None and name in schema.table_names:
+            missing = [c for c in held["columns"] if c not in schema.table(name).column_names]
+            if missing:
+                raise UsageError(f"the control set's key of {name!r} names no column {missing[0]!r} "
+                                 "(a control file of another database?)")
+
+
+def _texts(values: Any) -> bool:
+    return isinstance(values, list) and all(isinstance(v, str) for v in values)
+
+
+def key_texts(frame: pd.DataFrame, columns: tuple[str, ...] | list[str]) -> list[str | None]:
+    """Each row's values of ``columns`` as one text that compares across reads and frames
+    (1, 1.0 and '1' alike, '007' and '7' apart); None where a value is NULL (no key).
+
+    Value by value, not by column type: a subset of a text column may look numeric."""
+    if not len(columns):
         return []
-    joined = parts[0]
-    for more in parts[1:]:
-        joined = joined + "\x1f" + more
-    return joined.tolist()
+    parts = [[value_text(v) for v in frame[c].astype(object)] for c in columns]
+    return [None if any(p is None for p in row) else "\x1f".join(row) for row in zip(*parts)]
+
+
+def among(texts: list[str | None], keys: set[str]) -> np.ndarray:
+    """Which of ``texts`` are in ``keys``, as a mask (a NULL key is in none)."""
+    return np.fromiter((t is not None and t in keys for t in texts), dtype=bool, count=len(texts))
+
+
+def value_text(value: Any) -> str | None:
+    """A whole number as its digits (exact beyond 2**53), any other number as its repr."""
+    if value is None or value is pd.NA or value is pd.NaT:
+        return None
+    if isinstance(value, (bool, np.bool_)):
+        return str(bool(value))
+    if isinstance(value, (int, np.integer)):
+        return str(int(value))
+    if isinstance(value, (float, np.floating, Decimal)):
+        if value != value:  # NaN
+            return None
+        number = float(value)
+        if not math.isfinite(number):
+            return repr(number)
+        return str(int(value)) if value == int(value) else repr(number)
+    return str(value)
 
 
 def entity_table(schema: Schema, frames: dict[str, pd.DataFrame] | None = None) -> str:
@@ -87,15 +140,15 @@ def split(schema: Schema, frames: dict[str, pd.DataFrame], share: float, seed: i
     base = frames[entity]
     held[entity] = rng.random(len(base)) < share
     for name in build_plan(schema).order:  # parents first: a row below a held-out row is held out
-        if name == entity:
-            continue
         table, frame = schema.table(name), frames[name]
+        if name == entity or table.mode == "copy":  # a copied table is written verbatim: never held out
+            continue
         mask = np.zeros(len(frame), dtype=bool)
         for fk in table.foreign_keys:
             if fk.ref_table in held and fk.ref_table != name:
                 parent = frames[fk.ref_table]
-                out_keys = set(key_texts(parent[held[fk.ref_table]], fk.ref_columns))
-                mask |= np.isin(key_texts(frame, fk.columns), list(out_keys)) if out_keys else False
+                out_keys = {k for k in key_texts(parent[held[fk.ref_table]], fk.ref_columns) if k is not None}
+                mask |= among(key_texts(frame, fk.columns), out_keys)
         if mask.any():
             held[name] = mask
     training = {n: (f[~held[n]].reset_index(drop=True) if n in held else f) for n, f in frames.items()}

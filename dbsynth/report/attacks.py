@@ -62,14 +62,19 @@ class Rate:
         return max(0.0, centre - half), min(1.0, centre + half)
 
 
-def excess(attack: Rate, control: Rate) -> dict[str, Any]:
-    """Success on training rows beyond success on control rows, with its interval."""
+def excess(attack: Rate, control: Rate | float) -> dict[str, Any]:
+    """Success on training rows beyond success on control rows, with its interval
+    (``control`` a float: a rate known exactly, such as chance, with no interval of its own)."""
     def risk(a: float, c: float) -> float:
         return 0.0 if c >= 1 else float(min(1.0, max(0.0, (a - c) / (1 - c))))
 
-    (a_low, a_high), (c_low, c_high) = attack.interval(), control.interval()
-    return {"risk": risk(attack.value, control.value), "ci": [risk(a_low, c_high), risk(a_high, c_low)],
-            "attack_rate": attack.value, "control_rate": control.value, "trials": attack.trials}
+    if isinstance(control, Rate):
+        rate, (c_low, c_high) = control.value, control.interval()
+    else:
+        rate = c_low = c_high = float(control)
+    a_low, a_high = attack.interval()
+    return {"risk": risk(attack.value, rate), "ci": [risk(a_low, c_high), risk(a_high, c_low)],
+            "attack_rate": attack.value, "control_rate": rate, "trials": attack.trials}
 
 
 def _columns_as_arrays(frames: list[pd.DataFrame], kinds: dict[str, Kind]) -> list[dict[str, np.ndarray]]:
@@ -130,8 +135,7 @@ def singling_out(training: pd.DataFrame, control: pd.DataFrame, synthetic: pd.Da
             landed += int(hits[0] < n_training)
     if tries < MIN_QUERIES:
         return None
-    chance = n_training / len(real)
-    return excess(Rate(landed, tries), Rate(round(chance * tries), tries))
+    return excess(Rate(landed, tries), n_training / len(real))  # chance is known: no interval
 
 
 def _targets(frame: pd.DataFrame, rng: np.random.Generator, n: int) -> pd.DataFrame:

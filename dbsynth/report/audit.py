@@ -21,7 +21,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from dbsynth.model.holdout import key_texts
+from dbsynth.model.holdout import among, key_texts
 from dbsynth.report.attacks import attacks
 from dbsynth.report.entities import entity_frame
 from dbsynth.report.fidelity import Kind, prepared
@@ -51,10 +51,20 @@ def _attack_results(attacked: dict[str, Any]) -> list[dict[str, Any]]:
     return found + ([attacked["entity"]] if attacked.get("entity") else [])
 
 
-def split_by_control(frame: pd.DataFrame, key: tuple[str, ...], held: set[str]) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Rows the model trained on and rows it never saw, by the control set's keys."""
-    out = np.isin(key_texts(frame, key), list(held)) if held else np.zeros(len(frame), dtype=bool)
-    return frame[~out], frame[out]
+def control_masks(frame: pd.DataFrame, key: tuple[str, ...], held: set[str],
+                  trained: set[str] | None) -> tuple[np.ndarray, np.ndarray]:
+    """Which rows the model trained on and which it never saw, by the control set's keys
+    (``trained``: the training keys of a table training sampled; rows in neither are left out)."""
+    texts = key_texts(frame, key)
+    out = among(texts, held)
+    return (among(texts, trained) if trained is not None else ~out), out
+
+
+def split_by_control(frame: pd.DataFrame, key: tuple[str, ...], held: set[str],
+                     trained: set[str] | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Rows the model trained on and rows it never saw (see :func:`control_masks`)."""
+    inside, out = control_masks(frame, key, held, trained)
+    return frame[inside], frame[out]
 
 
 def attack_audit(schema: Schema, real: dict[str, pd.DataFrame], synthetic: dict[str, pd.DataFrame],
@@ -64,11 +74,11 @@ def attack_audit(schema: Schema, real: dict[str, pd.DataFrame], synthetic: dict[
     """Attacks per table held out by key, and on the entity frame (``control``: the keys
     recorded by :meth:`dbsynth.model.holdout.Control.keys`; ``per_parent``: the report's
     per-parent child figures, real and synthetic, by child table and FK columns)."""
-    held = {t: (tuple(c["columns"]), set(c["keys"])) for t, c in control.get("tables", {}).items()
-            if t in schema.table_names}
+    held = {t: (tuple(c["columns"]), set(c["keys"]), set(c["trained"]) if "trained" in c else None)
+            for t, c in control.get("tables", {}).items() if t in schema.table_names}
     tables: dict[str, Any] = {}
-    for name, (key, keys) in held.items():
-        trained, unseen = split_by_control(real[name], key, keys)
+    for name, (key, keys, seen) in held.items():
+        trained, unseen = split_by_control(real[name], key, keys, seen)
         tables[name] = attacks(prepared(trained, kinds[name]), prepared(unseen, kinds[name]),
                                prepared(synthetic[name], kinds[name]), kinds[name], seed)
     entity = control.get("entity")
@@ -80,8 +90,8 @@ def attack_audit(schema: Schema, real: dict[str, pd.DataFrame], synthetic: dict[
                                            {(c, fk): per_parent[(c, fk.columns)][0] for c, fk in links})
         fake, _ = entity_frame(schema, entity, synthetic[entity], kinds[entity],
                                {(c, fk): per_parent[(c, fk.columns)][1] for c, fk in links})
-        out = np.isin(key_texts(real[entity], held[entity][0]), list(held[entity][1]))
-        entity_result = attacks(frame[~out], frame[out], fake, entity_kinds, seed)
+        inside, out = control_masks(real[entity], *held[entity])
+        entity_result = attacks(frame[inside], frame[out], fake, entity_kinds, seed)
     found = {"entity_table": entity, "control_share": control.get("share"), "tables": tables,
              "entity": entity_result}
     return found | {"risk": max((a["risk"] for a in _attack_results(found)), default=0.0)}

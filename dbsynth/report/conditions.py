@@ -6,6 +6,7 @@ can only be checked against the built report.
 
 from __future__ import annotations
 
+import math
 import operator
 import re
 from dataclasses import dataclass
@@ -40,7 +41,9 @@ def parse(texts: list[str]) -> list[Condition]:
         try:
             limit = float(value)
         except ValueError:
-            raise UsageError(f"--fail-on: {value!r} is not a number (in {text!r})") from None
+            limit = math.nan
+        if not math.isfinite(limit):  # a gate on NaN never holds: it would pass every run
+            raise UsageError(f"--fail-on: {value!r} is not a number (in {text!r})")
         out.append(Condition(path, op, limit, f"{path} {op} {value}"))
     return out
 

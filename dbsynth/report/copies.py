@@ -14,6 +14,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from dbsynth.model.holdout import value_text
+
 MIN_ROWS = 20  # below this the natural rate of a table says nothing
 
 
@@ -39,13 +41,16 @@ class CopyRate:
         return min(1.0, max(0.0, (self.share - self.natural_share) / (1 - self.natural_share)))
 
 
+NULL = "\x00NULL"  # a NULL equals a NULL here: a row with the same gaps is the same row
+
+
 def comparable(frame: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
-    """Values as text that compares equal across sides (1 and 1.0 alike; NULL as NULL)."""
+    """Values as text that compares equal across sides, value by value (1, 1.0 and '1'
+    alike whether the column was read as int64, float64 or Int64; NULL as NULL)."""
     out = {}
     for c in columns:
-        numbers = pd.to_numeric(frame[c], errors="coerce")
-        numeric = frame[c].notna().any() and numbers[frame[c].notna()].notna().all()
-        out[c] = numbers.map(repr) if numeric else frame[c].astype(str)
+        texts = [value_text(v) for v in frame[c].astype(object)]
+        out[c] = [NULL if t is None else t for t in texts]
     return pd.DataFrame(out, index=frame.index)
 
 

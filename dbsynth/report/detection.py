@@ -81,12 +81,20 @@ def enriched_parents(parent: pd.DataFrame, fk: ForeignKey, parent_kinds: dict[st
     over whole tables (``per_parent``, indexed by the parent key as text)."""
     out = prepared(parent, parent_kinds)
     kinds = dict(parent_kinds)
-    keys = parent[list(fk.ref_columns)].astype(str).agg("|".join, axis=1)
+    keys = parent_key_texts(parent, fk.ref_columns)
     for column in per_parent.columns:
         name = "#children" if column == "n" else column
         out[name] = keys.map(per_parent[column]).to_numpy()
         kinds[name] = "numerical"
     return out, kinds
+
+
+def parent_key_texts(frame: pd.DataFrame, columns: tuple[str, ...]) -> pd.Series:
+    """Each row's key as the per-parent figures index it (``a|b`` for composite keys); a
+    Series also for no rows (``agg`` on an empty frame gives a frame, which broke the map)."""
+    texts = frame[list(columns)].astype(str)
+    return pd.Series(["|".join(row) for row in texts.itertuples(index=False, name=None)],
+                     index=frame.index, dtype=object)
 
 
 def detection(schema_tables: list[str], real: dict[str, pd.DataFrame], synthetic: dict[str, pd.DataFrame],

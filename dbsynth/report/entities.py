@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import pandas as pd
 
+from dbsynth.report.detection import parent_key_texts
 from dbsynth.report.fidelity import Kind, prepared
 from dbsynth.schema.model import ForeignKey, Schema
 
@@ -26,7 +27,7 @@ def entity_frame(schema: Schema, entity: str, rows: pd.DataFrame, kinds: dict[st
     for (child, fk), figures in per_parent.items():
         if fk.ref_table != entity or child == entity:
             continue
-        keys = rows[list(fk.ref_columns)].astype(str).agg("|".join, axis=1)
+        keys = parent_key_texts(rows, fk.ref_columns).reset_index(drop=True)
         label = f"{child}({', '.join(fk.columns)})"
         for column in figures.columns:
             name = f"{label} count" if column == "n" else f"{label} {column}"
