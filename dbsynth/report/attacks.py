@@ -95,13 +95,13 @@ def _columns_as_arrays(frames: list[pd.DataFrame], kinds: dict[str, Kind]) -> li
     return out
 
 
-def _matches(arrays: dict[str, np.ndarray], query: list[tuple[str, float, float]]) -> int:
-    """How many rows fall in every (column, low, high) band; a NaN band matches NaN."""
-    mask: np.ndarray | bool = True
+def _in_bands(arrays: dict[str, np.ndarray], query: list[tuple[str, float, float]]) -> np.ndarray:
+    """The rows that fall in every (column, low, high) band; a NaN band matches NaN."""
+    mask = np.ones(len(next(iter(arrays.values()))), dtype=bool)
     for column, low, high in query:
         values = arrays[column]
-        mask = mask & (np.isnan(values) if np.isnan(low) else (values >= low) & (values <= high))
-    return int(np.count_nonzero(mask))
+        mask &= np.isnan(values) if np.isnan(low) else (values >= low) & (values <= high)
+    return mask
 
 
 def singling_out(training: pd.DataFrame, control: pd.DataFrame, synthetic: pd.DataFrame,
@@ -123,13 +123,9 @@ def singling_out(training: pd.DataFrame, control: pd.DataFrame, synthetic: pd.Da
         row = int(rng.integers(len(synthetic)))
         query = [(c, fake[c][row] - band[c], fake[c][row] + band[c])
                  for c in (columns[i] for i in rng.choice(len(columns), size=width, replace=False))]
-        if _matches(fake, query) != 1:
+        if np.count_nonzero(_in_bands(fake, query)) != 1:
             continue
-        mask: np.ndarray | bool = True
-        for column, low, high in query:
-            values = real_arrays[column]
-            mask = mask & (np.isnan(values) if np.isnan(low) else (values >= low) & (values <= high))
-        hits = np.flatnonzero(mask)
+        hits = np.flatnonzero(_in_bands(real_arrays, query))
         if len(hits) == 1:
             tries += 1
             landed += int(hits[0] < n_training)

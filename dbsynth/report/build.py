@@ -24,6 +24,7 @@ from dbsynth.report.fidelity import Kind, as_numbers, fidelity, histogram_edges,
 from dbsynth.report.audit import attack_audit, audit
 from dbsynth.report.privacy import privacy
 from dbsynth.report.utility import utility
+from dbsynth.model.relational.sizing import Sizing
 from dbsynth.schema.model import ForeignKey, Schema
 from dbsynth.schema.naming import pii_kind
 from dbsynth.writer.integrity import check_integrity, size_is_off
@@ -147,11 +148,11 @@ def row_counts(schema: Schema, synthetic: dict[str, int | None], scale: float | 
     estimated = scale is None
     if scale is None:
         scale = float(np.median([s / r for r, s in modelled])) if modelled else 1.0
+    planned = Sizing(scale).planned_rows(schema, {}) | (asked or {})  # as the write's size check
     out = {}
     for table in schema.tables:
         got = synthetic[table.name]
-        expected = (asked[table.name] if asked and table.name in asked
-                    else table.row_count if table.mode == "copy" else int(round(table.row_count * scale)))
+        expected = planned[table.name]
         off = got is not None and size_is_off(got, expected)
         out[table.name] = {"real": table.row_count, "synthetic": got, "expected": expected, "off": bool(off)}
     return out, {"value": scale, "estimated": estimated}
