@@ -141,3 +141,48 @@ def test_service_synth_job_with_audit(audited: dict, tmp_path: Path) -> None:
     audit = found["privacy"]["audit"]
     assert audit["attacks"]["entity_table"] == "patients" and audit["control"]["tables"]["patients"]["keys"]
     assert 0 <= audit["risk"] <= 0.4
+
+
+def test_service_train_holdout_then_report_job_with_the_model(audited: dict, tmp_path: Path) -> None:
+    """The service's train → generate → report path: a train job with a holdout keeps the
+    held-out keys beside the model file (never in it), a report job naming the model attacks
+    the copy with them and judges the row counts at the scale given; deleting the model
+    deletes its keys; a model trained without a holdout is a one-line job error."""
+    from test_service import LiveService, finished, wait_for, write_config, writable
+
+    target = f"duckdb:///{tmp_path / 'served.duckdb'}"
+    config = write_config(tmp_path / "svc", {"demo": audited["demo"], "out": writable(target)}, concurrency=1)
+    service = LiveService(config, tmp_path / "service.log").start()
+    try:
+        with service.client() as api:
+            def job(**body: object) -> dict:
+                posted = api.post("/v1/jobs", json=body)
+                assert posted.status_code in (200, 201, 202), posted.text
+                return wait_for(api, posted.json()["id"], finished)
+
+            trained = job(kind="train", source="demo", name="held", holdout=0.2, sample_rows=2000)
+            assert trained["status"] == "succeeded", trained["error"]
+            model_id = trained["result"]["model"]["id"]
+            model_file = tmp_path / "svc" / "data" / "models" / f"{model_id}.dbsynth"
+            keys_file = model_file.with_suffix(".control.json")
+            held = json.loads(keys_file.read_text())
+            assert held["entity"] == "patients" and held["tables"]["patients"]["keys"]
+            assert b"control" not in model_file.read_bytes()
+            written = job(kind="generate", model=model_id, target="out", scale=0.5)
+            assert written["status"] == "succeeded", written["error"]
+            reported = job(kind="report", source="demo", target="out", model=model_id, scale=0.5,
+                           sample_rows=1000)
+            assert reported["status"] == "succeeded", reported["error"]
+            found = api.get(f"/v1/jobs/{reported['id']}/report").json()
+            plain = job(kind="train", source="demo", name="plain", sample_rows=500)
+            refused = job(kind="report", source="demo", target="out", model=plain["result"]["model"]["id"])
+            assert api.delete(f"/v1/models/{model_id}").status_code == 204
+    finally:
+        service.stop()
+    audit = found["privacy"]["audit"]
+    assert audit["attacks"]["entity_table"] == "patients"
+    assert set(audit["control"]["tables"]["patients"]["keys"]) == set(held["tables"]["patients"]["keys"])
+    assert found["integrity"]["scale"] == {"value": 0.5, "estimated": False}
+    assert refused["status"] == "failed" and "without a holdout" in refused["error"]
+    assert "\n" not in refused["error"].strip()
+    assert not model_file.exists() and not keys_file.exists()

@@ -78,6 +78,10 @@ class TrainRequest(_Request):
     name: Annotated[str, Field(min_length=1, max_length=200)]
     seed: Seed = 0
     sample_rows: SampleRows = None
+    holdout: float = Field(0.0, ge=0.0, lt=1.0, description="Keep this share of the entities out of "
+                           "training (like train --holdout): a report job naming this model attacks "
+                           "the copy with them. The held-out keys are kept beside the model file, "
+                           "never in it.")
 
 
 class GenerateRequest(_Request):
@@ -118,6 +122,11 @@ class ReportRequest(_Request):
     target: ConnectionName
     sample_rows: SampleRows = None
     seed: Seed = 0
+    scale: Scale | None = Field(None, description="The scale the copy was made at, to judge its row "
+                                "counts (like report --scale; default: estimated from them).")
+    model: Annotated[str | None, Field(min_length=1, max_length=64, description=(
+        "A model id trained with holdout > 0: its held-out entities are the control set of the "
+        "attack-based privacy audit (like report --control)."))] = None
 
 
 JobRequest = Annotated[SynthRequest | TrainRequest | GenerateRequest | RefreshRequest | ReportRequest,

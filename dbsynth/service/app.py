@@ -38,7 +38,7 @@ from dbsynth.service.api_models import (ConnectionOut, Health, JobOut, JobReques
 from dbsynth.service.catalog import Catalog, Job, Model
 from dbsynth.service.config import Connection, ServiceConfig, require_token
 from dbsynth.service.jobs import JobRunner
-from dbsynth.service.worker import jsonable
+from dbsynth.service.worker import control_path, jsonable
 
 FINISHED = ("succeeded", "failed", "cancelled")
 WRITING_KINDS = ("synth", "generate", "refresh")
@@ -217,11 +217,12 @@ def create_app(config: ServiceConfig, catalog: Catalog) -> Gate:
     @v1.delete("/models/{model_id}", status_code=204, tags=["models"],
                responses={404: {"description": "Unknown model"}})
     def delete_model(model_id: str) -> Response:
-        """Forget a model and delete its file."""
+        """Forget a model and delete its file (and its held-out keys, if trained with a holdout)."""
         model = catalog.delete_model(model_id)
         if model is None:
             raise HTTPException(404, f"unknown model {model_id!r}")
         Path(model.path).unlink(missing_ok=True)
+        control_path(Path(model.path)).unlink(missing_ok=True)
         return Response(status_code=204)
 
     app.include_router(v1)

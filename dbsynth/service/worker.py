@@ -132,27 +132,51 @@ def run_synth(job: Job, config: ServiceConfig, catalog: Catalog, progress: Progr
     return Outcome(result)
 
 
+def control_path(model_path: Path) -> Path:
+    """Where a holdout train job keeps its held-out keys: beside the model file, never in it."""
+    return model_path.with_suffix(".control.json")
+
+
+def _model_control(catalog: Catalog, model_id: str) -> dict[str, Any]:
+    """The control set of a stored model trained with a holdout; anything else is one line."""
+    row = catalog.get_model(model_id)
+    if row is None:
+        raise ModelError(f"model {model_id} does not exist")
+    path = control_path(Path(row.path))
+    if not path.exists():
+        raise UsageError(f"model {model_id} was trained without a holdout: it has no control set "
+                         "(train it with holdout, e.g. 0.2)")
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
 def run_report(job: Job, config: ServiceConfig, catalog: Catalog, progress: ProgressWriter) -> Outcome:
     p = job.params
+    control = _model_control(catalog, p["model"]) if p.get("model") else None
     found = pipeline.report(_url(config, p["source"]), _url(config, p["target"]),
-                            sample_rows=p.get("sample_rows"), seed=p["seed"], progress=progress)
+                            sample_rows=p.get("sample_rows"), seed=p["seed"], scale=p.get("scale"),
+                            control=control, progress=progress)
     return Outcome({"report_summary": _write_report(config, job.id, found)})
 
 
 def run_train(job: Job, config: ServiceConfig, catalog: Catalog, progress: ProgressWriter) -> Outcome:
     p = job.params
     trained = pipeline.train(_url(config, p["source"]), sample_rows=_training_rows(p),
-                             seed=p["seed"], progress=progress)
+                             seed=p["seed"], progress=progress, holdout=float(p.get("holdout") or 0.0))
     model_id = new_id()
     config.models_dir.mkdir(parents=True, exist_ok=True)
     path = config.models_dir / f"{model_id}.dbsynth"
     pipeline.save(trained, path)
+    if trained.control is not None:
+        temporary = control_path(path).with_suffix(".tmp")
+        temporary.write_text(json.dumps(jsonable(trained.control)), encoding="utf-8")
+        temporary.replace(control_path(path))
     tables = [t.name for t in trained.model.schema.tables]
     # The model row is added with the job's success (see _finish), so a cancelled train
     # job never leaves a model behind in the catalog.
     row = Model(id=model_id, name=p["name"], source=p["source"], path=str(path),
                 created_at=utcnow(), size=path.stat().st_size, tables=tables)
-    return Outcome({"model": {"id": model_id, "name": p["name"], "tables": tables},
+    return Outcome({"model": {"id": model_id, "name": p["name"], "tables": tables,
+                              "holdout": float(p.get("holdout") or 0.0)},
                     "seconds": trained.seconds}, row)
 
 
@@ -236,8 +260,9 @@ def _finish(catalog: Catalog, job_id: str, outcome: Outcome) -> None:
             return
         if moved.rowcount:  # type: ignore[attr-defined]
             session.add(outcome.model)
-        else:  # cancelled meanwhile: the model file belongs to nobody
+        else:  # cancelled meanwhile: the model file (and its control set) belongs to nobody
             Path(outcome.model.path).unlink(missing_ok=True)
+            control_path(Path(outcome.model.path)).unlink(missing_ok=True)
 
 
 def jsonable(value: Any) -> Any:
