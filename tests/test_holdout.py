@@ -16,6 +16,7 @@ from pathlib import Path
 import pandas as pd
 
 from dbsynth.model.holdout import key_texts, split
+from dbsynth.schema.graph import build_plan
 from dbsynth.schema.model import Column, ForeignKey, PrimaryKey, Schema, SqlType, Table
 
 INT, TEXT = SqlType("integer"), SqlType("text")
@@ -165,3 +166,37 @@ def test_copied_tables_are_never_held_out() -> None:
     training, control = split(schema, {"people": people, "visits": visits}, 0.3, seed=1)
     assert len(training["visits"]) == 600 and "visits" not in control.frames
     assert 0 < len(control.frames["people"]) < 200
+
+
+def test_descendants_through_self_references_and_cycles_are_held_out() -> None:
+    """Before: one pass in load order skipped self references and cut (cyclic) keys, so a
+    sub-task of a held-out person's task, and a note pointing at a held-out task through a
+    key the cycle cut, stayed in training — part of a held-out entity trained on."""
+    people = Table("people", (Column("id", INT, nullable=False), Column("email", TEXT)),
+                   PrimaryKey(("id",)), row_count=100)
+    tasks = Table("tasks", (Column("tid", INT, nullable=False), Column("person_id", INT),
+                            Column("parent_tid", INT), Column("pinned_note", INT, nullable=False)),
+                  PrimaryKey(("tid",)),
+                  (ForeignKey(("person_id",), "people", ("id",)), ForeignKey(("parent_tid",), "tasks", ("tid",)),
+                   ForeignKey(("pinned_note",), "notes", ("nid",))), row_count=400)
+    notes = Table("notes", (Column("nid", INT, nullable=False), Column("task_id", INT)),
+                  PrimaryKey(("nid",)), (ForeignKey(("task_id",), "tasks", ("tid",)),), row_count=400)
+    schema = Schema("postgres", "public", (people, tasks, notes))
+    # 100 top tasks (one per person), then chains of sub-tasks with no person of their own
+    tid = list(range(400))
+    person = [i if i < 100 else None for i in tid]
+    parent = [None if i < 100 else i - 100 for i in tid]
+    frames = {"people": pd.DataFrame({"id": range(100), "email": "e"}),
+              "tasks": pd.DataFrame({"tid": tid, "person_id": pd.array(person, dtype="Int64"),
+                                     "parent_tid": pd.array(parent, dtype="Int64"),
+                                     "pinned_note": tid}),  # notes load first: notes.task_id is cut
+              "notes": pd.DataFrame({"nid": range(400), "task_id": tid})}
+    assert build_plan(schema).order.index("notes") < build_plan(schema).order.index("tasks")
+    training, control = split(schema, frames, 0.3, seed=3)
+    out_people = set(control.frames["people"]["id"])
+    owner = {t: t % 100 for t in tid}  # every task chain belongs to one person
+    held_tasks = set(control.frames["tasks"]["tid"])
+    assert out_people and held_tasks == {t for t in tid if owner[t] in out_people}
+    assert not {t for t in training["tasks"]["tid"] if owner[t] in out_people}
+    assert set(control.frames["notes"]["task_id"]) == held_tasks
+    assert len(training["tasks"]) + len(held_tasks) == 400

@@ -128,29 +128,43 @@ def entity_table(schema: Schema, frames: dict[str, pd.DataFrame] | None = None) 
 
 def split(schema: Schema, frames: dict[str, pd.DataFrame], share: float, seed: int = 0,
           entity: str | None = None) -> tuple[dict[str, pd.DataFrame], Control]:
-    """Training frames without a random ``share`` of entities and their descendants, and
-    the control set of those rows. Tables neither the entity nor below it are untouched."""
+    """Training frames without a random ``share`` of entities and all their descendants, and
+    the control set of those rows. Tables neither the entity nor below it are untouched.
+
+    Descendants are followed to a fixed point, not in one pass in load order: a row below a
+    held-out row only through a self reference (a sub-task of a held-out person's task) or
+    through a foreign key the load order cuts (a cycle) is held out too — else part of a
+    held-out entity would be trained on and the audit would understate every risk. The
+    entity table's own self references are not followed: its rows are the entities."""
     if not 0 < share <= MAX_SHARE:
         raise UsageError(f"--holdout must be above 0 and at most {MAX_SHARE}, got {share}")
     entity = entity or entity_table(schema, frames)
     if entity not in schema.table_names:
         raise UsageError(f"no table {entity!r} to take entities from")
     rng = np.random.default_rng(seed)
-    held: dict[str, np.ndarray] = {}
-    base = frames[entity]
-    held[entity] = rng.random(len(base)) < share
-    for name in build_plan(schema).order:  # parents first: a row below a held-out row is held out
-        table, frame = schema.table(name), frames[name]
-        if name == entity or table.mode == "copy":  # a copied table is written verbatim: never held out
-            continue
-        mask = np.zeros(len(frame), dtype=bool)
-        for fk in table.foreign_keys:
-            if fk.ref_table in held and fk.ref_table != name:
-                parent = frames[fk.ref_table]
-                out_keys = {k for k in key_texts(parent[held[fk.ref_table]], fk.ref_columns) if k is not None}
-                mask |= among(key_texts(frame, fk.columns), out_keys)
-        if mask.any():
-            held[name] = mask
+    held: dict[str, np.ndarray] = {entity: rng.random(len(frames[entity])) < share}
+    texts: dict[tuple[str, tuple[str, ...]], list[str | None]] = {}
+
+    def texts_of(name: str, columns: tuple[str, ...]) -> list[str | None]:
+        if (name, columns) not in texts:
+            texts[name, columns] = key_texts(frames[name], columns)
+        return texts[name, columns]
+
+    below = [schema.table(n) for n in build_plan(schema).order  # parents first: fewer passes
+             if n != entity and schema.table(n).mode != "copy"]  # a copied table is never held out
+    grown = True
+    while grown:
+        grown = False
+        for table in below:
+            mask = held.get(table.name, np.zeros(len(frames[table.name]), dtype=bool))
+            for fk in table.foreign_keys:
+                if fk.ref_table not in held:
+                    continue
+                parent = texts_of(fk.ref_table, fk.ref_columns)
+                out_keys = {k for k, out in zip(parent, held[fk.ref_table]) if out and k is not None}
+                mask = mask | among(texts_of(table.name, fk.columns), out_keys)
+            if mask.any() and (table.name not in held or mask.sum() > held[table.name].sum()):
+                held[table.name], grown = mask, True
     training = {n: (f[~held[n]].reset_index(drop=True) if n in held else f) for n, f in frames.items()}
     control = Control(entity, share, {n: frames[n][m].reset_index(drop=True) for n, m in held.items()})
     return training, control
