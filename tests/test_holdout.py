@@ -200,3 +200,16 @@ def test_descendants_through_self_references_and_cycles_are_held_out() -> None:
     assert not {t for t in training["tasks"]["tid"] if owner[t] in out_people}
     assert set(control.frames["notes"]["task_id"]) == held_tasks
     assert len(training["tasks"]) + len(held_tasks) == 400
+
+
+def test_per_parent_keys_match_across_a_frame_and_sql_rows() -> None:
+    """Before: the report indexed per-parent SQL figures by ``str(value)`` — ``Decimal('1')``
+    from a PostgreSQL ``numeric`` key gave ``1`` — and looked them up by the frame's
+    ``str`` — ``1.0`` for an integer column with NULLs read as floats: no parent matched."""
+    from decimal import Decimal
+
+    from dbsynth.report.detection import joined_key, parent_key_texts
+
+    frame = pd.DataFrame({"a": [1.0, 2.0, float("nan")], "b": ["x", "007", "z"]})
+    sql_rows = [(Decimal("1"), "x"), (2, "007")]
+    assert list(parent_key_texts(frame, ("a", "b")))[:2] == [joined_key(r) for r in sql_rows]

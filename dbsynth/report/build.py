@@ -19,7 +19,7 @@ import pandas as pd
 
 from dbsynth.connectors.base import Connector, qualified, quote_ident, read_sql
 from dbsynth.report.casts import cast_frames, find_casts, relations
-from dbsynth.report.detection import auc_of, detection
+from dbsynth.report.detection import auc_of, detection, joined_key
 from dbsynth.report.fidelity import Kind, as_numbers, fidelity, histogram_edges, prepared, scored_columns
 from dbsynth.report.audit import attack_audit, audit
 from dbsynth.report.privacy import privacy
@@ -182,7 +182,7 @@ def _per_parent(db: Connector, child: str, fk: ForeignKey, child_kinds: dict[str
     width = len(fk.ref_columns)
     rows = db.query(sql)
     frame = pd.DataFrame([r[width:] for r in rows], columns=["n"] + [f"mean {c}" for c in numeric], dtype=float)
-    frame.index = pd.Index(["|".join(str(v) for v in r[:width]) for r in rows])
+    frame.index = pd.Index([joined_key(r[:width]) for r in rows])
     return frame
 
 

@@ -8,6 +8,7 @@ children's numeric means — which catches children generated independently of t
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 import numpy as np
@@ -15,6 +16,7 @@ import pandas as pd
 from sklearn.ensemble import HistGradientBoostingClassifier
 from sklearn.model_selection import StratifiedKFold, cross_val_score
 
+from dbsynth.model.holdout import value_text
 from dbsynth.report.fidelity import Kind, prepared
 from dbsynth.schema.model import ForeignKey
 
@@ -92,9 +94,17 @@ def enriched_parents(parent: pd.DataFrame, fk: ForeignKey, parent_kinds: dict[st
 def parent_key_texts(frame: pd.DataFrame, columns: tuple[str, ...]) -> pd.Series:
     """Each row's key as the per-parent figures index it (``a|b`` for composite keys); a
     Series also for no rows (``agg`` on an empty frame gives a frame, which broke the map)."""
-    texts = frame[list(columns)].astype(str)
-    return pd.Series(["|".join(row) for row in texts.itertuples(index=False, name=None)],
+    values = frame[list(columns)].astype(object)
+    return pd.Series([joined_key(row) for row in values.itertuples(index=False, name=None)],
                      index=frame.index, dtype=object)
+
+
+def joined_key(values: Iterable[Any]) -> str:
+    """A key's values as one text that is the same however they were read: a frame's
+    ``1.0`` (an integer column with NULLs) and SQL's ``Decimal('1')`` or ``1`` all give
+    ``1`` (``str`` gave ``1.0`` against ``1``, and the per-parent figures of PostgreSQL
+    ``numeric`` keys matched no parent)."""
+    return "|".join(value_text(v) or "" for v in values)
 
 
 def detection(schema_tables: list[str], real: dict[str, pd.DataFrame], synthetic: dict[str, pd.DataFrame],
