@@ -525,67 +525,88 @@ class MariaCluster:
             conn.close()
 
 
+class LocalMariaDB:
+    """A throwaway MariaDB server in a temp dir (as an unprivileged user when run as root);
+    also started by benchmarks/corpus.py. ``start`` raises RuntimeError with the log."""
+
+    def __init__(self) -> None:
+        self.server_bin = _mariadb_binary("mariadbd", "mysqld")
+        self.install_bin = _mariadb_binary("mariadb-install-db", "mysql_install_db")
+        self.proc: subprocess.Popen | None = None
+        self.root: Path | None = None
+
+    @property
+    def installed(self) -> bool:
+        return self.server_bin is not None and self.install_bin is not None
+
+    def start(self) -> MariaCluster:
+        import time
+
+        root = self.root = Path(tempfile.mkdtemp(prefix="dbsynth-maria-", dir="/tmp"))
+        os.chmod(root, 0o755)
+        run_as: dict = {}
+        user = pwd.getpwuid(os.geteuid()).pw_name
+        if os.geteuid() == 0:
+            owner = None
+            for name in ("mysql", "nobody"):
+                try:
+                    owner = pwd.getpwnam(name)
+                    break
+                except KeyError:
+                    continue
+            if owner is None:
+                raise RuntimeError("running as root, and no 'mysql' or 'nobody' user to run MariaDB as")
+            os.chown(root, owner.pw_uid, owner.pw_gid)
+            run_as = dict(user=owner.pw_uid, group=owner.pw_gid, extra_groups=[])
+            user = owner.pw_name
+        datadir = root / "data"
+        subprocess.run([self.install_bin, "--no-defaults", f"--datadir={datadir}", f"--user={user}",
+                        "--auth-root-authentication-method=normal", "--skip-test-db"],
+                       cwd=root, capture_output=True, text=True, timeout=180, check=True, **run_as)
+        port = _free_port()
+        self.proc = subprocess.Popen(
+            [self.server_bin, "--no-defaults", f"--datadir={datadir}", f"--socket={root}/mysqld.sock",
+             f"--port={port}", "--bind-address=127.0.0.1", f"--user={user}", "--skip-name-resolve",
+             "--innodb-flush-log-at-trx-commit=0", "--innodb-doublewrite=0", "--local-infile=1",
+             f"--log-error={root}/error.log", f"--pid-file={root}/mysqld.pid"],
+            cwd=root, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, **run_as)
+        atexit.register(self.stop)
+        cluster = MariaCluster(port)
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                cluster._conn().close()
+                return cluster
+            except Exception:
+                if self.proc.poll() is not None or time.monotonic() > deadline:
+                    log = (root / "error.log").read_text(errors="replace")[-2000:] \
+                        if (root / "error.log").exists() else ""
+                    self.stop()
+                    raise RuntimeError(f"could not start MariaDB:\n{log}") from None
+                time.sleep(0.2)
+
+    def stop(self) -> None:
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait(timeout=30)
+        if self.root is not None:
+            shutil.rmtree(self.root, ignore_errors=True)
+
+
 @pytest.fixture(scope="session")
 def maria_cluster():
     """A MariaDB server for the session; skips when no mariadbd/mysqld is installed."""
-    server_bin = _mariadb_binary("mariadbd", "mysqld")
-    install_bin = _mariadb_binary("mariadb-install-db", "mysql_install_db")
-    if server_bin is None or install_bin is None:
+    server = LocalMariaDB()
+    if not server.installed:
         pytest.skip("MariaDB server binaries not found (apt-get install mariadb-server)")
-    root = Path(tempfile.mkdtemp(prefix="dbsynth-maria-", dir="/tmp"))
-    os.chmod(root, 0o755)
-    run_as: dict = {}
-    user = pwd.getpwuid(os.geteuid()).pw_name
-    if os.geteuid() == 0:
-        owner = None
-        for name in ("mysql", "nobody"):
-            try:
-                owner = pwd.getpwnam(name)
-                break
-            except KeyError:
-                continue
-        if owner is None:
-            pytest.fail("running as root, and no 'mysql' or 'nobody' user to run MariaDB as")
-        os.chown(root, owner.pw_uid, owner.pw_gid)
-        run_as = dict(user=owner.pw_uid, group=owner.pw_gid, extra_groups=[])
-        user = owner.pw_name
-    datadir = root / "data"
-    subprocess.run([install_bin, "--no-defaults", f"--datadir={datadir}", f"--user={user}",
-                    "--auth-root-authentication-method=normal", "--skip-test-db"],
-                   cwd=root, capture_output=True, text=True, timeout=180, check=True, **run_as)
-    port = _free_port()
-    proc = subprocess.Popen(
-        [server_bin, "--no-defaults", f"--datadir={datadir}", f"--socket={root}/mysqld.sock",
-         f"--port={port}", "--bind-address=127.0.0.1", f"--user={user}", "--skip-name-resolve",
-         "--innodb-flush-log-at-trx-commit=0", "--innodb-doublewrite=0", "--local-infile=1",
-         f"--log-error={root}/error.log", f"--pid-file={root}/mysqld.pid"],
-        cwd=root, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, **run_as)
-
-    def stop() -> None:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait(timeout=30)
-        shutil.rmtree(root, ignore_errors=True)
-
-    atexit.register(stop)
-    cluster = MariaCluster(port)
-    import time
-
-    deadline = time.monotonic() + 60
-    while True:
-        try:
-            cluster._conn().close()
-            break
-        except Exception:
-            if proc.poll() is not None or time.monotonic() > deadline:
-                log = (root / "error.log").read_text(errors="replace")[-2000:] if (root / "error.log").exists() else ""
-                stop()
-                pytest.fail(f"could not start MariaDB:\n{log}", pytrace=False)
-            time.sleep(0.2)
+    try:
+        cluster = server.start()
+    except RuntimeError as exc:
+        pytest.fail(str(exc), pytrace=False)
     try:
         yield cluster
     finally:
-        stop()
+        server.stop()
 
 
 @pytest.fixture
