@@ -282,6 +282,12 @@ def _python_values(series: pd.Series) -> list[Any]:
     return values
 
 
+def _literal_percent(sql: str) -> str:
+    """SQL text bound with parameters: PyMySQL formats it with ``%``, so a ``%`` of a name
+    (a column ``%_change``) is doubled to stay itself."""
+    return sql.replace("%", "%%")
+
+
 def _rows(frame: pd.DataFrame) -> list[tuple[Any, ...]]:
     return list(zip(*(_python_values(frame[c]) for c in frame.columns)))
 
@@ -374,7 +380,8 @@ class MySQLSession:
             return
         cols = ", ".join(quote_ident(c) for c in frame.columns)
         marks = ", ".join(["%s"] * len(frame.columns))
-        sql = f"INSERT INTO {qualified(self.schema_name, table.name)} ({cols}) VALUES ({marks})"
+        sql = _literal_percent(f"INSERT INTO {qualified(self.schema_name, table.name)} ({cols}) VALUES ") \
+            + f"({marks})"
         rows = _rows(frame)
         try:
             with self.conn.cursor() as cur:
@@ -385,9 +392,9 @@ class MySQLSession:
 
     def update_columns(self, table: Table, key: tuple[str, ...], frame: pd.DataFrame) -> None:
         sets = [c for c in frame.columns if c not in key]
-        sql = (f"UPDATE {qualified(self.schema_name, table.name)} SET "
-               + ", ".join(f"{quote_ident(c)} = %s" for c in sets) + " WHERE "
-               + " AND ".join(f"{quote_ident(c)} = %s" for c in key))
+        sql = (_literal_percent(f"UPDATE {qualified(self.schema_name, table.name)} SET ")
+               + ", ".join(f"{_literal_percent(quote_ident(c))} = %s" for c in sets) + " WHERE "
+               + " AND ".join(f"{_literal_percent(quote_ident(c))} = %s" for c in key))
         rows = [tuple(_plain(getattr(r, "_asdict")()[c]) for c in (*sets, *key))
                 for r in frame.itertuples(index=False)]
         with self.conn.cursor() as cur:

@@ -277,3 +277,24 @@ def test_constants_grids_and_codes_survive_the_target(backend: Backend) -> None:
     assert frame["sku"].astype(str).str.fullmatch(r"AB-\d{4}").all()
     surnames = frame["last_name"].astype(str)  # faked (a personal column), in capitals
     assert (surnames == surnames.str.upper()).all()
+
+
+def test_names_with_percent_spaces_and_umlauts_load_and_keep_their_keys(backend: Backend) -> None:
+    """Real schemas name columns ``%_veränderung_2007`` or ``order date``: a ``%`` is a
+    placeholder to drivers that bind with ``%s`` (PyMySQL, psycopg), so every table is written
+    in full and its key holds, whatever the name."""
+    parents = ", ".join(f"({i}, 'n{i}', {i * 1.5})" for i in range(1, 41))
+    children = ", ".join(f"({i}, {1 + i % 40}, 'x{i % 3}')" for i in range(1, 121))
+    source = backend.source(
+        'CREATE TABLE "flug hafen" ("flughafen_id" INTEGER PRIMARY KEY, "name ä" VARCHAR(20) NOT NULL, '
+        '"%_veränderung" REAL NOT NULL);\n'
+        'CREATE TABLE "100%_lauf" ("id" INTEGER PRIMARY KEY, "flughafen_id" INTEGER NOT NULL '
+        'REFERENCES "flug hafen" ("flughafen_id"), "wert %s" VARCHAR(5));\n'
+        f'INSERT INTO "flug hafen" VALUES {parents};\nINSERT INTO "100%_lauf" VALUES {children};', rows=None)
+    target = backend.target()
+    result = dbsynth.synth(source, target, seed=1, keys=NO_INFER)
+    assert result.integrity.ok
+    assert backend.sql(target, 'SELECT count(*) FROM "flug hafen"')[0][0] == 40
+    assert backend.sql(target, 'SELECT count(*) FROM "100%_lauf"')[0][0] == 120
+    assert orphans(backend, target, "100%_lauf", ["flughafen_id"], "flug hafen", ["flughafen_id"]) == 0
+    assert backend.sql(target, 'SELECT count(*) FROM "flug hafen" WHERE "%_veränderung" IS NULL')[0][0] == 0
