@@ -1,7 +1,7 @@
 """Every corpus database through dbsynth: a scorecard of where the project stands.
 
 Run:
-    python benchmarks/corpus.py [--only NAME ...] [--limit N] [--targets duckdb,postgres,sqlite]
+    python benchmarks/corpus.py [--only NAME ...] [--limit N] [--targets duckdb,postgres,sqlite,mysql]
                                 [--scale 1.0] [--no-report] [--pg postgresql://user@host:port]
                                 [--out scorecard.json]
 
@@ -11,7 +11,7 @@ The corpus: the 110 real schemas of ``../shared/data/spider_de`` (SQLite files b
 is installed). For each database:
 
 1. **declared keys**: ``synth`` into every target (a new DuckDB file, a new PostgreSQL database,
-   a new SQLite file) with key inference off; dbsynth's own integrity verdict; then, checked
+   a new SQLite file; a new MariaDB database with ``--targets …,mysql``) with key inference off; dbsynth's own integrity verdict; then, checked
    here independently by SQL in the target, orphans of every declared FK that holds in the
    source and duplicates of every declared PK; each table's rows against ``scale × source``.
 2. **keys stripped**: the same rows in a DuckDB file without any constraint (as when tables
@@ -394,7 +394,7 @@ def supports(url: str) -> bool:
         return False
 
 
-def run_one(source: Source, folder: Path, targets: list[str], cluster: Any, scale: float,
+def run_one(source: Source, folder: Path, targets: list[str], cluster: "Servers", scale: float,
             report: bool, stripped_synth: bool = True) -> dict[str, Any]:
     out: dict[str, Any] = {"name": source.name, "group": source.group, "tables": len(source.truth.rows),
                            "rows": sum(source.truth.rows.values()), "declared_pks": len(source.truth.pks),
@@ -419,13 +419,15 @@ def run_one(source: Source, folder: Path, targets: list[str], cluster: Any, scal
     return out
 
 
-def target_url(target: str, folder: Path, name: str, cluster: Any) -> str | None:
+def target_url(target: str, folder: Path, name: str, cluster: "Servers") -> str | None:
     if target == "duckdb":
         return f"duckdb:///{folder / (name + '.copy.duckdb')}"
     if target == "sqlite":
         url = f"sqlite:///{folder / (name + '.copy.sqlite')}"
         return url if supports(url) else None
-    _, url = cluster.create_database(f"corpus_{name}")
+    if target == "mysql":
+        return None if cluster.maria is None else cluster.maria.create_database(f"corpus_{name}")
+    _, url = cluster.pg.create_database(f"corpus_{name}")
     return url
 
 
@@ -481,9 +483,9 @@ def totals(results: list[dict[str, Any]], targets: list[str]) -> dict[str, Any]:
     return out
 
 
-def sources(folder: Path, only: set[str] | None, cluster: Any, limit: int | None) -> Iterator[Source]:
+def sources(folder: Path, only: set[str] | None, cluster: "Servers", limit: int | None) -> Iterator[Source]:
     extra: list[Callable[[], Source | None]] = [
-        lambda: build_classicmodels(folder), lambda: build_chinook(cluster),
+        lambda: build_classicmodels(folder), lambda: build_chinook(cluster.pg),
         lambda: build_demo(folder), lambda: build_zoo(folder), lambda: build_tpch(folder)]
     names = ["classicmodels", "chinook", "demo", "zoo", "tpch_sf0.01"]
     made = 0
@@ -514,6 +516,23 @@ def start_postgres(url: str | None) -> tuple[Any, Callable[[], None]]:
     return PgCluster(base, base + "/postgres"), server.stop
 
 
+class Servers:
+    """The PostgreSQL cluster (sources and targets) and, for a mysql target, a MariaDB server."""
+
+    def __init__(self, pg: Any, maria: Any | None) -> None:
+        self.pg, self.maria = pg, maria
+
+
+def start_mariadb() -> tuple[Any | None, Callable[[], None]]:
+    from conftest import LocalMariaDB
+
+    server = LocalMariaDB()
+    if not server.installed:
+        print("no MariaDB server installed: the mysql target is skipped", file=sys.stderr)
+        return None, lambda: None
+    return server.start(), server.stop
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--only", nargs="*", help="corpus database names")
@@ -529,7 +548,9 @@ def main() -> None:
     logging.basicConfig(level=logging.ERROR)
     targets = [] if args.inference_only else [t for t in args.targets.split(",") if t]
     folder = Path(tempfile.mkdtemp(prefix="dbsynth-corpus-"))
-    cluster, stop = start_postgres(args.pg)
+    pg, stop_pg = start_postgres(args.pg)
+    maria, stop_maria = start_mariadb() if "mysql" in targets else (None, lambda: None)
+    cluster = Servers(pg, maria)
     results: list[dict[str, Any]] = []
     started = time.perf_counter()
     try:
@@ -539,7 +560,8 @@ def main() -> None:
             results.append(result)
             print(line(result, targets), flush=True)
     finally:
-        stop()
+        stop_maria()
+        stop_pg()
     summary = totals(results, targets)
     summary["wall_seconds"] = round(time.perf_counter() - started, 1)
     print(json.dumps(summary, indent=2))
