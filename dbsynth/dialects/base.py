@@ -68,6 +68,9 @@ class Dialect:
     swap_rename: str | None = None
     #: the word CREATE/DROP use for a namespace of tables (MySQL: a database)
     schema_word: str = "SCHEMA"
+    #: table options after CREATE TABLE's columns (MySQL: the character set and collation,
+    #: so that any text loads whatever the server's default, and compares as in the source)
+    table_options: str = ""
     #: a query taking a named lock held by the connection until it closes (``{}``: the
     #: name as a literal; 1 if taken): a staging schema whose lock is free is a dead run's
     stage_lock: str | None = None

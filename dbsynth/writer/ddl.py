@@ -209,7 +209,7 @@ def column_definition(table: Table, column: Column, schema: Schema, caps: Dialec
             parts.append(f"DEFAULT nextval('{seq.replace(chr(39), chr(39) * 2)}')")
     elif column.default is not None and (_portable_default(column) or _enum_label(column)):
         default = _enum_label(column) or translate_expression(column.default, schema.dialect, caps)
-        if default is not None and "nextval" not in default:
+        if default is not None and "nextval" not in default and not _is_null(default):
             parts.append(f"DEFAULT ({default})" if caps.default_in_parentheses
                          else f"DEFAULT {default}")
     if not column.nullable:
@@ -277,6 +277,15 @@ def _portable_default(column: Column) -> bool:
     return "." not in re.sub(r"\d+\.\d+", "0", outside_quotes)
 
 
+_NULL_DEFAULT = re.compile(r"^\(*\s*null\s*\)*(\s*::\s*[\w .\"\[\]()]+)?$", re.IGNORECASE)
+
+
+def _is_null(default: str) -> bool:
+    """``DEFAULT NULL`` (``NULL::text``) is no default at all, and MySQL refuses it on a NOT
+    NULL column (a key column SQLite declared ``DEFAULT NULL``): it is left out."""
+    return _NULL_DEFAULT.match(default.strip()) is not None
+
+
 _LABEL_CAST = re.compile(r"^('(?:[^']|'')*')::[\w.\"]+$")
 
 
@@ -315,7 +324,7 @@ def create_table(table: Table, schema: Schema, plan: LoadPlan, caps: Dialect,
     elif caps.primary_key_at_create:
         lines += _inline_keys(table, schema, plan, caps)
     body = ",\n  ".join(lines)
-    return f"CREATE TABLE {qualified(schema_name, table.name)} (\n  {body}\n)"
+    return f"CREATE TABLE {qualified(schema_name, table.name)} (\n  {body}\n){caps.table_options}"
 
 
 def inline_constraints(table: Table, schema: Schema, plan: LoadPlan,

@@ -298,3 +298,23 @@ def test_names_with_percent_spaces_and_umlauts_load_and_keep_their_keys(backend:
     assert backend.sql(target, 'SELECT count(*) FROM "100%_lauf"')[0][0] == 120
     assert orphans(backend, target, "100%_lauf", ["flughafen_id"], "flug hafen", ["flughafen_id"]) == 0
     assert backend.sql(target, 'SELECT count(*) FROM "flug hafen" WHERE "%_veränderung" IS NULL')[0][0] == 0
+
+
+def test_any_text_loads_and_a_null_default_key_column_is_created(backend: Backend, request, tmp_path) -> None:
+    """Text beyond Latin-1 ('Đoković', '€') loads whatever the target server's default
+    character set (a throwaway MariaDB's is latin1), and a key column SQLite declared
+    ``DEFAULT NULL`` is created (MySQL refuses ``DEFAULT NULL NOT NULL``)."""
+    names = ["Đoković", "Müller €", "Żółć", "O'Brien", "李小龍"]
+    rows = ", ".join(f"({i}, {i % 3}, '{names[i % 5].replace(chr(39), chr(39) * 2)} {i}')"
+                     for i in range(1, 51))
+    source = make_backend("sqlite", request, tmp_path).source(
+        "CREATE TABLE spieler (paper_id INTEGER DEFAULT NULL, set_id INTEGER DEFAULT NULL, "
+        "name TEXT NOT NULL, PRIMARY KEY (paper_id, set_id));\n"
+        f"INSERT INTO spieler VALUES {rows};", rows=None, name="unicode")
+    target = backend.target()
+    result = dbsynth.synth(source, target, seed=3, keys=NO_INFER)
+    assert result.integrity.ok
+    assert backend.sql(target, "SELECT count(*) FROM spieler")[0][0] == 50
+    assert duplicates(backend, target, "spieler", ["paper_id", "set_id"]) == 0
+    written = {str(r[0]) for r in backend.sql(target, "SELECT name FROM spieler")}
+    assert any(ord(ch) > 255 for text in written for ch in text)  # read back as written
