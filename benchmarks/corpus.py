@@ -3,6 +3,7 @@
 Run:
     python benchmarks/corpus.py [--only NAME ...] [--limit N] [--targets duckdb,postgres,sqlite,mysql]
                                 [--scale 1.0] [--no-report] [--pg postgresql://user@host:port]
+                                [--source-engine sqlite|mysql]
                                 [--out scorecard.json]
 
 The corpus: the 110 real schemas of ``../shared/data/spider_de`` (SQLite files built from each
@@ -21,6 +22,10 @@ is installed). For each database:
 
 The ground truth (declared keys, which FKs hold in the source, row counts) is read here,
 straight from each source's catalog, not through dbsynth's introspection.
+
+``--source-engine mysql`` hosts every SQLite-built database (spider_de, classicmodels) in a
+throwaway MariaDB first (``corpus_mysql.py``) and reads it from there: dbsynth's MySQL source
+path over the same 110 real schemas.
 """
 
 from __future__ import annotations
@@ -483,7 +488,34 @@ def totals(results: list[dict[str, Any]], targets: list[str]) -> dict[str, Any]:
     return out
 
 
-def sources(folder: Path, only: set[str] | None, cluster: "Servers", limit: int | None) -> Iterator[Source]:
+def hosted_in_mysql(source: Source, maria: Any) -> Source | None:
+    """The SQLite-built ``source`` rebuilt in MariaDB (None, with a line, where it cannot be)."""
+    from corpus_mysql import mysql_truth, rehost
+
+    try:
+        url, notes = rehost(Path(source.url[len("sqlite:///"):]), maria, source.name)
+    except Exception as exc:  # noqa: BLE001 - a schema MariaDB refuses: reported, not run
+        print(f"skipped {source.name} as a MySQL source: {str(exc)[:160]}", file=sys.stderr)
+        return None
+    for note in notes:
+        print(f"  {source.name} in MySQL: {note}", file=sys.stderr)
+    rows, pks, fks = mysql_truth(maria, url)
+    holding = {fk for fk in fks if _orphans(lambda sql: maria.run(url, sql), fk) == 0}
+    return Source(source.name, source.group + "/mysql", url, Truth(rows, pks, fks, holding), source.frames)
+
+
+def sources(folder: Path, only: set[str] | None, cluster: "Servers", limit: int | None,
+            source_engine: str = "sqlite") -> Iterator[Source]:
+    for found in _sources(folder, only, cluster, limit):
+        if source_engine == "mysql" and found.url.startswith("sqlite:///"):
+            hosted = hosted_in_mysql(found, cluster.maria)
+            if hosted is None:
+                continue
+            found = hosted
+        yield found
+
+
+def _sources(folder: Path, only: set[str] | None, cluster: "Servers", limit: int | None) -> Iterator[Source]:
     extra: list[Callable[[], Source | None]] = [
         lambda: build_classicmodels(folder), lambda: build_chinook(cluster.pg),
         lambda: build_demo(folder), lambda: build_zoo(folder), lambda: build_tpch(folder)]
@@ -543,18 +575,24 @@ def main() -> None:
     parser.add_argument("--inference-only", action="store_true",
                         help="only key inference on the key-stripped copies (fast)")
     parser.add_argument("--pg", help="a PostgreSQL server to use (default: a throwaway one)")
+    parser.add_argument("--source-engine", choices=("sqlite", "mysql"), default="sqlite",
+                        help="where the SQLite-built databases are read from (mysql: a throwaway MariaDB)")
     parser.add_argument("--out", type=Path, default=Path("corpus-scorecard.json"))
     args = parser.parse_args()
     logging.basicConfig(level=logging.ERROR)
     targets = [] if args.inference_only else [t for t in args.targets.split(",") if t]
     folder = Path(tempfile.mkdtemp(prefix="dbsynth-corpus-"))
     pg, stop_pg = start_postgres(args.pg)
-    maria, stop_maria = start_mariadb() if "mysql" in targets else (None, lambda: None)
+    wants_maria = "mysql" in targets or args.source_engine == "mysql"
+    maria, stop_maria = start_mariadb() if wants_maria else (None, lambda: None)
+    if args.source_engine == "mysql" and maria is None:
+        parser.error("--source-engine mysql needs a MariaDB server installed")
     cluster = Servers(pg, maria)
     results: list[dict[str, Any]] = []
     started = time.perf_counter()
     try:
-        for source in sources(folder, set(args.only) if args.only else None, cluster, args.limit):
+        for source in sources(folder, set(args.only) if args.only else None, cluster, args.limit,
+                              args.source_engine):
             result = run_one(source, folder, targets, cluster, args.scale, not args.no_report,
                              stripped_synth=not args.inference_only)
             results.append(result)
