@@ -426,7 +426,9 @@ def report(source: Annotated[str, typer.Argument(metavar="SOURCE", help="Source 
            metadata: MetadataOpt = None, seed: Annotated[int, typer.Option(metavar="N", help="Seed of samples and splits.")] = 0,
            scale: Annotated[float | None, typer.Option(metavar="F", help="The scale the copy was made at, to judge its row counts (default: estimated from them).")] = None,
            control: Annotated[Path | None, typer.Option("--control", metavar="FILE", help="Held-out keys from `dbsynth train --holdout F --control FILE`: adds the attack-based privacy audit.")] = None,
-           fail_on: Annotated[list[str] | None, typer.Option("--fail-on", metavar="CONDITION", help="Exit non-zero when a condition on a JSON figure holds, e.g. 'privacy.audit.risk > 0.2' (repeatable).")] = None) -> None:
+           fail_on: Annotated[list[str] | None, typer.Option("--fail-on", metavar="CONDITION", help="Exit non-zero when a condition on a JSON figure holds, e.g. 'privacy.audit.risk > 0.2' (repeatable).")] = None,
+           model: Annotated[Path | None, typer.Option("--model", metavar="FILE", help="The model file the copy was generated from: with --rows/--table-scale, each table's rows are judged against what that generate asked.")] = None,
+           rows: RowsOpt = None, table_scale: TableScaleOpt = None) -> None:
     """Judge TARGET as a synthetic copy of SOURCE: fidelity, detection, ML utility, privacy, integrity."""
     with _errors(), _progress(quiet=False) as progress:
         _output(output, "-o")
@@ -435,16 +437,33 @@ def report(source: Annotated[str, typer.Argument(metavar="SOURCE", help="Source 
 
         conditions = parse(fail_on or [])
         held = _control_file(control) if control is not None else None
+        asked = _asked_rows(model, scale, rows, table_scale)
         found = pipeline.report(source, target, source_schema=schema, target_schema=target_schema,
                                 sample_rows=sample_rows, target_column=target_column, seed=seed,
-                                keys=_keys(True, DEFAULT_THRESHOLD, metadata), scale=scale,
-                                control=held, progress=progress)
+                                keys=_keys(True, DEFAULT_THRESHOLD, metadata),
+                                scale=1.0 if asked is not None and scale is None else scale,
+                                control=held, asked=asked, progress=progress)
         _write_report(found, output, json_output)
         holding = failed(found, conditions)
     _print_summary(found)
     if holding:
         typer.echo(f"report: failed on {'; '.join(holding)}", err=True)
         raise typer.Exit(1)
+
+
+def _asked_rows(model: Path | None, scale: float | None, rows: list[str] | None,
+                table_scale: list[str] | None) -> dict[str, int] | None:
+    """Rows per table the copy's ``generate --rows/--table-scale`` asked for, from its model
+    (None: no per-table sizes, the report judges by ``scale × source``)."""
+    if not rows and not table_scale:
+        return None
+    if model is None:
+        raise UsageError("--rows and --table-scale need --model FILE, the model the copy was "
+                         "generated from: the tables below a sized one follow it by the model's links")
+    sizes = _sizes(rows, table_scale, None, False)
+    pipeline.sizing_of(1.0 if scale is None else scale, sizes["rows"], sizes["table_scale"])
+    return pipeline.planned_rows(pipeline.load(model), 1.0 if scale is None else scale,
+                                 sizes["rows"], sizes["table_scale"])
 
 
 def _control_file(path: Path) -> dict[str, Any]:

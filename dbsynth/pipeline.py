@@ -791,6 +791,16 @@ def _check_holdout(holdout: float) -> None:
         raise UsageError(f"--holdout must be between 0 and {MAX_SHARE}, got {holdout}")
 
 
+def planned_rows(model: RelationalModel, scale: float = 1.0, rows: Mapping[str, int] | None = None,
+                 table_scale: Mapping[str, float] | None = None) -> dict[str, int]:
+    """Rows per table that ``generate`` of ``model`` with these sizes asks for: a report judges
+    a copy made with ``--rows``/``--table-scale`` by them (tables below a sized one follow it
+    along the model's own links, which only the model knows)."""
+    sizing = sizing_of(scale, rows, table_scale)
+    sizing.check_tables(model.schema)
+    return sizing.planned_rows(model.schema, model.tables)
+
+
 def sizing_of(scale: float, rows: Mapping[str, int] | None = None,
               table_scale: Mapping[str, float] | None = None,
               where: Mapping[str, str] | None = None, only_related: bool = False) -> Sizing:

@@ -289,3 +289,30 @@ def test_service_synth_report_judges_row_counts_against_the_sizes_asked(tmp_path
     assert "report_error" not in result, result.get("report_error")
     assert count(urls["out"], "people") == 100 and count(urls["out"], "clinics") == 120
     assert result["report_summary"]["row_counts_off"] == 0
+
+
+def test_cli_report_judges_row_counts_by_the_sizes_the_model_was_generated_with(
+        demo: str, tmp_path: Path) -> None:
+    """``report --model M --rows …`` judges each table against what that ``generate`` asked
+    (its descendants following it by the model's links); without them a 300-patient copy of a
+    demo is 'off' by its row counts, and sizes without the model are one clear line."""
+    import json
+
+    model, target = tmp_path / "m.dbsynth", duck(tmp_path / "sized.duckdb")
+    assert cli("train", demo, "-o", str(model), "--sample-rows", "600").returncode == 0
+    assert cli("generate", str(model), target, "--rows", "patients=300",
+               "--table-scale", "treatments=2").returncode == 0
+    plain, sized = tmp_path / "plain.json", tmp_path / "sized.json"
+    proc = cli("report", demo, target, "--sample-rows", "400", "--scale", "1", "--json", str(plain))
+    assert proc.returncode == 0, proc.stderr
+    counts = json.loads(plain.read_text())["integrity"]["row_counts"]
+    assert counts["patients"]["off"] and counts["treatments"]["off"]
+    proc = cli("report", demo, target, "--sample-rows", "400", "--json", str(sized),
+               "--model", str(model), "--rows", "patients=300", "--table-scale", "treatments=2")
+    assert proc.returncode == 0, proc.stderr
+    counts = json.loads(sized.read_text())["integrity"]["row_counts"]
+    assert not any(c["off"] for c in counts.values()), counts
+    assert counts["patients"]["synthetic"] == counts["patients"]["expected"] == 300
+    proc = cli("report", demo, target, "--rows", "patients=300")
+    assert proc.returncode == 2 and "need --model FILE" in proc.stderr
+    assert "Traceback" not in proc.stderr
