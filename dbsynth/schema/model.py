@@ -97,15 +97,22 @@ class UniqueConstraint:
     columns: tuple[str, ...]
     name: str | None = None
     index: bool = False
+    #: "partitions": declared on (some of) the table's partitions only; the rows are
+    #: generated unique over the whole table (which holds it on each partition)
+    source: Literal["declared", "partitions"] = "declared"
 
 
 @dataclass(frozen=True)
 class CheckConstraint:
-    """A CHECK in the source dialect's SQL (``expression`` without the ``CHECK`` keyword)."""
+    """A CHECK in the source dialect's SQL (``expression`` without the ``CHECK`` keyword).
+    ``source`` "partitions": a partition's own CHECK as a condition on the table's rows
+    (``NOT (bounds) OR (check)``: it holds for the rows routed there); a partitioned copy
+    declares it on the partition, a plain table on itself."""
 
     expression: str
     name: str | None = None
     dialect: str = "postgres"
+    source: Literal["declared", "partitions"] = "declared"
 
 
 #: What a foreign key does when its parent row is deleted or its key updated (SQL's

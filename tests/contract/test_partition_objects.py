@@ -1,0 +1,79 @@
+"""Issue 17, PostgreSQL → PostgreSQL: a partition's own CHECK and UNIQUE constraints (none on
+the parent) are on that partition in the copy, with their names, and the generated rows hold
+them; across engines the plain table declares them."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+import dbsynth
+from conftest import duckdb_url, run_sql
+from dbsynth.pipeline import KeyOptions
+
+NO_INFER = KeyOptions(infer=False)
+
+PARTITION_CONSTRAINTS = """
+CREATE TABLE device (id integer PRIMARY KEY, kind text NOT NULL);
+CREATE TABLE reading (
+  id integer NOT NULL,
+  device_id integer NOT NULL REFERENCES device (id),
+  taken date NOT NULL,
+  value numeric(8,2) NOT NULL,
+  code text NOT NULL,
+  PRIMARY KEY (id, taken, device_id)
+) PARTITION BY RANGE (taken);
+CREATE TABLE reading_2023 PARTITION OF reading FOR VALUES FROM ('2023-01-01') TO ('2024-01-01');
+CREATE TABLE reading_2024 PARTITION OF reading FOR VALUES FROM ('2024-01-01') TO ('2025-01-01')
+  PARTITION BY RANGE (device_id);
+CREATE TABLE reading_2024_low PARTITION OF reading_2024 FOR VALUES FROM (MINVALUE) TO (20);
+CREATE TABLE reading_2024_high PARTITION OF reading_2024 FOR VALUES FROM (20) TO (MAXVALUE);
+CREATE TABLE reading_other PARTITION OF reading DEFAULT;
+-- on partitions only: the rows of 2023 are small, those of 2024 (at any depth) not negative,
+-- and a code is unique within 2024's low devices
+ALTER TABLE reading_2023 ADD CONSTRAINT reading_2023_small CHECK (value < 50);
+ALTER TABLE reading_2024 ADD CONSTRAINT reading_2024_positive CHECK (value >= 0);
+ALTER TABLE reading_2024_low ADD CONSTRAINT reading_2024_low_code UNIQUE (code);
+INSERT INTO device SELECT g, CASE WHEN g % 3 = 0 THEN 'meter' ELSE 'probe' END
+FROM generate_series(1, 40) g;
+INSERT INTO reading SELECT row_number() OVER (), d, DATE '2023-01-01' + 5 * k,
+  CASE WHEN k < 73 THEN (d * k) % 50 ELSE 40 + (d * k) % 60 END, 'c' || d || '-' || k
+FROM generate_series(1, 40) d, generate_series(0, 145) k;
+"""
+
+CONSTRAINTS = ("SELECT conrelid::regclass::text, conname, pg_get_constraintdef(oid) "
+               "FROM pg_constraint WHERE contype IN ('c', 'u') AND conrelid::regclass::text "
+               "LIKE 'reading%'")
+
+
+@pytest.mark.postgres
+def test_postgres_partitions_own_checks_and_uniques(pg_database_factory, tmp_path: Path) -> None:
+    source, target = pg_database_factory("pcons"), pg_database_factory("pcons_copy")
+    run_sql(source, PARTITION_CONSTRAINTS)
+    result = dbsynth.synth(source, target, seed=1, keys=NO_INFER)
+    assert result.integrity.ok and result.objects["not_created"] == []
+    assert set(run_sql(target, CONSTRAINTS)) == set(run_sql(source, CONSTRAINTS))
+    assert ("reading_2023", "reading_2023_small", "CHECK ((value < (50)::numeric))") in \
+        run_sql(target, CONSTRAINTS)
+    assert ("reading_2024_low", "reading_2024_low_code", "UNIQUE (code)") in \
+        run_sql(target, CONSTRAINTS)
+    # rows were generated for them: the 2023 rows exist and are small, 2024's are not negative
+    assert run_sql(target, "SELECT count(*) > 0, max(value) < 50 FROM reading_2023") == [(True, True)]
+    assert run_sql(target, "SELECT count(*) > 0, min(value) >= 0 FROM reading_2024") == [(True, True)]
+    assert run_sql(target, "SELECT max(value) >= 50 FROM reading") == [(True,)]  # not on all
+    # the top table declares none of them (PostgreSQL would refuse the UNIQUE there)
+    assert run_sql(target, "SELECT count(*) FROM pg_constraint WHERE conrelid = 'reading'::regclass "
+                           "AND contype IN ('c', 'u')") == [(0,)]
+    # a replace makes them again
+    assert dbsynth.synth(source, target, seed=2, replace=True, keys=NO_INFER).integrity.ok
+    assert set(run_sql(target, CONSTRAINTS)) == set(run_sql(source, CONSTRAINTS))
+    # another engine: one plain table, which declares them (said so)
+    duck_url = duckdb_url(tmp_path / "pcons.duckdb")
+    duck = dbsynth.synth(source, duck_url, seed=1, keys=NO_INFER)
+    assert duck.integrity.ok
+    why = {n["object"]: n["reason"] for n in duck.objects["not_created"]}
+    assert "it is declared on it" in why["constraint reading_2023.reading_2023_small"]
+    assert run_sql(duck_url, "SELECT count(*) FROM reading WHERE taken < DATE '2024-01-01' "
+                             "AND taken >= DATE '2023-01-01' AND value >= 50") == [(0,)]
+
