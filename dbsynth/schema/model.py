@@ -212,6 +212,22 @@ class Schema:
     def table_names(self) -> tuple[str, ...]:
         return tuple(t.name for t in self.tables)
 
+    def row_type_of(self, column: Column) -> str | None:
+        """The table of this schema whose row type the column (or its array) has
+        (``CREATE TABLE shape (corner spot)``, PostgreSQL), or None: that table must exist
+        first, and the column is declared with its row type on the same engine."""
+        native = column.type.native
+        if not column.type.composite or not native:
+            return None
+        base = native
+        while base.endswith("[]"):
+            base = base[:-2]
+        owner, _, name = base.rpartition(".")
+        unquote = (lambda n: n[1:-1].replace('""', '"') if n.startswith('"') else n)
+        if owner and unquote(owner) != self.name:
+            return None
+        return unquote(name) if unquote(name) in self.table_names else None
+
     def enum(self, name: str) -> EnumType:
         for enum in self.enums:
             if enum.name == name:

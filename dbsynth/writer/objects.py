@@ -302,7 +302,7 @@ def composite_type(column: Column, schema: Schema, caps: Dialect, schema_name: s
                    made_in: Mapping[str, str]) -> str | None:
     """The type a column of a composite type (or an array of one) is declared with on the
     same engine, qualified with the schema the type is made in (``made_in`` by name, else
-    ``schema_name``); None: not one."""
+    ``schema_name``; a copied table's row type: the table's); None: not one."""
     native = column.type.native
     if native is None or schema.dialect != caps.name:
         return None
@@ -313,6 +313,9 @@ def composite_type(column: Column, schema: Schema, caps: Dialect, schema_name: s
     name = name[1:-1].replace('""', '"') if name.startswith('"') else name
     if any(o.kind == "type" and o.name == name and o.dialect == caps.name for o in schema.objects):
         return qualified(made_in.get(name, schema_name), name) + brackets
+    table = schema.row_type_of(column)
+    if table is not None:  # a table's row type: that table is created first (load order)
+        return qualified(schema_name, table) + brackets
     return None
 
 

@@ -4,6 +4,7 @@ them; across engines the plain table declares them."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -77,3 +78,38 @@ def test_postgres_partitions_own_checks_and_uniques(pg_database_factory, tmp_pat
     assert run_sql(duck_url, "SELECT count(*) FROM reading WHERE taken < DATE '2024-01-01' "
                              "AND taken >= DATE '2023-01-01' AND value >= 50") == [(0,)]
 
+
+
+ROW_TYPE = """
+CREATE TABLE spot (id integer PRIMARY KEY, x integer NOT NULL, label text);
+CREATE TABLE shape (id integer PRIMARY KEY, corner spot, name text NOT NULL);
+INSERT INTO spot SELECT g, g * 2, 'p' || g FROM generate_series(1, 30) g;
+INSERT INTO shape SELECT g, ROW(g, g * 3, 'c' || g)::spot, 's' || g FROM generate_series(1, 30) g;
+"""
+
+
+COLUMN_TYPE = ("SELECT format_type(atttypid, atttypmod) FROM pg_attribute "
+               "WHERE attrelid = 'shape'::regclass AND attname = 'corner'")
+
+
+@pytest.mark.postgres
+def test_postgres_a_column_of_a_tables_row_type(pg_database_factory, tmp_path: Path) -> None:
+    """``shape.corner`` has ``spot``'s row type: the copy declared it json and failed loading
+    record literals into it; now it has that row type (``spot`` is created first, though
+    ``shape`` sorts before it) and holds the generated records."""
+    source, target = pg_database_factory("rowtype"), pg_database_factory("rowtype_copy")
+    run_sql(source, ROW_TYPE)
+    result = dbsynth.synth(source, target, seed=1, keys=NO_INFER)
+    assert result.integrity.ok
+    assert run_sql(target, COLUMN_TYPE) == [("spot",)]
+    assert run_sql(target, "SELECT count(*), count(corner), count((corner).x) FROM shape") \
+        == [(30, 30, 30)]
+    assert run_sql(target, "SELECT min((corner).x) > 0 FROM shape") == [(True,)]
+    # a replace drops the table typed by the other first
+    assert dbsynth.synth(source, target, seed=2, replace=True, keys=NO_INFER).integrity.ok
+    assert run_sql(target, COLUMN_TYPE) == [("spot",)]
+    # another engine: a JSON object of its attributes, as any composite there
+    duck_url = duckdb_url(tmp_path / "rowtype.duckdb")
+    assert dbsynth.synth(source, duck_url, seed=1, keys=NO_INFER).integrity.ok
+    values = run_sql(duck_url, "SELECT corner FROM shape WHERE corner IS NOT NULL")
+    assert len(values) == 30 and all(set(json.loads(v)) == {"id", "x", "label"} for (v,) in values)
