@@ -43,6 +43,11 @@ def postgres_objects(query: Query, schema: str) -> tuple[SchemaObject, ...]:
             top = tops.get(partition, partition)  # (its rows are generated for the top table)
             out.append(SchemaObject("foreign key", f"{partition}.{name}", sql, "postgres",
                                     tuple(dict.fromkeys((top, ref_table))), top))
+        for row in query(read_sql("postgres", "objects_partition_constraints"), params):
+            partition, name, sql = row[0], row[1], row[3]
+            top = tops.get(partition, partition)  # (a CHECK or UNIQUE of its own)
+            out.append(SchemaObject("constraint", f"{partition}.{name}", sql, "postgres",
+                                    (top,), top))
         out += [SchemaObject("domain", name, sql, "postgres", after_load=False)
                 for name, sql in query(read_sql("postgres", "objects_domains"), params)]
         out += [SchemaObject("type", name, sql, "postgres", tuple(d for d in deps if d != name),

@@ -192,6 +192,11 @@ class PostgresConnector:
             if table in fks and not any((k.columns, k.ref_table) == (fk.columns, fk.ref_table)
                                         for k in fks[table]):
                 fks[table].append(fk)
+        for table, constraint in _partition_constraints(self.query, params, objects):
+            if isinstance(constraint, CheckConstraint):
+                checks[table].append(constraint)
+            elif table in uniques and constraint.columns not in [u.columns for u in uniques[table]]:
+                uniques[table].append(constraint)
         for table, index_name, cols in self.query(read_sql("postgres", "unique_indexes"), params):
             if table in uniques and tuple(cols) not in [u.columns for u in uniques[table]]:
                 uniques[table].append(UniqueConstraint(tuple(cols), index_name, index=True))
@@ -250,6 +255,30 @@ def _partition_foreign_keys(query: Callable[..., list[tuple[Any, ...]]], params:
         if top and not any(t == top and (k.columns, k.ref_table) == (fk.columns, fk.ref_table)
                            for t, k in out):
             out.append((top, fk))
+    return out
+
+
+def _partition_constraints(query: Callable[..., list[tuple[Any, ...]]], params: dict[str, Any],
+                           objects: tuple[SchemaObject, ...]
+                           ) -> list[tuple[str, CheckConstraint | UniqueConstraint]]:
+    """CHECKs and UNIQUEs declared on partitions only, as constraints of the top table the
+    rows are generated for (source "partitions"), so its rows hold them: a CHECK as
+    ``NOT (bounds) OR (check)`` (it binds the rows the partition holds), a UNIQUE over all
+    rows (stronger than per partition, so it holds on each)."""
+    tops = {o.name: o.table for o in objects if o.kind == "partition" and o.table}
+    out: list[tuple[str, CheckConstraint | UniqueConstraint]] = []
+    for partition, _name, kind, _sql, cols, condition, bounds in query(
+            read_sql("postgres", "objects_partition_constraints"), params):
+        top = tops.get(partition)
+        if top is None:
+            continue
+        if kind == "u":
+            out.append((top, UniqueConstraint(tuple(cols), None, source="partitions")))
+            continue
+        expr = re.sub(r"\s+NOT VALID$", "", condition.strip()).removeprefix("CHECK ").strip()
+        if bounds:
+            expr = f"NOT ({bounds}) OR {expr}"
+        out.append((top, CheckConstraint(expr, None, "postgres", "partitions")))
     return out
 
 

@@ -100,19 +100,28 @@ def build_plan(schema: Schema) -> LoadPlan:
         if hold:
             held.append(edge)
 
-    order = _topological_order(sorted(names), [e for e in edges if e not in cut])
+    typed = {(table.name, ref) for table in schema.tables for column in table.columns
+             if (ref := schema.row_type_of(column)) not in (None, table.name)}
+    order = _topological_order(sorted(names), [e for e in edges if e not in cut], typed)
     return LoadPlan(tuple(order), tuple(cut), tuple(self_refs), tuple(held))
 
 
-def _topological_order(names: list[str], edges: list[FkEdge]) -> list[str]:
-    """Kahn's algorithm; ties broken by name so the order is deterministic."""
+def _topological_order(names: list[str], edges: list[FkEdge],
+                       typed: set[tuple[str, str]] = frozenset()) -> list[str]:  # type: ignore[assignment]
+    """Kahn's algorithm; ties broken by name so the order is deterministic. ``typed``
+    (table, table whose row type a column of it has) orders them too where it can (the
+    type must exist when the table is created); foreign keys come first."""
     parents: dict[str, set[str]] = {n: set() for n in names}
     for e in edges:
         parents[e.table].add(e.fk.ref_table)
+    types: dict[str, set[str]] = {n: set() for n in names}
+    for table, ref in typed:
+        types[table].add(ref)
     order: list[str] = []
     placed: set[str] = set()
     while len(order) < len(names):
-        ready = [n for n in names if n not in placed and parents[n] <= placed]
+        ready = ([n for n in names if n not in placed and parents[n] | types[n] <= placed]
+                 or [n for n in names if n not in placed and parents[n] <= placed])
         if not ready:  # pragma: no cover - cycles are cut before we get here
             raise SchemaError("internal error: foreign keys still form a cycle after cutting")
         order.append(ready[0])

@@ -97,15 +97,22 @@ class UniqueConstraint:
     columns: tuple[str, ...]
     name: str | None = None
     index: bool = False
+    #: "partitions": declared on (some of) the table's partitions only; the rows are
+    #: generated unique over the whole table (which holds it on each partition)
+    source: Literal["declared", "partitions"] = "declared"
 
 
 @dataclass(frozen=True)
 class CheckConstraint:
-    """A CHECK in the source dialect's SQL (``expression`` without the ``CHECK`` keyword)."""
+    """A CHECK in the source dialect's SQL (``expression`` without the ``CHECK`` keyword).
+    ``source`` "partitions": a partition's own CHECK as a condition on the table's rows
+    (``NOT (bounds) OR (check)``: it holds for the rows routed there); a partitioned copy
+    declares it on the partition, a plain table on itself."""
 
     expression: str
     name: str | None = None
     dialect: str = "postgres"
+    source: Literal["declared", "partitions"] = "declared"
 
 
 #: What a foreign key does when its parent row is deleted or its key updated (SQL's
@@ -204,6 +211,22 @@ class Schema:
     @property
     def table_names(self) -> tuple[str, ...]:
         return tuple(t.name for t in self.tables)
+
+    def row_type_of(self, column: Column) -> str | None:
+        """The table of this schema whose row type the column (or its array) has
+        (``CREATE TABLE shape (corner spot)``, PostgreSQL), or None: that table must exist
+        first, and the column is declared with its row type on the same engine."""
+        native = column.type.native
+        if not column.type.composite or not native:
+            return None
+        base = native
+        while base.endswith("[]"):
+            base = base[:-2]
+        owner, _, name = base.rpartition(".")
+        unquote = (lambda n: n[1:-1].replace('""', '"') if n.startswith('"') else n)
+        if owner and unquote(owner) != self.name:
+            return None
+        return unquote(name) if unquote(name) in self.table_names else None
 
     def enum(self, name: str) -> EnumType:
         for enum in self.enums:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 from dbsynth.errors import SchemaError
 from dbsynth.schema.model import (
@@ -51,15 +51,25 @@ def _table(data: dict[str, Any]) -> Table:
                                       f.get("source", "declared"),
                                       _action(f.get("on_delete")), _action(f.get("on_update")))
                            for f in data.get("foreign_keys", ())),
-        uniques=tuple(UniqueConstraint(tuple(u["columns"]), u.get("name"), bool(u.get("index", False)))
+        uniques=tuple(UniqueConstraint(tuple(u["columns"]), u.get("name"), bool(u.get("index", False)),
+                                       _source(u.get("source")))
                       for u in data.get("uniques", ())),
         checks=tuple(CheckConstraint(str(c["expression"]), c.get("name"),
-                                     c.get("dialect", "postgres"))
+                                     c.get("dialect", "postgres"), _source(c.get("source")))
                      for c in data.get("checks", ())),
         row_count=int(data.get("row_count", 0)),
         mode=data.get("mode", "synthesize"),
     )
 
+
+
+def _source(value: Any) -> Literal["declared", "partitions"]:
+    """Where a UNIQUE or CHECK is declared (absent in older model files: on the table)."""
+    if value in (None, "declared"):
+        return "declared"
+    if value != "partitions":
+        raise ValueError(f"unknown constraint source {value!r}")
+    return "partitions"
 
 
 def _action(value: Any) -> FkAction:

@@ -16,7 +16,9 @@ from typing import TYPE_CHECKING
 
 from dbsynth.dialects import Dialect, get_dialect, qualified, quote_ident, translate_expression
 from dbsynth.schema.graph import FkEdge, LoadPlan
-from dbsynth.writer.objects import composite_type, domain_type, has_partitions, sequence_default
+from dbsynth.writer.objects import (
+    composite_type, declared_on_table, domain_type, has_partitions, sequence_default,
+)
 from dbsynth.schema.model import CheckConstraint, Column, ForeignKey, Schema, SqlType, Table
 from dbsynth.schema.objects import SchemaObject
 
@@ -317,6 +319,7 @@ def create_table(table: Table, schema: Schema, plan: LoadPlan, caps: Dialect,
     """CREATE TABLE with what must exist before the load: on engines that cannot add foreign
     keys later (DuckDB), the foreign keys, the checks, and the keys a foreign key refers to.
     An enum type is looked up in the schema ``enum_schemas`` names for it, else the table's."""
+    table = declared_on_table(table, schema, caps)
     lines = [column_definition(table, c, schema, caps, schema_name, enum_schemas)
              for c in table.columns]
     if not caps.fk_after_load:
@@ -353,6 +356,7 @@ def keys_after_load(table: Table, schema: Schema, plan: LoadPlan, caps: Dialect,
     that CREATE TABLE left out: one index build over the loaded rows is cheaper than keeping
     it up to date row by row. Run right after the table's load, before any table referring
     to it is created (DuckDB cannot alter a table something depends on)."""
+    table = declared_on_table(table, schema, caps)
     target = qualified(schema_name, table.name)
     out = [_unique_index(table, columns, name, schema, caps, target)
            or f"ALTER TABLE {target} ADD {_constraint(name, table, schema, caps, True)}{kind} "

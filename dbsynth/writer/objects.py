@@ -30,7 +30,7 @@ if TYPE_CHECKING:
     from sqlglot import exp
 
 from dbsynth.dialects import Dialect, get_dialect, qualified, quote_ident
-from dbsynth.schema.model import Column, Schema
+from dbsynth.schema.model import Column, Schema, Table
 from dbsynth.schema.objects import (
     DEPENDABLE_KINDS, WITH_TABLE_KINDS, SchemaObject, creation_order, select_objects,
 )
@@ -38,8 +38,9 @@ from dbsynth.schema.objects import (
 #: kinds that sqlglot translates to another engine
 TRANSLATED_KINDS = frozenset({"index", "view", "materialized view", "comment"})
 #: kinds tried even on the same engine: a policy names roles, which differ between servers;
-#: a CHECK's validation fails where the generated rows do not satisfy it
-TRIED_KINDS = frozenset({"policy", "grant", "check validation"})
+#: a CHECK's validation fails where the generated rows do not satisfy it (so may a
+#: partition's own CHECK or UNIQUE: then it is left out with why, the copy goes on)
+TRIED_KINDS = frozenset({"policy", "grant", "check validation", "constraint"})
 #: kinds dropped before a replace and created again (a table's own go with the table)
 DROPPED_KINDS = {"view": "VIEW", "materialized view": "MATERIALIZED VIEW"}
 
@@ -147,6 +148,9 @@ def _statement(obj: SchemaObject, caps: Dialect, source_schema: str, schema_name
     if obj.kind == "foreign key":
         return None, (f"{obj.table} is one plain table in {caps.name}: the key is declared on "
                       f"it"), False
+    if obj.kind == "constraint":
+        return None, (f"{obj.table} is one plain table in {caps.name}: it is declared on it "
+                      f"(a CHECK for the rows of the partition, a UNIQUE over all rows)"), False
     if obj.kind not in TRANSLATED_KINDS:
         return None, f"a {obj.dialect} {obj.kind} is not portable to {caps.name}", False
     sql, why = translate_object(obj, caps, schema_name)
@@ -259,6 +263,18 @@ def has_partitions(table: str, schema: Schema, caps: Dialect) -> bool:
                for o in schema.objects)
 
 
+def declared_on_table(table: Table, schema: Schema, caps: Dialect) -> Table:
+    """The table with the CHECKs and UNIQUEs it declares itself: where it is written
+    partitioned, those of its partitions (source "partitions") are declared on them (objects)."""
+    if not has_partitions(table.name, schema, caps):
+        return table
+    checks = tuple(c for c in table.checks if c.source != "partitions")
+    uniques = tuple(u for u in table.uniques if u.source != "partitions")
+    if (len(checks), len(uniques)) == (len(table.checks), len(table.uniques)):
+        return table
+    return replace(table, checks=checks, uniques=uniques)
+
+
 def partition_names(schema: Schema, caps: Dialect) -> list[str]:
     """The partitions :func:`create_table_statements` creates (each a table of its own)."""
     return [o.name for o in schema.objects if o.kind == "partition" and o.dialect == caps.name]
@@ -286,7 +302,7 @@ def composite_type(column: Column, schema: Schema, caps: Dialect, schema_name: s
                    made_in: Mapping[str, str]) -> str | None:
     """The type a column of a composite type (or an array of one) is declared with on the
     same engine, qualified with the schema the type is made in (``made_in`` by name, else
-    ``schema_name``); None: not one."""
+    ``schema_name``; a copied table's row type: the table's); None: not one."""
     native = column.type.native
     if native is None or schema.dialect != caps.name:
         return None
@@ -297,6 +313,9 @@ def composite_type(column: Column, schema: Schema, caps: Dialect, schema_name: s
     name = name[1:-1].replace('""', '"') if name.startswith('"') else name
     if any(o.kind == "type" and o.name == name and o.dialect == caps.name for o in schema.objects):
         return qualified(made_in.get(name, schema_name), name) + brackets
+    table = schema.row_type_of(column)
+    if table is not None:  # a table's row type: that table is created first (load order)
+        return qualified(schema_name, table) + brackets
     return None
 
 

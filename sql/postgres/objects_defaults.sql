@@ -1,7 +1,7 @@
--- Column defaults drawing from a sequence of the schema the column does not own (Pagila's
--- `DEFAULT nextval('actor_actor_id_seq')` with no OWNED BY; one sequence may feed several
--- tables): set after the load, once the sequence exists, and the sequence moved past the
--- column's loaded values. (A sequence the column owns is a serial: made with the column.)
+-- Column defaults drawing from a sequence of the schema (Pagila's
+-- `DEFAULT nextval('actor_actor_id_seq')` with no OWNED BY, one sequence may feed several
+-- tables; a serial column's, the sequence OWNED BY it): set after the load, once the
+-- sequence exists, and the sequence moved past the column's loaded values.
 -- Partitions take their partitioned table's default. Run with search_path = pg_catalog,
 -- so every name is qualified.
 SELECT c.relname AS table_name,
@@ -20,8 +20,7 @@ JOIN pg_depend d     ON d.classid = 'pg_attrdef'::regclass AND d.objid = ad.oid
                     AND d.refclassid = 'pg_class'::regclass
 JOIN pg_class s      ON s.oid = d.refobjid AND s.relkind = 'S' AND s.relnamespace = n.oid
 WHERE n.nspname = %(schema)s AND c.relkind IN ('r', 'p') AND NOT c.relispartition
-  AND NOT EXISTS (SELECT 1 FROM pg_depend o
+  AND NOT EXISTS (SELECT 1 FROM pg_depend o  -- (an identity's sequence: made with it)
                   WHERE o.classid = 'pg_class'::regclass AND o.objid = s.oid
-                    AND o.refclassid = 'pg_class'::regclass AND o.refobjid = c.oid
-                    AND o.refobjsubid = a.attnum AND o.deptype IN ('a', 'i'))
+                    AND o.refclassid = 'pg_class'::regclass AND o.deptype = 'i')
 ORDER BY 1, 2

@@ -1,6 +1,6 @@
--- Sequences of one schema that are not an identity's or a serial column's (dbsynth makes
--- those with the column), with OWNED BY when a column owns one (then also moved past the
--- column's loaded values: they are created after the load); they continue from the
+-- Sequences of one schema that are not an identity's (dbsynth makes those with the column),
+-- a serial column's too, with OWNED BY when a column owns one (then also moved past the
+-- column's loaded values: they are created after the load, the serial's default with them); they continue from the
 -- source's position (pg_sequences.last_value: NULL until the first nextval, or unreadable).
 SELECT s.relname AS sequence_name,
        oc.relname AS owner_table,
@@ -28,7 +28,6 @@ LEFT JOIN pg_attribute oa ON oa.attrelid = d.refobjid AND oa.attnum = d.refobjsu
 LEFT JOIN pg_attrdef ad ON ad.adrelid = d.refobjid AND ad.adnum = d.refobjsubid
 WHERE n.nspname = %(schema)s AND s.relkind = 'S'
   AND coalesce(d.deptype, '') <> 'i'
-  AND NOT coalesce(d.deptype = 'a' AND pg_get_expr(ad.adbin, ad.adrelid) LIKE 'nextval(%%', false)
   AND NOT EXISTS (SELECT 1 FROM pg_depend e WHERE e.classid = 'pg_class'::regclass
                   AND e.objid = s.oid AND e.deptype = 'e')
 ORDER BY s.relname
