@@ -243,6 +243,9 @@ class Schema:
             for unique in table["uniques"]:  # (``index`` too)
                 if not unique.get("index"):
                     unique.pop("index", None)
+            for constraint in (*table["uniques"], *table["checks"]):  # (a partition's: said)
+                if constraint.get("source") == "declared":
+                    constraint.pop("source")
         return data
 
 
