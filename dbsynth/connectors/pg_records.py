@@ -21,8 +21,10 @@ Shape = dict[str, Union["Shape", str, None]]
 Query = Callable[[str, tuple[Any, ...]], list[tuple[Any, ...]]]
 
 _COLUMN_TYPE = """
-SELECT CASE WHEN t.typcategory = 'A' THEN t.typelem ELSE t.oid END
+SELECT CASE WHEN t.typcategory = 'A' THEN t.typelem ELSE t.oid END,
+       CASE WHEN t.typcategory = 'A' THEN et.typtype ELSE t.typtype END
 FROM pg_attribute a JOIN pg_type t ON t.oid = a.atttypid
+LEFT JOIN pg_type et ON et.oid = t.typelem
 WHERE a.attrelid = %s::regclass AND a.attname = %s"""
 
 _ATTRIBUTES = """
@@ -39,11 +41,15 @@ ORDER BY a.attnum"""
 _MAX_DEPTH = 16
 
 
-def column_shape(query: Query, relation: str, column: str) -> Shape:
+def column_shape(query: Query, relation: str, column: str) -> Shape | None:
     """The shape of a composite column (or an array of one) of ``relation`` (qualified,
-    quoted), from the target's catalog."""
+    quoted), from the target's catalog; None where the target declares the column otherwise
+    (json: the type is not there, e.g. a row type of a table in a schema not copied), so its
+    values are written as the JSON they are modelled as."""
     rows = query(_COLUMN_TYPE, (relation, column))
-    return type_shape(query, int(rows[0][0])) if rows else {}
+    if not rows or rows[0][1] != "c":
+        return None
+    return type_shape(query, int(rows[0][0]))
 
 
 def type_shape(query: Query, type_oid: int, depth: int = 0) -> Shape:

@@ -5,6 +5,7 @@ Catalog SQL lives in ``sql/postgres/``; loads use ``COPY ... FROM STDIN`` inside
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import io
 import json
@@ -397,8 +398,9 @@ class PostgresSession:
             with self.conn.cursor() as cur:
                 return list(cur.execute(sql, params).fetchall())
 
-        return {name: column_shape(query, relation, name) for name in frame.columns
-                if is_composite(table.column(name).type)}
+        shapes = {name: column_shape(query, relation, name) for name in frame.columns
+                  if is_composite(table.column(name).type)}
+        return {name: shape for name, shape in shapes.items() if shape is not None}
 
     def update_columns(self, table: Table, key: tuple[str, ...], frame: pd.DataFrame) -> None:
         temp = quote_ident(f"_dbsynth_upd_{table.name}")
@@ -470,13 +472,21 @@ def _to_copy_text(frame: pd.DataFrame, table: Table, shapes: dict[str, Shape]) -
 
     Columns become typed Arrow arrays and Arrow's CSV writer renders them: this is where the
     load spent its time when pandas rendered every value in Python."""
-    arrays = [_copy_column(frame[name], table.column(name).type, shapes.get(str(name)))
+    arrays = [_copy_column(frame[name], _as_declared(table.column(name).type, str(name) in shapes),
+                           shapes.get(str(name)))
               for name in frame.columns]
     arrow = pa.Table.from_arrays(arrays, names=[str(c) for c in frame.columns])
     buffer = io.BytesIO()
     pa_csv.write_csv(arrow, buffer, pa_csv.WriteOptions(include_header=False,
                                                         quoting_style="needed"))
     return buffer.getvalue()
+
+
+def _as_declared(sql_type: SqlType, target_is_composite: bool) -> SqlType:
+    """A composite column the target declares as json (no shape read) is written as JSON."""
+    if is_composite(sql_type) and not target_is_composite:
+        return dataclasses.replace(sql_type, composite=False)
+    return sql_type
 
 
 def _copy_column(values: pd.Series, sql_type: SqlType, shape: Shape | None = None) -> pa.Array:

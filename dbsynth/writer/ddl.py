@@ -183,7 +183,12 @@ def column_definition(table: Table, column: Column, schema: Schema, caps: Dialec
         sql_type = column.type.native or sql_type
     domain_schema = (enum_schemas or {}).get(column.domain or "", schema_name)
     sql_type = domain_type(column, schema, caps, domain_schema) or sql_type  # PG -> PG: its domain
-    sql_type = composite_type(column, schema, caps, schema_name, enum_schemas or {}) or sql_type
+    composite = composite_type(column, schema, caps, schema_name, enum_schemas or {})
+    if composite is None and column.type.composite and schema.dialect == caps.name:
+        log.warning("%s.%s: its type %s is neither a type nor a table of the copy; written as "
+                    "%s (a JSON object of its attributes)", table.name, column.name,
+                    column.type.native, sql_type)
+    sql_type = composite or sql_type
     # (a default from a sequence the column does not own is set after the load, as in the
     # source, instead of an identity: see objects_defaults.sql)
     identity = None if sequence_default(table.name, column.name, schema, caps) else column.identity

@@ -158,3 +158,25 @@ def test_postgres_serial_columns_stay_serial(pg_database_factory, tmp_path: Path
     assert duck.integrity.ok
     why = {n["object"]: n["reason"] for n in duck.objects["not_created"]}
     assert "its own identity" in why["default ticket.id"]
+
+
+@pytest.mark.postgres
+def test_postgres_a_row_type_of_a_table_outside_the_copy_is_written_as_json(
+        pg_database_factory, caplog) -> None:
+    """``shape.corner`` has the row type of ``other.spot``, a table of a schema not copied:
+    the copy cannot declare that type, so the column is JSON holding every value (COPY got
+    record literals for a json column and failed the load), and a warning says so."""
+    source, target = pg_database_factory("rt_out"), pg_database_factory("rt_out_copy")
+    run_sql(source, "CREATE SCHEMA other; CREATE TABLE other.spot (id integer PRIMARY KEY, x integer, label text);"
+                    "CREATE TABLE shape (id integer PRIMARY KEY, corner other.spot, name text NOT NULL);"
+                    "INSERT INTO shape SELECT g, ROW(g, g * 3, 'c' || g)::other.spot, 's' || g "
+                    "FROM generate_series(1, 30) g;")
+    with caplog.at_level("WARNING"):
+        result = dbsynth.synth(source, target, seed=1, keys=NO_INFER)
+    assert result.integrity.ok
+    assert run_sql(target, "SELECT data_type FROM information_schema.columns WHERE table_name = 'shape' "
+                           "AND column_name = 'corner'") == [("jsonb",)]
+    assert run_sql(target, "SELECT count(*), count(corner) FROM shape") == [(30, 30)]
+    keys = run_sql(target, "SELECT DISTINCT jsonb_object_keys(corner) FROM shape ORDER BY 1")
+    assert [k[0] for k in keys] == ["id", "label", "x"]
+    assert any("other.spot" in r.getMessage() and "written as" in r.getMessage() for r in caplog.records)
