@@ -3,7 +3,7 @@
 Run:
     python benchmarks/corpus.py [--only NAME ...] [--limit N] [--targets duckdb,postgres,sqlite,mysql]
                                 [--scale 1.0] [--no-report] [--pg postgresql://user@host:port]
-                                [--source-engine sqlite|mysql]
+                                [--source-engine sqlite|mysql|postgres]
                                 [--out scorecard.json]
 
 The corpus: the 110 real schemas of ``../shared/data/spider_de`` (SQLite files built from each
@@ -23,9 +23,9 @@ is installed). For each database:
 The ground truth (declared keys, which FKs hold in the source, row counts) is read here,
 straight from each source's catalog, not through dbsynth's introspection.
 
-``--source-engine mysql`` hosts every SQLite-built database (spider_de, classicmodels) in a
-throwaway MariaDB first (``corpus_mysql.py``) and reads it from there: dbsynth's MySQL source
-path over the same 110 real schemas.
+``--source-engine mysql|postgres`` hosts every SQLite-built database (spider_de, classicmodels)
+in a throwaway MariaDB or the PostgreSQL server first (``corpus_hosted.py``) and reads it from
+there: dbsynth's MySQL or PostgreSQL source path over the same 110 real schemas.
 """
 
 from __future__ import annotations
@@ -488,30 +488,40 @@ def totals(results: list[dict[str, Any]], targets: list[str]) -> dict[str, Any]:
     return out
 
 
-def hosted_in_mysql(source: Source, maria: Any) -> Source | None:
-    """The SQLite-built ``source`` rebuilt in MariaDB (None, with a line, where it cannot be)."""
-    from corpus_mysql import mysql_truth, rehost
+def hosted(source: Source, engine: str, cluster: "Servers") -> Source | None:
+    """The SQLite-built ``source`` rebuilt in MariaDB or PostgreSQL (None, with a line, where
+    it cannot be); the truth read from that server's catalog."""
+    import corpus_hosted
 
     try:
-        url, notes = rehost(Path(source.url[len("sqlite:///"):]), maria, source.name)
-    except Exception as exc:  # noqa: BLE001 - a schema MariaDB refuses: reported, not run
-        print(f"skipped {source.name} as a MySQL source: {str(exc)[:160]}", file=sys.stderr)
+        path = Path(source.url[len("sqlite:///"):])
+        if engine == "mysql":
+            url, notes = corpus_hosted.rehost_mysql(path, cluster.maria, source.name)
+        else:
+            url, notes = corpus_hosted.rehost_postgres(path, cluster.pg, source.name)
+    except Exception as exc:  # noqa: BLE001 - a schema the server refuses: reported, not run
+        print(f"skipped {source.name} as a {engine} source: {str(exc)[:160]}", file=sys.stderr)
         return None
     for note in notes:
-        print(f"  {source.name} in MySQL: {note}", file=sys.stderr)
-    rows, pks, fks = mysql_truth(maria, url)
-    holding = {fk for fk in fks if _orphans(lambda sql: maria.run(url, sql), fk) == 0}
-    return Source(source.name, source.group + "/mysql", url, Truth(rows, pks, fks, holding), source.frames)
+        print(f"  {source.name} in {engine}: {note}", file=sys.stderr)
+    if engine == "mysql":
+        run = cluster.maria.run
+        rows, pks, fks = corpus_hosted.mysql_truth(cluster.maria, url)
+    else:
+        from conftest import run_sql as run
+        rows, pks, fks = corpus_hosted.postgres_truth(run, url)
+    holding = {fk for fk in fks if _orphans(lambda sql: run(url, sql), fk) == 0}
+    return Source(source.name, f"{source.group}/{engine}", url, Truth(rows, pks, fks, holding), source.frames)
 
 
 def sources(folder: Path, only: set[str] | None, cluster: "Servers", limit: int | None,
             source_engine: str = "sqlite") -> Iterator[Source]:
     for found in _sources(folder, only, cluster, limit):
-        if source_engine == "mysql" and found.url.startswith("sqlite:///"):
-            hosted = hosted_in_mysql(found, cluster.maria)
-            if hosted is None:
+        if source_engine != "sqlite" and found.url.startswith("sqlite:///"):
+            moved = hosted(found, source_engine, cluster)
+            if moved is None:
                 continue
-            found = hosted
+            found = moved
         yield found
 
 
@@ -575,8 +585,8 @@ def main() -> None:
     parser.add_argument("--inference-only", action="store_true",
                         help="only key inference on the key-stripped copies (fast)")
     parser.add_argument("--pg", help="a PostgreSQL server to use (default: a throwaway one)")
-    parser.add_argument("--source-engine", choices=("sqlite", "mysql"), default="sqlite",
-                        help="where the SQLite-built databases are read from (mysql: a throwaway MariaDB)")
+    parser.add_argument("--source-engine", choices=("sqlite", "mysql", "postgres"), default="sqlite",
+                        help="where the SQLite-built databases are read from (a throwaway MariaDB or the PostgreSQL server)")
     parser.add_argument("--out", type=Path, default=Path("corpus-scorecard.json"))
     args = parser.parse_args()
     logging.basicConfig(level=logging.ERROR)
