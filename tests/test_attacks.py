@@ -63,3 +63,32 @@ def test_entity_and_parent_frames_of_an_empty_table() -> None:
     full = pd.DataFrame({"id": [1, 2], "age": [30.0, 40.0]})
     frame, _ = entity_frame(None, "p", full, {"age": "numerical"}, {("c", fk): figures})  # type: ignore[arg-type]
     assert frame["c(pid) count"].tolist() == [2.0, 0.0] and frame["c(pid) mean x"].iloc[0] == 1.0
+
+
+def test_p_values_of_the_excess_over_control_and_of_membership() -> None:
+    """One-sided p-values: a two-proportion z test against a control rate, a one-sample one
+    against chance, and the AUC against 0.5 (the rank-sum statistic's spread under no leak)."""
+    from scipy.stats import norm
+
+    from dbsynth.report.attacks import Rate, excess
+
+    found = excess(Rate(60, 100), Rate(40, 100))
+    assert found["p_value"] == pytest.approx(norm.sf(0.2 / (0.25 * 0.02) ** 0.5))
+    assert excess(Rate(40, 100), Rate(60, 100))["p_value"] > 0.99  # worse than control: no leak
+    assert excess(Rate(30, 100), 0.2)["p_value"] == pytest.approx(norm.sf(0.1 / (0.16 / 100) ** 0.5))
+    assert excess(Rate(0, 0), 0.2)["p_value"] == 1.0
+
+
+def test_a_risk_is_measurable_only_beyond_the_noise_of_as_many_attacks() -> None:
+    """The highest of many attacks is often above 0 by chance: a risk whose p-value is 0.01
+    counts alone, but not as one of twenty (Bonferroni: 0.05 / 20), nor when its interval
+    includes 0."""
+    from dbsynth.report.attacks import measurable
+
+    leak = {"risk": 0.3, "ci": [0.05, 0.5], "p_value": 0.01}
+    noise = {"risk": 0.02, "ci": [0.0, 0.1], "p_value": 0.4}
+    assert measurable([leak]) == 0.3
+    assert measurable([leak] + [noise] * 19) == 0.0
+    assert measurable([leak, noise], family=20) == 0.0
+    assert measurable([{"risk": 0.3, "ci": [0.0, 0.5], "p_value": 0.001}]) == 0.0
+    assert measurable([{"risk": 0.6, "ci": [0.4, 0.8], "p_value": 1e-9}] + [noise] * 19) == 0.6

@@ -5,7 +5,10 @@ Data", 2022), written here from the paper: an attacker holding the synthetic row
 real rows; the same attack on control rows (real, never trained on) gives the success that
 comes from knowing the population, not from a leak. The risk is the excess,
 ``(attack − control) / (1 − control)``, clipped to 0..1, with a 95% interval from the Wilson
-intervals of both rates.
+intervals of both rates, and a one-sided p-value (attack no better than control). A risk is
+*measurable* when its p-value stays below 5% divided by the number of risks judged together
+(Bonferroni): the more attacks one runs, the more often one of them looks like a leak by
+chance, and a headline that is the highest of many must not grow with their number.
 
 - **Singling out**: predicates built from synthetic rows (three columns: a category equal, a
   number within 1% of its range) that isolate one synthetic row, tried on the real rows (training and control
@@ -74,7 +77,34 @@ def excess(attack: Rate, control: Rate | float) -> dict[str, Any]:
         rate = c_low = c_high = float(control)
     a_low, a_high = attack.interval()
     return {"risk": risk(attack.value, rate), "ci": [risk(a_low, c_high), risk(a_high, c_low)],
-            "attack_rate": attack.value, "control_rate": rate, "trials": attack.trials}
+            "p_value": _p_excess(attack, control), "attack_rate": attack.value,
+            "control_rate": rate, "trials": attack.trials}
+
+
+def _p_upper(z: float) -> float:
+    """One-sided p-value of a standard normal statistic."""
+    from scipy.stats import norm
+
+    return float(norm.sf(z))
+
+
+def _p_excess(attack: Rate, control: Rate | float) -> float:
+    """P(success on training rows this far above control's | no leak): a two-proportion z
+    test (pooled), or against a rate known exactly (chance)."""
+    if not attack.trials:
+        return 1.0
+    if isinstance(control, Rate):
+        if not control.trials:
+            return 1.0
+        pooled = (attack.successes + control.successes) / (attack.trials + control.trials)
+        spread = pooled * (1 - pooled) * (1 / attack.trials + 1 / control.trials)
+        gap = attack.value - control.value
+    else:
+        spread = float(control) * (1 - float(control)) / attack.trials
+        gap = attack.value - float(control)
+    if spread <= 0:
+        return 0.0 if gap > 0 else 1.0
+    return _p_upper(gap / float(np.sqrt(spread)))
 
 
 def _columns_as_arrays(frames: list[pd.DataFrame], kinds: dict[str, Kind]) -> list[dict[str, np.ndarray]]:
@@ -183,7 +213,9 @@ def inference(train: pd.DataFrame, control: pd.DataFrame, synthetic: pd.DataFram
             rates.append(Rate(int(np.sum(right)), len(truth)))
         per_column[secret] = excess(*rates)
     worst = max(per_column, key=lambda c: per_column[c]["risk"])
-    return per_column[worst] | {"column": worst, "columns": per_column}
+    # the worst of several secrets: its p-value for the family of them (Bonferroni)
+    p_value = min(1.0, per_column[worst]["p_value"] * len(per_column))
+    return per_column[worst] | {"column": worst, "columns": per_column, "p_value": p_value}
 
 
 def membership(train_enc: Encoded, control_enc: Encoded, synthetic_enc: Encoded) -> dict[str, Any]:
@@ -195,8 +227,10 @@ def membership(train_enc: Encoded, control_enc: Encoded, synthetic_enc: Encoded)
     n1, n2 = len(inside), len(outside)
     auc = float((ranks[:n1].sum() - n1 * (n1 + 1) / 2) / (n1 * n2))
     low, high = auc_interval(auc, min(n1, n2))
+    null_spread = float(np.sqrt((n1 + n2 + 1) / (12 * n1 * n2)))  # the AUC's spread with no leak
     return {"auc": auc, "ci": [low, high], "risk": max(0.0, 2 * (auc - 0.5)),
-            "risk_ci": [max(0.0, 2 * (low - 0.5)), max(0.0, 2 * (high - 0.5))], "trials": min(n1, n2)}
+            "risk_ci": [max(0.0, 2 * (low - 0.5)), max(0.0, 2 * (high - 0.5))],
+            "p_value": _p_upper((auc - 0.5) / null_spread), "trials": min(n1, n2)}
 
 
 def attacks(training: pd.DataFrame, control: pd.DataFrame, synthetic: pd.DataFrame,
@@ -218,14 +252,30 @@ def attacks(training: pd.DataFrame, control: pd.DataFrame, synthetic: pd.DataFra
         "inference": inference(train_targets, control_targets, pool, kinds, reference, rng),
         "membership": membership(*encoded),
     }
-    return found | {"risk": measurable(found.values()),
+    return found | {"risk": measurable(list(found.values())),
                     "rows": {"training": len(training), "control": len(control), "synthetic": len(synthetic),
                              "targets": n}}
 
 
-def measurable(results: Any) -> float:
-    """The highest risk whose interval excludes 0 (a risk within noise of 0 is not measurable)."""
-    return max((r["risk"] for r in results if r is not None and _low(r) > 0), default=0.0)
+ALPHA = 0.05  # the chance that a measurable risk of a whole audit is noise
+
+
+def measurable(results: list[dict[str, Any] | None], family: int | None = None) -> float:
+    """The highest risk that is not noise: its interval excludes 0 and its p-value is below
+    ``ALPHA / family`` (``family``: how many risks are judged together, by default these)."""
+    judged = [r for r in results if r is not None]
+    threshold = ALPHA / max(1, family if family is not None else len(judged))
+    return max((r["risk"] for r in judged if _low(r) > 0 and r.get("p_value", 0.0) < threshold),
+               default=0.0)
+
+
+def attack_results(attacked: dict[str, Any] | None) -> list[dict[str, Any]]:
+    """Every single attack's result in an audit's ``attacks`` block (per table and entity)."""
+    if not attacked:
+        return []
+    frames = [a for a in attacked["tables"].values() if a] + ([attacked["entity"]] if attacked.get("entity") else [])
+    return [r for frame in frames for name, r in frame.items()
+            if name in ("singling_out", "linkability", "inference", "membership") and r is not None]
 
 
 def _low(result: dict[str, Any]) -> float:
