@@ -23,7 +23,7 @@ from dbsynth.connectors.objects import duckdb_objects
 from dbsynth.connectors.base import Dependent, first_line, is_null_value, qualified, quote_ident, read_sql
 from dbsynth.connectors.urls import DatabaseUrl
 from dbsynth.dialects.base import Dialect
-from dbsynth.dialects.duckdb import DIALECT
+from dbsynth.dialects.duckdb import DIALECT, WRITE_CHECKPOINT_SHARE, WRITE_MEMORY_LIMIT
 from dbsynth.dialects.duckdb import parse_type as parse_duckdb_type
 from dbsynth.errors import ConnectionError_, LoadError, SchemaError, UsageError
 from dbsynth.schema.model import (
@@ -64,7 +64,8 @@ class DuckDBConnector:
         if not url.database:
             raise ConnectionError_("a DuckDB URL needs a file path: duckdb:///path/file.duckdb")
         self.path = Path(url.database).expanduser().resolve()
-        self.memory_limit = _memory_limit(url)
+        # a writer gets a cap even when the URL sets none (see WRITE_MEMORY_LIMIT)
+        self.memory_limit = _memory_limit(url) or (WRITE_MEMORY_LIMIT if role == "target" else None)
         self.schema_name = schema
         self.role = role
         if role == "source" and not self.path.is_file():
@@ -214,7 +215,8 @@ class DuckDBConnector:
         if stale.exists():  # DuckDB would replay it into the new file
             raise ConnectionError_(f"{stale} exists without its database file; move it away first")
         building = building_path(self.path)
-        return DuckDBSession(self._open(building), self.schema_name, new_file=(building, self.path))
+        return DuckDBSession(self._open(building), self.schema_name, new_file=(building, self.path),
+                             checkpoint_above=_checkpoint_above(self.memory_limit))
 
     def probe(self, sql: str) -> str | None:
         """On the file's own catalog (its macros too); a file not written yet has DuckDB's
@@ -249,13 +251,15 @@ class DuckDBSession:
 
     def __init__(self, conn: duckdb.DuckDBPyConnection, schema_name: str,
                  new_file: tuple[Path, Path] | None = None,
-                 capabilities: Dialect | None = None) -> None:
+                 capabilities: Dialect | None = None, checkpoint_above: int | None = None) -> None:
         #: the dialect the tables were declared in (a folder's stage: no enum types), whose
         #: spelling of each column's type the loads cast to
         self.capabilities = capabilities or CAPABILITIES
         self.conn = conn
         self.schema_name = schema_name
         self._new_file = new_file
+        #: bytes the engine may hold after a load before a new file is checkpointed
+        self._checkpoint_above = checkpoint_above if new_file is not None else None
         #: the DDL run so far, replayed into a scratch database by :meth:`try_execute`
         self._ddl: list[str] = []
         if new_file is None:
@@ -352,6 +356,19 @@ class DuckDBSession:
                          f"SELECT {casts} FROM _dbsynth_load")
         finally:
             self._unregister("_dbsynth_load")
+        self._checkpoint_if_full()
+
+    def _checkpoint_if_full(self) -> None:
+        """Checkpoint a new file once the engine holds over ``checkpoint_above`` bytes: its
+        keys' indexes and the rows loaded since the last checkpoint stay in memory until one
+        writes them out (the memory cap evicts neither), so without it a streamed table's
+        indexes grow with its rows. Inside a transaction (an existing file) nothing can be
+        checkpointed."""
+        if self._checkpoint_above is None:
+            return
+        used = self.query("SELECT sum(memory_usage_bytes) FROM duckdb_memory()")[0][0]
+        if used is not None and int(used) > self._checkpoint_above:
+            self.execute("CHECKPOINT")
 
     def update_columns(self, table: Table, key: tuple[str, ...], frame: pd.DataFrame) -> None:
         self.conn.register("_dbsynth_upd", _to_arrow(frame, table))
@@ -541,6 +558,21 @@ def _memory_limit(url: DatabaseUrl) -> str | None:
     if not _SIZE.match(text.strip()):
         raise UsageError(f"memory_limit must be a size such as 512MB or 2GB, got {text!r}")
     return text.strip()
+
+
+_UNIT_BYTES = {"b": 1, "kb": 10**3, "mb": 10**6, "gb": 10**9, "tb": 10**12,
+               "kib": 2**10, "mib": 2**20, "gib": 2**30, "tib": 2**40}
+
+
+def _checkpoint_above(memory_limit: str | None) -> int | None:
+    """The engine's memory (bytes) past which a new file is checkpointed after a load: a
+    share of its cap (see ``WRITE_CHECKPOINT_SHARE``); None without a cap."""
+    if memory_limit is None:
+        return None
+    match = re.match(r"^(\d+(?:\.\d+)?)\s*([A-Za-z]+)$", memory_limit.strip())
+    if match is None:
+        return None
+    return int(float(match[1]) * _UNIT_BYTES[match[2].lower()] * WRITE_CHECKPOINT_SHARE)
 
 
 def _reads_tables(view_sql: str, tables: set[str], schema: str, view_schema: str) -> bool:

@@ -27,6 +27,16 @@ DIALECT = Dialect(
     fk_types_must_match=True, partial_indexes=False, index_methods=("btree", "art"), comments=True,
 )
 
+#: The memory cap of a connection that writes (a target's, a folder's stage) when its URL
+#: sets none (``?memory_limit=``): DuckDB's own default is 80% of RAM, and a load fills most
+#: of it with cached blocks of the rows just written. Keys' indexes (ART) must fit under it
+#: while they are built; see ``WRITE_CHECKPOINT_SHARE`` for how they are let go.
+WRITE_MEMORY_LIMIT = "1GB"
+#: A file written statement by statement is checkpointed after a load once the engine holds
+#: more than this share of its cap: an index is held in memory until a checkpoint writes it
+#: out (no cap evicts it before), and so are rows not yet checkpointed.
+WRITE_CHECKPOINT_SHARE = 0.5
+
 #: ``data_type`` spellings of duckdb_columns() -> neutral type names
 NATIVE_TYPES: dict[str, str] = {
     "TINYINT": "smallint", "UTINYINT": "smallint", "SMALLINT": "smallint",

@@ -1,0 +1,47 @@
+"""A new DuckDB target is written under a memory cap, checkpointed as it fills (issue 19)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+
+from dbsynth.connectors.registry import connect
+from dbsynth.dialects.duckdb import WRITE_MEMORY_LIMIT
+from dbsynth.schema.model import Column, PrimaryKey, SqlType, Table
+
+
+def test_a_target_without_a_cap_in_its_url_gets_the_write_default(tmp_path: Path) -> None:
+    target = connect(f"duckdb:///{tmp_path / 't.duckdb'}", role="target")
+    session = target.begin_target()
+    try:
+        limit = session.query("SELECT current_setting('memory_limit')")[0][0]
+    finally:
+        session.rollback()
+        session.close()
+        target.close()
+    assert WRITE_MEMORY_LIMIT == "1GB" and limit == "953.6 MiB"  # DuckDB's spelling of 1GB
+
+
+def test_a_new_file_is_checkpointed_once_the_engine_holds_more_than_allowed(tmp_path: Path) -> None:
+    """Past the threshold a load ends with a CHECKPOINT: the rows leave the WAL for the file."""
+    table = Table("t", (Column("id", SqlType("bigint"), False), Column("v", SqlType("text"), True)),
+                  PrimaryKey(("id",)))
+    frame = pd.DataFrame({"id": range(50_000), "v": [f"value {i}" for i in range(50_000)]})
+    wal_sizes = {}
+    for above, name in ((10**12, "never"), (0, "always")):
+        target = connect(f"duckdb:///{tmp_path / name}.duckdb", role="target")
+        session = target.begin_target()
+        try:
+            session._checkpoint_above = above  # the cap's share, made extreme either way
+            session.execute('CREATE TABLE "t" ("id" BIGINT PRIMARY KEY, "v" VARCHAR)')
+            session.load(table, frame)
+            building = session._new_file[0]
+            wal = building.with_name(building.name + ".wal")
+            wal_sizes[name] = wal.stat().st_size if wal.exists() else 0
+        finally:
+            session.rollback()
+            session.close()
+            target.close()
+    assert wal_sizes["never"] > 100_000  # the 50k rows wait in the WAL
+    assert wal_sizes["always"] == 0
