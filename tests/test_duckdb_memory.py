@@ -23,6 +23,26 @@ def test_a_target_without_a_cap_in_its_url_gets_the_write_default(tmp_path: Path
     assert WRITE_MEMORY_LIMIT == "1GB" and limit == "953.6 MiB"  # DuckDB's spelling of 1GB
 
 
+def test_an_existing_file_keeps_duckdbs_own_limit(tmp_path: Path) -> None:
+    """An existing file is written in one transaction, where nothing is checkpointed: its
+    keys' indexes must fit in memory until the commit, so no smaller cap is set for it
+    (25M keys need ~400 MB in one transaction: over a 1GB cap at ~60M rows)."""
+    import duckdb
+
+    path = tmp_path / "there.duckdb"
+    duckdb.connect(str(path)).close()
+    default = duckdb.connect(":memory:").execute("SELECT current_setting('memory_limit')").fetchone()[0]
+    target = connect(f"duckdb:///{path}", role="target")
+    session = target.begin_target()
+    try:
+        limit = session.query("SELECT current_setting('memory_limit')")[0][0]
+    finally:
+        session.rollback()
+        session.close()
+        target.close()
+    assert limit == default != "953.6 MiB"
+
+
 def test_a_new_file_is_checkpointed_once_the_engine_holds_more_than_allowed(tmp_path: Path) -> None:
     """Past the threshold a load ends with a CHECKPOINT: the rows leave the WAL for the file."""
     table = Table("t", (Column("id", SqlType("bigint"), False), Column("v", SqlType("text"), True)),

@@ -64,8 +64,7 @@ class DuckDBConnector:
         if not url.database:
             raise ConnectionError_("a DuckDB URL needs a file path: duckdb:///path/file.duckdb")
         self.path = Path(url.database).expanduser().resolve()
-        # a writer gets a cap even when the URL sets none (see WRITE_MEMORY_LIMIT)
-        self.memory_limit = _memory_limit(url) or (WRITE_MEMORY_LIMIT if role == "target" else None)
+        self.memory_limit = _memory_limit(url)
         self.schema_name = schema
         self.role = role
         if role == "source" and not self.path.is_file():
@@ -92,11 +91,12 @@ class DuckDBConnector:
     def location(self) -> str:
         return f"duckdb://{self.path}#{self.schema_name}"
 
-    def _open(self, path: Path | None = None) -> duckdb.DuckDBPyConnection:
+    def _open(self, path: Path | None = None, memory_limit: str | None = None) -> duckdb.DuckDBPyConnection:
         try:
             conn = duckdb.connect(str(path or self.path), read_only=self._read_only)
-            if self.memory_limit:  # the whole in-process engine's cap (indexes must fit in it)
-                conn.execute(f"SET memory_limit = '{self.memory_limit}'")
+            limit = self.memory_limit or memory_limit
+            if limit:  # the whole in-process engine's cap (indexes must fit in it)
+                conn.execute(f"SET memory_limit = '{limit}'")
             return conn
         except duckdb.Error as exc:
             raise ConnectionError_(f"cannot open {self.display_url}: {first_line(exc)}") from None
@@ -215,8 +215,13 @@ class DuckDBConnector:
         if stale.exists():  # DuckDB would replay it into the new file
             raise ConnectionError_(f"{stale} exists without its database file; move it away first")
         building = building_path(self.path)
-        return DuckDBSession(self._open(building), self.schema_name, new_file=(building, self.path),
-                             checkpoint_above=_checkpoint_above(self.memory_limit))
+        # A new file gets a cap even when the URL sets none (WRITE_MEMORY_LIMIT): its loads
+        # are checkpointed as the engine fills, which lets go of rows and keys' indexes. An
+        # existing file is written in one transaction, whose indexes must stay in memory
+        # until the commit: it keeps DuckDB's own limit (80% of RAM) unless the URL sets one.
+        limit = self.memory_limit or WRITE_MEMORY_LIMIT
+        return DuckDBSession(self._open(building, limit), self.schema_name, new_file=(building, self.path),
+                             checkpoint_above=_checkpoint_above(limit))
 
     def probe(self, sql: str) -> str | None:
         """On the file's own catalog (its macros too); a file not written yet has DuckDB's
