@@ -31,7 +31,6 @@ from dbsynth.schema.infer import DEFAULT_THRESHOLD  # noqa: F401 - re-exported
 from dbsynth.schema.model import Schema
 from dbsynth.writer.integrity import IntegrityReport, check_integrity
 from dbsynth.schema.select import select_tables
-from dbsynth.writer.drift import Drift, compare
 from dbsynth.writer.objects import NotCreated, object_statements
 from dbsynth.writer.objects import summary as objects_summary_of
 from dbsynth.writer.load import Replacement, refuse_unsafe_target, write_database
@@ -42,6 +41,7 @@ log = logging.getLogger(__name__)
 
 if TYPE_CHECKING:
     from dbsynth.scaleout import ScaleOut
+    from dbsynth.writer.drift import Drift
 
 log = logging.getLogger(__name__)
 
@@ -501,6 +501,8 @@ def _refresh_plan(schema: Schema, notes: list[str], source: Connector, target: C
     caps = target.capabilities
     undeclared = frozenset((e.table, e.fk.columns)
                            for e in ddl.undeclared_cycle_keys(load_plan, caps))
+    from dbsynth.writer.drift import compare  # refresh only: synth and generate need none
+
     drift = compare(schema, existing, caps.name, undeclared)
     refused = None
     if blocked:  # DROP TABLE would fail on them: say so before, not halfway through
@@ -785,6 +787,8 @@ def _check_sample_rows(sample_rows: int | None) -> None:
 
 
 def _check_holdout(holdout: float) -> None:
+    if holdout == 0:  # no audit: the holdout module (numpy, pandas) is not needed to say so
+        return
     from dbsynth.model.holdout import MAX_SHARE
 
     if not 0 <= holdout <= MAX_SHARE:

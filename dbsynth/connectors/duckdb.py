@@ -12,6 +12,7 @@ import os
 import re
 import shutil
 import socket
+import threading
 import uuid
 from pathlib import Path
 from functools import cache
@@ -54,6 +55,25 @@ def _refuse_sqlite(path: Path) -> None:
     if head == SQLITE_MAGIC:
         raise ConnectionError_(f"{path} is a SQLite database file, not DuckDB; "
                                "dbsynth does not read SQLite yet")
+
+
+_SCRATCH = threading.local()
+_SCRATCH_LOCK = threading.Lock()
+_SCRATCH_DATABASE: list[duckdb.DuckDBPyConnection] = []
+
+
+def scratch_connection() -> duckdb.DuckDBPyConnection:
+    """This thread's connection to one in-memory DuckDB kept for the process, for probes
+    and for evaluating CHECKs on generated rows. Opening a database costs 10-40 ms; a
+    cursor on an open one well under 1 ms. Each thread has its own cursor (a DuckDB
+    connection is not for two threads at once; what one registers the others do not see)."""
+    con = getattr(_SCRATCH, "con", None)
+    if con is None:
+        with _SCRATCH_LOCK:
+            if not _SCRATCH_DATABASE:
+                _SCRATCH_DATABASE.append(duckdb.connect(":memory:"))
+            con = _SCRATCH.con = _SCRATCH_DATABASE[0].cursor()
+    return con
 
 
 class DuckDBConnector:
@@ -232,13 +252,10 @@ class DuckDBConnector:
             except SchemaError as exc:
                 return exc.message.removeprefix(f"query failed on {self.display_url}: ")
             return None
-        conn = duckdb.connect(":memory:")
         try:
-            conn.execute(sql)
+            scratch_connection().execute(sql)
         except duckdb.Error as exc:
             return first_line(exc)
-        finally:
-            conn.close()
         return None
 
     def close(self) -> None:

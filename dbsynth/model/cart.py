@@ -172,8 +172,10 @@ def _best_in(values: np.ndarray, stats: np.ndarray, total: np.ndarray, categoric
     missing_stats = total - present_stats
     cut_ok = ordered[1:] > ordered[:-1] + FEATURE_THRESHOLD  # False beside a NaN
     p = np.arange(1, n, dtype=float)[:, None]  # rows on the left: the first p present ones
-    candidates = [(cum[:-1], p + 0 * present, cut_ok, False),
-                  (cum[:-1] + missing_stats, p + missing, cut_ok & (missing > 0), True)]
+    candidates = [(cum[:-1], p + 0 * present, cut_ok, False)]
+    any_missing = bool(missing.any())
+    if any_missing:  # without NULLs, NULLs-left and NULLs-alone splits are none to try
+        candidates.append((cum[:-1] + missing_stats, p + missing, cut_ok & (missing > 0), True))
     best: tuple[float, int, float, bool] | None = None
     for left, n_left, ok, nan_left in candidates:
         n_right = n - n_left
@@ -191,7 +193,7 @@ def _best_in(values: np.ndarray, stats: np.ndarray, total: np.ndarray, categoric
             nulls_left = nan_left if missing[f] else bool(n_left[at, f] > n_right[at, f])
             best = (float(proxy[at, f]), int(f), float(threshold), nulls_left)
     alone = (missing > 0) & (present >= min_leaf) & (missing >= min_leaf)
-    if alone.any():  # every present row on the left, the NULLs alone on the right
+    if any_missing and alone.any():  # every present row on the left, the NULLs alone on the right
         proxy = np.where(alone, _proxy(present_stats, present.astype(float), categorical)
                          + _proxy(missing_stats, missing.astype(float), categorical), -np.inf)
         f = int(np.argmax(proxy))
@@ -204,6 +206,7 @@ def _proxy(summed: np.ndarray, n: np.ndarray, categorical: bool) -> np.ndarray:
     """What the best split maximises (scikit-learn's proxy improvement, up to a constant):
     Σ count²/n over classes for Gini, sum²/n for squared error, summed over both sides."""
     n = np.maximum(n, 1)
-    if categorical:
-        return (summed * summed).sum(axis=-1) / n
+    if categorical:  # class counts are whole numbers: Σ count² is exact in any order, and
+        # einsum sums a short last axis 2-3 times faster than (summed * summed).sum(axis=-1)
+        return np.einsum("...k,...k->...", summed, summed) / n
     return summed[..., 1] * summed[..., 1] / n

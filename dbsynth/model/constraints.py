@@ -10,13 +10,13 @@ from __future__ import annotations
 import decimal
 import functools
 import logging
-import threading
 from collections.abc import Callable
 
 import duckdb
 import numpy as np
 import pandas as pd
 
+from dbsynth.connectors.duckdb import scratch_connection
 from dbsynth.dialects import translate_expression
 from dbsynth.schema.model import CheckConstraint, Table
 from dbsynth.writer.ddl import check_problem, enum_free_check
@@ -75,16 +75,10 @@ def _probe(sql: str) -> str | None:
     return None
 
 
-_SCRATCH = threading.local()
-
-
 def _scratch() -> duckdb.DuckDBPyConnection:
-    """An in-memory DuckDB for evaluating CHECKs, one per thread (the writer's prefetch
-    thread generates too) and kept: opening one per table or probe cost ~15 ms each."""
-    con = getattr(_SCRATCH, "con", None)
-    if con is None:
-        con = _SCRATCH.con = duckdb.connect(":memory:")
-    return con
+    """An in-memory DuckDB for evaluating CHECKs: this thread's cursor (the writer's
+    prefetch thread generates too) on the one the target's probes use, opened once."""
+    return scratch_connection()
 
 
 def enforce_checks(frame: pd.DataFrame, table: Table,
