@@ -329,6 +329,12 @@ def _owned(frame: pd.DataFrame, cols: list[str], owner: Partition) -> np.ndarray
     return owner.owns(texts.tolist())
 
 
+def key_hashes(frame: pd.DataFrame, cols: list[str]) -> tuple[np.ndarray, np.ndarray]:
+    """Per row, a 64-bit hash of the values of ``cols`` (equal in every chunk and dtype) and
+    whether none of them is NULL."""
+    return _key_hashes(frame, cols)
+
+
 def _key_hashes(frame: pd.DataFrame, cols: list[str]) -> tuple[np.ndarray, np.ndarray]:
     """Per row, a 64-bit hash of its key and whether the key is complete (no NULL part);
     both writable: the caller updates redrawn rows in place."""

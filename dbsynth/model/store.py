@@ -183,11 +183,13 @@ def _table_to_dict(t: TableModel) -> dict[str, Any]:
         "copies": {n: asdict(c) for n, c in t.copies.items()},
         "copied": t.copied,
         "copied_hidden": t.copied_hidden,
+        # only where found: files of tables without line numbers stay as they were
+        **({"ordinals": {n: asdict(o) for n, o in t.ordinals.items()}} if t.ordinals else {}),
     }
 
 
 _TABLE_FIELDS = ("row_count", "columns", "keys", "modelled", "engine", "primary", "orphan_rows",
-                 "inequalities", "copies", "copied", "copied_hidden")
+                 "inequalities", "copies", "copied", "copied_hidden", "ordinals")
 
 
 def _table_from_dict(name: str, d: Any) -> TableModel:
@@ -219,6 +221,7 @@ def _table_from_dict(name: str, d: Any) -> TableModel:
         primary=part("primary"), orphan_rows=part("orphan_rows"),
         inequalities=part("inequalities"), copies=part("copies"),
         copied=part("copied", required=False), copied_hidden=part("copied_hidden", required=False),
+        ordinals=part("ordinals", required=False) or {},
     )
 
 
@@ -270,6 +273,12 @@ def _check_model(schema: Schema, tables: dict[str, TableModel], links: list[Link
         unknown = [m for m in tm.modelled if m not in tm.columns]
         if unknown:
             raise ModelError(f"table {name} models unknown columns {unknown[:5]}")
+        for column, ordinal in tm.ordinals.items():
+            oat = f"{at}.ordinals.{column}"
+            if column != ordinal.column or not {column, *ordinal.parent_columns} <= set(table.column_names):
+                raise ModelError(f"{oat}: {name} has no such columns")
+            if ordinal.start not in (0, 1):
+                raise ModelError(f"{oat}.start: {ordinal.start!r} is not 0 or 1")
         context = 0
         if tm.primary is not None:
             _check_link(tm.primary, schema, f"{at}.primary")

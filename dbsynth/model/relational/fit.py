@@ -21,6 +21,7 @@ from dbsynth.model.encoding import MODELLED_KINDS, encode
 from dbsynth.model.relational.clusters import cluster_summary, fit_clusters, labels_for_children
 from dbsynth.model.relational.counts import count_codes, count_summary
 from dbsynth.model.relational.inequalities import Inequality, find_inequalities
+from dbsynth.model.relational.ordinals import Ordinal, find_ordinals
 from dbsynth.model.relational.links import (Link, LinkRole, ParentCopy, Summaries, child_counts,
                                             choose_links, find_parent_copies, key_tuples,
                                             primary_link, row_positions)
@@ -48,6 +49,8 @@ class TableModel:
     #: child counts; written verbatim instead of generated
     copied: dict[str, list[object]] | None = None
     copied_hidden: dict[str, list[float]] | None = None
+    #: line-number columns: numbered per parent at generation (see :mod:`.ordinals`)
+    ordinals: dict[str, Ordinal] = field(default_factory=dict)
 
 
 def fit_tables(schema: Schema, frames: dict[str, pd.DataFrame], engine: str,
@@ -84,7 +87,7 @@ def fit_tables(schema: Schema, frames: dict[str, pd.DataFrame], engine: str,
             summaries[link.child][0][name] = cluster_summary(name, len(link.centroids))
     splitter = _splitter(schema, links, summaries, encoded, engine, engines)
     tables = {table.name: _fit_table(table, frames, encoded, summaries, links, copies,
-                                     engines.get(table.name, engine), seed, splitter)
+                                     engines.get(table.name, engine), seed, splitter, known_counts)
               for table in schema.tables}
     return tables, links
 
@@ -92,7 +95,7 @@ def fit_tables(schema: Schema, frames: dict[str, pd.DataFrame], engine: str,
 def _fit_table(table: Table, frames: dict[str, pd.DataFrame], encoded: dict[str, pd.DataFrame],
                summaries: dict[str, Summaries], links: list[Link],
                copies: dict[str, dict[str, ParentCopy]], engine: str, seed: int,
-               splitter: Splitter) -> TableModel:
+               splitter: Splitter, known_counts: ChildCounts | None = None) -> TableModel:
     cols, key_specs = summaries[table.name]
     modelled = list(encoded[table.name].columns)
     primary = primary_link(links, table.name)
@@ -107,6 +110,9 @@ def _fit_table(table: Table, frames: dict[str, pd.DataFrame], encoded: dict[str,
                               summaries[primary.parent][0] if primary else None)
     fitted = TableModel(table.name, max(table.row_count, len(frames[table.name])), cols, key_specs,
                         modelled, table_engine, primary, orphans, rules, copies.get(table.name, {}))
+    if table.mode != "copy":
+        counted = {fk: n for (child, fk), n in (known_counts or {}).items() if child == table.name}
+        fitted.ordinals = find_ordinals(table, frames[table.name], counted)
     if table.mode == "copy":
         rows = frames[table.name].astype(object)
         fitted.copied = {c: rows[c].where(rows[c].notna(), None).tolist() for c in table.data_columns}

@@ -24,6 +24,7 @@ from dbsynth.model.relational.counts import calibrated_counts, split_counts
 from dbsynth.model.relational.fit import TableModel
 from dbsynth.model.relational.inequalities import apply_inequalities
 from dbsynth.model.relational.links import Link, LinkRole, links_of
+from dbsynth.model.relational.ordinals import Numbering
 from dbsynth.model.relational.picking import counts_of, pick_parents
 from dbsynth.model.relational.state import GenerationState, MadeTable
 from dbsynth.model.relational.values import TableValues
@@ -61,6 +62,9 @@ class TableGenerator:
         self.condition = state.where.get(table.name)
         #: key hashes of chunks already made (a streamed table); None: one piece, no need
         self.seen_keys: dict[tuple[str, ...], keys.KeyHashes] | None = None
+        #: line numbers counted per parent across the pieces (one process: partitions draw
+        #: theirs and let the keys' redraws make them unique)
+        self.numberings = [Numbering(o) for o in self.tm.ordinals.values()] if partition.whole else []
 
     def run(self, ratio: float, piece_rows: int | None = None) -> None:
         """Generate the whole table, ``ratio`` times the source's rows (see :mod:`.sizing`),
@@ -138,6 +142,8 @@ class TableGenerator:
             frame[name] = values.copy_from_parent(name, source, frame)
         frame = frame[list(t.data_columns)]
         frame = self._require_parents(frame)
+        for numbering in self.numberings:  # each row its parent's next line number
+            numbering.number(frame)
         both = pd.concat([frame, hidden.loc[frame.index]], axis=1)
         both = enforce_checks(both, t, values.redraw_values)
         # a redrawn key is this partition's own one time in n: n times the redraws give a
