@@ -65,3 +65,52 @@ def test_a_new_file_is_checkpointed_once_the_engine_holds_more_than_allowed(tmp_
             target.close()
     assert wal_sizes["never"] > 100_000  # the 50k rows wait in the WAL
     assert wal_sizes["always"] == 0
+
+
+def _keyed_after_load(url: str, rows: int) -> None:
+    """A new file: rows loaded in chunks, then its primary key built in one statement."""
+    import numpy as np
+
+    table = Table("t", (Column("id", SqlType("bigint"), False),), PrimaryKey(("id",)))
+    target = connect(url, role="target")
+    session = target.begin_target()
+    try:
+        session.execute('CREATE TABLE "t" ("id" BIGINT NOT NULL)')
+        for start in range(0, rows, 1_000_000):
+            ids = np.arange(start, min(rows, start + 1_000_000), dtype=np.int64)
+            np.random.default_rng(start).shuffle(ids)
+            session.load(table, pd.DataFrame({"id": ids}))
+        session.execute('ALTER TABLE "t" ADD PRIMARY KEY ("id")')
+        session.commit()
+    finally:
+        session.close()
+        target.close()
+
+
+def test_a_key_too_big_for_the_default_cap_lifts_it_and_a_cap_of_the_url_says_so(
+        tmp_path: Path, monkeypatch, caplog) -> None:
+    """Building a primary key must fit in memory: over the default cap DuckDB runs out,
+    so the cap is lifted (with a warning) instead of failing a write that fits the machine;
+    a cap the URL set stays, and the error names it."""
+    import duckdb
+
+    from dbsynth.connectors import duckdb as connector
+    from dbsynth.errors import LoadError
+
+    monkeypatch.setattr(connector, "WRITE_MEMORY_LIMIT", "16MB")
+    with caplog.at_level("WARNING"):
+        _keyed_after_load(f"duckdb:///{tmp_path / 'lifted.duckdb'}", 4_000_000)
+    assert any("cap is lifted" in r.getMessage() for r in caplog.records)
+    con = duckdb.connect(str(tmp_path / "lifted.duckdb"), read_only=True)
+    try:
+        assert con.execute("SELECT count(*) FROM t").fetchone()[0] == 4_000_000
+        assert con.execute("SELECT count(*) FROM duckdb_constraints() WHERE constraint_type = "
+                           "'PRIMARY KEY'").fetchone()[0] == 1
+    finally:
+        con.close()
+    try:
+        _keyed_after_load(f"duckdb:///{tmp_path / 'capped.duckdb'}?memory_limit=16MB", 4_000_000)
+    except LoadError as exc:
+        assert "memory_limit" in exc.message
+    else:
+        raise AssertionError("a 16MB cap of the URL held a 4M-row key build")

@@ -241,7 +241,8 @@ class DuckDBConnector:
         # until the commit: it keeps DuckDB's own limit (80% of RAM) unless the URL sets one.
         limit = self.memory_limit or WRITE_MEMORY_LIMIT
         return DuckDBSession(self._open(building, limit), self.schema_name, new_file=(building, self.path),
-                             checkpoint_above=_checkpoint_above(limit))
+                             checkpoint_above=_checkpoint_above(limit),
+                             default_cap=self.memory_limit is None)
 
     def probe(self, sql: str) -> str | None:
         """On the file's own catalog (its macros too); a file not written yet has DuckDB's
@@ -273,7 +274,8 @@ class DuckDBSession:
 
     def __init__(self, conn: duckdb.DuckDBPyConnection, schema_name: str,
                  new_file: tuple[Path, Path] | None = None,
-                 capabilities: Dialect | None = None, checkpoint_above: int | None = None) -> None:
+                 capabilities: Dialect | None = None, checkpoint_above: int | None = None,
+                 default_cap: bool = False) -> None:
         #: the dialect the tables were declared in (a folder's stage: no enum types), whose
         #: spelling of each column's type the loads cast to
         self.capabilities = capabilities or CAPABILITIES
@@ -282,6 +284,9 @@ class DuckDBSession:
         self._new_file = new_file
         #: bytes the engine may hold after a load before a new file is checkpointed
         self._checkpoint_above = checkpoint_above if new_file is not None else None
+        #: the memory cap is dbsynth's default, not the URL's: lifted where a statement
+        #: needs more (building a key's index over a big table must fit in memory)
+        self._default_cap = default_cap
         #: the DDL run so far, replayed into a scratch database by :meth:`try_execute`
         self._ddl: list[str] = []
         if new_file is None:
@@ -292,8 +297,23 @@ class DuckDBSession:
             self._ddl.append(sql)
         try:
             self.conn.execute(sql)
+        except duckdb.OutOfMemoryException as exc:
+            if not self._default_cap:
+                raise LoadError(f"{first_line(exc)} (while running: {' '.join(sql.split())[:160]}); "
+                                "raise the URL's ?memory_limit=") from None
+            self._lift_cap(sql)
+            self.execute(sql)
         except duckdb.Error as exc:
             raise LoadError(f"{first_line(exc)} (while running: {' '.join(sql.split())[:160]})") from None
+
+    def _lift_cap(self, sql: str) -> None:
+        """dbsynth's default cap was too small for a statement (a primary key built over
+        tens of millions of rows): DuckDB's own limit (80% of RAM) from now on, said so."""
+        self._default_cap = False
+        self.conn.execute("RESET memory_limit")
+        log.warning("DuckDB ran out of memory under dbsynth's %s write cap while running %s; "
+                    "the cap is lifted to DuckDB's own for the rest of this write (a URL's "
+                    "?memory_limit= sets one that stays)", WRITE_MEMORY_LIMIT, " ".join(sql.split())[:80])
 
     def query(self, sql: str) -> list[tuple[Any, ...]]:
         try:

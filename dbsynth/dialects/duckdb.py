@@ -27,10 +27,12 @@ DIALECT = Dialect(
     fk_types_must_match=True, partial_indexes=False, index_methods=("btree", "art"), comments=True,
 )
 
-#: The memory cap of a connection that writes (a target's, a folder's stage) when its URL
-#: sets none (``?memory_limit=``): DuckDB's own default is 80% of RAM, and a load fills most
-#: of it with cached blocks of the rows just written. Keys' indexes (ART) must fit under it
-#: while they are built; see ``WRITE_CHECKPOINT_SHARE`` for how they are let go.
+#: The memory cap of a new target file's connection when its URL sets none
+#: (``?memory_limit=``): DuckDB's own default is 80% of RAM, and a load fills most of it with
+#: cached blocks of the rows just written. A key's index (ART) built in one statement must
+#: fit in memory: where it does not under this cap, the cap is lifted to DuckDB's own (said
+#: so); see ``WRITE_CHECKPOINT_SHARE`` for how indexes built as rows arrive are let go. An
+#: existing file (one transaction) and a folder's stage keep DuckDB's own limit.
 WRITE_MEMORY_LIMIT = "1GB"
 #: A file written statement by statement is checkpointed after a load once the engine holds
 #: more than this share of its cap: an index is held in memory until a checkpoint writes it
