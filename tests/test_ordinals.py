@@ -63,25 +63,30 @@ CREATE TABLE part (id INTEGER PRIMARY KEY, name VARCHAR NOT NULL);
 CREATE TABLE orders (id INTEGER PRIMARY KEY, placed DATE NOT NULL);
 CREATE TABLE line (order_id INTEGER NOT NULL REFERENCES orders (id), line_no INTEGER NOT NULL,
                    part_id INTEGER NOT NULL REFERENCES part (id), qty INTEGER NOT NULL,
-                   PRIMARY KEY (order_id, line_no));
+                   PRIMARY KEY (order_id, line_no){unique});
 """
 
 
-@pytest.mark.parametrize("stream_rows", [300, 1_000_000])
+@pytest.mark.parametrize("stream_rows, unique", [(300, ""), (1_000_000, ""),
+                                                 (300, ", UNIQUE (order_id, part_id)")])
 def test_lines_picked_by_a_secondary_link_are_numbered_per_order(tmp_path, monkeypatch,
-                                                                 stream_rows: int) -> None:
+                                                                 stream_rows: int, unique: str) -> None:
     """Each part has many lines (its primary parent), each order few: an order's lines come
-    from every chunk; they get 1 … n in the copy, the key holds without a redraw."""
+    from every chunk; they get 1 … n in the copy, the key holds without a redraw. With a
+    second key on the order (a part once per order), its redraws move rows to other orders:
+    they are numbered once their rows are final (numbered before, the load failed on
+    duplicates of (order_id, line_no))."""
     rng = np.random.default_rng(3)
     source = tmp_path / "shop.duckdb"
     con = duckdb.connect(str(source))
-    con.execute(ORDERS_AND_LINES)
+    con.execute(ORDERS_AND_LINES.format(unique=unique))
     con.execute("INSERT INTO part SELECT i, 'p' || i FROM range(1, 61) t(i)")
     con.execute("INSERT INTO orders SELECT i, DATE '2024-01-01' + CAST(i % 300 AS INTEGER) FROM range(1, 1201) t(i)")
     sizes = rng.integers(1, 6, 1200)
     lines = pd.DataFrame({"order_id": np.repeat(np.arange(1, 1201), sizes),
                           "line_no": np.concatenate([np.arange(1, k + 1) for k in sizes]),
-                          "part_id": rng.integers(1, 61, int(sizes.sum())),
+                          "part_id": np.concatenate([rng.choice(np.arange(1, 61), k, replace=False)
+                                                     for k in sizes]),
                           "qty": rng.integers(1, 20, int(sizes.sum()))})
     con.register("lines", lines)
     con.execute("INSERT INTO line SELECT * FROM lines")
@@ -95,12 +100,12 @@ def test_lines_picked_by_a_secondary_link_are_numbered_per_order(tmp_path, monke
     assert result.integrity.ok
     con = duckdb.connect(str(tmp_path / "copy.duckdb"), read_only=True)
     try:
-        rows, orders, gaps = con.execute(
-            "SELECT count(*), count(DISTINCT order_id), "
-            "count(*) FILTER (WHERE n <> top OR low <> 1) FROM (SELECT order_id, count(*) n, "
-            "max(line_no) top, min(line_no) low FROM line GROUP BY order_id) t").fetchone()
+        orders, off = con.execute(
+            "SELECT count(*), count(*) FILTER (WHERE n <> top OR low <> 1 OR numbers <> n) FROM "
+            "(SELECT order_id, count(*) n, count(DISTINCT line_no) numbers, max(line_no) top, "
+            "min(line_no) low FROM line GROUP BY order_id) t").fetchone()
         written = con.execute("SELECT count(*) FROM line").fetchone()[0]
     finally:
         con.close()
     assert written == result.rows["line"] > 2 * len(lines) * 0.8
-    assert gaps == 0 and rows == orders  # every order's lines numbered 1 … n
+    assert orders > 100 and off == 0  # every order's lines numbered 1 … n

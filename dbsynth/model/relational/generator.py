@@ -63,8 +63,11 @@ class TableGenerator:
         #: key hashes of chunks already made (a streamed table); None: one piece, no need
         self.seen_keys: dict[tuple[str, ...], keys.KeyHashes] | None = None
         #: line numbers counted per parent across the pieces (one process: partitions draw
-        #: theirs and let the keys' redraws make them unique)
-        self.numberings = [Numbering(o) for o in self.tm.ordinals.values()] if partition.whole else []
+        #: theirs and let the keys' redraws make them unique; a column a --where condition
+        #: reads keeps the values drawn to satisfy it)
+        conditioned = set(self.condition.columns) if self.condition is not None else set()
+        self.numberings = ([Numbering(o) for o in self.tm.ordinals.values() if o.column not in conditioned]
+                           if partition.whole else [])
 
     def run(self, ratio: float, piece_rows: int | None = None) -> None:
         """Generate the whole table, ``ratio`` times the source's rows (see :mod:`.sizing`),
@@ -143,7 +146,7 @@ class TableGenerator:
         frame = frame[list(t.data_columns)]
         frame = self._require_parents(frame)
         for numbering in self.numberings:  # each row its parent's next line number
-            numbering.number(frame)
+            numbering.number(frame, commit=False)
         both = pd.concat([frame, hidden.loc[frame.index]], axis=1)
         both = enforce_checks(both, t, values.redraw_values)
         # a redrawn key is this partition's own one time in n: n times the redraws give a
@@ -160,6 +163,8 @@ class TableGenerator:
                             "fail %r", t.name, int((~holds).sum()), self.condition.text)
                 frame = frame[holds].reset_index(drop=True)
                 hidden = hidden[holds].reset_index(drop=True)
+        for numbering in self.numberings:  # again on the final rows, now counted
+            numbering.number(frame)
         values.fill_self_references(frame)
         return frame, hidden
 

@@ -98,9 +98,12 @@ class Numbering:
     keys: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.uint64))
     used: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
 
-    def number(self, frame: pd.DataFrame) -> None:
+    def number(self, frame: pd.DataFrame, commit: bool = True) -> None:
         """Give each row with a parent its parent's next number, in row order (in place);
-        rows without one keep their drawn value."""
+        rows without one keep their drawn value. ``commit=False`` numbers without counting
+        the rows as used: a piece is numbered before its keys are deduplicated (so the key
+        needs no redraw) and again, counted, once its rows are final (a redraw for another
+        key may have moved a row to another parent, or dropped it)."""
         hashes, complete = key_hashes(frame, list(self.ordinal.parent_columns))
         rows = np.flatnonzero(complete)
         if not len(rows):
@@ -118,6 +121,8 @@ class Numbering:
         values = self.ordinal.start + before[inverse] + rank
         column = frame[self.ordinal.column]
         frame[self.ordinal.column] = _as_column(column, rows, values)
+        if not commit:
+            return
         self.used[at[known]] += counts[known]
         merged_keys = np.concatenate([self.keys, unique[~known]])
         merged_used = np.concatenate([self.used, counts[~known]])
