@@ -427,7 +427,7 @@ def report(source: Annotated[str, typer.Argument(metavar="SOURCE", help="Source 
            scale: Annotated[float | None, typer.Option(metavar="F", help="The scale the copy was made at, to judge its row counts (default: estimated from them).")] = None,
            control: Annotated[Path | None, typer.Option("--control", metavar="FILE", help="Held-out keys from `dbsynth train --holdout F --control FILE`: adds the attack-based privacy audit.")] = None,
            fail_on: Annotated[list[str] | None, typer.Option("--fail-on", metavar="CONDITION", help="Exit non-zero when a condition on a JSON figure holds, e.g. 'privacy.audit.risk > 0.2' (repeatable).")] = None,
-           model: Annotated[Path | None, typer.Option("--model", metavar="FILE", help="The model file the copy was generated from: with --rows/--table-scale, each table's rows are judged against what that generate asked.")] = None,
+           model: Annotated[Path | None, typer.Option("--model", metavar="FILE", help="The model file the copy was generated from: each table's rows are judged against what its generate asked (with --scale, --rows, --table-scale as given there).")] = None,
            rows: RowsOpt = None, table_scale: TableScaleOpt = None) -> None:
     """Judge TARGET as a synthetic copy of SOURCE: fidelity, detection, ML utility, privacy, integrity."""
     with _errors(), _progress(quiet=False) as progress:
@@ -453,9 +453,9 @@ def report(source: Annotated[str, typer.Argument(metavar="SOURCE", help="Source 
 
 def _asked_rows(model: Path | None, scale: float | None, rows: list[str] | None,
                 table_scale: list[str] | None) -> dict[str, int] | None:
-    """Rows per table the copy's ``generate --rows/--table-scale`` asked for, from its model
-    (None: no per-table sizes, the report judges by ``scale × source``)."""
-    if not rows and not table_scale:
+    """Rows per table the copy's ``generate`` asked for, from its model (None: no model, the
+    report judges by ``scale × source``)."""
+    if model is None and not rows and not table_scale:
         return None
     if model is None:
         raise UsageError("--rows and --table-scale need --model FILE, the model the copy was "

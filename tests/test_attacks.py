@@ -66,8 +66,8 @@ def test_entity_and_parent_frames_of_an_empty_table() -> None:
 
 
 def test_p_values_of_the_excess_over_control_and_of_membership() -> None:
-    """One-sided p-values: a two-proportion z test against a control rate, a one-sample one
-    against chance, and the AUC against 0.5 (the rank-sum statistic's spread under no leak)."""
+    """One-sided p-values: a two-proportion z test against a control rate, an exact binomial
+    one against chance, and the AUC against 0.5 (the rank-sum statistic's spread under no leak)."""
     from scipy.stats import norm
 
     from dbsynth.report.attacks import Rate, excess
@@ -75,7 +75,10 @@ def test_p_values_of_the_excess_over_control_and_of_membership() -> None:
     found = excess(Rate(60, 100), Rate(40, 100))
     assert found["p_value"] == pytest.approx(norm.sf(0.2 / (0.25 * 0.02) ** 0.5))
     assert excess(Rate(40, 100), Rate(60, 100))["p_value"] > 0.99  # worse than control: no leak
-    assert excess(Rate(30, 100), 0.2)["p_value"] == pytest.approx(norm.sf(0.1 / (0.16 / 100) ** 0.5))
+    from scipy.stats import binom
+
+    assert excess(Rate(30, 100), 0.2)["p_value"] == pytest.approx(binom.sf(29, 100, 0.2))
+    assert excess(Rate(30, 30), 0.8)["p_value"] == pytest.approx(0.8 ** 30)  # all 30 landed
     assert excess(Rate(0, 0), 0.2)["p_value"] == 1.0
 
 

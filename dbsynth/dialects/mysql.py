@@ -17,8 +17,10 @@ DIALECT = Dialect(
     fk_after_load=True, add_unique_after_load=True, transactional_ddl=False,
     multi_table_drop=True, identity_kind="auto_increment", primary_key_at_create=True,
     swap_rename="RENAME TABLE {}", schema_word="DATABASE",
-    # a latin1 server default refuses 'ć'; utf8mb4_bin compares text byte by byte, as
+    # a latin1 server default refuses 'ć'; utf8mb4_bin compares text by its bytes, as
     # PostgreSQL, DuckDB and SQLite do, so keys unique there ('Ab', 'ab') stay unique here
+    # (but for trailing spaces: a PAD SPACE collation; MariaDB's utf8mb4_nopad_bin and MySQL
+    # 8's utf8mb4_0900_bin differ by server, and generated keys do not end in spaces)
     table_options=" DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin",
     stage_lock="SELECT GET_LOCK({}, 0)", stage_lock_free="SELECT IS_FREE_LOCK({})",
     # loading explicit keys moves the counter past them already; this says so (a value at or

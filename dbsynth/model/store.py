@@ -277,6 +277,8 @@ def _check_model(schema: Schema, tables: dict[str, TableModel], links: list[Link
             oat = f"{at}.ordinals.{column}"
             if column != ordinal.column or not {column, *ordinal.parent_columns} <= set(table.column_names):
                 raise ModelError(f"{oat}: {name} has no such columns")
+            if not ordinal.parent_columns or not table.column(column).type.is_integer:
+                raise ModelError(f"{oat}: a line number is an integer column numbering a parent's rows")
             if ordinal.start not in (0, 1):
                 raise ModelError(f"{oat}.start: {ordinal.start!r} is not 0 or 1")
         context = 0

@@ -90,7 +90,7 @@ def _p_upper(z: float) -> float:
 
 def _p_excess(attack: Rate, control: Rate | float) -> float:
     """P(success on training rows this far above control's | no leak): a two-proportion z
-    test (pooled), or against a rate known exactly (chance)."""
+    test (pooled), or a binomial test against a rate known exactly (chance)."""
     if not attack.trials:
         return 1.0
     if isinstance(control, Rate):
@@ -99,9 +99,10 @@ def _p_excess(attack: Rate, control: Rate | float) -> float:
         pooled = (attack.successes + control.successes) / (attack.trials + control.trials)
         spread = pooled * (1 - pooled) * (1 / attack.trials + 1 / control.trials)
         gap = attack.value - control.value
-    else:
-        spread = float(control) * (1 - float(control)) / attack.trials
-        gap = attack.value - float(control)
+    else:  # exact: few trials against a known rate are where the normal curve is off
+        from scipy.stats import binom
+
+        return float(binom.sf(attack.successes - 1, attack.trials, float(control)))
     if spread <= 0:
         return 0.0 if gap > 0 else 1.0
     return _p_upper(gap / float(np.sqrt(spread)))

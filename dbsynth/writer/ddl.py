@@ -284,7 +284,7 @@ def _portable_default(column: Column) -> bool:
     return "." not in re.sub(r"\d+\.\d+", "0", outside_quotes)
 
 
-_NULL_DEFAULT = re.compile(r"^\(*\s*null\s*\)*(\s*::\s*[\w .\"\[\]()]+)?$", re.IGNORECASE)
+_NULL_DEFAULT = re.compile(r"^\(*\s*null\s*\)*(\s*::\s*[\w .,\"\[\]()]+)?$", re.IGNORECASE)
 
 
 def _is_null(default: str) -> bool:
