@@ -11,15 +11,20 @@ from dbsynth.dialects.duckdb import WRITE_MEMORY_LIMIT
 from dbsynth.schema.model import Column, PrimaryKey, SqlType, Table
 
 
-def test_a_target_without_a_cap_in_its_url_gets_the_write_default(tmp_path: Path) -> None:
-    target = connect(f"duckdb:///{tmp_path / 't.duckdb'}", role="target")
+def _write_session_limit(path: Path) -> str:
+    """The memory limit a write session on ``path`` runs under."""
+    target = connect(f"duckdb:///{path}", role="target")
     session = target.begin_target()
     try:
-        limit = session.query("SELECT current_setting('memory_limit')")[0][0]
+        return str(session.query("SELECT current_setting('memory_limit')")[0][0])
     finally:
         session.rollback()
         session.close()
         target.close()
+
+
+def test_a_target_without_a_cap_in_its_url_gets_the_write_default(tmp_path: Path) -> None:
+    limit = _write_session_limit(tmp_path / "t.duckdb")
     assert WRITE_MEMORY_LIMIT == "1GB" and limit == "953.6 MiB"  # DuckDB's spelling of 1GB
 
 
@@ -32,15 +37,7 @@ def test_an_existing_file_keeps_duckdbs_own_limit(tmp_path: Path) -> None:
     path = tmp_path / "there.duckdb"
     duckdb.connect(str(path)).close()
     default = duckdb.connect(":memory:").execute("SELECT current_setting('memory_limit')").fetchone()[0]
-    target = connect(f"duckdb:///{path}", role="target")
-    session = target.begin_target()
-    try:
-        limit = session.query("SELECT current_setting('memory_limit')")[0][0]
-    finally:
-        session.rollback()
-        session.close()
-        target.close()
-    assert limit == default != "953.6 MiB"
+    assert _write_session_limit(path) == default != "953.6 MiB"
 
 
 def test_a_new_file_is_checkpointed_once_the_engine_holds_more_than_allowed(tmp_path: Path) -> None:
