@@ -461,9 +461,9 @@ def _asked_rows(model: Path | None, scale: float | None, rows: list[str] | None,
         raise UsageError("--rows and --table-scale need --model FILE, the model the copy was "
                          "generated from: the tables below a sized one follow it by the model's links")
     sizes = _sizes(rows, table_scale, None, False)
-    pipeline.sizing_of(1.0 if scale is None else scale, sizes["rows"], sizes["table_scale"])
-    return pipeline.planned_rows(pipeline.load(model), 1.0 if scale is None else scale,
-                                 sizes["rows"], sizes["table_scale"])
+    scale = 1.0 if scale is None else scale
+    pipeline.sizing_of(scale, sizes["rows"], sizes["table_scale"])  # refused before the model is read
+    return pipeline.planned_rows(pipeline.load(model), scale, sizes["rows"], sizes["table_scale"])
 
 
 def _control_file(path: Path) -> dict[str, Any]:

@@ -202,7 +202,8 @@ def test_unused_partners_for_thousands_of_saturated_groups() -> None:
     the candidates; and in numpy time, not pandas frames per group (8,000 groups took 8 s)."""
     import time
 
-    from dbsynth.model.keys import KeyHashes, _duplicated, _give_unused_partners, _key_hashes
+    from dbsynth.model.keys import KeyHashes, _duplicated, _give_unused_partners
+    from dbsynth.model.keys import key_hashes as _key_hashes
 
     groups, roles = 8000, 6
     frame = pd.DataFrame({"user_id": np.repeat(np.arange(groups), 3),

@@ -21,7 +21,8 @@ from typing import TYPE_CHECKING, Any
 import duckdb
 
 from dbsynth.connectors.objects import duckdb_objects
-from dbsynth.connectors.base import Dependent, first_line, is_null_value, qualified, quote_ident, read_sql
+from dbsynth.connectors.base import (Dependent, first_line, is_null_value, qualified, quote_ident, read_sql,
+                                     short_sql)
 from dbsynth.connectors.urls import DatabaseUrl
 from dbsynth.dialects.base import Dialect
 from dbsynth.dialects.duckdb import DIALECT, WRITE_CHECKPOINT_SHARE, WRITE_MEMORY_LIMIT
@@ -299,12 +300,12 @@ class DuckDBSession:
             self.conn.execute(sql)
         except duckdb.OutOfMemoryException as exc:
             if not self._default_cap:
-                raise LoadError(f"{first_line(exc)} (while running: {' '.join(sql.split())[:160]}); "
+                raise LoadError(f"{first_line(exc)} (while running: {short_sql(sql)}); "
                                 "raise the URL's ?memory_limit=") from None
             self._lift_cap(sql)
             self.execute(sql)
         except duckdb.Error as exc:
-            raise LoadError(f"{first_line(exc)} (while running: {' '.join(sql.split())[:160]})") from None
+            raise LoadError(f"{first_line(exc)} (while running: {short_sql(sql)})") from None
 
     def _lift_cap(self, sql: str) -> None:
         """dbsynth's default cap was too small for a statement (a primary key built over
@@ -313,7 +314,7 @@ class DuckDBSession:
         self.conn.execute("RESET memory_limit")
         log.warning("DuckDB ran out of memory under dbsynth's %s write cap while running %s; "
                     "the cap is lifted to DuckDB's own for the rest of this write (a URL's "
-                    "?memory_limit= sets one that stays)", WRITE_MEMORY_LIMIT, " ".join(sql.split())[:80])
+                    "?memory_limit= sets one that stays)", WRITE_MEMORY_LIMIT, short_sql(sql))
 
     def query(self, sql: str) -> list[tuple[Any, ...]]:
         try:
@@ -584,7 +585,9 @@ def _json_text(value: Any) -> str:
     return value if isinstance(value, str) else json.dumps(value, default=str)
 
 
-_SIZE = re.compile(r"^\d+(\.\d+)?\s*(B|KB|MB|GB|TB|KiB|MiB|GiB|TiB)$", re.IGNORECASE)
+_SIZE = re.compile(r"^(\d+(?:\.\d+)?)\s*(B|KB|MB|GB|TB|KiB|MiB|GiB|TiB)$", re.IGNORECASE)
+_UNIT_BYTES = {"b": 1, "kb": 10**3, "mb": 10**6, "gb": 10**9, "tb": 10**12,
+               "kib": 2**10, "mib": 2**20, "gib": 2**30, "tib": 2**40}
 
 
 def _memory_limit(url: DatabaseUrl) -> str | None:
@@ -602,18 +605,11 @@ def _memory_limit(url: DatabaseUrl) -> str | None:
     return text.strip()
 
 
-_UNIT_BYTES = {"b": 1, "kb": 10**3, "mb": 10**6, "gb": 10**9, "tb": 10**12,
-               "kib": 2**10, "mib": 2**20, "gib": 2**30, "tib": 2**40}
-
-
-def _checkpoint_above(memory_limit: str | None) -> int | None:
+def _checkpoint_above(memory_limit: str) -> int:
     """The engine's memory (bytes) past which a new file is checkpointed after a load: a
-    share of its cap (see ``WRITE_CHECKPOINT_SHARE``); None without a cap."""
-    if memory_limit is None:
-        return None
-    match = re.match(r"^(\d+(?:\.\d+)?)\s*([A-Za-z]+)$", memory_limit.strip())
-    if match is None:
-        return None
+    share of its cap (a size ``_memory_limit`` accepted, see ``WRITE_CHECKPOINT_SHARE``)."""
+    match = _SIZE.match(memory_limit.strip())
+    assert match is not None, memory_limit
     return int(float(match[1]) * _UNIT_BYTES[match[2].lower()] * WRITE_CHECKPOINT_SHARE)
 
 

@@ -185,7 +185,7 @@ def dedupe_rows(frame: pd.DataFrame, table: Table,
     for key in table.unique_column_sets():
         cols = list(key)
         earlier = None if seen is None else seen.setdefault(key, KeyHashes())
-        hashes, complete = _key_hashes(frame, cols)
+        hashes, complete = key_hashes(frame, cols)
         claim = not owner.whole and key in claimed
         dup = _duplicated(hashes, complete, earlier)
         if claim:
@@ -199,7 +199,7 @@ def dedupe_rows(frame: pd.DataFrame, table: Table,
             for col in fresh.columns:
                 frame.loc[dup, col] = fresh[col].to_numpy()
             rows = np.flatnonzero(dup)
-            hashes[rows], complete[rows] = _key_hashes(frame.iloc[rows], cols)
+            hashes[rows], complete[rows] = key_hashes(frame.iloc[rows], cols)
             again = _duplicated(hashes[rows], complete[rows], earlier, kept)
             if claim:
                 again |= complete[rows] & ~_owned(frame.iloc[rows], cols, owner)
@@ -259,12 +259,12 @@ def _retry(frame: pd.DataFrame, dup: np.ndarray, cols: list[str], col: str, valu
     rows = np.flatnonzero(dup)
     before = frame[col].iloc[rows].to_numpy(copy=True)
     frame.loc[dup, col] = values
-    hashes[rows], complete[rows] = _key_hashes(frame.iloc[rows], cols)
+    hashes[rows], complete[rows] = key_hashes(frame.iloc[rows], cols)
     again = _duplicated(hashes[rows], complete[rows], earlier, kept)
     kept.add(hashes[rows][complete[rows] & ~again])
     if again.any():
         frame.iloc[rows[again], frame.columns.get_loc(col)] = before[again]
-        hashes[rows[again]], complete[rows[again]] = _key_hashes(frame.iloc[rows[again]], cols)
+        hashes[rows[again]], complete[rows[again]] = key_hashes(frame.iloc[rows[again]], cols)
     dup = dup.copy()
     dup[rows] = again
     return dup
@@ -287,7 +287,7 @@ def _give_unused_partners(frame: pd.DataFrame, dup: np.ndarray, cols: list[str],
     if not len(rows) or not len(candidates):
         return dup
     rng = np.random.default_rng([len(rows), len(candidates)])
-    groups = (_key_hashes(frame.iloc[rows], fixed)[0] if fixed
+    groups = (key_hashes(frame.iloc[rows], fixed)[0] if fixed
               else np.zeros(len(rows), dtype=np.uint64))
     candidate_hashes = {c: _value_hashes(candidates[c].reset_index(drop=True)) for c in vary}
     fixed_hashes = {c: _value_hashes(frame[c].iloc[rows]) for c in fixed}
@@ -330,12 +330,6 @@ def _owned(frame: pd.DataFrame, cols: list[str], owner: Partition) -> np.ndarray
 
 
 def key_hashes(frame: pd.DataFrame, cols: list[str]) -> tuple[np.ndarray, np.ndarray]:
-    """Per row, a 64-bit hash of the values of ``cols`` (equal in every chunk and dtype) and
-    whether none of them is NULL."""
-    return _key_hashes(frame, cols)
-
-
-def _key_hashes(frame: pd.DataFrame, cols: list[str]) -> tuple[np.ndarray, np.ndarray]:
     """Per row, a 64-bit hash of its key and whether the key is complete (no NULL part);
     both writable: the caller updates redrawn rows in place."""
     complete = np.array(frame[cols].notna().all(axis=1), dtype=bool)
