@@ -73,13 +73,17 @@ class CartEngine:
         self.determines = [_determinants(self.columns, data, j) for j in range(len(self.columns))]
 
     def sample(self, context: np.ndarray, rng: np.random.Generator) -> np.ndarray:
-        n = len(context)
-        out = np.full((n, len(self.columns)), np.nan)
+        width = context.shape[1]
+        # one column-major matrix, context then the drawn columns: column j's tree reads
+        # the first width + j columns as a view, and a tree's split reads one column
+        drawn = np.full((len(context), width + len(self.columns)), np.nan, order="F")
+        drawn[:, :width] = context
+        out = drawn[:, width:]
         for j, tree in enumerate(self.trees):
             rules = self.determines[j] if self.determines else []
             allowed = _consistent_classes(rules, out) if rules else None
-            out[:, j] = tree.sample(np.hstack([context, out[:, :j]]), rng, allowed)
-        return out
+            out[:, j] = tree.sample(drawn[:, :width + j], rng, allowed)
+        return np.ascontiguousarray(out)
 
     def to_dict(self) -> dict[str, Any]:
         return {"name": self.name, "columns": [asdict(c) for c in self.columns],

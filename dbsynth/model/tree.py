@@ -41,24 +41,26 @@ class FlatTree:
     frequencies: list[list[float]] = field(default_factory=list)  # categorical targets
 
     def leaves(self, x: np.ndarray) -> np.ndarray:
-        """Leaf row index for every row of ``x`` (vectorized walk from the root)."""
-        n = len(x)
-        node = np.zeros(n, dtype=np.int64)
-        left, right = np.asarray(self.left), np.asarray(self.right)
-        feature, threshold = np.asarray(self.feature), np.asarray(self.threshold)
-        nan_left = np.asarray(self.nan_left, dtype=bool)
-        active = left[node] != -1
-        while active.any():
-            rows = np.flatnonzero(active)
-            cur = node[rows]
-            values = x[rows, feature[cur]] if x.shape[1] else np.zeros(len(rows))
-            go_left = np.where(np.isnan(values), nan_left[cur], values <= threshold[cur])
-            node[rows] = np.where(go_left, left[cur], right[cur])
-            active = left[node] != -1
-        lookup = np.zeros(len(self.left), dtype=np.int64)
-        for key, row in self.leaf_of_node.items():
-            lookup[int(key)] = row
-        return lookup[node]
+        """Leaf row index for every row of ``x``, node by node: each split compares one
+        column of the rows that reached it (a column-major ``x`` makes that a contiguous
+        read), so the work is the rows' paths, with no per-row lookups of split arrays."""
+        left, right, feature = self.left, self.right, self.feature
+        threshold, nan_left = self.threshold, self.nan_left
+        leaf_row = {int(node): row for node, row in self.leaf_of_node.items()}
+        out = np.empty(len(x), dtype=np.int64)
+        pending = [(0, np.arange(len(x)))]
+        while pending:
+            node, rows = pending.pop()
+            if left[node] == -1:
+                out[rows] = leaf_row[node]
+                continue
+            values = x[rows, feature[node]]
+            go_left = values <= threshold[node]
+            if nan_left[node]:
+                go_left |= np.isnan(values)
+            pending.append((left[node], rows[go_left]))
+            pending.append((right[node], rows[~go_left]))
+        return out
 
     def sample(self, x: np.ndarray, rng: np.random.Generator,
                allowed: Callable[[np.ndarray], Iterable[tuple[np.ndarray, np.ndarray | None, bool]]]
@@ -72,8 +74,12 @@ class FlatTree:
         leaf has no allowed class draws uniformly among the allowed ones (see ``CartEngine``)."""
         n = len(x)
         leaf = self.leaves(x)
-        u_null, u_value = _uniforms_by_group(leaf, rng), _uniforms_by_group(leaf, rng)
-        null = u_null < np.asarray(self.null_share)[leaf]
+        null_share = np.asarray(self.null_share)
+        if null_share.any():
+            null = _uniforms_by_group(leaf, rng) < null_share[leaf]
+        else:  # a column without NULLs in the source (most): no draw for them
+            null = np.zeros(n, dtype=bool)
+        u_value = _uniforms_by_group(leaf, rng)
         out = np.full(n, np.nan)
         if self.categorical:
             for row, members in _members_by_group(leaf):
@@ -119,8 +125,11 @@ def _uniforms_by_group(groups: np.ndarray, rng: np.random.Generator) -> np.ndarr
     n = len(groups)
     if n == 0:
         return np.empty(0)
-    # by group, random within it: one float sort (groups are leaf row numbers, small ints)
-    order = np.argsort(groups.astype(float) + rng.random(n) * 0.5)
+    # by group, random within it: shuffle, then a stable sort by group (groups are leaf row
+    # numbers, small ints: numpy sorts 16-bit integers by radix, in linear time)
+    shuffled = rng.permutation(n)
+    keys = groups[shuffled]
+    order = shuffled[np.argsort(keys.astype(np.int16) if keys.max() < 2**15 else keys, kind="stable")]
     sorted_groups = groups[order]
     starts = np.flatnonzero(np.r_[True, sorted_groups[1:] != sorted_groups[:-1]])
     sizes = np.diff(np.r_[starts, n])
