@@ -44,8 +44,13 @@ class ProgressWriter:
         self.catalog, self.job_id, self.interval = catalog, job_id, interval
         self.state: dict[str, Any] = {"stage": "", "tables": {}}
         self.written = 0.0
+        self.lock = threading.Lock()  # the next table is generated (and reported) by a thread
 
     def __call__(self, stage: str, table: str, rows: int) -> None:
+        with self.lock:
+            self._report(stage, table, rows)
+
+    def _report(self, stage: str, table: str, rows: int) -> None:
         if stage == COMMIT_STAGE:
             self.claim_commit(rows)
             return

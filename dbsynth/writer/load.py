@@ -20,7 +20,7 @@ import pandas as pd
 
 from dbsynth.connectors.base import Connector, Dependent, TargetSession
 from dbsynth.errors import LoadError, UnsafeTargetError
-from dbsynth.model.stream import Synthesis, TableData, TableStream, prefetched
+from dbsynth.model.stream import Synthesis, TableData, TableStream, prefetched, prefetched_tables
 from dbsynth.schema.graph import LoadPlan
 from dbsynth.schema.model import ForeignKey, Schema, Table
 from dbsynth.writer.objects import (
@@ -95,7 +95,7 @@ def execute_plan(session: TargetSession, write_plan: WritePlan, schema: Schema,
     """Run the operations in order; the data-dependent ones take the synthesis's tables as
     they come (in load order), and the cut keys once every table is made. A translated
     object the target refuses is listed in ``not_created`` (with what needed it)."""
-    tables = iter(synthesis)
+    tables = prefetched_tables(iter(synthesis))
     gone: set[str] = set()  # objects not created: those that need them are not either
     refused = not_created if not_created is not None else []
     current: tuple[str, TableData | None] = ("", None)
