@@ -95,24 +95,46 @@ class FakeValues:
 
     def _text(self, n: int, lengths: np.ndarray | None, words: np.ndarray | None = None) -> list[str]:
         """Free text: lorem words, as many per row as ``words`` says (the source's word
-        counts), else roughly the source's length; words are never cut in the middle."""
+        counts), else roughly the source's length; words are never cut in the middle (a
+        first word longer than the length is). Joined by Arrow, not row by row in Python."""
+        import pyarrow as pa
+        import pyarrow.compute as pc
+
+        if n == 0:
+            return []
         vocabulary = _lorem_words(self.locale)
         lengths = (np.full(n, 20) if lengths is None else np.asarray(lengths)).astype(int)
         if words is None:
             words_per_row = np.maximum(1, lengths // 6 + 1)
         else:
             words_per_row = np.maximum(1, np.rint(np.asarray(words))).astype(int)
-        picks = vocabulary[self.rng.integers(0, len(vocabulary), size=int(words_per_row.sum()))
-                           ].tolist()  # Python strings: joined per row much faster than numpy's
-        out, start = [], 0
-        for count, length in zip(words_per_row.tolist(), lengths.tolist()):
-            text = " ".join(picks[start:start + count]).capitalize()
-            if words is None and len(text) > length:  # cut at a word boundary
-                text = text[: max(1, length) + 1].rsplit(" ", 1)[0] if " " in text[:length + 1] \
-                    else text[: max(1, length)]
-            out.append(text.strip() or "x")
-            start += count
+        picks = self.rng.integers(0, len(vocabulary), size=int(words_per_row.sum()))
+        too_long = np.zeros(n, dtype=bool)
+        if words is None:  # keep the words that fit in the row's length
+            words_per_row, picks, too_long = _words_that_fit(
+                picks, words_per_row, lengths, _word_lengths(self.locale))
+        offsets = np.zeros(n + 1, dtype=np.int64)
+        np.cumsum(words_per_row, out=offsets[1:])
+        rows = pa.ListArray.from_arrays(pa.array(offsets), pa.array(vocabulary).take(pa.array(picks)))
+        out = pc.utf8_capitalize(pc.binary_join(rows, " ")).to_numpy(zero_copy_only=False).tolist()
+        for i in np.flatnonzero(too_long).tolist():  # a first word longer than the length
+            out[i] = out[i][: max(1, int(lengths[i]))]
         return out
+
+
+def _words_that_fit(picks: np.ndarray, words_per_row: np.ndarray, lengths: np.ndarray,
+                    word_lengths: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Of each row's picked words, the most whose joined text (one space between) is at
+    most the row's length, at least one; and which rows' first word alone is too long."""
+    starts = np.r_[0, np.cumsum(words_per_row)[:-1]]
+    row = np.repeat(np.arange(len(words_per_row)), words_per_row)
+    position = np.arange(len(picks)) - starts[row]
+    chars = np.cumsum(word_lengths[picks])
+    before_row = chars[starts] - word_lengths[picks][starts]
+    joined = chars - before_row[row] + position  # the text's length up to this word
+    fits = np.add.reduceat((joined <= lengths[row]).astype(np.int64), starts)
+    kept = np.maximum(fits, 1)
+    return kept, picks[position < kept[row]], fits == 0
 
 
 _LOREM: dict[str, np.ndarray] = {}
@@ -124,3 +146,7 @@ def _lorem_words(locale: str) -> np.ndarray:
 
         _LOREM[locale] = np.array(Faker(locale).get_words_list())
     return _LOREM[locale]
+
+
+def _word_lengths(locale: str) -> np.ndarray:
+    return np.array([len(word) for word in _lorem_words(locale).tolist()], dtype=np.int64)
