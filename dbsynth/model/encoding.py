@@ -9,6 +9,7 @@ microsecond where the source has fractions), the category values.
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -91,6 +92,11 @@ def decode(summary: ColumnSummary, codes: np.ndarray) -> pd.Series:
         fine = summary.step is not None and summary.step < 10**9  # fractions of a second
         if summary.step and not fine:  # the source's values sit on whole days/hours/…: so do ours
             x = (np.rint(x / summary.step) * summary.step).astype("int64")
+        if kind == "date" and not summary.text_format:  # numpy makes the date objects at once
+            out = pd.Series(x.astype("datetime64[ns]").astype("datetime64[D]").astype(object),
+                            dtype=object)
+            out[missing] = None
+            return out
         stamps = pd.Series(pd.to_datetime(x, unit="ns", utc=summary.integer))
         stamps = stamps.dt.floor("us" if fine else "s")
         if summary.text_format:  # dates stored as text: written back in their format
@@ -108,7 +114,15 @@ def decode(summary: ColumnSummary, codes: np.ndarray) -> pd.Series:
     if kind == "categorical":
         cats = summary.categories
         idx = np.clip(np.nan_to_num(codes, nan=0).astype(int), 0, max(len(cats) - 1, 0))
-        out = pd.Series([cats[i] if cats else None for i in idx], dtype=object)
+        out = pd.Series(_as_objects(cats)[idx] if cats else [None] * len(idx), dtype=object)
         out[missing] = None
         return out
     raise ValueError(f"column kind {kind!r} is not decoded")
+
+
+def _as_objects(values: list[Any]) -> np.ndarray:
+    """A 1-D object array of the values as they are (np.array would nest tuples or lists)."""
+    out = np.empty(len(values), dtype=object)
+    for i, value in enumerate(values):
+        out[i] = value
+    return out
