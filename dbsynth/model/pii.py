@@ -80,7 +80,7 @@ class FakeValues:
             return self._text(n, lengths, words)
         if n > POOL_SIZE:
             pool = self._make(kind, POOL_SIZE)
-            return [pool[i] for i in self.rng.integers(0, POOL_SIZE, size=n)]
+            return np.asarray(pool, dtype=object)[self.rng.integers(0, POOL_SIZE, size=n)].tolist()
         return self._make(kind, n)
 
     def _make(self, kind: str, n: int) -> list[str]:

@@ -76,7 +76,8 @@ class CartEngine:
         width = context.shape[1]
         # one column-major matrix, context then the drawn columns: column j's tree reads
         # the first width + j columns as a view, and a tree's split reads one column
-        drawn = np.full((len(context), width + len(self.columns)), np.nan, order="F")
+        # (each column is written before any later tree reads it: no need to fill it first)
+        drawn = np.empty((len(context), width + len(self.columns)), order="F")
         drawn[:, :width] = context
         out = drawn[:, width:]
         for j, tree in enumerate(self.trees):
