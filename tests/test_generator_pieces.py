@@ -223,3 +223,24 @@ def test_unused_partners_for_thousands_of_saturated_groups() -> None:
     assert (frame.groupby("user_id").size() == 3).all()
     assert (hashes == _key_hashes(frame, cols)[0]).all()  # the hashes follow the new values
     assert took < 4.0, f"{took:.1f} s"
+
+
+@pytest.mark.parametrize("parent_dtype", ["int64", "Int64", "int32"])
+@pytest.mark.parametrize("child_dtype", ["int64", "Int64", "int16"])
+def test_integer_keys_find_the_same_parent_rows_as_object_keys(parent_dtype: str,
+                                                               child_dtype: str) -> None:
+    """The int64 lookup of one integer key (issue 19's speed-up) against the object one:
+    duplicated, NULL and missing parent keys, NULL and orphan child keys."""
+    from dbsynth.model.relational.links import row_positions
+
+    rng = np.random.default_rng(7)
+    parent = pd.DataFrame({"id": pd.Series(rng.integers(-3, 30, 40), dtype=parent_dtype)})
+    child = pd.DataFrame({"fk": pd.Series(rng.integers(-3, 35, 90), dtype=child_dtype)})
+    if parent_dtype == "Int64":
+        parent.loc[::7, "id"] = pd.NA
+    if child_dtype == "Int64":
+        child.loc[::5, "fk"] = pd.NA
+    fast = row_positions(parent, ["id"], child, ["fk"])
+    slow = row_positions(parent.astype(object), ["id"], child.astype(object), ["fk"])
+    assert fast.tolist() == slow.tolist()
+    assert (fast >= 0).any() and (fast == -1).any()

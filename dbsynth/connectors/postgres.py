@@ -1,4 +1,5 @@
-"""PostgreSQL through psycopg 3 (URLs parsed by SQLAlchemy 2): catalog queries, reads, COPY.
+"""PostgreSQL through psycopg 3 (plain URLs parsed by connectors/urls.py, others by SQLAlchemy 2):
+catalog queries, reads, COPY.
 
 Catalog SQL lives in ``sql/postgres/``; loads use ``COPY ... FROM STDIN`` inside one transaction.
 """
@@ -11,15 +12,13 @@ import io
 import json
 import re
 from collections.abc import Callable, Iterator
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeAlias
 
 import numpy as np
 import pandas as pd
 import psycopg
 import pyarrow as pa
 import pyarrow.csv as pa_csv
-from sqlalchemy.engine import URL
-
 from dbsynth.connectors.objects import postgres_objects
 from dbsynth.connectors.pg_records import Shape, array_literal, column_shape, composite_text
 from dbsynth.connectors.base import Dependent, first_line, is_null_value, qualified, quote_ident, read_sql, short_sql, probe_by_query
@@ -32,6 +31,12 @@ from dbsynth.schema.model import (
     UniqueConstraint,
 )
 from dbsynth.schema.objects import SchemaObject
+from dbsynth.connectors.urls import ServerUrl
+
+if TYPE_CHECKING:  # SQLAlchemy parses only the URLs connectors/urls.py does not (slow import)
+    from sqlalchemy.engine import URL
+
+AnyUrl: TypeAlias = "URL | ServerUrl"
 
 CAPABILITIES = DIALECT  # what the engine can do (dbsynth.dialects.postgres)
 
@@ -40,7 +45,7 @@ class PostgresConnector:
     dialect = "postgres"
     capabilities = CAPABILITIES
 
-    def __init__(self, url: URL, schema: str = "public", role: str = "source") -> None:
+    def __init__(self, url: AnyUrl, schema: str = "public", role: str = "source") -> None:
         self.url = url.set(drivername="postgresql+psycopg")
         self.schema_name = schema
         self.role = role
@@ -313,7 +318,7 @@ class PostgresSession:
 
     capabilities = CAPABILITIES
 
-    def __init__(self, conn: psycopg.Connection[Any], schema_name: str, url: URL) -> None:
+    def __init__(self, conn: psycopg.Connection[Any], schema_name: str, url: AnyUrl) -> None:
         self.conn = conn
         self.schema_name = schema_name
         self.url = url
@@ -548,7 +553,7 @@ _TEXT_RENDERERS: dict[str, Callable[[Any], str | None]] = {
 
 
 
-def _scrub(text: str, url: URL) -> str:
+def _scrub(text: str, url: AnyUrl) -> str:
     """Remove the password from a driver message, should a driver ever echo it."""
     from dbsynth.connectors.registry import mask_secrets
 

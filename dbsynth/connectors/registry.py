@@ -5,12 +5,13 @@ from __future__ import annotations
 import importlib
 import logging
 import re
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal, cast
 from urllib.parse import unquote
 
 from dbsynth.connectors.base import Connector
-from dbsynth.connectors.urls import DatabaseUrl, parse_file_url
+from dbsynth.connectors.urls import DatabaseUrl, parse_file_url, parse_server_url
 from dbsynth.dialects import SCHEMES, dialect_for_scheme, duckdb, postgres, sqlite
 from dbsynth.errors import UsageError
 
@@ -22,6 +23,8 @@ DUCKDB_SCHEMES = duckdb.DIALECT.schemes
 SQLITE_SCHEMES = sqlite.DIALECT.schemes
 KNOWN_SCHEMES = tuple(SCHEMES)
 FILE_SCHEMES = frozenset(s for s, d in SCHEMES.items() if d.file_database)
+#: server URLs read without SQLAlchemy in their plain form (see connectors/urls.py)
+PLAIN_SERVER_SCHEMES = frozenset(POSTGRES_SCHEMES)
 
 #: dialect name -> (module, class) of its connector, imported when first used
 CONNECTORS: dict[str, tuple[str, str]] = {
@@ -80,6 +83,11 @@ def _split_scheme(credentials: str) -> tuple[str, str]:
 def mask_url(url: str) -> str:
     """The URL with its password replaced by ``***`` (also one given as a query parameter),
     for URLs we cannot parse too."""
+    plain = parse_server_url(url, PLAIN_SERVER_SCHEMES)  # every trained model names its source
+    if plain is not None:
+        hidden = {k: _MASK for k in plain.query if k.lower() in SECRET_PARAMETERS}
+        shown = replace(plain, query={**plain.query, **hidden}).render_as_string(hide_password=True)
+        return mask_secrets(shown)
     # imported here: SQLAlchemy costs ~0.2 s to import, and a synth between files never
     # masks a URL (see connectors/urls.py)
     from sqlalchemy.engine import make_url
@@ -128,9 +136,10 @@ def url_secrets(url: str) -> list[str]:
 
 
 def parse_url(url: str) -> DatabaseUrl:
-    """The parsed URL: a plain file URL without SQLAlchemy (:mod:`dbsynth.connectors.urls`),
-    any other by SQLAlchemy (imported only then: it is slow to import)."""
-    plain = parse_file_url(url, FILE_SCHEMES)
+    """The parsed URL: a plain file or PostgreSQL URL without SQLAlchemy
+    (:mod:`dbsynth.connectors.urls`), any other by SQLAlchemy (imported only then: it is slow
+    to import)."""
+    plain = parse_file_url(url, FILE_SCHEMES) or parse_server_url(url, PLAIN_SERVER_SCHEMES)
     if plain is not None:
         return plain
     from sqlalchemy.engine import make_url

@@ -164,6 +164,8 @@ def child_counts(child: pd.DataFrame, link: Link, parent: pd.DataFrame) -> np.nd
 def row_positions(parent: pd.DataFrame, ref_columns: list[str], child: pd.DataFrame,
                   fk_columns: list[str]) -> np.ndarray:
     """Position in ``parent`` of each child row's parent (-1: NULL or missing key)."""
+    if len(ref_columns) == 1 and _signed_ints(parent[ref_columns[0]]) and _signed_ints(child[fk_columns[0]]):
+        return _int_row_positions(parent[ref_columns[0]], child[fk_columns[0]])
     parent_keys = parent[ref_columns].astype(object)
     usable = (parent_keys.notna().all(axis=1) & ~parent_keys.duplicated()).to_numpy()
     positions = np.flatnonzero(usable)
@@ -173,4 +175,20 @@ def row_positions(parent: pd.DataFrame, ref_columns: list[str], child: pd.DataFr
     else:
         found = pd.MultiIndex.from_frame(parent_keys[usable]).get_indexer(
             pd.MultiIndex.from_frame(wanted))
+    return np.where(found >= 0, positions[np.maximum(found, 0)] if len(positions) else -1, -1)
+
+
+def _signed_ints(values: pd.Series) -> bool:
+    return pd.api.types.is_signed_integer_dtype(values.dtype)
+
+
+def _int_row_positions(parent_key: pd.Series, child_key: pd.Series) -> np.ndarray:
+    """:func:`row_positions` of one integer key on int64 arrays: the same positions without
+    boxing every key into a Python object (a third of generating Chinook went to that)."""
+    usable = (parent_key.notna() & ~parent_key.duplicated()).to_numpy()
+    positions = np.flatnonzero(usable)
+    index = pd.Index(parent_key[usable].to_numpy(dtype=np.int64))
+    present = child_key.notna().to_numpy()
+    found = np.full(len(child_key), -1, dtype=np.intp)
+    found[present] = index.get_indexer(child_key[present].to_numpy(dtype=np.int64))
     return np.where(found >= 0, positions[np.maximum(found, 0)] if len(positions) else -1, -1)
