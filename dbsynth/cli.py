@@ -402,7 +402,7 @@ def generate(model: Annotated[Path, typer.Argument(metavar="MODEL", help="Model 
             results = pipeline.generate_versions(
                 fitted, target, versions=versions, seed=seed, target_schema=target_schema,
                 scale=scale, replace=replace, progress=progress, scale_out=scale_out,
-                grants=grants, **sizes)
+                grants=grants, keep_frames=False, **sizes)  # tables let go once loaded
         except IntegrityError as exc:
             if isinstance(exc.result, pipeline.SynthResult):
                 _render_result(exc.result, as_json)

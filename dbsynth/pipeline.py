@@ -256,12 +256,15 @@ def generate(model: RelationalModel, target_url: str, *, scale: float = 1.0, see
              progress: Progress = quiet, scale_out: ScaleOut | None = None,
              grants: bool = False, rows: Mapping[str, int] | None = None,
              table_scale: Mapping[str, float] | None = None,
-             where: Mapping[str, str] | None = None, only_related: bool = False) -> SynthResult:
+             where: Mapping[str, str] | None = None, only_related: bool = False,
+             keep_frames: bool = True) -> SynthResult:
     """Sample a synthetic database from ``model``, write it, prove its integrity
     (in partitions on a Dask cluster with ``scale_out``); ``grants``: the source's too.
     ``rows`` and ``table_scale`` size single tables (see :class:`Sizing`); ``where``
     ({table: SQL condition}) makes every row of a table satisfy a condition; with
-    ``only_related``, the other tables keep only the rows it references."""
+    ``only_related``, the other tables keep only the rows it references. ``keep_frames``
+    keeps the generated tables in the result (``synthetic_frames``); without it each table
+    is made as the writer asks for it and let go once loaded, as :func:`synth` does."""
     sizing = sizing_of(scale, rows, table_scale, where, only_related)
     model.check_where(sizing)  # and the sizes, against the model's schema
     _check_seed(seed)
@@ -274,10 +277,13 @@ def generate(model: RelationalModel, target_url: str, *, scale: float = 1.0, see
     target = connect(target_url, schema=target_schema, role="target")
     try:
         prepared = prepare_target(target, model.schema, replace, grants=grants)
-        return _generate_into(model, target, target_url, sizing, seed, replace, progress, "",
-                              scale_out=scale_out, prepared=prepared)
+        result = _generate_into(model, target, target_url, sizing, seed, replace, progress, "",
+                                scale_out=scale_out, keep_frames=keep_frames, prepared=prepared)
     finally:
         target.close()
+    if not keep_frames:
+        result.synthetic_frames = {}
+    return result
 
 
 def generate_versions(model: RelationalModel, target_url: str, *, versions: int = 1,

@@ -115,7 +115,8 @@ def run_synth(job: Job, config: ServiceConfig, catalog: Catalog, progress: Progr
                              sample_rows=_training_rows(p), progress=progress,
                              rows=p.get("rows"), table_scale=p.get("table_scale"),
                              where=p.get("where"), only_related=bool(p.get("only_related")),
-                             holdout=AUDIT_HOLDOUT if p.get("audit") else 0.0)
+                             holdout=AUDIT_HOLDOUT if p.get("audit") else 0.0,
+                             keep_frames=False)  # the result is its dict: no frames in memory
     result = written.to_dict()
     if p.get("report") or p.get("audit"):
         # The target is written: the job succeeds whatever the report does; a failed
@@ -190,7 +191,8 @@ def run_generate(job: Job, config: ServiceConfig, catalog: Catalog, progress: Pr
                                      seed=p["seed"], replace=p["replace"], progress=progress,
                                      rows=p.get("rows"), table_scale=p.get("table_scale"),
                                      where=p.get("where"),
-                                     only_related=bool(p.get("only_related"))).to_dict())
+                                     only_related=bool(p.get("only_related")),
+                                     keep_frames=False).to_dict())
 
 
 def run_refresh(job: Job, config: ServiceConfig, catalog: Catalog, progress: ProgressWriter) -> Outcome:
