@@ -27,7 +27,7 @@ from dbsynth.model.relational.generator import TableGenerator, drawn_columns
 from dbsynth.model.relational.links import Link, LinkRole
 from dbsynth.model.relational.picking import pick_parents
 from dbsynth.model.relational.sizing import Sizing
-from dbsynth.model.relational.state import GenerationState
+from dbsynth.model.relational.state import GenerationState, MadeTable
 from dbsynth.model.stream import Synthesis, TableData, TableStream
 from dbsynth.progress import Progress, quiet
 from dbsynth.schema.graph import LoadPlan, build_plan
@@ -167,19 +167,27 @@ class RelationalModel:
             rng = np.random.default_rng(_seed_words(seed, index, own))
             generator = TableGenerator(self.tables, self.links, self.schema.table(name), plan,
                                        state, rng, own)
-            streamable = (stream_rows is not None and name not in referenced
+            # a referenced table only when its stream is read before the next table is made
+            kept = (name in referenced and not streams_read_later
+                    and self._streams_referenced(name))
+            streamable = (stream_rows is not None and (name not in referenced or kept)
                           and self.tables[name].copied is None and not waiting)
+            drawn: np.ndarray | None = None  # a referenced table's parent rows, drawn once
             if streamable:
                 parent_rows = generator.parent_rows(ratios[name])
+                drawn = parent_rows if kept else None  # (a leaf's are drawn again, as always)
                 if len(parent_rows) > stream_rows:
                     last = partition.number(len(parent_rows) - 1)
                     next_keys = {c: k.start + last + 1 for c, k in self.tables[name].keys.items()
                                  if k.style == "int"}
-                    yield name, TableStream(name, len(parent_rows), partial(
-                        generator.chunks, parent_rows, stream_rows), next_keys)
+                    chunks = (partial(self._kept_chunks, generator, state, name, parent_rows,
+                                      stream_rows) if kept
+                              else partial(generator.chunks, parent_rows, stream_rows))
+                    yield name, TableStream(name, len(parent_rows), chunks, next_keys)
+                    made.add(name)
                     continue
             progress("generate", name, 0)
-            generator.run(ratios[name], stream_rows)
+            generator.run(ratios[name], stream_rows, drawn)
             progress("generate", name, len(state.rows(name)))
             made.add(name)
             waiting.append(name)
@@ -232,9 +240,20 @@ class RelationalModel:
             frame[col] = picks[col].to_numpy()
 
     def _keep_what_later_tables_read(self, state: GenerationState, name: str) -> None:
-        """Cut a handed-over table down to what later steps read: the keys children refer to,
-        the columns children copy, its row key and cut keys (drawn at the end); its encoded
-        rows only if it is some table's parent (children are conditioned on them)."""
+        """Cut a handed-over table down to what later steps read (see :meth:`_read_later`)."""
+        columns, is_parent = self._read_later(name)
+        made = state.made[name]
+        # copies, not column views: a view keeps the whole block of the table's columns of
+        # that dtype alive (partsupp's kept keys held every comment string of the table)
+        made.rows = made.rows[columns].copy()
+        made.derived = made.derived.copy()
+        if not is_parent:
+            made.encoded = None
+
+    def _read_later(self, name: str) -> tuple[list[str], bool]:
+        """The columns of a table later steps read: the keys children refer to, the columns
+        children copy, its row key and cut keys (drawn at the end); and whether it is some
+        table's parent (then children are conditioned on its encoded rows)."""
         table = self.schema.table(name)
         read: set[str] = set()
         is_parent = False
@@ -250,10 +269,34 @@ class RelationalModel:
                 if copy.parent == name:
                     read.update(copy.ref_columns)
                     read.add(copy.column)
-        made = state.made[name]
-        made.rows = made.rows[[c for c in table.data_columns if c in read]]
-        if not is_parent:
-            made.encoded = None
+        return [c for c in table.data_columns if c in read], is_parent
+
+    def _streams_referenced(self, name: str) -> bool:
+        """A referenced table may be handed over in chunks (keeping of each only what later
+        tables read) when no link of a cycle or a self reference touches it: those fill its
+        rows after they are made."""
+        return not any(link.role in (LinkRole.CUT, LinkRole.SELF) and name in (link.child, link.parent)
+                       for link in self.links)
+
+    def _kept_chunks(self, generator: TableGenerator, state: GenerationState, name: str,
+                     parent_rows: np.ndarray, chunk_rows: int) -> Iterator[pd.DataFrame]:
+        """A referenced table in chunks (see :meth:`TableGenerator.pieces`): of each, the
+        columns later tables read, its derived columns and encoded rows are kept; after the
+        last, the table is in the state as if made whole and cut down, so it is never whole
+        in memory."""
+        columns, is_parent = self._read_later(name)
+        rows: list[pd.DataFrame] = []
+        derived: list[pd.DataFrame] = []
+        encoded: list[np.ndarray] = []
+        for frame, hidden, piece_encoded in generator.pieces(parent_rows, chunk_rows):
+            rows.append(frame[columns].copy())
+            derived.append(hidden.copy())
+            if is_parent:
+                encoded.append(piece_encoded)
+            yield frame
+        state.made[name] = MadeTable(pd.concat(rows, ignore_index=True),
+                                     pd.concat(derived, ignore_index=True),
+                                     np.vstack(encoded) if is_parent else None)
 
     def shared_tables(self, scale: float | Sizing, partition: Partition) -> frozenset[str]:
         """Tables every partition generates whole and alike, written by partition 0 only:
