@@ -11,7 +11,7 @@ stream, so a seed gives the same rows whichever way they are asked for:
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
 from functools import partial
 
@@ -162,6 +162,7 @@ class RelationalModel:
         undrawn = set(range(len(held)))
         made: set[str] = set()
         waiting: list[str] = []  # made, not handed over yet (in load order)
+        last_read = self._last_read(plan)
         for index, name in enumerate(plan.order):
             own = Partition() if name in state.shared else partition  # shared: same everywhere
             rng = np.random.default_rng(_seed_words(seed, index, own))
@@ -183,6 +184,9 @@ class RelationalModel:
                     chunks = (partial(self._kept_chunks, generator, state, name, parent_rows,
                                       stream_rows) if kept
                               else partial(generator.chunks, parent_rows, stream_rows))
+                    if not streams_read_later:  # its parents go once its last chunk is made
+                        chunks = partial(_then, chunks, partial(_forget_read_by, state, name,
+                                                                last_read))
                     yield name, TableStream(name, len(parent_rows), chunks, next_keys)
                     made.add(name)
                     continue
@@ -202,6 +206,8 @@ class RelationalModel:
                 ready = waiting.pop(0)
                 yield ready, state.rows(ready)
                 self._keep_what_later_tables_read(state, ready)
+                if not streams_read_later:
+                    _forget_read_by(state, ready, last_read)
         rng = np.random.default_rng(_seed_words(seed, len(plan.order), partition))
         for link in self.links:
             if link.role == LinkRole.CUT and not plan.is_held(link.child, link.fk):
@@ -271,6 +277,22 @@ class RelationalModel:
                     read.add(copy.column)
         return [c for c in table.data_columns if c in read], is_parent
 
+    def _last_read(self, plan: LoadPlan) -> dict[str, str]:
+        """Per table some later table reads (its children, tables copying its columns), the
+        last of those in load order: once that one is made, nothing reads the table again.
+        Tables a cut key touches are read at the end (the cut keys are drawn last): absent."""
+        position = {name: i for i, name in enumerate(plan.order)}
+        cut = {t for lk in self.links if lk.role == LinkRole.CUT for t in (lk.child, lk.parent)}
+        readers: dict[str, set[str]] = {}
+        for link in self.links:
+            if link.role != LinkRole.SELF:
+                readers.setdefault(link.parent, set()).add(link.child)
+        for name, tm in self.tables.items():
+            for copy in tm.copies.values():
+                readers.setdefault(copy.parent, set()).add(name)
+        return {parent: max(children, key=position.__getitem__)
+                for parent, children in readers.items() if parent not in cut}
+
     def _streams_referenced(self, name: str) -> bool:
         """A referenced table may be handed over in chunks (keeping of each only what later
         tables read) when no link of a cycle or a self reference touches it: those fill its
@@ -308,6 +330,25 @@ class RelationalModel:
         return frozenset(name for name, tm in self.tables.items()
                          if tm.copied is not None
                          or (tm.primary is None and planned[name] < SHARED_ROOT_ROWS))
+
+
+def _then(chunks: Callable[[], Iterator[pd.DataFrame]], after: Callable[[], None]
+          ) -> Iterator[pd.DataFrame]:
+    """The chunks, then ``after()`` once the last is made."""
+    yield from chunks()
+    after()
+
+
+def _forget_read_by(state: GenerationState, reader: str, last_read: dict[str, str]) -> None:
+    """Let go of the tables ``reader`` was the last to read (see
+    :meth:`RelationalModel._last_read`): rows, derived columns, encoded rows and the parent
+    clusters grouped for its children's links, so what the writer does next (a big table's
+    key built after its load) does not run beside parents no table needs any more."""
+    for parent, last in last_read.items():
+        if last == reader:
+            state.made.pop(parent, None)
+            for key in [k for k in state.clusters if k[0] == parent]:
+                del state.clusters[key]
 
 
 def _seed_words(seed: int, step: int, partition: Partition) -> list[int]:
