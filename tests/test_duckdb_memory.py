@@ -25,7 +25,7 @@ def _write_session_limit(path: Path) -> str:
 
 def test_a_target_without_a_cap_in_its_url_gets_the_write_default(tmp_path: Path) -> None:
     limit = _write_session_limit(tmp_path / "t.duckdb")
-    assert WRITE_MEMORY_LIMIT == "256MB" and limit == "244.1 MiB"  # DuckDB's spelling of 256MB
+    assert WRITE_MEMORY_LIMIT == "512MB" and limit == "488.2 MiB"  # DuckDB's spelling of 512MB
 
 
 def test_an_existing_file_keeps_duckdbs_own_limit(tmp_path: Path) -> None:
@@ -37,7 +37,7 @@ def test_an_existing_file_keeps_duckdbs_own_limit(tmp_path: Path) -> None:
     path = tmp_path / "there.duckdb"
     duckdb.connect(str(path)).close()
     default = duckdb.connect(":memory:").execute("SELECT current_setting('memory_limit')").fetchone()[0]
-    assert _write_session_limit(path) == default != "244.1 MiB"
+    assert _write_session_limit(path) == default != "488.2 MiB"
 
 
 def test_a_new_file_is_checkpointed_once_the_engine_holds_more_than_allowed(tmp_path: Path) -> None:

@@ -302,14 +302,14 @@ class DuckDBSession:
             return
         try:
             self.conn.execute(sql)
-        except duckdb.OutOfMemoryException as exc:
+        except duckdb.Error as exc:
+            if not _out_of_memory(exc):
+                raise LoadError(f"{first_line(exc)} (while running: {short_sql(sql)})") from None
             if not self._default_cap:
                 raise LoadError(f"{first_line(exc)} (while running: {short_sql(sql)}); "
                                 "raise the URL's ?memory_limit=") from None
             self._lift_cap(sql, WRITE_MEMORY_LIMIT)
             self.execute(sql)
-        except duckdb.Error as exc:
-            raise LoadError(f"{first_line(exc)} (while running: {short_sql(sql)})") from None
 
     def _build_key(self, sql: str) -> None:
         """A key's index built over loaded rows under dbsynth's default caps (a new file):
@@ -607,6 +607,12 @@ def _arrow_column(values: pd.Series, sql_type: SqlType) -> pa.Array:
 
 def _json_text(value: Any) -> str:
     return value if isinstance(value, str) else json.dumps(value, default=str)
+
+
+def _out_of_memory(exc: duckdb.Error) -> bool:
+    """DuckDB ran out of memory under its cap: said so as such, or as a statement's commit
+    that could not allocate a block (a failed commit rolls the statement back whole)."""
+    return isinstance(exc, duckdb.OutOfMemoryException) or "could not allocate block" in str(exc)
 
 
 #: a statement building a key's index over a table's rows (see ``KEY_BUILD_MEMORY_LIMIT``)
