@@ -25,7 +25,7 @@ def _write_session_limit(path: Path) -> str:
 
 def test_a_target_without_a_cap_in_its_url_gets_the_write_default(tmp_path: Path) -> None:
     limit = _write_session_limit(tmp_path / "t.duckdb")
-    assert WRITE_MEMORY_LIMIT == "1GB" and limit == "953.6 MiB"  # DuckDB's spelling of 1GB
+    assert WRITE_MEMORY_LIMIT == "512MB" and limit == "488.2 MiB"  # DuckDB's spelling of 512MB
 
 
 def test_an_existing_file_keeps_duckdbs_own_limit(tmp_path: Path) -> None:
@@ -37,7 +37,7 @@ def test_an_existing_file_keeps_duckdbs_own_limit(tmp_path: Path) -> None:
     path = tmp_path / "there.duckdb"
     duckdb.connect(str(path)).close()
     default = duckdb.connect(":memory:").execute("SELECT current_setting('memory_limit')").fetchone()[0]
-    assert _write_session_limit(path) == default != "953.6 MiB"
+    assert _write_session_limit(path) == default != "488.2 MiB"
 
 
 def test_a_new_file_is_checkpointed_once_the_engine_holds_more_than_allowed(tmp_path: Path) -> None:
@@ -95,6 +95,7 @@ def test_a_key_too_big_for_the_default_cap_lifts_it_and_a_cap_of_the_url_says_so
     from dbsynth.errors import LoadError
 
     monkeypatch.setattr(connector, "WRITE_MEMORY_LIMIT", "16MB")
+    monkeypatch.setattr(connector, "KEY_BUILD_MEMORY_LIMIT", "16MB")
     with caplog.at_level("WARNING"):
         _keyed_after_load(f"duckdb:///{tmp_path / 'lifted.duckdb'}", 4_000_000)
     assert any("cap is lifted" in r.getMessage() for r in caplog.records)
@@ -111,3 +112,40 @@ def test_a_key_too_big_for_the_default_cap_lifts_it_and_a_cap_of_the_url_says_so
         assert "memory_limit" in exc.message
     else:
         raise AssertionError("a 16MB cap of the URL held a 4M-row key build")
+
+
+def test_a_key_built_after_the_load_runs_under_the_key_cap_then_the_load_cap_again(
+        tmp_path: Path, monkeypatch, caplog) -> None:
+    """Loads run under a small cap (DuckDB keeps cached blocks up to it); the key's index,
+    which must fit in memory whole, is built under the bigger key cap, without lifting it,
+    and the loads after it are under the small cap again."""
+    import duckdb
+    import numpy as np
+
+    from dbsynth.connectors import duckdb as connector
+
+    monkeypatch.setattr(connector, "WRITE_MEMORY_LIMIT", "16MB")  # a 4M-row key fails under it
+    limits: list[str] = []
+    table = Table("t", (Column("id", SqlType("bigint"), False),), PrimaryKey(("id",)))
+    target = connect(f"duckdb:///{tmp_path / 'keyed.duckdb'}", role="target")
+    session = target.begin_target()
+    try:
+        session.execute('CREATE TABLE "t" ("id" BIGINT NOT NULL)')
+        ids = np.arange(4_000_000, dtype=np.int64)
+        np.random.default_rng(0).shuffle(ids)
+        session.load(table, pd.DataFrame({"id": ids}))
+        with caplog.at_level("WARNING"):
+            session.execute('ALTER TABLE "t" ADD PRIMARY KEY ("id")')
+        limits.append(str(session.query("SELECT current_setting('memory_limit')")[0][0]))
+        session.commit()
+    finally:
+        session.close()
+        target.close()
+    assert not any("cap is lifted" in r.getMessage() for r in caplog.records)
+    assert limits == ["15.2 MiB"]  # DuckDB's spelling of 16MB
+    con = duckdb.connect(str(tmp_path / "keyed.duckdb"), read_only=True)
+    try:
+        assert con.execute("SELECT count(*) FROM duckdb_constraints() WHERE constraint_type = "
+                           "'PRIMARY KEY'").fetchone()[0] == 1
+    finally:
+        con.close()

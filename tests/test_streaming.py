@@ -17,6 +17,7 @@ from conftest import ZOO_TABLES, run_sql
 
 from dbsynth import pipeline
 from dbsynth.demo import build_demo_source
+from dbsynth.model.stream import TableStream
 from dbsynth.schema.graph import build_plan
 
 
@@ -213,3 +214,36 @@ def test_a_streamed_load_reports_the_rows_loaded_not_those_generated_ahead() -> 
     assert _load(session, table, Operation("load", "t"), stream, progress) == 100  # type: ignore[arg-type]
     assert session.loaded == 100
     assert all(said == done for said, done in reported), reported
+
+
+def test_a_big_parent_streams_and_keeps_only_what_children_read(demo: str) -> None:
+    """Table by table, a parent bigger than a chunk comes in chunks too; its rows and its
+    children's are those of a whole-table run with the seed, and no chunk's columns stay
+    alive once the consumer moves on (what children read is kept as copies)."""
+    model = pipeline.train(demo).model
+    plan = build_plan(model.schema)
+    whole = model.sample_all_at_once(plan, seed=4, stream_rows=300)  # made in the same pieces
+    alive: list[weakref.ref] = []  # type: ignore[type-arg]
+    streamed: list[str] = []
+    for name, data in model.sample_table_by_table(plan, seed=4, stream_rows=300):
+        if isinstance(data, TableStream):
+            streamed.append(name)
+            chunks = []
+            for chunk in data:  # the generator holds the last chunk handed over, no other
+                gc.collect()
+                assert all(ref() is None for ref in alive), name
+                chunks.append(chunk.copy())
+                # the chunk's column arrays (pandas blocks): a kept view would hold them
+                alive.extend(weakref.ref(block.values) for block in chunk._mgr.blocks)
+                del chunk
+            frame = pd.concat(chunks, ignore_index=True)
+        else:
+            frame = data.reset_index(drop=True)
+        expected = whole[name]
+        expected = (pd.concat(list(expected), ignore_index=True) if isinstance(expected, TableStream)
+                    else expected.reset_index(drop=True))
+        pd.testing.assert_frame_equal(frame, expected)
+        del data
+        gc.collect()
+        assert all(ref() is None for ref in alive), name
+    assert "patients" in streamed and "lab_results" in streamed

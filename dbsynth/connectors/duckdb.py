@@ -25,7 +25,8 @@ from dbsynth.connectors.base import (Dependent, first_line, is_null_value, quali
                                      short_sql)
 from dbsynth.connectors.urls import DatabaseUrl
 from dbsynth.dialects.base import Dialect
-from dbsynth.dialects.duckdb import DIALECT, WRITE_CHECKPOINT_SHARE, WRITE_MEMORY_LIMIT
+from dbsynth.dialects.duckdb import (DIALECT, KEY_BUILD_MEMORY_LIMIT, WRITE_CHECKPOINT_SHARE,
+                                     WRITE_MEMORY_LIMIT)
 from dbsynth.dialects.duckdb import parse_type as parse_duckdb_type
 from dbsynth.errors import ConnectionError_, LoadError, SchemaError, UsageError
 from dbsynth.schema.model import (
@@ -296,25 +297,48 @@ class DuckDBSession:
     def execute(self, sql: str) -> None:
         if sql.lstrip()[:6].upper() in ("CREATE", "ALTER ", "COMMEN"):
             self._ddl.append(sql)
+        if self._default_cap and _KEY_BUILD.match(sql):
+            self._build_key(sql)
+            return
         try:
             self.conn.execute(sql)
-        except duckdb.OutOfMemoryException as exc:
+        except duckdb.Error as exc:
+            if not _out_of_memory(exc):
+                raise LoadError(f"{first_line(exc)} (while running: {short_sql(sql)})") from None
             if not self._default_cap:
                 raise LoadError(f"{first_line(exc)} (while running: {short_sql(sql)}); "
                                 "raise the URL's ?memory_limit=") from None
-            self._lift_cap(sql)
+            self._lift_cap(sql, WRITE_MEMORY_LIMIT)
             self.execute(sql)
+
+    def _build_key(self, sql: str) -> None:
+        """A key's index built over loaded rows under dbsynth's default caps (a new file):
+        under ``KEY_BUILD_MEMORY_LIMIT``, as it must fit in memory whole; then checkpointed,
+        so the index written out can leave memory, and back under the load cap."""
+        self.conn.execute(f"SET memory_limit = '{KEY_BUILD_MEMORY_LIMIT}'")
+        try:
+            self.conn.execute(sql)
+        except duckdb.OutOfMemoryException:
+            self._lift_cap(sql, KEY_BUILD_MEMORY_LIMIT)
+            self.execute(sql)
+            return
         except duckdb.Error as exc:
             raise LoadError(f"{first_line(exc)} (while running: {short_sql(sql)})") from None
+        self.execute("CHECKPOINT")
+        try:
+            self.conn.execute(f"SET memory_limit = '{WRITE_MEMORY_LIMIT}'")
+        except duckdb.Error as exc:  # DuckDB could not free enough to go back: it keeps the key's
+            log.debug("the write cap stays %s after %s: %s", KEY_BUILD_MEMORY_LIMIT,
+                      short_sql(sql), first_line(exc))
 
-    def _lift_cap(self, sql: str) -> None:
+    def _lift_cap(self, sql: str, cap: str) -> None:
         """dbsynth's default cap was too small for a statement (a primary key built over
         tens of millions of rows): DuckDB's own limit (80% of RAM) from now on, said so."""
         self._default_cap = False
         self.conn.execute("RESET memory_limit")
         log.warning("DuckDB ran out of memory under dbsynth's %s write cap while running %s; "
                     "the cap is lifted to DuckDB's own for the rest of this write (a URL's "
-                    "?memory_limit= sets one that stays)", WRITE_MEMORY_LIMIT, short_sql(sql))
+                    "?memory_limit= sets one that stays)", cap, short_sql(sql))
 
     def query(self, sql: str) -> list[tuple[Any, ...]]:
         try:
@@ -585,6 +609,15 @@ def _json_text(value: Any) -> str:
     return value if isinstance(value, str) else json.dumps(value, default=str)
 
 
+def _out_of_memory(exc: duckdb.Error) -> bool:
+    """DuckDB ran out of memory under its cap: said so as such, or as a statement's commit
+    that could not allocate a block (a failed commit rolls the statement back whole)."""
+    return isinstance(exc, duckdb.OutOfMemoryException) or "could not allocate block" in str(exc)
+
+
+#: a statement building a key's index over a table's rows (see ``KEY_BUILD_MEMORY_LIMIT``)
+_KEY_BUILD = re.compile(r"\s*(ALTER\s+TABLE\s.*\sADD\s.*(PRIMARY\s+KEY|UNIQUE)\s*\(|CREATE\s+UNIQUE\s+INDEX\s)",
+                        re.IGNORECASE | re.DOTALL)
 _SIZE = re.compile(r"^(\d+(?:\.\d+)?)\s*(B|KB|MB|GB|TB|KiB|MiB|GiB|TiB)$", re.IGNORECASE)
 _UNIT_BYTES = {"b": 1, "kb": 10**3, "mb": 10**6, "gb": 10**9, "tb": 10**12,
                "kib": 2**10, "mib": 2**20, "gib": 2**30, "tib": 2**40}

@@ -69,16 +69,19 @@ class TableGenerator:
         self.numberings = ([Numbering(o) for o in self.tm.ordinals.values() if o.column not in conditioned]
                            if partition.whole else [])
 
-    def run(self, ratio: float, piece_rows: int | None = None) -> None:
+    def run(self, ratio: float, piece_rows: int | None = None,
+            parent_rows: np.ndarray | None = None) -> None:
         """Generate the whole table, ``ratio`` times the source's rows (see :mod:`.sizing`),
         and keep it: its children and links read it. A table of more than ``piece_rows``
         rows is made in pieces, so the work memory of one piece is all that comes on top of
-        the table itself."""
+        the table itself. ``parent_rows``: those :meth:`parent_rows` already drew (drawing
+        them again would take other random numbers)."""
         if self.tm.copied is not None:
             self._copy_verbatim()
             return
-        parent_rows = self.parent_rows(ratio)
-        pieces = list(self._pieces(parent_rows, piece_rows or max(len(parent_rows), 1)))
+        if parent_rows is None:
+            parent_rows = self.parent_rows(ratio)
+        pieces = list(self.pieces(parent_rows, piece_rows or max(len(parent_rows), 1)))
         if len(pieces) == 1:
             frame, hidden, encoded = pieces[0]
         else:
@@ -92,13 +95,14 @@ class TableGenerator:
         """The table in chunks of about ``chunk_rows`` rows, each dropped once consumed.
         Only the rows' parent positions are held for the whole table; their context rows
         are built chunk by chunk."""
-        for frame, _, _ in self._pieces(parent_rows, chunk_rows, encode=False):
+        for frame, _, _ in self.pieces(parent_rows, chunk_rows, encode=False):
             yield frame
 
-    def _pieces(self, parent_rows: np.ndarray, piece_rows: int, encode: bool = True
-                ) -> Iterator[Piece]:
+    def pieces(self, parent_rows: np.ndarray, piece_rows: int, encode: bool = True
+               ) -> Iterator[Piece]:
         """(rows, derived columns, encoded rows) in pieces of about ``piece_rows`` rows, cut
-        between parents (so a key that includes the parent's stays unique)."""
+        between parents (so a key that includes the parent's stays unique); the rows
+        :meth:`run` makes, piece by piece."""
         total = len(parent_rows)
         start = 0
         self.seen_keys = {} if piece_rows < total else None  # keys unique across pieces

@@ -11,7 +11,7 @@ stream, so a seed gives the same rows whichever way they are asked for:
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
 from functools import partial
 
@@ -27,7 +27,7 @@ from dbsynth.model.relational.generator import TableGenerator, drawn_columns
 from dbsynth.model.relational.links import Link, LinkRole
 from dbsynth.model.relational.picking import pick_parents
 from dbsynth.model.relational.sizing import Sizing
-from dbsynth.model.relational.state import GenerationState
+from dbsynth.model.relational.state import GenerationState, MadeTable
 from dbsynth.model.stream import Synthesis, TableData, TableStream
 from dbsynth.progress import Progress, quiet
 from dbsynth.schema.graph import LoadPlan, build_plan
@@ -162,24 +162,36 @@ class RelationalModel:
         undrawn = set(range(len(held)))
         made: set[str] = set()
         waiting: list[str] = []  # made, not handed over yet (in load order)
+        last_read = self._last_read(plan)
         for index, name in enumerate(plan.order):
             own = Partition() if name in state.shared else partition  # shared: same everywhere
             rng = np.random.default_rng(_seed_words(seed, index, own))
             generator = TableGenerator(self.tables, self.links, self.schema.table(name), plan,
                                        state, rng, own)
-            streamable = (stream_rows is not None and name not in referenced
+            # a referenced table only when its stream is read before the next table is made
+            kept = (name in referenced and not streams_read_later
+                    and self._streams_referenced(name))
+            streamable = (stream_rows is not None and (name not in referenced or kept)
                           and self.tables[name].copied is None and not waiting)
+            drawn: np.ndarray | None = None  # a referenced table's parent rows, drawn once
             if streamable:
                 parent_rows = generator.parent_rows(ratios[name])
+                drawn = parent_rows if kept else None  # (a leaf's are drawn again, as always)
                 if len(parent_rows) > stream_rows:
                     last = partition.number(len(parent_rows) - 1)
                     next_keys = {c: k.start + last + 1 for c, k in self.tables[name].keys.items()
                                  if k.style == "int"}
-                    yield name, TableStream(name, len(parent_rows), partial(
-                        generator.chunks, parent_rows, stream_rows), next_keys)
+                    chunks = (partial(self._kept_chunks, generator, state, name, parent_rows,
+                                      stream_rows) if kept
+                              else partial(generator.chunks, parent_rows, stream_rows))
+                    if not streams_read_later:  # its parents go once its last chunk is made
+                        chunks = partial(_then, chunks, partial(_forget_read_by, state, name,
+                                                                last_read))
+                    yield name, TableStream(name, len(parent_rows), chunks, next_keys)
+                    made.add(name)
                     continue
             progress("generate", name, 0)
-            generator.run(ratios[name], stream_rows)
+            generator.run(ratios[name], stream_rows, drawn)
             progress("generate", name, len(state.rows(name)))
             made.add(name)
             waiting.append(name)
@@ -194,6 +206,8 @@ class RelationalModel:
                 ready = waiting.pop(0)
                 yield ready, state.rows(ready)
                 self._keep_what_later_tables_read(state, ready)
+                if not streams_read_later:
+                    _forget_read_by(state, ready, last_read)
         rng = np.random.default_rng(_seed_words(seed, len(plan.order), partition))
         for link in self.links:
             if link.role == LinkRole.CUT and not plan.is_held(link.child, link.fk):
@@ -232,9 +246,20 @@ class RelationalModel:
             frame[col] = picks[col].to_numpy()
 
     def _keep_what_later_tables_read(self, state: GenerationState, name: str) -> None:
-        """Cut a handed-over table down to what later steps read: the keys children refer to,
-        the columns children copy, its row key and cut keys (drawn at the end); its encoded
-        rows only if it is some table's parent (children are conditioned on them)."""
+        """Cut a handed-over table down to what later steps read (see :meth:`_read_later`)."""
+        columns, is_parent = self._read_later(name)
+        made = state.made[name]
+        # copies, not column views: a view keeps the whole block of the table's columns of
+        # that dtype alive (partsupp's kept keys held every comment string of the table)
+        made.rows = made.rows[columns].copy()
+        made.derived = made.derived.copy()
+        if not is_parent:
+            made.encoded = None
+
+    def _read_later(self, name: str) -> tuple[list[str], bool]:
+        """The columns of a table later steps read: the keys children refer to, the columns
+        children copy, its row key and cut keys (drawn at the end); and whether it is some
+        table's parent (then children are conditioned on its encoded rows)."""
         table = self.schema.table(name)
         read: set[str] = set()
         is_parent = False
@@ -250,10 +275,50 @@ class RelationalModel:
                 if copy.parent == name:
                     read.update(copy.ref_columns)
                     read.add(copy.column)
-        made = state.made[name]
-        made.rows = made.rows[[c for c in table.data_columns if c in read]]
-        if not is_parent:
-            made.encoded = None
+        return [c for c in table.data_columns if c in read], is_parent
+
+    def _last_read(self, plan: LoadPlan) -> dict[str, str]:
+        """Per table some later table reads (its children, tables copying its columns), the
+        last of those in load order: once that one is made, nothing reads the table again.
+        Tables a cut key touches are read at the end (the cut keys are drawn last): absent."""
+        position = {name: i for i, name in enumerate(plan.order)}
+        cut = {t for lk in self.links if lk.role == LinkRole.CUT for t in (lk.child, lk.parent)}
+        readers: dict[str, set[str]] = {}
+        for link in self.links:
+            if link.role != LinkRole.SELF:
+                readers.setdefault(link.parent, set()).add(link.child)
+        for name, tm in self.tables.items():
+            for copy in tm.copies.values():
+                readers.setdefault(copy.parent, set()).add(name)
+        return {parent: max(children, key=position.__getitem__)
+                for parent, children in readers.items() if parent not in cut}
+
+    def _streams_referenced(self, name: str) -> bool:
+        """A referenced table may be handed over in chunks (keeping of each only what later
+        tables read) when no link of a cycle or a self reference touches it: those fill its
+        rows after they are made."""
+        return not any(link.role in (LinkRole.CUT, LinkRole.SELF) and name in (link.child, link.parent)
+                       for link in self.links)
+
+    def _kept_chunks(self, generator: TableGenerator, state: GenerationState, name: str,
+                     parent_rows: np.ndarray, chunk_rows: int) -> Iterator[pd.DataFrame]:
+        """A referenced table in chunks (see :meth:`TableGenerator.pieces`): of each, the
+        columns later tables read, its derived columns and encoded rows are kept; after the
+        last, the table is in the state as if made whole and cut down, so it is never whole
+        in memory."""
+        columns, is_parent = self._read_later(name)
+        rows: list[pd.DataFrame] = []
+        derived: list[pd.DataFrame] = []
+        encoded: list[np.ndarray] = []
+        for frame, hidden, piece_encoded in generator.pieces(parent_rows, chunk_rows):
+            rows.append(frame[columns].copy())
+            derived.append(hidden.copy())
+            if is_parent:
+                encoded.append(piece_encoded)
+            yield frame
+        state.made[name] = MadeTable(pd.concat(rows, ignore_index=True),
+                                     pd.concat(derived, ignore_index=True),
+                                     np.vstack(encoded) if is_parent else None)
 
     def shared_tables(self, scale: float | Sizing, partition: Partition) -> frozenset[str]:
         """Tables every partition generates whole and alike, written by partition 0 only:
@@ -265,6 +330,25 @@ class RelationalModel:
         return frozenset(name for name, tm in self.tables.items()
                          if tm.copied is not None
                          or (tm.primary is None and planned[name] < SHARED_ROOT_ROWS))
+
+
+def _then(chunks: Callable[[], Iterator[pd.DataFrame]], after: Callable[[], None]
+          ) -> Iterator[pd.DataFrame]:
+    """The chunks, then ``after()`` once the last is made."""
+    yield from chunks()
+    after()
+
+
+def _forget_read_by(state: GenerationState, reader: str, last_read: dict[str, str]) -> None:
+    """Let go of the tables ``reader`` was the last to read (see
+    :meth:`RelationalModel._last_read`): rows, derived columns, encoded rows and the parent
+    clusters grouped for its children's links, so what the writer does next (a big table's
+    key built after its load) does not run beside parents no table needs any more."""
+    for parent, last in last_read.items():
+        if last == reader:
+            state.made.pop(parent, None)
+            for key in [k for k in state.clusters if k[0] == parent]:
+                del state.clusters[key]
 
 
 def _seed_words(seed: int, step: int, partition: Partition) -> list[int]:
