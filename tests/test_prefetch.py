@@ -77,3 +77,33 @@ def test_an_error_reaches_the_writer_at_its_table(where: str) -> None:
                 seen.append(name)
     order = ["a", "b0", "b1", "b2", "c"]
     assert seen == order[:order.index(where)]
+
+
+def test_a_written_chunk_is_let_go_while_the_next_ones_are_made() -> None:
+    """When the writer gets a chunk of a stream, every chunk before it is gone: neither the
+    hand-over nor the producer keeps a written one (each would be a chunk of memory)."""
+    import gc
+    import weakref
+
+    made: list[weakref.ref[pd.DataFrame]] = []
+
+    def chunks() -> Iterator[pd.DataFrame]:
+        for i in range(8):
+            frame = pd.DataFrame({"x": [i] * 1000})
+            made.append(weakref.ref(frame))
+            yield frame
+
+    def tables() -> Iterator[tuple[str, TableData]]:
+        yield "t", TableStream("t", 8000, chunks)
+
+    earlier_alive = []
+    for _, stream in prefetched_tables(tables()):
+        assert isinstance(stream, TableStream)
+        for chunk in prefetched(stream):
+            number = int(chunk["x"][0])
+            gc.collect()
+            earlier_alive.append(sum(ref() is not None for ref in made[:number]))
+            time.sleep(0.05)  # writing: the producer runs ahead as far as it may
+            chunk = None
+    assert len(earlier_alive) == 8
+    assert earlier_alive == [0] * 8

@@ -90,7 +90,9 @@ def prefetched(chunks: Iterator[pd.DataFrame] | TableStream, depth: int = 1
     def produce() -> None:
         try:
             for chunk in chunks:
-                if not put(("chunk", chunk)):
+                handed = put(("chunk", chunk))
+                chunk = None  # the writer's now: not held while the next one is made
+                if not handed:
                     return
         except BaseException as exc:  # handed to the consumer, raised there
             put(("error", exc))
@@ -109,6 +111,7 @@ def prefetched(chunks: Iterator[pd.DataFrame] | TableStream, depth: int = 1
                 raise item
             assert isinstance(item, pd.DataFrame)
             yield item
+            item = None  # written: not held while the next chunk is awaited
     finally:
         stop.set()
         worker.join()
@@ -138,6 +141,7 @@ def prefetched_tables(tables: Iterator[tuple[str, TableData]]
             else:
                 ahead = pool.submit(_next_started, tables)
                 yield item
+            item = None  # written: not held while the next table is made
 
 
 def _next_started(tables: Iterator[tuple[str, TableData]]) -> tuple[str, TableData] | None:
@@ -147,11 +151,13 @@ def _next_started(tables: Iterator[tuple[str, TableData]]) -> tuple[str, TableDa
         return item
     stream = item[1]
     chunks = prefetched(stream)
-    first = next(chunks, None)
+    first = [next(chunks, None)]
 
     def made_ahead() -> Iterator[pd.DataFrame]:
-        if first is not None:
-            yield first
+        chunk = first.pop()  # not held once handed over
+        if chunk is not None:
+            yield chunk
+            del chunk
             yield from chunks
 
     return item[0], TableStream(stream.name, stream.expected_rows, made_ahead, stream.next_keys,

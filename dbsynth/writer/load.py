@@ -150,6 +150,7 @@ def _load(session: TargetSession, table: Table, op: Operation, data: TableData,
             _load_table(session, table, op, chunk)
             loaded += len(chunk)
             progress("load", table.name, loaded)
+            chunk = None  # loaded: not held while the next one is awaited
     else:
         _load_table(session, table, op, data)
         progress("load", table.name, len(data))

@@ -95,8 +95,11 @@ class TableGenerator:
         """The table in chunks of about ``chunk_rows`` rows, each dropped once consumed.
         Only the rows' parent positions are held for the whole table; their context rows
         are built chunk by chunk."""
-        for frame, _, _ in self.pieces(parent_rows, chunk_rows, encode=False):
+        for piece in self.pieces(parent_rows, chunk_rows, encode=False):
+            frame = piece[0]
+            piece = None
             yield frame
+            frame = None  # handed over: not held while the next chunk is made
 
     def pieces(self, parent_rows: np.ndarray, piece_rows: int, encode: bool = True
                ) -> Iterator[Piece]:
@@ -113,6 +116,7 @@ class TableGenerator:
             rows = parent_rows[start:stop]
             frame, hidden = self._make(self._context_of(rows), rows, start, total)
             yield frame, hidden, self._encoded(frame, hidden) if encode else np.zeros((0, 0))
+            frame = hidden = None  # handed over: not held while the next piece is made
             if total == 0:
                 return
             start = stop

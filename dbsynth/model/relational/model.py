@@ -315,7 +315,9 @@ class RelationalModel:
             derived.append(hidden.copy())
             if is_parent:
                 encoded.append(piece_encoded)
+            hidden = piece_encoded = None
             yield frame
+            frame = None  # handed over: not held while the next chunk is made
         state.made[name] = MadeTable(pd.concat(rows, ignore_index=True),
                                      pd.concat(derived, ignore_index=True),
                                      np.vstack(encoded) if is_parent else None)
