@@ -169,11 +169,13 @@ def fit_tree(x: np.ndarray, y: np.ndarray, categorical: bool, n_classes: int,
     else:
         leaf_nodes = np.array([0])
     tree.leaf_of_node = {str(int(node)): i for i, node in enumerate(leaf_nodes)}
-    leaf = tree.leaves(x)
+    # each leaf's rows (ascending) from one sort, not a comparison of every row per leaf
+    members_of = dict(_members_by_group(tree.leaves(x)))
+    no_rows = np.zeros(0, dtype=np.int64)
     for i in range(len(leaf_nodes)):
-        members = leaf == i
-        values = y[members & known]
-        tree.null_share.append(float(1 - (members & known).sum() / max(1, members.sum())))
+        members = members_of.get(i, no_rows)
+        values = y[members[known[members]]]
+        tree.null_share.append(float(1 - len(values) / max(1, len(members))))
         if categorical:
             counts = np.bincount(values.astype(int), minlength=n_classes)[:n_classes]
             tree.frequencies.append((counts / max(1, counts.sum())).tolist())
