@@ -78,7 +78,22 @@ def resolve_schema(source: Connector, keys: KeyOptions,
     schema, retyped = harmonise_reference_types(schema)
     for note in retyped:
         log.warning("%s", note)
+    unrelated = unrelated_tables_note(schema)
+    if unrelated:
+        log.warning("%s", unrelated)
     return schema, inference
+
+
+def unrelated_tables_note(schema: Schema) -> str | None:
+    """A database of several tables where no foreign key is declared or inferred: its copy
+    has no relationships at all, which is rarely what its application expects, so it is
+    said (keys named in a way inference does not read, ``o_custkey`` → ``c_custkey``, end here)."""
+    if len(schema.tables) < 2 or any(t.foreign_keys for t in schema.tables):
+        return None
+    return (f"no foreign key between the {len(schema.tables)} tables, declared or inferred: "
+            "each is generated on its own and no synthetic row refers to another; if they are "
+            "related, name the keys in a metadata file (dbsynth inspect SOURCE -o FILE, edit, "
+            "then --metadata FILE)")
 
 
 def inspect(url: str, schema: str | None = None, keys: KeyOptions = KeyOptions()) -> Inspection:

@@ -230,3 +230,24 @@ def test_duplicate_keys_take_values_the_column_holds_before_new_ones() -> None:
     assert len(out) == 6 and not out.duplicated().any()
     assert sorted(out[out["doctor"] == 6]["treatment"]) == [1, 2]  # not 3: no code holds it
     assert sorted(out[out["doctor"] == 3]["treatment"]) == [1, 2, 3, 4]  # 1, 2 taken: then new
+
+
+def test_tables_left_without_any_relationship_are_said(tmp_path: Path, caplog) -> None:  # type: ignore[no-untyped-def]
+    """Keys named in a way inference does not read (TPC-H's table-prefixed ``o_custkey`` →
+    ``c_custkey``) leave a copy of unrelated tables: that is said, never silent; a database
+    where a relationship is found says nothing of the kind."""
+    prefixed = """
+    CREATE TABLE customer (c_custkey INTEGER, c_name VARCHAR, c_acctbal DOUBLE);
+    CREATE TABLE orders (o_orderkey INTEGER, o_custkey INTEGER, o_total DOUBLE);
+    INSERT INTO customer SELECT i, 'Customer#' || i, i * 3.5 FROM range(1, 51) t(i);
+    INSERT INTO orders SELECT 1000 + i, 1 + (i * 7) % 50, i * 1.25 FROM range(1, 301) t(i);
+    """
+    with caplog.at_level("WARNING"):
+        _synth(tmp_path, prefixed)
+    said = [r.getMessage() for r in caplog.records if "no foreign key between the 2 tables" in r.getMessage()]
+    assert len(said) == 1 and "--metadata" in said[0]
+    caplog.clear()
+    with caplog.at_level("WARNING"):
+        (tmp_path / "named").mkdir()
+        _synth(tmp_path / "named", ALTERNATE)
+    assert not [r for r in caplog.records if "no foreign key between" in r.getMessage()]
