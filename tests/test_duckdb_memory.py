@@ -149,3 +149,49 @@ def test_a_key_built_after_the_load_runs_under_the_key_cap_then_the_load_cap_aga
                            "'PRIMARY KEY'").fetchone()[0] == 1
     finally:
         con.close()
+
+
+def test_a_key_build_whose_commit_finds_no_block_lifts_the_cap_as_a_load_does(
+        tmp_path: Path, caplog) -> None:
+    """DuckDB reports running out of memory at a statement's commit as a TransactionException
+    ('could not allocate block'), which a load already counts as out of memory; a key built
+    after the load must too (it failed the write with a LoadError). The error is injected at
+    the first key build; the rest runs in a real new file."""
+    import duckdb
+
+    class CommitFindsNoBlock:  # the session's connection, with one failing key build
+        def __init__(self, conn: duckdb.DuckDBPyConnection) -> None:
+            self.conn, self.failed = conn, False
+
+        def execute(self, sql: str, *args: object) -> duckdb.DuckDBPyConnection:
+            if "PRIMARY KEY" in sql and not self.failed:
+                self.failed = True
+                raise duckdb.TransactionException(
+                    "TransactionContext Error: Failed to commit: could not allocate block of "
+                    "size 256.0 KiB (488.2 MiB/488.2 MiB used)")
+            return self.conn.execute(sql, *args)
+
+        def __getattr__(self, name: str) -> object:
+            return getattr(self.conn, name)
+
+    path = tmp_path / "keyed.duckdb"
+    table = Table("t", (Column("id", SqlType("bigint"), False),), PrimaryKey(("id",)))
+    target = connect(f"duckdb:///{path}", role="target")
+    session = target.begin_target()
+    try:
+        session.conn = CommitFindsNoBlock(session.conn)  # type: ignore[assignment]
+        session.execute('CREATE TABLE "t" ("id" BIGINT NOT NULL)')
+        session.load(table, pd.DataFrame({"id": list(range(1000))}))
+        with caplog.at_level("WARNING"):
+            session.execute('ALTER TABLE "t" ADD PRIMARY KEY ("id")')
+        session.commit()
+    finally:
+        session.close()
+        target.close()
+    assert any("cap is lifted" in r.getMessage() for r in caplog.records)
+    con = duckdb.connect(str(path), read_only=True)
+    try:
+        assert con.execute("SELECT count(*) FROM duckdb_constraints() WHERE constraint_type = "
+                           "'PRIMARY KEY'").fetchone()[0] == 1
+    finally:
+        con.close()

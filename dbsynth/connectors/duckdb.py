@@ -318,12 +318,12 @@ class DuckDBSession:
         self.conn.execute(f"SET memory_limit = '{KEY_BUILD_MEMORY_LIMIT}'")
         try:
             self.conn.execute(sql)
-        except duckdb.OutOfMemoryException:
+        except duckdb.Error as exc:
+            if not _out_of_memory(exc):  # (a commit finding no block is out of memory too)
+                raise LoadError(f"{first_line(exc)} (while running: {short_sql(sql)})") from None
             self._lift_cap(sql, KEY_BUILD_MEMORY_LIMIT)
             self.execute(sql)
             return
-        except duckdb.Error as exc:
-            raise LoadError(f"{first_line(exc)} (while running: {short_sql(sql)})") from None
         self.execute("CHECKPOINT")
         try:
             self.conn.execute(f"SET memory_limit = '{WRITE_MEMORY_LIMIT}'")
