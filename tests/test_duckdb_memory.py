@@ -195,3 +195,35 @@ def test_a_key_build_whose_commit_finds_no_block_lifts_the_cap_as_a_load_does(
                            "'PRIMARY KEY'").fetchone()[0] == 1
     finally:
         con.close()
+
+
+def test_a_translated_unique_index_is_built_under_the_key_cap_too(tmp_path: Path, monkeypatch) -> None:
+    """A source's unique index translated for DuckDB is tried (try_execute), not run: on a
+    new file it must get the key cap as an ALTER TABLE ADD PRIMARY KEY does, not fail under
+    the load cap and be reported as not created."""
+    import duckdb
+    import numpy as np
+
+    from dbsynth.connectors import duckdb as connector
+
+    monkeypatch.setattr(connector, "WRITE_MEMORY_LIMIT", "16MB")  # a 4M-row key fails under it
+    path = tmp_path / "indexed.duckdb"
+    table = Table("t", (Column("id", SqlType("bigint"), False),))
+    target = connect(f"duckdb:///{path}", role="target")
+    session = target.begin_target()
+    try:
+        session.execute('CREATE TABLE "t" ("id" BIGINT NOT NULL)')
+        ids = np.arange(4_000_000, dtype=np.int64)
+        np.random.default_rng(0).shuffle(ids)
+        session.load(table, pd.DataFrame({"id": ids}))
+        problem = session.try_execute('CREATE UNIQUE INDEX "t_id" ON "t" ("id")')
+        session.commit()
+    finally:
+        session.close()
+        target.close()
+    assert problem is None
+    con = duckdb.connect(str(path), read_only=True)
+    try:
+        assert con.execute("SELECT count(*) FROM duckdb_indexes() WHERE index_name = 't_id'").fetchone()[0] == 1
+    finally:
+        con.close()
