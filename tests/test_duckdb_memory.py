@@ -149,3 +149,81 @@ def test_a_key_built_after_the_load_runs_under_the_key_cap_then_the_load_cap_aga
                            "'PRIMARY KEY'").fetchone()[0] == 1
     finally:
         con.close()
+
+
+def test_a_key_build_whose_commit_finds_no_block_lifts_the_cap_as_a_load_does(
+        tmp_path: Path, caplog) -> None:
+    """DuckDB reports running out of memory at a statement's commit as a TransactionException
+    ('could not allocate block'), which a load already counts as out of memory; a key built
+    after the load must too (it failed the write with a LoadError). The error is injected at
+    the first key build; the rest runs in a real new file."""
+    import duckdb
+
+    class CommitFindsNoBlock:  # the session's connection, with one failing key build
+        def __init__(self, conn: duckdb.DuckDBPyConnection) -> None:
+            self.conn, self.failed = conn, False
+
+        def execute(self, sql: str, *args: object) -> duckdb.DuckDBPyConnection:
+            if "PRIMARY KEY" in sql and not self.failed:
+                self.failed = True
+                raise duckdb.TransactionException(
+                    "TransactionContext Error: Failed to commit: could not allocate block of "
+                    "size 256.0 KiB (488.2 MiB/488.2 MiB used)")
+            return self.conn.execute(sql, *args)
+
+        def __getattr__(self, name: str) -> object:
+            return getattr(self.conn, name)
+
+    path = tmp_path / "keyed.duckdb"
+    table = Table("t", (Column("id", SqlType("bigint"), False),), PrimaryKey(("id",)))
+    target = connect(f"duckdb:///{path}", role="target")
+    session = target.begin_target()
+    try:
+        session.conn = CommitFindsNoBlock(session.conn)  # type: ignore[assignment]
+        session.execute('CREATE TABLE "t" ("id" BIGINT NOT NULL)')
+        session.load(table, pd.DataFrame({"id": list(range(1000))}))
+        with caplog.at_level("WARNING"):
+            session.execute('ALTER TABLE "t" ADD PRIMARY KEY ("id")')
+        session.commit()
+    finally:
+        session.close()
+        target.close()
+    assert any("cap is lifted" in r.getMessage() for r in caplog.records)
+    con = duckdb.connect(str(path), read_only=True)
+    try:
+        assert con.execute("SELECT count(*) FROM duckdb_constraints() WHERE constraint_type = "
+                           "'PRIMARY KEY'").fetchone()[0] == 1
+    finally:
+        con.close()
+
+
+def test_a_translated_unique_index_is_built_under_the_key_cap_too(tmp_path: Path, monkeypatch) -> None:
+    """A source's unique index translated for DuckDB is tried (try_execute), not run: on a
+    new file it must get the key cap as an ALTER TABLE ADD PRIMARY KEY does, not fail under
+    the load cap and be reported as not created."""
+    import duckdb
+    import numpy as np
+
+    from dbsynth.connectors import duckdb as connector
+
+    monkeypatch.setattr(connector, "WRITE_MEMORY_LIMIT", "16MB")  # a 4M-row key fails under it
+    path = tmp_path / "indexed.duckdb"
+    table = Table("t", (Column("id", SqlType("bigint"), False),))
+    target = connect(f"duckdb:///{path}", role="target")
+    session = target.begin_target()
+    try:
+        session.execute('CREATE TABLE "t" ("id" BIGINT NOT NULL)')
+        ids = np.arange(4_000_000, dtype=np.int64)
+        np.random.default_rng(0).shuffle(ids)
+        session.load(table, pd.DataFrame({"id": ids}))
+        problem = session.try_execute('CREATE UNIQUE INDEX "t_id" ON "t" ("id")')
+        session.commit()
+    finally:
+        session.close()
+        target.close()
+    assert problem is None
+    con = duckdb.connect(str(path), read_only=True)
+    try:
+        assert con.execute("SELECT count(*) FROM duckdb_indexes() WHERE index_name = 't_id'").fetchone()[0] == 1
+    finally:
+        con.close()

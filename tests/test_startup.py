@@ -230,6 +230,7 @@ def test_a_masked_postgres_url_shows_no_password(url: str, masked: str) -> None:
     "postgresql://u@127.0.0.1:44945/dbsynth_x_1", "postgres://h/db", "postgresql+psycopg://u:p.w@h/d",
     "postgresql://u:pw@db.example.com:5432/app?sslmode=require&application_name=x",
     "POSTGRESQL://u@h/d?b=1&a=2", "postgresql://u@h:1/d?connect_timeout=3",
+    "postgresql://u:pw@h:0/d", "postgresql://u:pw@h:00/d",  # port 0: SQLAlchemy passes no port
 ])
 def test_plain_postgres_urls_parse_as_sqlalchemy_parses_them(url: str) -> None:
     ours = parse_server_url(url, PLAIN_SERVER_SCHEMES)
@@ -243,6 +244,16 @@ def test_plain_postgres_urls_parse_as_sqlalchemy_parses_them(url: str) -> None:
     for hide in (True, False):
         assert ours.set(drivername="postgresql").render_as_string(hide_password=hide) == \
             theirs.set(drivername="postgresql").render_as_string(hide_password=hide)
+
+
+def test_a_parsed_postgres_url_prints_no_password() -> None:
+    """As SQLAlchemy's URL: str() and repr() (a log line, an error, a debugger) mask it."""
+    url = "postgresql://u:s3cret@h:5432/db"
+    ours = parse_server_url(url, PLAIN_SERVER_SCHEMES)
+    assert ours is not None
+    for text in (str(ours), repr(ours), f"{ours}", str([ours])):
+        assert "s3cret" not in text
+    assert str(ours) == str(make_url(url)) == "postgresql://u:***@h:5432/db"
 
 
 @pytest.mark.parametrize("url", [

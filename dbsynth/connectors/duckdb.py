@@ -315,21 +315,29 @@ class DuckDBSession:
         """A key's index built over loaded rows under dbsynth's default caps (a new file):
         under ``KEY_BUILD_MEMORY_LIMIT``, as it must fit in memory whole; then checkpointed,
         so the index written out can leave memory, and back under the load cap."""
+        problem = self._try_build_key(sql)
+        if problem is not None:
+            raise LoadError(f"{problem} (while running: {short_sql(sql)})")
+
+    def _try_build_key(self, sql: str) -> str | None:
+        """:meth:`_build_key`, the engine's refusal returned (``try_execute``), not raised."""
         self.conn.execute(f"SET memory_limit = '{KEY_BUILD_MEMORY_LIMIT}'")
         try:
             self.conn.execute(sql)
-        except duckdb.OutOfMemoryException:
+        except duckdb.Error as exc:
+            if not _out_of_memory(exc):  # (a commit finding no block is out of memory too)
+                self.conn.execute(f"SET memory_limit = '{WRITE_MEMORY_LIMIT}'")  # refused: back
+                return first_line(exc)
             self._lift_cap(sql, KEY_BUILD_MEMORY_LIMIT)
             self.execute(sql)
-            return
-        except duckdb.Error as exc:
-            raise LoadError(f"{first_line(exc)} (while running: {short_sql(sql)})") from None
+            return None
         self.execute("CHECKPOINT")
         try:
             self.conn.execute(f"SET memory_limit = '{WRITE_MEMORY_LIMIT}'")
         except duckdb.Error as exc:  # DuckDB could not free enough to go back: it keeps the key's
             log.debug("the write cap stays %s after %s: %s", KEY_BUILD_MEMORY_LIMIT,
                       short_sql(sql), first_line(exc))
+        return None
 
     def _lift_cap(self, sql: str, cap: str) -> None:
         """dbsynth's default cap was too small for a statement (a primary key built over
@@ -364,6 +372,11 @@ class DuckDBSession:
                 return first_line(exc)
             finally:
                 scratch.close()
+        elif self._default_cap and _KEY_BUILD.match(sql):  # a new file: as execute builds a key
+            problem = self._try_build_key(sql)
+            if problem is None:
+                self._ddl.append(sql)
+            return problem
         try:
             self.conn.execute(sql)
         except duckdb.Error as exc:

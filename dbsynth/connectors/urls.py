@@ -83,10 +83,11 @@ class ServerUrl:
         return replace(self, drivername=drivername)
 
     def translate_connect_args(self, username: str, database: str) -> dict[str, str | int]:
-        """The connection keywords (SQLAlchemy's renaming of ``username`` and ``database``)."""
+        """The connection keywords (SQLAlchemy's renaming of ``username`` and ``database``);
+        as SQLAlchemy, an empty one is left out (port 0: libpq's default port, not 0)."""
         named = {"host": self.host, database: self.database, username: self.username,
                  "password": self.password, "port": self.port}
-        return {k: v for k, v in named.items() if v is not None}
+        return {k: v for k, v in named.items() if v}
 
     def render_as_string(self, hide_password: bool = True) -> str:
         """The URL as SQLAlchemy writes it: query keys sorted, the password as ``***`` if hidden."""
@@ -97,6 +98,12 @@ class ServerUrl:
         port = "" if self.port is None else f":{self.port}"
         query = "&".join(f"{k}={self.query[k]}" for k in sorted(self.query))
         return f"{self.drivername}://{user}{self.host}{port}/{self.database}" + (f"?{query}" if query else "")
+
+    def __repr__(self) -> str:
+        """Masked, as SQLAlchemy's URL: a URL printed anywhere (a log, an error) shows no password."""
+        return self.render_as_string(hide_password=True)
+
+    __str__ = __repr__
 
 
 def parse_server_url(url: str, schemes: frozenset[str]) -> ServerUrl | None:
