@@ -52,7 +52,7 @@ class FlatTree:
         while pending:
             node, rows = pending.pop()
             if left[node] == -1:
-                out[rows] = leaf_row[node]
+                out[rows] = leaf_row.get(node, 0)  # an unlisted leaf: the first row (as before)
                 continue
             values = x[rows, feature[node]]
             go_left = values <= threshold[node]

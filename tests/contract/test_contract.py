@@ -320,11 +320,16 @@ def test_any_text_loads_and_a_null_default_key_column_is_created(backend: Backen
     assert any(ord(ch) > 255 for text in written for ch in text)  # read back as written
 
 
-def test_integrity_check_counts_every_kind_of_violation(backend: Backend) -> None:
+@pytest.mark.parametrize("per_query", [500, 1])
+def test_integrity_check_counts_every_kind_of_violation(backend: Backend, per_query: int,
+                                                         monkeypatch: pytest.MonkeyPatch) -> None:
     """The check counts what it claims (by its own SQL, in any engine): duplicate keys, NULLs
     in NOT NULL columns (all of a table's in one scan), orphans (a NULL key is none) and sizes
     off — on a target whose tables declare nothing, against the schema that declares them."""
+    from dbsynth.writer import integrity
     from dbsynth.writer.integrity import check_integrity
+
+    monkeypatch.setattr(integrity, "NULL_COUNTS_PER_QUERY", per_query)  # 1: a query per column
 
     declared = backend.source(
         "CREATE TABLE parent (id INTEGER PRIMARY KEY, name TEXT NOT NULL, code TEXT NOT NULL);\n"
