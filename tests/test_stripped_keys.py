@@ -233,21 +233,67 @@ def test_duplicate_keys_take_values_the_column_holds_before_new_ones() -> None:
 
 
 def test_tables_left_without_any_relationship_are_said(tmp_path: Path, caplog) -> None:  # type: ignore[no-untyped-def]
-    """Keys named in a way inference does not read (TPC-H's table-prefixed ``o_custkey`` →
-    ``c_custkey``) leave a copy of unrelated tables: that is said, never silent; a database
-    where a relationship is found says nothing of the kind."""
-    prefixed = """
-    CREATE TABLE customer (c_custkey INTEGER, c_name VARCHAR, c_acctbal DOUBLE);
-    CREATE TABLE orders (o_orderkey INTEGER, o_custkey INTEGER, o_total DOUBLE);
-    INSERT INTO customer SELECT i, 'Customer#' || i, i * 3.5 FROM range(1, 51) t(i);
-    INSERT INTO orders SELECT 1000 + i, 1 + (i * 7) % 50, i * 1.25 FROM range(1, 301) t(i);
+    """Keys named in a way inference does not read (``purchase.who`` → ``buyer.tag``) leave a
+    copy of unrelated tables: that is said, never silent; a database where a relationship is
+    found says nothing of the kind."""
+    unreadable = """
+    CREATE TABLE buyer (tag INTEGER, label VARCHAR, credit DOUBLE);
+    CREATE TABLE purchase (ref INTEGER, who INTEGER, total DOUBLE);
+    INSERT INTO buyer SELECT i, 'Buyer#' || i, i * 3.5 FROM range(1, 51) t(i);
+    INSERT INTO purchase SELECT 1000 + i, 1 + (i * 7) % 50, i * 1.25 FROM range(1, 301) t(i);
     """
     with caplog.at_level("WARNING"):
-        _synth(tmp_path, prefixed)
+        _synth(tmp_path, unreadable)
     said = [r.getMessage() for r in caplog.records if "no foreign key between the 2 tables" in r.getMessage()]
     assert len(said) == 1 and "--metadata" in said[0]
     caplog.clear()
+    (tmp_path / "named").mkdir()
     with caplog.at_level("WARNING"):
-        (tmp_path / "named").mkdir()
         _synth(tmp_path / "named", ALTERNATE)
     assert not [r for r in caplog.records if "no foreign key between" in r.getMessage()]
+
+
+PREFIXED = """
+CREATE TABLE region (r_regionkey INTEGER, r_name VARCHAR);
+CREATE TABLE nation (n_nationkey INTEGER, n_name VARCHAR, n_regionkey INTEGER);
+CREATE TABLE customer (c_custkey INTEGER, c_name VARCHAR, c_nationkey INTEGER, c_acctbal DOUBLE);
+CREATE TABLE orders (o_orderkey INTEGER, o_custkey INTEGER, o_total DOUBLE);
+CREATE TABLE store_sales (ss_ticket_sk INTEGER, ss_customer_sk INTEGER, ss_paid DOUBLE);
+CREATE TABLE web_customer (wc_customer_sk INTEGER, wc_name VARCHAR);
+INSERT INTO region SELECT i, 'region ' || i FROM range(0, 5) t(i);
+INSERT INTO nation SELECT i, 'nation ' || i, i % 5 FROM range(0, 25) t(i);
+INSERT INTO customer SELECT i, 'Customer#' || i, (i * 7) % 25, i * 3.5 FROM range(1, 201) t(i);
+INSERT INTO orders SELECT 1000 + i, 1 + (i * 13) % 200, i * 1.25 FROM range(1, 1001) t(i);
+INSERT INTO web_customer SELECT 500 + i, 'web ' || i FROM range(1, 81) t(i);
+INSERT INTO store_sales SELECT i, 500 + 1 + (i * 11) % 80, i * 0.5 FROM range(1, 601) t(i);
+"""
+
+
+def test_keys_of_tables_that_prefix_their_columns_are_inferred(tmp_path: Path) -> None:
+    """TPC-H and TPC-DS name every column after its table (``c_custkey`` in ``customer``,
+    ``o_custkey`` in ``orders``, ``ss_customer_sk`` → ``wc_customer_sk``): the prefix is read
+    off, so the keys are found and the copy keeps them."""
+    inspection = pipeline.inspect(f"duckdb:///{_source(tmp_path, PREFIXED)}")
+    schema = inspection.schema
+    pks = {t.name: tuple(t.primary_key.columns) for t in schema.tables if t.primary_key}
+    assert pks == {"region": ("r_regionkey",), "nation": ("n_nationkey",), "customer": ("c_custkey",),
+                   "orders": ("o_orderkey",), "store_sales": ("ss_ticket_sk",),
+                   "web_customer": ("wc_customer_sk",)}
+    fks = {(t.name, fk.columns, fk.ref_table) for t in schema.tables for fk in t.foreign_keys}
+    assert fks == {("nation", ("n_regionkey",), "region"), ("customer", ("c_nationkey",), "nation"),
+                   ("orders", ("o_custkey",), "customer"),
+                   ("store_sales", ("ss_customer_sk",), "web_customer")}
+    con = _synth(tmp_path / "copy", PREFIXED) if (tmp_path / "copy").mkdir() is None else None
+    assert con is not None
+    assert _orphans(con, "orders", "o_custkey", "customer", "c_custkey") == 0
+    assert _orphans(con, "customer", "c_nationkey", "nation", "n_nationkey") == 0
+    assert _orphans(con, "store_sales", "ss_customer_sk", "web_customer", "wc_customer_sk") == 0
+    assert _duplicates(con, "customer", "c_custkey") == 0
+
+
+def _source(tmp_path: Path, sql: str) -> Path:
+    path = tmp_path / "inspected.duckdb"
+    con = duckdb.connect(str(path))
+    con.execute(sql)
+    con.close()
+    return path

@@ -37,7 +37,8 @@ from dbsynth.schema.infer.composite import classifying, fact_key
 from dbsynth.schema.infer.foreign import (SHARED_KEY, ParentKey, composite_candidates,
                                           fk_candidates, name_index, score_fk, undecided)
 from dbsynth.schema.infer.integral import integral_floats
-from dbsynth.schema.infer.names import NAME_SCORE_EXACT, norm, reference_role, singular
+from dbsynth.schema.infer.names import (NAME_SCORE_EXACT, norm, reference_role, singular,
+                                        table_prefixes_stripped)
 from dbsynth.schema.infer.primary import (GENERIC_KEY_SCORE, infer_primary_key, owned_key_names,
                                           reference_like_columns, shared_names, sole_first_names)
 from dbsynth.schema.infer.result import DEFAULT_THRESHOLD, InferredKey, Inference, Qualify, Query, Quote
@@ -53,7 +54,14 @@ __all__ = ["DEFAULT_THRESHOLD", "Inference", "InferredKey", "Qualify", "Query", 
 def infer_keys(schema: Schema, query: Query, qualify: Qualify, quote: Quote,
                threshold: float = DEFAULT_THRESHOLD) -> Inference:
     """Infer a primary key for every table without one and foreign keys for every column
-    not already in a declared foreign key."""
+    not already in a declared foreign key. Names are read without a prefix their table puts
+    on every column (``c_custkey`` in ``customer``: see ``names.table_prefixes_stripped``)."""
+    with table_prefixes_stripped(schema):
+        return _infer_keys(schema, query, qualify, quote, threshold)
+
+
+def _infer_keys(schema: Schema, query: Query, qualify: Qualify, quote: Quote,
+                threshold: float) -> Inference:
     started = time.perf_counter()
     stats = Inference(threshold=threshold)
     schema = integral_floats(schema, query, qualify, quote, stats)

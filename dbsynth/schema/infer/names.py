@@ -8,8 +8,11 @@ exact name so that the data must agree where the name is weaker.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from contextvars import ContextVar
 
-from dbsynth.schema.model import SqlType
+from dbsynth.schema.model import Schema, SqlType
 from dbsynth.schema.naming import pii_kind
 
 #: Column names that say "a person" (resolved to a people table) or "my parent" (a self
@@ -53,20 +56,28 @@ NAME_SCORE_SAME_ROOT = 0.9
 NAME_SCORE_COMPOUND = 0.75
 
 
+#: Column names with their table's prefix stripped (``c_custkey`` → ``custkey``), while key
+#: inference runs on a schema that names columns so (see :func:`table_prefixes_stripped`).
+_UNPREFIXED: ContextVar[Mapping[str, str]] = ContextVar("dbsynth_unprefixed", default={})
+
+
 def norm(name: str) -> str:
     """A name as lower-case words joined by ``_``, whatever its style: ``customerNumber``,
-    ``CustomerNumber`` and ``customer_number`` all give ``customer_number`` (``ID`` → ``id``)."""
+    ``CustomerNumber`` and ``customer_number`` all give ``customer_number`` (``ID`` → ``id``);
+    under :func:`table_prefixes_stripped`, a column's name without its table's prefix."""
+    name = _UNPREFIXED.get().get(name, name)
     spaced = re.sub(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])", "_", name)
     return re.sub(r"[\s\-]+", "_", spaced).lower()
 
 
 #: Endings that make a column name a key's name (``station_id``, ``order_no``, ``iso_code``).
-KEY_SUFFIXES = ("id", "code", "key", "no", "nr", "num", "number", "nummer", "uuid", "kennung")
+KEY_SUFFIXES = ("id", "code", "key", "no", "nr", "num", "number", "nummer", "uuid", "kennung",
+                "sk")  # sk: a surrogate key (TPC-DS's ss_customer_sk)
 
 
 #: Endings long enough to say "key" even run together with a word, as German and Dutch
 #: compounds write them (``zimmernummer``, ``zugkennung``, ``filialnummer``).
-COMPOUND_KEY_SUFFIXES = ("nummer", "number", "kennung")
+COMPOUND_KEY_SUFFIXES = ("nummer", "number", "kennung", "key")  # key: TPC-H's custkey, orderkey
 #: Whole names that are identifiers by convention (a social security number, a user id…).
 IDENTIFIER_NAMES = frozenset({"ssn", "isbn", "iban", "sku", "ean", "uid", "guid", "uuid"})
 
@@ -174,3 +185,48 @@ def phrase_nouns(name: str) -> list[str]:
         if word in ARTICLES and i + 1 < len(words) and words[i + 1] not in CONNECTORS:
             out.append(words[i + 1])
     return list(dict.fromkeys(w for w in out if len(w) >= 4))
+
+
+#: A table prefix is this short at most (``c`` in customer, ``ps`` in partsupp, ``ss`` in
+#: store_sales): an abbreviation, never a word that could name a table itself.
+MAX_TABLE_PREFIX = 3
+
+
+def table_prefix(table: str, columns: list[str]) -> str | None:
+    """The prefix every column of ``table`` carries, when the schema names columns after
+    their table (TPC-H's ``c_custkey``, ``c_name`` in ``customer``; TPC-DS's ``ss_item_sk``
+    in ``store_sales``): one to three letters, the table name's first letter and then letters
+    of it in order, and ``_``; the table has at least two columns, each with more after it."""
+    heads = {norm(c).split("_", 1)[0] for c in columns}
+    if len(columns) < 2 or len(heads) != 1 or not all("_" in norm(c).strip("_") for c in columns):
+        return None
+    head = heads.pop()
+    letters = re.sub(r"[^a-z]", "", norm(table))
+    if not (head.isalpha() and len(head) <= MAX_TABLE_PREFIX and letters[:1] == head[:1]):
+        return None
+    rest = iter(letters[1:])
+    return head if all(ch in rest for ch in head[1:]) else None
+
+
+@contextmanager
+def table_prefixes_stripped(schema: Schema) -> Iterator[dict[str, str]]:
+    """While key inference runs: where at least two tables prefix their columns (see
+    :func:`table_prefix`), :func:`norm` reads their columns without it, so ``o_custkey`` names
+    ``c_custkey`` as ``custkey`` names ``custkey``. A name also found unprefixed elsewhere
+    (or naming a table) is left as it is. Yields the names stripped (column -> unprefixed)."""
+    token = _UNPREFIXED.set({})
+    try:
+        prefixes = {t.name: table_prefix(t.name, [c.name for c in t.columns]) for t in schema.tables}
+        stripped: dict[str, str] = {}
+        if sum(p is not None for p in prefixes.values()) >= 2:
+            plain = {c.name for t in schema.tables if prefixes[t.name] is None for c in t.columns}
+            plain |= set(schema.table_names)
+            for table in schema.tables:
+                prefix = prefixes[table.name]
+                for column in table.columns if prefix else ():
+                    if column.name not in plain:
+                        stripped[column.name] = norm(column.name)[len(prefix) + 1:]
+        _UNPREFIXED.set(stripped)
+        yield stripped
+    finally:
+        _UNPREFIXED.reset(token)
