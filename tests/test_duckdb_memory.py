@@ -127,13 +127,8 @@ def test_a_key_built_after_the_load_runs_under_the_key_cap_then_the_load_cap_aga
     monkeypatch.setattr(connector, "WRITE_MEMORY_LIMIT", "16MB")  # a 4M-row key fails under it
     limits: list[str] = []
     table = Table("t", (Column("id", SqlType("bigint"), False),), PrimaryKey(("id",)))
-    target = connect(f"duckdb:///{tmp_path / 'keyed.duckdb'}", role="target")
-    session = target.begin_target()
+    target, session = _loaded_with_shuffled_ids(tmp_path / "keyed.duckdb", table)
     try:
-        session.execute('CREATE TABLE "t" ("id" BIGINT NOT NULL)')
-        ids = np.arange(4_000_000, dtype=np.int64)
-        np.random.default_rng(0).shuffle(ids)
-        session.load(table, pd.DataFrame({"id": ids}))
         with caplog.at_level("WARNING"):
             session.execute('ALTER TABLE "t" ADD PRIMARY KEY ("id")')
         limits.append(str(session.query("SELECT current_setting('memory_limit')")[0][0]))
@@ -209,13 +204,8 @@ def test_a_translated_unique_index_is_built_under_the_key_cap_too(tmp_path: Path
     monkeypatch.setattr(connector, "WRITE_MEMORY_LIMIT", "16MB")  # a 4M-row key fails under it
     path = tmp_path / "indexed.duckdb"
     table = Table("t", (Column("id", SqlType("bigint"), False),))
-    target = connect(f"duckdb:///{path}", role="target")
-    session = target.begin_target()
+    target, session = _loaded_with_shuffled_ids(path, table)
     try:
-        session.execute('CREATE TABLE "t" ("id" BIGINT NOT NULL)')
-        ids = np.arange(4_000_000, dtype=np.int64)
-        np.random.default_rng(0).shuffle(ids)
-        session.load(table, pd.DataFrame({"id": ids}))
         problem = session.try_execute('CREATE UNIQUE INDEX "t_id" ON "t" ("id")')
         session.commit()
     finally:
@@ -227,3 +217,17 @@ def test_a_translated_unique_index_is_built_under_the_key_cap_too(tmp_path: Path
         assert con.execute("SELECT count(*) FROM duckdb_indexes() WHERE index_name = 't_id'").fetchone()[0] == 1
     finally:
         con.close()
+
+
+def _loaded_with_shuffled_ids(path: Path, table: Table):  # type: ignore[no-untyped-def]
+    """A write session on a new DuckDB file whose table ``t`` holds 4M shuffled ids, loaded
+    (under the load cap) and not committed: the key built next needs more than that cap."""
+    import numpy as np
+
+    target = connect(f"duckdb:///{path}", role="target")
+    session = target.begin_target()
+    session.execute('CREATE TABLE "t" ("id" BIGINT NOT NULL)')
+    ids = np.arange(4_000_000, dtype=np.int64)
+    np.random.default_rng(0).shuffle(ids)
+    session.load(table, pd.DataFrame({"id": ids}))
+    return target, session
