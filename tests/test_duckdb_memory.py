@@ -120,7 +120,6 @@ def test_a_key_built_after_the_load_runs_under_the_key_cap_then_the_load_cap_aga
     which must fit in memory whole, is built under the bigger key cap, without lifting it,
     and the loads after it are under the small cap again."""
     import duckdb
-    import numpy as np
 
     from dbsynth.connectors import duckdb as connector
 
@@ -197,7 +196,6 @@ def test_a_translated_unique_index_is_built_under_the_key_cap_too(tmp_path: Path
     new file it must get the key cap as an ALTER TABLE ADD PRIMARY KEY does, not fail under
     the load cap and be reported as not created."""
     import duckdb
-    import numpy as np
 
     from dbsynth.connectors import duckdb as connector
 
