@@ -258,12 +258,17 @@ CREATE TABLE region (r_regionkey INTEGER, r_name VARCHAR);
 CREATE TABLE nation (n_nationkey INTEGER, n_name VARCHAR, n_regionkey INTEGER);
 CREATE TABLE customer (c_custkey INTEGER, c_name VARCHAR, c_nationkey INTEGER, c_acctbal DOUBLE);
 CREATE TABLE orders (o_orderkey INTEGER, o_custkey INTEGER, o_total DOUBLE);
+CREATE TABLE partsupp (ps_partkey INTEGER, ps_suppkey INTEGER, ps_cost DOUBLE);
+CREATE TABLE lineitem (l_orderkey INTEGER, l_partkey INTEGER, l_suppkey INTEGER, l_qty INTEGER);
 CREATE TABLE store_sales (ss_ticket_sk INTEGER, ss_customer_sk INTEGER, ss_paid DOUBLE);
 CREATE TABLE web_customer (wc_customer_sk INTEGER, wc_name VARCHAR);
 INSERT INTO region SELECT i, 'region ' || i FROM range(0, 5) t(i);
 INSERT INTO nation SELECT i, 'nation ' || i, i % 5 FROM range(0, 25) t(i);
 INSERT INTO customer SELECT i, 'Customer#' || i, (i * 7) % 25, i * 3.5 FROM range(1, 201) t(i);
 INSERT INTO orders SELECT 1000 + i, 1 + (i * 13) % 200, i * 1.25 FROM range(1, 1001) t(i);
+INSERT INTO partsupp SELECT p, s, p * 0.1 + s FROM range(1, 41) a(p), range(1, 5) b(s);
+INSERT INTO lineitem SELECT 1000 + 1 + i % 1000, 1 + (i * 7) % 40, 1 + (i * 3) % 4, 1 + i % 9
+  FROM range(1, 1501) t(i);
 INSERT INTO web_customer SELECT 500 + i, 'web ' || i FROM range(1, 81) t(i);
 INSERT INTO store_sales SELECT i, 500 + 1 + (i * 11) % 80, i * 0.5 FROM range(1, 601) t(i);
 """
@@ -278,10 +283,12 @@ def test_keys_of_tables_that_prefix_their_columns_are_inferred(tmp_path: Path) -
     pks = {t.name: tuple(t.primary_key.columns) for t in schema.tables if t.primary_key}
     assert pks == {"region": ("r_regionkey",), "nation": ("n_nationkey",), "customer": ("c_custkey",),
                    "orders": ("o_orderkey",), "store_sales": ("ss_ticket_sk",),
+                   "partsupp": ("ps_partkey", "ps_suppkey"),
                    "web_customer": ("wc_customer_sk",)}
     fks = {(t.name, fk.columns, fk.ref_table) for t in schema.tables for fk in t.foreign_keys}
     assert fks == {("nation", ("n_regionkey",), "region"), ("customer", ("c_nationkey",), "nation"),
-                   ("orders", ("o_custkey",), "customer"),
+                   ("orders", ("o_custkey",), "customer"), ("lineitem", ("l_orderkey",), "orders"),
+                   ("lineitem", ("l_partkey", "l_suppkey"), "partsupp"),
                    ("store_sales", ("ss_customer_sk",), "web_customer")}
     con = _synth(tmp_path / "copy", PREFIXED) if (tmp_path / "copy").mkdir() is None else None
     assert con is not None
@@ -289,6 +296,8 @@ def test_keys_of_tables_that_prefix_their_columns_are_inferred(tmp_path: Path) -
     assert _orphans(con, "customer", "c_nationkey", "nation", "n_nationkey") == 0
     assert _orphans(con, "store_sales", "ss_customer_sk", "web_customer", "wc_customer_sk") == 0
     assert _duplicates(con, "customer", "c_custkey") == 0
+    assert con.execute('SELECT count(*) FROM lineitem l WHERE NOT EXISTS (SELECT 1 FROM partsupp p '
+                       'WHERE p.ps_partkey = l.l_partkey AND p.ps_suppkey = l.l_suppkey)').fetchone()[0] == 0
 
 
 def _source(tmp_path: Path, sql: str) -> Path:

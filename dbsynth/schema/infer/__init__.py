@@ -158,11 +158,11 @@ def _composite_references(table: Table, parents: list[ParentKey], declared: set[
     for parent in sorted(composite_candidates(table, parents), key=lambda p: -len(p.columns)):
         if set(parent.columns) & (declared | used):
             continue
-        cols = tuple(next(c.name for c in table.columns if c.name.lower() == p.lower())
+        cols = tuple(next(c.name for c in table.columns if norm(c.name) == norm(p))
                      for p in parent.columns)
         # the table's own key is the parent's (one-to-one): the parent must hold more keys;
         # unless every column names another table's key: two junctions of the same tables
-        shared = {c.lower() for c in own_pk} == {c.lower() for c in parent.columns}
+        shared = {norm(c) for c in own_pk} == {norm(c) for c in parent.columns}
         if shared and all(norm(c) in named for c in cols):
             continue
         stats.candidates += 1

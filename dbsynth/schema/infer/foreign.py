@@ -149,13 +149,15 @@ def measure_inclusion(child: Table, columns: tuple[str, ...], parent: ParentKey,
 
 
 def composite_candidates(table: Table, parents: list[ParentKey]) -> list[ParentKey]:
-    """Multi-column parent keys whose every column name also appears in ``table``."""
-    names = {c.name.lower(): c for c in table.columns}
+    """Multi-column parent keys whose every column name also appears in ``table`` (as
+    :func:`norm` reads names: ``l_partkey`` in ``lineitem`` is ``ps_partkey`` in ``partsupp``
+    where both tables prefix their columns)."""
+    names = {norm(c.name): c for c in table.columns}
     out = []
     for parent in parents:
         if len(parent.columns) < 2 or parent.table == table.name:
             continue
-        if all(c.lower() in names and compatible(names[c.lower()].type, t)
+        if all(norm(c) in names and compatible(names[norm(c)].type, t)
                for c, t in zip(parent.columns, parent.types)):
             out.append(parent)
     return out
