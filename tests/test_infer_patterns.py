@@ -620,3 +620,12 @@ def test_a_copy_of_the_parents_unique_column_beside_its_reference_is_no_second_r
                        "JOIN users u ON u.id = o.user_id").fetchone()[0]
     con.close()
     assert kept > 0.9
+
+
+def test_key_glued_to_a_word_is_a_key_name_but_not_in_short_words() -> None:
+    """``custkey``, ``partkey`` (TPC-H) end in a key word; ``turkey``, ``monkey``, ``hockey`` do
+    not name keys."""
+    from dbsynth.schema.infer.names import key_suffix
+
+    assert all(key_suffix(name) for name in ("custkey", "partkey", "suppkey", "orderkey", "nationkey"))
+    assert not any(key_suffix(name) for name in ("turkey", "monkey", "hockey", "donkey", "jockey"))

@@ -78,6 +78,9 @@ KEY_SUFFIXES = ("id", "code", "key", "no", "nr", "num", "number", "nummer", "uui
 #: Endings long enough to say "key" even run together with a word, as German and Dutch
 #: compounds write them (``zimmernummer``, ``zugkennung``, ``filialnummer``).
 COMPOUND_KEY_SUFFIXES = ("nummer", "number", "kennung", "key")  # key: TPC-H's custkey, orderkey
+#: Letters a compound needs before its key word: four before ``key`` (``custkey``, ``partkey``),
+#: so that ``turkey``, ``monkey`` or ``hockey`` are not keys; three before the long ones.
+_COMPOUND_STEM = {"key": 4}
 #: Whole names that are identifiers by convention (a social security number, a user id…).
 IDENTIFIER_NAMES = frozenset({"ssn", "isbn", "iban", "sku", "ean", "uid", "guid", "uuid"})
 
@@ -90,7 +93,8 @@ def key_suffix(name: str) -> bool:
     if len(words) > 1 and words[-1] in KEY_SUFFIXES:
         return True
     last = words[-1]
-    compound = any(last.endswith(s) and len(last) >= len(s) + 3 for s in COMPOUND_KEY_SUFFIXES)
+    compound = any(last.endswith(s) and len(last) >= len(s) + _COMPOUND_STEM.get(s, 3)
+                   for s in COMPOUND_KEY_SUFFIXES)
     return compound and pii_kind(name) is None
 
 
