@@ -629,3 +629,31 @@ def test_key_glued_to_a_word_is_a_key_name_but_not_in_short_words() -> None:
 
     assert all(key_suffix(name) for name in ("custkey", "partkey", "suppkey", "orderkey", "nationkey"))
     assert not any(key_suffix(name) for name in ("turkey", "monkey", "hockey", "donkey", "jockey"))
+
+
+def test_a_child_naming_the_parent_key_with_its_prefix_finds_it(tmp_path: Path) -> None:
+    """Both tables prefix their columns, and the child writes the parent's whole column name
+    after its own prefix (``pst_usr_id`` -> ``users.usr_id``): the parent key keeps its
+    prefix, so the names still meet."""
+    pks, fks = _inspect(tmp_path, """
+        CREATE TABLE users (usr_id INTEGER, usr_name VARCHAR);
+        CREATE TABLE posts (pst_id INTEGER, pst_usr_id INTEGER, pst_title VARCHAR);
+        INSERT INTO users SELECT i, 'u' || i FROM range(1, 41) t(i);
+        INSERT INTO posts SELECT i, 1 + i % 40, 't' || i FROM range(1, 301) t(i);
+    """)
+    assert {("users", ("usr_id",)), ("posts", ("pst_id",))} <= pks
+    assert ("posts", "pst_usr_id", "users") in fks
+
+
+def test_a_composite_reference_takes_the_column_of_the_same_name_over_one_of_another_style(
+        tmp_path: Path) -> None:
+    """``customerId`` and ``customer_id`` in one table read alike in any case style; the
+    reference to ``(customer_id, region_id)`` is the column written exactly so."""
+    _, fks = _inspect(tmp_path, """
+        CREATE TABLE accounts (customer_id INTEGER, region_id INTEGER, balance DOUBLE,
+          PRIMARY KEY (customer_id, region_id));
+        CREATE TABLE orders (order_id INTEGER, customerId INTEGER, customer_id INTEGER, region_id INTEGER);
+        INSERT INTO accounts SELECT c, r, c * r FROM range(1, 21) a(c), range(1, 4) b(r);
+        INSERT INTO orders SELECT i, 1000 + i, 1 + i % 20, 1 + i % 3 FROM range(1, 301) t(i);
+    """)
+    assert ("orders", "customer_id,region_id", "accounts") in fks

@@ -35,7 +35,8 @@ from typing import Any
 from dbsynth.schema.infer.alternate import ALTERNATE, alternate_references
 from dbsynth.schema.infer.composite import classifying, fact_key
 from dbsynth.schema.infer.foreign import (SHARED_KEY, ParentKey, composite_candidates,
-                                          fk_candidates, name_index, score_fk, undecided)
+                                          fk_candidates, name_index, same_named_column, score_fk,
+                                          undecided)
 from dbsynth.schema.infer.integral import integral_floats
 from dbsynth.schema.infer.names import (NAME_SCORE_EXACT, norm, reference_role, singular,
                                         table_prefixes_stripped)
@@ -156,10 +157,10 @@ def _composite_references(table: Table, parents: list[ParentKey], declared: set[
     # the widest key first: (doc, draft, copy) of a table of copies, which itself references
     # the drafts' (doc, draft), before the drafts' key on a part of the same columns
     for parent in sorted(composite_candidates(table, parents), key=lambda p: -len(p.columns)):
-        if set(parent.columns) & (declared | used):
+        own = [same_named_column(table, p) for p in parent.columns]
+        cols = tuple(c.name for c in own if c is not None)  # all found: a candidate
+        if set(cols) & (declared | used):
             continue
-        cols = tuple(next(c.name for c in table.columns if norm(c.name) == norm(p))
-                     for p in parent.columns)
         # the table's own key is the parent's (one-to-one): the parent must hold more keys;
         # unless every column names another table's key: two junctions of the same tables
         shared = {norm(c) for c in own_pk} == {norm(c) for c in parent.columns}

@@ -152,15 +152,26 @@ def composite_candidates(table: Table, parents: list[ParentKey]) -> list[ParentK
     """Multi-column parent keys whose every column name also appears in ``table`` (as
     :func:`norm` reads names: ``l_partkey`` in ``lineitem`` is ``ps_partkey`` in ``partsupp``
     where both tables prefix their columns)."""
-    names = {norm(c.name): c for c in table.columns}
     out = []
     for parent in parents:
         if len(parent.columns) < 2 or parent.table == table.name:
             continue
-        if all(norm(c) in names and compatible(names[norm(c)].type, t)
-               for c, t in zip(parent.columns, parent.types)):
+        own = [same_named_column(table, c) for c in parent.columns]
+        if all(c is not None and compatible(c.type, t) for c, t in zip(own, parent.types)):
             out.append(parent)
     return out
+
+
+def same_named_column(table: Table, name: str) -> Column | None:
+    """The column of ``table`` named ``name``: written exactly so, else in another case, else
+    as :func:`norm` reads it; so that of ``customerId`` and ``customer_id`` in one table, a
+    key's ``customer_id`` is the one written alike, not whichever comes first."""
+    for same in (lambda c: c.name == name, lambda c: c.name.lower() == name.lower(),
+                 lambda c: norm(c.name) == norm(name)):
+        found = next((c for c in table.columns if same(c)), None)
+        if found is not None:
+            return found
+    return None
 
 
 def undecided(found: list[InferredKey]) -> bool:
