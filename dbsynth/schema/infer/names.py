@@ -217,7 +217,8 @@ def table_prefixes_stripped(schema: Schema) -> Iterator[dict[str, str]]:
     """While key inference runs: where at least two tables prefix their columns (see
     :func:`table_prefix`), :func:`norm` reads their columns without it, so ``o_custkey`` names
     ``c_custkey`` as ``custkey`` names ``custkey``. A name also found unprefixed elsewhere
-    (or naming a table) is left as it is. Yields the names stripped (column -> unprefixed)."""
+    (or naming a table, or written whole after another table's prefix: ``usr_id`` in ``users``
+    as ``posts.pst_usr_id`` names it) is left as it is. Yields the names stripped (column -> unprefixed)."""
     token = _UNPREFIXED.set({})
     try:
         prefixes = {t.name: table_prefix(t.name, [c.name for c in t.columns]) for t in schema.tables}
@@ -225,11 +226,12 @@ def table_prefixes_stripped(schema: Schema) -> Iterator[dict[str, str]]:
         if sum(p is not None for p in prefixes.values()) >= 2:
             plain = {c.name for t in schema.tables if prefixes[t.name] is None for c in t.columns}
             plain |= set(schema.table_names)
-            for table in schema.tables:
-                prefix = prefixes[table.name]
-                for column in table.columns if prefix else ():
-                    if column.name not in plain:
-                        stripped[column.name] = norm(column.name)[len(prefix) + 1:]
+            unprefixed = {column.name: norm(column.name)[len(prefix) + 1:]
+                          for table in schema.tables if (prefix := prefixes[table.name])
+                          for column in table.columns}
+            # a name another table writes after its own prefix (pst_usr_id naming usr_id)
+            plain |= {name for name in unprefixed if norm(name) in unprefixed.values()}
+            stripped.update((c, u) for c, u in unprefixed.items() if c not in plain)
         _UNPREFIXED.set(stripped)
         yield stripped
     finally:
