@@ -277,18 +277,21 @@ def refresh(source: Annotated[str, typer.Argument(metavar="SOURCE", help="Source
             sample_rows: Annotated[int, typer.Option("--sample-rows", metavar="N", help="Train on at most about this many rows per table.")] = DEFAULT_SAMPLE_ROWS,
             metadata: MetadataOpt = None, infer_keys: InferOpt = True,
             key_threshold: ThresholdOpt = DEFAULT_THRESHOLD,
-            grants: GrantsOpt = False, as_json: JsonOpt = False) -> None:
+            grants: GrantsOpt = False, as_json: JsonOpt = False,
+            rows: RowsOpt = None, table_scale: TableScaleOpt = None, where: WhereOpt = None,
+            only_related: OnlyRelatedOpt = False) -> None:
     """Replace TARGET's synthetic copy with a fresh one, after checking its schema for drift."""
     from dbsynth.errors import DriftError
 
     with _errors(), _progress(quiet=as_json) as progress:
+        sizes = _sizes(rows, table_scale, where, only_related)
         try:
             result = pipeline.refresh(
                 source, target, on_drift=on_drift, dry_run=dry_run, include=tuple(include or ()),
                 exclude=tuple(exclude or ()), scale=scale, seed=seed, source_schema=schema,
                 target_schema=target_schema, sample_rows=sample_rows,
                 keys=_keys(infer_keys, key_threshold, metadata), progress=progress,
-                grants=grants)
+                grants=grants, **sizes)
         except DriftError as exc:
             if isinstance(exc.plan, pipeline.RefreshPlan) and not as_json:
                 _render_refresh_plan(exc.plan, show_ddl=False)

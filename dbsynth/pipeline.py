@@ -444,8 +444,11 @@ def refresh(source_url: str, target_url: str, *, on_drift: str = "fail", dry_run
             include: tuple[str, ...] = (), exclude: tuple[str, ...] = (), scale: float = 1.0,
             seed: int = 0, source_schema: str | None = None, target_schema: str | None = None,
             sample_rows: int | None = DEFAULT_SAMPLE_ROWS, keys: KeyOptions = KeyOptions(),
-            progress: Progress = quiet, grants: bool = False) -> RefreshResult:
-    """Replace the target's copy of the selected tables with a fresh synthetic one.
+            progress: Progress = quiet, grants: bool = False,
+            rows: Mapping[str, int] | None = None, table_scale: Mapping[str, float] | None = None,
+            where: Mapping[str, str] | None = None, only_related: bool = False) -> RefreshResult:
+    """Replace the target's copy of the selected tables with a fresh synthetic one, sized
+    and conditioned as :func:`synth` does (``rows``, ``table_scale``, ``where``).
 
     The target's existing tables are compared with the source's schema first; drift is
     handled by ``on_drift``: ``fail`` (stop, touch nothing), ``migrate`` (go ahead when every
@@ -455,7 +458,7 @@ def refresh(source_url: str, target_url: str, *, on_drift: str = "fail", dry_run
     target's own grants on the tables replaced are kept; ``grants`` adds the source's."""
     if on_drift not in ON_DRIFT:
         raise UsageError(f"--on-drift must be one of {', '.join(ON_DRIFT)}, got {on_drift!r}")
-    _check_scale(scale)
+    sizing = sizing_of(scale, rows, table_scale, where, only_related)
     _check_seed(seed)
     _check_sample_rows(sample_rows)
     source = connect(source_url, schema=source_schema, role="source")
@@ -466,6 +469,7 @@ def refresh(source_url: str, target_url: str, *, on_drift: str = "fail", dry_run
             existing = target.introspect()
             schema, notes = select_tables(schema, include, exclude,
                                           frozenset(existing.table_names))
+            sizing.check_tables(schema)  # (the selected tables: a table left out is unknown)
             if not grants:  # (also for the plan of a refused refresh: prepare_target says why)
                 from dbsynth.writer.objects import without_grants
 
@@ -476,14 +480,14 @@ def refresh(source_url: str, target_url: str, *, on_drift: str = "fail", dry_run
                 blocked = None
             except UnsafeTargetError as exc:  # an object outside the selection depends on it
                 prepared, blocked = None, exc.message
-            plan = _refresh_plan(schema, notes, source, target, existing, on_drift, scale,
+            plan = _refresh_plan(schema, notes, source, target, existing, on_drift, sizing,
                                  prepared, blocked)
             if dry_run:
                 return RefreshResult(plan, applied=False)
             if plan.refused:
                 raise DriftError(plan.refused, plan)  # drift, or a table we must not break
             trained = _train_from(source, schema, sample_rows, seed, DEFAULT_ENGINE, progress)
-            result = _generate_into(trained.model, target, target_url, scale, seed, True,
+            result = _generate_into(trained.model, target, target_url, sizing, seed, True,
                                     progress, trained.source, trained.frames, prepared=prepared)
             result.seconds = trained.seconds | result.seconds
             return RefreshResult(plan, applied=True, synth=result)
@@ -494,10 +498,12 @@ def refresh(source_url: str, target_url: str, *, on_drift: str = "fail", dry_run
 
 
 def _refresh_plan(schema: Schema, notes: list[str], source: Connector, target: Connector,
-                  existing: Schema, on_drift: str, scale: float, prepared: TargetPlan | None,
+                  existing: Schema, on_drift: str, sizing: Sizing, prepared: TargetPlan | None,
                   blocked: str | None) -> RefreshPlan:
     """``existing``: the target's schema as it is; ``blocked``: why the target's tables
-    cannot be replaced (objects depend on them)."""
+    cannot be replaced (objects depend on them). The rows to write are planned before
+    training, so tables below a sized one follow the parent training will most likely
+    choose, and a condition's effect on its children's sizes is not known yet."""
     from dbsynth.writer import ddl
 
     if prepared is not None:
@@ -521,9 +527,12 @@ def _refresh_plan(schema: Schema, notes: list[str], source: Connector, target: C
         first = next(c for c in drift.changes if not c.additive)
         refused = (f"--on-drift migrate applies additive changes only; this one is not: "
                    f"{first.describe()} (use --on-drift recreate)")
-    tables = [{"name": t.name, "mode": t.mode, "source_rows": t.row_count,
-               "rows": t.row_count if t.mode == "copy" else int(round(t.row_count * scale))}
+    planned = sizing.planned_rows(schema, {})
+    tables = [{"name": t.name, "mode": t.mode, "source_rows": t.row_count, "rows": planned[t.name]}
               for t in (schema.table(n) for n in load_plan.order)]
+    if sizing.where:
+        notes = notes + ["rows below a --where table are planned for all its rows: the copy "
+                         "sizes them for the matching ones"]
     replacing = (prepared.replaced.tables if prepared is not None
                  else [n for n in load_plan.order if n in existing.table_names])
     kept = kept_enums(schema, {e.name: tuple(e.values) for e in existing.enums})

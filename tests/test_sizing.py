@@ -10,6 +10,7 @@ by the factor), and one that forgot the size check would fail it (``size in …`
 
 from __future__ import annotations
 
+import json
 import math
 import os
 import subprocess
@@ -215,6 +216,9 @@ def test_ratios_follow_primary_links(demo_model: RelationalModel) -> None:
     assert ratios["treatments"] == pytest.approx(0.2)
     planned = sizing.planned_rows(demo_model.schema, demo_model.tables)
     assert planned["patients"] == 1000
+    # before training (refresh's plan), the children follow the parent training will choose
+    before = sizing.planned_rows(demo_model.schema, {})
+    assert before == pytest.approx(planned, rel=0.02)
     assert parse_rows(["a=1", " b = 2 "]) == {"a": 1, "b": 2}
     assert parse_table_scale(["a=2.5"]) == {"a": 2.5}
     assert not math.isnan(ratios["lab_results"])
@@ -225,7 +229,8 @@ def test_service_jobs_take_rows_and_table_scale(demo: str, tmp_path: Path) -> No
 
     target, generated = tmp_path / "served.duckdb", tmp_path / "generated.duckdb"
     config = write_config(tmp_path / "svc", {"demo": demo, "out": writable(duck(target)),
-                                             "gen": writable(duck(generated))}, concurrency=1)
+                                             "gen": writable(duck(generated), allow_replace=True)},
+                          concurrency=1)
     service = LiveService(config, tmp_path / "service.log").start()
     try:
         with service.client() as api:
@@ -245,8 +250,14 @@ def test_service_jobs_take_rows_and_table_scale(demo: str, tmp_path: Path) -> No
             made = wait_for(api, api.post("/v1/jobs", json={
                 "kind": "generate", "model": trained["result"]["model"]["id"], "target": "gen",
                 "rows": {"treatments": 40}, "table_scale": {"lab_results": 0.5}}).json()["id"], finished)
+            made_rows = count(duck(generated), "treatments"), count(duck(generated), "lab_results")
+            refreshed = wait_for(api, api.post("/v1/jobs", json={
+                "kind": "refresh", "source": "demo", "target": "gen", "sample_rows": 500,
+                "rows": {"patients": 200}}).json()["id"], finished)
     finally:
         service.stop()
+    assert refreshed["status"] == "succeeded", refreshed["error"]
+    assert count(duck(generated), "patients") == refreshed["result"]["result"]["rows"]["patients"] == 200
     assert done["status"] == "succeeded", done["error"]
     assert done["result"]["rows"]["patients"] == count(duck(target), "patients") == 300
     real = per_parent(demo, "lab_results", "patients", "patient_id")[0]
@@ -254,8 +265,8 @@ def test_service_jobs_take_rows_and_table_scale(demo: str, tmp_path: Path) -> No
         pytest.approx(2 * real, rel=0.15)
     assert orphans(duck(target), "lab_results", "patients", "patient_id") == 0
     assert made["status"] == "succeeded", made["error"]
-    assert count(duck(generated), "treatments") == made["result"]["rows"]["treatments"] == 40
-    assert count(duck(generated), "lab_results") == pytest.approx(count(demo, "lab_results") / 2, rel=0.1)
+    assert made_rows[0] == made["result"]["rows"]["treatments"] == 40
+    assert made_rows[1] == pytest.approx(count(demo, "lab_results") / 2, rel=0.1)
 
 
 def test_service_synth_report_judges_row_counts_against_the_sizes_asked(tmp_path: Path) -> None:
@@ -316,3 +327,40 @@ def test_cli_report_judges_row_counts_by_the_sizes_the_model_was_generated_with(
     proc = cli("report", demo, target, "--rows", "patients=300")
     assert proc.returncode == 2 and "need --model FILE" in proc.stderr
     assert "Traceback" not in proc.stderr
+
+
+def test_refresh_takes_the_sizes_and_plans_them(demo: str, db_factory, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """``refresh`` sizes and conditions its copy as ``synth`` does, in both kinds of target,
+    and its plan (shown before training) already has the children follow a sized parent.
+    Before, refresh took ``--scale`` only (exit 2 "No such option: --rows")."""
+    target = db_factory.new(name="refreshed")
+    pipeline.refresh(demo, target, sample_rows=SAMPLE_ROWS, seed=1)  # a first copy to refresh
+    flags = ["--rows", "patients=300", "--table-scale", "lab_results=2", "--sample-rows", "500"]
+    proc = cli("refresh", demo, target, *flags, "--dry-run", "--json")
+    assert proc.returncode == 0, proc.stderr
+    planned = {t["name"]: t["rows"] for t in json.loads(proc.stdout)["plan"]["tables"]}
+    source = {t: count(demo, t) for t in ("patients", "lab_results", "treatments")}
+    assert planned["patients"] == 300
+    assert planned["lab_results"] == pytest.approx(source["lab_results"] * 300 / source["patients"] * 2, rel=0.01)
+    assert planned["treatments"] == pytest.approx(source["treatments"] * 300 / source["patients"], rel=0.01)
+    before = count(target, "patients")
+    proc = cli("refresh", demo, target, *flags, "--where", "patients: age >= 40")
+    assert proc.returncode == 0, proc.stderr
+    assert count(target, "patients") == 300 != before
+    assert int(run_sql(target, "SELECT count(*) FROM patients WHERE age < 40 OR age IS NULL")[0][0]) == 0
+    for child in ("lab_results", "treatments"):
+        assert orphans(target, child, "patients", "patient_id") == 0
+    real = per_parent(demo, "lab_results", "patients", "patient_id")[0]
+    assert per_parent(target, "lab_results", "patients", "patient_id")[0] > 1.5 * real
+
+
+def test_refresh_refuses_sizing_a_table_it_leaves_out(demo: str, tmp_path: Path) -> None:
+    """A size for a table outside ``--include`` is one line naming it, and nothing changes."""
+    target = duck(tmp_path / "kept.duckdb")
+    pipeline.refresh(demo, target, sample_rows=SAMPLE_ROWS, seed=1)
+    before = count(target, "lab_results")
+    proc = cli("refresh", demo, target, "--include", "patients", "--rows", "lab_results=5")
+    assert proc.returncode == 2 and "Traceback" not in proc.stderr
+    lines = [line for line in proc.stderr.splitlines() if line.strip()]
+    assert len(lines) == 1 and "no table 'lab_results'" in lines[0], proc.stderr
+    assert count(target, "lab_results") == before

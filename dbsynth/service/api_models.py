@@ -110,6 +110,10 @@ class RefreshRequest(_Request):
     include: TableNames = []
     exclude: TableNames = []
     scale: Scale = 1.0
+    rows: TableRows = {}
+    table_scale: TableScales = {}
+    where: TableConditions = {}
+    only_related: bool = Field(False, description="With where: the other tables keep only the rows it references.")
     seed: Seed = 0
     sample_rows: SampleRows = None
 

@@ -202,13 +202,12 @@ def run_generate(job: Job, config: ServiceConfig, catalog: Catalog, progress: Pr
 
 def run_refresh(job: Job, config: ServiceConfig, catalog: Catalog, progress: ProgressWriter) -> Outcome:
     p = job.params
-    refresh = getattr(pipeline, "refresh", None)  # looked up at run time: added by its own change
-    if refresh is None:
-        raise UsageError("this dbsynth has no refresh yet")
-    found = refresh(_url(config, p["source"]), _url(config, p["target"]), on_drift=p["on_drift"],
-                    dry_run=p["dry_run"], include=tuple(p["include"]), exclude=tuple(p["exclude"]),
-                    scale=p["scale"], seed=p["seed"], sample_rows=_training_rows(p),
-                    progress=progress)
+    found = pipeline.refresh(
+        _url(config, p["source"]), _url(config, p["target"]), on_drift=p["on_drift"],
+        dry_run=p["dry_run"], include=tuple(p["include"]), exclude=tuple(p["exclude"]),
+        scale=p["scale"], seed=p["seed"], sample_rows=_training_rows(p), progress=progress,
+        rows=p.get("rows"), table_scale=p.get("table_scale"), where=p.get("where"),
+        only_related=bool(p.get("only_related")))
     return Outcome(found.to_dict())
 
 

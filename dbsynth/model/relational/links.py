@@ -78,8 +78,7 @@ def primary_link(links: list[Link], child: str) -> Link | None:
 
 
 def choose_links(schema: Schema, plan: LoadPlan, frames: dict[str, pd.DataFrame]) -> list[Link]:
-    """Role of every FK. The primary parent is the NOT NULL FK with most children per parent,
-    among parents big enough to be entities rather than lookup lists (a genre, a media type)."""
+    """Role of every FK; the primary parent is the best of :func:`primary_rank`."""
     links: list[Link] = []
     for table in schema.tables:
         frame = frames[table.name]
@@ -88,18 +87,47 @@ def choose_links(schema: Schema, plan: LoadPlan, frames: dict[str, pd.DataFrame]
             if fk.ref_table not in schema.table_names:
                 continue
             null_share = float(frame[list(fk.columns)].isna().any(axis=1).mean()) if len(frame) else 0.0
-            role = (LinkRole.SELF if fk.ref_table == table.name else
-                    LinkRole.CUT if plan.is_cut(table.name, fk) else LinkRole.SECONDARY)
+            role = _role(plan, table.name, fk)
             link = Link(table.name, fk.columns, fk.ref_table, fk.ref_columns, role, null_share)
             links.append(link)
-            parents = len(frames[fk.ref_table])
-            copied = schema.table(fk.ref_table).mode == "copy"  # fixed rows: linked, not generated for
-            if role == LinkRole.SECONDARY and parents >= MIN_PRIMARY_PARENT_ROWS and not copied:
-                required = not any(table.column(c).nullable for c in fk.columns)
-                candidates.append(((int(required), len(frame) / parents, fk.ref_table), link))
+            rank = primary_rank(schema, table.name, fk, role, len(frame), len(frames[fk.ref_table]))
+            if rank is not None:
+                candidates.append((rank, link))
         if candidates:
             max(candidates, key=lambda c: c[0])[1].role = LinkRole.PRIMARY
     return links
+
+
+def _role(plan: LoadPlan, table: str, fk: ForeignKey) -> LinkRole:
+    """A foreign key's role before the primary one is chosen among the secondary ones."""
+    return (LinkRole.SELF if fk.ref_table == table else
+            LinkRole.CUT if plan.is_cut(table, fk) else LinkRole.SECONDARY)
+
+
+def primary_rank(schema: Schema, table: str, fk: ForeignKey, role: LinkRole, rows: int,
+                 parent_rows: int) -> tuple[int, float, str] | None:
+    """How much ``fk`` suits being ``table``'s primary parent (the highest rank wins): a NOT
+    NULL FK first, then the most children per parent, among parents big enough to be
+    entities rather than lookup lists (a genre, a media type); None where it cannot be."""
+    copied = schema.table(fk.ref_table).mode == "copy"  # fixed rows: linked, not generated for
+    if role != LinkRole.SECONDARY or parent_rows < MIN_PRIMARY_PARENT_ROWS or copied:
+        return None
+    required = not any(schema.table(table).column(c).nullable for c in fk.columns)
+    return int(required), rows / parent_rows, fk.ref_table
+
+
+def likely_primary_parents(schema: Schema, plan: LoadPlan) -> dict[str, str]:
+    """Each table's primary parent as training will most likely choose it, from the schema's
+    row counts alone (training counts the rows it reads): for a plan shown before training."""
+    out: dict[str, str] = {}
+    for table in schema.tables:
+        ranks = [rank for fk in table.foreign_keys if fk.ref_table in schema.table_names
+                 if (rank := primary_rank(schema, table.name, fk, _role(plan, table.name, fk),
+                                          table.row_count,
+                                          schema.table(fk.ref_table).row_count)) is not None]
+        if ranks:
+            out[table.name] = max(ranks)[2]
+    return out
 
 
 def find_parent_copies(schema: Schema, link: Link, frames: dict[str, pd.DataFrame],

@@ -22,6 +22,8 @@ from typing import TypeVar
 from dbsynth.errors import UsageError
 from dbsynth.model.relational.conditions import Condition, check_where_tables
 from dbsynth.model.relational.fit import TableModel
+from dbsynth.model.relational.links import likely_primary_parents
+from dbsynth.schema.graph import build_plan
 from dbsynth.schema.model import Schema
 
 T = TypeVar("T")
@@ -100,14 +102,17 @@ class Sizing:
 
     def ratios(self, schema: Schema, tables: Mapping[str, TableModel]) -> dict[str, float]:
         """Each table's rows relative to the source's (a copied table's: what its children
-        follow, its own rows stay as they are)."""
+        follow, its own rows stay as they are). Without ``tables`` (before training), tables
+        follow the primary parents training would most likely choose."""
         out: dict[str, float] = {}
+        guessed = likely_primary_parents(schema, build_plan(schema)) if self.per_table and not tables else {}
 
         def ratio(name: str) -> float:
             if name in out:
                 return out[name]
             tm = tables.get(name)
-            parent = tm.primary.parent if tm is not None and tm.primary is not None else None
+            parent = (tm.primary.parent if tm.primary is not None else None) if tm is not None \
+                else guessed.get(name)
             if name in self.rows:
                 value = self.rows[name] / max(_source_rows(schema, tables, name), 1)
             else:
