@@ -223,9 +223,11 @@ class TableGenerator:
         """Rejection: each drawn row that fails the condition is replaced by a matching row
         drawn in the same context (the same parent row; a root's rows share one), in rounds
         that oversample by the rate seen so far (doubled each round for the rows still
-        waiting). A condition no draw meets is an error; the few rows whose parent never gave
-        a match are dropped. Returns the rows' codes, their values of the condition's
-        columns, and their parent rows."""
+        waiting). A condition no draw meets is an error. A row whose parent never gave a
+        match moves to a parent that did (where one parent may have several), as the model
+        weighs parents given a matching child; rows still without a match are dropped
+        (said). Returns the rows' codes, their values of the condition's columns, and their
+        parent rows."""
         condition = self.condition
         assert condition is not None
         named = set(condition.columns)
@@ -237,30 +239,47 @@ class TableGenerator:
         pool_data, pool_frames, pooled = [data], [frame], len(frame)
         pending = np.flatnonzero(~ok)
         last = frame
+
+        def redraw(pending: np.ndarray, context: np.ndarray, parent_rows: np.ndarray,
+                   budget: float) -> np.ndarray:
+            """Rounds of draws for the ``pending`` rows, each in its own context; returns
+            the rows still without a match."""
+            nonlocal drawn, matched, pooled, last
+            for round_ in range(WHERE_ROUNDS):
+                rate = matched / drawn
+                if not pending.size or drawn >= budget or (matched == 0 and drawn >= WHERE_GIVE_UP):
+                    break
+                copies = WHERE_MAX_COPIES if not rate else int(np.ceil(1.5 / rate)) << round_
+                room = int(min(WHERE_ROUND_ROWS, budget - drawn))
+                copies = int(np.clip(copies, 1, min(WHERE_MAX_COPIES, max(1, room // len(pending)))))
+                candidates = np.repeat(pending, copies)
+                codes = self._codes(context[candidates])
+                last = self._rows_of(codes, named)[0]
+                good = condition.holds(last, self.table)
+                drawn, matched = drawn + len(last), matched + int(good.sum())
+                rows, picks = _pair(parent_rows[pending], parent_rows[candidates[good]])
+                chosen = np.flatnonzero(good)[picks]
+                pool_data.append(codes[chosen])
+                pool_frames.append(last.iloc[chosen])
+                source[pending[rows]] = pooled + np.arange(len(chosen))
+                pooled += len(chosen)
+                pending = np.delete(pending, rows)
+            return pending
+
         # the draws all rounds may take: what the first draw's rate says the rows need
         # (three times over), at least the draws per row any context gets, at most
         # WHERE_MAX_DRAWS (later rates fall as the rows left are the hard ones: not those)
         need = 3 * len(frame) / (matched / drawn) if matched else 0
         budget = max(WHERE_GIVE_UP, WHERE_DRAWS_PER_ROW * len(frame), min(need, WHERE_MAX_DRAWS))
-        for round_ in range(WHERE_ROUNDS):
-            rate = matched / drawn
-            if not pending.size or drawn >= budget or (matched == 0 and drawn >= WHERE_GIVE_UP):
-                break
-            copies = WHERE_MAX_COPIES if not rate else int(np.ceil(1.5 / rate)) << round_
-            room = int(min(WHERE_ROUND_ROWS, budget - drawn))
-            copies = int(np.clip(copies, 1, min(WHERE_MAX_COPIES, max(1, room // len(pending)))))
-            candidates = np.repeat(pending, copies)
-            codes = self._codes(context[candidates])
-            last = self._rows_of(codes, named)[0]
-            good = condition.holds(last, self.table)
-            drawn, matched = drawn + len(last), matched + int(good.sum())
-            rows, picks = _pair(parent_rows[pending], parent_rows[candidates[good]])
-            chosen = np.flatnonzero(good)[picks]
-            pool_data.append(codes[chosen])
-            pool_frames.append(last.iloc[chosen])
-            source[pending[rows]] = pooled + np.arange(len(chosen))
-            pooled += len(chosen)
-            pending = np.delete(pending, rows)
+        pending = redraw(pending, context, parent_rows, budget)
+        if pending.size and matched and self._may_rehome():
+            # parents the model never gives a matching child: their rows go to parents that
+            # did (a child's parent given that it matches is drawn as the model weighs it)
+            context, parent_rows = context.copy(), parent_rows.copy()
+            found = np.delete(np.arange(len(frame)), pending)
+            donors = self.rng.choice(found, size=len(pending))
+            context[pending], parent_rows[pending] = context[donors], parent_rows[donors]
+            pending = redraw(pending, context, parent_rows, drawn + budget)
         if pending.size and matched == 0:
             produced = condition.describe(last)
             raise UsageError(
@@ -274,6 +293,12 @@ class TableGenerator:
         chosen_frame = pd.concat(pool_frames, ignore_index=True).iloc[keep].reset_index(drop=True)
         return (np.vstack(pool_data)[keep], chosen_frame,
                 np.delete(parent_rows, pending))
+
+    def _may_rehome(self) -> bool:
+        """Whether a conditioned child's rows may move to other parents: it has a primary
+        parent, and one parent may have several of them (not a one-to-one child)."""
+        primary = self.tm.primary
+        return primary is not None and primary.columns not in self.table.unique_column_sets()
 
     def _claimed_keys(self) -> frozenset[tuple[str, ...]]:
         """Key sets this partition must own (see keys.dedupe_rows): those with no column that
