@@ -481,7 +481,7 @@ def refresh(source_url: str, target_url: str, *, on_drift: str = "fail", dry_run
             except UnsafeTargetError as exc:  # an object outside the selection depends on it
                 prepared, blocked = None, exc.message
             plan = _refresh_plan(schema, notes, source, target, existing, on_drift, sizing,
-                                 prepared, blocked)
+                                 prepared, blocked, sample_rows)
             if dry_run:
                 return RefreshResult(plan, applied=False)
             if plan.refused:
@@ -499,11 +499,12 @@ def refresh(source_url: str, target_url: str, *, on_drift: str = "fail", dry_run
 
 def _refresh_plan(schema: Schema, notes: list[str], source: Connector, target: Connector,
                   existing: Schema, on_drift: str, sizing: Sizing, prepared: TargetPlan | None,
-                  blocked: str | None) -> RefreshPlan:
+                  blocked: str | None, sample_rows: int | None = None) -> RefreshPlan:
     """``existing``: the target's schema as it is; ``blocked``: why the target's tables
     cannot be replaced (objects depend on them). The rows to write are planned before
     training, so tables below a sized one follow the parent training will most likely
-    choose, and a condition's effect on its children's sizes is not known yet."""
+    choose (reading ``sample_rows`` per table), and a condition's effect on its children's
+    sizes is not known yet."""
     from dbsynth.writer import ddl
 
     if prepared is not None:
@@ -527,7 +528,7 @@ def _refresh_plan(schema: Schema, notes: list[str], source: Connector, target: C
         first = next(c for c in drift.changes if not c.additive)
         refused = (f"--on-drift migrate applies additive changes only; this one is not: "
                    f"{first.describe()} (use --on-drift recreate)")
-    planned = sizing.planned_rows(schema, {})
+    planned = sizing.planned_rows(schema, {}, sample_rows)
     tables = [{"name": t.name, "mode": t.mode, "source_rows": t.row_count, "rows": planned[t.name]}
               for t in (schema.table(n) for n in load_plan.order)]
     if sizing.where:

@@ -364,3 +364,32 @@ def test_refresh_refuses_sizing_a_table_it_leaves_out(demo: str, tmp_path: Path)
     lines = [line for line in proc.stderr.splitlines() if line.strip()]
     assert len(lines) == 1 and "no table 'lab_results'" in lines[0], proc.stderr
     assert count(target, "lab_results") == before
+
+
+def test_refresh_plans_the_parents_training_chooses_from_the_rows_it_reads(tmp_path: Path) -> None:
+    """Training ranks a table's parents by the rows it reads (``sample_rows`` per table), so
+    the plan does too. ``items`` references ``alpha`` (1000 rows) and ``zeta`` (2000): whole,
+    ``alpha`` has more items per row; read 500 each, they tie and training takes ``zeta``. The
+    plan followed ``alpha`` and showed 10000 items for ``--rows zeta=4000``; 20000 were written."""
+    import duckdb
+
+    path = tmp_path / "two_parents.duckdb"
+    con = duckdb.connect(str(path))
+    con.execute("""
+        CREATE TABLE alpha (id INTEGER PRIMARY KEY, name VARCHAR NOT NULL);
+        CREATE TABLE zeta (id INTEGER PRIMARY KEY, score DOUBLE NOT NULL);
+        CREATE TABLE items (id INTEGER PRIMARY KEY, alpha_id INTEGER NOT NULL REFERENCES alpha(id),
+                            zeta_id INTEGER NOT NULL REFERENCES zeta(id), qty INTEGER NOT NULL);
+        INSERT INTO alpha SELECT i, 'a' || (i % 17) FROM range(1, 1001) t(i);
+        INSERT INTO zeta SELECT i, (i % 13) * 1.5 FROM range(1, 2001) t(i);
+        INSERT INTO items SELECT i, 1 + (i * 7) % 1000, 1 + (i * 11) % 2000, i % 5
+                          FROM range(1, 10001) t(i);
+    """)
+    con.close()
+    source, target = duck(path), duck(tmp_path / "refreshed.duckdb")
+    options: dict[str, Any] = {"rows": {"zeta": 4000}, "sample_rows": 500, "seed": 1}
+    plan = pipeline.refresh(source, target, dry_run=True, **options).plan
+    done = pipeline.refresh(source, target, **options)
+    assert done.synth is not None
+    planned = {t["name"]: t["rows"] for t in plan.tables}
+    assert planned == done.synth.rows == {"alpha": 1000, "zeta": 4000, "items": 20000}
