@@ -467,9 +467,12 @@ def refresh(source_url: str, target_url: str, *, on_drift: str = "fail", dry_run
         try:
             schema, _ = resolve_schema(source, keys)
             existing = target.introspect()
-            schema, notes = select_tables(schema, include, exclude,
-                                          frozenset(existing.table_names))
-            sizing.check_tables(schema)  # (the selected tables: a table left out is unknown)
+            sizing.check_tables(schema, settled=False)  # a misspelt table: "did you mean"
+            selected, notes = select_tables(schema, include, exclude,
+                                            frozenset(existing.table_names))
+            _check_sized_selected(sizing, selected)
+            schema = selected
+            sizing.check_tables(schema)
             if not grants:  # (also for the plan of a refused refresh: prepare_target says why)
                 from dbsynth.writer.objects import without_grants
 
@@ -495,6 +498,18 @@ def refresh(source_url: str, target_url: str, *, on_drift: str = "fail", dry_run
             target.close()
     finally:
         source.close()
+
+
+def _check_sized_selected(sizing: Sizing, selected: Schema) -> None:
+    """A table sized or conditioned is one the refresh writes: a table of the source that
+    ``--include``/``--exclude`` leave out is not written, so its size would be ignored."""
+    named = [(f"--rows {n}=…", n) for n in sizing.rows] + \
+        [(f"--table-scale {n}=…", n) for n in sizing.table_scale] + \
+        [(c.flag, n) for n, c in sizing.where.items()]
+    for flag, name in named:
+        if name not in selected.table_names:
+            raise UsageError(f"{flag}: {name} is not refreshed (--include/--exclude leave it "
+                             f"out); select it too, or drop the {flag.split()[0]}")
 
 
 def _refresh_plan(schema: Schema, notes: list[str], source: Connector, target: Connector,

@@ -354,15 +354,28 @@ def test_refresh_takes_the_sizes_and_plans_them(demo: str, db_factory, tmp_path:
     assert per_parent(target, "lab_results", "patients", "patient_id")[0] > 1.5 * real
 
 
-def test_refresh_refuses_sizing_a_table_it_leaves_out(demo: str, tmp_path: Path) -> None:
-    """A size for a table outside ``--include`` is one line naming it, and nothing changes."""
+@pytest.mark.parametrize("flags, needle", [
+    (["--include", "patients", "--rows", "lab_results=5"],
+     "--rows lab_results=…: lab_results is not refreshed (--include/--exclude leave it out)"),
+    # it said "no table 'treatments'; did you mean 'patients'?" of a table the source has
+    (["--exclude", "treatments", "--table-scale", "treatments=2"],
+     "--table-scale treatments=…: treatments is not refreshed (--include/--exclude leave it out)"),
+    (["--exclude", "treatments", "--where", "treatments: cost > 1"],
+     "--where treatments: treatments is not refreshed (--include/--exclude leave it out)"),
+    (["--exclude", "treatments", "--rows", "treatmentz=5"],  # a typo is still one
+     "no table 'treatmentz'; did you mean 'treatments'?"),
+])
+def test_refresh_refuses_sizing_a_table_it_leaves_out(demo: str, tmp_path: Path,
+                                                      flags: list[str], needle: str) -> None:
+    """A size or condition for a table outside the selection is one line saying so (not
+    "no table"), and nothing changes."""
     target = duck(tmp_path / "kept.duckdb")
     pipeline.refresh(demo, target, sample_rows=SAMPLE_ROWS, seed=1)
     before = count(target, "lab_results")
-    proc = cli("refresh", demo, target, "--include", "patients", "--rows", "lab_results=5")
+    proc = cli("refresh", demo, target, *flags)
     assert proc.returncode == 2 and "Traceback" not in proc.stderr
     lines = [line for line in proc.stderr.splitlines() if line.strip()]
-    assert len(lines) == 1 and "no table 'lab_results'" in lines[0], proc.stderr
+    assert len(lines) == 1 and needle in lines[0], proc.stderr
     assert count(target, "lab_results") == before
 
 
