@@ -549,6 +549,14 @@ def _refresh_plan(schema: Schema, notes: list[str], source: Connector, target: C
     if sizing.where:
         notes = notes + ["rows below a --where table are planned for all its rows: the copy "
                          "sizes them for the matching ones"]
+    if sizing.only_related:
+        from dbsynth.model.relational.related import below
+
+        whole = below(schema, sizing.where)
+        cut = [n for n in load_plan.order if n not in whole]
+        if cut:
+            notes = notes + [f"--only-related: {', '.join(cut)} keep only the rows the --where "
+                             "tables reference, so they get fewer rows than planned (maybe none)"]
     replacing = (prepared.replaced.tables if prepared is not None
                  else [n for n in load_plan.order if n in existing.table_names])
     kept = kept_enums(schema, {e.name: tuple(e.values) for e in existing.enums})

@@ -406,3 +406,22 @@ def test_refresh_plans_the_parents_training_chooses_from_the_rows_it_reads(tmp_p
     assert done.synth is not None
     planned = {t["name"]: t["rows"] for t in plan.tables}
     assert planned == done.synth.rows == {"alpha": 1000, "zeta": 4000, "items": 20000}
+
+
+def test_refresh_plan_says_only_related_tables_get_fewer_rows(demo: str, tmp_path: Path) -> None:
+    """With ``--only-related``, the tables not below the ``--where`` table are cut down to the
+    rows it references after generating: the plan (their rows planned whole) says so. It said
+    nothing: 7426 treatments planned, none written."""
+    target = duck(tmp_path / "related.duckdb")
+    options: dict[str, Any] = {"where": {"lab_results": "value > 0"},
+                               "only_related": True, "sample_rows": SAMPLE_ROWS, "seed": 1}
+    plan = pipeline.refresh(demo, target, dry_run=True, **options).plan
+    notes = [n for n in plan.notes if n.startswith("--only-related")]
+    assert notes == ["--only-related: patients, treatments keep only the rows the --where tables "
+                     "reference, so they get fewer rows than planned (maybe none)"]
+    done = pipeline.refresh(demo, target, **options)
+    assert done.synth is not None
+    planned = {t["name"]: t["rows"] for t in plan.tables}
+    assert done.synth.rows["lab_results"] == planned["lab_results"]
+    assert done.synth.rows["patients"] <= planned["patients"]
+    assert done.synth.rows["treatments"] == 0 < planned["treatments"]
