@@ -467,9 +467,12 @@ def refresh(source_url: str, target_url: str, *, on_drift: str = "fail", dry_run
         try:
             schema, _ = resolve_schema(source, keys)
             existing = target.introspect()
-            schema, notes = select_tables(schema, include, exclude,
-                                          frozenset(existing.table_names))
-            sizing.check_tables(schema)  # (the selected tables: a table left out is unknown)
+            sizing.check_tables(schema, settled=False)  # a misspelt table: "did you mean"
+            selected, notes = select_tables(schema, include, exclude,
+                                            frozenset(existing.table_names))
+            _check_sized_selected(sizing, selected)
+            schema = selected
+            sizing.check_tables(schema)
             if not grants:  # (also for the plan of a refused refresh: prepare_target says why)
                 from dbsynth.writer.objects import without_grants
 
@@ -481,7 +484,7 @@ def refresh(source_url: str, target_url: str, *, on_drift: str = "fail", dry_run
             except UnsafeTargetError as exc:  # an object outside the selection depends on it
                 prepared, blocked = None, exc.message
             plan = _refresh_plan(schema, notes, source, target, existing, on_drift, sizing,
-                                 prepared, blocked)
+                                 prepared, blocked, sample_rows)
             if dry_run:
                 return RefreshResult(plan, applied=False)
             if plan.refused:
@@ -497,13 +500,26 @@ def refresh(source_url: str, target_url: str, *, on_drift: str = "fail", dry_run
         source.close()
 
 
+def _check_sized_selected(sizing: Sizing, selected: Schema) -> None:
+    """A table sized or conditioned is one the refresh writes: a table of the source that
+    ``--include``/``--exclude`` leave out is not written, so its size would be ignored."""
+    named = [(f"--rows {n}=…", n) for n in sizing.rows] + \
+        [(f"--table-scale {n}=…", n) for n in sizing.table_scale] + \
+        [(c.flag, n) for n, c in sizing.where.items()]
+    for flag, name in named:
+        if name not in selected.table_names:
+            raise UsageError(f"{flag}: {name} is not refreshed (--include/--exclude leave it "
+                             f"out); select it too, or drop the {flag.split()[0]}")
+
+
 def _refresh_plan(schema: Schema, notes: list[str], source: Connector, target: Connector,
                   existing: Schema, on_drift: str, sizing: Sizing, prepared: TargetPlan | None,
-                  blocked: str | None) -> RefreshPlan:
+                  blocked: str | None, sample_rows: int | None = None) -> RefreshPlan:
     """``existing``: the target's schema as it is; ``blocked``: why the target's tables
     cannot be replaced (objects depend on them). The rows to write are planned before
     training, so tables below a sized one follow the parent training will most likely
-    choose, and a condition's effect on its children's sizes is not known yet."""
+    choose (reading ``sample_rows`` per table), and a condition's effect on its children's
+    sizes is not known yet."""
     from dbsynth.writer import ddl
 
     if prepared is not None:
@@ -527,12 +543,20 @@ def _refresh_plan(schema: Schema, notes: list[str], source: Connector, target: C
         first = next(c for c in drift.changes if not c.additive)
         refused = (f"--on-drift migrate applies additive changes only; this one is not: "
                    f"{first.describe()} (use --on-drift recreate)")
-    planned = sizing.planned_rows(schema, {})
+    planned = sizing.planned_rows(schema, {}, sample_rows)
     tables = [{"name": t.name, "mode": t.mode, "source_rows": t.row_count, "rows": planned[t.name]}
               for t in (schema.table(n) for n in load_plan.order)]
     if sizing.where:
         notes = notes + ["rows below a --where table are planned for all its rows: the copy "
                          "sizes them for the matching ones"]
+    if sizing.only_related:
+        from dbsynth.model.relational.related import below
+
+        whole = below(schema, sizing.where)
+        cut = [n for n in load_plan.order if n not in whole]
+        if cut:
+            notes = notes + [f"--only-related: {', '.join(cut)} keep only the rows the --where "
+                             "tables reference, so they get fewer rows than planned (maybe none)"]
     replacing = (prepared.replaced.tables if prepared is not None
                  else [n for n in load_plan.order if n in existing.table_names])
     kept = kept_enums(schema, {e.name: tuple(e.values) for e in existing.enums})

@@ -354,13 +354,74 @@ def test_refresh_takes_the_sizes_and_plans_them(demo: str, db_factory, tmp_path:
     assert per_parent(target, "lab_results", "patients", "patient_id")[0] > 1.5 * real
 
 
-def test_refresh_refuses_sizing_a_table_it_leaves_out(demo: str, tmp_path: Path) -> None:
-    """A size for a table outside ``--include`` is one line naming it, and nothing changes."""
+@pytest.mark.parametrize("flags, needle", [
+    (["--include", "patients", "--rows", "lab_results=5"],
+     "--rows lab_results=…: lab_results is not refreshed (--include/--exclude leave it out)"),
+    # it said "no table 'treatments'; did you mean 'patients'?" of a table the source has
+    (["--exclude", "treatments", "--table-scale", "treatments=2"],
+     "--table-scale treatments=…: treatments is not refreshed (--include/--exclude leave it out)"),
+    (["--exclude", "treatments", "--where", "treatments: cost > 1"],
+     "--where treatments: treatments is not refreshed (--include/--exclude leave it out)"),
+    (["--exclude", "treatments", "--rows", "treatmentz=5"],  # a typo is still one
+     "no table 'treatmentz'; did you mean 'treatments'?"),
+])
+def test_refresh_refuses_sizing_a_table_it_leaves_out(demo: str, tmp_path: Path,
+                                                      flags: list[str], needle: str) -> None:
+    """A size or condition for a table outside the selection is one line saying so (not
+    "no table"), and nothing changes."""
     target = duck(tmp_path / "kept.duckdb")
     pipeline.refresh(demo, target, sample_rows=SAMPLE_ROWS, seed=1)
     before = count(target, "lab_results")
-    proc = cli("refresh", demo, target, "--include", "patients", "--rows", "lab_results=5")
+    proc = cli("refresh", demo, target, *flags)
     assert proc.returncode == 2 and "Traceback" not in proc.stderr
     lines = [line for line in proc.stderr.splitlines() if line.strip()]
-    assert len(lines) == 1 and "no table 'lab_results'" in lines[0], proc.stderr
+    assert len(lines) == 1 and needle in lines[0], proc.stderr
     assert count(target, "lab_results") == before
+
+
+def test_refresh_plans_the_parents_training_chooses_from_the_rows_it_reads(tmp_path: Path) -> None:
+    """Training ranks a table's parents by the rows it reads (``sample_rows`` per table), so
+    the plan does too. ``items`` references ``alpha`` (1000 rows) and ``zeta`` (2000): whole,
+    ``alpha`` has more items per row; read 500 each, they tie and training takes ``zeta``. The
+    plan followed ``alpha`` and showed 10000 items for ``--rows zeta=4000``; 20000 were written."""
+    import duckdb
+
+    path = tmp_path / "two_parents.duckdb"
+    con = duckdb.connect(str(path))
+    con.execute("""
+        CREATE TABLE alpha (id INTEGER PRIMARY KEY, name VARCHAR NOT NULL);
+        CREATE TABLE zeta (id INTEGER PRIMARY KEY, score DOUBLE NOT NULL);
+        CREATE TABLE items (id INTEGER PRIMARY KEY, alpha_id INTEGER NOT NULL REFERENCES alpha(id),
+                            zeta_id INTEGER NOT NULL REFERENCES zeta(id), qty INTEGER NOT NULL);
+        INSERT INTO alpha SELECT i, 'a' || (i % 17) FROM range(1, 1001) t(i);
+        INSERT INTO zeta SELECT i, (i % 13) * 1.5 FROM range(1, 2001) t(i);
+        INSERT INTO items SELECT i, 1 + (i * 7) % 1000, 1 + (i * 11) % 2000, i % 5
+                          FROM range(1, 10001) t(i);
+    """)
+    con.close()
+    source, target = duck(path), duck(tmp_path / "refreshed.duckdb")
+    options: dict[str, Any] = {"rows": {"zeta": 4000}, "sample_rows": 500, "seed": 1}
+    plan = pipeline.refresh(source, target, dry_run=True, **options).plan
+    done = pipeline.refresh(source, target, **options)
+    assert done.synth is not None
+    planned = {t["name"]: t["rows"] for t in plan.tables}
+    assert planned == done.synth.rows == {"alpha": 1000, "zeta": 4000, "items": 20000}
+
+
+def test_refresh_plan_says_only_related_tables_get_fewer_rows(demo: str, tmp_path: Path) -> None:
+    """With ``--only-related``, the tables not below the ``--where`` table are cut down to the
+    rows it references after generating: the plan (their rows planned whole) says so. It said
+    nothing: 7426 treatments planned, none written."""
+    target = duck(tmp_path / "related.duckdb")
+    options: dict[str, Any] = {"where": {"lab_results": "value > 0"},
+                               "only_related": True, "sample_rows": SAMPLE_ROWS, "seed": 1}
+    plan = pipeline.refresh(demo, target, dry_run=True, **options).plan
+    notes = [n for n in plan.notes if n.startswith("--only-related")]
+    assert notes == ["--only-related: patients, treatments keep only the rows the --where tables "
+                     "reference, so they get fewer rows than planned (maybe none)"]
+    done = pipeline.refresh(demo, target, **options)
+    assert done.synth is not None
+    planned = {t["name"]: t["rows"] for t in plan.tables}
+    assert done.synth.rows["lab_results"] == planned["lab_results"]
+    assert done.synth.rows["patients"] <= planned["patients"]
+    assert done.synth.rows["treatments"] == 0 < planned["treatments"]

@@ -116,15 +116,22 @@ def primary_rank(schema: Schema, table: str, fk: ForeignKey, role: LinkRole, row
     return int(required), rows / parent_rows, fk.ref_table
 
 
-def likely_primary_parents(schema: Schema, plan: LoadPlan) -> dict[str, str]:
+def likely_primary_parents(schema: Schema, plan: LoadPlan,
+                           sample_rows: int | None = None) -> dict[str, str]:
     """Each table's primary parent as training will most likely choose it, from the schema's
-    row counts alone (training counts the rows it reads): for a plan shown before training."""
+    row counts alone: for a plan shown before training. Training ranks by the rows it reads,
+    so a table is counted as read: at most about ``sample_rows`` rows (a copied table whole)."""
+    def read(name: str) -> int:
+        table = schema.table(name)
+        if sample_rows is None or table.mode == "copy":
+            return table.row_count
+        return min(table.row_count, sample_rows)
+
     out: dict[str, str] = {}
     for table in schema.tables:
         ranks = [rank for fk in table.foreign_keys if fk.ref_table in schema.table_names
                  if (rank := primary_rank(schema, table.name, fk, _role(plan, table.name, fk),
-                                          table.row_count,
-                                          schema.table(fk.ref_table).row_count)) is not None]
+                                          read(table.name), read(fk.ref_table))) is not None]
         if ranks:
             out[table.name] = max(ranks)[2]
     return out

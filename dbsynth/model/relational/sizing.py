@@ -100,12 +100,15 @@ class Sizing:
                 raise UsageError(f"{condition.flag}: {name} is copied as it is (mode copy), "
                                  "its rows cannot be chosen; leave it out or change its mode")
 
-    def ratios(self, schema: Schema, tables: Mapping[str, TableModel]) -> dict[str, float]:
+    def ratios(self, schema: Schema, tables: Mapping[str, TableModel],
+               sample_rows: int | None = None) -> dict[str, float]:
         """Each table's rows relative to the source's (a copied table's: what its children
         follow, its own rows stay as they are). Without ``tables`` (before training), tables
-        follow the primary parents training would most likely choose."""
+        follow the primary parents training would most likely choose reading at most about
+        ``sample_rows`` rows per table (see :func:`.links.likely_primary_parents`)."""
         out: dict[str, float] = {}
-        guessed = likely_primary_parents(schema, build_plan(schema)) if self.per_table and not tables else {}
+        guessed = (likely_primary_parents(schema, build_plan(schema), sample_rows)
+                   if self.per_table and not tables else {})
 
         def ratio(name: str) -> float:
             if name in out:
@@ -125,9 +128,11 @@ class Sizing:
             ratio(table.name)
         return out
 
-    def planned_rows(self, schema: Schema, tables: Mapping[str, TableModel]) -> dict[str, int]:
-        """Rows asked for per table (copied tables: as they are), as the size check expects."""
-        ratios = self.ratios(schema, tables)
+    def planned_rows(self, schema: Schema, tables: Mapping[str, TableModel],
+                     sample_rows: int | None = None) -> dict[str, int]:
+        """Rows asked for per table (copied tables: as they are), as the size check expects;
+        ``sample_rows``: see :meth:`ratios`."""
+        ratios = self.ratios(schema, tables, sample_rows)
         out: dict[str, int] = {}
         for table in schema.tables:
             source = _source_rows(schema, tables, table.name)
