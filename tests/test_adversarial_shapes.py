@@ -1,0 +1,45 @@
+"""Database shapes real applications have and the corpus lacked, each of which broke a run:
+uuid, date and timestamp keys, CHECKs into MySQL, references into another schema. Every test asserts on
+what lands in the target (rows, keys, values), not on the absence of an exception."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+import pytest
+from conftest import run_sql
+
+import dbsynth
+
+UUID_KEYED_SQL = """
+CREATE TABLE account (id bigint PRIMARY KEY, active boolean NOT NULL, prefs jsonb);
+INSERT INTO account SELECT g, g % 3 = 0, jsonb_build_object('k', g % 4)
+FROM generate_series(1, 60) g;
+CREATE TABLE transfer (
+    id           uuid PRIMARY KEY DEFAULT gen_random_uuid(),
+    from_account bigint NOT NULL REFERENCES account (id),
+    amount       numeric(12,2) NOT NULL
+);
+INSERT INTO transfer (from_account, amount) SELECT 1 + g % 60, g * 1.25 FROM generate_series(1, 200) g;
+CREATE TABLE audit (at timestamptz NOT NULL, note text);
+INSERT INTO audit SELECT TIMESTAMPTZ '2024-01-01 00:00+00' + g * INTERVAL '1 minute', 'n' || g % 5
+FROM generate_series(1, 50) g;
+"""
+
+
+@pytest.mark.postgres
+def test_a_uuid_key_does_not_stop_key_inference(pg_database_factory,
+                                               duckdb_path_factory) -> None:  # type: ignore[no-untyped-def]
+    """A PostgreSQL table keyed by a uuid, beside booleans and jsonb: inference looking for
+    references by their values measured min() of every column of a key's type family, and
+    a uuid key has none: it asked for min(uuid), which PostgreSQL lacks, and the run died."""
+    source = pg_database_factory("uuid_keys")
+    run_sql(source, UUID_KEYED_SQL)
+    target = f"duckdb:///{duckdb_path_factory('uuid_keys')}"
+    result = dbsynth.synth(source, target)
+    assert result.integrity.ok
+    transfers = run_sql(target, "SELECT count(*), count(DISTINCT id) FROM transfer")[0]
+    assert transfers[0] == transfers[1] == 200
+    orphans = run_sql(target, "SELECT count(*) FROM transfer t LEFT JOIN account a "
+                              "ON a.id = t.from_account WHERE a.id IS NULL")[0][0]
+    assert orphans == 0
