@@ -43,3 +43,33 @@ def test_a_uuid_key_does_not_stop_key_inference(pg_database_factory,
     orphans = run_sql(target, "SELECT count(*) FROM transfer t LEFT JOIN account a "
                               "ON a.id = t.from_account WHERE a.id IS NULL")[0][0]
     assert orphans == 0
+
+
+CALENDAR_SQL = """
+CREATE TABLE daily (day date PRIMARY KEY, total numeric(12,2));
+INSERT INTO daily SELECT DATE '2024-01-01' + g, g * 1.1 FROM generate_series(0, 99) g;
+CREATE TABLE tick (at timestamptz PRIMARY KEY, price numeric(8,2));
+INSERT INTO tick SELECT TIMESTAMPTZ '2024-01-01 09:00+00' + g * INTERVAL '1 minute', 100 + g % 7
+FROM generate_series(0, 149) g;
+"""
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("scale", [1.0, 2.0])
+def test_date_and_timestamp_keys_are_made_whole(scale: float, pg_database_factory,
+                                               duckdb_path_factory) -> None:  # type: ignore[no-untyped-def]
+    """A calendar keyed by its day, prices keyed by their minute: the keys were drawn from
+    the source's values, which repeat long before a hundred are made (65 of 100 rows, and
+    the size check failed the run); now a run at the source's step from its first value."""
+    source = pg_database_factory("calendar")
+    run_sql(source, CALENDAR_SQL)
+    target = f"duckdb:///{duckdb_path_factory('calendar')}"
+    result = dbsynth.synth(source, target, scale=scale)
+    assert result.integrity.ok
+    days = run_sql(target, "SELECT count(*), count(DISTINCT day), min(day), "
+                           "max(day) - min(day) FROM daily")[0]
+    assert days[0] == days[1] == round(100 * scale)
+    assert str(days[2]) == "2024-01-01" and days[3] == days[0] - 1  # one a day
+    ticks = run_sql(target, 'SELECT count(*), count(DISTINCT "at"), min("at") FROM tick')[0]
+    assert ticks[0] == ticks[1] == round(150 * scale)
+    assert ticks[2].timestamp() == datetime(2024, 1, 1, 9, tzinfo=timezone.utc).timestamp()

@@ -49,7 +49,7 @@ _CHUNK = 1 << 20
 _GZIP = 16 + zlib.MAX_WBITS  # zlib reads the gzip wrapper itself
 _KINDS = ("numeric", "datetime", "date", "time", "categorical", "text", "code", "pii", "uuid",
           "structured", "unsupported")
-_KEY_STYLES = ("int", "pattern", "uuid", "sample")
+_KEY_STYLES = ("int", "pattern", "uuid", "temporal", "sample")
 
 
 def save_model(model: RelationalModel, path: Path) -> None:
@@ -270,6 +270,7 @@ def _check_model(schema: Schema, tables: dict[str, TableModel], links: list[Link
             checked.one_of(key.style, _KEY_STYLES, f"{kat}.style")
             checked.in_range(key.start, -checked.MAX_INT // 2, checked.MAX_INT // 2, f"{kat}.start")
             checked.in_range(key.width, 0, 64, f"{kat}.width")
+            checked.in_range(key.step, 0, 10**18, f"{kat}.step")
         unknown = [m for m in tm.modelled if m not in tm.columns]
         if unknown:
             raise ModelError(f"table {name} models unknown columns {unknown[:5]}")
