@@ -73,3 +73,32 @@ def test_date_and_timestamp_keys_are_made_whole(scale: float, pg_database_factor
     ticks = run_sql(target, 'SELECT count(*), count(DISTINCT "at"), min("at") FROM tick')[0]
     assert ticks[0] == ticks[1] == round(150 * scale)
     assert ticks[2].timestamp() == datetime(2024, 1, 1, 9, tzinfo=timezone.utc).timestamp()
+
+
+CHECKED_SQL = """
+CREATE TABLE settings (id int PRIMARY KEY CHECK (id = 1), theme text NOT NULL,
+                       visits bigint NOT NULL CHECK (visits >= 0), on_call boolean NOT NULL);
+INSERT INTO settings VALUES (1, 'dark', 5, true);
+"""
+
+
+@pytest.mark.postgres
+@pytest.mark.mysql
+def test_checks_reach_a_mysql_target_whatever_the_table_s_column_types(
+        pg_database_factory, maria_database_factory) -> None:  # type: ignore[no-untyped-def]
+    """A CHECK is probed on NULLs cast to its table's column types: MySQL's CAST takes no
+    LONGTEXT, BIGINT or TINYINT(1), so every CHECK of a table with a text, bigint or boolean
+    column was left out of a MySQL target (with a syntax error as the reason)."""
+    from conftest import MariaCluster
+
+    source = pg_database_factory("checked")
+    run_sql(source, CHECKED_SQL)
+    target = maria_database_factory("checked")
+    result = dbsynth.synth(source, target)
+    assert result.integrity.ok
+    assert not [n for n in result.notes if "CHECK" in n]
+    port = int(target.rsplit(":", 1)[1].split("/", 1)[0])
+    checks = MariaCluster(port).run(target, (
+        "SELECT check_clause FROM information_schema.check_constraints "
+        f"WHERE constraint_schema = '{target.rsplit('/', 1)[1]}' ORDER BY 1"))
+    assert len(checks) == 2

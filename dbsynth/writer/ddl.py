@@ -128,7 +128,8 @@ def check_probe(table: Table, expr: str, dialect: str) -> str:
     """A query that evaluates ``expr`` over no rows of the table's columns: the engine
     binds it (columns, functions, types) but reads and changes nothing."""
     columns = ", ".join(
-        f"CAST(NULL AS {render_type(_probe_type(c.type), dialect)}) AS {quote_ident(c.name)}"
+        f"CAST(NULL AS {get_dialect(dialect).render_cast_type(_probe_type(c.type))}) AS "
+        f"{quote_ident(c.name)}"
         for c in table.columns)
     return f"SELECT ({expr}) FROM (SELECT {columns}) AS t WHERE false"
 
