@@ -102,3 +102,78 @@ def test_checks_reach_a_mysql_target_whatever_the_table_s_column_types(
         "SELECT check_clause FROM information_schema.check_constraints "
         f"WHERE constraint_schema = '{target.rsplit('/', 1)[1]}' ORDER BY 1"))
     assert len(checks) == 2
+
+
+OTHER_SCHEMA_SQL = """
+CREATE SCHEMA app;
+CREATE TABLE public.customer (id int PRIMARY KEY, name text);
+INSERT INTO public.customer SELECT g, 'shared ' || g FROM generate_series(1, 10) g;
+CREATE TABLE app.customer (id int PRIMARY KEY, name text);
+INSERT INTO app.customer SELECT g, 'app ' || g FROM generate_series(1, 40) g;
+CREATE TABLE app."order" (id int PRIMARY KEY,
+                          customer_id int NOT NULL REFERENCES app.customer (id),
+                          shared_customer int REFERENCES public.customer (id));
+INSERT INTO app."order" SELECT g, 1 + g % 40, 1 + g % 10 FROM generate_series(1, 150) g;
+"""
+
+
+def _outside_reference_kept_as_data(target: str, result: dbsynth.SynthResult) -> None:
+    """The reference into the other schema is no key of the copy, and its values stay the
+    other table's (1…10), not this schema's same-named table's (1…40)."""
+    assert result.integrity.ok
+    low, high, distinct = run_sql(target, 'SELECT min(shared_customer), max(shared_customer), '
+                                          'count(DISTINCT shared_customer) FROM "order"')[0]
+    assert 1 <= low <= high <= 10 and distinct > 1
+    keys = run_sql(target, "SELECT constraint_column_names, referenced_table FROM "
+                           "duckdb_constraints() WHERE table_name = 'order' "
+                           "AND constraint_type = 'FOREIGN KEY'")
+    assert keys == [(["customer_id"], "customer")]
+
+
+@pytest.mark.postgres
+def test_a_reference_into_another_schema_is_not_taken_for_a_same_named_table(
+        pg_database_factory, duckdb_path_factory, caplog) -> None:  # type: ignore[no-untyped-def]
+    """app.order.shared_customer references public.customer; copying schema app, the
+    declared key was dropped (right: its table is not copied), and key inference then found
+    the column named like app.customer and made it a reference to that table: a key the
+    source does not have, with values drawn from the wrong table, and no word said."""
+    source = pg_database_factory("other_schema")
+    run_sql(source, OTHER_SCHEMA_SQL)
+    target = f"duckdb:///{duckdb_path_factory('other_schema')}"
+    result = dbsynth.synth(source, target, source_schema="app")
+    _outside_reference_kept_as_data(target, result)
+    assert "foreign key order(shared_customer) -> public.customer is not mirrored" in caplog.text
+
+
+OTHER_DATABASE_SQL = """
+CREATE TABLE {shared}.customer (id int PRIMARY KEY, name text);
+INSERT INTO {shared}.customer VALUES (1, 's1'), (2, 's2'), (3, 's3'), (4, 's4'), (5, 's5'),
+    (6, 's6'), (7, 's7'), (8, 's8'), (9, 's9'), (10, 's10');
+CREATE TABLE {app}.customer (id int PRIMARY KEY, name text);
+INSERT INTO {app}.customer SELECT seq, concat('a', seq) FROM seq_1_to_40;
+CREATE TABLE {app}.`order` (id int PRIMARY KEY, customer_id int NOT NULL,
+    shared_customer int,
+    FOREIGN KEY (customer_id) REFERENCES {app}.customer (id),
+    FOREIGN KEY (shared_customer) REFERENCES {shared}.customer (id));
+INSERT INTO {app}.`order` SELECT seq, 1 + seq % 40, 1 + seq % 10 FROM seq_1_to_150;
+"""
+
+
+@pytest.mark.mysql
+def test_a_reference_into_another_mysql_database_is_not_mirrored_onto_a_same_named_table(
+        maria_cluster, duckdb_path_factory, caplog) -> None:  # type: ignore[no-untyped-def]
+    """MySQL reads a foreign key's table by name only: app.order.shared_customer, declared
+    onto shared.customer, became a foreign key onto app.customer in the copy."""
+    shared, app = maria_cluster.create_database("shared"), maria_cluster.create_database("app")
+    names = {"shared": shared.rsplit("/", 1)[1], "app": app.rsplit("/", 1)[1]}
+    conn = maria_cluster._conn(names["app"])
+    try:
+        for statement in OTHER_DATABASE_SQL.format(**names).split(";"):
+            if statement.strip():
+                conn.cursor().execute(statement)
+    finally:
+        conn.close()
+    target = f"duckdb:///{duckdb_path_factory('other_database')}"
+    result = dbsynth.synth(app, target)
+    assert "order(shared_customer) -> " in caplog.text
+    _outside_reference_kept_as_data(target, result)
