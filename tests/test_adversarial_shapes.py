@@ -177,3 +177,36 @@ def test_a_reference_into_another_mysql_database_is_not_mirrored_onto_a_same_nam
     result = dbsynth.synth(app, target)
     assert "order(shared_customer) -> " in caplog.text
     _outside_reference_kept_as_data(target, result)
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("source_kind", ["sqlite", pytest.param("mysql", marks=pytest.mark.mysql)])
+def test_a_boolean_defaulting_to_0_or_1_reaches_postgresql(source_kind: str, request, tmp_path,
+                                                           pg_database_factory) -> None:  # type: ignore[no-untyped-def]
+    """MySQL's TINYINT(1) NOT NULL DEFAULT 0 and SQLite's BOOLEAN DEFAULT 1 (what Rails and
+    Django write) are booleans defaulting to a number: PostgreSQL refused the CREATE TABLE
+    ('column "active" is of type boolean but default expression is of type integer')."""
+    ddl = ("CREATE TABLE member (id INTEGER PRIMARY KEY, active {bool} NOT NULL DEFAULT 1, "
+           "archived {bool} DEFAULT 0)")
+    rows = [(i, i % 2) for i in range(1, 31)]
+    if source_kind == "sqlite":
+        import sqlite3
+
+        path = tmp_path / "bool.db"
+        con = sqlite3.connect(path)
+        con.execute(ddl.format(bool="BOOLEAN"))
+        con.executemany("INSERT INTO member (id, archived) VALUES (?, ?)", rows)
+        con.commit()
+        con.close()
+        source = f"sqlite:///{path}"
+    else:
+        cluster = request.getfixturevalue("maria_cluster")
+        source = cluster.create_database("bool")
+        cluster.run(source, ddl.format(bool="TINYINT(1)") + "; INSERT INTO member (id, archived) "
+                    "VALUES " + ", ".join(f"({i}, {a})" for i, a in rows))
+    target = pg_database_factory("bool_copy")
+    result = dbsynth.synth(source, target)
+    assert result.integrity.ok
+    assert run_sql(target, "SELECT count(*), count(DISTINCT archived) FROM member")[0] == (30, 2)
+    run_sql(target, "INSERT INTO member (id) VALUES (1000)")
+    assert run_sql(target, "SELECT active, archived FROM member WHERE id = 1000") == [(True, False)]

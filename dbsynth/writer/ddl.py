@@ -233,7 +233,8 @@ def column_definition(table: Table, column: Column, schema: Schema, caps: Dialec
             seq = qualified(schema_name, sequence_name(table, column))
             parts.append(f"DEFAULT nextval('{seq.replace(chr(39), chr(39) * 2)}')")
     elif column.default is not None and (_portable_default(column) or _enum_label(column)):
-        default = _enum_label(column) or translate_expression(column.default, schema.dialect, caps)
+        default = (_enum_label(column) or _boolean_literal(column)
+                   or translate_expression(column.default, schema.dialect, caps))
         if default is not None and "nextval" not in default and not _is_null(default):
             parts.append(f"DEFAULT ({default})" if caps.default_in_parentheses
                          else f"DEFAULT {default}")
@@ -322,6 +323,22 @@ def _enum_label(column: Column) -> str | None:
         return None
     match = _LABEL_CAST.match(column.default.strip())
     return match[1] if match else None
+
+
+#: a boolean's default as the engines without booleans write it (MySQL's TINYINT(1) DEFAULT
+#: 0, SQLite's BOOLEAN DEFAULT 1, MySQL's BIT(1) DEFAULT b'0')
+_BOOLEAN_NUMBER = re.compile(r"""^\(*(?:b?'([01])'|([01]))\)*$""", re.IGNORECASE)
+
+
+def _boolean_literal(column: Column) -> str | None:
+    """A boolean column's default of 0 or 1 as FALSE or TRUE, which every engine takes for a
+    boolean (PostgreSQL refuses an integer there: the CREATE TABLE failed). None: not one."""
+    if column.type.name != "boolean" or column.default is None:
+        return None
+    match = _BOOLEAN_NUMBER.match(column.default.strip())
+    if match is None:
+        return None
+    return "TRUE" if (match[1] or match[2]) == "1" else "FALSE"
 
 
 def create_sequences(table: Table, caps: Dialect, schema_name: str,
