@@ -30,6 +30,7 @@ import numpy as np
 from dbsynth.errors import ModelError, SchemaError
 from dbsynth.model import checked, structured
 from dbsynth.model.columns import ColumnSummary
+from dbsynth.model.keys import KeySpec
 from dbsynth.model.relational import Link, RelationalModel, TableModel
 from dbsynth.model.table import ENGINES, CartEngine, ColumnSpec, CopulaEngine
 from dbsynth.model.text_patterns import DATE_FORMATS, check_grammar
@@ -174,7 +175,7 @@ def _table_to_dict(t: TableModel) -> dict[str, Any]:
     return {
         "row_count": t.row_count,
         "columns": {n: asdict(c) for n, c in t.columns.items()},
-        "keys": {n: asdict(k) for n, k in t.keys.items()},
+        "keys": {n: _key_dict(k) for n, k in t.keys.items()},
         "modelled": t.modelled,
         "engine": t.engine.to_dict(),
         "primary": asdict(t.primary) if t.primary else None,
@@ -190,6 +191,15 @@ def _table_to_dict(t: TableModel) -> dict[str, Any]:
 
 _TABLE_FIELDS = ("row_count", "columns", "keys", "modelled", "engine", "primary", "orphan_rows",
                  "inequalities", "copies", "copied", "copied_hidden", "ordinals")
+
+
+def _key_dict(key: KeySpec) -> dict[str, Any]:
+    """A key spec as stored; ``step`` only where it is used (temporal keys), so the files of
+    every other model stay as they were."""
+    data = asdict(key)
+    if not data["step"]:
+        data.pop("step")
+    return data
 
 
 def _table_from_dict(name: str, d: Any) -> TableModel:
