@@ -210,3 +210,31 @@ def test_a_boolean_defaulting_to_0_or_1_reaches_postgresql(source_kind: str, req
     assert run_sql(target, "SELECT count(*), count(DISTINCT archived) FROM member")[0] == (30, 2)
     run_sql(target, "INSERT INTO member (id) VALUES (1000)")
     assert run_sql(target, "SELECT active, archived FROM member WHERE id = 1000") == [(True, False)]
+
+
+def test_sqlite_columns_declared_without_a_type_are_typed_by_their_values(
+        tmp_path, duckdb_path_factory) -> None:  # type: ignore[no-untyped-def]
+    """``CREATE TABLE setting (name, value, hits, ratio, raw, unused)``: SQLite lets a column
+    go without a type, and such columns were 'unknown' to dbsynth, written NULL in every row
+    (exit 4). Now typed by the values they hold: integers, numbers, bytes, else text."""
+    import sqlite3
+
+    path = tmp_path / "untyped.db"
+    con = sqlite3.connect(path)
+    con.execute("CREATE TABLE setting (id INTEGER PRIMARY KEY, name, value, hits, ratio, raw, unused)")
+    con.executemany("INSERT INTO setting VALUES (?, ?, ?, ?, ?, ?, NULL)",
+                    [(i, f"key{i}", [1, "on", 2.5][i % 3], i * 10, i / 4, bytes([i]))
+                     for i in range(1, 61)])
+    con.commit()
+    con.close()
+    target = f"duckdb:///{duckdb_path_factory('untyped')}"
+    result = dbsynth.synth(f"sqlite:///{path}", target)
+    assert result.integrity.ok and not result.gaps
+    types = dict(run_sql(target, "SELECT column_name, data_type FROM information_schema.columns "
+                                 "WHERE table_name = 'setting'"))
+    assert (types["name"], types["value"], types["hits"], types["ratio"], types["raw"]) == (
+        "VARCHAR", "VARCHAR", "BIGINT", "DOUBLE", "BLOB")
+    filled = run_sql(target, "SELECT count(name), count(value), count(hits), count(ratio), "
+                             "count(raw), count(unused) FROM setting")[0]
+    assert filled == (60, 60, 60, 60, 60, 0)
+    assert run_sql(target, "SELECT count(*) FROM setting WHERE value IN ('1', 'on', '2.5')")[0][0] == 60
