@@ -494,11 +494,13 @@ def _declared_foreign_keys(table: Table, schema: Schema, plan: LoadPlan,
 
 def undeclared_cycle_keys(plan: LoadPlan, caps: Dialect) -> tuple[FkEdge, ...]:
     """Cut cycle edges the target cannot declare at all: it declares foreign keys only in
-    CREATE TABLE and checks them per statement, and their parent is created later (DuckDB).
-    They are still checked by SQL after the load (see :mod:`.integrity`)."""
+    CREATE TABLE and checks them per statement, and their parent is created later (DuckDB);
+    so are NOT NULL self references (rows referencing each other in a loop, which no order
+    of statements loads there). They are still checked by SQL after the load (see
+    :mod:`.integrity`)."""
     if caps.fk_after_load or caps.deferred_fk_checks:
         return ()
-    return plan.cut
+    return plan.cut + plan.looped
 
 
 def _key_at_create(table: Table, columns: tuple[str, ...], schema: Schema, plan: LoadPlan,
