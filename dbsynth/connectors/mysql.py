@@ -23,8 +23,8 @@ from dbsynth.dialects.mysql import (
 )
 from dbsynth.errors import ConnectionError_, LoadError, SchemaError
 from dbsynth.schema.model import (
-    CheckConstraint, Column, EnumType, ForeignKey, PrimaryKey, Schema, SqlType, Table,
-    UniqueConstraint,
+    OUTSIDE_REFERENCES, CheckConstraint, Column, EnumType, ForeignKey, PrimaryKey, Schema,
+    SqlType, Table, UniqueConstraint, outside_note,
 )
 
 log = logging.getLogger(__name__)
@@ -150,12 +150,16 @@ class MySQLConnector:
                 default=None if identity or generated else _default(default, data_type),
                 identity=identity, generated=generated))  # type: ignore[arg-type]
         keys: dict[tuple[str, str], list[tuple[str, str | None, str | None]]] = {}
-        for table, cname, col, ref_table, ref_col in self.query(
-                "SELECT table_name, constraint_name, column_name, referenced_table_name, "
-                "referenced_column_name FROM information_schema.key_column_usage "
+        elsewhere: dict[tuple[str, str], str] = {}  # a foreign key's table in another database
+        for table, cname, col, ref_schema, ref_table, ref_col in self.query(
+                "SELECT table_name, constraint_name, column_name, referenced_table_schema, "
+                "referenced_table_name, referenced_column_name "
+                "FROM information_schema.key_column_usage "
                 "WHERE table_schema = %s ORDER BY table_name, constraint_name, "
                 "ordinal_position", db):
             keys.setdefault((table, cname), []).append((col, ref_table, ref_col))
+            if ref_schema is not None and ref_schema != self.schema_name:
+                elsewhere[(table, cname)] = f"{ref_schema}.{ref_table}"
         kinds = {(t, c): k for t, c, k in self.query(
             "SELECT table_name, constraint_name, constraint_type FROM "
             "information_schema.table_constraints WHERE constraint_schema = %s", db)}
@@ -165,6 +169,7 @@ class MySQLConnector:
         pks: dict[str, PrimaryKey] = {}
         fks: dict[str, list[ForeignKey]] = {n: [] for n in names}
         uniques: dict[str, list[UniqueConstraint]] = {n: [] for n in names}
+        outside: dict[str, set[str]] = {}
         for (table, cname), parts in keys.items():
             if table not in columns:
                 continue
@@ -174,6 +179,10 @@ class MySQLConnector:
                 pks[table] = PrimaryKey(cols, None)
             elif kind == "UNIQUE":
                 uniques[table].append(UniqueConstraint(cols, cname))
+            elif kind == "FOREIGN KEY" and (table, cname) in elsewhere:
+                outside.setdefault(table, set()).update(cols)
+                log.warning("%s", outside_note(table, cols, elsewhere[(table, cname)],
+                                               self.schema_name))
             elif kind == "FOREIGN KEY" and parts[0][1] in columns:
                 # MySQL's RESTRICT is its NO ACTION (both checked at once), and its default
                 on_delete, on_update = (SAME_ACTION.get(a, a) for a in actions.get(
@@ -194,7 +203,8 @@ class MySQLConnector:
             row_count=counts[n]) for n in names)
         fk_names = frozenset((t.name, str(fk.name)) for t in tables for fk in t.foreign_keys)
         return Schema(dialect="mysql", name=self.schema_name, tables=tables, enums=tuple(enums),
-                      objects=mysql_objects(self.query, self.schema_name, fk_names))
+                      objects=mysql_objects(self.query, self.schema_name, fk_names),
+                      extra={OUTSIDE_REFERENCES: {t: frozenset(c) for t, c in outside.items()}})
 
     # -- reading --------------------------------------------------------------------------
     def read_table(self, table: Table, limit: int | None = None, seed: int = 0) -> pd.DataFrame:

@@ -10,6 +10,7 @@ import dataclasses
 import datetime as dt
 import io
 import json
+import logging
 import re
 from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any, TypeAlias
@@ -27,8 +28,8 @@ from dbsynth.dialects.postgres import is_composite
 from dbsynth.dialects.postgres import parse_type as parse_pg_type
 from dbsynth.errors import ConnectionError_, LoadError, SchemaError
 from dbsynth.schema.model import (
-    CheckConstraint, Column, EnumType, FkAction, ForeignKey, PrimaryKey, Schema, SqlType, Table,
-    UniqueConstraint,
+    OUTSIDE_REFERENCES, CheckConstraint, Column, EnumType, FkAction, ForeignKey, PrimaryKey,
+    Schema, SqlType, Table, UniqueConstraint, outside_note,
 )
 from dbsynth.schema.objects import SchemaObject
 from dbsynth.connectors.urls import ServerUrl
@@ -37,6 +38,8 @@ if TYPE_CHECKING:  # SQLAlchemy parses only the URLs connectors/urls.py does not
     from sqlalchemy.engine import URL
 
 AnyUrl: TypeAlias = "URL | ServerUrl"
+
+log = logging.getLogger(__name__)
 
 CAPABILITIES = DIALECT  # what the engine can do (dbsynth.dialects.postgres)
 
@@ -176,6 +179,7 @@ class PostgresConnector:
         fks: dict[str, list[ForeignKey]] = {n: [] for n in names}
         uniques: dict[str, list[UniqueConstraint]] = {n: [] for n in names}
         checks: dict[str, list[CheckConstraint]] = {n: [] for n in names}
+        outside: dict[str, set[str]] = {}
         for (table, cname, ctype, cols, ref_table, ref_schema, ref_cols, definition, on_delete,
              on_update) in self.query(read_sql("postgres", "constraints"), params):
             if table not in columns:
@@ -189,6 +193,10 @@ class PostgresConnector:
                 fks[table].append(ForeignKey(cols, ref_table, tuple(ref_cols), cname, "declared",
                                              FK_ACTION_CODES[on_delete],
                                              FK_ACTION_CODES[on_update]))
+            elif ctype == "f":
+                outside.setdefault(table, set()).update(cols)
+                log.warning("%s", outside_note(table, cols, f"{ref_schema}.{ref_table}",
+                                               self.schema_name))
             elif ctype == "c":
                 expr = re.sub(r"\s+NOT VALID$", "", definition.strip())
                 expr = expr.removeprefix("CHECK ").strip()
@@ -215,7 +223,8 @@ class PostgresConnector:
             row_count=counts[n],
         ) for n in names)
         return Schema(dialect="postgres", name=self.schema_name, tables=tables, enums=enums,
-                      objects=objects)
+                      objects=objects, extra={OUTSIDE_REFERENCES: {
+                          t: frozenset(c) for t, c in outside.items()}})
 
     def _row_counts(self, names: list[str]) -> dict[str, int]:
         if not names:

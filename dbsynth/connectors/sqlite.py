@@ -53,6 +53,14 @@ _CHECK = re.compile(r"(?i)check\s*\(")
 _NUMBER_TYPES = frozenset({"smallint", "integer", "bigint", "numeric", "real", "double",
                            "boolean"})
 _TEMPORAL_TYPES = frozenset({"date", "time", "timestamp", "timestamptz"})
+#: SQLite's storage classes of values (``typeof``), NULL aside
+_STORAGE_CLASSES = ("integer", "real", "text", "blob")
+#: the type of a column declared without one, by the storage classes its values have: the
+#: first whose classes hold them all (integers wider than 32 bits are found as elsewhere)
+_TYPE_BY_VALUES: tuple[tuple[frozenset[str], str], ...] = (
+    (frozenset({"integer"}), "bigint"), (frozenset({"integer", "real"}), "double"),
+    (frozenset({"blob"}), "bytes"),
+)
 
 
 class SQLiteConnector:
@@ -241,6 +249,7 @@ class SQLiteConnector:
         """Columns whose values mostly break their declared type become text; the others keep
         it, and their few misfits are read as NULL (a warning says which)."""
         columns = self._fit_lengths(table, columns, rows)
+        columns = self._type_untyped(table, columns)
         checked = [c for c in columns if c.generated is None
                    and (c.type.name in _NUMBER_TYPES or c.type.name in _TEMPORAL_TYPES)]
         if not checked or not rows:
@@ -272,6 +281,24 @@ class SQLiteConnector:
             else:
                 log.warning("%s.%s is declared %s but %d of its %d values are not; read as NULL",
                             table, c.name, declared, bad, present)
+        return [fitted[c.name] for c in columns]
+
+    def _type_untyped(self, table: str, columns: list[Column]) -> list[Column]:
+        """Columns declared without a type (``CREATE TABLE kv (k, v)``) hold any value: typed
+        by the values they hold (integers, numbers, bytes, else text), not left unknown and
+        written NULL. All NULL: text."""
+        untyped = [c for c in columns if c.generated is None and c.type.name == "unknown"
+                   and not c.type.native.strip()]
+        if not untyped:
+            return columns
+        parts = [f"sum(typeof({quote_ident(c.name)}) = '{kind}')" for c in untyped
+                 for kind in _STORAGE_CLASSES]
+        found = self.query(f"SELECT {', '.join(parts)} FROM {qualified(self.schema_name, table)}")[0]
+        fitted = {c.name: c for c in columns}
+        for i, c in enumerate(untyped):
+            held = {k for k, n in zip(_STORAGE_CLASSES, found[4 * i:4 * i + 4]) if n}
+            name = next((t for kinds, t in _TYPE_BY_VALUES if held and held <= kinds), "text")
+            fitted[c.name] = replace(c, type=SqlType(name, native=c.type.native))  # type: ignore[arg-type]
         return [fitted[c.name] for c in columns]
 
     def _fit_lengths(self, table: str, columns: list[Column], rows: int) -> list[Column]:

@@ -102,6 +102,10 @@ class Dialect:
     generated_kind: GeneratedKind = "stored"
     #: neutral type name -> native spelling, for the types without parameters
     types: Mapping[str, str] = field(default_factory=dict)
+    #: a column type's spelling -> the one CAST takes, where CAST knows fewer types than a
+    #: column (MySQL's CAST: CHAR, SIGNED, BINARY…, not LONGTEXT or BIGINT): a CHECK is
+    #: probed on NULLs cast to its table's column types
+    cast_types: Mapping[str, str] = field(default_factory=dict)
     decimal_word: str = "numeric"
     #: a numeric without precision (DuckDB has none: DOUBLE)
     numeric_unbounded: str = "numeric"
@@ -210,6 +214,11 @@ class Dialect:
         if t.name == "unknown":
             return self.text_word
         return self.types[t.name]
+
+    def render_cast_type(self, sql_type: SqlType, schema_name: str | None = None) -> str:
+        """The type of a ``CAST(… AS type)`` for values of a column of ``sql_type``."""
+        spelled = self.render_type(sql_type, schema_name)
+        return self.cast_types.get(spelled, spelled)
 
     def identity_type(self, sql_type: SqlType) -> str | None:
         """The type an auto-numbered column must be declared with, where the engine says

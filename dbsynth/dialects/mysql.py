@@ -35,6 +35,8 @@ DIALECT = Dialect(
         "time": "TIME(6)", "timestamp": "DATETIME(6)", "timestamptz": "DATETIME(6)",
         "interval": "VARCHAR(64)", "uuid": "CHAR(36)", "json": "JSON", "bytes": "LONGBLOB",
     },
+    cast_types={"LONGTEXT": "CHAR", "TINYINT(1)": "SIGNED", "SMALLINT": "SIGNED",
+                "BIGINT": "SIGNED", "JSON": "CHAR", "LONGBLOB": "BINARY"},
     decimal_word="DECIMAL", numeric_unbounded="DECIMAL(65,30)", max_numeric_precision=65,
     varchar_word="VARCHAR", char_word="CHAR", varchar_unbounded="LONGTEXT",
     char_unbounded="CHAR(1)", text_word="LONGTEXT",

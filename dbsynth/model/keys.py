@@ -15,6 +15,7 @@ import pandas as pd
 import pyarrow as pa
 
 from dbsynth.model.columns import random_uuids
+from dbsynth.model.encoding import to_nanoseconds
 from dbsynth.model.partition import Partition
 from dbsynth.schema.model import Column, Schema, Table
 
@@ -25,10 +26,11 @@ _PATTERN = re.compile(r"^(?P<prefix>\D*?)(?P<digits>\d+)$")
 class KeySpec:
     """How a single-column key is regenerated: ``int`` from ``start``, ``pattern``, ``uuid``."""
 
-    style: str  # int | pattern | uuid | sample
-    start: int = 1
+    style: str  # int | pattern | uuid | temporal | sample
+    start: int = 1  # temporal: the earliest value, in steps since 1970
     prefix: str = "K"
     width: int = 6
+    step: int = 0  # temporal: nanoseconds between keys (a day for a calendar)
 
 
 def fit_key(column: Column, source: pd.Series) -> KeySpec:
@@ -39,6 +41,8 @@ def fit_key(column: Column, source: pd.Series) -> KeySpec:
         return KeySpec("int", start=int(pd.to_numeric(present).min()) if len(present) else 1)
     if t.name == "uuid":
         return KeySpec("uuid")
+    if t.name in TEMPORAL_KEY_TYPES:
+        return _temporal_key(t.name, present)
     if t.is_string:
         matches = present.astype(str).str.extract(_PATTERN)
         if len(present) and matches["digits"].notna().mean() > 0.8:
@@ -46,6 +50,37 @@ def fit_key(column: Column, source: pd.Series) -> KeySpec:
                            width=int(matches["digits"].str.len().median()))
         return KeySpec("pattern")
     return KeySpec("sample")
+
+
+#: types whose keys are a run of points in time (a calendar's days): drawn from the
+#: source, a few hundred dates repeat long before they are all made, and the rows are lost
+TEMPORAL_KEY_TYPES = frozenset({"date", "timestamp", "timestamptz"})
+
+
+def _temporal_key(type_name: str, present: pd.Series) -> KeySpec:
+    """From the earliest value on, at the source's usual distance between keys (at least a
+    day for dates, a second otherwise), so any number of keys stays unique."""
+    nanos = to_nanoseconds(present, utc=type_name == "timestamptz")
+    nanos = np.unique(nanos[~np.isnan(nanos)].astype("int64"))
+    unit = DAY_NS if type_name == "date" else SECOND_NS
+    gaps = np.diff(nanos)
+    step = int(max(unit, round(float(np.median(gaps)) / unit) * unit)) if len(gaps) else unit
+    start = int(nanos[0] // step) if len(nanos) else 0
+    return KeySpec("temporal", start=start, step=step)
+
+
+DAY_NS = 86_400 * 10**9
+SECOND_NS = 10**9
+
+
+def _temporal_values(spec: KeySpec, column: Column, numbers: np.ndarray) -> pd.Series:
+    """Key numbers as the column's dates or timestamps (timestamptz in UTC)."""
+    nanos = (spec.start + numbers) * spec.step
+    if column.type.name == "date":
+        return pd.Series(nanos.astype("datetime64[ns]").astype("datetime64[D]").astype(object),
+                         dtype=object)
+    stamps = pd.Series(pd.to_datetime(nanos, unit="ns", utc=column.type.name == "timestamptz"))
+    return stamps.astype(object)
 
 
 def key_values(spec: KeySpec, column: Column, n: int, rng: np.random.Generator,
@@ -60,6 +95,8 @@ def key_values(spec: KeySpec, column: Column, n: int, rng: np.random.Generator,
         return pd.Series(spec.start + numbers)
     if spec.style == "uuid":
         return random_uuids(n, rng)
+    if spec.style == "temporal" and spec.step > 0:
+        return _temporal_values(spec, column, numbers)
     if spec.style == "pattern":
         largest = total * partition.count
         width = max(spec.width, len(str(largest)))

@@ -30,6 +30,7 @@ import numpy as np
 from dbsynth.errors import ModelError, SchemaError
 from dbsynth.model import checked, structured
 from dbsynth.model.columns import ColumnSummary
+from dbsynth.model.keys import KeySpec
 from dbsynth.model.relational import Link, RelationalModel, TableModel
 from dbsynth.model.table import ENGINES, CartEngine, ColumnSpec, CopulaEngine
 from dbsynth.model.text_patterns import DATE_FORMATS, check_grammar
@@ -49,7 +50,7 @@ _CHUNK = 1 << 20
 _GZIP = 16 + zlib.MAX_WBITS  # zlib reads the gzip wrapper itself
 _KINDS = ("numeric", "datetime", "date", "time", "categorical", "text", "code", "pii", "uuid",
           "structured", "unsupported")
-_KEY_STYLES = ("int", "pattern", "uuid", "sample")
+_KEY_STYLES = ("int", "pattern", "uuid", "temporal", "sample")
 
 
 def save_model(model: RelationalModel, path: Path) -> None:
@@ -174,7 +175,7 @@ def _table_to_dict(t: TableModel) -> dict[str, Any]:
     return {
         "row_count": t.row_count,
         "columns": {n: asdict(c) for n, c in t.columns.items()},
-        "keys": {n: asdict(k) for n, k in t.keys.items()},
+        "keys": {n: _key_dict(k) for n, k in t.keys.items()},
         "modelled": t.modelled,
         "engine": t.engine.to_dict(),
         "primary": asdict(t.primary) if t.primary else None,
@@ -190,6 +191,15 @@ def _table_to_dict(t: TableModel) -> dict[str, Any]:
 
 _TABLE_FIELDS = ("row_count", "columns", "keys", "modelled", "engine", "primary", "orphan_rows",
                  "inequalities", "copies", "copied", "copied_hidden", "ordinals")
+
+
+def _key_dict(key: KeySpec) -> dict[str, Any]:
+    """A key spec as stored; ``step`` only where it is used (temporal keys), so the files of
+    every other model stay as they were."""
+    data = asdict(key)
+    if not data["step"]:
+        data.pop("step")
+    return data
 
 
 def _table_from_dict(name: str, d: Any) -> TableModel:
@@ -270,6 +280,7 @@ def _check_model(schema: Schema, tables: dict[str, TableModel], links: list[Link
             checked.one_of(key.style, _KEY_STYLES, f"{kat}.style")
             checked.in_range(key.start, -checked.MAX_INT // 2, checked.MAX_INT // 2, f"{kat}.start")
             checked.in_range(key.width, 0, 64, f"{kat}.width")
+            checked.in_range(key.step, 0, 10**18, f"{kat}.step")
         unknown = [m for m in tm.modelled if m not in tm.columns]
         if unknown:
             raise ModelError(f"table {name} models unknown columns {unknown[:5]}")

@@ -49,6 +49,10 @@ class LoadPlan:
     #: the cut FKs loaded with their values (rows held until drawn), a subset of ``cut``;
     #: the others are loaded NULL and filled by UPDATE
     held: tuple[FkEdge, ...] = ()
+    #: self references whose columns are all NOT NULL: every row references one, so some
+    #: rows reference each other in a loop (a root that is its own parent) that no order of
+    #: inserts breaks, a subset of ``self_references``
+    looped: tuple[FkEdge, ...] = ()
 
     def is_cut(self, table: str, fk: ForeignKey) -> bool:
         return any(e.same(table, fk) for e in self.cut)
@@ -103,7 +107,9 @@ def build_plan(schema: Schema) -> LoadPlan:
     typed = {(table.name, ref) for table in schema.tables for column in table.columns
              if (ref := schema.row_type_of(column)) not in (None, table.name)}
     order = _topological_order(sorted(names), [e for e in edges if e not in cut], typed)
-    return LoadPlan(tuple(order), tuple(cut), tuple(self_refs), tuple(held))
+    looped = tuple(e for e in self_refs
+                   if not any(schema.table(e.table).column(c).nullable for c in e.fk.columns))
+    return LoadPlan(tuple(order), tuple(cut), tuple(self_refs), tuple(held), looped)
 
 
 def _topological_order(names: list[str], edges: list[FkEdge],

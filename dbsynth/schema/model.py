@@ -190,6 +190,17 @@ class Table:
         return sets
 
 
+#: ``Schema.extra`` key: per table, the columns of its foreign keys onto a table outside the
+#: schema (another PostgreSQL schema, another MySQL database), see :meth:`Schema.outside_columns`
+OUTSIDE_REFERENCES = "outside_references"
+
+
+def outside_note(table: str, columns: tuple[str, ...], where: str, schema_name: str) -> str:
+    """The warning for a foreign key onto ``where`` (``schema.table``), outside the schema."""
+    return (f"foreign key {table}({', '.join(columns)}) -> {where} is not mirrored: that table "
+            f"is outside schema {schema_name!r}; the column's values are modelled as plain data")
+
+
 @dataclass(frozen=True)
 class Schema:
     """A whole database schema. ``dialect`` is where it was read (``postgres``/``duckdb``)."""
@@ -227,6 +238,12 @@ class Schema:
         if owner and unquote(owner) != self.name:
             return None
         return unquote(name) if unquote(name) in self.table_names else None
+
+    def outside_columns(self, table: str) -> frozenset[str]:
+        """The table's columns that reference a table outside this schema: not keys here,
+        and not to be taken for references to a table of the same name in it."""
+        found: dict[str, frozenset[str]] = self.extra.get(OUTSIDE_REFERENCES, {})
+        return found.get(table, frozenset())
 
     def enum(self, name: str) -> EnumType:
         for enum in self.enums:

@@ -128,7 +128,8 @@ def check_probe(table: Table, expr: str, dialect: str) -> str:
     """A query that evaluates ``expr`` over no rows of the table's columns: the engine
     binds it (columns, functions, types) but reads and changes nothing."""
     columns = ", ".join(
-        f"CAST(NULL AS {render_type(_probe_type(c.type), dialect)}) AS {quote_ident(c.name)}"
+        f"CAST(NULL AS {get_dialect(dialect).render_cast_type(_probe_type(c.type))}) AS "
+        f"{quote_ident(c.name)}"
         for c in table.columns)
     return f"SELECT ({expr}) FROM (SELECT {columns}) AS t WHERE false"
 
@@ -232,7 +233,8 @@ def column_definition(table: Table, column: Column, schema: Schema, caps: Dialec
             seq = qualified(schema_name, sequence_name(table, column))
             parts.append(f"DEFAULT nextval('{seq.replace(chr(39), chr(39) * 2)}')")
     elif column.default is not None and (_portable_default(column) or _enum_label(column)):
-        default = _enum_label(column) or translate_expression(column.default, schema.dialect, caps)
+        default = (_enum_label(column) or _boolean_literal(column)
+                   or translate_expression(column.default, schema.dialect, caps))
         if default is not None and "nextval" not in default and not _is_null(default):
             parts.append(f"DEFAULT ({default})" if caps.default_in_parentheses
                          else f"DEFAULT {default}")
@@ -321,6 +323,22 @@ def _enum_label(column: Column) -> str | None:
         return None
     match = _LABEL_CAST.match(column.default.strip())
     return match[1] if match else None
+
+
+#: a boolean's default as the engines without booleans write it (MySQL's TINYINT(1) DEFAULT
+#: 0, SQLite's BOOLEAN DEFAULT 1, MySQL's BIT(1) DEFAULT b'0')
+_BOOLEAN_NUMBER = re.compile(r"""^\(*(?:b?'([01])'|([01]))\)*$""", re.IGNORECASE)
+
+
+def _boolean_literal(column: Column) -> str | None:
+    """A boolean column's default of 0 or 1 as FALSE or TRUE, which every engine takes for a
+    boolean (PostgreSQL refuses an integer there: the CREATE TABLE failed). None: not one."""
+    if column.type.name != "boolean" or column.default is None:
+        return None
+    match = _BOOLEAN_NUMBER.match(column.default.strip())
+    if match is None:
+        return None
+    return "TRUE" if (match[1] or match[2]) == "1" else "FALSE"
 
 
 def create_sequences(table: Table, caps: Dialect, schema_name: str,
@@ -476,11 +494,13 @@ def _declared_foreign_keys(table: Table, schema: Schema, plan: LoadPlan,
 
 def undeclared_cycle_keys(plan: LoadPlan, caps: Dialect) -> tuple[FkEdge, ...]:
     """Cut cycle edges the target cannot declare at all: it declares foreign keys only in
-    CREATE TABLE and checks them per statement, and their parent is created later (DuckDB).
-    They are still checked by SQL after the load (see :mod:`.integrity`)."""
+    CREATE TABLE and checks them per statement, and their parent is created later (DuckDB);
+    so are NOT NULL self references (rows referencing each other in a loop, which no order
+    of statements loads there). They are still checked by SQL after the load (see
+    :mod:`.integrity`)."""
     if caps.fk_after_load or caps.deferred_fk_checks:
         return ()
-    return plan.cut
+    return plan.cut + plan.looped
 
 
 def _key_at_create(table: Table, columns: tuple[str, ...], schema: Schema, plan: LoadPlan,

@@ -281,6 +281,7 @@ def _load(table: Table, plan: LoadPlan, caps: Dialect, rows: Mapping[str, int]) 
     values); self references by depth on engines that check them row by row."""
     cut = tuple(c for edge in plan.filled if edge.table == table.name for c in edge.fk.columns)
     by_depth = tuple(e.fk for e in plan.self_references if e.table == table.name
+                     and e not in plan.looped  # not declared there: no order to keep
                      and not caps.fk_after_load and not caps.deferred_fk_checks)
     return Operation("load", table.name, phase="load", columns=cut, by_depth=by_depth,
                      rows=rows.get(table.name))

@@ -109,7 +109,7 @@ def _infer_keys(schema: Schema, query: Query, qualify: Qualify, quote: Quote,
             by_table.setdefault(parent.table, []).append(parent)
 
     for table in schema.tables:
-        declared = {c for fk in table.foreign_keys for c in fk.columns}
+        declared = _referencing(schema, table)
         own_key = primary.get(table.name, ())
         own_pk = set(own_key)
         declared |= _composite_references(table, parents, declared, own_pk, threshold, query, qualify,
@@ -146,6 +146,12 @@ def _infer_keys(schema: Schema, query: Query, qualify: Qualify, quote: Quote,
     stats.keys.extend(link_uniques(with_inferred_keys(schema, stats), query, qualify, quote, stats))
     stats.seconds = time.perf_counter() - started
     return stats
+
+
+def _referencing(schema: Schema, table: Table) -> set[str]:
+    """The table's columns in a declared foreign key, or in one onto a table outside the
+    schema: such a column references that table, not one of the same name in this schema."""
+    return {c for fk in table.foreign_keys for c in fk.columns} | schema.outside_columns(table.name)
 
 
 def _composite_references(table: Table, parents: list[ParentKey], declared: set[str],
@@ -204,6 +210,7 @@ def _fact_keys(schema: Schema, primary: dict[str, tuple[str, ...]], threshold: f
     for table in schema.tables:
         references = {c for fk in table.foreign_keys for c in fk.columns} | {
             c for k in stats.accepted() if k.kind == "foreign" and k.table == table.name for c in k.columns}
+        references -= schema.outside_columns(table.name)
         borrowed = _borrowed_key(table, references, stats, threshold)
         if table.name in primary and borrowed is None:
             continue
@@ -222,7 +229,7 @@ def _fact_keys(schema: Schema, primary: dict[str, tuple[str, ...]], threshold: f
             new.append(ParentKey(table.name, found.columns,
                                  tuple(table.column(c).type for c in found.columns), strength=0.9))
     for table in schema.tables:
-        taken = {c for fk in table.foreign_keys for c in fk.columns} | {
+        taken = _referencing(schema, table) | {
             c for k in stats.accepted() if k.kind == "foreign" and k.table == table.name for c in k.columns}
         _composite_references(table, new, taken, set(primary.get(table.name, ())), threshold,
                               query, qualify, quote, stats, named)
@@ -245,6 +252,7 @@ def _taken(schema: Schema, stats: Inference) -> tuple[dict[str, set[str]], dict[
     referenced: dict[str, set[str]] = {}
     for table in schema.tables:
         taken[table.name] = {c.name for c in table.columns if c.generated is not None}
+        taken[table.name] |= schema.outside_columns(table.name)
         referenced[table.name] = set()
         for fk in table.foreign_keys:
             taken[table.name] |= set(fk.columns)

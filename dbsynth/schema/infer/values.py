@@ -94,7 +94,10 @@ def value_references(schema: Schema, parents: list[ParentKey], taken: dict[str, 
     ``referenced``: per table, the tables it already references; ``own_keys``: each table's
     primary key (a single-column key is not a reference). ``extents`` caches ranges between
     calls; ``focus`` limits a second call to columns a newly keyed table may be referenced by."""
-    singles = [p for p in parents if p.primary and len(p.columns) == 1]
+    # keys of integers or strings only: a uuid, date or boolean key has no family to fit,
+    # and measuring its range asks for min() where the engine may have none (uuid)
+    singles = [p for p in parents if p.primary and len(p.columns) == 1
+               and key_family(schema.table(p.table).column(p.columns[0])) is not None]
     if not singles:
         return []
     families = {p: key_family(schema.table(p.table).column(p.columns[0])) for p in singles}
