@@ -648,13 +648,14 @@ def _generate_into(model: RelationalModel, target: Connector, target_url: str,
                                     written=schema, not_created=refused_out)
         seconds["generate+load"] = time.perf_counter() - started
         gaps = _unmodelled(model, rows)
+        kept = _kept_codes(model)
         for note in refused_out:
             log.warning("%s", note.note())
         return _checked(SynthResult(source_label, target.display_url, rows,
                                     IntegrityReport(), seconds, source_frames or {},
                                     replaced=prepared.replaced,
                                     notes=list(prepared.notes) + [n.note() for n in refused_out]
-                                    + gaps, gaps=gaps,
+                                    + kept + gaps, gaps=gaps,
                                     objects=objects_summary(schema, target, refused_out)),
                         target, schema, progress, expected)
     synthetic: dict[str, TableData] | Synthesis
@@ -679,9 +680,10 @@ def _generate_into(model: RelationalModel, target: Connector, target_url: str,
     frames = ({n: f for n, f in synthetic.items() if isinstance(f, pd.DataFrame)}  # streams are gone
               if isinstance(synthetic, dict) else {})
     gaps = _unmodelled(model, rows)
+    kept = _kept_codes(model)
     result = SynthResult(source_label, target.display_url, rows, IntegrityReport(), seconds,
                          source_frames or {}, frames, prepared.replaced,
-                         list(prepared.notes) + [n.note() for n in refused] + gaps, gaps,
+                         list(prepared.notes) + [n.note() for n in refused] + kept + gaps, gaps,
                          objects_summary(schema, target, refused))
     for note in refused:
         log.warning("%s", note.note())
@@ -693,6 +695,21 @@ def objects_summary(schema: Schema, target: Connector, refused: list[NotCreated]
     """What the copy holds of the schema's objects, and what it lacks with why."""
     statements, left_out = object_statements(schema, target.capabilities, target.schema_name)
     return objects_summary_of(statements, left_out + refused)
+
+
+def _kept_codes(model: RelationalModel) -> list[str]:
+    """A warning per lookup list whose text codes are written as the source has them (see
+    :func:`dbsynth.model.keys.fit_key`): source values in a copy are never unsaid."""
+    notes = []
+    for name, fitted in model.tables.items():
+        for column, spec in fitted.keys.items():
+            if spec.style == "lookup" and spec.codes and fitted.copied is None:
+                shown = ", ".join(repr(c) for c in spec.codes[:5]) + (", …" if len(spec.codes) > 5 else "")
+                notes.append(f"{name}.{column}: the {len(spec.codes)} codes of this lookup list are "
+                             f"kept as in the source ({shown}); its other columns are synthetic")
+    for note in notes:
+        log.warning("%s", note)
+    return notes
 
 
 def _unmodelled(model: RelationalModel, rows: dict[str, int]) -> list[str]:

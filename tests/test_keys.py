@@ -15,7 +15,9 @@ from pathlib import Path
 import pandas as pd
 import pytest
 import yaml
+from conftest import run_sql
 
+import dbsynth
 from dbsynth import pipeline
 from dbsynth.demo import build_demo_source
 from dbsynth.errors import MetadataError
@@ -309,3 +311,54 @@ def test_ordinary_columns_are_not_taken_for_keys(tmp_path: Path) -> None:
     found = pipeline.inspect(f"duckdb:///{path}")
     assert _pks(found.schema) == {("refund", ("refund_id",))}
     assert _fks(found.schema) == set()
+
+
+LOOKUP_SQL = """
+CREATE TABLE status (code VARCHAR(12) PRIMARY KEY, label TEXT NOT NULL);
+INSERT INTO status VALUES ('new', 'New'), ('open', 'Open'), ('closed', 'Closed');
+CREATE TABLE member (email VARCHAR(80) PRIMARY KEY, plan TEXT);
+INSERT INTO member SELECT 'user' || i || '@example.org', CASE WHEN i % 2 = 0 THEN 'free' ELSE 'pro' END
+FROM range(1, 21) t(i);
+CREATE TABLE sku (code VARCHAR(12) PRIMARY KEY, price DOUBLE);
+INSERT INTO sku SELECT chr((65 + i % 26)::INTEGER) || chr((65 + i // 26)::INTEGER), i * 1.5
+FROM range(0, 200) t(i);
+CREATE TABLE orders (id INTEGER PRIMARY KEY,
+                     status_code VARCHAR(12) NOT NULL REFERENCES status (code),
+                     member_email VARCHAR(80) REFERENCES member (email),
+                     sku_code VARCHAR(12) NOT NULL REFERENCES sku (code));
+INSERT INTO orders SELECT i, CASE i % 3 WHEN 0 THEN 'new' WHEN 1 THEN 'open' ELSE 'closed' END,
+       'user' || (1 + i % 20) || '@example.org',
+       chr((65 + i % 200 % 26)::INTEGER) || chr((65 + i % 200 // 26)::INTEGER)
+FROM range(0, 600) t(i);
+"""
+
+
+@pytest.mark.parametrize("scale", [1.0, 2.0])
+def test_a_lookup_lists_text_codes_are_kept(scale: float, duckdb_path_factory, caplog) -> None:  # type: ignore[no-untyped-def]
+    """A small table others reference, keyed by text codes ('open'): the application reads
+    them (``WHERE status_code = 'open'``), and made-up keys ('K000001') matched nothing. The
+    codes are kept (a scaled-up list gets numbered codes after them), with a warning; a
+    small table keyed by personal data (emails) and a big one (200 SKUs) still get made-up
+    keys."""
+    import duckdb
+
+    path = duckdb_path_factory("lookup_src")
+    con = duckdb.connect(str(path))
+    con.execute(LOOKUP_SQL)
+    con.close()
+    target = f"duckdb:///{duckdb_path_factory('lookup_out')}"
+    with caplog.at_level("WARNING"):
+        result = dbsynth.synth(f"duckdb:///{path}", target, scale=scale)
+    assert result.integrity.ok
+    codes = {r[0] for r in run_sql(target, "SELECT code FROM status")}
+    made = codes - {"closed", "new", "open"}
+    assert len(codes) == 3 * scale and len(made) == 3 * scale - 3
+    assert all(c.startswith("K") for c in made)
+    used = {r[0] for r in run_sql(target, "SELECT DISTINCT status_code FROM orders")}
+    assert {"new", "open", "closed"} <= used
+    assert any("status.code: the 3 codes of this lookup list are kept" in r.getMessage()
+               for r in caplog.records)
+    real_emails = {f"user{i}@example.org" for i in range(1, 21)}
+    assert not {r[0] for r in run_sql(target, "SELECT email FROM member")} & real_emails
+    real_skus = {r[0] for r in run_sql(f"duckdb:///{path}", "SELECT code FROM sku")}
+    assert not {r[0] for r in run_sql(target, "SELECT code FROM sku")} & real_skus

@@ -24,19 +24,33 @@ _PATTERN = re.compile(r"^(?P<prefix>\D*?)(?P<digits>\d+)$")
 
 @dataclass
 class KeySpec:
-    """How a single-column key is regenerated: ``int`` from ``start``, ``pattern``, ``uuid``."""
+    """How a single-column key is regenerated: ``int`` from ``start``, ``pattern``, ``uuid``,
+    ``temporal``, or ``lookup`` (a lookup list's codes, kept; see :func:`fit_key`)."""
 
-    style: str  # int | pattern | uuid | temporal | sample
+    style: str  # int | pattern | uuid | temporal | lookup | sample
     start: int = 1  # temporal: the earliest value, in steps since 1970
     prefix: str = "K"
     width: int = 6
     step: int = 0  # temporal: nanoseconds between keys (a day for a calendar)
+    codes: list[str] | None = None  # lookup: the source's codes, in the source's order
 
 
-def fit_key(column: Column, source: pd.Series) -> KeySpec:
-    """Learn the key's style (not its values): integer start, string pattern, or UUID."""
+#: a table referenced by others with fewer rows is a lookup list (a status, a currency): the
+#: application reads its text codes ('open', 'EUR'), so they are kept (see links too)
+LOOKUP_MAX_ROWS = 30
+#: the longest code kept: longer texts are data, not codes
+LOOKUP_MAX_CODE_LENGTH = 32
+
+
+def fit_key(column: Column, source: pd.Series, lookup: bool = False) -> KeySpec:
+    """Learn the key's style (not its values): integer start, string pattern, or UUID.
+    The text keys of a ``lookup`` list (see :func:`is_lookup_list`) that are short codes
+    without digits are kept as they are: made up ('K000001'), an application's ``WHERE
+    status = 'open'`` would find nothing."""
     t = column.type
     present = source.dropna()
+    if lookup and t.is_string and _are_codes(present):
+        return KeySpec("lookup", codes=[str(v) for v in present])
     if t.is_integer or (t.is_numeric and t.scale in (0, None) and _all_integral(present)):
         return KeySpec("int", start=int(pd.to_numeric(present).min()) if len(present) else 1)
     if t.name == "uuid":
@@ -97,15 +111,44 @@ def key_values(spec: KeySpec, column: Column, n: int, rng: np.random.Generator,
         return random_uuids(n, rng)
     if spec.style == "temporal" and spec.step > 0:
         return _temporal_values(spec, column, numbers)
+    if spec.style == "lookup" and spec.codes:
+        return _lookup_values(spec, column, numbers, total * partition.count)
     if spec.style == "pattern":
-        largest = total * partition.count
-        width = max(spec.width, len(str(largest)))
-        keys = [f"{spec.prefix}{i + 1:0{width}d}" for i in numbers]
-        limit = column.type.length
-        if limit and len(f"{spec.prefix}{largest:0{width}d}") > limit:
-            keys = [_base36(i + 1).rjust(min(limit, 8), "0")[-limit:] for i in numbers]
-        return pd.Series(keys, dtype=object)
+        return pd.Series(_pattern_values(spec, column, numbers, total * partition.count), dtype=object)
     return None
+
+
+def _pattern_values(spec: KeySpec, column: Column, numbers: np.ndarray, largest: int) -> list[str]:
+    """Key numbers as ``prefix`` + zero-padded digits (base 36 where the column is too short)."""
+    width = max(spec.width, len(str(largest)))
+    limit = column.type.length
+    if limit and len(f"{spec.prefix}{largest:0{width}d}") > limit:
+        return [_base36(i + 1).rjust(min(limit, 8), "0")[-limit:] for i in numbers]
+    return [f"{spec.prefix}{i + 1:0{width}d}" for i in numbers]
+
+
+def is_lookup_list(schema: Schema, table: Table, rows: int) -> bool:
+    """A small table other tables reference: a list of codes more than a table of entities."""
+    return rows < LOOKUP_MAX_ROWS and any(
+        fk.ref_table == table.name for other in schema.tables if other.name != table.name
+        for fk in other.foreign_keys)
+
+
+def _are_codes(present: pd.Series) -> bool:
+    """Distinct short texts, not numbered ('K001' is numbered again as a pattern)."""
+    texts = present.astype(str)
+    return (bool(len(texts)) and texts.is_unique and
+            bool((texts.str.len() <= LOOKUP_MAX_CODE_LENGTH).all()) and
+            not texts.str.match(_PATTERN).mean() > 0.8)
+
+
+def _lookup_values(spec: KeySpec, column: Column, numbers: np.ndarray, largest: int) -> pd.Series:
+    """The source's codes by key number (numbers ascend); numbers beyond them (a scaled-up
+    lookup) are numbered codes ('K000004'), which a kept code never is (see :func:`_are_codes`)."""
+    codes = spec.codes or []
+    kept = [codes[i] for i in numbers[numbers < len(codes)]]
+    extra = _pattern_values(KeySpec("pattern"), column, numbers[numbers >= len(codes)], largest)
+    return pd.Series(kept + extra, dtype=object)
 
 
 def _all_integral(values: pd.Series) -> bool:

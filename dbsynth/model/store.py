@@ -50,7 +50,7 @@ _CHUNK = 1 << 20
 _GZIP = 16 + zlib.MAX_WBITS  # zlib reads the gzip wrapper itself
 _KINDS = ("numeric", "datetime", "date", "time", "categorical", "text", "code", "pii", "uuid",
           "structured", "unsupported")
-_KEY_STYLES = ("int", "pattern", "uuid", "temporal", "sample")
+_KEY_STYLES = ("int", "pattern", "uuid", "temporal", "lookup", "sample")
 
 
 def save_model(model: RelationalModel, path: Path) -> None:
@@ -194,11 +194,13 @@ _TABLE_FIELDS = ("row_count", "columns", "keys", "modelled", "engine", "primary"
 
 
 def _key_dict(key: KeySpec) -> dict[str, Any]:
-    """A key spec as stored; ``step`` only where it is used (temporal keys), so the files of
-    every other model stay as they were."""
+    """A key spec as stored; ``step`` and ``codes`` only where they are used (temporal and
+    lookup keys), so the files of every other model stay as they were."""
     data = asdict(key)
     if not data["step"]:
         data.pop("step")
+    if data["codes"] is None:  # (lookup keys only)
+        data.pop("codes")
     return data
 
 

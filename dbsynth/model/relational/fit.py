@@ -59,7 +59,8 @@ def fit_tables(schema: Schema, frames: dict[str, pd.DataFrame], engine: str,
     """Every table's model and every FK's link (see the module docstring for the order)."""
     plan = build_plan(schema)
     links = choose_links(schema, plan, frames)
-    summaries = {t.name: _base_summaries(t, frames[t.name]) for t in schema.tables}
+    summaries = {t.name: _base_summaries(t, frames[t.name], keys.is_lookup_list(
+        schema, t, max(t.row_count, len(frames[t.name])))) for t in schema.tables}
     encoded = {t.name: _encode_base(t, summaries[t.name], frames[t.name]) for t in schema.tables}
     copies: dict[str, dict[str, ParentCopy]] = {t.name: {} for t in schema.tables}
     for link in links:
@@ -121,7 +122,9 @@ def _fit_table(table: Table, frames: dict[str, pd.DataFrame], encoded: dict[str,
     return fitted
 
 
-def _base_summaries(table: Table, frame: pd.DataFrame) -> Summaries:
+def _base_summaries(table: Table, frame: pd.DataFrame, lookup: bool) -> Summaries:
+    """Each column's summary and each key's spec; ``lookup``: the table is a lookup list
+    (its text codes are kept, unless they look like personal data)."""
     fk_columns = {c for fk in table.foreign_keys for c in fk.columns}
     summaries: dict[str, ColumnSummary] = {}
     key_specs: dict[str, keys.KeySpec] = {}
@@ -130,7 +133,8 @@ def _base_summaries(table: Table, frame: pd.DataFrame) -> Summaries:
             continue
         summaries[column.name] = fit_column(column, frame[column.name], table.column_names)
         if keys.column_is_key(table, column):
-            key_specs[column.name] = keys.fit_key(column, frame[column.name])
+            personal = summaries[column.name].kind == "pii"
+            key_specs[column.name] = keys.fit_key(column, frame[column.name], lookup and not personal)
     return summaries, key_specs
 
 
