@@ -1,5 +1,6 @@
 -- Structured values (BLOB; JSON stored as text) and a column with no declared type, NOT NULL
--- and nullable: the contract suite's test_structured.py.
+-- and nullable (typed by its values, text here: modelled, not NULL): the contract suite's
+-- test_structured.py.
 CREATE TABLE doc (
     id       INTEGER PRIMARY KEY,
     body     JSON NOT NULL,
