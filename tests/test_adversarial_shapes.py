@@ -269,3 +269,62 @@ def test_a_not_null_self_reference_reaches_duckdb(pg_database_factory, duckdb_pa
     declared = run_sql(target, "SELECT table_name FROM duckdb_constraints() "
                                "WHERE constraint_type = 'FOREIGN KEY' ORDER BY 1")
     assert declared == [("member",)]
+
+
+PG_DECLARED_SQL = """
+CREATE TABLE reading (id int PRIMARY KEY, at_local time with time zone NOT NULL, doc json NOT NULL,
+                      fee money NOT NULL, code varchar(12), big bigint NOT NULL, huge numeric(38,0));
+INSERT INTO reading SELECT g, TIME WITH TIME ZONE '08:00+02' + g * INTERVAL '1 minute',
+       json_build_object('b', g, 'a', g % 3), (g * 1.25)::money, 'c' || g % 4,
+       9223372036854775000 + g, 10::numeric ^ 30 + g
+FROM generate_series(1, 120) g;
+"""
+PG_TYPES = ("SELECT attname, format_type(atttypid, atttypmod) FROM pg_attribute "
+            "WHERE attrelid = 'reading'::regclass AND attnum > 0 AND NOT attisdropped")
+
+
+@pytest.mark.postgres
+def test_same_engine_columns_keep_their_declared_types_and_big_integers_stay_exact(
+        pg_database_factory) -> None:  # type: ignore[no-untyped-def]
+    """PostgreSQL to PostgreSQL: json was written jsonb, time with time zone time, money
+    numeric (the application's queries and ORM read the declared types). And integers
+    beyond a float's exact range (2**53) collapsed: 120 distinct bigints near 2**63 became
+    one value, as did 120 distinct numeric(38,0) values near 10**30."""
+    source = pg_database_factory("declared_src")
+    run_sql(source, PG_DECLARED_SQL)
+    target = pg_database_factory("declared_out")
+    assert dbsynth.synth(source, target).integrity.ok
+    assert dict(run_sql(target, PG_TYPES)) == dict(run_sql(source, PG_TYPES))
+    big, huge, low, high = run_sql(target, "SELECT count(DISTINCT big), count(DISTINCT huge), "
+                                           "min(big), max(big) FROM reading")[0]
+    assert big > 60 and huge > 60
+    assert 9223372036854775000 < low <= high <= 9223372036854775120
+
+
+MARIA_DECLARED_SQL = """
+CREATE TABLE gadget (id INT PRIMARY KEY, serial BIGINT UNSIGNED NOT NULL, qty MEDIUMINT NOT NULL,
+  made YEAR NOT NULL, opts SET('a', 'b', 'c') NOT NULL, mask BIT(4) NOT NULL, note TEXT,
+  seen TIMESTAMP NULL, hits INT UNSIGNED NOT NULL);
+INSERT INTO gadget SELECT seq, 18446744073709551615 - seq, seq * 7, 1990 + seq % 30,
+  IF(seq % 2, 'a,c', 'b'), seq % 16, CONCAT('n', seq % 5), TIMESTAMP '2021-01-01 10:00:00' + INTERVAL seq HOUR,
+  4000000000 + seq FROM seq_1_to_100;
+"""
+MARIA_TYPES = ("SELECT column_name, column_type FROM information_schema.columns "
+               "WHERE table_schema = DATABASE() AND table_name = 'gadget'")
+
+
+@pytest.mark.mysql
+def test_same_engine_mariadb_columns_keep_their_declared_types(
+        maria_database_factory, maria_cluster) -> None:  # type: ignore[no-untyped-def]
+    """MariaDB to MariaDB: INT UNSIGNED was written BIGINT, MEDIUMINT INT, YEAR SMALLINT,
+    SET LONGTEXT, BIT(4) BIGINT, TEXT LONGTEXT, TIMESTAMP DATETIME; and BIGINT UNSIGNED values
+    near the top, modelled as floats, were drawn above the type's maximum."""
+    source = maria_database_factory("declared_src")
+    maria_cluster.run(source, MARIA_DECLARED_SQL)
+    target = maria_database_factory("declared_out")
+    assert dbsynth.synth(source, target).integrity.ok
+    made = dict(maria_cluster.run(target, MARIA_TYPES))
+    assert made == dict(maria_cluster.run(source, MARIA_TYPES))
+    distinct, low, high = maria_cluster.run(target, "SELECT count(DISTINCT serial), min(serial), "
+                                                    "max(serial) FROM gadget")[0]
+    assert distinct > 50 and 18446744073709551515 <= low <= high <= 18446744073709551614

@@ -136,7 +136,7 @@ class MySQLConnector:
                 continue
             sql_type = parse_type(data_type, column_type, table, col)
             if (table, col) in json_columns and sql_type.name == "text":
-                sql_type = SqlType("json", native=column_type)
+                sql_type = SqlType("json", native="json")  # MariaDB's JSON: longtext + json_valid
             if sql_type.name == "enum":
                 enums.append(EnumType(str(sql_type.enum), enum_labels(column_type)))
             extra = (extra or "").lower()

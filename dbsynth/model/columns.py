@@ -59,6 +59,13 @@ class ColumnSummary:
     code: CodeGrammar | None = None  # codes (and code-like personal data): their grammar
     text_format: str | None = None  # dates stored as text: their strftime format
     structured: StructuredSummary | None = None  # json, arrays, bytes, intervals (structured.py)
+    #: integers beyond a float's exact range (2**53: a BIGINT UNSIGNED near its top, an id
+    #: of 19 digits): modelled as their distance from this, the source's least value, exactly
+    offset: int | None = None
+
+
+#: the largest integer a float64 holds exactly: beyond it, integers are modelled from an offset
+EXACT_FLOAT_INT = 2**53
 
 
 def _non_null(values: pd.Series) -> pd.Series:
@@ -91,7 +98,10 @@ def fit_column(column: Column, values: pd.Series, beside: Sequence[str] = ()) ->
     if t.name not in ("interval", "unknown") and _is_constant(present):
         return _categorical(base, present)
     if t.is_numeric:
-        nums = pd.to_numeric(present.map(float), errors="coerce").dropna().to_numpy(float)
+        base.offset = _integer_offset(present)
+        nums = (pd.to_numeric(present.map(float), errors="coerce").dropna().to_numpy(float)
+                if base.offset is None else
+                np.array([float(int(v) - base.offset) for v in present], dtype=float))
         base.kind, base.integer, base.scale = "numeric", t.is_integer, t.scale
         base.quantiles = np.quantile(nums, grid).tolist() if len(nums) else []
         if base.scale is None and not base.integer and len(nums):
@@ -181,6 +191,17 @@ def _fit_text(base: ColumnSummary, column: Column, texts: pd.Series,
     base.kind = "text"
     base.words = np.quantile(text_patterns.word_counts(texts), grid).tolist()
     return base
+
+
+def _integer_offset(present: pd.Series) -> int | None:
+    """The least value of whole numbers some of which a float cannot hold exactly, else None."""
+    try:
+        if not len(present) or pd.to_numeric(present.map(float)).abs().max() <= EXACT_FLOAT_INT:
+            return None
+        ints = [int(v) for v in present]
+    except (TypeError, ValueError, OverflowError):
+        return None
+    return min(ints) if all(i == v for i, v in zip(ints, present)) else None
 
 
 def _is_constant(present: pd.Series) -> bool:

@@ -26,6 +26,9 @@ def encode(summary: ColumnSummary, values: pd.Series) -> np.ndarray:
     """One column as float64 (NaN for NULL and for categories outside the learnt list)."""
     kind = summary.kind
     if kind == "numeric":
+        if summary.offset is not None:  # exact whole numbers beyond a float's: their distance
+            offset = summary.offset
+            return values.map(lambda v: np.nan if _is_null(v) else float(int(v) - offset)).to_numpy(dtype=float)
         return pd.to_numeric(values, errors="coerce").to_numpy(dtype=float, na_value=np.nan)
     if kind in ("datetime", "date"):
         if summary.text_format:  # dates stored as text
@@ -78,7 +81,11 @@ def decode(summary: ColumnSummary, codes: np.ndarray) -> pd.Series:
         x = np.clip(codes, lo, hi)
         if summary.grid is not None:  # prices on .99, steps of 0.5: on the source's grid
             x = np.clip(snap(summary.grid, x), lo, hi)
-        if summary.integer:
+        if summary.offset is not None:  # back from the distance, in exact integers
+            offset = summary.offset
+            out = pd.Series([int(v) + offset for v in np.rint(np.nan_to_num(x)).astype("int64")],
+                            dtype=object)
+        elif summary.integer:
             out = pd.Series(np.rint(np.nan_to_num(x)).astype("int64")).astype(object)
         elif summary.scale is not None:
             out = pd.Series(np.round(x, summary.scale)).astype(object)

@@ -174,7 +174,7 @@ def _from_json(raw: bytes, label: str) -> RelationalModel:
 def _table_to_dict(t: TableModel) -> dict[str, Any]:
     return {
         "row_count": t.row_count,
-        "columns": {n: asdict(c) for n, c in t.columns.items()},
+        "columns": {n: _summary_dict(c) for n, c in t.columns.items()},
         "keys": {n: _key_dict(k) for n, k in t.keys.items()},
         "modelled": t.modelled,
         "engine": t.engine.to_dict(),
@@ -191,6 +191,15 @@ def _table_to_dict(t: TableModel) -> dict[str, Any]:
 
 _TABLE_FIELDS = ("row_count", "columns", "keys", "modelled", "engine", "primary", "orphan_rows",
                  "inequalities", "copies", "copied", "copied_hidden", "ordinals")
+
+
+def _summary_dict(summary: ColumnSummary) -> dict[str, Any]:
+    """A column summary as stored; ``offset`` only where it is used (integers beyond a
+    float's exact range), so the files of every other model stay as they were."""
+    data = asdict(summary)
+    if data["offset"] is None:
+        data.pop("offset")
+    return data
 
 
 def _key_dict(key: KeySpec) -> dict[str, Any]:

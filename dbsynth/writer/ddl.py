@@ -184,6 +184,7 @@ def column_definition(table: Table, column: Column, schema: Schema, caps: Dialec
     enum = item.enum if item is not None else None
     type_schema = (enum_schemas or {}).get(enum, schema_name) if enum else schema_name
     sql_type = caps.render_type(_key_compatible_type(table, column, schema, caps), type_schema)
+    sql_type = _as_declared_in_source(table, column, schema, caps) or sql_type
     if enum and column.type.name == "enum" and not caps.enums and caps.enum_column:
         labels = next((e.values for e in schema.enums if e.name == enum), ())
         if labels:  # MySQL: ENUM('a', 'b') as the column's own type
@@ -254,6 +255,30 @@ def key_columns(table: Table) -> set[str]:
 def leads_primary_key(table: Table, column: Column) -> bool:
     """The column is the primary key's first (an AUTO_INCREMENT column must lead a key)."""
     return table.primary_key is not None and table.primary_key.columns[0] == column.name
+
+
+#: neutral types whose values the source engine's own spelling of them takes as they are:
+#: on the same engine the column is declared as the source declares it (json stays json,
+#: not jsonb; time with time zone keeps its offset; INT UNSIGNED, MEDIUMINT, YEAR, SET, BIT(4)
+#: stay so), since the application's queries and its ORM read the declared types
+NATIVE_KEPT_TYPES = frozenset({
+    "smallint", "integer", "bigint", "real", "double", "numeric", "boolean", "date", "time",
+    "timestamp", "timestamptz", "interval", "text", "varchar", "char", "json", "bytes", "uuid",
+})
+
+
+def _as_declared_in_source(table: Table, column: Column, schema: Schema, caps: Dialect) -> str | None:
+    """The source's own type text for a column copied into the same engine, where the neutral
+    type would change it; None where the neutral spelling is needed: another engine, a
+    composite, and key columns (a key pair must match, an inferred key may need an indexable
+    type: the neutral types see to both)."""
+    t = column.type
+    if schema.dialect != caps.name or not t.native or t.name not in NATIVE_KEPT_TYPES or t.composite:
+        return None
+    in_keys = column.name in key_columns(table) or any(
+        fk.ref_table == table.name and column.name in fk.ref_columns
+        for other in schema.tables for fk in other.foreign_keys)
+    return None if in_keys else t.native
 
 
 def _key_compatible_type(table: Table, column: Column, schema: Schema, caps: Dialect) -> SqlType:
