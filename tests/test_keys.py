@@ -322,11 +322,14 @@ FROM range(1, 21) t(i);
 CREATE TABLE sku (code VARCHAR(12) PRIMARY KEY, price DOUBLE);
 INSERT INTO sku SELECT chr((65 + i % 26)::INTEGER) || chr((65 + i // 26)::INTEGER), i * 1.5
 FROM range(0, 200) t(i);
-CREATE TABLE orders (id INTEGER PRIMARY KEY,
+CREATE TABLE person (name VARCHAR(20) PRIMARY KEY);
+INSERT INTO person VALUES ('Alice'), ('Bob'), ('Zach'), ('Dan');
+CREATE TABLE orders (id INTEGER PRIMARY KEY, owner VARCHAR(20) REFERENCES person (name),
                      status_code VARCHAR(12) NOT NULL REFERENCES status (code),
                      member_email VARCHAR(80) REFERENCES member (email),
                      sku_code VARCHAR(12) NOT NULL REFERENCES sku (code));
-INSERT INTO orders SELECT i, CASE i % 3 WHEN 0 THEN 'new' WHEN 1 THEN 'open' ELSE 'closed' END,
+INSERT INTO orders SELECT i, CASE i % 4 WHEN 0 THEN 'Alice' WHEN 1 THEN 'Bob' WHEN 2 THEN 'Zach' ELSE 'Dan' END,
+       CASE i % 3 WHEN 0 THEN 'new' WHEN 1 THEN 'open' ELSE 'closed' END,
        'user' || (1 + i % 20) || '@example.org',
        chr((65 + i % 200 % 26)::INTEGER) || chr((65 + i % 200 // 26)::INTEGER)
 FROM range(0, 600) t(i);
@@ -338,8 +341,8 @@ def test_a_lookup_lists_text_codes_are_kept(scale: float, duckdb_path_factory, c
     """A small table others reference, keyed by text codes ('open'): the application reads
     them (``WHERE status_code = 'open'``), and made-up keys ('K000001') matched nothing. The
     codes are kept (a scaled-up list gets numbered codes after them), with a warning; a
-    small table keyed by personal data (emails) and a big one (200 SKUs) still get made-up
-    keys."""
+    small table keyed by personal data (emails, people's first names) and a big one (200
+    SKUs) still get made-up keys."""
     import duckdb
 
     path = duckdb_path_factory("lookup_src")
@@ -360,5 +363,6 @@ def test_a_lookup_lists_text_codes_are_kept(scale: float, duckdb_path_factory, c
                for r in caplog.records)
     real_emails = {f"user{i}@example.org" for i in range(1, 21)}
     assert not {r[0] for r in run_sql(target, "SELECT email FROM member")} & real_emails
+    assert not {r[0] for r in run_sql(target, "SELECT name FROM person")} & {"Alice", "Bob", "Zach", "Dan"}
     real_skus = {r[0] for r in run_sql(f"duckdb:///{path}", "SELECT code FROM sku")}
     assert not {r[0] for r in run_sql(target, "SELECT code FROM sku")} & real_skus

@@ -16,6 +16,7 @@ import pandas as pd
 from dbsynth.model import keys
 from dbsynth.model.cart import Splitter, choose_splitter, tree_cells
 from dbsynth.model.columns import ColumnSummary, fit_column
+from dbsynth.model.pii import person_name_kind
 from dbsynth.model.derived import cluster_column, count_column, is_derived_column
 from dbsynth.model.encoding import MODELLED_KINDS, encode
 from dbsynth.model.relational.clusters import cluster_summary, fit_clusters, labels_for_children
@@ -27,7 +28,8 @@ from dbsynth.model.relational.links import (Link, LinkRole, ParentCopy, Summarie
                                             primary_link, row_positions)
 from dbsynth.model.table import CartEngine, ColumnSpec, CopulaEngine, make_engine
 from dbsynth.schema.graph import build_plan
-from dbsynth.schema.model import Schema, Table
+from dbsynth.schema.model import Column, Schema, Table
+from dbsynth.schema.naming import pii_kind
 
 #: children per parent key, counted in the source: (child, FK columns) -> parent key -> count
 ChildCounts = dict[tuple[str, tuple[str, ...]], dict[tuple[object, ...], int]]
@@ -133,9 +135,19 @@ def _base_summaries(table: Table, frame: pd.DataFrame, lookup: bool) -> Summarie
             continue
         summaries[column.name] = fit_column(column, frame[column.name], table.column_names)
         if keys.column_is_key(table, column):
-            personal = summaries[column.name].kind == "pii"
+            personal = lookup and _personal(column, summaries[column.name], frame[column.name])
             key_specs[column.name] = keys.fit_key(column, frame[column.name], lookup and not personal)
     return summaries, key_specs
+
+
+def _personal(column: Column, summary: ColumnSummary, values: pd.Series) -> bool:
+    """Whether a key's values may be personal data (kept from a lookup list they must not
+    be): faked as such, named so (``email``), or people's first names (a 4-row ``person``
+    keyed by name is too small to be judged "varied", so its summary says category)."""
+    if summary.kind == "pii" or pii_kind(column.name) is not None:
+        return True
+    texts = values.dropna().astype(str)
+    return bool(len(texts)) and person_name_kind(texts) is not None
 
 
 def _encode_base(table: Table, summaries: Summaries, frame: pd.DataFrame) -> pd.DataFrame:
