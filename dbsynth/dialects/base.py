@@ -140,6 +140,8 @@ class Dialect:
     constraint_names: bool = True
     #: referential actions a foreign key can declare (DuckDB: none that changes rows)
     fk_actions: frozenset[str] = FK_ACTIONS
+    #: a foreign key's DEFERRABLE … timings the engine declares (NOT DEFERRABLE: its default)
+    fk_timings: frozenset[str] = frozenset({"NOT DEFERRABLE"})
     # -- schema objects (dbsynth.writer.objects) -------------------------------------------
     #: CREATE MATERIALIZED VIEW (without, another engine's is created as a plain view)
     materialized_views: bool = False

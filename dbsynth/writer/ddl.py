@@ -247,7 +247,7 @@ def column_definition(table: Table, column: Column, schema: Schema, caps: Dialec
 def key_columns(table: Table) -> set[str]:
     """Columns of the table's primary, unique and foreign keys."""
     out = set(table.primary_key.columns) if table.primary_key else set()
-    for key in (*table.uniques, *table.foreign_keys):
+    for key in (*table.key_uniques, *table.foreign_keys):
         out.update(key.columns)
     return out
 
@@ -451,19 +451,23 @@ def foreign_keys_after_load(table: Table, schema: Schema, caps: Dialect,
 
 
 def fk_actions(fk: ForeignKey, caps: Dialect) -> str:
-    """`` ON DELETE …`` / `` ON UPDATE …`` as the source declares them, where the target can
-    (see :func:`unheld_fk_actions` for those it cannot); nothing for the default."""
+    """`` ON DELETE …`` / `` ON UPDATE …`` and `` DEFERRABLE …`` as the source declares
+    them, where the target can (see :func:`unheld_fk_actions` for those it cannot); nothing
+    for the defaults."""
+    timing = (f" {fk.timing}" if fk.timing != "NOT DEFERRABLE" and fk.timing in caps.fk_timings
+              else "")
     return "".join(f" ON {event} {action}" for event, action in
                    (("DELETE", fk.on_delete), ("UPDATE", fk.on_update))
-                   if action != "NO ACTION" and action in caps.fk_actions)
+                   if action != "NO ACTION" and action in caps.fk_actions) + timing
 
 
 def unheld_fk_actions(schema: Schema, caps: Dialect) -> list[tuple[Table, ForeignKey, str]]:
     """Foreign keys whose referential action the target cannot declare, with the action."""
-    return [(table, fk, f"ON {event} {action}") for table in schema.tables
+    return [(table, fk, f"ON {event} {action}" if event else action) for table in schema.tables
             for fk in declarable_foreign_keys(table, schema, warn=False)
-            for event, action in (("DELETE", fk.on_delete), ("UPDATE", fk.on_update))
-            if action not in caps.fk_actions]
+            for event, action in (("DELETE", fk.on_delete), ("UPDATE", fk.on_update),
+                                  ("", fk.timing))
+            if action not in (caps.fk_timings if not event else caps.fk_actions)]
 
 
 def _unique_index(table: Table, columns: tuple[str, ...], name: str | None, schema: Schema,
@@ -482,7 +486,7 @@ def _unique_index(table: Table, columns: tuple[str, ...], name: str | None, sche
 def _keys(table: Table) -> list[tuple[str, tuple[str, ...], str | None]]:
     pk = table.primary_key
     keys = [("PRIMARY KEY", pk.columns, pk.name)] if pk else []
-    return keys + [("UNIQUE", unique.columns, unique.name) for unique in table.uniques]
+    return keys + [("UNIQUE", unique.columns, unique.name) for unique in table.key_uniques]
 
 
 def _constraint(name: str | None, table: Table, schema: Schema, caps: Dialect,
