@@ -128,3 +128,34 @@ def test_deferrable_foreign_keys_stay_deferrable(pg_database_factory, tmp_path) 
     assert "REFERENCES \"auth_user\" (\"id\") DEFERRABLE INITIALLY DEFERRED" in ddl
     assert "REFERENCES \"auth_group\" (\"id\") DEFERRABLE INITIALLY IMMEDIATE" in ddl
 
+
+@pytest.mark.postgres
+@pytest.mark.mysql
+def test_a_mysql_zero_date_default_reaches_postgresql(maria_cluster, pg_database_factory,
+                                                      caplog) -> None:  # type: ignore[no-untyped-def]
+    """WordPress declares every date ``NOT NULL DEFAULT '0000-00-00 00:00:00'``: into
+    PostgreSQL the CREATE TABLE carried the zero date and was refused ('date/time field
+    value out of range'), so no WordPress database could be copied there (exit 1). The zero
+    date is MySQL's only: the default is left out elsewhere, with a warning."""
+    source = maria_cluster.create_database("zero_date")
+    conn = maria_cluster._conn(source.rsplit("/", 1)[1])
+    try:
+        cur = conn.cursor()
+        cur.execute("SET SESSION sql_mode = ''")
+        cur.execute("CREATE TABLE wp_posts (ID bigint unsigned NOT NULL AUTO_INCREMENT PRIMARY KEY, "
+                    "post_date datetime NOT NULL DEFAULT '0000-00-00 00:00:00', "
+                    "post_day date NOT NULL DEFAULT '0000-00-00', post_title text NOT NULL)")
+        cur.execute("INSERT INTO wp_posts (post_date, post_day, post_title) SELECT "
+                    "TIMESTAMP '2021-01-01 00:00:00' + INTERVAL seq HOUR, DATE '2021-01-01' + "
+                    "INTERVAL seq DAY, CONCAT('Post ', seq) FROM seq_1_to_80")
+    finally:
+        conn.close()
+    target = pg_database_factory("zero_date_out")
+    assert dbsynth.synth(source, target).integrity.ok
+    assert run_sql(target, "SELECT count(*), count(post_date), count(post_day) FROM wp_posts")[0] == (80, 80, 80)
+    assert "wp_posts.post_date: its default '0000-00-00 00:00:00' (MySQL's zero date) is left out" in caplog.text
+    again = maria_cluster.create_database("zero_date_again")
+    assert dbsynth.synth(source, again).integrity.ok  # MySQL to MySQL keeps it
+    assert maria_cluster.run(again, "SELECT column_default FROM information_schema.columns WHERE "
+                                    "table_schema = DATABASE() AND column_name = 'post_day'") == [
+        ("'0000-00-00'",)]

@@ -142,6 +142,9 @@ class Dialect:
     fk_actions: frozenset[str] = FK_ACTIONS
     #: a foreign key's DEFERRABLE … timings the engine declares (NOT DEFERRABLE: its default)
     fk_timings: frozenset[str] = frozenset({"NOT DEFERRABLE"})
+    #: a date or datetime may default to the zero date ('0000-00-00 00:00:00', WordPress's
+    #: every date column): only MySQL has one, no other engine takes it as a default
+    zero_dates: bool = False
     # -- schema objects (dbsynth.writer.objects) -------------------------------------------
     #: CREATE MATERIALIZED VIEW (without, another engine's is created as a plain view)
     materialized_views: bool = False

@@ -233,6 +233,9 @@ def column_definition(table: Table, column: Column, schema: Schema, caps: Dialec
         elif caps.identity_kind == "sequence":
             seq = qualified(schema_name, sequence_name(table, column))
             parts.append(f"DEFAULT nextval('{seq.replace(chr(39), chr(39) * 2)}')")
+    elif column.default is not None and _zero_date(column.default) and not caps.zero_dates:
+        log.warning("%s.%s: its default %s (MySQL's zero date) is left out: %s has no such "
+                    "date", table.name, column.name, column.default, caps.name)
     elif column.default is not None and (_portable_default(column) or _enum_label(column)):
         default = (_enum_label(column) or _boolean_literal(column)
                    or translate_expression(column.default, schema.dialect, caps))
@@ -326,6 +329,14 @@ def _portable_default(column: Column) -> bool:
         return False
     outside_quotes = re.sub(r"'(?:[^']|'')*'", "''", column.default or "")
     return "." not in re.sub(r"\d+\.\d+", "0", outside_quotes)
+
+
+_ZERO_DATE = re.compile(r"^\(*\s*'0000-00-00( 00:00:00(\.0+)?)?'\s*\)*$")
+
+
+def _zero_date(default: str) -> bool:
+    """MySQL's zero date as a default (``'0000-00-00 00:00:00'``)."""
+    return _ZERO_DATE.match(default.strip()) is not None
 
 
 _NULL_DEFAULT = re.compile(r"^\(*\s*null\s*\)*(\s*::\s*[\w .,\"\[\]()]+)?$", re.IGNORECASE)
