@@ -196,3 +196,41 @@ def test_keys_of_tables_under_an_application_prefix_are_inferred(tmp_path) -> No
     assert con.execute("SELECT count(*) FROM wp_postmeta m LEFT JOIN wp_posts p ON p.ID = m.post_id "
                        "WHERE p.ID IS NULL").fetchone()[0] == 0
     assert con.execute("SELECT count(*) FROM wp_postmeta").fetchone()[0] == 600
+
+
+CHOICES_SQL = """
+CREATE TABLE invoice (id int PRIMARY KEY, status text NOT NULL CHECK (status IN ('new', 'paid', 'void')),
+                      kind int NOT NULL CHECK (kind NOT IN (0, 9)));
+INSERT INTO invoice SELECT g, (ARRAY['new', 'paid', 'void'])[1 + g % 3], 1 + g % 5
+FROM generate_series(1, 90) g;
+"""
+
+
+@pytest.mark.postgres
+def test_a_postgresql_in_list_check_reaches_other_engines(pg_database_factory, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """A choices CHECK (status IN ('new', 'paid', 'void'): Rails enums, Django choices) is
+    kept by PostgreSQL as ``= ANY (ARRAY[…])``: into DuckDB the CREATE TABLE failed
+    ('subqueries prohibited in CHECK constraints', exit 1); SQLite and MySQL left the CHECK
+    out (no ARRAY there). It is written back as IN (…) / NOT IN (…) and holds everywhere."""
+    import sqlite3
+
+    import duckdb
+
+    source = pg_database_factory("choices")
+    run_sql(source, CHOICES_SQL)
+    duck, lite = tmp_path / "c.duckdb", tmp_path / "c.db"
+    for target in (f"duckdb:///{duck}", f"sqlite:///{lite}"):
+        result = dbsynth.synth(source, target)
+        assert result.integrity.ok and not [n for n in result.notes if "CHECK" in n]
+    con = duckdb.connect(str(duck))
+    assert con.execute("SELECT count(*) FROM duckdb_constraints() WHERE constraint_type = 'CHECK'").fetchone()[0] == 2
+    assert con.execute("SELECT count(*) FROM invoice WHERE status IN ('new', 'paid', 'void') "
+                       "AND kind NOT IN (0, 9)").fetchone()[0] == 90
+    for bad in ("(1000, 'lost', 1)", "(1001, 'new', 9)"):
+        with pytest.raises(duckdb.ConstraintException):
+            con.execute(f"INSERT INTO invoice VALUES {bad}")
+    con.close()
+    lcon = sqlite3.connect(lite)
+    for bad in ("(1000, 'lost', 1)", "(1001, 'new', 9)"):
+        with pytest.raises(sqlite3.IntegrityError):
+            lcon.execute(f"INSERT INTO invoice VALUES {bad}")

@@ -80,7 +80,34 @@ def _parse_check(check: CheckConstraint, table: Table) -> exp.Expression | None:
     for column in tree.find_all(exp.Column):
         if column.name not in by_lower.values() and column.name.lower() in by_lower:
             column.set("this", exp.to_identifier(by_lower[column.name.lower()], quoted=True))
-    return tree
+    return tree.transform(_array_list_as_in)
+
+
+def _array_list_as_in(node: exp.Expression) -> exp.Expression:
+    """PostgreSQL keeps ``status IN ('new', 'paid')`` as ``status = ANY (ARRAY['new',
+    'paid'])`` (every Rails or Django choices CHECK): written back as ``IN (…)``, which every
+    engine reads, instead of an array other engines lack (DuckDB took ``= ANY ([…])`` for a
+    subquery and refused the CREATE TABLE); ``<> ALL (ARRAY[…])`` as ``NOT … IN (…)``."""
+    from sqlglot import exp  # lazy: see _parse_check
+
+    if not isinstance(node, (exp.EQ, exp.NEQ)):
+        return node
+    wrapper = node.expression
+    quantifier = ("any" if isinstance(wrapper, exp.Any) else "all" if isinstance(wrapper, exp.All)
+                  else wrapper.name.lower() if isinstance(wrapper, exp.Anonymous) else "")
+    inner = wrapper.this if isinstance(wrapper, (exp.Any, exp.All)) else (
+        wrapper.expressions[0] if isinstance(wrapper, exp.Anonymous) and len(wrapper.expressions) == 1
+        else None)
+    while isinstance(inner, exp.Paren):
+        inner = inner.this
+    if not isinstance(inner, exp.Array) or not inner.expressions:
+        return node
+    listed = exp.In(this=node.this.copy(), expressions=[e.copy() for e in inner.expressions])
+    if isinstance(node, exp.EQ) and quantifier == "any":
+        return listed
+    if isinstance(node, exp.NEQ) and quantifier == "all":
+        return exp.Not(this=listed)
+    return node
 
 
 #: runs a probe query where a CHECK would run; the engine's error (one line) or None
