@@ -126,7 +126,7 @@ def prepare_target(target: Connector, schema: Schema, replace: bool,
                      "dbsynth checks it by SQL after the load")
     for table, fk, action in unheld_fk_actions(written, caps):
         notes.append(f"foreign key {fk.label(table.name)} is declared without {action}: "
-                     f"{caps.name} cannot keep that action")
+                     f"{caps.name} cannot declare that")
     missing = missing_extensions(written, caps, target.probe)
     if missing:
         raise SchemaError(f"the source uses extension{'s' * (len(missing) > 1)} "

@@ -9,13 +9,13 @@ are translated to :mod:`dbsynth.errors` here, at the boundary, never deeper in t
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from importlib import resources
 from typing import TYPE_CHECKING, Any, Protocol
 
 from dbsynth.dialects import Dialect, qualified, quote_ident
 from dbsynth.errors import SchemaError
-from dbsynth.schema.model import Schema, Table
+from dbsynth.schema.model import Schema, Table, UniqueConstraint
 
 if TYPE_CHECKING:  # pandas and numpy load where data is read: `dbsynth --help` needs neither
     import pandas as pd
@@ -169,3 +169,43 @@ def short_sql(sql: str) -> str:
     """A statement on one line, at most 160 characters, to name it in an error."""
     flat = " ".join(sql.split())
     return flat if len(flat) <= 160 else flat[:157] + "..."
+
+
+def expression_unique(name: str, parts: list[str], columns: tuple[str, ...],
+                      dialect: str) -> UniqueConstraint | None:
+    """A unique index on expressions or over some rows as the columns its key parts read
+    (``lower(email)``: email, case-folded; ``(tenant_id, lower(email))``): the generator
+    makes those unique, which the index then holds. None where a part reads no column
+    (an index on a constant, or SQL sqlglot cannot read: nothing to generate apart)."""
+    import sqlglot
+    from sqlglot import exp
+
+    by_folded = {c.casefold(): c for c in columns}
+    found: list[str] = []
+    folded = False
+    for part in parts:
+        try:
+            tree = sqlglot.parse_one(part, read=dialect)
+        except sqlglot.errors.SqlglotError:
+            return None
+        named = [by_folded.get(c.name.casefold()) for c in tree.find_all(exp.Column)]
+        if not named or None in named:
+            return None
+        found += [c for c in named if c is not None and c not in found]
+        folded |= any(node.find(exp.Column) is not None
+                      for node in tree.find_all(exp.Lower, exp.Upper)) or any(
+            node.expression.name.upper() == "NOCASE" for node in tree.find_all(exp.Collate))
+    return UniqueConstraint(tuple(found), name, index=True, source="indexes", folded=folded)
+
+
+def add_index_unique(uniques: list[UniqueConstraint], unique: UniqueConstraint
+                     ) -> list[UniqueConstraint]:
+    """``uniques`` with an expression or partial unique index's columns: a set already
+    unique stays as it is, case-folded where the index folds it (UNIQUE (email) beside a
+    ``lower(email)`` index: 'Ann' and 'ann' would break the index)."""
+    for i, have in enumerate(uniques):
+        if have.columns == unique.columns:
+            if unique.folded and not have.folded:
+                return [*uniques[:i], replace(have, folded=True), *uniques[i + 1:]]
+            return uniques
+    return [*uniques, unique]

@@ -108,8 +108,8 @@ def _constraints_of(schema: Schema) -> dict[str, dict[str, Any]]:
         not_null = [c.name for c in table.columns if not c.nullable]
         if not_null:
             entry["not_null"] = not_null
-        if table.uniques:
-            entry["unique"] = [list(u.columns) for u in table.uniques]
+        if table.key_uniques:  # (a source's expression or partial unique index: no key)
+            entry["unique"] = [list(u.columns) for u in table.key_uniques]
         if table.checks:
             entry["checks"] = [c.expression for c in table.checks]
         if entry:

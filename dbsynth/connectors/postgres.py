@@ -22,7 +22,7 @@ import pyarrow as pa
 import pyarrow.csv as pa_csv
 from dbsynth.connectors.objects import postgres_objects
 from dbsynth.connectors.pg_records import Shape, array_literal, column_shape, composite_text
-from dbsynth.connectors.base import Dependent, first_line, is_null_value, qualified, quote_ident, read_sql, short_sql, probe_by_query
+from dbsynth.connectors.base import Dependent, add_index_unique, expression_unique, first_line, is_null_value, qualified, quote_ident, read_sql, short_sql, probe_by_query
 from dbsynth.dialects.postgres import DIALECT
 from dbsynth.dialects.postgres import is_composite
 from dbsynth.dialects.postgres import parse_type as parse_pg_type
@@ -181,7 +181,7 @@ class PostgresConnector:
         checks: dict[str, list[CheckConstraint]] = {n: [] for n in names}
         outside: dict[str, set[str]] = {}
         for (table, cname, ctype, cols, ref_table, ref_schema, ref_cols, definition, on_delete,
-             on_update) in self.query(read_sql("postgres", "constraints"), params):
+             on_update, timing) in self.query(read_sql("postgres", "constraints"), params):
             if table not in columns:
                 continue
             cols = tuple(cols)
@@ -192,7 +192,7 @@ class PostgresConnector:
             elif ctype == "f" and ref_schema == self.schema_name:
                 fks[table].append(ForeignKey(cols, ref_table, tuple(ref_cols), cname, "declared",
                                              FK_ACTION_CODES[on_delete],
-                                             FK_ACTION_CODES[on_update]))
+                                             FK_ACTION_CODES[on_update], timing))
             elif ctype == "f":
                 outside.setdefault(table, set()).update(cols)
                 log.warning("%s", outside_note(table, cols, f"{ref_schema}.{ref_table}",
@@ -214,6 +214,12 @@ class PostgresConnector:
         for table, index_name, cols in self.query(read_sql("postgres", "unique_indexes"), params):
             if table in uniques and tuple(cols) not in [u.columns for u in uniques[table]]:
                 uniques[table].append(UniqueConstraint(tuple(cols), index_name, index=True))
+        for table, index_name, parts in self.query(read_sql("postgres", "unique_expression_indexes"),
+                                                   params):
+            names_of = tuple(c.name for c in columns.get(table, ()))
+            unique = expression_unique(index_name, list(parts), names_of, "postgres") if names_of else None
+            if unique is not None:
+                uniques[table] = add_index_unique(uniques[table], unique)
         enums = tuple(EnumType(n, tuple(labels)) for n, labels in
                       self.query(read_sql("postgres", "enums"), params))
         counts = self._row_counts(names)

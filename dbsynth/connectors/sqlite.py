@@ -28,7 +28,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
-from dbsynth.connectors.base import Dependent, first_line, is_null_value, qualified, quote_ident, short_sql
+from dbsynth.connectors.base import (
+    Dependent, add_index_unique, expression_unique, first_line, is_null_value, qualified, quote_ident,
+    short_sql,
+)
 from dbsynth.connectors.urls import DatabaseUrl
 from dbsynth.connectors.objects import sqlite_objects
 from dbsynth.dialects.sqlite import DIALECT
@@ -176,7 +179,8 @@ class SQLiteConnector:
         # never import it
         has_generated = any(r[6] in (2, 3) for r in info)
         parsed = (_parse_create(create_sql) if has_generated or _CHECK.search(create_sql)
-                  or _NAMED_CONSTRAINT.search(create_sql) else None)
+                  or _NAMED_CONSTRAINT.search(create_sql) or _DEFERRABLE.search(create_sql)
+                  else None)
         generated = _generated_expressions(parsed)
         pk_cols = [r[1] for r in sorted((r for r in info if r[5]), key=lambda r: r[5])]
         columns = []
@@ -199,10 +203,12 @@ class SQLiteConnector:
         pk = PrimaryKey(tuple(pk_cols), _named(names, "primary", pk_cols)) if pk_cols else None
         uniques: list[UniqueConstraint] = []
         for _seq, index, unique, origin, partial in self.query(f"PRAGMA index_list({ident})"):
-            if not unique or partial or origin == "pk":
+            if not unique or origin == "pk":
                 continue
             cols = [r[2] for r in self.query(f"PRAGMA index_info({quote_ident(index)})")]
-            if not cols or any(c is None for c in cols):  # an index on an expression
+            if partial or not cols or any(c is None for c in cols):  # on expressions, or WHERE
+                found = self._index_unique(index, tuple(c.name for c in columns))
+                uniques = add_index_unique(uniques, found) if found else uniques
                 continue
             key = tuple(cols)
             if key != tuple(pk_cols) and key not in [u.columns for u in uniques]:
@@ -211,6 +217,20 @@ class SQLiteConnector:
         checks = _checks(parsed)
         fk_rows = self.query(f"PRAGMA foreign_key_list({ident})")
         return columns, pk, uniques, checks, fk_rows, names
+
+    def _index_unique(self, index: str, columns: tuple[str, ...]) -> UniqueConstraint | None:
+        """A unique index on expressions or over some rows, as the columns its rows must
+        keep apart (see :func:`expression_unique`), read from its CREATE INDEX."""
+        from sqlglot import exp
+
+        rows = self.query("SELECT sql FROM sqlite_master WHERE type = 'index' AND name = ?", [index])
+        parsed = _parse_create(rows[0][0]) if rows and rows[0][0] else None
+        params = parsed.this.args.get("params") if parsed is not None and isinstance(parsed.this, exp.Index) else None
+        if params is None:
+            return None
+        parts = [(p.this if isinstance(p, exp.Ordered) else p).sql("sqlite")
+                 for p in params.args.get("columns") or []]
+        return expression_unique(index, parts, columns, "sqlite") if parts else None
 
     def _foreign_keys(self, name: str, fk_rows: list[tuple[Any, ...]], by_folded: dict[str, str],
                       raw: dict[str, Any]) -> list[ForeignKey]:
@@ -240,7 +260,8 @@ class SQLiteConnector:
                 continue
             key = ForeignKey(tuple(cols), parent, tuple(refs),  # type: ignore[arg-type]
                              _named(raw[name][5], "foreign", cols), "declared",
-                             _action(rows[0][6]), _action(rows[0][5]))
+                             _action(rows[0][6]), _action(rows[0][5]),
+                             _named(raw[name][5], "timing", cols) or "NOT DEFERRABLE")  # type: ignore[arg-type]
             if key not in out:
                 out.append(key)
         return out
@@ -520,6 +541,8 @@ def _action(text: Any) -> FkAction:
 
 #: a CREATE TABLE that names a constraint (only then are names read from its text)
 _NAMED_CONSTRAINT = re.compile(r"\bCONSTRAINT\b", re.IGNORECASE)
+#: … or declares a foreign key DEFERRABLE (PRAGMA foreign_key_list does not say)
+_DEFERRABLE = re.compile(r"\bDEFERRABLE\b", re.IGNORECASE)
 
 
 def _key_nodes() -> dict[type, str]:
@@ -534,7 +557,8 @@ def _key_nodes() -> dict[type, str]:
 def _constraint_names(parsed: exp.Expression | None) -> dict[tuple[str, tuple[str, ...]], str]:
     """Names the CREATE TABLE gives its keys (SQLite keeps them nowhere else): (kind,
     columns casefolded) -> name, for ``CONSTRAINT name PRIMARY KEY | UNIQUE | FOREIGN KEY``
-    on the table or on one column."""
+    on the table or on one column; and ("timing", columns) -> ``DEFERRABLE INITIALLY …``
+    for a foreign key declared deferrable (Django's are: checked at COMMIT)."""
     out: dict[tuple[str, tuple[str, ...]], str] = {}
     if parsed is None:
         return out
@@ -553,6 +577,17 @@ def _constraint_names(parsed: exp.Expression | None) -> dict[tuple[str, tuple[st
             kind = key_nodes.get(type(item.args.get("kind")))
             if kind is not None and item.this is not None and item.this.name:
                 out[(kind, (column.name.casefold(),))] = item.this.name
+    for reference in parsed.find_all(exp.Reference):
+        options = [str(o).upper() for o in reference.args.get("options") or []]
+        if "DEFERRABLE" not in options:
+            continue
+        owner = reference.parent
+        cols = (tuple(c.name.casefold() for c in owner.expressions) if isinstance(owner, exp.ForeignKey)
+                else (owner.parent.name.casefold(),) if isinstance(owner, exp.ColumnConstraint)
+                and isinstance(owner.parent, exp.ColumnDef) else ())
+        if cols:
+            out[("timing", cols)] = ("DEFERRABLE INITIALLY DEFERRED" if "INITIALLY DEFERRED" in options
+                                     else "DEFERRABLE INITIALLY IMMEDIATE")
     return out
 
 

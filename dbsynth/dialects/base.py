@@ -140,6 +140,11 @@ class Dialect:
     constraint_names: bool = True
     #: referential actions a foreign key can declare (DuckDB: none that changes rows)
     fk_actions: frozenset[str] = FK_ACTIONS
+    #: a foreign key's DEFERRABLE … timings the engine declares (NOT DEFERRABLE: its default)
+    fk_timings: frozenset[str] = frozenset({"NOT DEFERRABLE"})
+    #: a date or datetime may default to the zero date ('0000-00-00 00:00:00', WordPress's
+    #: every date column): only MySQL has one, no other engine takes it as a default
+    zero_dates: bool = False
     # -- schema objects (dbsynth.writer.objects) -------------------------------------------
     #: CREATE MATERIALIZED VIEW (without, another engine's is created as a plain view)
     materialized_views: bool = False

@@ -14,7 +14,7 @@ DIALECT = Dialect(
     writes_while_read=True,
     name="mysql", sqlglot="mysql",
     schemes=("mysql", "mysql+pymysql", "mariadb", "mariadb+pymysql"), default_schema="",
-    fk_after_load=True, add_unique_after_load=True, transactional_ddl=False,
+    fk_after_load=True, add_unique_after_load=True, transactional_ddl=False, zero_dates=True,
     multi_table_drop=True, identity_kind="auto_increment", primary_key_at_create=True,
     swap_rename="RENAME TABLE {}", schema_word="DATABASE",
     # a latin1 server default refuses 'ć'; utf8mb4_bin compares text by its bytes, as

@@ -30,6 +30,7 @@ DIALECT = Dialect(
     relax_function_bodies="SET LOCAL check_function_bodies = off",
     extension_probe="SELECT 1 / count(*) FROM pg_available_extensions WHERE name = {}",
     add_check_not_valid="ALTER TABLE {table} ADD CONSTRAINT {name} CHECK ({expression}) NOT VALID",
+    fk_timings=frozenset({"NOT DEFERRABLE", "DEFERRABLE INITIALLY IMMEDIATE", "DEFERRABLE INITIALLY DEFERRED"}),
 )
 
 #: ``format_type()`` spellings -> neutral type names

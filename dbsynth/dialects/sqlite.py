@@ -26,6 +26,7 @@ DIALECT = Dialect(
     default_in_parentheses=True,
     epoch_seconds="((julianday({}) - 2440587.5) * 86400.0)",
     index_methods=("btree",), index_table_qualified=False,
+    fk_timings=frozenset({"NOT DEFERRABLE", "DEFERRABLE INITIALLY IMMEDIATE", "DEFERRABLE INITIALLY DEFERRED"}),
 )
 
 _PARAMS = re.compile(r"^(?P<base>[^(]*?)\s*\(\s*(?P<a>[+-]?\d+)\s*(?:,\s*(?P<b>[+-]?\d+)\s*)?\)\s*(?P<rest>.*)$")

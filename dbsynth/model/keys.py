@@ -167,8 +167,9 @@ def _base36(i: int) -> str:
 
 
 def make_strings_unique(values: pd.Series, max_length: int | None,
-                        partition: Partition = Partition()) -> pd.Series:
-    """Number repeated strings (``anna2@x.org``, ``Rock2``), trimming to fit the length.
+                        partition: Partition = Partition(), fold: bool = False) -> pd.Series:
+    """Number repeated strings (``anna2@x.org``, ``Rock2``), trimming to fit the length;
+    ``fold``: 'Anna' repeats 'anna' (the key is a ``lower(…)`` index).
 
     In a partition, a value it does not own (see :meth:`Partition.owns`) is numbered on until
     it gets one it owns, so no two partitions ever make the same value."""
@@ -182,9 +183,10 @@ def make_strings_unique(values: pd.Series, max_length: int | None,
         candidate = text
         for number in range(MAX_NUMBERING):
             candidate = _numbered(text, number, max_length)
-            if candidate not in seen and (partition.whole or partition.owns([candidate])[0]):
+            if ((candidate.lower() if fold else candidate) not in seen
+                    and (partition.whole or partition.owns([candidate])[0])):
                 break
-        seen.add(candidate)  # after MAX_NUMBERING tries: left to dedupe_rows to redraw
+        seen.add(candidate.lower() if fold else candidate)  # after MAX_NUMBERING tries: left to dedupe_rows to redraw
         out.append(candidate)
     return pd.Series(out, dtype=object, index=values.index)
 
@@ -262,10 +264,12 @@ def dedupe_rows(frame: pd.DataFrame, table: Table,
     ``partners(key)``: for a junction key, all values its reference to one other parent
     can take; duplicates the redraws leave get, per row, one its other columns do not have
     yet (a playlist asked for almost every track finds the few random redraws missed)."""
+    folded = table.folded_unique_sets()
     for key in table.unique_column_sets():
         cols = list(key)
+        fold = key in folded  # a lower(email) index: 'Ann' repeats 'ann'
         earlier = None if seen is None else seen.setdefault(key, KeyHashes())
-        hashes, complete = key_hashes(frame, cols)
+        hashes, complete = key_hashes(frame, cols, fold)
         claim = not owner.whole and key in claimed
         dup = _duplicated(hashes, complete, earlier)
         if claim:
@@ -279,7 +283,7 @@ def dedupe_rows(frame: pd.DataFrame, table: Table,
             for col in fresh.columns:
                 frame.loc[dup, col] = fresh[col].to_numpy()
             rows = np.flatnonzero(dup)
-            hashes[rows], complete[rows] = key_hashes(frame.iloc[rows], cols)
+            hashes[rows], complete[rows] = key_hashes(frame.iloc[rows], cols, fold)
             again = _duplicated(hashes[rows], complete[rows], earlier, kept)
             if claim:
                 again |= complete[rows] & ~_owned(frame.iloc[rows], cols, owner)
@@ -288,9 +292,10 @@ def dedupe_rows(frame: pd.DataFrame, table: Table,
         if dup.any() and not claim and partners is not None:
             candidates = partners(key)
             if candidates is not None:
-                dup = _give_unused_partners(frame, dup, cols, candidates, hashes, earlier, kept)
+                dup = _give_unused_partners(frame, dup, cols, candidates, hashes, earlier, kept,
+                                            fold)
         if dup.any() and not claim:  # redraws ran out of values: number them past the largest
-            dup = _renumber(frame, dup, cols, table, hashes, complete, earlier, kept)
+            dup = _renumber(frame, dup, cols, table, hashes, complete, earlier, kept, fold)
         frame = frame[~dup]
         if earlier is not None:
             earlier.add(hashes[complete & ~dup])
@@ -303,7 +308,7 @@ MAX_REUSED_VALUES = 256
 
 def _renumber(frame: pd.DataFrame, dup: np.ndarray, cols: list[str], table: Table,
               hashes: np.ndarray, complete: np.ndarray, earlier: KeyHashes | None,
-              kept: KeyHashes) -> np.ndarray:
+              kept: KeyHashes, fold: bool = False) -> np.ndarray:
     """Duplicates left after the redraws get other values in the key's first integer column
     that no foreign key sets (``step`` in ``(project_id, step)``): first a value the column
     already holds (the smallest that makes the key unique: a free step, or one of the codes
@@ -323,28 +328,28 @@ def _renumber(frame: pd.DataFrame, dup: np.ndarray, cols: list[str], table: Tabl
         if not dup.any():
             return dup
         dup = _retry(frame, dup, cols, col, np.full(int(dup.sum()), int(value) if whole else value),
-                     hashes, complete, earlier, kept)
+                     hashes, complete, earlier, kept, fold)
     if not dup.any():
         return dup
     start = int(present.max()) + 1 if present.notna().any() else 1
     return _retry(frame, dup, cols, col, np.arange(start, start + int(dup.sum())),
-                  hashes, complete, earlier, kept)
+                  hashes, complete, earlier, kept, fold)
 
 
 def _retry(frame: pd.DataFrame, dup: np.ndarray, cols: list[str], col: str, values: np.ndarray,
            hashes: np.ndarray, complete: np.ndarray, earlier: KeyHashes | None,
-           kept: KeyHashes) -> np.ndarray:
+           kept: KeyHashes, fold: bool = False) -> np.ndarray:
     """``values`` in ``col`` of the duplicated rows; those now unique are kept, the rows
     still duplicated returned. A row still duplicated keeps its previous value."""
     rows = np.flatnonzero(dup)
     before = frame[col].iloc[rows].to_numpy(copy=True)
     frame.loc[dup, col] = values
-    hashes[rows], complete[rows] = key_hashes(frame.iloc[rows], cols)
+    hashes[rows], complete[rows] = key_hashes(frame.iloc[rows], cols, fold)
     again = _duplicated(hashes[rows], complete[rows], earlier, kept)
     kept.add(hashes[rows][complete[rows] & ~again])
     if again.any():
         frame.iloc[rows[again], frame.columns.get_loc(col)] = before[again]
-        hashes[rows[again]], complete[rows[again]] = key_hashes(frame.iloc[rows[again]], cols)
+        hashes[rows[again]], complete[rows[again]] = key_hashes(frame.iloc[rows[again]], cols, fold)
     dup = dup.copy()
     dup[rows] = again
     return dup
@@ -352,7 +357,8 @@ def _retry(frame: pd.DataFrame, dup: np.ndarray, cols: list[str], col: str, valu
 
 def _give_unused_partners(frame: pd.DataFrame, dup: np.ndarray, cols: list[str],
                           candidates: pd.DataFrame, hashes: np.ndarray,
-                          earlier: KeyHashes | None, kept: KeyHashes) -> np.ndarray:
+                          earlier: KeyHashes | None, kept: KeyHashes, fold: bool = False
+                          ) -> np.ndarray:
     """Each duplicated row gets, in the ``candidates`` columns, a value that with its other
     key columns makes a key not yet held (in this chunk or an earlier one), picked at
     random among those free; returns the rows still duplicated (their partners ran out).
@@ -367,10 +373,10 @@ def _give_unused_partners(frame: pd.DataFrame, dup: np.ndarray, cols: list[str],
     if not len(rows) or not len(candidates):
         return dup
     rng = np.random.default_rng([len(rows), len(candidates)])
-    groups = (key_hashes(frame.iloc[rows], fixed)[0] if fixed
+    groups = (key_hashes(frame.iloc[rows], fixed, fold)[0] if fixed
               else np.zeros(len(rows), dtype=np.uint64))
-    candidate_hashes = {c: _value_hashes(candidates[c].reset_index(drop=True)) for c in vary}
-    fixed_hashes = {c: _value_hashes(frame[c].iloc[rows]) for c in fixed}
+    candidate_hashes = {c: _value_hashes(candidates[c].reset_index(drop=True), fold) for c in vary}
+    fixed_hashes = {c: _value_hashes(frame[c].iloc[rows], fold) for c in fixed}
     order = np.argsort(groups, kind="stable")  # members of a group in row order, as a mask gives
     starts = np.flatnonzero(np.r_[True, groups[order][1:] != groups[order][:-1]])
     by_group = dict(zip(groups[order][starts], np.split(order, starts[1:])))
@@ -409,15 +415,17 @@ def _owned(frame: pd.DataFrame, cols: list[str], owner: Partition) -> np.ndarray
     return owner.owns(texts.tolist())
 
 
-def key_hashes(frame: pd.DataFrame, cols: list[str]) -> tuple[np.ndarray, np.ndarray]:
+def key_hashes(frame: pd.DataFrame, cols: list[str], fold: bool = False
+               ) -> tuple[np.ndarray, np.ndarray]:
     """Per row, a 64-bit hash of its key and whether the key is complete (no NULL part);
-    both writable: the caller updates redrawn rows in place."""
+    both writable: the caller updates redrawn rows in place. ``fold``: text compared
+    case-folded (the key is a ``lower(…)`` index)."""
     complete = np.array(frame[cols].notna().all(axis=1), dtype=bool)
-    parts = [_value_hashes(frame[c]) for c in cols]
+    parts = [_value_hashes(frame[c], fold) for c in cols]
     return (parts[0] if len(parts) == 1 else _combine(parts)), complete
 
 
-def _value_hashes(values: pd.Series) -> np.ndarray:
+def _value_hashes(values: pd.Series, fold: bool = False) -> np.ndarray:
     """A 64-bit hash per value that is the same for equal values in every chunk, whatever
     the column's dtype there: numbers are hashed vectorised, a whole number as its int64
     (``3``, ``3.0`` and an object-dtype ``3`` alike), another float as its bits; anything
@@ -433,7 +441,9 @@ def _value_hashes(values: pd.Series) -> np.ndarray:
         whole = np.isfinite(floats) & (np.floor(floats) == floats) & (np.abs(floats) < 2.0 ** 63)
         numbers = np.where(whole, np.where(whole, floats, 0).astype(np.int64), floats.view(np.int64))
     else:
-        return np.array(pd.util.hash_pandas_object(values.astype(str), index=False), dtype=np.uint64)
+        texts = values.astype(str)
+        return np.array(pd.util.hash_pandas_object(texts.str.lower() if fold else texts, index=False),
+                        dtype=np.uint64)
     return np.array(pd.util.hash_array(numbers), dtype=np.uint64)  # NULL rows: never compared
 
 

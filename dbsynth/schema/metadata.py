@@ -355,7 +355,7 @@ def _check_keys(result: Schema, original: Schema, metadata: Metadata, where: str
             if fk.ref_table in changed:
                 was = original.table(fk.ref_table).primary_key
                 keys = ([set(parent.primary_key.columns)] if parent.primary_key else []) + [
-                    set(u.columns) for u in parent.uniques]
+                    set(u.columns) for u in parent.key_uniques]
                 if was and set(fk.ref_columns) == set(was.columns) and set(fk.ref_columns) not in keys:
                     raise MetadataError(
                         f"{at} references columns that are no longer a primary or unique key of "
@@ -408,7 +408,7 @@ def _apply_table(table: Table, meta: TableMeta, schema: Schema, where: str,
             parent = schema.table(fk.ref_table)
             check_columns(fk.ref_columns, parent, f"{fk_at}.references")
             parent_keys = ([parent.primary_key.columns] if parent.primary_key else []) + [
-                u.columns for u in parent.uniques]
+                u.columns for u in parent.key_uniques]
             if fk.ref_table in metadata_keys:
                 parent_keys.append(metadata_keys[fk.ref_table])
             if tuple(fk.ref_columns) not in parent_keys:

@@ -98,8 +98,14 @@ class UniqueConstraint:
     name: str | None = None
     index: bool = False
     #: "partitions": declared on (some of) the table's partitions only; the rows are
-    #: generated unique over the whole table (which holds it on each partition)
-    source: Literal["declared", "partitions"] = "declared"
+    #: generated unique over the whole table (which holds it on each partition).
+    #: "indexes": a unique index on expressions of the columns (``lower(email)``) or over
+    #: some rows only (``WHERE deleted_at IS NULL``): no key (nothing may reference it), it
+    #: is mirrored with the schema objects; the rows are generated unique on its columns,
+    #: which holds it for any WHERE and for an expression that keeps values apart
+    source: Literal["declared", "partitions", "indexes"] = "declared"
+    #: the index compares its text case-folded (``lower(email)``): 'Ann' and 'ann' collide
+    folded: bool = False
 
 
 @dataclass(frozen=True)
@@ -120,6 +126,12 @@ class CheckConstraint:
 FkAction = Literal["NO ACTION", "RESTRICT", "CASCADE", "SET NULL", "SET DEFAULT"]
 FK_ACTIONS: frozenset[str] = frozenset({"NO ACTION", "RESTRICT", "CASCADE", "SET NULL",
                                         "SET DEFAULT"})
+#: When a foreign key is checked: at each statement (the default), or, DEFERRABLE, where a
+#: transaction sets it, at COMMIT when INITIALLY DEFERRED (every key Django makes: a child
+#: row may be saved before its parent in one transaction)
+FkTiming = Literal["NOT DEFERRABLE", "DEFERRABLE INITIALLY IMMEDIATE", "DEFERRABLE INITIALLY DEFERRED"]
+FK_TIMINGS: frozenset[str] = frozenset({"NOT DEFERRABLE", "DEFERRABLE INITIALLY IMMEDIATE",
+                                        "DEFERRABLE INITIALLY DEFERRED"})
 
 
 @dataclass(frozen=True)
@@ -136,6 +148,7 @@ class ForeignKey:
     source: Literal["declared", "inferred", "user", "partitions"] = "declared"
     on_delete: FkAction = "NO ACTION"
     on_update: FkAction = "NO ACTION"
+    timing: FkTiming = "NOT DEFERRABLE"
 
     def label(self, table: str) -> str:
         """Human-readable name used in messages: ``track(album_id) -> album(album_id)``."""
@@ -178,10 +191,20 @@ class Table:
         """Columns that find one row: the primary key, else a UNIQUE set of NOT NULL columns."""
         if self.primary_key:
             return self.primary_key.columns
-        for unique in self.uniques:
+        for unique in self.key_uniques:
             if all(not self.column(c).nullable for c in unique.columns):
                 return unique.columns
         return None
+
+    @property
+    def key_uniques(self) -> tuple[UniqueConstraint, ...]:
+        """The UNIQUEs that are keys of the catalog (written as such, referenceable): not a
+        unique index on expressions or a partial one (source "indexes", an object)."""
+        return tuple(u for u in self.uniques if u.source != "indexes")
+
+    def folded_unique_sets(self) -> set[tuple[str, ...]]:
+        """Unique column sets whose text must differ case-folded (a ``lower(email)`` index)."""
+        return {u.columns for u in self.uniques if u.folded}
 
     def unique_column_sets(self) -> list[tuple[str, ...]]:
         """Every column set that must stay unique: the primary key first, then UNIQUEs."""
@@ -257,9 +280,13 @@ class Schema:
         for table in data["tables"]:  # ``composite`` only where set: older files stay the same
             for column in table["columns"]:
                 _drop_unset_composite(column["type"])
-            for unique in table["uniques"]:  # (``index`` too)
-                if not unique.get("index"):
-                    unique.pop("index", None)
+            for fk in table["foreign_keys"]:  # ``timing`` only where deferrable
+                if fk.get("timing") == "NOT DEFERRABLE":
+                    fk.pop("timing")
+            for unique in table["uniques"]:  # (``index`` and ``folded`` too)
+                for flag in ("index", "folded"):
+                    if not unique.get(flag):
+                        unique.pop(flag, None)
             for constraint in (*table["uniques"], *table["checks"]):  # (a partition's: said)
                 if constraint.get("source") == "declared":
                     constraint.pop("source")

@@ -6,7 +6,7 @@ from typing import Any, Literal
 
 from dbsynth.errors import SchemaError
 from dbsynth.schema.model import (
-    FK_ACTIONS, CheckConstraint, Column, EnumType, FkAction, ForeignKey, PrimaryKey, Schema,
+    FK_ACTIONS, FK_TIMINGS, CheckConstraint, Column, EnumType, FkAction, ForeignKey, PrimaryKey, Schema,
     SqlType, Table, UniqueConstraint,
 )
 from dbsynth.schema.objects import object_from_dict
@@ -49,13 +49,15 @@ def _table(data: dict[str, Any]) -> Table:
         foreign_keys=tuple(ForeignKey(tuple(f["columns"]), str(f["ref_table"]),
                                       tuple(f["ref_columns"]), f.get("name"),
                                       f.get("source", "declared"),
-                                      _action(f.get("on_delete")), _action(f.get("on_update")))
+                                      _action(f.get("on_delete")), _action(f.get("on_update")),
+                                      _timing(f.get("timing")))
                            for f in data.get("foreign_keys", ())),
         uniques=tuple(UniqueConstraint(tuple(u["columns"]), u.get("name"), bool(u.get("index", False)),
-                                       _source(u.get("source")))
+                                       _source(u.get("source"), UNIQUE_SOURCES),
+                                       bool(u.get("folded", False)))
                       for u in data.get("uniques", ())),
         checks=tuple(CheckConstraint(str(c["expression"]), c.get("name"),
-                                     c.get("dialect", "postgres"), _source(c.get("source")))
+                                     c.get("dialect", "postgres"), _source(c.get("source")))  # type: ignore[arg-type]
                      for c in data.get("checks", ())),
         row_count=int(data.get("row_count", 0)),
         mode=data.get("mode", "synthesize"),
@@ -63,13 +65,28 @@ def _table(data: dict[str, Any]) -> Table:
 
 
 
-def _source(value: Any) -> Literal["declared", "partitions"]:
+#: where a UNIQUE may come from (a CHECK: the first two only)
+UNIQUE_SOURCES = ("declared", "partitions", "indexes")
+
+
+def _source(value: Any, known: tuple[str, ...] = UNIQUE_SOURCES[:2]
+            ) -> Literal["declared", "partitions", "indexes"]:
     """Where a UNIQUE or CHECK is declared (absent in older model files: on the table)."""
-    if value in (None, "declared"):
+    if value is None:
         return "declared"
-    if value != "partitions":
+    if value not in known:
         raise ValueError(f"unknown constraint source {value!r}")
-    return "partitions"
+    return value  # type: ignore[no-any-return]
+
+
+def _timing(value: Any) -> Any:
+    """When a foreign key is checked (absent: at each statement); rendered into DDL, so
+    only SQL's three spellings are taken."""
+    if value is None:
+        return "NOT DEFERRABLE"
+    if value not in FK_TIMINGS:
+        raise ValueError(f"unknown foreign key timing {value!r}")
+    return value
 
 
 def _action(value: Any) -> FkAction:

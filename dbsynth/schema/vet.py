@@ -81,7 +81,7 @@ def _contradiction(schema: Schema, key: InferredKey,
     if key.ref_table == key.table and set(ref_columns) == set(key.columns):
         return "refers to its own columns"
     parent = schema.table(str(key.ref_table))
-    keysets = {frozenset(u.columns) for u in parent.uniques}
+    keysets = {frozenset(u.columns) for u in parent.key_uniques}
     if key.evidence.get(ALTERNATE):  # the data says it is unique: declared so with the key
         keysets.add(frozenset(ref_columns))
     if parent.name in primary:

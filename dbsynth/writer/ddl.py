@@ -80,7 +80,34 @@ def _parse_check(check: CheckConstraint, table: Table) -> exp.Expression | None:
     for column in tree.find_all(exp.Column):
         if column.name not in by_lower.values() and column.name.lower() in by_lower:
             column.set("this", exp.to_identifier(by_lower[column.name.lower()], quoted=True))
-    return tree
+    return tree.transform(_array_list_as_in)
+
+
+def _array_list_as_in(node: exp.Expression) -> exp.Expression:
+    """PostgreSQL keeps ``status IN ('new', 'paid')`` as ``status = ANY (ARRAY['new',
+    'paid'])`` (every Rails or Django choices CHECK): written back as ``IN (…)``, which every
+    engine reads, instead of an array other engines lack (DuckDB took ``= ANY ([…])`` for a
+    subquery and refused the CREATE TABLE); ``<> ALL (ARRAY[…])`` as ``NOT … IN (…)``."""
+    from sqlglot import exp  # lazy: see _parse_check
+
+    if not isinstance(node, (exp.EQ, exp.NEQ)):
+        return node
+    wrapper = node.expression
+    quantifier = ("any" if isinstance(wrapper, exp.Any) else "all" if isinstance(wrapper, exp.All)
+                  else wrapper.name.lower() if isinstance(wrapper, exp.Anonymous) else "")
+    inner = wrapper.this if isinstance(wrapper, (exp.Any, exp.All)) else (
+        wrapper.expressions[0] if isinstance(wrapper, exp.Anonymous) and len(wrapper.expressions) == 1
+        else None)
+    while isinstance(inner, exp.Paren):
+        inner = inner.this
+    if not isinstance(inner, exp.Array) or not inner.expressions:
+        return node
+    listed = exp.In(this=node.this.copy(), expressions=[e.copy() for e in inner.expressions])
+    if isinstance(node, exp.EQ) and quantifier == "any":
+        return listed
+    if isinstance(node, exp.NEQ) and quantifier == "all":
+        return exp.Not(this=listed)
+    return node
 
 
 #: runs a probe query where a CHECK would run; the engine's error (one line) or None
@@ -233,6 +260,9 @@ def column_definition(table: Table, column: Column, schema: Schema, caps: Dialec
         elif caps.identity_kind == "sequence":
             seq = qualified(schema_name, sequence_name(table, column))
             parts.append(f"DEFAULT nextval('{seq.replace(chr(39), chr(39) * 2)}')")
+    elif column.default is not None and _zero_date(column.default) and not caps.zero_dates:
+        log.warning("%s.%s: its default %s (MySQL's zero date) is left out: %s has no such "
+                    "date", table.name, column.name, column.default, caps.name)
     elif column.default is not None and (_portable_default(column) or _enum_label(column)):
         default = (_enum_label(column) or _boolean_literal(column)
                    or translate_expression(column.default, schema.dialect, caps))
@@ -247,7 +277,7 @@ def column_definition(table: Table, column: Column, schema: Schema, caps: Dialec
 def key_columns(table: Table) -> set[str]:
     """Columns of the table's primary, unique and foreign keys."""
     out = set(table.primary_key.columns) if table.primary_key else set()
-    for key in (*table.uniques, *table.foreign_keys):
+    for key in (*table.key_uniques, *table.foreign_keys):
         out.update(key.columns)
     return out
 
@@ -326,6 +356,14 @@ def _portable_default(column: Column) -> bool:
         return False
     outside_quotes = re.sub(r"'(?:[^']|'')*'", "''", column.default or "")
     return "." not in re.sub(r"\d+\.\d+", "0", outside_quotes)
+
+
+_ZERO_DATE = re.compile(r"^\(*\s*'0000-00-00( 00:00:00(\.0+)?)?'\s*\)*$")
+
+
+def _zero_date(default: str) -> bool:
+    """MySQL's zero date as a default (``'0000-00-00 00:00:00'``)."""
+    return _ZERO_DATE.match(default.strip()) is not None
 
 
 _NULL_DEFAULT = re.compile(r"^\(*\s*null\s*\)*(\s*::\s*[\w .,\"\[\]()]+)?$", re.IGNORECASE)
@@ -451,19 +489,23 @@ def foreign_keys_after_load(table: Table, schema: Schema, caps: Dialect,
 
 
 def fk_actions(fk: ForeignKey, caps: Dialect) -> str:
-    """`` ON DELETE …`` / `` ON UPDATE …`` as the source declares them, where the target can
-    (see :func:`unheld_fk_actions` for those it cannot); nothing for the default."""
+    """`` ON DELETE …`` / `` ON UPDATE …`` and `` DEFERRABLE …`` as the source declares
+    them, where the target can (see :func:`unheld_fk_actions` for those it cannot); nothing
+    for the defaults."""
+    timing = (f" {fk.timing}" if fk.timing != "NOT DEFERRABLE" and fk.timing in caps.fk_timings
+              else "")
     return "".join(f" ON {event} {action}" for event, action in
                    (("DELETE", fk.on_delete), ("UPDATE", fk.on_update))
-                   if action != "NO ACTION" and action in caps.fk_actions)
+                   if action != "NO ACTION" and action in caps.fk_actions) + timing
 
 
 def unheld_fk_actions(schema: Schema, caps: Dialect) -> list[tuple[Table, ForeignKey, str]]:
     """Foreign keys whose referential action the target cannot declare, with the action."""
-    return [(table, fk, f"ON {event} {action}") for table in schema.tables
+    return [(table, fk, f"ON {event} {action}" if event else action) for table in schema.tables
             for fk in declarable_foreign_keys(table, schema, warn=False)
-            for event, action in (("DELETE", fk.on_delete), ("UPDATE", fk.on_update))
-            if action not in caps.fk_actions]
+            for event, action in (("DELETE", fk.on_delete), ("UPDATE", fk.on_update),
+                                  ("", fk.timing))
+            if action not in (caps.fk_timings if not event else caps.fk_actions)]
 
 
 def _unique_index(table: Table, columns: tuple[str, ...], name: str | None, schema: Schema,
@@ -482,7 +524,7 @@ def _unique_index(table: Table, columns: tuple[str, ...], name: str | None, sche
 def _keys(table: Table) -> list[tuple[str, tuple[str, ...], str | None]]:
     pk = table.primary_key
     keys = [("PRIMARY KEY", pk.columns, pk.name)] if pk else []
-    return keys + [("UNIQUE", unique.columns, unique.name) for unique in table.uniques]
+    return keys + [("UNIQUE", unique.columns, unique.name) for unique in table.key_uniques]
 
 
 def _constraint(name: str | None, table: Table, schema: Schema, caps: Dialect,

@@ -95,8 +95,8 @@ def _table_changes(want: Table, have: Table, dialect: str,
     if want_pk != have_pk:
         out.append(Change("primary_key", name, f"primary key {_cols(have_pk)} -> {_cols(want_pk)}",
                           have_pk is None))
-    want_uniques = {u.columns for u in want.uniques}
-    have_uniques = {u.columns for u in have.uniques}
+    want_uniques = {u.columns for u in want.key_uniques}  # (an index is an object)
+    have_uniques = {u.columns for u in have.key_uniques}
     for cols in sorted(want_uniques - have_uniques):
         out.append(Change("unique", name, f"new UNIQUE {_cols(cols)}", True))
     for cols in sorted(have_uniques - want_uniques):

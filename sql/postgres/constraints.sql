@@ -1,5 +1,6 @@
 -- Primary keys (p), unique (u), foreign keys (f) and checks (c) with their columns in key order;
--- a foreign key's ON DELETE / ON UPDATE actions as pg_constraint codes (a, r, c, n, d).
+-- a foreign key's ON DELETE / ON UPDATE actions as pg_constraint codes (a, r, c, n, d), and
+-- when it is checked (DEFERRABLE …).
 SELECT c.relname  AS table_name,
        con.conname AS constraint_name,
        con.contype AS constraint_type,
@@ -15,7 +16,10 @@ SELECT c.relname  AS table_name,
              ORDER BY k.ord)::text[] AS ref_columns,
        pg_get_constraintdef(con.oid) AS definition,
        con.confdeltype AS on_delete,
-       con.confupdtype AS on_update
+       con.confupdtype AS on_update,
+       CASE WHEN NOT con.condeferrable THEN 'NOT DEFERRABLE'
+            WHEN con.condeferred THEN 'DEFERRABLE INITIALLY DEFERRED'
+            ELSE 'DEFERRABLE INITIALLY IMMEDIATE' END AS timing
 FROM pg_constraint con
 JOIN pg_class c      ON c.oid = con.conrelid
 JOIN pg_namespace n  ON n.oid = c.relnamespace

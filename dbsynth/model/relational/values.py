@@ -33,7 +33,8 @@ class TableValues:
         column = self.table.column(name)
         values = sample_column(self.tm.columns[name], n, self.rng, self.fake, column.nullable)
         if keys.column_is_key(self.table, column) and column.type.is_string:
-            values = keys.make_strings_unique(values, column.type.length, self.partition)
+            values = keys.make_strings_unique(values, column.type.length, self.partition,
+                                              (name,) in self.table.folded_unique_sets())
         return values
 
     def key(self, name: str, n: int, offset: int = 0, total: int | None = None) -> pd.Series:

@@ -95,7 +95,7 @@ def _infer_keys(schema: Schema, query: Query, qualify: Qualify, quote: Quote,
         parents.append(ParentKey(name, cols, tuple(table.column(c).type for c in cols),
                                   strength=strength.get(name, 1.0)))
     for table in schema.tables:
-        for unique in table.uniques:
+        for unique in table.key_uniques:
             if unique.columns != primary.get(table.name):
                 parents.append(ParentKey(table.name, unique.columns,
                                           tuple(table.column(c).type for c in unique.columns), False))

@@ -212,13 +212,40 @@ def table_prefix(table: str, columns: list[str]) -> str | None:
     return head if all(ch in rest for ch in head[1:]) else None
 
 
+#: An application's prefix on its table names (WordPress's ``wp_``, phpBB's ``phpbb_``) is a
+#: word this short at most, on this share of the tables (plugins' tables may lack it), and
+#: of at least MIN_PREFIXED_TABLES of them.
+MAX_SCHEMA_PREFIX = 8
+SCHEMA_PREFIX_SHARE = 0.8
+MIN_PREFIXED_TABLES = 3
+
+
+def schema_table_prefix(tables: list[str]) -> str | None:
+    """The word and ``_`` most of the schema's table names start with, when it names no
+    table itself: ``wp_`` in ``wp_posts``, ``wp_postmeta``, ``wp_users`` (their columns say
+    ``post_id``, never ``wp_post_id``). None for ``order``, ``order_line`` (a table)."""
+    heads = [norm(t).split("_", 1)[0] + "_" for t in tables if "_" in norm(t).strip("_")]
+    if not heads:
+        return None
+    head = max(set(heads), key=heads.count)
+    count = heads.count(head)
+    if (count < MIN_PREFIXED_TABLES or count < SCHEMA_PREFIX_SHARE * len(tables)
+            or len(head) - 1 > MAX_SCHEMA_PREFIX or not head[:-1].isalnum()
+            or head[:-1] in {norm(t) for t in tables}):
+        return None
+    return head
+
+
 @contextmanager
 def table_prefixes_stripped(schema: Schema) -> Iterator[dict[str, str]]:
     """While key inference runs: where at least two tables prefix their columns (see
     :func:`table_prefix`), :func:`norm` reads their columns without it, so ``o_custkey`` names
     ``c_custkey`` as ``custkey`` names ``custkey``. A name also found unprefixed elsewhere
     (or naming a table, or written whole after another table's prefix: ``usr_id`` in ``users``
-    as ``posts.pst_usr_id`` names it) is left as it is. Yields the names stripped (column -> unprefixed)."""
+    as ``posts.pst_usr_id`` names it) is left as it is. Table names are read without a
+    prefix the schema puts on them (:func:`schema_table_prefix`: ``wp_posts`` as ``posts``,
+    so ``post_id`` names it), unless that names another table. Yields the names stripped
+    (column or table -> unprefixed)."""
     token = _UNPREFIXED.set({})
     try:
         prefixes = {t.name: table_prefix(t.name, [c.name for c in t.columns]) for t in schema.tables}
@@ -232,6 +259,11 @@ def table_prefixes_stripped(schema: Schema) -> Iterator[dict[str, str]]:
             # a name another table writes after its own prefix (pst_usr_id naming usr_id)
             plain |= {name for name in unprefixed if norm(name) in unprefixed.values()}
             stripped.update((c, u) for c, u in unprefixed.items() if c not in plain)
+        prefix = schema_table_prefix(list(schema.table_names))
+        if prefix is not None:
+            tables = {norm(t) for t in schema.table_names}
+            stripped.update((t, norm(t)[len(prefix):]) for t in schema.table_names
+                            if norm(t).startswith(prefix) and norm(t)[len(prefix):] not in tables)
         _UNPREFIXED.set(stripped)
         yield stripped
     finally:
