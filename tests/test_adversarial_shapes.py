@@ -328,3 +328,27 @@ def test_same_engine_mariadb_columns_keep_their_declared_types(
     distinct, low, high = maria_cluster.run(target, "SELECT count(DISTINCT serial), min(serial), "
                                                     "max(serial) FROM gadget")[0]
     assert distinct > 50 and 18446744073709551515 <= low <= high <= 18446744073709551614
+
+
+def test_sqlite_integers_spanning_the_whole_64_bit_range_stay_in_it(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """SQLite (any engine's BIGINT): integers from near -2**63 to near 2**63 are modelled
+    as distances from the least value, and a distance beyond 2**63 overflowed int64 on the
+    way back (numpy's cast gave garbage, 'Python int too large to convert to SQLite
+    INTEGER'); a distance a float rounds up (2**63 - 1 from 0) came back one past the top."""
+    import sqlite3
+
+    source = tmp_path / "wide.db"
+    con = sqlite3.connect(source)
+    con.execute("CREATE TABLE reading (id INTEGER PRIMARY KEY, wide INT8 NOT NULL, top BIGINT NOT NULL)")
+    con.executemany("INSERT INTO reading VALUES (?, ?, ?)",
+                    [(i, -2**63 + i if i % 2 else 2**63 - 1 - i, 0 if i == 1 else 2**63 + 1 - i)
+                     for i in range(1, 201)])
+    con.commit()
+    con.close()
+    target = tmp_path / "wide_out.db"
+    assert dbsynth.synth(f"sqlite:///{source}", f"sqlite:///{target}").integrity.ok
+    with sqlite3.connect(target) as out:
+        low, high, top_low, top_high, distinct = out.execute(
+            "SELECT min(wide), max(wide), min(top), max(top), count(DISTINCT wide) FROM reading").fetchone()
+    assert -2**63 < low < 0 < high < 2**63 - 1 and distinct > 50
+    assert 0 <= top_low <= top_high <= 2**63 - 1

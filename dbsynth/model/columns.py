@@ -101,7 +101,7 @@ def fit_column(column: Column, values: pd.Series, beside: Sequence[str] = ()) ->
         base.offset = _integer_offset(present)
         nums = (pd.to_numeric(present.map(float), errors="coerce").dropna().to_numpy(float)
                 if base.offset is None else
-                np.array([float(int(v) - base.offset) for v in present], dtype=float))
+                np.array([_distance_below(int(v) - base.offset) for v in present], dtype=float))
         base.kind, base.integer, base.scale = "numeric", t.is_integer, t.scale
         base.quantiles = np.quantile(nums, grid).tolist() if len(nums) else []
         if base.scale is None and not base.integer and len(nums):
@@ -202,6 +202,14 @@ def _integer_offset(present: pd.Series) -> int | None:
     except (TypeError, ValueError, OverflowError):
         return None
     return min(ints) if all(i == v for i, v in zip(ints, present)) else None
+
+
+def _distance_below(distance: int) -> float:
+    """The float nearest ``distance`` that is not above it: a float rounds 2**63 - 1 up to
+    2**63, and a value drawn at the top would come back one past the source's largest (past
+    the type's range, for a BIGINT at its top)."""
+    near = float(distance)
+    return near if int(near) <= distance else float(np.nextafter(near, -np.inf))
 
 
 def _is_constant(present: pd.Series) -> bool:
