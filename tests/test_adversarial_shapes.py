@@ -352,3 +352,32 @@ def test_sqlite_integers_spanning_the_whole_64_bit_range_stay_in_it(tmp_path) ->
             "SELECT min(wide), max(wide), min(top), max(top), count(DISTINCT wide) FROM reading").fetchone()
     assert -2**63 < low < 0 < high < 2**63 - 1 and distinct > 50
     assert 0 <= top_low <= top_high <= 2**63 - 1
+
+
+def test_a_sqlite_time_column_is_copied(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """SQLite: a column declared TIME (times stored as text, '08:15:00') stopped training
+    with an internal error ('str' object has no attribute 'hour'): the connector read
+    dates and timestamps as such, times as text. The copy keeps the declared types."""
+    import sqlite3
+
+    source = tmp_path / "shift.db"
+    con = sqlite3.connect(source)
+    con.execute("CREATE TABLE shift (id INTEGER PRIMARY KEY, starts TIME NOT NULL, ends time, "
+                "who NVARCHAR(40), at DATETIME, pay NUMERIC(10,2))")
+    con.executemany("INSERT INTO shift VALUES (?, ?, ?, ?, ?, ?)",
+                    [(i, f"{6 + i % 4:02d}:{i % 60:02d}:00", f"{14 + i % 4:02d}:{i % 60:02d}",
+                      "ab"[i % 2], f"2024-01-{1 + i % 28:02d} 10:00:00", i * 1.25)
+                     for i in range(1, 201)])
+    con.commit()
+    con.close()
+    target = tmp_path / "shift_out.db"
+    assert dbsynth.synth(f"sqlite:///{source}", f"sqlite:///{target}").integrity.ok
+    with sqlite3.connect(target) as out:
+        starts = [r[0] for r in out.execute("SELECT starts FROM shift")]
+        ends = [r[0] for r in out.execute("SELECT ends FROM shift WHERE ends IS NOT NULL")]
+        declared = out.execute("SELECT sql FROM sqlite_master WHERE name = 'shift'").fetchone()[0]
+    assert len(starts) == 200 and len(ends) > 150
+    assert all("06:00:00" <= s <= "09:59:59" for s in starts), starts[:5]
+    assert all("14:00:00" <= e <= "17:59:59" for e in ends), ends[:5]
+    for text in ("NVARCHAR(40)", "DATETIME", "NUMERIC(10,2)", "TIME"):
+        assert text in declared, declared
