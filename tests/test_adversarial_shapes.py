@@ -381,3 +381,23 @@ def test_a_sqlite_time_column_is_copied(tmp_path) -> None:  # type: ignore[no-un
     assert all("14:00:00" <= e <= "17:59:59" for e in ends), ends[:5]
     for text in ("NVARCHAR(40)", "DATETIME", "NUMERIC(10,2)", "TIME"):
         assert text in declared, declared
+
+
+def test_duckdb_hugeints_beyond_38_digits_reach_duckdb(duckdb_path_factory) -> None:  # type: ignore[no-untyped-def]
+    """DuckDB to DuckDB: a HUGEINT (or UHUGEINT) near its top has 39 digits; the column is
+    declared HUGEINT in the copy, but the load cast its values to the neutral DECIMAL(38,0)
+    first and failed ('Could not convert string ... to DECIMAL(38,0)')."""
+    import duckdb
+
+    source, target = duckdb_path_factory("huge_src"), duckdb_path_factory("huge_out")
+    con = duckdb.connect(str(source))
+    con.execute("CREATE TABLE ledger (id INTEGER PRIMARY KEY, h HUGEINT NOT NULL, u UHUGEINT)")
+    con.execute("INSERT INTO ledger SELECT i, 170141183460469231731687303715884105000::HUGEINT + i, "
+                "'340282366920938463463374607431768211000'::UHUGEINT + i::UHUGEINT FROM range(1, 201) r(i)")
+    con.close()
+    assert dbsynth.synth(f"duckdb:///{source}", f"duckdb:///{target}").integrity.ok
+    low, high, distinct, u_low, u_high = run_sql(
+        f"duckdb:///{target}", "SELECT min(h), max(h), count(DISTINCT h), min(u), max(u) FROM ledger")[0]
+    assert 170141183460469231731687303715884105000 < low <= high <= 170141183460469231731687303715884105200
+    assert distinct > 50
+    assert 340282366920938463463374607431768211000 < u_low <= u_high <= 340282366920938463463374607431768211200
