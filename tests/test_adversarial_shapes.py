@@ -401,3 +401,25 @@ def test_duckdb_hugeints_beyond_38_digits_reach_duckdb(duckdb_path_factory) -> N
     assert 170141183460469231731687303715884105000 < low <= high <= 170141183460469231731687303715884105200
     assert distinct > 50
     assert 340282366920938463463374607431768211000 < u_low <= u_high <= 340282366920938463463374607431768211200
+
+
+def test_a_model_of_integers_beyond_64_bits_saves_and_loads(duckdb_path_factory, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """Model files (and so --workers, which ships the model to its workers): integers beyond
+    a float's range are modelled from an offset, the source's least value, and a UBIGINT
+    near its top, a HUGEINT or a NUMERIC(38, 0) has one above 2**63, which loading refused
+    ('tables.acct.columns.big.offset: expected a 64-bit integer')."""
+    import duckdb
+
+    from dbsynth import pipeline
+
+    source, target = duckdb_path_factory("wide_src"), duckdb_path_factory("wide_out")
+    con = duckdb.connect(str(source))
+    con.execute("CREATE TABLE acct (id INTEGER PRIMARY KEY, big UBIGINT NOT NULL, huge HUGEINT)")
+    con.execute("INSERT INTO acct SELECT i, 18446744073709000000 + i * 7, "
+                "170141183460469231731687303715800000000::HUGEINT + i FROM range(1, 201) r(i)")
+    con.close()
+    path = tmp_path / "wide.dbsynth"
+    pipeline.save(pipeline.train(f"duckdb:///{source}"), path)
+    assert pipeline.generate(pipeline.load(path), f"duckdb:///{target}").integrity.ok
+    low, high = run_sql(f"duckdb:///{target}", "SELECT min(big), max(big) FROM acct")[0]
+    assert 18446744073709000000 < low <= high <= 18446744073709001400

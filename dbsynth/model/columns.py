@@ -20,6 +20,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from dbsynth.model.checked import WideInt
 from dbsynth.model.quantiles import from_quantiles
 from dbsynth.model import structured, text_patterns
 from dbsynth.model.grids import NumberGrid, fit_grid, decimals_of
@@ -61,7 +62,7 @@ class ColumnSummary:
     structured: StructuredSummary | None = None  # json, arrays, bytes, intervals (structured.py)
     #: integers beyond a float's exact range (2**53: a BIGINT UNSIGNED near its top, an id
     #: of 19 digits): modelled as their distance from this, the source's least value, exactly
-    offset: int | None = None
+    offset: WideInt | None = None
 
 
 #: the largest integer a float64 holds exactly: beyond it, integers are modelled from an offset
@@ -193,7 +194,7 @@ def _fit_text(base: ColumnSummary, column: Column, texts: pd.Series,
     return base
 
 
-def _integer_offset(present: pd.Series) -> int | None:
+def _integer_offset(present: pd.Series) -> WideInt | None:
     """The least value of whole numbers some of which a float cannot hold exactly, else None."""
     try:
         if not len(present) or pd.to_numeric(present.map(float)).abs().max() <= EXACT_FLOAT_INT:
@@ -201,7 +202,7 @@ def _integer_offset(present: pd.Series) -> int | None:
         ints = [int(v) for v in present]
     except (TypeError, ValueError, OverflowError):
         return None
-    return min(ints) if all(i == v for i, v in zip(ints, present)) else None
+    return WideInt(min(ints)) if all(i == v for i, v in zip(ints, present)) else None
 
 
 def _distance_below(distance: int) -> float:
