@@ -411,3 +411,17 @@ def test_small_tables_of_people_or_personal_values_keep_no_source_keys(duckdb_pa
         real = {r[0] for r in run_sql(source, f"SELECT {key} FROM {table}")}
         made = {r[0] for r in run_sql(target, f"SELECT {key} FROM {table}")}
         assert made and not made & real, (table, made & real)
+
+
+@pytest.mark.postgres
+def test_a_lookup_lists_padded_char_codes_are_kept(pg_database_factory) -> None:  # type: ignore[no-untyped-def]
+    """PostgreSQL pads char(n) codes ('open    '): still codes, kept as the source has them."""
+    source = pg_database_factory("padded_src")
+    run_sql(source, "CREATE TABLE state (code char(8) PRIMARY KEY, label text);"
+                    "INSERT INTO state VALUES ('open', 'Open'), ('closed', 'Closed');"
+                    "CREATE TABLE task (id int PRIMARY KEY, state_code char(8) REFERENCES state (code));"
+                    "INSERT INTO task SELECT g, CASE WHEN g % 2 = 0 THEN 'open' ELSE 'closed' END "
+                    "FROM generate_series(1, 200) g")
+    target = pg_database_factory("padded_out")
+    assert dbsynth.synth(source, target).integrity.ok
+    assert {r[0] for r in run_sql(target, "SELECT rtrim(code) FROM state")} == {"open", "closed"}

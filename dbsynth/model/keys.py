@@ -166,7 +166,7 @@ def _are_codes(present: pd.Series) -> bool:
     texts = present.astype(str)
     return (bool(len(texts)) and texts.is_unique and
             bool((texts.str.len() <= LOOKUP_MAX_CODE_LENGTH).all()) and
-            bool(texts.map(lambda v: _CODE.fullmatch(v) is not None).all()) and
+            bool(texts.map(lambda v: _CODE.fullmatch(v.rstrip(" ")) is not None).all()) and
             person_name_kind(texts) is None)
 
 
