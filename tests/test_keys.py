@@ -378,13 +378,22 @@ INSERT INTO client SELECT n, DATE '2019-01-01' + 3 * i FROM (VALUES
 CREATE TABLE box (ref VARCHAR(40) PRIMARY KEY, size INTEGER);
 INSERT INTO box SELECT r, i FROM (VALUES (1, 'ann.lee@example.org'), (2, '+1-774-907-7672'),
   (3, '157-63-4659'), (4, 'Long, Michael'), (5, 'Gunda Zänker'), (6, 'william04')) t(i, r);
+CREATE TABLE crew (name VARCHAR(40) PRIMARY KEY, rank TEXT);
+INSERT INTO crew VALUES ('Gunda Zänker', 'a'), ('Prof. Dietrich Gutknecht', 'b'),
+  ('Stefano Kruschwitz-Gude', 'a'), ('André Texier', 'b'), ('Hans-Otto Bloch', 'a');
+CREATE TABLE line (name VARCHAR(40) PRIMARY KEY, note TEXT);
+INSERT INTO line VALUES ('Classic Cars', 'x'), ('Trucks and Buses', 'y'), ('R&B/Soul', 'z');
 CREATE TABLE ticket (id INTEGER PRIMARY KEY, state_code VARCHAR(12) REFERENCES state (code),
+                     crew_name VARCHAR(40) REFERENCES crew (name),
+                     line_name VARCHAR(40) REFERENCES line (name),
                      opened_by VARCHAR(30) REFERENCES users (handle),
                      client_name VARCHAR(60) REFERENCES client (name),
                      box_ref VARCHAR(40) REFERENCES box (ref));
 INSERT INTO ticket SELECT i, CASE i % 3 WHEN 0 THEN 'on_hold' WHEN 1 THEN 'open' ELSE 'de-AT' END,
-  u.handle, c.name, b.ref
+  w.name, l.name, u.handle, c.name, b.ref
 FROM range(0, 300) t(i)
+JOIN (SELECT name, row_number() OVER (ORDER BY name) - 1 AS k FROM crew) w ON w.k = i % 5
+JOIN (SELECT name, row_number() OVER (ORDER BY name) - 1 AS k FROM line) l ON l.k = i % 3
 JOIN (SELECT handle, row_number() OVER (ORDER BY handle) - 1 AS k FROM users) u ON u.k = i % 10
 JOIN (SELECT name, row_number() OVER (ORDER BY name) - 1 AS k FROM client) c ON c.k = i % 8
 JOIN (SELECT ref, row_number() OVER (ORDER BY ref) - 1 AS k FROM box) b ON b.k = i % 6;
@@ -407,7 +416,9 @@ def test_small_tables_of_people_or_personal_values_keep_no_source_keys(duckdb_pa
     target = f"duckdb:///{duckdb_path_factory('people_out')}"
     assert dbsynth.synth(source, target).integrity.ok
     assert {r[0] for r in run_sql(target, "SELECT code FROM state")} == {"on_hold", "open", "de-AT"}
-    for table, key in (("users", "handle"), ("client", "name"), ("box", "ref")):
+    assert {r[0] for r in run_sql(target, "SELECT name FROM line")} == {
+        "Classic Cars", "Trucks and Buses", "R&B/Soul"}
+    for table, key in (("users", "handle"), ("client", "name"), ("box", "ref"), ("crew", "name")):
         real = {r[0] for r in run_sql(source, f"SELECT {key} FROM {table}")}
         made = {r[0] for r in run_sql(target, f"SELECT {key} FROM {table}")}
         assert made and not made & real, (table, made & real)

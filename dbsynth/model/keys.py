@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from functools import cache
 from dataclasses import dataclass
 
 import numpy as np
@@ -154,20 +155,39 @@ def _names_people(name: str) -> bool:
     return bool(words) and bool(_PEOPLE_WORDS.fullmatch(words[-1].lower()))
 
 
-#: a code: one word of letters, maybe joined by - _ . / (``open``, ``EUR``, ``on_hold``,
-#: ``de-AT``); no digit, space, ``@`` or comma, which usernames, emails, names ('Long,
-#: Michael', 'Gunda Zänker'), phone numbers and plates have
-_CODE = re.compile(r"[^\W\d_]+(?:[-_./][^\W\d_]+)*")
+#: a code: words of letters, joined by one space or by - _ . / & + (``open``, ``EUR``,
+#: ``on_hold``, ``de-AT``, ``Classic Cars``, ``R&B/Soul``); no digit, ``@`` or comma, which
+#: usernames, emails, 'Last, First' names, phone numbers and plates have
+_CODE = re.compile(r"[^\W\d_]+(?:(?: ?[-_./&+] ?| )[^\W\d_]+)*")
+#: a list is of people's names when this share of its values has a known first name as
+#: one of its words ('Gunda Zänker', 'Prof. Dietrich Gutknecht', 'Stefano Kruschwitz-Gude')
+NAMED_SHARE = 0.3
+#: Faker's locales whose first names are looked for
+_NAME_LOCALES = ("en_US", "de_DE", "fr_FR", "es_ES", "it_IT", "nl_NL", "pt_BR", "pl_PL", "sv_SE",
+                 "tr_TR")
 
 
 def _are_codes(present: pd.Series) -> bool:
-    """Distinct short codes (see :data:`_CODE`), not people's first names: no code is
-    numbered, so the numbered codes of a scaled-up list ('K000004') never meet one."""
-    texts = present.astype(str)
-    return (bool(len(texts)) and texts.is_unique and
-            bool((texts.str.len() <= LOOKUP_MAX_CODE_LENGTH).all()) and
-            bool(texts.map(lambda v: _CODE.fullmatch(v.rstrip(" ")) is not None).all()) and
-            person_name_kind(texts) is None)
+    """Distinct short codes (see :data:`_CODE`), not people's names: no code is numbered,
+    so the numbered codes of a scaled-up list ('K000004') never meet one."""
+    texts = present.astype(str).str.rstrip(" ")  # PostgreSQL pads char(n) codes
+    if not (len(texts) and texts.is_unique and (texts.str.len() <= LOOKUP_MAX_CODE_LENGTH).all()
+            and texts.map(lambda v: _CODE.fullmatch(v) is not None).all()):
+        return False
+    names = _first_names()
+    named = texts.map(lambda v: any(w in names for w in re.findall(r"[^\W\d_]+", v.lower())))
+    return bool(named.mean() < NAMED_SHARE) and person_name_kind(texts) is None
+
+
+@cache
+def _first_names() -> frozenset[str]:
+    import importlib
+
+    names: set[str] = set()
+    for locale in _NAME_LOCALES:
+        provider = importlib.import_module(f"faker.providers.person.{locale}").Provider
+        names.update(str(n).lower() for n in provider.first_names)
+    return frozenset(names)
 
 
 def _lookup_values(spec: KeySpec, column: Column, numbers: np.ndarray, largest: int) -> pd.Series:
