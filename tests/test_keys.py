@@ -366,3 +366,77 @@ def test_a_lookup_lists_text_codes_are_kept(scale: float, duckdb_path_factory, c
     assert not {r[0] for r in run_sql(target, "SELECT name FROM person")} & {"Alice", "Bob", "Zach", "Dan"}
     real_skus = {r[0] for r in run_sql(f"duckdb:///{path}", "SELECT code FROM sku")}
     assert not {r[0] for r in run_sql(target, "SELECT code FROM sku")} & real_skus
+
+
+PEOPLE_SQL = """
+CREATE TABLE state (code VARCHAR(12) PRIMARY KEY, label TEXT);
+INSERT INTO state VALUES ('on_hold', 'On hold'), ('open', 'Open'), ('de-AT', 'Austria');
+CREATE TABLE users (handle VARCHAR(30) PRIMARY KEY, joined DATE);
+INSERT INTO users SELECT h, DATE '2020-01-01' + i FROM (VALUES
+  (1, 'egarrett'), (2, 'stouttaylor'), (3, 'vhiggins'), (4, 'jonescarol'), (5, 'kwalsh'),
+  (6, 'mreyes'), (7, 'tbrooks'), (8, 'lpatel'), (9, 'dnguyen'), (10, 'sokafor')) t(i, h);
+CREATE TABLE client (name VARCHAR(60) PRIMARY KEY, since DATE);
+INSERT INTO client SELECT n, DATE '2019-01-01' + 3 * i FROM (VALUES
+  (1, 'Adams Group'), (2, 'Jackson LLC'), (3, 'Morris and Sons'), (4, 'Lopez-Hale'),
+  (5, 'Kim Holdings'), (6, 'Blue Fir Ltd'), (7, 'Ortega & Ruiz'), (8, 'Nakamura AG')) t(i, n);
+CREATE TABLE box (ref VARCHAR(40) PRIMARY KEY, size INTEGER);
+INSERT INTO box SELECT r, i FROM (VALUES (1, 'ann.lee@example.org'), (2, '+1-774-907-7672'),
+  (3, '157-63-4659'), (4, 'Long, Michael'), (5, 'Gunda Zänker'), (6, 'william04')) t(i, r);
+CREATE TABLE crew (name VARCHAR(40) PRIMARY KEY, rank TEXT);
+INSERT INTO crew VALUES ('Gunda Zänker', 'a'), ('Prof. Dietrich Gutknecht', 'b'),
+  ('Stefano Kruschwitz-Gude', 'a'), ('André Texier', 'b'), ('Hans-Otto Bloch', 'a');
+CREATE TABLE line (name VARCHAR(40) PRIMARY KEY, note TEXT);
+INSERT INTO line VALUES ('Classic Cars', 'x'), ('Trucks and Buses', 'y'), ('R&B/Soul', 'z');
+CREATE TABLE ticket (id INTEGER PRIMARY KEY, state_code VARCHAR(12) REFERENCES state (code),
+                     crew_name VARCHAR(40) REFERENCES crew (name),
+                     line_name VARCHAR(40) REFERENCES line (name),
+                     opened_by VARCHAR(30) REFERENCES users (handle),
+                     client_name VARCHAR(60) REFERENCES client (name),
+                     box_ref VARCHAR(40) REFERENCES box (ref));
+INSERT INTO ticket SELECT i, CASE i % 3 WHEN 0 THEN 'on_hold' WHEN 1 THEN 'open' ELSE 'de-AT' END,
+  w.name, l.name, u.handle, c.name, b.ref
+FROM range(0, 300) t(i)
+JOIN (SELECT name, row_number() OVER (ORDER BY name) - 1 AS k FROM crew) w ON w.k = i % 5
+JOIN (SELECT name, row_number() OVER (ORDER BY name) - 1 AS k FROM line) l ON l.k = i % 3
+JOIN (SELECT handle, row_number() OVER (ORDER BY handle) - 1 AS k FROM users) u ON u.k = i % 10
+JOIN (SELECT name, row_number() OVER (ORDER BY name) - 1 AS k FROM client) c ON c.k = i % 8
+JOIN (SELECT ref, row_number() OVER (ORDER BY ref) - 1 AS k FROM box) b ON b.k = i % 6;
+"""
+
+
+def test_small_tables_of_people_or_personal_values_keep_no_source_keys(duckdb_path_factory) -> None:  # type: ignore[no-untyped-def]
+    """A lookup list's codes are kept, but the rule took any short distinct texts of a small
+    referenced table for codes: a users table's handles, a client list keyed by company
+    name, emails, phone numbers, SSNs, 'Last, First' names under a neutral column name were
+    all written as in the source (a privacy leak). Codes are single words of letters now,
+    never of a table or column that names people; codes such as on_hold, de-AT are kept."""
+    import duckdb
+
+    path = duckdb_path_factory("people_src")
+    con = duckdb.connect(str(path))
+    con.execute(PEOPLE_SQL)
+    con.close()
+    source = f"duckdb:///{path}"
+    target = f"duckdb:///{duckdb_path_factory('people_out')}"
+    assert dbsynth.synth(source, target).integrity.ok
+    assert {r[0] for r in run_sql(target, "SELECT code FROM state")} == {"on_hold", "open", "de-AT"}
+    assert {r[0] for r in run_sql(target, "SELECT name FROM line")} == {
+        "Classic Cars", "Trucks and Buses", "R&B/Soul"}
+    for table, key in (("users", "handle"), ("client", "name"), ("box", "ref"), ("crew", "name")):
+        real = {r[0] for r in run_sql(source, f"SELECT {key} FROM {table}")}
+        made = {r[0] for r in run_sql(target, f"SELECT {key} FROM {table}")}
+        assert made and not made & real, (table, made & real)
+
+
+@pytest.mark.postgres
+def test_a_lookup_lists_padded_char_codes_are_kept(pg_database_factory) -> None:  # type: ignore[no-untyped-def]
+    """PostgreSQL pads char(n) codes ('open    '): still codes, kept as the source has them."""
+    source = pg_database_factory("padded_src")
+    run_sql(source, "CREATE TABLE state (code char(8) PRIMARY KEY, label text);"
+                    "INSERT INTO state VALUES ('open', 'Open'), ('closed', 'Closed');"
+                    "CREATE TABLE task (id int PRIMARY KEY, state_code char(8) REFERENCES state (code));"
+                    "INSERT INTO task SELECT g, CASE WHEN g % 2 = 0 THEN 'open' ELSE 'closed' END "
+                    "FROM generate_series(1, 200) g")
+    target = pg_database_factory("padded_out")
+    assert dbsynth.synth(source, target).integrity.ok
+    assert {r[0] for r in run_sql(target, "SELECT rtrim(code) FROM state")} == {"open", "closed"}

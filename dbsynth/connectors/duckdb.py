@@ -25,7 +25,7 @@ from dbsynth.connectors.base import (Dependent, first_line, is_null_value, quali
                                      short_sql)
 from dbsynth.connectors.urls import DatabaseUrl
 from dbsynth.dialects.base import Dialect
-from dbsynth.dialects.duckdb import (DIALECT, KEY_BUILD_MEMORY_LIMIT, WRITE_CHECKPOINT_SHARE,
+from dbsynth.dialects.duckdb import (DIALECT, KEY_BUILD_MEMORY_LIMIT, WIDE_INTEGERS, WRITE_CHECKPOINT_SHARE,
                                      WRITE_MEMORY_LIMIT)
 from dbsynth.dialects.duckdb import parse_type as parse_duckdb_type
 from dbsynth.errors import ConnectionError_, LoadError, SchemaError, UsageError
@@ -208,7 +208,11 @@ class DuckDBConnector:
         return counts
 
     def read_table(self, table: Table, limit: int | None = None, seed: int = 0) -> pd.DataFrame:
-        cols = ", ".join(quote_ident(c.name) for c in table.columns)
+        # a UHUGEINT goes to Arrow as decimal128(38, 0), which wraps values above 2**127
+        # (340282366920938463463374607431768211000 read as -456): read as text, then ints
+        unsigned = [c.name for c in table.columns if c.type.native == "UHUGEINT"]
+        cols = ", ".join(f"CAST({quote_ident(c.name)} AS VARCHAR) AS {quote_ident(c.name)}"
+                         if c.name in unsigned else quote_ident(c.name) for c in table.columns)
         sample = ""
         if limit is not None and table.row_count > limit:
             sample = f" USING SAMPLE reservoir({int(limit)} ROWS) REPEATABLE ({int(seed)})"
@@ -219,7 +223,10 @@ class DuckDBConnector:
             except duckdb.Error as exc:
                 self._after_failed_read(conn)
                 raise SchemaError(f"cannot read {table.name}: {first_line(exc)}") from None
-        return arrow.to_pandas(types_mapper=None)
+        frame = arrow.to_pandas(types_mapper=None)
+        for name in unsigned:
+            frame[name] = frame[name].map(int, na_action="ignore").astype(object)
+        return frame
 
     def begin_target(self) -> DuckDBSession:
         """A write session. A target file that does not exist yet is built beside its path
@@ -577,7 +584,12 @@ def _process_alive(pid: int) -> bool:
 
 
 def _cast(table: Table, column: str, caps: Dialect, prefix: str = "") -> str:
-    return f"CAST({prefix}{quote_ident(column)} AS {caps.render_type(table.column(column).type)})"
+    """The loaded column as its type; a HUGEINT, UHUGEINT or UBIGINT of a DuckDB source as
+    itself (the column is declared so), not as its neutral DECIMAL(38,0), which holds no
+    value of 39 digits (a HUGEINT near 2**127)."""
+    sql_type = table.column(column).type
+    wide = sql_type.native if sql_type.native in WIDE_INTEGERS else None
+    return f"CAST({prefix}{quote_ident(column)} AS {wide or caps.render_type(sql_type)})"
 
 
 @cache

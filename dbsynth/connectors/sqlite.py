@@ -650,8 +650,8 @@ def _coerce(values: pd.Series, sql_type: SqlType) -> pd.Series:
         return flags.map(lambda v: None if v is None or pd.isna(v) else bool(v)).astype(object)
     if name in ("timestamp", "timestamptz", "date", "time"):
         text = values.where(values.map(lambda v: isinstance(v, str)))
-        if name == "time":
-            return text
+        if name == "time":  # as times (the model reads hours and minutes), not text
+            return text.map(_as_time, na_action="ignore").astype(object)
         try:
             stamps = pd.to_datetime(text, errors="coerce", format="mixed")
         except (ValueError, TypeError):  # offsets mixed with naive times: all as UTC
@@ -662,6 +662,18 @@ def _coerce(values: pd.Series, sql_type: SqlType) -> pd.Series:
     if sql_type.is_string:
         return values.map(_as_text)
     return values
+
+
+def _as_time(text: str) -> dt.time | None:
+    """``12:30``, ``12:30:05.25`` as a time; a text that is none (or has a date before it:
+    the time of day is taken) as a time too where it can be, else NULL, as for timestamps."""
+    try:
+        return dt.time.fromisoformat(text.strip())
+    except ValueError:
+        import pandas as pd
+
+        stamp = pd.to_datetime(text, errors="coerce")
+        return None if pd.isna(stamp) else stamp.time()
 
 
 def _as_text(value: Any) -> Any:

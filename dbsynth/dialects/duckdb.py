@@ -58,7 +58,8 @@ NATIVE_TYPES: dict[str, str] = {
     "JSON": "json", "BLOB": "bytes",
 }
 _DECIMAL = re.compile(r"^DECIMAL\((\d+),\s*(\d+)\)$")
-_WIDE_INTEGERS = {"UBIGINT", "HUGEINT", "UHUGEINT"}
+#: integer types wider than BIGINT: DECIMAL(38,0) to other engines
+WIDE_INTEGERS = frozenset({"UBIGINT", "HUGEINT", "UHUGEINT"})
 
 
 def parse_type(text: str, enums: dict[tuple[str, ...], str], table: str = "",
@@ -74,7 +75,7 @@ def parse_type(text: str, enums: dict[tuple[str, ...], str], table: str = "",
         return SqlType("enum", enum=name, native=text)
     if match := _DECIMAL.match(text):
         return SqlType("numeric", precision=int(match[1]), scale=int(match[2]), native=text)
-    if text in _WIDE_INTEGERS:
+    if text in WIDE_INTEGERS:
         return SqlType("numeric", precision=38, scale=0, native=text)
     if text.startswith("VARCHAR("):
         return SqlType("varchar", length=int(text[8:-1]), native=text)

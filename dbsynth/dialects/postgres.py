@@ -59,6 +59,8 @@ def parse_type(formatted: str, kind: str | None = None, name: str | None = None)
         args = [int(a) for a in match.group("args").split(",")]
         text = (match.group("base") + match.group("rest")).strip()
     base = NATIVE_TYPES.get(text)
+    if base is None and text.startswith("interval "):  # its fields: interval day to second
+        base = "interval"
     if base is None:
         return SqlType("unknown", native=formatted)
     if base == "numeric":

@@ -27,6 +27,13 @@ MAX_DEPTH = 32
 MAX_ROWS = 10**11
 MAX_INT = 2**63 - 1
 
+#: a whole number of any width up to :data:`MAX_WIDE_INT` in a model file (a column's
+#: :attr:`~dbsynth.model.columns.ColumnSummary.offset`: a BIGINT UNSIGNED, HUGEINT or
+#: NUMERIC(38, 0) value); every other integer field is a 64-bit one
+WideInt = typing.NewType("WideInt", int)
+#: the widest such number: above a UHUGEINT's (2**128) and a NUMERIC(38, 0)'s (10**38)
+MAX_WIDE_INT = 10**40
+
 _SCALARS = (str, int, float, bool, decimal.Decimal, dt.date, dt.time, dt.timedelta, bytes)
 T = TypeVar("T")
 
@@ -98,6 +105,10 @@ def _value(hint: Any, value: Any, at: str) -> Any:
     if hint is bool:
         if not isinstance(value, bool):
             raise ModelError(f"{at}: expected true or false, got {_kind(value)}")
+        return value
+    if hint is WideInt:
+        if isinstance(value, bool) or not isinstance(value, int) or abs(value) > MAX_WIDE_INT:
+            raise ModelError(f"{at}: expected an integer of at most 40 digits, got {_kind(value)}")
         return value
     if hint is int:
         if isinstance(value, bool) or not isinstance(value, int) or abs(value) > MAX_INT:

@@ -20,6 +20,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from dbsynth.model.checked import WideInt
 from dbsynth.model.quantiles import from_quantiles
 from dbsynth.model import structured, text_patterns
 from dbsynth.model.grids import NumberGrid, fit_grid, decimals_of
@@ -61,7 +62,7 @@ class ColumnSummary:
     structured: StructuredSummary | None = None  # json, arrays, bytes, intervals (structured.py)
     #: integers beyond a float's exact range (2**53: a BIGINT UNSIGNED near its top, an id
     #: of 19 digits): modelled as their distance from this, the source's least value, exactly
-    offset: int | None = None
+    offset: WideInt | None = None
 
 
 #: the largest integer a float64 holds exactly: beyond it, integers are modelled from an offset
@@ -101,7 +102,7 @@ def fit_column(column: Column, values: pd.Series, beside: Sequence[str] = ()) ->
         base.offset = _integer_offset(present)
         nums = (pd.to_numeric(present.map(float), errors="coerce").dropna().to_numpy(float)
                 if base.offset is None else
-                np.array([float(int(v) - base.offset) for v in present], dtype=float))
+                np.array([_distance_below(int(v) - base.offset) for v in present], dtype=float))
         base.kind, base.integer, base.scale = "numeric", t.is_integer, t.scale
         base.quantiles = np.quantile(nums, grid).tolist() if len(nums) else []
         if base.scale is None and not base.integer and len(nums):
@@ -193,7 +194,7 @@ def _fit_text(base: ColumnSummary, column: Column, texts: pd.Series,
     return base
 
 
-def _integer_offset(present: pd.Series) -> int | None:
+def _integer_offset(present: pd.Series) -> WideInt | None:
     """The least value of whole numbers some of which a float cannot hold exactly, else None."""
     try:
         if not len(present) or pd.to_numeric(present.map(float)).abs().max() <= EXACT_FLOAT_INT:
@@ -201,7 +202,15 @@ def _integer_offset(present: pd.Series) -> int | None:
         ints = [int(v) for v in present]
     except (TypeError, ValueError, OverflowError):
         return None
-    return min(ints) if all(i == v for i, v in zip(ints, present)) else None
+    return WideInt(min(ints)) if all(i == v for i, v in zip(ints, present)) else None
+
+
+def _distance_below(distance: int) -> float:
+    """The float nearest ``distance`` that is not above it: a float rounds 2**63 - 1 up to
+    2**63, and a value drawn at the top would come back one past the source's largest (past
+    the type's range, for a BIGINT at its top)."""
+    near = float(distance)
+    return near if int(near) <= distance else float(np.nextafter(near, -np.inf))
 
 
 def _is_constant(present: pd.Series) -> bool:

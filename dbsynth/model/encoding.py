@@ -83,8 +83,8 @@ def decode(summary: ColumnSummary, codes: np.ndarray) -> pd.Series:
             x = np.clip(snap(summary.grid, x), lo, hi)
         if summary.offset is not None:  # back from the distance, in exact integers
             offset = summary.offset
-            out = pd.Series([int(v) + offset for v in np.rint(np.nan_to_num(x)).astype("int64")],
-                            dtype=object)
+            # as Python ints: a distance may exceed int64 (a column from -2**63 to 2**63)
+            out = pd.Series([int(v) + offset for v in np.rint(np.nan_to_num(x))], dtype=object)
         elif summary.integer:
             out = pd.Series(np.rint(np.nan_to_num(x)).astype("int64")).astype(object)
         elif summary.scale is not None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from functools import cache
 from dataclasses import dataclass
 
 import numpy as np
@@ -17,6 +18,7 @@ import pyarrow as pa
 from dbsynth.model.columns import random_uuids
 from dbsynth.model.encoding import to_nanoseconds
 from dbsynth.model.partition import Partition
+from dbsynth.model.pii import person_name_kind
 from dbsynth.schema.model import Column, Schema, Table
 
 _PATTERN = re.compile(r"^(?P<prefix>\D*?)(?P<digits>\d+)$")
@@ -49,7 +51,7 @@ def fit_key(column: Column, source: pd.Series, lookup: bool = False) -> KeySpec:
     status = 'open'`` would find nothing."""
     t = column.type
     present = source.dropna()
-    if lookup and t.is_string and _are_codes(present):
+    if lookup and t.is_string and not _names_people(column.name) and _are_codes(present):
         return KeySpec("lookup", codes=[str(v) for v in present])
     if t.is_integer or (t.is_numeric and t.scale in (0, None) and _all_integral(present)):
         return KeySpec("int", start=int(pd.to_numeric(present).min()) if len(present) else 1)
@@ -128,18 +130,64 @@ def _pattern_values(spec: KeySpec, column: Column, numbers: np.ndarray, largest:
 
 
 def is_lookup_list(schema: Schema, table: Table, rows: int) -> bool:
-    """A small table other tables reference: a list of codes more than a table of entities."""
-    return rows < LOOKUP_MAX_ROWS and any(
-        fk.ref_table == table.name for other in schema.tables if other.name != table.name
-        for fk in other.foreign_keys)
+    """A small table other tables reference: a list of codes more than a table of entities.
+    Never one of people or their accounts (``users``, ``customers``; or referenced as an
+    ``author``), however small: its keys are who they are, not codes."""
+    references = [fk for other in schema.tables if other.name != table.name
+                  for fk in other.foreign_keys if fk.ref_table == table.name]
+    return (rows < LOOKUP_MAX_ROWS and bool(references) and not _names_people(table.name)
+            and not any(_names_people(c) for fk in references for c in fk.columns))
+
+
+#: the last word of a table's or column's name that says its rows are people or their
+#: accounts (English and German, singular and plural): their keys are never kept as codes
+_PEOPLE_WORDS = re.compile(
+    r"(users?|customers?|clients?|members?|employees?|persons?|people|authors?|accounts?"
+    r"|patients?|students?|contacts?|owners?|staff|logins?|handles?|nick(name)?s?|usernames?"
+    r"|players?|artists?|teachers?|drivers?|guests?|buyers?|sellers?|subscribers?"
+    r"|kunden?|mitarbeiter(in(nen)?)?|benutzer|nutzer|mitglied(er)?|personen|spieler|autor(en)?"
+    r"|lehrer|fahrer|gaste?|gäste?)")
+
+
+def _names_people(name: str) -> bool:
+    """Whether the name's last word (snake_case or camelCase) says it holds people."""
+    words = re.findall(r"[A-Z]?[a-z\u00e0-\u00ff]+|[A-Z]+(?![a-z])", name)
+    return bool(words) and bool(_PEOPLE_WORDS.fullmatch(words[-1].lower()))
+
+
+#: a code: words of letters, joined by one space or by - _ . / & + (``open``, ``EUR``,
+#: ``on_hold``, ``de-AT``, ``Classic Cars``, ``R&B/Soul``); no digit, ``@`` or comma, which
+#: usernames, emails, 'Last, First' names, phone numbers and plates have
+_CODE = re.compile(r"[^\W\d_]+(?:(?: ?[-_./&+] ?| )[^\W\d_]+)*")
+#: a list is of people's names when this share of its values has a known first name as
+#: one of its words ('Gunda Zänker', 'Prof. Dietrich Gutknecht', 'Stefano Kruschwitz-Gude')
+NAMED_SHARE = 0.3
+#: Faker's locales whose first names are looked for
+_NAME_LOCALES = ("en_US", "de_DE", "fr_FR", "es_ES", "it_IT", "nl_NL", "pt_BR", "pl_PL", "sv_SE",
+                 "tr_TR")
 
 
 def _are_codes(present: pd.Series) -> bool:
-    """Distinct short texts, not numbered ('K001' is numbered again as a pattern)."""
-    texts = present.astype(str)
-    return (bool(len(texts)) and texts.is_unique and
-            bool((texts.str.len() <= LOOKUP_MAX_CODE_LENGTH).all()) and
-            not texts.str.match(_PATTERN).mean() > 0.8)
+    """Distinct short codes (see :data:`_CODE`), not people's names: no code is numbered,
+    so the numbered codes of a scaled-up list ('K000004') never meet one."""
+    texts = present.astype(str).str.rstrip(" ")  # PostgreSQL pads char(n) codes
+    if not (len(texts) and texts.is_unique and (texts.str.len() <= LOOKUP_MAX_CODE_LENGTH).all()
+            and texts.map(lambda v: _CODE.fullmatch(v) is not None).all()):
+        return False
+    names = _first_names()
+    named = texts.map(lambda v: any(w in names for w in re.findall(r"[^\W\d_]+", v.lower())))
+    return bool(named.mean() < NAMED_SHARE) and person_name_kind(texts) is None
+
+
+@cache
+def _first_names() -> frozenset[str]:
+    import importlib
+
+    names: set[str] = set()
+    for locale in _NAME_LOCALES:
+        provider = importlib.import_module(f"faker.providers.person.{locale}").Provider
+        names.update(str(n).lower() for n in provider.first_names)
+    return frozenset(names)
 
 
 def _lookup_values(spec: KeySpec, column: Column, numbers: np.ndarray, largest: int) -> pd.Series:
