@@ -5,6 +5,8 @@ what lands in the target (rows, keys, values), not on the absence of an exceptio
 from __future__ import annotations
 
 from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
 
 import pytest
 from conftest import run_sql
@@ -337,14 +339,10 @@ def test_sqlite_integers_spanning_the_whole_64_bit_range_stay_in_it(tmp_path) ->
     INTEGER'); a distance a float rounds up (2**63 - 1 from 0) came back one past the top."""
     import sqlite3
 
-    source = tmp_path / "wide.db"
-    con = sqlite3.connect(source)
-    con.execute("CREATE TABLE reading (id INTEGER PRIMARY KEY, wide INT8 NOT NULL, top BIGINT NOT NULL)")
-    con.executemany("INSERT INTO reading VALUES (?, ?, ?)",
-                    [(i, -2**63 + i if i % 2 else 2**63 - 1 - i, 0 if i == 1 else 2**63 + 1 - i)
-                     for i in range(1, 201)])
-    con.commit()
-    con.close()
+    source = sqlite_file(tmp_path / "wide.db",
+                         "CREATE TABLE reading (id INTEGER PRIMARY KEY, wide INT8 NOT NULL, top BIGINT NOT NULL)",
+                         [(i, -2**63 + i if i % 2 else 2**63 - 1 - i, 0 if i == 1 else 2**63 + 1 - i)
+                          for i in range(1, 201)])
     target = tmp_path / "wide_out.db"
     assert dbsynth.synth(f"sqlite:///{source}", f"sqlite:///{target}").integrity.ok
     with sqlite3.connect(target) as out:
@@ -360,16 +358,12 @@ def test_a_sqlite_time_column_is_copied(tmp_path) -> None:  # type: ignore[no-un
     dates and timestamps as such, times as text. The copy keeps the declared types."""
     import sqlite3
 
-    source = tmp_path / "shift.db"
-    con = sqlite3.connect(source)
-    con.execute("CREATE TABLE shift (id INTEGER PRIMARY KEY, starts TIME NOT NULL, ends time, "
-                "who NVARCHAR(40), at DATETIME, pay NUMERIC(10,2))")
-    con.executemany("INSERT INTO shift VALUES (?, ?, ?, ?, ?, ?)",
-                    [(i, f"{6 + i % 4:02d}:{i % 60:02d}:00", f"{14 + i % 4:02d}:{i % 60:02d}",
-                      "ab"[i % 2], f"2024-01-{1 + i % 28:02d} 10:00:00", i * 1.25)
-                     for i in range(1, 201)])
-    con.commit()
-    con.close()
+    source = sqlite_file(tmp_path / "shift.db",
+                         "CREATE TABLE shift (id INTEGER PRIMARY KEY, starts TIME NOT NULL, ends time, "
+                         "who NVARCHAR(40), at DATETIME, pay NUMERIC(10,2))",
+                         [(i, f"{6 + i % 4:02d}:{i % 60:02d}:00", f"{14 + i % 4:02d}:{i % 60:02d}",
+                           "ab"[i % 2], f"2024-01-{1 + i % 28:02d} 10:00:00", i * 1.25)
+                          for i in range(1, 201)])
     target = tmp_path / "shift_out.db"
     assert dbsynth.synth(f"sqlite:///{source}", f"sqlite:///{target}").integrity.ok
     with sqlite3.connect(target) as out:
@@ -423,3 +417,15 @@ def test_a_model_of_integers_beyond_64_bits_saves_and_loads(duckdb_path_factory,
     assert pipeline.generate(pipeline.load(path), f"duckdb:///{target}").integrity.ok
     low, high = run_sql(f"duckdb:///{target}", "SELECT min(big), max(big) FROM acct")[0]
     assert 18446744073709000000 < low <= high <= 18446744073709001400
+
+
+def sqlite_file(path: Path, ddl: str, rows: list[tuple[Any, ...]]) -> Path:
+    """A SQLite file holding one table made by ``ddl`` and filled with ``rows``."""
+    import sqlite3
+
+    con = sqlite3.connect(path)
+    con.execute(ddl)
+    con.executemany(f"INSERT INTO {ddl.split()[2]} VALUES ({', '.join('?' * len(rows[0]))})", rows)
+    con.commit()
+    con.close()
+    return path
