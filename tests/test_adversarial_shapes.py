@@ -381,14 +381,10 @@ def test_duckdb_hugeints_beyond_38_digits_reach_duckdb(duckdb_path_factory) -> N
     """DuckDB to DuckDB: a HUGEINT (or UHUGEINT) near its top has 39 digits; the column is
     declared HUGEINT in the copy, but the load cast its values to the neutral DECIMAL(38,0)
     first and failed ('Could not convert string ... to DECIMAL(38,0)')."""
-    import duckdb
-
     source, target = duckdb_path_factory("huge_src"), duckdb_path_factory("huge_out")
-    con = duckdb.connect(str(source))
-    con.execute("CREATE TABLE ledger (id INTEGER PRIMARY KEY, h HUGEINT NOT NULL, u UHUGEINT)")
-    con.execute("INSERT INTO ledger SELECT i, 170141183460469231731687303715884105000::HUGEINT + i, "
+    duckdb_file(source, "CREATE TABLE ledger (id INTEGER PRIMARY KEY, h HUGEINT NOT NULL, u UHUGEINT)",
+                "INSERT INTO ledger SELECT i, 170141183460469231731687303715884105000::HUGEINT + i, "
                 "'340282366920938463463374607431768211000'::UHUGEINT + i::UHUGEINT FROM range(1, 201) r(i)")
-    con.close()
     assert dbsynth.synth(f"duckdb:///{source}", f"duckdb:///{target}").integrity.ok
     low, high, distinct, u_low, u_high = run_sql(
         f"duckdb:///{target}", "SELECT min(h), max(h), count(DISTINCT h), min(u), max(u) FROM ledger")[0]
@@ -402,16 +398,12 @@ def test_a_model_of_integers_beyond_64_bits_saves_and_loads(duckdb_path_factory,
     a float's range are modelled from an offset, the source's least value, and a UBIGINT
     near its top, a HUGEINT or a NUMERIC(38, 0) has one above 2**63, which loading refused
     ('tables.acct.columns.big.offset: expected a 64-bit integer')."""
-    import duckdb
-
     from dbsynth import pipeline
 
     source, target = duckdb_path_factory("wide_src"), duckdb_path_factory("wide_out")
-    con = duckdb.connect(str(source))
-    con.execute("CREATE TABLE acct (id INTEGER PRIMARY KEY, big UBIGINT NOT NULL, huge HUGEINT)")
-    con.execute("INSERT INTO acct SELECT i, 18446744073709000000 + i * 7, "
+    duckdb_file(source, "CREATE TABLE acct (id INTEGER PRIMARY KEY, big UBIGINT NOT NULL, huge HUGEINT)",
+                "INSERT INTO acct SELECT i, 18446744073709000000 + i * 7, "
                 "170141183460469231731687303715800000000::HUGEINT + i FROM range(1, 201) r(i)")
-    con.close()
     path = tmp_path / "wide.dbsynth"
     pipeline.save(pipeline.train(f"duckdb:///{source}"), path)
     assert pipeline.generate(pipeline.load(path), f"duckdb:///{target}").integrity.ok
@@ -427,5 +419,16 @@ def sqlite_file(path: Path, ddl: str, rows: list[tuple[Any, ...]]) -> Path:
     con.execute(ddl)
     con.executemany(f"INSERT INTO {ddl.split()[2]} VALUES ({', '.join('?' * len(rows[0]))})", rows)
     con.commit()
+    con.close()
+    return path
+
+
+def duckdb_file(path: Path, *statements: str) -> Path:
+    """A DuckDB file made by ``statements``."""
+    import duckdb
+
+    con = duckdb.connect(str(path))
+    for statement in statements:
+        con.execute(statement)
     con.close()
     return path
