@@ -79,8 +79,8 @@ def resolve_schema(source: Connector, keys: KeyOptions,
     for note in retyped:
         log.warning("%s", note)
     unrelated = unrelated_tables_note(schema)
-    if unrelated:
-        log.warning("%s", unrelated)
+    for note in ([unrelated] if unrelated else []) + polymorphic_reference_notes(schema):
+        log.warning("%s", note)
     return schema, inference
 
 
@@ -94,6 +94,46 @@ def unrelated_tables_note(schema: Schema) -> str | None:
             "each is generated on its own and no synthetic row refers to another; if they are "
             "related, name the keys in a metadata file (dbsynth inspect SOURCE -o FILE, edit, "
             "then --metadata FILE)")
+
+
+#: (type column, id column) name pairs of a reference to rows of several tables: Rails'
+#: polymorphic ``commentable_type``/``commentable_id``, Django's generic ``content_type_id``/
+#: ``object_id``; ``{}`` is the shared stem
+POLYMORPHIC_PAIRS = (("{}_type", "{}_id"), ("{}content_type_id", "{}object_id"))
+
+
+def polymorphic_reference_notes(schema: Schema) -> list[str]:
+    """A note per pair of columns that names a table and a row of it (see
+    :data:`POLYMORPHIC_PAIRS`): no foreign key can say which table, so the id is modelled as
+    a number and the copy's ids need not be rows of the tables named; said, never silent."""
+    notes = []
+    for table in schema.tables:
+        names = {c.name.lower(): c.name for c in table.columns}
+        keyed = {c.lower() for fk in table.foreign_keys for c in fk.columns}
+        for type_form, id_form in POLYMORPHIC_PAIRS:
+            for lower, name in names.items():
+                stem = _stem(lower, type_form)
+                id_column = names.get(id_form.format(stem)) if stem is not None else None
+                if id_column is None or id_column.lower() in keyed:
+                    continue
+                notes.append(f"{table.name}.({name}, {id_column}) looks like a reference to rows of "
+                             f"several tables (polymorphic or generic): no foreign key says which, so "
+                             f"{id_column} is made as a number and its values need not be rows of the "
+                             "table named; leave the table out or fix its values if the application "
+                             "follows them")
+    return notes
+
+
+def _stem(name: str, form: str) -> str | None:
+    """What ``{}`` stands for in ``form`` for this column name (None: not of that form);
+    Django's form also takes a prefix ending in ``_`` or none."""
+    before, after = form.split("{}")
+    if not name.endswith(after) or not name.startswith(before):
+        return None
+    stem = name[len(before):len(name) - len(after)]
+    if form.startswith("{}content"):
+        return stem if stem == "" or stem.endswith("_") else None
+    return stem or None
 
 
 def inspect(url: str, schema: str | None = None, keys: KeyOptions = KeyOptions()) -> Inspection:

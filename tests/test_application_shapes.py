@@ -234,3 +234,43 @@ def test_a_postgresql_in_list_check_reaches_other_engines(pg_database_factory, t
     for bad in ("(1000, 'lost', 1)", "(1001, 'new', 9)"):
         with pytest.raises(sqlite3.IntegrityError):
             lcon.execute(f"INSERT INTO invoice VALUES {bad}")
+
+
+POLYMORPHIC_SQL = """
+CREATE TABLE post (id INTEGER PRIMARY KEY, title VARCHAR NOT NULL);
+CREATE TABLE photo (id INTEGER PRIMARY KEY, url VARCHAR NOT NULL);
+CREATE TABLE member (id INTEGER PRIMARY KEY, member_type VARCHAR NOT NULL);
+CREATE TABLE comment (id INTEGER PRIMARY KEY, commentable_type VARCHAR NOT NULL,
+                      commentable_id INTEGER NOT NULL, body VARCHAR,
+                      member_id INTEGER NOT NULL REFERENCES member (id), member_type VARCHAR);
+CREATE TABLE django_content_type (id INTEGER PRIMARY KEY, app_label VARCHAR, model VARCHAR);
+CREATE TABLE tagging (id INTEGER PRIMARY KEY,
+                      content_type_id INTEGER NOT NULL REFERENCES django_content_type (id),
+                      object_id INTEGER NOT NULL, tag VARCHAR);
+INSERT INTO post SELECT i, 'post ' || i FROM range(1, 41) t(i);
+INSERT INTO photo SELECT i, 'u' || i FROM range(1, 41) t(i);
+INSERT INTO member SELECT i, CASE WHEN i % 2 = 0 THEN 'staff' ELSE 'guest' END FROM range(1, 41) t(i);
+INSERT INTO comment SELECT i, CASE WHEN i % 2 = 0 THEN 'Post' ELSE 'Photo' END, 1 + i % 40,
+       'c' || i, 1 + i % 40, 'x' FROM range(1, 201) t(i);
+INSERT INTO django_content_type VALUES (1, 'blog', 'post'), (2, 'blog', 'photo');
+INSERT INTO tagging SELECT i, 1 + i % 2, 1 + i % 40, 't' || i % 5 FROM range(1, 201) t(i);
+"""
+
+
+def test_polymorphic_and_generic_references_are_said(duckdb_path_factory, caplog) -> None:  # type: ignore[no-untyped-def]
+    """Rails' commentable_type/commentable_id and Django's content_type_id/object_id name a
+    table and a row of it; no foreign key can say which, so the id is a modelled number and
+    the copy's ids need not be rows (49 of 500 pointed at none, exit 0, nothing said). Said
+    now, per pair; a *_type column beside a real foreign key (member_type) is not such a pair."""
+    import duckdb
+
+    path = duckdb_path_factory("polymorphic")
+    con = duckdb.connect(str(path))
+    con.execute(POLYMORPHIC_SQL)
+    con.close()
+    with caplog.at_level("WARNING"):
+        dbsynth.inspect(f"duckdb:///{path}")
+    said = [r.getMessage() for r in caplog.records if "polymorphic or generic" in r.getMessage()]
+    assert len(said) == 2, said
+    assert any(m.startswith("comment.(commentable_type, commentable_id)") for m in said)
+    assert any(m.startswith("tagging.(content_type_id, object_id)") for m in said)
