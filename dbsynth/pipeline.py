@@ -10,7 +10,7 @@ import logging
 import time
 from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
 import pandas as pd
@@ -483,7 +483,8 @@ def refresh(source_url: str, target_url: str, *, on_drift: str = "fail", dry_run
                 blocked = None
             except UnsafeTargetError as exc:  # an object outside the selection depends on it
                 prepared, blocked = None, exc.message
-            plan = _refresh_plan(schema, notes, source, target, existing, on_drift, sizing,
+            plan = _refresh_plan(schema, notes, source, target, existing, on_drift,
+                                 replace(sizing, fixed=_kept_code_lists(source, schema)),
                                  prepared, blocked, sample_rows)
             if dry_run:
                 return RefreshResult(plan, applied=False)
@@ -510,6 +511,16 @@ def _check_sized_selected(sizing: Sizing, selected: Schema) -> None:
         if name not in selected.table_names:
             raise UsageError(f"{flag}: {name} is not refreshed (--include/--exclude leave it "
                              f"out); select it too, or drop the {flag.split()[0]}")
+
+
+def _kept_code_lists(source: Connector, schema: Schema) -> frozenset[str]:
+    """The lookup lists whose codes training will keep (and so their rows, at any scale),
+    read from their few rows: a refresh's plan is shown before training."""
+    from dbsynth.model import keys
+    from dbsynth.model.relational.fit import keeps_its_codes
+
+    small = [t for t in schema.tables if t.mode != "copy" and keys.is_lookup_list(schema, t, t.row_count)]
+    return frozenset(t.name for t in small if keeps_its_codes(schema, t, source.read_table(t)))
 
 
 def _refresh_plan(schema: Schema, notes: list[str], source: Connector, target: Connector,

@@ -24,6 +24,7 @@ from dbsynth.report.fidelity import Kind, as_numbers, fidelity, histogram_edges,
 from dbsynth.report.audit import attack_audit, audit
 from dbsynth.report.privacy import privacy
 from dbsynth.report.utility import utility
+from dbsynth.model.relational.fit import keeps_its_codes
 from dbsynth.model.relational.sizing import Sizing
 from dbsynth.schema.model import ForeignKey, Schema
 from dbsynth.schema.naming import pii_kind
@@ -88,8 +89,9 @@ def build_report(schema: Schema, source: Connector, target: Connector, *, sample
         priv["audit"]["control"] = control  # the held-out keys: in the audit output only
     progress("integrity", "", 0)
     integrity = check_integrity(target, schema, relations=read_as)
+    fixed = frozenset(t.name for t in schema.tables if keeps_its_codes(schema, t, real[t.name]))
     counts, scale_used = row_counts(schema, {t.name: _rows(integrity, t.name) for t in schema.tables},
-                                    scale, asked)
+                                    scale, asked, fixed)
     tables = {}
     for table in schema.tables:
         name = table.name
@@ -138,17 +140,19 @@ def build_report(schema: Schema, source: Connector, target: Connector, *, sample
 
 
 def row_counts(schema: Schema, synthetic: dict[str, int | None], scale: float | None,
-               asked: dict[str, int] | None = None) -> tuple[dict[str, dict[str, Any]], dict[str, Any]]:
+               asked: dict[str, int] | None = None, fixed: frozenset[str] = frozenset()
+               ) -> tuple[dict[str, dict[str, Any]], dict[str, Any]]:
     """Each table's rows against what the scale asks (``scale × source``; copy-mode tables
-    as in the source; ``asked``: the rows asked per table where per-table sizes were given),
-    flagged ``off`` as the write's own size check does. Without a known scale it is estimated
-    as the median ratio of synthetic to real rows, and said so."""
+    and ``fixed`` lookup lists as in the source; ``asked``: the rows asked per table, as the
+    write's size check judged them), flagged ``off`` as that check does. Without a known
+    scale it is estimated as the median ratio of synthetic to real rows, and said so."""
     modelled = [(t.row_count, synthetic[t.name]) for t in schema.tables
-                if t.mode != "copy" and t.row_count and synthetic[t.name] is not None]
+                if t.mode != "copy" and t.name not in fixed and t.row_count
+                and synthetic[t.name] is not None]
     estimated = scale is None
     if scale is None:
         scale = float(np.median([s / r for r, s in modelled])) if modelled else 1.0
-    planned = Sizing(scale).planned_rows(schema, {}) | (asked or {})  # as the write's size check
+    planned = Sizing(scale, fixed=fixed).planned_rows(schema, {}) | (asked or {})  # as the write's size check
     out = {}
     for table in schema.tables:
         got = synthetic[table.name]

@@ -54,6 +54,21 @@ class TableModel:
     #: line-number columns: numbered per parent at generation (see :mod:`.ordinals`)
     ordinals: dict[str, Ordinal] = field(default_factory=dict)
 
+    @property
+    def keeps_codes(self) -> bool:
+        """A lookup list whose text codes are kept (see :func:`keys.fit_key`): a vocabulary,
+        which keeps its rows at any scale (at 2 it would add made-up codes, at 0.1 lose most)."""
+        return any(spec.style == "lookup" and spec.codes for spec in self.keys.values())
+
+
+def keeps_its_codes(schema: Schema, table: Table, frame: pd.DataFrame) -> bool:
+    """Whether training keeps ``table``'s text key codes (read from its rows ``frame``), for
+    sizes judged without a model (a report, a refresh's plan)."""
+    if not keys.is_lookup_list(schema, table, max(table.row_count, len(frame))):
+        return False
+    _, specs = _base_summaries(table, frame, True)
+    return any(spec.style == "lookup" and spec.codes for spec in specs.values())
+
 
 def fit_tables(schema: Schema, frames: dict[str, pd.DataFrame], engine: str,
                engines: dict[str, str], seed: int, known_counts: ChildCounts,

@@ -47,6 +47,9 @@ class Sizing:
     where_factors: Mapping[str, float] = field(default_factory=dict)
     #: with ``where``: the tables not below a conditioned one keep only the rows it references
     only_related: bool = False
+    #: lookup lists whose codes are kept, where no model says so (a report, a refresh's
+    #: plan): their rows stay as in the source (see ``TableModel.keeps_codes``)
+    fixed: frozenset[str] = frozenset()
 
     @classmethod
     def of(cls, sizing: float | Sizing) -> Sizing:
@@ -118,6 +121,9 @@ class Sizing:
                 else guessed.get(name)
             if name in self.rows:
                 value = self.rows[name] / max(_source_rows(schema, tables, name), 1)
+            elif name not in self.table_scale and (
+                    name in self.fixed or (tm is not None and tm.keeps_codes)):
+                value = 1.0  # a vocabulary of codes: as in the source at any scale
             else:
                 inherited = ratio(parent) if parent is not None else self.scale
                 value = inherited * self.table_scale.get(name, 1.0) * self.where_factors.get(name, 1.0)
