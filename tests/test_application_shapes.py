@@ -274,3 +274,43 @@ def test_polymorphic_and_generic_references_are_said(duckdb_path_factory, caplog
     assert len(said) == 2, said
     assert any(m.startswith("comment.(commentable_type, commentable_id)") for m in said)
     assert any(m.startswith("tagging.(content_type_id, object_id)") for m in said)
+
+
+VARCHAR_CHOICES_SQL = """
+CREATE TABLE ticket (id int PRIMARY KEY,
+                     status varchar(10) NOT NULL CHECK (status IN ('open', 'done', 'void')),
+                     priority numeric NOT NULL CHECK (priority = ANY ('{1,2,3}'::numeric[])));
+INSERT INTO ticket SELECT g, (ARRAY['open', 'done', 'void'])[1 + g % 3], 1 + g % 3
+FROM generate_series(1, 90) g;
+"""
+
+
+@pytest.mark.postgres
+def test_a_varchar_choices_check_reaches_other_engines(pg_database_factory, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """On a varchar column (every Django CharField with choices) PostgreSQL keeps the
+    choices as ``(status)::text = ANY ((ARRAY['open'::character varying, …])::text[])``, the
+    array inside a cast, and a hand-written ``= ANY ('{1,2,3}'::numeric[])`` as an array
+    literal: neither was rewritten, so DuckDB refused the CREATE TABLE ('subqueries
+    prohibited in CHECK constraints', exit 1) and SQLite left both CHECKs out."""
+    import sqlite3
+
+    import duckdb
+
+    source = pg_database_factory("varchar_choices")
+    run_sql(source, VARCHAR_CHOICES_SQL)
+    duck, lite = tmp_path / "v.duckdb", tmp_path / "v.db"
+    for target in (f"duckdb:///{duck}", f"sqlite:///{lite}"):
+        result = dbsynth.synth(source, target)
+        assert result.integrity.ok and not [n for n in result.notes if "CHECK" in n]
+    con = duckdb.connect(str(duck))
+    assert con.execute("SELECT count(*) FROM ticket WHERE status IN ('open', 'done', 'void') "
+                       "AND priority IN (1, 2, 3)").fetchone()[0] == 90
+    for bad in ("(1000, 'lost', 1)", "(1001, 'open', 7)"):
+        with pytest.raises(duckdb.ConstraintException):
+            con.execute(f"INSERT INTO ticket VALUES {bad}")
+    con.close()
+    lcon = sqlite3.connect(lite)
+    for bad in ("(1000, 'lost', 1)", "(1001, 'open', 7)"):
+        with pytest.raises(sqlite3.IntegrityError):
+            lcon.execute(f"INSERT INTO ticket VALUES {bad}")
+    lcon.execute("INSERT INTO ticket VALUES (1002, 'done', 2)")
