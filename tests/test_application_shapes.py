@@ -314,3 +314,43 @@ def test_a_varchar_choices_check_reaches_other_engines(pg_database_factory, tmp_
         with pytest.raises(sqlite3.IntegrityError):
             lcon.execute(f"INSERT INTO ticket VALUES {bad}")
     lcon.execute("INSERT INTO ticket VALUES (1002, 'done', 2)")
+
+
+NULL_EQUAL_SQL = """
+CREATE TABLE folder (id serial PRIMARY KEY, name text NOT NULL);
+INSERT INTO folder (name) SELECT 'f' || g FROM generate_series(1, 20) g;
+CREATE TABLE doc (id serial PRIMARY KEY, folder_id int REFERENCES folder (id), name text NOT NULL);
+INSERT INTO doc (folder_id, name) SELECT CASE WHEN g % 4 = 0 THEN NULL ELSE 1 + g % 20 END, 'doc' || g
+FROM generate_series(0, 299) g;
+CREATE UNIQUE INDEX doc_name ON doc (coalesce(folder_id, 0), name);
+"""
+
+
+@pytest.mark.postgres
+def test_a_unique_index_that_reads_null_as_a_value_holds(pg_database_factory, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """``UNIQUE (coalesce(folder_id, 0), name)`` (names unique per folder, the top level
+    included: NULLs do not differ there) was generated as UNIQUE (folder_id, name), whose
+    rows with a NULL folder are never compared: two top-level 'doc12' broke the index
+    (PostgreSQL: CREATE UNIQUE INDEX failed, exit 1). NULL is now a value for such a key,
+    in the model file too."""
+    source = pg_database_factory("null_equal")
+    run_sql(source, NULL_EQUAL_SQL)
+    found = dbsynth.inspect(source).schema.table("doc").uniques
+    assert [(u.columns, u.null_equal) for u in found] == [(("folder_id", "name"), True)]
+    from dbsynth import pipeline
+
+    model = tmp_path / "m.dbsynth"
+    pipeline.save(pipeline.train(source), model)
+    target = pg_database_factory("null_equal_out")
+    result = pipeline.generate(pipeline.load(model), target, scale=2.0)
+    assert result.integrity.ok
+    assert run_sql(target, "SELECT count(*), count(DISTINCT (coalesce(folder_id, 0), name)) "
+                           "FROM doc")[0] == (600, 600)
+    assert run_sql(target, "SELECT count(*) FROM doc WHERE folder_id IS NULL")[0][0] > 50
+    # SQLite's spelling (ifnull) reads the same
+    lite = _sqlite_source(tmp_path / "docs.db", [
+        "CREATE TABLE doc (id INTEGER PRIMARY KEY, parent INTEGER, name TEXT NOT NULL)",
+        "CREATE UNIQUE INDEX doc_name ON doc (ifnull(parent, -1), name)",
+    ])
+    assert [(u.columns, u.null_equal) for u in dbsynth.inspect(lite).schema.table("doc").uniques] == [
+        (("parent", "name"), True)]

@@ -182,7 +182,7 @@ def expression_unique(name: str, parts: list[str], columns: tuple[str, ...],
 
     by_folded = {c.casefold(): c for c in columns}
     found: list[str] = []
-    folded = False
+    folded = null_equal = False
     for part in parts:
         try:
             tree = sqlglot.parse_one(part, read=dialect)
@@ -195,7 +195,10 @@ def expression_unique(name: str, parts: list[str], columns: tuple[str, ...],
         folded |= any(node.find(exp.Column) is not None
                       for node in tree.find_all(exp.Lower, exp.Upper)) or any(
             node.expression.name.upper() == "NOCASE" for node in tree.find_all(exp.Collate))
-    return UniqueConstraint(tuple(found), name, index=True, source="indexes", folded=folded)
+        # coalesce(folder_id, 0) / ifnull(…): NULL is a value there, two NULLs collide
+        null_equal |= any(node.find(exp.Column) is not None for node in tree.find_all(exp.Coalesce))
+    return UniqueConstraint(tuple(found), name, index=True, source="indexes", folded=folded,
+                            null_equal=null_equal)
 
 
 def add_index_unique(uniques: list[UniqueConstraint], unique: UniqueConstraint
@@ -205,7 +208,7 @@ def add_index_unique(uniques: list[UniqueConstraint], unique: UniqueConstraint
     ``lower(email)`` index: 'Ann' and 'ann' would break the index)."""
     for i, have in enumerate(uniques):
         if have.columns == unique.columns:
-            if unique.folded and not have.folded:
-                return [*uniques[:i], replace(have, folded=True), *uniques[i + 1:]]
-            return uniques
+            stricter = replace(have, folded=have.folded or unique.folded,
+                               null_equal=have.null_equal or unique.null_equal)
+            return uniques if stricter == have else [*uniques[:i], stricter, *uniques[i + 1:]]
     return [*uniques, unique]

@@ -106,6 +106,8 @@ class UniqueConstraint:
     source: Literal["declared", "partitions", "indexes"] = "declared"
     #: the index compares its text case-folded (``lower(email)``): 'Ann' and 'ann' collide
     folded: bool = False
+    #: the index reads NULL as a value (``coalesce(folder_id, 0)``): two rows (NULL, 'a') collide
+    null_equal: bool = False
 
 
 @dataclass(frozen=True)
@@ -206,6 +208,10 @@ class Table:
         """Unique column sets whose text must differ case-folded (a ``lower(email)`` index)."""
         return {u.columns for u in self.uniques if u.folded}
 
+    def null_equal_unique_sets(self) -> set[tuple[str, ...]]:
+        """Unique column sets whose NULLs collide (a ``coalesce(folder_id, 0)`` index)."""
+        return {u.columns for u in self.uniques if u.null_equal}
+
     def unique_column_sets(self) -> list[tuple[str, ...]]:
         """Every column set that must stay unique: the primary key first, then UNIQUEs."""
         sets = [self.primary_key.columns] if self.primary_key else []
@@ -283,8 +289,8 @@ class Schema:
             for fk in table["foreign_keys"]:  # ``timing`` only where deferrable
                 if fk.get("timing") == "NOT DEFERRABLE":
                     fk.pop("timing")
-            for unique in table["uniques"]:  # (``index`` and ``folded`` too)
-                for flag in ("index", "folded"):
+            for unique in table["uniques"]:  # (``index``, ``folded``, ``null_equal`` too)
+                for flag in ("index", "folded", "null_equal"):
                     if not unique.get(flag):
                         unique.pop(flag, None)
             for constraint in (*table["uniques"], *table["checks"]):  # (a partition's: said)
