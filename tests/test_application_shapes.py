@@ -354,3 +354,24 @@ def test_a_unique_index_that_reads_null_as_a_value_holds(pg_database_factory, tm
     ])
     assert [(u.columns, u.null_equal) for u in dbsynth.inspect(lite).schema.table("doc").uniques] == [
         (("parent", "name"), True)]
+
+
+def test_case_folded_keys_of_partitions_never_collide() -> None:
+    """Under ``--workers``, each partition numbers a string key until it gets one it owns;
+    for a ``lower(…)`` index ownership was of the exact text, so one partition made 'Ann4'
+    and another 'ann4' (owned by each, unique in each), which the index then refused when the
+    partitions met in the target. A case-folded key is owned as compared: case-folded."""
+    import random
+
+    import pandas as pd
+
+    from dbsynth.model.keys import make_strings_unique
+    from dbsynth.model.partition import Partition
+
+    rng = random.Random(0)
+    names = ["Ann", "Bob", "Eve", "Joe", "Kim", "Lee", "Max", "Sam"]
+    values = pd.Series([rng.choice([n, n.lower(), n.upper()]) for n in rng.choices(names, k=400)])
+    made = [make_strings_unique(values, None, Partition(i, 3), fold=True) for i in range(3)]
+    folded = [set(part.str.lower()) for part in made]
+    assert all(len(f) == 400 for f in folded)
+    assert not (folded[0] & folded[1]) and not (folded[0] & folded[2]) and not (folded[1] & folded[2])

@@ -231,10 +231,10 @@ def make_strings_unique(values: pd.Series, max_length: int | None,
         candidate = text
         for number in range(MAX_NUMBERING):
             candidate = _numbered(text, number, max_length)
-            if ((candidate.lower() if fold else candidate) not in seen
-                    and (partition.whole or partition.owns([candidate])[0])):
-                break
-        seen.add(candidate.lower() if fold else candidate)  # after MAX_NUMBERING tries: left to dedupe_rows to redraw
+            compared = candidate.lower() if fold else candidate  # owned as compared, too:
+            if compared not in seen and (partition.whole or partition.owns([compared])[0]):
+                break  # (never 'Ann4' in one partition and 'ann4' in another)
+        seen.add(compared)  # after MAX_NUMBERING tries: left to dedupe_rows to redraw
         out.append(candidate)
     return pd.Series(out, dtype=object, index=values.index)
 
@@ -323,7 +323,7 @@ def dedupe_rows(frame: pd.DataFrame, table: Table,
         claim = not owner.whole and key in claimed
         dup = _duplicated(hashes, complete, earlier)
         if claim:
-            dup |= complete & ~_owned(frame, cols, owner)
+            dup |= complete & ~_owned(frame, cols, owner, fold)
         kept = KeyHashes()  # keys of this chunk's rows that are not duplicates
         kept.add(hashes[complete & ~dup])
         for _ in range(tries):
@@ -336,7 +336,7 @@ def dedupe_rows(frame: pd.DataFrame, table: Table,
             hashes[rows], complete[rows] = key_hashes(frame.iloc[rows], cols, fold, nulls)
             again = _duplicated(hashes[rows], complete[rows], earlier, kept)
             if claim:
-                again |= complete[rows] & ~_owned(frame.iloc[rows], cols, owner)
+                again |= complete[rows] & ~_owned(frame.iloc[rows], cols, owner, fold)
             kept.add(hashes[rows][complete[rows] & ~again])
             dup[rows] = again
         if dup.any() and not claim and partners is not None:
@@ -460,10 +460,12 @@ def _give_unused_partners(frame: pd.DataFrame, dup: np.ndarray, cols: list[str],
     return dup
 
 
-def _owned(frame: pd.DataFrame, cols: list[str], owner: Partition) -> np.ndarray:
-    """Whether each row's key is the partition's to make (the key as text, parts joined)."""
+def _owned(frame: pd.DataFrame, cols: list[str], owner: Partition, fold: bool = False
+           ) -> np.ndarray:
+    """Whether each row's key is the partition's to make (the key as text, parts joined;
+    ``fold``: case-folded, so 'Ann' and 'ann' are one partition's)."""
     texts = frame[cols].astype(str).agg("\x1f".join, axis=1) if len(cols) > 1 else frame[cols[0]].astype(str)
-    return owner.owns(texts.tolist())
+    return owner.owns((texts.str.lower() if fold else texts).tolist())
 
 
 def key_hashes(frame: pd.DataFrame, cols: list[str], fold: bool = False, nulls: bool = False
