@@ -375,3 +375,25 @@ def test_case_folded_keys_of_partitions_never_collide() -> None:
     folded = [set(part.str.lower()) for part in made]
     assert all(len(f) == 400 for f in folded)
     assert not (folded[0] & folded[1]) and not (folded[0] & folded[2]) and not (folded[1] & folded[2])
+
+
+def test_a_table_s_own_kind_and_key_are_no_polymorphic_reference(tmp_path, caplog) -> None:  # type: ignore[no-untyped-def]
+    """A table's own key beside its kind (account_id, account_type in account; a
+    Django-style generic pair on its own row: object_id a UNIQUE key) is the row itself, not
+    a reference to rows of several tables: every such table was said to be polymorphic.
+    Pairs whose id is the table's primary or unique key are not said; a real one still is."""
+    source = _sqlite_source(tmp_path / "kinds.db", [
+        "CREATE TABLE account (account_id INTEGER PRIMARY KEY, account_type TEXT NOT NULL)",
+        "CREATE TABLE product (sku TEXT PRIMARY KEY, product_id INTEGER NOT NULL UNIQUE, "
+        "product_type TEXT)",
+        "CREATE TABLE note (id INTEGER PRIMARY KEY, notable_type TEXT NOT NULL, "
+        "notable_id INTEGER NOT NULL, body TEXT)",
+        *(f"INSERT INTO account VALUES ({i}, '{['gold', 'basic'][i % 2]}')" for i in range(1, 41)),
+        *(f"INSERT INTO product VALUES ('S{i}', {i}, 'p')" for i in range(1, 41)),
+        *(f"INSERT INTO note VALUES ({i}, '{['Account', 'Product'][i % 2]}', {1 + i % 40}, 'b')"
+          for i in range(1, 81)),
+    ])
+    with caplog.at_level("WARNING"):
+        dbsynth.inspect(source)
+    said = [r.getMessage() for r in caplog.records if "polymorphic or generic" in r.getMessage()]
+    assert [m.split(" ", 1)[0] for m in said] == ["note.(notable_type,"], said
