@@ -19,7 +19,7 @@ from dbsynth.model.columns import random_uuids
 from dbsynth.model.encoding import to_nanoseconds
 from dbsynth.model.partition import Partition
 from dbsynth.model.pii import person_name_kind
-from dbsynth.schema.model import Column, Schema, Table
+from dbsynth.schema.model import Column, Schema, Table, UniqueConstraint
 
 _PATTERN = re.compile(r"^(?P<prefix>\D*?)(?P<digits>\d+)$")
 
@@ -349,7 +349,37 @@ def dedupe_rows(frame: pd.DataFrame, table: Table,
         frame = frame[~dup]
         if earlier is not None:
             earlier.add(hashes[complete & ~dup])
+    for unique in table.flagged_uniques():
+        frame = _unflag_repeats(frame, unique, seen, owner, claimed)
     return frame.reset_index(drop=True)
+
+
+def _unflag_repeats(frame: pd.DataFrame, unique: UniqueConstraint,
+                    seen: dict[tuple[str, ...], KeyHashes] | None, owner: Partition,
+                    claimed: frozenset[tuple[str, ...]]) -> pd.DataFrame:
+    """A partial unique index over the rows a flag marks (``UNIQUE (user_id) WHERE
+    is_default``): of the marked rows repeating a key (in this chunk or an earlier one, or
+    in a partition a key it does not own), all but the first are unmarked, in place; the
+    other rows, and the row count, stay as drawn."""
+    flag, cols = str(unique.only_when), list(unique.columns)
+    if flag not in frame.columns or not len(frame):
+        return frame
+    marked = frame[flag].map(lambda v: v is not None and v == v and bool(v)).to_numpy(dtype=bool)
+    rows = np.flatnonzero(marked)
+    if not len(rows):
+        return frame
+    earlier = None if seen is None else seen.setdefault(unique.columns, KeyHashes())
+    hashes, complete = key_hashes(frame.iloc[rows], cols, unique.folded, unique.null_equal)
+    dup = _duplicated(hashes, complete, earlier)
+    if not owner.whole and unique.columns in claimed:
+        dup |= complete & ~_owned(frame.iloc[rows], cols, owner, unique.folded)
+    if dup.any():
+        off = False if frame[flag].dtype == object or pd.api.types.is_bool_dtype(frame[flag]) else 0
+        frame = frame.copy()
+        frame.iloc[rows[dup], frame.columns.get_loc(flag)] = off
+    if earlier is not None:
+        earlier.add(hashes[complete & ~dup])
+    return frame
 
 
 #: at most this many values already in a column are tried to make a duplicate key unique
