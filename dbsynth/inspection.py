@@ -110,6 +110,8 @@ def polymorphic_reference_notes(schema: Schema) -> list[str]:
     for table in schema.tables:
         names = {c.name.lower(): c.name for c in table.columns}
         keyed = {c.lower() for fk in table.foreign_keys for c in fk.columns}
+        # the row's own key beside its kind (account_id, account_type in account): no reference
+        keyed |= {c.lower() for key in table.unique_column_sets() if len(key) == 1 for c in key}
         for type_form, id_form in POLYMORPHIC_PAIRS:
             for lower, name in names.items():
                 stem = _stem(lower, type_form)

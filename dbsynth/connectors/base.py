@@ -172,7 +172,7 @@ def short_sql(sql: str) -> str:
 
 
 def expression_unique(name: str, parts: list[str], columns: tuple[str, ...],
-                      dialect: str) -> UniqueConstraint | None:
+                      dialect: str, where: str | None = None) -> UniqueConstraint | None:
     """A unique index on expressions or over some rows as the columns its key parts read
     (``lower(email)``: email, case-folded; ``(tenant_id, lower(email))``): the generator
     makes those unique, which the index then holds. None where a part reads no column
@@ -182,7 +182,7 @@ def expression_unique(name: str, parts: list[str], columns: tuple[str, ...],
 
     by_folded = {c.casefold(): c for c in columns}
     found: list[str] = []
-    folded = False
+    folded = null_equal = False
     for part in parts:
         try:
             tree = sqlglot.parse_one(part, read=dialect)
@@ -195,7 +195,32 @@ def expression_unique(name: str, parts: list[str], columns: tuple[str, ...],
         folded |= any(node.find(exp.Column) is not None
                       for node in tree.find_all(exp.Lower, exp.Upper)) or any(
             node.expression.name.upper() == "NOCASE" for node in tree.find_all(exp.Collate))
-    return UniqueConstraint(tuple(found), name, index=True, source="indexes", folded=folded)
+        # coalesce(folder_id, 0) / ifnull(…): NULL is a value there, two NULLs collide
+        null_equal |= any(node.find(exp.Column) is not None for node in tree.find_all(exp.Coalesce))
+    return UniqueConstraint(tuple(found), name, index=True, source="indexes", folded=folded,
+                            null_equal=null_equal, only_when=_flag_of(where, by_folded, dialect))
+
+
+def _flag_of(where: str | None, by_folded: dict[str, str], dialect: str) -> str | None:
+    """The column a partial index's WHERE is the truth of (``is_default``, ``active = true``,
+    ``is_primary = 1``, ``flag IS TRUE``), or None: another predicate (``deleted_at IS
+    NULL``), whose rows are then made unique over the whole table, which holds it too."""
+    import sqlglot
+    from sqlglot import exp
+
+    if not where:
+        return None
+    try:
+        tree = sqlglot.parse_one(where, read=dialect)
+    except sqlglot.errors.SqlglotError:
+        return None
+    while isinstance(tree, exp.Paren):
+        tree = tree.this
+    if isinstance(tree, (exp.EQ, exp.Is)) and (
+            isinstance(tree.expression, exp.Boolean) and tree.expression.this is True
+            or isinstance(tree.expression, exp.Literal) and tree.expression.name == "1"):
+        tree = tree.this
+    return by_folded.get(tree.name.casefold()) if isinstance(tree, exp.Column) else None
 
 
 def add_index_unique(uniques: list[UniqueConstraint], unique: UniqueConstraint
@@ -205,7 +230,8 @@ def add_index_unique(uniques: list[UniqueConstraint], unique: UniqueConstraint
     ``lower(email)`` index: 'Ann' and 'ann' would break the index)."""
     for i, have in enumerate(uniques):
         if have.columns == unique.columns:
-            if unique.folded and not have.folded:
-                return [*uniques[:i], replace(have, folded=True), *uniques[i + 1:]]
-            return uniques
+            stricter = replace(have, folded=have.folded or unique.folded,
+                               null_equal=have.null_equal or unique.null_equal,
+                               only_when=have.only_when if have.only_when == unique.only_when else None)
+            return uniques if stricter == have else [*uniques[:i], stricter, *uniques[i + 1:]]
     return [*uniques, unique]

@@ -214,10 +214,11 @@ class PostgresConnector:
         for table, index_name, cols in self.query(read_sql("postgres", "unique_indexes"), params):
             if table in uniques and tuple(cols) not in [u.columns for u in uniques[table]]:
                 uniques[table].append(UniqueConstraint(tuple(cols), index_name, index=True))
-        for table, index_name, parts in self.query(read_sql("postgres", "unique_expression_indexes"),
-                                                   params):
+        for table, index_name, parts, where in self.query(
+                read_sql("postgres", "unique_expression_indexes"), params):
             names_of = tuple(c.name for c in columns.get(table, ()))
-            unique = expression_unique(index_name, list(parts), names_of, "postgres") if names_of else None
+            unique = (expression_unique(index_name, list(parts), names_of, "postgres", where)
+                      if names_of else None)
             if unique is not None:
                 uniques[table] = add_index_unique(uniques[table], unique)
         enums = tuple(EnumType(n, tuple(labels)) for n, labels in

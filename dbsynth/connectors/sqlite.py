@@ -230,7 +230,10 @@ class SQLiteConnector:
             return None
         parts = [(p.this if isinstance(p, exp.Ordered) else p).sql("sqlite")
                  for p in params.args.get("columns") or []]
-        return expression_unique(index, parts, columns, "sqlite") if parts else None
+        where = params.args.get("where")
+        return (expression_unique(index, parts, columns, "sqlite",
+                                  where.this.sql("sqlite") if where is not None else None)
+                if parts else None)
 
     def _foreign_keys(self, name: str, fk_rows: list[tuple[Any, ...]], by_folded: dict[str, str],
                       raw: dict[str, Any]) -> list[ForeignKey]:

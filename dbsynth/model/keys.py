@@ -19,7 +19,7 @@ from dbsynth.model.columns import random_uuids
 from dbsynth.model.encoding import to_nanoseconds
 from dbsynth.model.partition import Partition
 from dbsynth.model.pii import person_name_kind
-from dbsynth.schema.model import Column, Schema, Table
+from dbsynth.schema.model import Column, Schema, Table, UniqueConstraint
 
 _PATTERN = re.compile(r"^(?P<prefix>\D*?)(?P<digits>\d+)$")
 
@@ -231,10 +231,10 @@ def make_strings_unique(values: pd.Series, max_length: int | None,
         candidate = text
         for number in range(MAX_NUMBERING):
             candidate = _numbered(text, number, max_length)
-            if ((candidate.lower() if fold else candidate) not in seen
-                    and (partition.whole or partition.owns([candidate])[0])):
-                break
-        seen.add(candidate.lower() if fold else candidate)  # after MAX_NUMBERING tries: left to dedupe_rows to redraw
+            compared = candidate.lower() if fold else candidate  # owned as compared, too:
+            if compared not in seen and (partition.whole or partition.owns([compared])[0]):
+                break  # (never 'Ann4' in one partition and 'ann4' in another)
+        seen.add(compared)  # after MAX_NUMBERING tries: left to dedupe_rows to redraw
         out.append(candidate)
     return pd.Series(out, dtype=object, index=values.index)
 
@@ -313,15 +313,17 @@ def dedupe_rows(frame: pd.DataFrame, table: Table,
     can take; duplicates the redraws leave get, per row, one its other columns do not have
     yet (a playlist asked for almost every track finds the few random redraws missed)."""
     folded = table.folded_unique_sets()
+    null_equal = table.null_equal_unique_sets()
     for key in table.unique_column_sets():
         cols = list(key)
         fold = key in folded  # a lower(email) index: 'Ann' repeats 'ann'
+        nulls = key in null_equal  # (coalesce(folder_id, 0), name): (NULL, 'a') repeats (NULL, 'a')
         earlier = None if seen is None else seen.setdefault(key, KeyHashes())
-        hashes, complete = key_hashes(frame, cols, fold)
+        hashes, complete = key_hashes(frame, cols, fold, nulls)
         claim = not owner.whole and key in claimed
         dup = _duplicated(hashes, complete, earlier)
         if claim:
-            dup |= complete & ~_owned(frame, cols, owner)
+            dup |= complete & ~_owned(frame, cols, owner, fold)
         kept = KeyHashes()  # keys of this chunk's rows that are not duplicates
         kept.add(hashes[complete & ~dup])
         for _ in range(tries):
@@ -331,10 +333,10 @@ def dedupe_rows(frame: pd.DataFrame, table: Table,
             for col in fresh.columns:
                 frame.loc[dup, col] = fresh[col].to_numpy()
             rows = np.flatnonzero(dup)
-            hashes[rows], complete[rows] = key_hashes(frame.iloc[rows], cols, fold)
+            hashes[rows], complete[rows] = key_hashes(frame.iloc[rows], cols, fold, nulls)
             again = _duplicated(hashes[rows], complete[rows], earlier, kept)
             if claim:
-                again |= complete[rows] & ~_owned(frame.iloc[rows], cols, owner)
+                again |= complete[rows] & ~_owned(frame.iloc[rows], cols, owner, fold)
             kept.add(hashes[rows][complete[rows] & ~again])
             dup[rows] = again
         if dup.any() and not claim and partners is not None:
@@ -343,11 +345,41 @@ def dedupe_rows(frame: pd.DataFrame, table: Table,
                 dup = _give_unused_partners(frame, dup, cols, candidates, hashes, earlier, kept,
                                             fold)
         if dup.any() and not claim:  # redraws ran out of values: number them past the largest
-            dup = _renumber(frame, dup, cols, table, hashes, complete, earlier, kept, fold)
+            dup = _renumber(frame, dup, cols, table, hashes, complete, earlier, kept, fold, nulls)
         frame = frame[~dup]
         if earlier is not None:
             earlier.add(hashes[complete & ~dup])
+    for unique in table.flagged_uniques():
+        frame = _unflag_repeats(frame, unique, seen, owner, claimed)
     return frame.reset_index(drop=True)
+
+
+def _unflag_repeats(frame: pd.DataFrame, unique: UniqueConstraint,
+                    seen: dict[tuple[str, ...], KeyHashes] | None, owner: Partition,
+                    claimed: frozenset[tuple[str, ...]]) -> pd.DataFrame:
+    """A partial unique index over the rows a flag marks (``UNIQUE (user_id) WHERE
+    is_default``): of the marked rows repeating a key (in this chunk or an earlier one, or
+    in a partition a key it does not own), all but the first are unmarked, in place; the
+    other rows, and the row count, stay as drawn."""
+    flag, cols = str(unique.only_when), list(unique.columns)
+    if flag not in frame.columns or not len(frame):
+        return frame
+    marked = frame[flag].map(lambda v: v is not None and v == v and bool(v)).to_numpy(dtype=bool)
+    rows = np.flatnonzero(marked)
+    if not len(rows):
+        return frame
+    earlier = None if seen is None else seen.setdefault(unique.columns, KeyHashes())
+    hashes, complete = key_hashes(frame.iloc[rows], cols, unique.folded, unique.null_equal)
+    dup = _duplicated(hashes, complete, earlier)
+    if not owner.whole and unique.columns in claimed:
+        dup |= complete & ~_owned(frame.iloc[rows], cols, owner, unique.folded)
+    if dup.any():
+        off = False if frame[flag].dtype == object or pd.api.types.is_bool_dtype(frame[flag]) else 0
+        frame = frame.copy()
+        frame.iloc[rows[dup], frame.columns.get_loc(flag)] = off
+    if earlier is not None:
+        earlier.add(hashes[complete & ~dup])
+    return frame
 
 
 #: at most this many values already in a column are tried to make a duplicate key unique
@@ -356,7 +388,7 @@ MAX_REUSED_VALUES = 256
 
 def _renumber(frame: pd.DataFrame, dup: np.ndarray, cols: list[str], table: Table,
               hashes: np.ndarray, complete: np.ndarray, earlier: KeyHashes | None,
-              kept: KeyHashes, fold: bool = False) -> np.ndarray:
+              kept: KeyHashes, fold: bool = False, nulls: bool = False) -> np.ndarray:
     """Duplicates left after the redraws get other values in the key's first integer column
     that no foreign key sets (``step`` in ``(project_id, step)``): first a value the column
     already holds (the smallest that makes the key unique: a free step, or one of the codes
@@ -376,28 +408,29 @@ def _renumber(frame: pd.DataFrame, dup: np.ndarray, cols: list[str], table: Tabl
         if not dup.any():
             return dup
         dup = _retry(frame, dup, cols, col, np.full(int(dup.sum()), int(value) if whole else value),
-                     hashes, complete, earlier, kept, fold)
+                     hashes, complete, earlier, kept, fold, nulls)
     if not dup.any():
         return dup
     start = int(present.max()) + 1 if present.notna().any() else 1
     return _retry(frame, dup, cols, col, np.arange(start, start + int(dup.sum())),
-                  hashes, complete, earlier, kept, fold)
+                  hashes, complete, earlier, kept, fold, nulls)
 
 
 def _retry(frame: pd.DataFrame, dup: np.ndarray, cols: list[str], col: str, values: np.ndarray,
            hashes: np.ndarray, complete: np.ndarray, earlier: KeyHashes | None,
-           kept: KeyHashes, fold: bool = False) -> np.ndarray:
+           kept: KeyHashes, fold: bool = False, nulls: bool = False) -> np.ndarray:
     """``values`` in ``col`` of the duplicated rows; those now unique are kept, the rows
     still duplicated returned. A row still duplicated keeps its previous value."""
     rows = np.flatnonzero(dup)
     before = frame[col].iloc[rows].to_numpy(copy=True)
     frame.loc[dup, col] = values
-    hashes[rows], complete[rows] = key_hashes(frame.iloc[rows], cols, fold)
+    hashes[rows], complete[rows] = key_hashes(frame.iloc[rows], cols, fold, nulls)
     again = _duplicated(hashes[rows], complete[rows], earlier, kept)
     kept.add(hashes[rows][complete[rows] & ~again])
     if again.any():
         frame.iloc[rows[again], frame.columns.get_loc(col)] = before[again]
-        hashes[rows[again]], complete[rows[again]] = key_hashes(frame.iloc[rows[again]], cols, fold)
+        hashes[rows[again]], complete[rows[again]] = key_hashes(frame.iloc[rows[again]], cols, fold,
+                                                                          nulls)
     dup = dup.copy()
     dup[rows] = again
     return dup
@@ -457,20 +490,30 @@ def _give_unused_partners(frame: pd.DataFrame, dup: np.ndarray, cols: list[str],
     return dup
 
 
-def _owned(frame: pd.DataFrame, cols: list[str], owner: Partition) -> np.ndarray:
-    """Whether each row's key is the partition's to make (the key as text, parts joined)."""
+def _owned(frame: pd.DataFrame, cols: list[str], owner: Partition, fold: bool = False
+           ) -> np.ndarray:
+    """Whether each row's key is the partition's to make (the key as text, parts joined;
+    ``fold``: case-folded, so 'Ann' and 'ann' are one partition's)."""
     texts = frame[cols].astype(str).agg("\x1f".join, axis=1) if len(cols) > 1 else frame[cols[0]].astype(str)
-    return owner.owns(texts.tolist())
+    return owner.owns((texts.str.lower() if fold else texts).tolist())
 
 
-def key_hashes(frame: pd.DataFrame, cols: list[str], fold: bool = False
+def key_hashes(frame: pd.DataFrame, cols: list[str], fold: bool = False, nulls: bool = False
                ) -> tuple[np.ndarray, np.ndarray]:
     """Per row, a 64-bit hash of its key and whether the key is complete (no NULL part);
     both writable: the caller updates redrawn rows in place. ``fold``: text compared
-    case-folded (the key is a ``lower(…)`` index)."""
-    complete = np.array(frame[cols].notna().all(axis=1), dtype=bool)
+    case-folded (the key is a ``lower(…)`` index); ``nulls``: NULL is a value like any
+    other, every key complete (the index reads ``coalesce(folder_id, 0)``)."""
+    present = frame[cols].notna()
+    complete = np.ones(len(frame), dtype=bool) if nulls else np.array(present.all(axis=1), dtype=bool)
     parts = [_value_hashes(frame[c], fold) for c in cols]
+    if nulls:  # one hash for NULL, whatever the column's dtype in this chunk
+        parts = [np.where(present[c].to_numpy(), part, np.uint64(_NULL_HASH)) for c, part in zip(cols, parts)]
     return (parts[0] if len(parts) == 1 else _combine(parts)), complete
+
+
+#: the hash of NULL in a key whose index compares NULLs as equal (see :func:`key_hashes`)
+_NULL_HASH = 0x9E3779B97F4A7C15
 
 
 def _value_hashes(values: pd.Series, fold: bool = False) -> np.ndarray:

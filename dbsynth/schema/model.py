@@ -106,6 +106,12 @@ class UniqueConstraint:
     source: Literal["declared", "partitions", "indexes"] = "declared"
     #: the index compares its text case-folded (``lower(email)``): 'Ann' and 'ann' collide
     folded: bool = False
+    #: the index reads NULL as a value (``coalesce(folder_id, 0)``): two rows (NULL, 'a') collide
+    null_equal: bool = False
+    #: a partial index over the rows where this boolean column is true (``UNIQUE (user_id)
+    #: WHERE is_default``: one default address per user, any number of others): the rows
+    #: are not made unique, a repeated key's flag is made false (see keys.dedupe_rows)
+    only_when: str | None = None
 
 
 @dataclass(frozen=True)
@@ -206,10 +212,19 @@ class Table:
         """Unique column sets whose text must differ case-folded (a ``lower(email)`` index)."""
         return {u.columns for u in self.uniques if u.folded}
 
+    def null_equal_unique_sets(self) -> set[tuple[str, ...]]:
+        """Unique column sets whose NULLs collide (a ``coalesce(folder_id, 0)`` index)."""
+        return {u.columns for u in self.uniques if u.null_equal}
+
+    def flagged_uniques(self) -> tuple[UniqueConstraint, ...]:
+        """Partial unique indexes over the rows a boolean column flags (see ``only_when``)."""
+        return tuple(u for u in self.uniques if u.only_when is not None)
+
     def unique_column_sets(self) -> list[tuple[str, ...]]:
-        """Every column set that must stay unique: the primary key first, then UNIQUEs."""
+        """Every column set that must stay unique: the primary key first, then UNIQUEs (not
+        those unique only over the rows a flag marks: see :meth:`flagged_uniques`)."""
         sets = [self.primary_key.columns] if self.primary_key else []
-        sets += [u.columns for u in self.uniques if u.columns not in sets]
+        sets += [u.columns for u in self.uniques if u.columns not in sets and u.only_when is None]
         return sets
 
 
@@ -283,8 +298,8 @@ class Schema:
             for fk in table["foreign_keys"]:  # ``timing`` only where deferrable
                 if fk.get("timing") == "NOT DEFERRABLE":
                     fk.pop("timing")
-            for unique in table["uniques"]:  # (``index`` and ``folded`` too)
-                for flag in ("index", "folded"):
+            for unique in table["uniques"]:  # (``index``, ``folded``, ``null_equal`` too)
+                for flag in ("index", "folded", "null_equal", "only_when"):
                     if not unique.get(flag):
                         unique.pop(flag, None)
             for constraint in (*table["uniques"], *table["checks"]):  # (a partition's: said)

@@ -54,7 +54,9 @@ def _table(data: dict[str, Any]) -> Table:
                            for f in data.get("foreign_keys", ())),
         uniques=tuple(UniqueConstraint(tuple(u["columns"]), u.get("name"), bool(u.get("index", False)),
                                        _source(u.get("source"), UNIQUE_SOURCES),
-                                       bool(u.get("folded", False)))
+                                       bool(u.get("folded", False)),
+                                       bool(u.get("null_equal", False)),
+                                       None if u.get("only_when") is None else str(u["only_when"]))
                       for u in data.get("uniques", ())),
         checks=tuple(CheckConstraint(str(c["expression"]), c.get("name"),
                                      c.get("dialect", "postgres"), _source(c.get("source")))  # type: ignore[arg-type]

@@ -98,8 +98,7 @@ def _array_list_as_in(node: exp.Expression) -> exp.Expression:
     inner = wrapper.this if isinstance(wrapper, (exp.Any, exp.All)) else (
         wrapper.expressions[0] if isinstance(wrapper, exp.Anonymous) and len(wrapper.expressions) == 1
         else None)
-    while isinstance(inner, exp.Paren):
-        inner = inner.this
+    inner = _array_of(inner)
     if not isinstance(inner, exp.Array) or not inner.expressions:
         return node
     listed = exp.In(this=node.this.copy(), expressions=[e.copy() for e in inner.expressions])
@@ -108,6 +107,59 @@ def _array_list_as_in(node: exp.Expression) -> exp.Expression:
     if isinstance(node, exp.NEQ) and quantifier == "all":
         return exp.Not(this=listed)
     return node
+
+
+def _array_of(node: exp.Expression | None) -> exp.Expression | None:
+    """The ``ARRAY[…]`` a quantifier reads, through parentheses and casts to an array type:
+    a varchar column's choices are kept as ``(ARRAY['new'::character varying, …])::text[]``
+    (every Django CharField with choices), and an array written as a literal
+    (``'{1,2,3}'::numeric[]``) as an ``ARRAY[…]`` of its elements cast to the element type."""
+    from sqlglot import exp  # lazy: see _parse_check
+
+    while isinstance(node, exp.Paren) or (
+            isinstance(node, exp.Cast) and node.to.is_type(exp.DataType.Type.ARRAY)):
+        if isinstance(node, exp.Cast) and isinstance(node.this, exp.Literal) and node.this.is_string:
+            items = _array_literal_items(node.this.this)
+            element = node.to.expressions[0] if node.to.expressions else None
+            if items is None or element is None:
+                return None
+            return exp.Array(expressions=[
+                exp.Null() if item is None else exp.Cast(this=exp.Literal.string(item), to=element.copy())
+                for item in items])
+        node = node.this
+    return node
+
+
+#: one element of an array literal and the comma after it (none after the last)
+_ARRAY_ITEM = re.compile(r'\s*(?:"((?:[^"\\]|\\.)*)"|([^,{}"\s]+))\s*(,|$)')
+
+
+def _array_literal_items(text: str) -> list[str | None] | None:
+    """The elements of a one-dimensional PostgreSQL array literal (``{a,"b c",NULL}``), an
+    unquoted NULL as None; None for anything else (nested, malformed)."""
+    text = text.strip()
+    if len(text) < 2 or text[0] != "{" or text[-1] != "}":
+        return None
+    body = text[1:-1]
+    if not body.strip():
+        return []
+    items: list[str | None] = []
+    at = 0
+    while True:  # each element in turn, from where the last one's comma left off
+        match = _ARRAY_ITEM.match(body, at)
+        if match is None:
+            return None
+        quoted, bare, end = match.groups()
+        if quoted is not None:
+            items.append(re.sub(r"\\(.)", r"\1", quoted))
+        elif bare:
+            items.append(None if bare.upper() == "NULL" else bare)
+        else:
+            return None
+        if not end:
+            break
+        at = match.end()
+    return items
 
 
 #: runs a probe query where a CHECK would run; the engine's error (one line) or None

@@ -4,7 +4,8 @@
 SELECT c.relname AS table_name,
        i.relname AS index_name,
        ARRAY(SELECT pg_get_indexdef(x.indexrelid, k, true)
-             FROM generate_series(1, x.indnkeyatts) AS k ORDER BY k)::text[] AS parts
+             FROM generate_series(1, x.indnkeyatts) AS k ORDER BY k)::text[] AS parts,
+       pg_get_expr(x.indpred, x.indrelid, true) AS predicate
 FROM pg_index x
 JOIN pg_class c     ON c.oid = x.indrelid
 JOIN pg_class i     ON i.oid = x.indexrelid

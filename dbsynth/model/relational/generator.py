@@ -315,7 +315,8 @@ class TableGenerator:
                 disjoint.update(fk.columns)
         if self._deals_whole_parents():
             disjoint.update(tm.primary.columns)  # type: ignore[union-attr]
-        return frozenset(k for k in unique_sets if not set(k) & disjoint)
+        flagged = [u.columns for u in t.flagged_uniques()]  # (user_id) WHERE is_default
+        return frozenset(k for k in [*unique_sets, *flagged] if not set(k) & disjoint)
 
     def _deals_whole_parents(self) -> bool:
         """Children of a shared parent go to the partitions by whole parents (all of parent
