@@ -8,6 +8,7 @@ inequalities that held on every source row.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -54,20 +55,24 @@ class TableModel:
     #: line-number columns: numbered per parent at generation (see :mod:`.ordinals`)
     ordinals: dict[str, Ordinal] = field(default_factory=dict)
 
-    @property
-    def keeps_codes(self) -> bool:
-        """A lookup list whose text codes are kept (see :func:`keys.fit_key`): a vocabulary,
-        which keeps its rows at any scale (at 2 it would add made-up codes, at 0.1 lose most)."""
-        return any(spec.style == "lookup" and spec.codes for spec in self.keys.values())
+
+
+def is_code_list(table: Table, specs: Mapping[str, keys.KeySpec]) -> bool:
+    """A lookup list keyed by its kept text codes (its primary key, see :func:`keys.fit_key`):
+    a vocabulary, which keeps its rows at any scale (at 2 it would add made-up codes, at 0.1
+    lose most). A table with its own key beside a kept code (a department's id and ``ENG``)
+    is a table of things, and scales."""
+    pk = table.primary_key.columns if table.primary_key else ()
+    spec = specs.get(pk[0]) if len(pk) == 1 else None
+    return spec is not None and spec.style == "lookup" and bool(spec.codes)
 
 
 def keeps_its_codes(schema: Schema, table: Table, frame: pd.DataFrame) -> bool:
-    """Whether training keeps ``table``'s text key codes (read from its rows ``frame``), for
-    sizes judged without a model (a report, a refresh's plan)."""
+    """Whether training makes ``table`` a code list (:func:`is_code_list`), read from its
+    rows ``frame``: for sizes judged without a model (a report, a refresh's plan)."""
     if not keys.is_lookup_list(schema, table, max(table.row_count, len(frame))):
         return False
-    _, specs = _base_summaries(table, frame, True)
-    return any(spec.style == "lookup" and spec.codes for spec in specs.values())
+    return is_code_list(table, _base_summaries(table, frame, True)[1])
 
 
 def fit_tables(schema: Schema, frames: dict[str, pd.DataFrame], engine: str,

@@ -21,7 +21,7 @@ from typing import TypeVar
 
 from dbsynth.errors import UsageError
 from dbsynth.model.relational.conditions import Condition, check_where_tables
-from dbsynth.model.relational.fit import TableModel
+from dbsynth.model.relational.fit import TableModel, is_code_list
 from dbsynth.model.relational.links import likely_primary_parents
 from dbsynth.schema.graph import build_plan
 from dbsynth.schema.model import Schema
@@ -48,7 +48,7 @@ class Sizing:
     #: with ``where``: the tables not below a conditioned one keep only the rows it references
     only_related: bool = False
     #: lookup lists whose codes are kept, where no model says so (a report, a refresh's
-    #: plan): their rows stay as in the source (see ``TableModel.keeps_codes``)
+    #: plan): their rows stay as in the source (see :func:`.fit.is_code_list`)
     fixed: frozenset[str] = frozenset()
 
     @classmethod
@@ -122,7 +122,7 @@ class Sizing:
             if name in self.rows:
                 value = self.rows[name] / max(_source_rows(schema, tables, name), 1)
             elif name not in self.table_scale and (
-                    name in self.fixed or (tm is not None and tm.keeps_codes)):
+                    name in self.fixed or (tm is not None and is_code_list(schema.table(name), tm.keys))):
                 value = 1.0  # a vocabulary of codes: as in the source at any scale
             else:
                 inherited = ratio(parent) if parent is not None else self.scale
