@@ -5,6 +5,8 @@ keys, indexes, values), not on the absence of an exception."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from conftest import run_sql
 
@@ -218,22 +220,13 @@ def test_a_postgresql_in_list_check_reaches_other_engines(pg_database_factory, t
 
     source = pg_database_factory("choices")
     run_sql(source, CHOICES_SQL)
-    duck, lite = tmp_path / "c.duckdb", tmp_path / "c.db"
-    for target in (f"duckdb:///{duck}", f"sqlite:///{lite}"):
-        result = dbsynth.synth(source, target)
-        assert result.integrity.ok and not [n for n in result.notes if "CHECK" in n]
+    duck, lite = copied_with_checks(source, tmp_path, "c")
     con = duckdb.connect(str(duck))
     assert con.execute("SELECT count(*) FROM duckdb_constraints() WHERE constraint_type = 'CHECK'").fetchone()[0] == 2
     assert con.execute("SELECT count(*) FROM invoice WHERE status IN ('new', 'paid', 'void') "
                        "AND kind NOT IN (0, 9)").fetchone()[0] == 90
-    for bad in ("(1000, 'lost', 1)", "(1001, 'new', 9)"):
-        with pytest.raises(duckdb.ConstraintException):
-            con.execute(f"INSERT INTO invoice VALUES {bad}")
     con.close()
-    lcon = sqlite3.connect(lite)
-    for bad in ("(1000, 'lost', 1)", "(1001, 'new', 9)"):
-        with pytest.raises(sqlite3.IntegrityError):
-            lcon.execute(f"INSERT INTO invoice VALUES {bad}")
+    assert_refused(duck, lite, "invoice", ("(1000, 'lost', 1)", "(1001, 'new', 9)"))
 
 
 POLYMORPHIC_SQL = """
@@ -298,22 +291,13 @@ def test_a_varchar_choices_check_reaches_other_engines(pg_database_factory, tmp_
 
     source = pg_database_factory("varchar_choices")
     run_sql(source, VARCHAR_CHOICES_SQL)
-    duck, lite = tmp_path / "v.duckdb", tmp_path / "v.db"
-    for target in (f"duckdb:///{duck}", f"sqlite:///{lite}"):
-        result = dbsynth.synth(source, target)
-        assert result.integrity.ok and not [n for n in result.notes if "CHECK" in n]
+    duck, lite = copied_with_checks(source, tmp_path, "v")
     con = duckdb.connect(str(duck))
     assert con.execute("SELECT count(*) FROM ticket WHERE status IN ('open', 'done', 'void') "
                        "AND priority IN (1, 2, 3)").fetchone()[0] == 90
-    for bad in ("(1000, 'lost', 1)", "(1001, 'open', 7)"):
-        with pytest.raises(duckdb.ConstraintException):
-            con.execute(f"INSERT INTO ticket VALUES {bad}")
     con.close()
-    lcon = sqlite3.connect(lite)
-    for bad in ("(1000, 'lost', 1)", "(1001, 'open', 7)"):
-        with pytest.raises(sqlite3.IntegrityError):
-            lcon.execute(f"INSERT INTO ticket VALUES {bad}")
-    lcon.execute("INSERT INTO ticket VALUES (1002, 'done', 2)")
+    assert_refused(duck, lite, "ticket", ("(1000, 'lost', 1)", "(1001, 'open', 7)"))
+    sqlite3.connect(lite).execute("INSERT INTO ticket VALUES (1002, 'done', 2)")
 
 
 NULL_EQUAL_SQL = """
@@ -445,3 +429,30 @@ def test_a_partial_unique_index_on_a_foreign_key_keeps_the_children(pg_database_
     con = sqlite3.connect(copy)
     assert con.execute("SELECT count(*), sum(is_primary) = count(DISTINCT CASE WHEN is_primary = 1 "
                        "THEN member_id END) FROM phone").fetchone() == (320, 1)
+
+
+def copied_with_checks(source: str, tmp_path: Path, stem: str) -> tuple[Path, Path]:
+    """``source`` copied into a DuckDB and a SQLite file, every CHECK kept (none in the notes)."""
+    duck, lite = tmp_path / f"{stem}.duckdb", tmp_path / f"{stem}.db"
+    for target in (f"duckdb:///{duck}", f"sqlite:///{lite}"):
+        result = dbsynth.synth(source, target)
+        assert result.integrity.ok and not [n for n in result.notes if "CHECK" in n]
+    return duck, lite
+
+
+def assert_refused(duck: Path, lite: Path, table: str, rows: tuple[str, ...]) -> None:
+    """Both copies refuse each of ``rows`` (VALUES tuples) by their CHECKs."""
+    import sqlite3
+
+    import duckdb
+
+    con = duckdb.connect(str(duck))
+    for bad in rows:
+        with pytest.raises(duckdb.ConstraintException):
+            con.execute(f"INSERT INTO {table} VALUES {bad}")
+    con.close()
+    lcon = sqlite3.connect(lite)
+    for bad in rows:
+        with pytest.raises(sqlite3.IntegrityError):
+            lcon.execute(f"INSERT INTO {table} VALUES {bad}")
+    lcon.close()
