@@ -7,6 +7,7 @@ numpy or model: ``dbsynth inspect`` of a small database starts in a fraction of 
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -96,10 +97,11 @@ def unrelated_tables_note(schema: Schema) -> str | None:
             "then --metadata FILE)")
 
 
-#: (type column, id column) name pairs of a reference to rows of several tables: Rails'
-#: polymorphic ``commentable_type``/``commentable_id``, Django's generic ``content_type_id``/
-#: ``object_id``; ``{}`` is the shared stem
-POLYMORPHIC_PAIRS = (("{}_type", "{}_id"), ("{}content_type_id", "{}object_id"))
+#: (type column pattern, id column) name pairs of a reference to rows of several tables:
+#: Rails' polymorphic ``commentable_type``/``commentable_id``, Django's generic
+#: ``content_type_id``/``object_id`` (with or without a ``prefix_``); ``stem`` is shared
+POLYMORPHIC_PAIRS = ((re.compile(r"(?P<stem>.+)_type"), "{stem}_id"),
+                     (re.compile(r"(?P<stem>(?:.+_)?)content_type_id"), "{stem}object_id"))
 
 
 def polymorphic_reference_notes(schema: Schema) -> list[str]:
@@ -112,10 +114,10 @@ def polymorphic_reference_notes(schema: Schema) -> list[str]:
         keyed = {c.lower() for fk in table.foreign_keys for c in fk.columns}
         # the row's own key beside its kind (account_id, account_type in account): no reference
         keyed |= {c.lower() for key in table.unique_column_sets() if len(key) == 1 for c in key}
-        for type_form, id_form in POLYMORPHIC_PAIRS:
+        for type_name, id_form in POLYMORPHIC_PAIRS:
             for lower, name in names.items():
-                stem = _stem(lower, type_form)
-                id_column = names.get(id_form.format(stem)) if stem is not None else None
+                found = type_name.fullmatch(lower)
+                id_column = names.get(id_form.format(stem=found["stem"])) if found else None
                 if id_column is None or id_column.lower() in keyed:
                     continue
                 notes.append(f"{table.name}.({name}, {id_column}) looks like a reference to rows of "
@@ -124,18 +126,6 @@ def polymorphic_reference_notes(schema: Schema) -> list[str]:
                              "table named; leave the table out or fix its values if the application "
                              "follows them")
     return notes
-
-
-def _stem(name: str, form: str) -> str | None:
-    """What ``{}`` stands for in ``form`` for this column name (None: not of that form);
-    Django's form also takes a prefix ending in ``_`` or none."""
-    before, after = form.split("{}")
-    if not name.endswith(after) or not name.startswith(before):
-        return None
-    stem = name[len(before):len(name) - len(after)]
-    if form.startswith("{}content"):
-        return stem if stem == "" or stem.endswith("_") else None
-    return stem or None
 
 
 def inspect(url: str, schema: str | None = None, keys: KeyOptions = KeyOptions()) -> Inspection:
