@@ -432,3 +432,24 @@ def duckdb_file(path: Path, *statements: str) -> Path:
         con.execute(statement)
     con.close()
     return path
+
+
+@pytest.mark.parametrize("parent_nullable", [True, False])
+def test_siblings_under_one_parent_keep_their_names_apart(parent_nullable: bool, tmp_path,
+                                                          duckdb_path_factory) -> None:  # type: ignore[no-untyped-def]
+    """A category tree with ``UNIQUE (parent_id, name)``: no two 'books' under one parent.
+    The self reference was filled after the duplicate keys were redrawn, and each row
+    picked its parent at random: siblings repeated names, and adding the unique key
+    failed the load. (Root of the NOT NULL tree: its own parent.)"""
+    words = ["books", "music", "films", "games", "toys", "tools"]
+    rows = [(1, None if parent_nullable else 1, "root")] + [
+        (i, 1 + (i - 2) // 4, words[((i - 2) % 4 + (i - 2) // 4) % 6]) for i in range(2, 241)]
+    parent = "INTEGER REFERENCES category (id)" + ("" if parent_nullable else " NOT NULL")
+    source = sqlite_file(tmp_path / "tree.db", f"CREATE TABLE category (id INTEGER PRIMARY KEY, "
+                         f"parent_id {parent}, name TEXT NOT NULL, UNIQUE (parent_id, name))", rows)
+    for scale in (1.0, 3.0):
+        target = f"duckdb:///{duckdb_path_factory(f'tree_{scale}')}"
+        assert dbsynth.synth(f"sqlite:///{source}", target, scale=scale).integrity.ok
+        count, pairs = run_sql(target, "SELECT count(*), count(DISTINCT (parent_id, name)) "
+                                       "FROM category WHERE parent_id IS NOT NULL")[0]
+        assert count == pairs and count >= 200 * scale

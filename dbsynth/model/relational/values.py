@@ -109,6 +109,52 @@ class TableValues:
             has_parent = np.arange(n) > 0
             if nullable:
                 has_parent &= self.rng.random(n) >= link.null_share
+            for unique in self.table.unique_column_sets():
+                if set(link.columns) < set(unique):  # UNIQUE (parent_id, name): siblings differ
+                    has_parent = self._spread_siblings(frame, picks, has_parent, nullable,
+                                                       link, unique)
             for col, ref in zip(link.columns, link.ref_columns):
                 values = frame[ref].to_numpy(dtype=object)[picks]
                 frame[col] = np.where(has_parent | (not nullable), values, None)
+
+    def _spread_siblings(self, frame: pd.DataFrame, picks: np.ndarray, has_parent: np.ndarray,
+                         nullable: bool, link: Link, unique: tuple[str, ...], tries: int = 20
+                         ) -> np.ndarray:
+        """Parents for rows that would repeat a sibling's other columns of ``unique`` (two
+        'books' under one category, where ``UNIQUE (parent_id, name)``): they pick another
+        earlier row, then,
+        where the reference may be NULL, become roots (NULL is never a duplicate). Changes
+        ``picks`` in place; returns which rows keep a parent. Keys are compared as the
+        unique index does (case-folded, NULLs equal) through :func:`keys.key_hashes`."""
+        others = [c for c in unique if c not in link.columns]
+        fold = unique in self.table.folded_unique_sets()
+        nulls = unique in self.table.null_equal_unique_sets()
+        other_hash, complete = keys.key_hashes(frame, others, fold, nulls)
+        has_parent = has_parent.copy()
+        points = has_parent if nullable else np.ones(len(frame), dtype=bool)
+
+        def duplicated() -> np.ndarray:
+            pair = pd.DataFrame({"pick": picks, "other": other_hash})
+            dup = np.zeros(len(frame), dtype=bool)
+            rows = np.flatnonzero(points & complete)
+            dup[rows] = pair.iloc[rows].duplicated(keep="first").to_numpy()
+            return dup
+
+        dup = duplicated()
+        for _ in range(tries):
+            if not dup.any():
+                return has_parent
+            rows = np.flatnonzero(dup)
+            picks[rows] = (self.rng.random(len(rows)) * rows).astype(int)
+            dup = duplicated()
+        if nullable:
+            has_parent[dup] = False
+            return has_parent
+        kept = points & complete & ~dup
+        taken = set(zip(picks[kept].tolist(), other_hash[kept].tolist()))
+        for row in np.flatnonzero(dup):  # a full scan for the few left, earliest free first
+            free = next((p for p in range(row) if (p, int(other_hash[row])) not in taken), None)
+            if free is not None:
+                picks[row] = free
+                taken.add((free, int(other_hash[row])))
+        return has_parent
