@@ -453,3 +453,34 @@ def test_siblings_under_one_parent_keep_their_names_apart(parent_nullable: bool,
         count, pairs = run_sql(target, "SELECT count(*), count(DISTINCT (parent_id, name)) "
                                        "FROM category WHERE parent_id IS NOT NULL")[0]
         assert count == pairs and count >= 200 * scale
+
+
+ONE_A_DAY_SQL = """
+CREATE TABLE person (id int PRIMARY KEY, name text);
+INSERT INTO person SELECT g, 'p' || g FROM generate_series(1, 30) g;
+CREATE TABLE checkin (id int PRIMARY KEY, person_id int NOT NULL REFERENCES person (id),
+                      seen_at timestamp NOT NULL);
+CREATE UNIQUE INDEX one_a_day ON checkin (person_id, (seen_at::date));
+INSERT INTO checkin SELECT g, 1 + g % 30,
+       TIMESTAMP '2024-01-01' + (g % 89) * INTERVAL '1 day' + (g % 7) * INTERVAL '1 hour'
+FROM generate_series(1, 300) g;
+"""
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("target_kind", ["postgres", "duckdb"])
+def test_a_unique_index_on_a_day_of_a_timestamp_holds(target_kind: str, pg_database_factory,
+                                                      duckdb_path_factory) -> None:  # type: ignore[no-untyped-def]
+    """``UNIQUE (person_id, (seen_at::date))``: one check-in a day. The generator made the
+    columns unique, and two check-ins of one person at 9:00 and 14:00 of one day are two
+    rows there but one key of the index: PG→PG failed to load (UniqueViolation), PG→DuckDB
+    left the index out. Rows are now compared by what the index reads."""
+    source = pg_database_factory("one_a_day")
+    run_sql(source, ONE_A_DAY_SQL)
+    target = (pg_database_factory("one_a_day_t") if target_kind == "postgres"
+              else f"duckdb:///{duckdb_path_factory('one_a_day')}")
+    result = dbsynth.synth(source, target)
+    assert result.integrity.ok
+    assert run_sql(target, "SELECT count(*), count(DISTINCT (person_id, CAST(seen_at AS DATE))) "
+                           "FROM checkin")[0] == (300, 300)
+    assert not any("one_a_day" in note for note in result.notes)

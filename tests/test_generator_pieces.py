@@ -202,15 +202,16 @@ def test_unused_partners_for_thousands_of_saturated_groups() -> None:
     the candidates; and in numpy time, not pandas frames per group (8,000 groups took 8 s)."""
     import time
 
-    from dbsynth.model.keys import KeyHashes, _duplicated, _give_unused_partners
-    from dbsynth.model.keys import key_hashes as _key_hashes
+    from dbsynth.model.key_hashes import KeyHashes, duplicated_keys
+    from dbsynth.model.keys import _give_unused_partners
+    from dbsynth.model.key_hashes import key_hashes as _key_hashes
 
     groups, roles = 8000, 6
     frame = pd.DataFrame({"user_id": np.repeat(np.arange(groups), 3),
                           "role_id": np.zeros(3 * groups, dtype=np.int64)})
     cols = ["user_id", "role_id"]
     hashes, complete = _key_hashes(frame, cols)
-    dup = _duplicated(hashes, complete)
+    dup = duplicated_keys(hashes, complete)
     kept = KeyHashes()
     kept.add(hashes[complete & ~dup])
     started = time.perf_counter()

@@ -182,7 +182,8 @@ def expression_unique(name: str, parts: list[str], columns: tuple[str, ...],
 
     by_folded = {c.casefold(): c for c in columns}
     found: list[str] = []
-    folded = null_equal = False
+    folded = null_equal = lossy = False
+    reads: list[str] = []
     for part in parts:
         try:
             tree = sqlglot.parse_one(part, read=dialect)
@@ -191,6 +192,8 @@ def expression_unique(name: str, parts: list[str], columns: tuple[str, ...],
         named = [by_folded.get(c.name.casefold()) for c in tree.find_all(exp.Column)]
         if not named or None in named:
             return None
+        lossy |= not _keeps_values_apart(tree)
+        reads.append(_as_duckdb(tree, by_folded))
         found += [c for c in named if c is not None and c not in found]
         folded |= any(node.find(exp.Column) is not None
                       for node in tree.find_all(exp.Lower, exp.Upper)) or any(
@@ -198,7 +201,35 @@ def expression_unique(name: str, parts: list[str], columns: tuple[str, ...],
         # coalesce(folder_id, 0) / ifnull(…): NULL is a value there, two NULLs collide
         null_equal |= any(node.find(exp.Column) is not None for node in tree.find_all(exp.Coalesce))
     return UniqueConstraint(tuple(found), name, index=True, source="indexes", folded=folded,
-                            null_equal=null_equal, only_when=_flag_of(where, by_folded, dialect))
+                            null_equal=null_equal, only_when=_flag_of(where, by_folded, dialect),
+                            reads=tuple(reads) if lossy else ())
+
+
+def _keeps_values_apart(tree: Any) -> bool:
+    """Whether an index key part tells rows apart as its columns do, up to case and NULL
+    (a column, ``lower(email)``, ``coalesce(folder_id, 0)``, ``name COLLATE NOCASE``): the
+    generator then compares the columns. Anything else (``at::date``, ``doc->>'sku'``,
+    ``substr(code, 1, 3)``) may make two different rows one key."""
+    from sqlglot import exp
+
+    while isinstance(tree, (exp.Paren, exp.Lower, exp.Upper, exp.Collate)):
+        tree = tree.this
+    if isinstance(tree, exp.Coalesce):
+        return all(_keeps_values_apart(e) or isinstance(e, exp.Literal)
+                   for e in [tree.this, *tree.expressions])
+    return isinstance(tree, exp.Column)
+
+
+def _as_duckdb(tree: Any, by_folded: dict[str, str]) -> str:
+    """A key part as DuckDB SQL over the table's columns, named exactly (quoted)."""
+    from sqlglot import exp
+
+    def named(node: Any) -> Any:
+        if isinstance(node, exp.Column):
+            return exp.column(by_folded[node.name.casefold()], quoted=True)
+        return node
+
+    return str(tree.copy().transform(named).sql(dialect="duckdb"))
 
 
 def _flag_of(where: str | None, by_folded: dict[str, str], dialect: str) -> str | None:
@@ -232,6 +263,7 @@ def add_index_unique(uniques: list[UniqueConstraint], unique: UniqueConstraint
         if have.columns == unique.columns:
             stricter = replace(have, folded=have.folded or unique.folded,
                                null_equal=have.null_equal or unique.null_equal,
-                               only_when=have.only_when if have.only_when == unique.only_when else None)
+                               only_when=have.only_when if have.only_when == unique.only_when else None,
+                               reads=have.reads or unique.reads)  # distinct readings: distinct rows
             return uniques if stricter == have else [*uniques[:i], stricter, *uniques[i + 1:]]
     return [*uniques, unique]

@@ -13,10 +13,12 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-import pyarrow as pa
 
 from dbsynth.model.columns import random_uuids
 from dbsynth.model.encoding import to_nanoseconds
+from dbsynth.model.key_hashes import (
+    KeyHashes, KeyRule, combine_hashes, duplicated_keys, key_hashes, value_hashes,
+)
 from dbsynth.model.partition import Partition
 from dbsynth.model.pii import person_name_kind
 from dbsynth.schema.model import Column, Schema, Table, UniqueConstraint
@@ -253,40 +255,6 @@ def _numbered(text: str, number: int, max_length: int | None) -> str:
     return f"{local[:room]}{suffix}{at}{domain}"
 
 
-class KeyHashes:
-    """A growing set of 64-bit key hashes (a streamed table's earlier chunks, or the rows
-    of one chunk kept so far), as sorted runs merged log-structured: a run is merged into the
-    one before while that is not over twice its size. Adding costs about the added hashes
-    (amortised), not the set's size, and a lookup binary-searches O(log adds) runs."""
-
-    def __init__(self) -> None:
-        self._runs: list[np.ndarray] = []
-
-    def __len__(self) -> int:
-        return sum(len(run) for run in self._runs)
-
-    def add(self, hashes: np.ndarray) -> None:
-        if not len(hashes):
-            return
-        run = np.sort(hashes.astype(np.uint64, copy=False))
-        while self._runs and len(self._runs[-1]) <= 2 * len(run):
-            # both runs sorted: the stable sort (timsort) merges them in linear time
-            run = np.sort(np.concatenate([self._runs.pop(), run]), kind="stable")
-        self._runs.append(run)
-
-    def contains(self, hashes: np.ndarray) -> np.ndarray:
-        """For each hash, whether it is in the set. The hashes are looked up in sorted order:
-        numpy's binary search then starts from the previous answer and stays in cache (about
-        5x faster than random order on millions of hashes)."""
-        order = np.argsort(hashes)
-        needles = hashes[order]
-        found = np.zeros(len(hashes), dtype=bool)
-        for run in self._runs:
-            at = np.minimum(np.searchsorted(run, needles), len(run) - 1)
-            found[order] |= run[at] == needles
-        return found
-
-
 def dedupe_rows(frame: pd.DataFrame, table: Table,
                 redraw: Callable[[pd.Index, tuple[str, ...]], pd.DataFrame],
                 tries: int = 20, seen: dict[tuple[str, ...], KeyHashes] | None = None,
@@ -312,16 +280,14 @@ def dedupe_rows(frame: pd.DataFrame, table: Table,
     ``partners(key)``: for a junction key, all values its reference to one other parent
     can take; duplicates the redraws leave get, per row, one its other columns do not have
     yet (a playlist asked for almost every track finds the few random redraws missed)."""
-    folded = table.folded_unique_sets()
-    null_equal = table.null_equal_unique_sets()
     for key in table.unique_column_sets():
         cols = list(key)
-        fold = key in folded  # a lower(email) index: 'Ann' repeats 'ann'
-        nulls = key in null_equal  # (coalesce(folder_id, 0), name): (NULL, 'a') repeats (NULL, 'a')
+        rule = KeyRule.of(table, key)  # lower(email): 'Ann' repeats 'ann'; at::date: a day
+        fold = rule.fold
         earlier = None if seen is None else seen.setdefault(key, KeyHashes())
-        hashes, complete = key_hashes(frame, cols, fold, nulls)
+        hashes, complete = rule.hashes(frame)
         claim = not owner.whole and key in claimed
-        dup = _duplicated(hashes, complete, earlier)
+        dup = duplicated_keys(hashes, complete, earlier)
         if claim:
             dup |= complete & ~_owned(frame, cols, owner, fold)
         kept = KeyHashes()  # keys of this chunk's rows that are not duplicates
@@ -333,19 +299,19 @@ def dedupe_rows(frame: pd.DataFrame, table: Table,
             for col in fresh.columns:
                 frame.loc[dup, col] = fresh[col].to_numpy()
             rows = np.flatnonzero(dup)
-            hashes[rows], complete[rows] = key_hashes(frame.iloc[rows], cols, fold, nulls)
-            again = _duplicated(hashes[rows], complete[rows], earlier, kept)
+            hashes[rows], complete[rows] = rule.hashes(frame.iloc[rows])
+            again = duplicated_keys(hashes[rows], complete[rows], earlier, kept)
             if claim:
                 again |= complete[rows] & ~_owned(frame.iloc[rows], cols, owner, fold)
             kept.add(hashes[rows][complete[rows] & ~again])
             dup[rows] = again
-        if dup.any() and not claim and partners is not None:
+        if dup.any() and not claim and partners is not None and not rule.reads:
             candidates = partners(key)
             if candidates is not None:
                 dup = _give_unused_partners(frame, dup, cols, candidates, hashes, earlier, kept,
                                             fold)
         if dup.any() and not claim:  # redraws ran out of values: number them past the largest
-            dup = _renumber(frame, dup, cols, table, hashes, complete, earlier, kept, fold, nulls)
+            dup = _renumber(frame, dup, rule, table, hashes, complete, earlier, kept)
         frame = frame[~dup]
         if earlier is not None:
             earlier.add(hashes[complete & ~dup])
@@ -369,8 +335,9 @@ def _unflag_repeats(frame: pd.DataFrame, unique: UniqueConstraint,
     if not len(rows):
         return frame
     earlier = None if seen is None else seen.setdefault(unique.columns, KeyHashes())
-    hashes, complete = key_hashes(frame.iloc[rows], cols, unique.folded, unique.null_equal)
-    dup = _duplicated(hashes, complete, earlier)
+    rule = KeyRule(unique.columns, unique.folded, unique.null_equal, unique.reads)
+    hashes, complete = rule.hashes(frame.iloc[rows])
+    dup = duplicated_keys(hashes, complete, earlier)
     if not owner.whole and unique.columns in claimed:
         dup |= complete & ~_owned(frame.iloc[rows], cols, owner, unique.folded)
     if dup.any():
@@ -386,16 +353,16 @@ def _unflag_repeats(frame: pd.DataFrame, unique: UniqueConstraint,
 MAX_REUSED_VALUES = 256
 
 
-def _renumber(frame: pd.DataFrame, dup: np.ndarray, cols: list[str], table: Table,
+def _renumber(frame: pd.DataFrame, dup: np.ndarray, rule: KeyRule, table: Table,
               hashes: np.ndarray, complete: np.ndarray, earlier: KeyHashes | None,
-              kept: KeyHashes, fold: bool = False, nulls: bool = False) -> np.ndarray:
+              kept: KeyHashes) -> np.ndarray:
     """Duplicates left after the redraws get other values in the key's first integer column
     that no foreign key sets (``step`` in ``(project_id, step)``): first a value the column
     already holds (the smallest that makes the key unique: a free step, or one of the codes
     of a column that references a table no rule recognised, so nothing is invented), then
     fresh values counting up from the largest; returns the rows still duplicated."""
     references = {c for fk in table.foreign_keys for c in fk.columns}
-    free = [c for c in cols if c not in references and table.column(c).type.is_integer
+    free = [c for c in rule.columns if c not in references and table.column(c).type.is_integer
             and table.column(c).generated is None]
     if not free:
         return dup
@@ -407,30 +374,29 @@ def _renumber(frame: pd.DataFrame, dup: np.ndarray, cols: list[str], table: Tabl
     for value in held if len(held) <= MAX_REUSED_VALUES else ():
         if not dup.any():
             return dup
-        dup = _retry(frame, dup, cols, col, np.full(int(dup.sum()), int(value) if whole else value),
-                     hashes, complete, earlier, kept, fold, nulls)
+        dup = _retry(frame, dup, rule, col, np.full(int(dup.sum()), int(value) if whole else value),
+                     hashes, complete, earlier, kept)
     if not dup.any():
         return dup
     start = int(present.max()) + 1 if present.notna().any() else 1
-    return _retry(frame, dup, cols, col, np.arange(start, start + int(dup.sum())),
-                  hashes, complete, earlier, kept, fold, nulls)
+    return _retry(frame, dup, rule, col, np.arange(start, start + int(dup.sum())),
+                  hashes, complete, earlier, kept)
 
 
-def _retry(frame: pd.DataFrame, dup: np.ndarray, cols: list[str], col: str, values: np.ndarray,
+def _retry(frame: pd.DataFrame, dup: np.ndarray, rule: KeyRule, col: str, values: np.ndarray,
            hashes: np.ndarray, complete: np.ndarray, earlier: KeyHashes | None,
-           kept: KeyHashes, fold: bool = False, nulls: bool = False) -> np.ndarray:
+           kept: KeyHashes) -> np.ndarray:
     """``values`` in ``col`` of the duplicated rows; those now unique are kept, the rows
     still duplicated returned. A row still duplicated keeps its previous value."""
     rows = np.flatnonzero(dup)
     before = frame[col].iloc[rows].to_numpy(copy=True)
     frame.loc[dup, col] = values
-    hashes[rows], complete[rows] = key_hashes(frame.iloc[rows], cols, fold, nulls)
-    again = _duplicated(hashes[rows], complete[rows], earlier, kept)
+    hashes[rows], complete[rows] = rule.hashes(frame.iloc[rows])
+    again = duplicated_keys(hashes[rows], complete[rows], earlier, kept)
     kept.add(hashes[rows][complete[rows] & ~again])
     if again.any():
         frame.iloc[rows[again], frame.columns.get_loc(col)] = before[again]
-        hashes[rows[again]], complete[rows[again]] = key_hashes(frame.iloc[rows[again]], cols, fold,
-                                                                          nulls)
+        hashes[rows[again]], complete[rows[again]] = rule.hashes(frame.iloc[rows[again]])
     dup = dup.copy()
     dup[rows] = again
     return dup
@@ -456,8 +422,8 @@ def _give_unused_partners(frame: pd.DataFrame, dup: np.ndarray, cols: list[str],
     rng = np.random.default_rng([len(rows), len(candidates)])
     groups = (key_hashes(frame.iloc[rows], fixed, fold)[0] if fixed
               else np.zeros(len(rows), dtype=np.uint64))
-    candidate_hashes = {c: _value_hashes(candidates[c].reset_index(drop=True), fold) for c in vary}
-    fixed_hashes = {c: _value_hashes(frame[c].iloc[rows], fold) for c in fixed}
+    candidate_hashes = {c: value_hashes(candidates[c].reset_index(drop=True), fold) for c in vary}
+    fixed_hashes = {c: value_hashes(frame[c].iloc[rows], fold) for c in fixed}
     order = np.argsort(groups, kind="stable")  # members of a group in row order, as a mask gives
     starts = np.flatnonzero(np.r_[True, groups[order][1:] != groups[order][:-1]])
     by_group = dict(zip(groups[order][starts], np.split(order, starts[1:])))
@@ -472,8 +438,8 @@ def _give_unused_partners(frame: pd.DataFrame, dup: np.ndarray, cols: list[str],
             picked = rng.permutation(len(candidates))[:size]
             parts = [candidate_hashes[c][picked] if c in candidate_hashes
                      else np.full(size, fixed_hashes[c][at[0]], dtype=np.uint64) for c in cols]
-            found = parts[0] if len(parts) == 1 else _combine(parts)
-            free = ~_duplicated(found, np.ones(len(found), dtype=bool), earlier, kept)
+            found = parts[0] if len(parts) == 1 else combine_hashes(parts)
+            free = ~duplicated_keys(found, np.ones(len(found), dtype=bool), earlier, kept)
             if free.sum() >= len(members) or size == len(candidates):
                 break
         given = min(len(members), int(free.sum()))
@@ -496,66 +462,6 @@ def _owned(frame: pd.DataFrame, cols: list[str], owner: Partition, fold: bool = 
     ``fold``: case-folded, so 'Ann' and 'ann' are one partition's)."""
     texts = frame[cols].astype(str).agg("\x1f".join, axis=1) if len(cols) > 1 else frame[cols[0]].astype(str)
     return owner.owns((texts.str.lower() if fold else texts).tolist())
-
-
-def key_hashes(frame: pd.DataFrame, cols: list[str], fold: bool = False, nulls: bool = False
-               ) -> tuple[np.ndarray, np.ndarray]:
-    """Per row, a 64-bit hash of its key and whether the key is complete (no NULL part);
-    both writable: the caller updates redrawn rows in place. ``fold``: text compared
-    case-folded (the key is a ``lower(…)`` index); ``nulls``: NULL is a value like any
-    other, every key complete (the index reads ``coalesce(folder_id, 0)``)."""
-    present = frame[cols].notna()
-    complete = np.ones(len(frame), dtype=bool) if nulls else np.array(present.all(axis=1), dtype=bool)
-    parts = [_value_hashes(frame[c], fold) for c in cols]
-    if nulls:  # one hash for NULL, whatever the column's dtype in this chunk
-        parts = [np.where(present[c].to_numpy(), part, np.uint64(_NULL_HASH)) for c, part in zip(cols, parts)]
-    return (parts[0] if len(parts) == 1 else _combine(parts)), complete
-
-
-#: the hash of NULL in a key whose index compares NULLs as equal (see :func:`key_hashes`)
-_NULL_HASH = 0x9E3779B97F4A7C15
-
-
-def _value_hashes(values: pd.Series, fold: bool = False) -> np.ndarray:
-    """A 64-bit hash per value that is the same for equal values in every chunk, whatever
-    the column's dtype there: numbers are hashed vectorised, a whole number as its int64
-    (``3``, ``3.0`` and an object-dtype ``3`` alike), another float as its bits; anything
-    else as its text (``str``, per value)."""
-    try:
-        arrow = pa.array(values, from_pandas=True)
-    except (pa.ArrowException, OverflowError, TypeError, ValueError):
-        arrow = None
-    if arrow is not None and pa.types.is_integer(arrow.type):
-        numbers = arrow.fill_null(0).to_numpy(zero_copy_only=False).astype(np.int64)
-    elif arrow is not None and pa.types.is_floating(arrow.type):
-        floats = arrow.fill_null(0).to_numpy(zero_copy_only=False).astype(np.float64)
-        whole = np.isfinite(floats) & (np.floor(floats) == floats) & (np.abs(floats) < 2.0 ** 63)
-        numbers = np.where(whole, np.where(whole, floats, 0).astype(np.int64), floats.view(np.int64))
-    else:
-        texts = values.astype(str)
-        return np.array(pd.util.hash_pandas_object(texts.str.lower() if fold else texts, index=False),
-                        dtype=np.uint64)
-    return np.array(pd.util.hash_array(numbers), dtype=np.uint64)  # NULL rows: never compared
-
-
-def _combine(parts: list[np.ndarray]) -> np.ndarray:
-    """One hash per row from its columns' hashes (order matters: (1, 2) differs from (2, 1))."""
-    out = np.zeros(len(parts[0]), dtype=np.uint64)
-    for part in parts:
-        out = pd.util.hash_array(out * np.uint64(1000003) ^ part)
-    return np.asarray(out, dtype=np.uint64)
-
-
-def _duplicated(hashes: np.ndarray, complete: np.ndarray, *known: KeyHashes | None) -> np.ndarray:
-    """Rows whose complete key appeared in an earlier row, or is in one of ``known``;
-    NULL in a key part: never a duplicate."""
-    dup = np.zeros(len(hashes), dtype=bool)
-    rows = np.flatnonzero(complete)
-    dup[rows] = pd.Index(hashes[rows]).duplicated(keep="first")
-    for hashes_seen in known:
-        if hashes_seen is not None:
-            dup[rows] |= hashes_seen.contains(hashes[rows])
-    return dup
 
 
 def column_is_key(table: Table, column: Column) -> bool:

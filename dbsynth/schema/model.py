@@ -112,6 +112,10 @@ class UniqueConstraint:
     #: WHERE is_default``: one default address per user, any number of others): the rows
     #: are not made unique, a repeated key's flag is made false (see keys.dedupe_rows)
     only_when: str | None = None
+    #: the index's key parts as DuckDB SQL over the columns, where a part loses information
+    #: (``at::date``: one row a day; ``doc->>'sku'``): rows are compared by what these
+    #: evaluate to, as the index compares them; empty: by the columns themselves
+    reads: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -216,6 +220,10 @@ class Table:
         """Unique column sets whose NULLs collide (a ``coalesce(folder_id, 0)`` index)."""
         return {u.columns for u in self.uniques if u.null_equal}
 
+    def unique_readings(self) -> dict[tuple[str, ...], tuple[str, ...]]:
+        """Unique column sets compared by expressions of them (see ``UniqueConstraint.reads``)."""
+        return {u.columns: u.reads for u in self.uniques if u.reads}
+
     def flagged_uniques(self) -> tuple[UniqueConstraint, ...]:
         """Partial unique indexes over the rows a boolean column flags (see ``only_when``)."""
         return tuple(u for u in self.uniques if u.only_when is not None)
@@ -298,8 +306,8 @@ class Schema:
             for fk in table["foreign_keys"]:  # ``timing`` only where deferrable
                 if fk.get("timing") == "NOT DEFERRABLE":
                     fk.pop("timing")
-            for unique in table["uniques"]:  # (``index``, ``folded``, ``null_equal`` too)
-                for flag in ("index", "folded", "null_equal", "only_when"):
+            for unique in table["uniques"]:  # (``index``, ``folded``, ``null_equal``, ``reads`` too)
+                for flag in ("index", "folded", "null_equal", "only_when", "reads"):
                     if not unique.get(flag):
                         unique.pop(flag, None)
             for constraint in (*table["uniques"], *table["checks"]):  # (a partition's: said)

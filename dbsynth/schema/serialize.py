@@ -56,7 +56,8 @@ def _table(data: dict[str, Any]) -> Table:
                                        _source(u.get("source"), UNIQUE_SOURCES),
                                        bool(u.get("folded", False)),
                                        bool(u.get("null_equal", False)),
-                                       None if u.get("only_when") is None else str(u["only_when"]))
+                                       None if u.get("only_when") is None else str(u["only_when"]),
+                                       tuple(map(str, u.get("reads", ()))))
                       for u in data.get("uniques", ())),
         checks=tuple(CheckConstraint(str(c["expression"]), c.get("name"),
                                      c.get("dialect", "postgres"), _source(c.get("source")))  # type: ignore[arg-type]

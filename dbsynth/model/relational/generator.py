@@ -19,6 +19,7 @@ from dbsynth.model import keys
 from dbsynth.model.constraints import enforce_checks
 from dbsynth.model.derived import cluster_column, is_derived_column
 from dbsynth.model.encoding import decode, encode
+from dbsynth.model.key_hashes import KeyHashes
 from dbsynth.model.partition import Partition
 from dbsynth.model.relational.counts import calibrated_counts, split_counts
 from dbsynth.model.relational.fit import TableModel
@@ -61,7 +62,7 @@ class TableGenerator:
         #: the condition its rows satisfy (--where), else None
         self.condition = state.where.get(table.name)
         #: key hashes of chunks already made (a streamed table); None: one piece, no need
-        self.seen_keys: dict[tuple[str, ...], keys.KeyHashes] | None = None
+        self.seen_keys: dict[tuple[str, ...], KeyHashes] | None = None
         #: line numbers counted per parent across the pieces (one process: partitions draw
         #: theirs and let the keys' redraws make them unique; a column a --where condition
         #: reads keeps the values drawn to satisfy it)

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from dbsynth.model.keys import key_hashes
+from dbsynth.model.key_hashes import key_hashes
 from dbsynth.schema.model import Table
 
 #: at least this many source parents with two or more children: else a numbering is not told

@@ -10,6 +10,7 @@ import pandas as pd
 from dbsynth.model import keys
 from dbsynth.model.columns import sample_column
 from dbsynth.model.derived import is_derived_column
+from dbsynth.model.key_hashes import KeyRule
 from dbsynth.model.partition import Partition
 from dbsynth.model.pii import FakeValues
 from dbsynth.model.relational.fit import TableModel
@@ -122,14 +123,12 @@ class TableValues:
                          ) -> np.ndarray:
         """Parents for rows that would repeat a sibling's other columns of ``unique`` (two
         'books' under one category, where ``UNIQUE (parent_id, name)``): they pick another
-        earlier row, then,
-        where the reference may be NULL, become roots (NULL is never a duplicate). Changes
-        ``picks`` in place; returns which rows keep a parent. Keys are compared as the
-        unique index does (case-folded, NULLs equal) through :func:`keys.key_hashes`."""
-        others = [c for c in unique if c not in link.columns]
-        fold = unique in self.table.folded_unique_sets()
-        nulls = unique in self.table.null_equal_unique_sets()
-        other_hash, complete = keys.key_hashes(frame, others, fold, nulls)
+        earlier row, then, where the reference may be NULL, become roots (NULL is never a
+        duplicate). Changes ``picks`` in place; returns which rows keep a parent. The other
+        columns are compared as the unique index does (case-folded, NULLs equal)."""
+        rule = KeyRule.of(self.table, unique)
+        others = tuple(c for c in unique if c not in link.columns)
+        other_hash, complete = KeyRule(others, rule.fold, rule.nulls).hashes(frame)
         has_parent = has_parent.copy()
         points = has_parent if nullable else np.ones(len(frame), dtype=bool)
 
