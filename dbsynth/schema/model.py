@@ -232,6 +232,10 @@ class Table:
 #: schema (another PostgreSQL schema, another MySQL database), see :meth:`Schema.outside_columns`
 OUTSIDE_REFERENCES = "outside_references"
 
+#: ``Schema.extra`` key: the tables others inherit from (PostgreSQL's ``INHERITS``, not
+#: partitioning), whose own rows are read without their children's: see :meth:`Schema.inherited`
+INHERITED_TABLES = "inherited_tables"
+
 
 def outside_note(table: str, columns: tuple[str, ...], where: str, schema_name: str) -> str:
     """The warning for a foreign key onto ``where`` (``schema.table``), outside the schema."""
@@ -282,6 +286,10 @@ class Schema:
         and not to be taken for references to a table of the same name in it."""
         found: dict[str, frozenset[str]] = self.extra.get(OUTSIDE_REFERENCES, {})
         return found.get(table, frozenset())
+
+    def inherited(self, table: str) -> bool:
+        """Other tables inherit from this one: a plain SELECT of it returns their rows too."""
+        return table in self.extra.get(INHERITED_TABLES, frozenset())
 
     def enum(self, name: str) -> EnumType:
         for enum in self.enums:
