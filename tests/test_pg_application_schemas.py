@@ -62,3 +62,50 @@ def test_a_parent_table_keeps_its_own_rows_in_another_engine(inherits_source: st
                    )[0] == (60, 30)
     assert any("inheritance login_events of events is not created" in r.getMessage()
                for r in caplog.records)
+
+
+# AdventureWorks keeps its domains ("Name", "Flag") in public for tables in person, sales…
+DOMAINS_SQL = """
+CREATE SCHEMA person;
+CREATE DOMAIN public."Flag" AS boolean NOT NULL;
+CREATE DOMAIN public.zip AS text CHECK (VALUE ~ '^[0-9]{5}$');
+CREATE DOMAIN public.year AS integer CHECK (VALUE >= 1901 AND VALUE <= 2155);
+CREATE TABLE person."Address" ("AddressID" serial PRIMARY KEY, "Zip" public.zip NOT NULL,
+                               "Built" public.year, "IsPrimary" public."Flag");
+INSERT INTO person."Address" ("Zip", "Built", "IsPrimary")
+SELECT lpad((g * 37)::text, 5, '0'), 1950 + g % 70, g % 3 = 0 FROM generate_series(1, 80) g;
+"""
+
+
+@pytest.fixture(scope="module")
+def domains_source(pg_cluster):  # type: ignore[no-untyped-def]
+    dbname, url = pg_cluster.create_database("domains")
+    run_sql(url, DOMAINS_SQL)
+    yield url
+    pg_cluster.drop_database(dbname)
+
+
+@pytest.mark.postgres
+def test_domains_of_another_schema_keep_their_checks(domains_source: str, pg_database_factory,
+                                                     duckdb_path_factory) -> None:  # type: ignore[no-untyped-def]
+    """Domains defined outside the copied schema were not read: a PostgreSQL copy of schema
+    person declared its columns with the base types, silently (exit 0), so "Zip" lost its
+    CHECK and "IsPrimary" its NOT NULL; in DuckDB every domain's CHECK was lost. They are
+    mirrored into the target schema like enums, a NOT NULL domain makes its column NOT
+    NULL, and an engine without domains declares their CHECKs on the table."""
+    target = pg_database_factory("domains_out")
+    assert dbsynth.synth(domains_source, target, source_schema="person").integrity.ok
+    types = run_sql(target, "SELECT column_name, domain_schema, domain_name FROM "
+                            "information_schema.columns WHERE table_name = 'Address' ORDER BY 1")
+    assert types == [("AddressID", None, None), ("Built", "person", "year"),
+                     ("IsPrimary", "person", "Flag"), ("Zip", "person", "zip")]
+    with pytest.raises(Exception, match="violates check constraint"):
+        run_sql(target, """INSERT INTO person."Address" ("Zip", "IsPrimary") VALUES ('abc', true)""")
+    lake = f"duckdb:///{duckdb_path_factory('domains')}"
+    assert dbsynth.synth(domains_source, lake, source_schema="person").integrity.ok
+    assert run_sql(lake, """SELECT count(*) FROM "Address" WHERE "IsPrimary" IS NOT NULL
+                            AND "Built" BETWEEN 1901 AND 2155""")[0][0] == 80
+    ddl = run_sql(lake, "SELECT sql FROM duckdb_tables() WHERE table_name = 'Address'")[0][0]
+    assert "regexp_matches" in ddl and "2155" in ddl and 'IsPrimary BOOLEAN NOT NULL' in ddl
+    with pytest.raises(Exception, match="CHECK constraint"):
+        run_sql(lake, """INSERT INTO "Address" VALUES (999, '12345', 1800, true)""")

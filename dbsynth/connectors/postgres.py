@@ -202,6 +202,12 @@ class PostgresConnector:
                 expr = re.sub(r"\s+NOT VALID$", "", definition.strip())
                 expr = expr.removeprefix("CHECK ").strip()
                 checks[table].append(CheckConstraint(expr, cname, dialect="postgres"))
+        for table, column, name, definition in self.query(read_sql("postgres", "domain_checks"),
+                                                           params):
+            if table in checks:
+                checks[table].append(CheckConstraint(
+                    domain_check(definition, column), f"{table}_{column}_{name}"[:63],
+                    "postgres", "domain"))
         objects = postgres_objects(self.query, self.schema_name)
         self._inherited = frozenset(r[0] for r in self.query(read_sql("postgres", "inheritance"),
                                                              params))
@@ -319,6 +325,18 @@ def _run(cur: psycopg.Cursor[Any], sql: str, params: dict[str, Any] | None) -> l
     else:
         cur.execute(sql)  # no placeholders to parse (a literal % stays literal)
     return list(cur.fetchall()) if cur.description else []
+
+
+def domain_check(definition: str, column: str) -> str:
+    """A domain's ``CHECK (VALUE …)`` as the expression of a CHECK on ``column``."""
+    import sqlglot
+    from sqlglot import exp
+
+    tree = sqlglot.parse_one(definition.strip().removeprefix("CHECK").strip(), read="postgres")
+    return tree.transform(lambda node: exp.column(column, quoted=True)
+                          if isinstance(node, exp.Column) and not node.table
+                          and node.name.upper() == "VALUE" and not node.this.quoted
+                          else node).sql("postgres")
 
 
 def _read_expression(column: Column) -> str:

@@ -119,12 +119,14 @@ class CheckConstraint:
     """A CHECK in the source dialect's SQL (``expression`` without the ``CHECK`` keyword).
     ``source`` "partitions": a partition's own CHECK as a condition on the table's rows
     (``NOT (bounds) OR (check)``: it holds for the rows routed there); a partitioned copy
-    declares it on the partition, a plain table on itself."""
+    declares it on the partition, a plain table on itself. ``source`` "domain": the CHECK of
+    a column's domain, on that column (the rows hold it); an engine with domains has it
+    from the domain, another declares it on the table."""
 
     expression: str
     name: str | None = None
     dialect: str = "postgres"
-    source: Literal["declared", "partitions"] = "declared"
+    source: Literal["declared", "partitions", "domain"] = "declared"
 
 
 #: What a foreign key does when its parent row is deleted or its key updated (SQL's

@@ -270,11 +270,13 @@ def has_partitions(table: str, schema: Schema, caps: Dialect) -> bool:
 
 def declared_on_table(table: Table, schema: Schema, caps: Dialect) -> Table:
     """The table with the CHECKs and UNIQUEs it declares itself: where it is written
-    partitioned, those of its partitions (source "partitions") are declared on them (objects)."""
-    if not has_partitions(table.name, schema, caps):
-        return table
-    checks = tuple(c for c in table.checks if c.source != "partitions")
-    uniques = tuple(u for u in table.uniques if u.source != "partitions")
+    partitioned, those of its partitions (source "partitions") are declared on them (objects);
+    where its columns keep their domains, the domains hold their CHECKs (source "domain")."""
+    partitioned = has_partitions(table.name, schema, caps)
+    domains = caps.domains and schema.dialect == caps.name  # (the columns keep their domains)
+    checks = tuple(c for c in table.checks if not (partitioned and c.source == "partitions")
+                   and not (domains and c.source == "domain"))
+    uniques = tuple(u for u in table.uniques if not (partitioned and u.source == "partitions"))
     if (len(checks), len(uniques)) == (len(table.checks), len(table.uniques)):
         return table
     return replace(table, checks=checks, uniques=uniques)
