@@ -208,6 +208,9 @@ class PostgresConnector:
                 checks[table].append(CheckConstraint(
                     domain_check(definition, column), f"{table}_{column}_{name}"[:63],
                     "postgres", "domain"))
+        for table, name, definition in self.query(read_sql("postgres", "exclusions"), params):
+            log.warning("exclusion constraint %s on %s is not copied: the rows are not generated "
+                        "to hold %s", name, table, definition)
         objects = postgres_objects(self.query, self.schema_name)
         self._inherited = frozenset(r[0] for r in self.query(read_sql("postgres", "inheritance"),
                                                              params))
