@@ -12,7 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from dbsynth.connectors.base import Connector, qualified, quote_ident
+from dbsynth.connectors.base import Connector, own_rows, quote_ident
 from dbsynth.connectors.registry import connect
 from dbsynth.errors import SchemaError, UsageError
 from dbsynth.schema.graph import LoadPlan, build_plan
@@ -69,7 +69,7 @@ def resolve_schema(source: Connector, keys: KeyOptions,
     inference = None
     if keys.infer:
         inference = vet_inference(schema, infer_keys(
-            schema, source.query, lambda t: qualified(source.schema_name, t), quote_ident,
+            schema, source.query, lambda t: own_rows(source, schema, t), quote_ident,
             keys.threshold))
         schema = with_inferred_keys(schema, inference)
     if keys.metadata is not None:

@@ -23,7 +23,7 @@ if TYPE_CHECKING:  # pandas and numpy load where data is read: `dbsynth --help` 
 #: What the engine can do, as data: the connector's dialect (the former name, kept).
 Capabilities = Dialect
 
-__all__ = ["Capabilities", "Connector", "Dependent", "Dialect", "TargetSession", "is_null_value",
+__all__ = ["Capabilities", "Connector", "Dependent", "Dialect", "TargetSession", "is_null_value", "own_rows",
            "first_line", "qualified", "quote_ident", "read_sql", "short_sql"]
 
 
@@ -124,6 +124,14 @@ class Connector(Protocol):
     def query(self, sql: str) -> list[tuple[Any, ...]]: ...
 
     def close(self) -> None: ...
+
+
+def own_rows(connector: Connector, schema: Schema, table: str) -> str:
+    """How a query's FROM names the table's own rows in ``connector``'s schema: a table
+    others inherit from returns their rows too unless read alone (``ONLY``), which would
+    size it and train it on rows that are not its own."""
+    name = qualified(connector.schema_name, table)
+    return connector.capabilities.own_rows.format(name) if schema.inherited(table) else name
 
 
 def probe_by_query(query: Callable[[str], object], display_url: str, sql: str) -> str | None:

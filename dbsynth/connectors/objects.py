@@ -48,6 +48,10 @@ def postgres_objects(query: Query, schema: str) -> tuple[SchemaObject, ...]:
             top = tops.get(partition, partition)  # (a CHECK or UNIQUE of its own)
             out.append(SchemaObject("constraint", f"{partition}.{name}", sql, "postgres",
                                     (top,), top))
+        out += [SchemaObject("inheritance", f"{child} of {parent}", sql, "postgres",
+                             (child, parent), child)
+                for parent, child, sql in query(read_sql("postgres", "inheritance"), params)
+                if child is not None]
         out += [SchemaObject("domain", name, sql, "postgres", after_load=False)
                 for name, sql in query(read_sql("postgres", "objects_domains"), params)]
         out += [SchemaObject("type", name, sql, "postgres", tuple(d for d in deps if d != name),

@@ -28,7 +28,7 @@ from dbsynth.dialects.postgres import is_composite
 from dbsynth.dialects.postgres import parse_type as parse_pg_type
 from dbsynth.errors import ConnectionError_, LoadError, SchemaError
 from dbsynth.schema.model import (
-    OUTSIDE_REFERENCES, CheckConstraint, Column, EnumType, FkAction, ForeignKey, PrimaryKey,
+    INHERITED_TABLES, OUTSIDE_REFERENCES, CheckConstraint, Column, EnumType, FkAction, ForeignKey, PrimaryKey,
     Schema, SqlType, Table, UniqueConstraint, outside_note,
 )
 from dbsynth.schema.objects import SchemaObject
@@ -53,6 +53,7 @@ class PostgresConnector:
         self.schema_name = schema
         self.role = role
         self._reader: psycopg.Connection[Any] | None = None
+        self._inherited: frozenset[str] = frozenset()  # read FROM ONLY (see introspect)
         self._check_reachable()
 
     # -- identity -------------------------------------------------------------------------
@@ -201,7 +202,18 @@ class PostgresConnector:
                 expr = re.sub(r"\s+NOT VALID$", "", definition.strip())
                 expr = expr.removeprefix("CHECK ").strip()
                 checks[table].append(CheckConstraint(expr, cname, dialect="postgres"))
+        for table, column, name, definition in self.query(read_sql("postgres", "domain_checks"),
+                                                           params):
+            if table in checks:
+                checks[table].append(CheckConstraint(
+                    domain_check(definition, column), f"{table}_{column}_{name}"[:63],
+                    "postgres", "domain"))
+        for table, name, definition in self.query(read_sql("postgres", "exclusions"), params):
+            log.warning("exclusion constraint %s on %s is not copied: the rows are not generated "
+                        "to hold %s", name, table, definition)
         objects = postgres_objects(self.query, self.schema_name)
+        self._inherited = frozenset(r[0] for r in self.query(read_sql("postgres", "inheritance"),
+                                                             params))
         for table, fk in _partition_foreign_keys(self.query, params, objects):
             if table in fks and not any((k.columns, k.ref_table) == (fk.columns, fk.ref_table)
                                         for k in fks[table]):
@@ -231,13 +243,14 @@ class PostgresConnector:
         ) for n in names)
         return Schema(dialect="postgres", name=self.schema_name, tables=tables, enums=enums,
                       objects=objects, extra={OUTSIDE_REFERENCES: {
-                          t: frozenset(c) for t, c in outside.items()}})
+                          t: frozenset(c) for t, c in outside.items()},
+                          INHERITED_TABLES: self._inherited})
 
     def _row_counts(self, names: list[str]) -> dict[str, int]:
         if not names:
             return {}
         union = " UNION ALL ".join(
-            f"SELECT {i}, count(*) FROM {qualified(self.schema_name, n)}" for i, n in enumerate(names))
+            f"SELECT {i}, count(*) FROM {self._own_rows(n)}" for i, n in enumerate(names))
         return {names[i]: int(c) for i, c in self.query(union)}
 
     # -- reading --------------------------------------------------------------------------
@@ -247,8 +260,13 @@ class PostgresConnector:
         if limit is not None and table.row_count > limit:
             percent = min(100.0, 100.0 * limit / table.row_count)
             sample = f" TABLESAMPLE BERNOULLI ({percent:.6f}) REPEATABLE ({int(seed)})"
-        rows = self.query(f"SELECT {cols} FROM {qualified(self.schema_name, table.name)}{sample}")
+        rows = self.query(f"SELECT {cols} FROM {self._own_rows(table.name)}{sample}")
         return pd.DataFrame(rows, columns=list(table.column_names))
+
+    def _own_rows(self, table: str) -> str:
+        """The table's own rows: a parent's SELECT returns its children's rows too."""
+        name = qualified(self.schema_name, table)
+        return CAPABILITIES.own_rows.format(name) if table in self._inherited else name
 
     def begin_target(self) -> PostgresSession:
         return PostgresSession(self._connect(), self.schema_name, self.url)
@@ -310,6 +328,18 @@ def _run(cur: psycopg.Cursor[Any], sql: str, params: dict[str, Any] | None) -> l
     else:
         cur.execute(sql)  # no placeholders to parse (a literal % stays literal)
     return list(cur.fetchall()) if cur.description else []
+
+
+def domain_check(definition: str, column: str) -> str:
+    """A domain's ``CHECK (VALUE …)`` as the expression of a CHECK on ``column``."""
+    import sqlglot
+    from sqlglot import exp
+
+    tree = sqlglot.parse_one(definition.strip().removeprefix("CHECK").strip(), read="postgres")
+    return tree.transform(lambda node: exp.column(column, quoted=True)
+                          if isinstance(node, exp.Column) and not node.table
+                          and node.name.upper() == "VALUE" and not node.this.quoted
+                          else node).sql("postgres")
 
 
 def _read_expression(column: Column) -> str:

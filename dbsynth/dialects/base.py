@@ -170,6 +170,10 @@ class Dialect:
     #: ALTER TABLE adding a CHECK without checking the rows there ({table}, {name},
     #: {expression}): how a CHECK calling a copied function comes after the functions
     add_check_not_valid: str | None = None
+    #: how a FROM names a table's own rows, without those of the tables inheriting from it
+    #: (``{}``: the qualified name; PostgreSQL's ``ONLY``, where a parent's SELECT returns
+    #: its children's rows too)
+    own_rows: str = "{}"
 
     def notable(self) -> dict[str, Any]:
         """The capabilities that change what a copy into this engine is (``inspect`` shows

@@ -29,6 +29,7 @@ DIALECT = Dialect(
     create_type_if_absent="DO $dbsynth$ BEGIN {}; EXCEPTION WHEN duplicate_object THEN NULL; END $dbsynth$",
     relax_function_bodies="SET LOCAL check_function_bodies = off",
     extension_probe="SELECT 1 / count(*) FROM pg_available_extensions WHERE name = {}",
+    own_rows="ONLY {}",
     add_check_not_valid="ALTER TABLE {table} ADD CONSTRAINT {name} CHECK ({expression}) NOT VALID",
     fk_timings=frozenset({"NOT DEFERRABLE", "DEFERRABLE INITIALLY IMMEDIATE", "DEFERRABLE INITIALLY DEFERRED"}),
 )

@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from dbsynth.connectors.base import Connector, qualified, quote_ident, read_sql
+from dbsynth.connectors.base import Connector, own_rows, qualified, quote_ident, read_sql
 from dbsynth.report.casts import cast_frames, find_casts, relations
 from dbsynth.report.detection import auc_of, detection, joined_key
 from dbsynth.report.fidelity import Kind, as_numbers, fidelity, histogram_edges, prepared, scored_columns
@@ -47,7 +47,7 @@ def build_report(schema: Schema, source: Connector, target: Connector, *, sample
     started = time.perf_counter()
     real: dict[str, pd.DataFrame] = {}
     synthetic: dict[str, pd.DataFrame] = {}
-    target_rows = _row_counts(target, [t.name for t in schema.tables])
+    target_rows = _row_counts(target, schema)
     for table in schema.tables:
         real[table.name] = source.read_table(table, limit=sample_rows, seed=seed)
         own_count = replace(table, row_count=target_rows[table.name])  # sampled by its own size
@@ -162,8 +162,10 @@ def row_counts(schema: Schema, synthetic: dict[str, int | None], scale: float | 
     return out, {"value": scale, "estimated": estimated}
 
 
-def _row_counts(db: Connector, names: list[str]) -> dict[str, int]:
-    return {n: int(db.query(f"SELECT count(*) FROM {qualified(db.schema_name, n)}")[0][0]) for n in names}
+def _row_counts(db: Connector, schema: Schema) -> dict[str, int]:
+    """Each table's own rows (not those of a table inheriting from it)."""
+    return {t.name: int(db.query(f"SELECT count(*) FROM {own_rows(db, schema, t.name)}")[0][0])
+            for t in schema.tables}
 
 
 def _per_parent(db: Connector, child: str, fk: ForeignKey, child_kinds: dict[str, Kind],

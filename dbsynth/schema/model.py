@@ -123,12 +123,14 @@ class CheckConstraint:
     """A CHECK in the source dialect's SQL (``expression`` without the ``CHECK`` keyword).
     ``source`` "partitions": a partition's own CHECK as a condition on the table's rows
     (``NOT (bounds) OR (check)``: it holds for the rows routed there); a partitioned copy
-    declares it on the partition, a plain table on itself."""
+    declares it on the partition, a plain table on itself. ``source`` "domain": the CHECK of
+    a column's domain, on that column (the rows hold it); an engine with domains has it
+    from the domain, another declares it on the table."""
 
     expression: str
     name: str | None = None
     dialect: str = "postgres"
-    source: Literal["declared", "partitions"] = "declared"
+    source: Literal["declared", "partitions", "domain"] = "declared"
 
 
 #: What a foreign key does when its parent row is deleted or its key updated (SQL's
@@ -240,6 +242,10 @@ class Table:
 #: schema (another PostgreSQL schema, another MySQL database), see :meth:`Schema.outside_columns`
 OUTSIDE_REFERENCES = "outside_references"
 
+#: ``Schema.extra`` key: the tables others inherit from (PostgreSQL's ``INHERITS``, not
+#: partitioning), whose own rows are read without their children's: see :meth:`Schema.inherited`
+INHERITED_TABLES = "inherited_tables"
+
 
 def outside_note(table: str, columns: tuple[str, ...], where: str, schema_name: str) -> str:
     """The warning for a foreign key onto ``where`` (``schema.table``), outside the schema."""
@@ -290,6 +296,10 @@ class Schema:
         and not to be taken for references to a table of the same name in it."""
         found: dict[str, frozenset[str]] = self.extra.get(OUTSIDE_REFERENCES, {})
         return found.get(table, frozenset())
+
+    def inherited(self, table: str) -> bool:
+        """Other tables inherit from this one: a plain SELECT of it returns their rows too."""
+        return table in self.extra.get(INHERITED_TABLES, frozenset())
 
     def enum(self, name: str) -> EnumType:
         for enum in self.enums:

@@ -15,14 +15,14 @@ from typing import Any, Literal
 ObjectKind = Literal[
     "partition key", "partition", "extension", "domain", "type", "sequence", "function", "procedure",
     "aggregate", "index", "view", "materialized view", "trigger", "comment", "policy", "grant",
-    "check", "check validation", "foreign key", "default", "constraint",
+    "check", "check validation", "foreign key", "default", "constraint", "inheritance",
 ]
 
 #: kinds in the order they are created when nothing else decides (dependencies first)
 KIND_ORDER: tuple[ObjectKind, ...] = (
     "partition key", "partition", "extension", "domain", "type", "sequence", "default", "function",
     "procedure", "aggregate", "check", "check validation", "view", "materialized view", "index",
-    "constraint", "foreign key", "trigger", "comment", "policy", "grant",
+    "constraint", "foreign key", "inheritance", "trigger", "comment", "policy", "grant",
 )
 
 #: kinds other objects can depend on (by name; an index, trigger or comment is named after

@@ -60,7 +60,8 @@ def _table(data: dict[str, Any]) -> Table:
                                        tuple(map(str, u.get("reads", ()))))
                       for u in data.get("uniques", ())),
         checks=tuple(CheckConstraint(str(c["expression"]), c.get("name"),
-                                     c.get("dialect", "postgres"), _source(c.get("source")))  # type: ignore[arg-type]
+                                     c.get("dialect", "postgres"),
+                                     _source(c.get("source"), CHECK_SOURCES))  # type: ignore[arg-type]
                      for c in data.get("checks", ())),
         row_count=int(data.get("row_count", 0)),
         mode=data.get("mode", "synthesize"),
@@ -68,12 +69,13 @@ def _table(data: dict[str, Any]) -> Table:
 
 
 
-#: where a UNIQUE may come from (a CHECK: the first two only)
+#: where a UNIQUE may come from (a CHECK: the first two, or its column's domain)
 UNIQUE_SOURCES = ("declared", "partitions", "indexes")
+CHECK_SOURCES = ("declared", "partitions", "domain")
 
 
 def _source(value: Any, known: tuple[str, ...] = UNIQUE_SOURCES[:2]
-            ) -> Literal["declared", "partitions", "indexes"]:
+            ) -> Literal["declared", "partitions", "indexes", "domain"]:
     """Where a UNIQUE or CHECK is declared (absent in older model files: on the table)."""
     if value is None:
         return "declared"

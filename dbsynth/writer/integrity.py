@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from dbsynth.connectors.base import Connector, qualified, quote_ident, read_sql
+from dbsynth.connectors.base import Connector, own_rows, quote_ident, read_sql
 from dbsynth.schema.model import Schema
 
 
@@ -68,14 +68,13 @@ def check_integrity(target: Connector, schema: Schema, expected: dict[str, int] 
     with ``expected`` (rows asked for per table), a table far from its size is one too, in
     one process and in partitions alike. ``relations`` reads some tables
     through a derived table instead (the report's casts of a copy another tool wrote)."""
-    sname = target.schema_name  # type: ignore[attr-defined]
     report = IntegrityReport()
     relations = relations or {}
 
     def rel(table: str, alias: str = "") -> str:
         if table in relations:
             return relations[table] + (f" AS {alias}" if alias else "")
-        return qualified(sname, table)
+        return own_rows(target, schema, table)  # (not a child's rows: PostgreSQL's ONLY)
 
     def count(template: str, **parts: str) -> int:
         return int(target.query(read_sql("checks", template).format(**parts))[0][0])

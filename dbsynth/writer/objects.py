@@ -40,7 +40,7 @@ TRANSLATED_KINDS = frozenset({"index", "view", "materialized view", "comment"})
 #: kinds tried even on the same engine: a policy names roles, which differ between servers;
 #: a CHECK's validation fails where the generated rows do not satisfy it (so may a
 #: partition's own CHECK or UNIQUE: then it is left out with why, the copy goes on)
-TRIED_KINDS = frozenset({"policy", "grant", "check validation", "constraint"})
+TRIED_KINDS = frozenset({"policy", "grant", "check validation", "constraint", "inheritance"})
 #: kinds dropped before a replace and created again (a table's own go with the table)
 DROPPED_KINDS = {"view": "VIEW", "materialized view": "MATERIALIZED VIEW"}
 
@@ -151,6 +151,11 @@ def _statement(obj: SchemaObject, caps: Dialect, source_schema: str, schema_name
     if obj.kind == "constraint":
         return None, (f"{obj.table} is one plain table in {caps.name}: it is declared on it "
                       f"(a CHECK for the rows of the partition, a UNIQUE over all rows)"), False
+    if obj.kind == "inheritance":
+        parent = obj.depends_on[-1]
+        return None, (f"{caps.name} has no table inheritance: {obj.table} is a table of its own "
+                      f"and {parent} holds only its own rows (a SELECT of it in the source "
+                      f"returns {obj.table}'s too)"), False
     if obj.kind not in TRANSLATED_KINDS:
         return None, f"a {obj.dialect} {obj.kind} is not portable to {caps.name}", False
     sql, why = translate_object(obj, caps, schema_name)
@@ -265,11 +270,13 @@ def has_partitions(table: str, schema: Schema, caps: Dialect) -> bool:
 
 def declared_on_table(table: Table, schema: Schema, caps: Dialect) -> Table:
     """The table with the CHECKs and UNIQUEs it declares itself: where it is written
-    partitioned, those of its partitions (source "partitions") are declared on them (objects)."""
-    if not has_partitions(table.name, schema, caps):
-        return table
-    checks = tuple(c for c in table.checks if c.source != "partitions")
-    uniques = tuple(u for u in table.uniques if u.source != "partitions")
+    partitioned, those of its partitions (source "partitions") are declared on them (objects);
+    where its columns keep their domains, the domains hold their CHECKs (source "domain")."""
+    partitioned = has_partitions(table.name, schema, caps)
+    domains = caps.domains and schema.dialect == caps.name  # (the columns keep their domains)
+    checks = tuple(c for c in table.checks if not (partitioned and c.source == "partitions")
+                   and not (domains and c.source == "domain"))
+    uniques = tuple(u for u in table.uniques if not (partitioned and u.source == "partitions"))
     if (len(checks), len(uniques)) == (len(table.checks), len(table.uniques)):
         return table
     return replace(table, checks=checks, uniques=uniques)

@@ -1,5 +1,6 @@
 -- Columns of every ordinary/partitioned table in one schema, in ordinal order.
--- Domains are resolved to their base type; arrays report their element type.
+-- Domains are resolved to their base type (a NOT NULL domain makes the column NOT NULL);
+-- arrays report their element type.
 SELECT c.relname                                   AS table_name,
        a.attname                                   AS column_name,
        format_type(a.atttypid, a.atttypmod)        AS formatted_type,
@@ -11,7 +12,7 @@ SELECT c.relname                                   AS table_name,
        bt.typname                                  AS domain_base_name,
        et.typtype                                  AS element_kind,
        et.typname                                  AS element_name,
-       NOT a.attnotnull                            AS nullable,
+       NOT (a.attnotnull OR coalesce(t.typnotnull, false)) AS nullable,  -- a NOT NULL domain too
        pg_get_expr(d.adbin, d.adrelid)             AS column_default,
        a.attidentity                               AS identity,
        a.attgenerated                              AS generated
