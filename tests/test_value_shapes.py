@@ -115,3 +115,31 @@ def test_values_at_the_ends_of_their_types_keep_their_meaning(
     result = dbsynth.synth(edge_values_source, target)
     assert result.integrity.ok
     _edge_values_kept(target)
+
+
+INFINITE_DATES_SQL = """
+CREATE TABLE licence (id int PRIMARY KEY, valid_from date NOT NULL, valid_to date,
+                      revoked_at timestamptz);
+INSERT INTO licence SELECT g, DATE '2020-01-01' + g, CASE WHEN g % 3 = 0 THEN 'infinity'::date
+    ELSE DATE '2025-01-01' + g END, CASE WHEN g % 4 = 0 THEN '-infinity'::timestamptz
+    ELSE TIMESTAMPTZ '2024-06-01 00:00+00' + g * INTERVAL '1 hour' END
+FROM generate_series(1, 120) g;
+"""
+
+
+@pytest.mark.postgres
+def test_postgresql_infinite_dates_are_read(pg_database_factory, duckdb_path_factory,
+                                            caplog) -> None:  # type: ignore[no-untyped-def]
+    """A PostgreSQL date or timestamp of 'infinity' (a licence valid until further notice):
+    psycopg cannot make it a Python date, and the source could not be read at all ('date
+    too small (before year 1)', exit 1). Read as 9999-12-31 / 0001-01-01, and said."""
+    source = pg_database_factory("infinite_dates")
+    run_sql(source, INFINITE_DATES_SQL)
+    target = f"duckdb:///{duckdb_path_factory('infinite_dates')}"
+    assert dbsynth.synth(source, target).integrity.ok
+    open_ended, earliest = run_sql(target, (
+        "SELECT count(*) FILTER (WHERE valid_to = DATE '9999-12-31'), "
+        "min(revoked_at) FROM licence"))[0]
+    assert open_ended >= 20 and earliest.year == 1
+    assert "licence.valid_to holds infinity or -infinity" in caplog.text
+    assert "licence.revoked_at holds infinity or -infinity" in caplog.text
