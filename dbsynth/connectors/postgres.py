@@ -21,6 +21,7 @@ import psycopg
 import pyarrow as pa
 import pyarrow.csv as pa_csv
 from dbsynth.connectors.objects import postgres_objects
+from dbsynth.connectors.pg_values import may_hold_infinities, read_infinities
 from dbsynth.connectors.pg_records import Shape, array_literal, column_shape, composite_text
 from dbsynth.connectors.base import Dependent, add_index_unique, expression_unique, first_line, is_null_value, qualified, quote_ident, read_sql, short_sql, probe_by_query
 from dbsynth.dialects.postgres import DIALECT
@@ -79,6 +80,7 @@ class PostgresConnector:
                 # Every transaction on a source is read only: even a mistaken write fails.
                 conn.execute("SET default_transaction_read_only = on")
                 conn.commit()
+                read_infinities(conn)
             return conn
         except psycopg.Error as exc:
             reason = first_line(exc)
@@ -261,7 +263,14 @@ class PostgresConnector:
             percent = min(100.0, 100.0 * limit / table.row_count)
             sample = f" TABLESAMPLE BERNOULLI ({percent:.6f}) REPEATABLE ({int(seed)})"
         rows = self.query(f"SELECT {cols} FROM {self._own_rows(table.name)}{sample}")
-        return pd.DataFrame(rows, columns=list(table.column_names))
+        frame = pd.DataFrame(rows, columns=list(table.column_names))
+        for column in table.columns:
+            if may_hold_infinities(column.type.name, frame[column.name]) and self.query(
+                    f"SELECT 1 FROM {self._own_rows(table.name)} WHERE NOT "
+                    f"isfinite({quote_ident(column.name)}) LIMIT 1"):
+                log.warning("%s.%s holds infinity or -infinity: read and modelled as the ends of "
+                            "the calendar (9999-12-31, 0001-01-01)", table.name, column.name)
+        return frame
 
     def _own_rows(self, table: str) -> str:
         """The table's own rows: a parent's SELECT returns its children's rows too."""

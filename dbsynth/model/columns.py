@@ -63,6 +63,9 @@ class ColumnSummary:
     #: integers beyond a float's exact range (2**53: a BIGINT UNSIGNED near its top, an id
     #: of 19 digits): modelled as their distance from this, the source's least value, exactly
     offset: WideInt | None = None
+    #: floats: the shares of -Infinity and +Infinity among the non-NULL values (empty: none);
+    #: the quantiles are of the finite values, which infinities would make NaN
+    infinite: list[float] = field(default_factory=list)
 
 
 #: the largest integer a float64 holds exactly: beyond it, integers are modelled from an offset
@@ -104,12 +107,17 @@ def fit_column(column: Column, values: pd.Series, beside: Sequence[str] = ()) ->
                 if base.offset is None else
                 np.array([_distance_below(int(v) - base.offset) for v in present], dtype=float))
         base.kind, base.integer, base.scale = "numeric", t.is_integer, t.scale
+        finite = np.isfinite(nums)
+        if len(nums) and not finite.all():  # ±Infinity (a float's open bound): a share each
+            base.infinite = [float((nums == -np.inf).mean()), float((nums == np.inf).mean())]
+            nums = nums[finite] if finite.any() else np.zeros(1)
         base.quantiles = np.quantile(nums, grid).tolist() if len(nums) else []
         if base.scale is None and not base.integer and len(nums):
             base.scale = _observed_scale(present)
             if base.scale is None:  # floats written with few decimals (6.4, 205.0)
                 base.scale = decimals_of(nums)
         base.grid = fit_grid(nums, 0 if base.integer else base.scale)
+        base.quantiles = _within_precision(base.quantiles, t.precision, t.scale)
         return base
     if t.name in ("timestamp", "timestamptz", "date"):
         from dbsynth.model.encoding import to_nanoseconds  # encoding builds on these summaries
@@ -122,8 +130,9 @@ def fit_column(column: Column, values: pd.Series, beside: Sequence[str] = ()) ->
         base.integer = t.name == "timestamptz"  # remembers the time zone flag
         return base
     if t.name == "time":
-        secs = present.map(lambda v: v.hour * 3600 + v.minute * 60 + v.second).to_numpy(float)
+        secs = present.map(seconds_of_day).to_numpy(float)
         base.kind = "time"
+        base.step = MICROSECOND_STEP if (secs % 1).any() else None  # 23:59:59.999999 stays so
         base.quantiles = np.quantile(secs, grid).tolist() if len(secs) else []
         return base
     if t.name == "uuid":
@@ -211,6 +220,23 @@ def _distance_below(distance: int) -> float:
     the type's range, for a BIGINT at its top)."""
     near = float(distance)
     return near if int(near) <= distance else float(np.nextafter(near, -np.inf))
+
+
+def _within_precision(quantiles: list[float], precision: int | None,
+                      scale: int | None) -> list[float]:
+    """Quantiles inside what numeric(precision, scale) holds: 9999999999999999999999999999.9999999999,
+    a numeric(38,10)'s largest, is 1e28 as a float, which the type refuses; so drawn values,
+    clipped to the quantiles' ends, stay a float below it."""
+    if precision is None or scale is None or precision - scale > 300:
+        return quantiles
+    bound = float(np.nextafter(10.0 ** (precision - scale), 0.0))
+    return [min(max(q, -bound), bound) for q in quantiles]
+
+
+def seconds_of_day(value: Any) -> float:
+    """A time of day as seconds since midnight, its microseconds as the fraction."""
+    return (value.hour * 3600 + value.minute * 60 + value.second
+            + getattr(value, "microsecond", 0) / 1e6)
 
 
 def _is_constant(present: pd.Series) -> bool:
@@ -312,7 +338,15 @@ def _draw(s: ColumnSummary, n: int, rng: np.random.Generator, fake: FakeValues) 
     if s.kind in ("numeric", "datetime", "date", "time"):
         from dbsynth.model.encoding import decode  # encoding builds on these summaries
 
-        return decode(s, from_quantiles(s.quantiles, n, rng))  # one path back to SQL values
+        codes = from_quantiles(s.quantiles, n, rng)
+        if s.infinite:  # drawn at their shares, as the stand-ins decode reads back
+            from dbsynth.model.encoding import infinity_stand_ins
+
+            low, high = infinity_stand_ins(s)
+            u = rng.random(n)
+            codes[u < s.infinite[0]] = low
+            codes[(u >= s.infinite[0]) & (u < s.infinite[0] + s.infinite[1])] = high
+        return decode(s, codes)  # one path back to SQL values
     if s.kind == "categorical":
         if not s.categories:
             return pd.Series([None] * n, dtype=object)

@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from dbsynth.model.columns import ColumnSummary, _hashable, _is_null
+from dbsynth.model.columns import ColumnSummary, _hashable, _is_null, seconds_of_day
 from dbsynth.model.grids import snap
 from dbsynth.model.text_patterns import apply_case
 
@@ -29,14 +29,17 @@ def encode(summary: ColumnSummary, values: pd.Series) -> np.ndarray:
         if summary.offset is not None:  # exact whole numbers beyond a float's: their distance
             offset = summary.offset
             return values.map(lambda v: np.nan if _is_null(v) else float(int(v) - offset)).to_numpy(dtype=float)
-        return pd.to_numeric(values, errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+        x = pd.to_numeric(values, errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+        if summary.infinite:  # finite stand-ins beyond the range: trees and copulas take no inf
+            low, high = infinity_stand_ins(summary)
+            x = np.where(x == -np.inf, low, np.where(x == np.inf, high, x))
+        return x
     if kind in ("datetime", "date"):
         if summary.text_format:  # dates stored as text
             values = pd.Series(pd.to_datetime(values, format=summary.text_format, errors="coerce"))
         return to_nanoseconds(values, utc=summary.integer)
     if kind == "time":
-        return values.map(lambda v: np.nan if _is_null(v) else
-                          v.hour * 3600 + v.minute * 60 + v.second).to_numpy(dtype=float)
+        return values.map(lambda v: np.nan if _is_null(v) else seconds_of_day(v)).to_numpy(dtype=float)
     if kind == "categorical":
         try:  # scalar categories: one vectorised lookup
             codes = pd.Index(summary.categories, dtype=object).get_indexer(values.astype(object))
@@ -50,24 +53,35 @@ def encode(summary: ColumnSummary, values: pd.Series) -> np.ndarray:
     raise ValueError(f"column kind {kind!r} is not encoded")
 
 
-_EARLIEST = pd.Timestamp("1678-01-01")
-_LATEST = pd.Timestamp("2261-12-31")
+def infinity_stand_ins(summary: ColumnSummary) -> tuple[float, float]:
+    """Where -Infinity and +Infinity are modelled: one range's width beyond each end of the
+    finite values; :func:`decode` reads anything past half of it as the infinity."""
+    lo, hi = summary.quantiles[0], summary.quantiles[-1]
+    span = max(hi - lo, 1.0)
+    return lo - span, hi + span
 
 
 def to_nanoseconds(values: pd.Series, utc: bool) -> np.ndarray:
-    """Datetimes as float nanoseconds (NaN for NULL). Values outside 1678–2261, which
-    nanosecond timestamps cannot hold (e.g. a 9999-12-31 sentinel), are clamped to that range."""
+    """Datetimes as float nanoseconds since 1970 (NaN for NULL), years 1 to 9999 alike: read
+    through microseconds, as pandas' nanosecond timestamps end in 1678 and 2262 (a 9999-12-31
+    "until further notice" or 0001-01-01 sentinel was clamped to them, so it changed meaning)."""
     stamps = pd.to_datetime(values, utc=utc, errors="coerce")
-    if utc:
-        low, high = _EARLIEST.tz_localize("UTC"), _LATEST.tz_localize("UTC")
-    else:
-        stamps = stamps.dt.tz_localize(None) if getattr(stamps.dt, "tz", None) else stamps
-        low, high = _EARLIEST, _LATEST
+    if not utc and getattr(stamps.dt, "tz", None):
+        stamps = stamps.dt.tz_localize(None)
     missing = stamps.isna().to_numpy()
-    clamped = stamps.where(missing | (stamps >= low), low).where(missing | (stamps <= high), high)
-    out = clamped.dt.as_unit("ns").astype("int64").to_numpy().astype(float)
+    micros = stamps.dt.as_unit("us").to_numpy(dtype="datetime64[us]").astype("int64")
+    out = micros.astype(float) * 1000.0
     out[missing] = np.nan
     return out
+
+
+def nanoseconds_to_micros(nanos: np.ndarray, step: int | None = None) -> np.ndarray:
+    """Float nanoseconds as int64 microseconds (which hold years 1–9999), on ``step`` (ns, a
+    whole number of microseconds) when given: counted in steps so a day stays a whole day
+    where a float's nanoseconds are coarser than a microsecond."""
+    if step:
+        return np.rint(nanos / step).astype("int64") * (step // 1000)
+    return np.floor(nanos / 1000.0).astype("int64")
 
 
 def decode(summary: ColumnSummary, codes: np.ndarray) -> pd.Series:
@@ -91,20 +105,24 @@ def decode(summary: ColumnSummary, codes: np.ndarray) -> pd.Series:
             out = pd.Series(np.round(x, summary.scale)).astype(object)
         else:
             out = pd.Series(x).astype(object)
+        if summary.infinite:
+            low, high = infinity_stand_ins(summary)
+            out[codes < (low + lo) / 2] = -np.inf
+            out[codes > (high + hi) / 2] = np.inf
         out[missing] = None
         return out
     if kind in ("datetime", "date"):
         lo, hi = summary.quantiles[0], summary.quantiles[-1]
-        x = np.clip(np.nan_to_num(codes, nan=lo), lo, hi).astype("int64")
+        x = np.clip(np.nan_to_num(codes, nan=lo), lo, hi)
         fine = summary.step is not None and summary.step < 10**9  # fractions of a second
-        if summary.step and not fine:  # the source's values sit on whole days/hours/…: so do ours
-            x = (np.rint(x / summary.step) * summary.step).astype("int64")
+        # the source's values sit on whole days/hours/…: so do ours
+        micros = nanoseconds_to_micros(x, summary.step if summary.step and not fine else None)
         if kind == "date" and not summary.text_format:  # numpy makes the date objects at once
-            out = pd.Series(x.astype("datetime64[ns]").astype("datetime64[D]").astype(object),
+            out = pd.Series(micros.astype("datetime64[us]").astype("datetime64[D]").astype(object),
                             dtype=object)
             out[missing] = None
             return out
-        stamps = pd.Series(pd.to_datetime(x, unit="ns", utc=summary.integer))
+        stamps = pd.Series(pd.to_datetime(micros, unit="us", utc=summary.integer))
         stamps = stamps.dt.floor("us" if fine else "s")
         if summary.text_format:  # dates stored as text: written back in their format
             texts = apply_case(stamps.dt.strftime(summary.text_format).tolist(), summary.case)
@@ -114,8 +132,14 @@ def decode(summary: ColumnSummary, codes: np.ndarray) -> pd.Series:
         out[missing] = None
         return out
     if kind == "time":
-        secs = np.clip(np.nan_to_num(codes), 0, 86399).astype(int)
-        out = pd.Series([dt.time(v // 3600, (v % 3600) // 60, v % 60) for v in secs], dtype=object)
+        if summary.step:  # the source's times have fractions of a second: to the microsecond
+            micros = np.clip(np.floor(np.nan_to_num(codes) * 1e6), 0, 86_400 * 10**6 - 1).astype("int64")
+            secs, fractions = micros // 10**6, micros % 10**6
+        else:
+            secs = np.clip(np.nan_to_num(codes), 0, 86399).astype("int64")
+            fractions = np.zeros(len(secs), dtype="int64")
+        out = pd.Series([dt.time(int(v // 3600), int(v % 3600 // 60), int(v % 60), int(f))
+                         for v, f in zip(secs, fractions)], dtype=object)
         out[missing] = None
         return out
     if kind == "categorical":

@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from dbsynth.model.columns import random_uuids
-from dbsynth.model.encoding import to_nanoseconds
+from dbsynth.model.encoding import nanoseconds_to_micros, to_nanoseconds
 from dbsynth.model.key_hashes import (
     KeyHashes, KeyRule, combine_hashes, duplicated_keys, key_hashes, value_hashes,
 )
@@ -79,11 +79,11 @@ def _temporal_key(type_name: str, present: pd.Series) -> KeySpec:
     """From the earliest value on, at the source's usual distance between keys (at least a
     day for dates, a second otherwise), so any number of keys stays unique."""
     nanos = to_nanoseconds(present, utc=type_name == "timestamptz")
-    nanos = np.unique(nanos[~np.isnan(nanos)].astype("int64"))
+    micros = np.unique(nanoseconds_to_micros(nanos[~np.isnan(nanos)]))  # int64 ns end in 2262
     unit = DAY_NS if type_name == "date" else SECOND_NS
-    gaps = np.diff(nanos)
+    gaps = np.diff(micros) * 1000.0
     step = int(max(unit, round(float(np.median(gaps)) / unit) * unit)) if len(gaps) else unit
-    start = int(nanos[0] // step) if len(nanos) else 0
+    start = int(micros[0] // (step // 1000)) if len(micros) else 0
     return KeySpec("temporal", start=start, step=step)
 
 
@@ -93,11 +93,11 @@ SECOND_NS = 10**9
 
 def _temporal_values(spec: KeySpec, column: Column, numbers: np.ndarray) -> pd.Series:
     """Key numbers as the column's dates or timestamps (timestamptz in UTC)."""
-    nanos = (spec.start + numbers) * spec.step
+    micros = (spec.start + numbers) * (spec.step // 1000)  # years 1–9999 (int64 ns end in 2262)
     if column.type.name == "date":
-        return pd.Series(nanos.astype("datetime64[ns]").astype("datetime64[D]").astype(object),
+        return pd.Series(micros.astype("datetime64[us]").astype("datetime64[D]").astype(object),
                          dtype=object)
-    stamps = pd.Series(pd.to_datetime(nanos, unit="ns", utc=column.type.name == "timestamptz"))
+    stamps = pd.Series(pd.to_datetime(micros, unit="us", utc=column.type.name == "timestamptz"))
     return stamps.astype(object)
 
 

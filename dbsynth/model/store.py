@@ -199,6 +199,8 @@ def _summary_dict(summary: ColumnSummary) -> dict[str, Any]:
     data = asdict(summary)
     if data["offset"] is None:
         data.pop("offset")
+    if not data["infinite"]:
+        data.pop("infinite")
     return data
 
 
@@ -367,6 +369,11 @@ def _check_summary(s: ColumnSummary, at: str) -> None:
             raise ModelError(f"{at}.code: {problem}")
     if s.text_format is not None:
         checked.one_of(s.text_format, DATE_FORMATS, f"{at}.text_format")
+    if s.infinite:  # shares of -Infinity and +Infinity (decode reads them beside the quantiles)
+        checked.length(s.infinite, 2, f"{at}.infinite")
+        checked.shares(s.infinite, f"{at}.infinite")
+        if sum(s.infinite) > 1 or not s.quantiles:
+            raise ModelError(f"{at}.infinite: shares above 1 or no quantiles")
     if s.grid is not None and (s.grid.step is not None and not (0 < s.grid.step < math.inf)
                                or not 0 <= s.grid.decimals <= 15):
         raise ModelError(f"{at}.grid: step or decimals out of range")
