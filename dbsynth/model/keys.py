@@ -494,7 +494,8 @@ def _owned(frame: pd.DataFrame, cols: list[str], owner: Partition, fold: bool = 
            ) -> np.ndarray:
     """Whether each row's key is the partition's to make (the key as text, parts joined;
     ``fold``: case-folded, so 'Ann' and 'ann' are one partition's)."""
-    texts = frame[cols].astype(str).agg("\x1f".join, axis=1) if len(cols) > 1 else frame[cols[0]].astype(str)
+    texts = (pd.concat([_as_text(frame[c]) for c in cols], axis=1).agg("\x1f".join, axis=1)
+             if len(cols) > 1 else _as_text(frame[cols[0]]))
     return owner.owns((texts.str.lower() if fold else texts).tolist())
 
 
@@ -532,10 +533,20 @@ def _value_hashes(values: pd.Series, fold: bool = False) -> np.ndarray:
         whole = np.isfinite(floats) & (np.floor(floats) == floats) & (np.abs(floats) < 2.0 ** 63)
         numbers = np.where(whole, np.where(whole, floats, 0).astype(np.int64), floats.view(np.int64))
     else:
-        texts = values.astype(str)
+        texts = _as_text(values)
         return np.array(pd.util.hash_pandas_object(texts.str.lower() if fold else texts, index=False),
                         dtype=np.uint64)
     return np.array(pd.util.hash_array(numbers), dtype=np.uint64)  # NULL rows: never compared
+
+
+def _as_text(values: pd.Series) -> pd.Series:
+    """Key values as text: bytes (MediaWiki's varbinary titles) as their hex, since they
+    need not decode as UTF-8 (``astype(str)`` decodes them, and failed on the first that
+    did not); anything else as ``str``."""
+    if values.dtype == object:
+        values = values.map(lambda v: "\\x" + bytes(v).hex()
+                            if isinstance(v, (bytes, bytearray, memoryview)) else v)
+    return values.astype(str)
 
 
 def _combine(parts: list[np.ndarray]) -> np.ndarray:
