@@ -52,6 +52,10 @@ CAPABILITIES = DIALECT  # what the engine can do (dbsynth.dialects.sqlite)
 #: where a CREATE TABLE may declare a CHECK (SQL writes one ``CHECK (…)``; a column called
 #: ``checkNumber`` is none, a quoted ``"check" (`` is parsed to be sure)
 _CHECK = re.compile(r"(?i)check\s*\(")
+_VIRTUAL = re.compile(r"(?is)\s*create\s+virtual\s+table\b")
+#: the shadow tables of FTS3/4/5 and R*Tree, where PRAGMA table_list cannot tell (SQLite < 3.37)
+_SHADOW_SUFFIXES = frozenset({"content", "data", "idx", "docsize", "config", "segments",
+                              "segdir", "stat", "node", "parent", "rowid"})
 
 _NUMBER_TYPES = frozenset({"smallint", "integer", "bigint", "numeric", "real", "double",
                            "boolean"})
@@ -149,6 +153,8 @@ class SQLiteConnector:
             return Schema("sqlite", self.schema_name, ())
         rows = self.query("SELECT name, sql FROM sqlite_master WHERE type = 'table' "
                           "AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\' ORDER BY name")
+        virtual, shadow = self._virtual_tables(rows)
+        rows = [(name, sql) for name, sql in rows if name not in virtual and name not in shadow]
         names = [name for name, _ in rows]
         by_folded = {n.casefold(): n for n in names}
         raw = {name: self._raw_table(name, sql or "") for name, sql in rows}
@@ -167,7 +173,24 @@ class SQLiteConnector:
             out.append(Table(name, tuple(columns), pk, tuple(fks), tuple(uniques), tuple(checks),
                              counts[name]))
         return Schema("sqlite", self.schema_name, tuple(out),
-                      objects=sqlite_objects(self.query, self.schema_name))
+                      objects=sqlite_objects(self.query, self.schema_name, virtual))
+
+    def _virtual_tables(self, rows: list[tuple[Any, ...]]) -> tuple[dict[str, str], set[str]]:
+        """The virtual tables (FTS5, R*Tree…: name → CREATE VIRTUAL TABLE) and the shadow
+        tables their module keeps its index in: neither holds rows of its own to model
+        (a shadow table's are the module's encoding), so they are objects, not tables."""
+        virtual = {str(n): str(sql) for n, sql in rows if _VIRTUAL.match(sql or "")}
+        if not virtual:
+            return virtual, set()
+        try:  # SQLite 3.37+: the module says which tables are its shadows
+            kinds = {str(r[1]): str(r[2]) for r in self.query("PRAGMA table_list")
+                     if r[0] == self.schema_name}
+        except sqlite3.Error:
+            kinds = {}
+        shadow = {n for n, kind in kinds.items() if kind == "shadow"}
+        shadow |= {str(n) for n, _sql in rows for v in virtual
+                   if str(n).startswith(v + "_") and str(n)[len(v) + 1:] in _SHADOW_SUFFIXES}
+        return virtual, shadow
 
     def _raw_table(self, name: str, create_sql: str) -> tuple[
             list[Column], PrimaryKey | None, list[UniqueConstraint], list[CheckConstraint],
