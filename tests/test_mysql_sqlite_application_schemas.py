@@ -116,3 +116,32 @@ def test_an_fts5_index_is_an_object_rebuilt_from_the_synthetic_rows(tmp_path: Pa
     duck = tmp_path / "copy.duckdb"
     assert dbsynth.synth(source, duckdb_url(duck), seed=1).integrity.ok
     assert any("virtual table note_fts is not created" in r.getMessage() for r in caplog.records)
+
+
+def test_a_strict_table_with_an_any_column_keeps_its_checks_and_values(tmp_path: Path) -> None:
+    """A STRICT table with a column declared ANY (ints and texts in one column): sqlglot
+    reads ANY as a keyword, so the CREATE TABLE was not parsed and its CHECKs were left out
+    of the copy (with a warning); and the texts of the ANY column were read as NULL, a
+    third of its values lost. The CHECKs are kept and hold, the column is read as text."""
+    path = tmp_path / "strict.db"
+    con = sqlite3.connect(path)
+    con.execute("CREATE TABLE item (id INTEGER PRIMARY KEY, version ANY, "
+                "score REAL NOT NULL CHECK (score >= 0), "
+                "qty INTEGER NOT NULL CONSTRAINT qty_small CHECK (qty BETWEEN 0 AND 9)) STRICT")
+    con.executemany("INSERT INTO item VALUES (?, ?, ?, ?)",
+                    [(i, i if i % 3 else f"v{i}", (i % 10) / 2, i % 10) for i in range(300)])
+    con.commit()
+    con.close()
+    table = dbsynth.inspect(f"sqlite:///{path}").schema.table("item")
+    assert len(table.checks) == 2 and table.column("version").type.name == "text"
+    copy = tmp_path / "copy.db"
+    assert dbsynth.synth(f"sqlite:///{path}", f"sqlite:///{copy}", seed=1).integrity.ok
+    con = sqlite3.connect(copy)
+    try:
+        ddl = con.execute("SELECT sql FROM sqlite_master WHERE name = 'item'").fetchone()[0]
+        assert ddl.count("CHECK") == 2
+        assert con.execute("SELECT count(*), count(version) FROM item").fetchone() == (300, 300)
+        assert con.execute("SELECT count(*) FROM item WHERE score < 0 OR qty NOT BETWEEN 0 AND 9"
+                           ).fetchone()[0] == 0
+    finally:
+        con.close()

@@ -52,6 +52,8 @@ CAPABILITIES = DIALECT  # what the engine can do (dbsynth.dialects.sqlite)
 #: where a CREATE TABLE may declare a CHECK (SQL writes one ``CHECK (…)``; a column called
 #: ``checkNumber`` is none, a quoted ``"check" (`` is parsed to be sure)
 _CHECK = re.compile(r"(?i)check\s*\(")
+#: a column declared ANY (STRICT tables): ``(…, version ANY, …``
+_ANY_TYPE = re.compile(r'(?i)((?:^|[(,])\s*(?:"(?:[^"]|"")*"|`[^`]*`|\[[^\]]*\]|\w+)\s+)ANY\b')
 _VIRTUAL = re.compile(r"(?is)\s*create\s+virtual\s+table\b")
 #: the shadow tables of FTS3/4/5 and R*Tree, where PRAGMA table_list cannot tell (SQLite < 3.37)
 _SHADOW_SUFFIXES = frozenset({"content", "data", "idx", "docsize", "config", "segments",
@@ -320,7 +322,7 @@ class SQLiteConnector:
             if not bad:
                 continue
             declared = c.type.native or c.type.name
-            if 2 * bad > present:
+            if 2 * bad > present or declared.strip().upper() == "ANY":  # (STRICT's any value)
                 log.warning("%s.%s is declared %s but %d of its %d values are not; read as text",
                             table, c.name, declared, bad, present)
                 fitted[c.name] = Column(c.name, SqlType("text", native=c.type.native), c.nullable,
@@ -552,8 +554,8 @@ def _parse_create(sql: str) -> exp.Expression | None:
         return None
     import sqlglot  # lazy: ~0.1 s to import, needed only to read a source's DDL
 
-    try:
-        return sqlglot.parse_one(sql, read="sqlite")
+    try:  # (the type ANY of a STRICT table is a keyword to sqlglot; types come from PRAGMAs)
+        return sqlglot.parse_one(_ANY_TYPE.sub(r"\1BLOB", sql), read="sqlite")
     except (sqlglot.errors.ParseError, sqlglot.errors.TokenError):
         log.warning("cannot parse %s; its CHECKs and generated columns are not read", short_sql(sql))
         return None
