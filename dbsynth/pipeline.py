@@ -21,6 +21,7 @@ from dbsynth.defaults import DEFAULT_SAMPLE_ROWS
 from dbsynth.dialects import dialect_for_url
 from dbsynth.errors import DriftError, IntegrityError, SchemaError, UnsafeTargetError, UsageError
 from dbsynth.inspection import Inspection, KeyOptions, inspect, resolve_schema  # noqa: F401 - re-exported
+from dbsynth.model.columns import decode_binary_text
 from dbsynth.model.keys import align_count_keys, align_reference_values
 from dbsynth.model.relational import DEFAULT_ENGINE, RelationalModel, Sizing
 from dbsynth.model.relational.conditions import conditions_of
@@ -187,7 +188,8 @@ def _train_from(source: Connector, schema: Schema, sample_rows: int | None, seed
     for name in build_plan(schema).order:
         table = schema.table(name)
         limit = None if table.mode == "copy" else sample_rows  # copied tables are kept whole
-        frames[name] = source.read_table(table, limit=limit, seed=seed)
+        frames[name] = decode_binary_text(table.columns,
+                                          source.read_table(table, limit=limit, seed=seed))
         progress("read", name, len(frames[name]))
     frames = align_reference_values(schema, frames)
     sampled = {t.name for t in schema.tables if len(frames[t.name]) < t.row_count}  # before any holdout

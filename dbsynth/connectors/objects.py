@@ -8,6 +8,8 @@ in them is qualified with its schema, which the writer rewrites to the target's.
 
 from __future__ import annotations
 
+import logging
+import re
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -21,6 +23,7 @@ from dbsynth.dialects.mysql import backquoted
 from dbsynth.schema.objects import SchemaObject
 
 Query = Callable[..., list[tuple[Any, ...]]]
+log = logging.getLogger(__name__)
 
 
 def postgres_objects(query: Query, schema: str) -> tuple[SchemaObject, ...]:
@@ -117,9 +120,10 @@ def duckdb_objects(query: Query, schema: str) -> tuple[SchemaObject, ...]:
     return tuple(out)
 
 
-def sqlite_objects(query: Query, schema: str) -> tuple[SchemaObject, ...]:
+def sqlite_objects(query: Query, schema: str, virtual: dict[str, str] | None = None
+                   ) -> tuple[SchemaObject, ...]:
     """Indexes, views and triggers from ``sqlite_master`` (indexes SQLite makes for keys have
-    no SQL and are written with their keys)."""
+    no SQL and are written with their keys), and the ``virtual`` tables (name → SQL)."""
     rows = query("SELECT type, name, tbl_name, sql FROM sqlite_master "
                  "WHERE type IN ('index', 'view', 'trigger') AND sql IS NOT NULL "
                  "AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\' ORDER BY type, name")
@@ -130,7 +134,31 @@ def sqlite_objects(query: Query, schema: str) -> tuple[SchemaObject, ...]:
         else:
             deps = (table, *(t for t in _reads(sql, "sqlite", name, schema) if t != table))
             out.append(SchemaObject(kind, name, sql, "sqlite", deps, table))
+    for name, sql in (virtual or {}).items():
+        out += _virtual_table(name, sql)
     return tuple(out)
+
+
+#: an FTS table's external content: ``content='note'`` (``content=''``: contentless)
+_CONTENT = re.compile(r"""(?i)\bcontent\s*=\s*(?:'((?:[^']|'')*)'|"((?:[^"]|"")*)"|(\w+))""")
+
+
+def _virtual_table(name: str, sql: str) -> list[SchemaObject]:
+    """A virtual table, created after the load; an FTS index of another table's text
+    (``content='note'``) is rebuilt from the synthetic rows then. One holding rows of its
+    own is created empty, with a warning: they are not synthesised."""
+    found = _CONTENT.search(sql)
+    content = next((g for g in found.groups() if g is not None), "") if found else None
+    table = content.replace("''", "'").replace('""', '"') if content else None
+    out = [SchemaObject("virtual table", name, sql, "sqlite", (table,) if table else (), table)]
+    if table:
+        ident = quote_ident(name)
+        out.append(SchemaObject("rebuild", name, f"INSERT INTO {ident} ({ident}) VALUES ('rebuild')",
+                                "sqlite", (table, name), table))
+    else:
+        log.warning("virtual table %s holds rows of its own: it is created empty in a SQLite "
+                    "target (its rows are not synthesised)", name)
+    return out
 
 
 def mysql_objects(query: Query, schema: str, foreign_keys: frozenset[tuple[str, str]]

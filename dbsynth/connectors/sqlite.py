@@ -52,6 +52,12 @@ CAPABILITIES = DIALECT  # what the engine can do (dbsynth.dialects.sqlite)
 #: where a CREATE TABLE may declare a CHECK (SQL writes one ``CHECK (…)``; a column called
 #: ``checkNumber`` is none, a quoted ``"check" (`` is parsed to be sure)
 _CHECK = re.compile(r"(?i)check\s*\(")
+#: a column declared ANY (STRICT tables): ``(…, version ANY, …``
+_ANY_TYPE = re.compile(r'(?i)((?:^|[(,])\s*(?:"(?:[^"]|"")*"|`[^`]*`|\[[^\]]*\]|\w+)\s+)ANY\b')
+_VIRTUAL = re.compile(r"(?is)\s*create\s+virtual\s+table\b")
+#: the shadow tables of FTS3/4/5 and R*Tree, where PRAGMA table_list cannot tell (SQLite < 3.37)
+_SHADOW_SUFFIXES = frozenset({"content", "data", "idx", "docsize", "config", "segments",
+                              "segdir", "stat", "node", "parent", "rowid"})
 
 _NUMBER_TYPES = frozenset({"smallint", "integer", "bigint", "numeric", "real", "double",
                            "boolean"})
@@ -149,6 +155,8 @@ class SQLiteConnector:
             return Schema("sqlite", self.schema_name, ())
         rows = self.query("SELECT name, sql FROM sqlite_master WHERE type = 'table' "
                           "AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\' ORDER BY name")
+        virtual, shadow = self._virtual_tables(rows)
+        rows = [(name, sql) for name, sql in rows if name not in virtual and name not in shadow]
         names = [name for name, _ in rows]
         by_folded = {n.casefold(): n for n in names}
         raw = {name: self._raw_table(name, sql or "") for name, sql in rows}
@@ -167,7 +175,24 @@ class SQLiteConnector:
             out.append(Table(name, tuple(columns), pk, tuple(fks), tuple(uniques), tuple(checks),
                              counts[name]))
         return Schema("sqlite", self.schema_name, tuple(out),
-                      objects=sqlite_objects(self.query, self.schema_name))
+                      objects=sqlite_objects(self.query, self.schema_name, virtual))
+
+    def _virtual_tables(self, rows: list[tuple[Any, ...]]) -> tuple[dict[str, str], set[str]]:
+        """The virtual tables (FTS5, R*Tree…: name → CREATE VIRTUAL TABLE) and the shadow
+        tables their module keeps its index in: neither holds rows of its own to model
+        (a shadow table's are the module's encoding), so they are objects, not tables."""
+        virtual = {str(n): str(sql) for n, sql in rows if _VIRTUAL.match(sql or "")}
+        if not virtual:
+            return virtual, set()
+        try:  # SQLite 3.37+: the module says which tables are its shadows
+            kinds = {str(r[1]): str(r[2]) for r in self.query("PRAGMA table_list")
+                     if r[0] == self.schema_name}
+        except sqlite3.Error:
+            kinds = {}
+        shadow = {n for n, kind in kinds.items() if kind == "shadow"}
+        shadow |= {str(n) for n, _sql in rows for v in virtual
+                   if str(n).startswith(v + "_") and str(n)[len(v) + 1:] in _SHADOW_SUFFIXES}
+        return virtual, shadow
 
     def _raw_table(self, name: str, create_sql: str) -> tuple[
             list[Column], PrimaryKey | None, list[UniqueConstraint], list[CheckConstraint],
@@ -297,7 +322,7 @@ class SQLiteConnector:
             if not bad:
                 continue
             declared = c.type.native or c.type.name
-            if 2 * bad > present:
+            if 2 * bad > present or declared.strip().upper() == "ANY":  # (STRICT's any value)
                 log.warning("%s.%s is declared %s but %d of its %d values are not; read as text",
                             table, c.name, declared, bad, present)
                 fitted[c.name] = Column(c.name, SqlType("text", native=c.type.native), c.nullable,
@@ -529,8 +554,8 @@ def _parse_create(sql: str) -> exp.Expression | None:
         return None
     import sqlglot  # lazy: ~0.1 s to import, needed only to read a source's DDL
 
-    try:
-        return sqlglot.parse_one(sql, read="sqlite")
+    try:  # (the type ANY of a STRICT table is a keyword to sqlglot; types come from PRAGMAs)
+        return sqlglot.parse_one(_ANY_TYPE.sub(r"\1BLOB", sql), read="sqlite")
     except (sqlglot.errors.ParseError, sqlglot.errors.TokenError):
         log.warning("cannot parse %s; its CHECKs and generated columns are not read", short_sql(sql))
         return None

@@ -140,7 +140,8 @@ def fit_column(column: Column, values: pd.Series, beside: Sequence[str] = ()) ->
         return base
     if t.name in ("boolean", "enum"):
         return _categorical(base, present)
-    if t.is_string:
+    if t.is_string or (t.name == "bytes" and len(present)
+                       and all(isinstance(v, str) for v in present)):  # text in binary strings
         return _fit_text(base, column, present.astype(str), beside)
     if structured.models(t):  # json, arrays, bytes, intervals
         base.structured = structured.fit(column, present)
@@ -367,6 +368,35 @@ def _draw(s: ColumnSummary, n: int, rng: np.random.Generator, fake: FakeValues) 
             values = [v[: s.max_length] for v in values]
         return pd.Series(values, dtype=object)
     return pd.Series([None] * n, dtype=object)  # unsupported and nullable: NULL
+
+
+def decode_binary_text(columns: Sequence[Column], frame: pd.DataFrame) -> pd.DataFrame:
+    """The frame with each binary column that holds only UTF-8 text (MediaWiki's varbinary
+    titles and blob comments, whose every value is text) as that text: it is then modelled
+    as text, not as random bytes, and written back UTF-8 encoded (writer.load)."""
+    decoded = {}
+    for column in columns:
+        if column.type.name != "bytes" or column.name not in frame.columns:
+            continue
+        present = _non_null(frame[column.name])
+        texts = [_utf8_text(v) for v in present]
+        if texts and all(t is not None for t in texts):
+            values = frame[column.name].astype(object).where(frame[column.name].notna(), None)
+            values.loc[present.index] = texts
+            decoded[column.name] = values
+    return frame.assign(**decoded) if decoded else frame
+
+
+def _utf8_text(value: Any) -> str | None:
+    """The value as text when it is UTF-8 without control characters (a tab, a newline
+    aside), else None: bytes of another kind (an image, a hash, a zero-padded BINARY(n))."""
+    if not isinstance(value, (bytes, bytearray, memoryview)):
+        return None
+    try:
+        text = bytes(value).decode("utf-8")
+    except UnicodeDecodeError:
+        return None
+    return None if any(ord(c) < 32 and c not in "\t\n\r" or ord(c) == 127 for c in text) else text
 
 
 def random_uuids(n: int, rng: np.random.Generator) -> pd.Series:

@@ -460,7 +460,8 @@ def _owned(frame: pd.DataFrame, cols: list[str], owner: Partition, fold: bool = 
            ) -> np.ndarray:
     """Whether each row's key is the partition's to make (the key as text, parts joined;
     ``fold``: case-folded, so 'Ann' and 'ann' are one partition's)."""
-    texts = frame[cols].astype(str).agg("\x1f".join, axis=1) if len(cols) > 1 else frame[cols[0]].astype(str)
+    texts = (pd.concat([_as_text(frame[c]) for c in cols], axis=1).agg("\x1f".join, axis=1)
+             if len(cols) > 1 else _as_text(frame[cols[0]]))
     return owner.owns((texts.str.lower() if fold else texts).tolist())
 
 

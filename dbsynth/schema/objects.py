@@ -16,19 +16,21 @@ ObjectKind = Literal[
     "partition key", "partition", "extension", "domain", "type", "sequence", "function", "procedure",
     "aggregate", "index", "view", "materialized view", "trigger", "comment", "policy", "grant",
     "check", "check validation", "foreign key", "default", "constraint", "inheritance",
+    "virtual table", "rebuild",
 ]
 
 #: kinds in the order they are created when nothing else decides (dependencies first)
 KIND_ORDER: tuple[ObjectKind, ...] = (
     "partition key", "partition", "extension", "domain", "type", "sequence", "default", "function",
     "procedure", "aggregate", "check", "check validation", "view", "materialized view", "index",
-    "constraint", "foreign key", "inheritance", "trigger", "comment", "policy", "grant",
+    "constraint", "foreign key", "inheritance", "virtual table", "rebuild", "trigger", "comment",
+    "policy", "grant",
 )
 
 #: kinds other objects can depend on (by name; an index, trigger or comment is named after
 #: its table, which is not a dependency on it)
 DEPENDABLE_KINDS = frozenset({"extension", "domain", "type", "sequence", "function", "procedure",
-                              "aggregate", "view", "materialized view", "check"})
+                              "aggregate", "view", "materialized view", "check", "virtual table"})
 
 #: kinds written with their table's CREATE TABLE (declarative partitioning), not as objects
 WITH_TABLE_KINDS = frozenset({"partition key", "partition"})

@@ -259,11 +259,24 @@ def _next_identity_values(table: Table, frame: pd.DataFrame | TableStream) -> di
     return out
 
 
+def _binary_as_bytes(table: Table, frame: pd.DataFrame) -> pd.DataFrame:
+    """Text drawn for a binary column (one holding UTF-8 text in the source, modelled as
+    text: model.columns.decode_binary_text) UTF-8 encoded, as the column holds it."""
+    encoded = {}
+    for column in table.columns:
+        if column.type.name == "bytes" and column.name in frame.columns:
+            values = frame[column.name]
+            if values.dtype.kind not in "biufcmM" and any(isinstance(v, str) for v in values):
+                encoded[column.name] = values.map(
+                    lambda v: v.encode("utf-8") if isinstance(v, str) else v)
+    return frame.assign(**encoded) if encoded else frame
+
+
 def _load_table(session: TargetSession, table: Table, op: Operation,
                 frame: pd.DataFrame) -> None:
     """Bulk-load one table (or chunk) as its load operation says. The caller's frame is
     never modified, and copied only when a cut key must be blanked."""
-    frame = frame[list(table.data_columns)]
+    frame = _binary_as_bytes(table, frame[list(table.data_columns)])
     if op.columns:
         frame = frame.assign(**{col: None for col in op.columns})
     if not op.by_depth:
