@@ -139,13 +139,13 @@ def value_hashes(values: pd.Series, fold: bool = False) -> np.ndarray:
         whole = np.isfinite(floats) & (np.floor(floats) == floats) & (np.abs(floats) < 2.0 ** 63)
         numbers = np.where(whole, np.where(whole, floats, 0).astype(np.int64), floats.view(np.int64))
     else:
-        texts = _as_text(values)
+        texts = key_texts(values)
         return np.array(pd.util.hash_pandas_object(texts.str.lower() if fold else texts, index=False),
                         dtype=np.uint64)
     return np.array(pd.util.hash_array(numbers), dtype=np.uint64)  # NULL rows: never compared
 
 
-def _as_text(values: pd.Series) -> pd.Series:
+def key_texts(values: pd.Series) -> pd.Series:
     """Key values as text: bytes (MediaWiki's varbinary titles) as their hex, since they
     need not decode as UTF-8 (``astype(str)`` decodes them, and failed on the first that
     did not); anything else as ``str``."""

@@ -17,7 +17,7 @@ import pandas as pd
 from dbsynth.model.columns import random_uuids
 from dbsynth.model.encoding import nanoseconds_to_micros, to_nanoseconds
 from dbsynth.model.key_hashes import (
-    KeyHashes, KeyRule, combine_hashes, duplicated_keys, key_hashes, value_hashes,
+    KeyHashes, KeyRule, combine_hashes, duplicated_keys, key_hashes, key_texts, value_hashes,
 )
 from dbsynth.model.partition import Partition
 from dbsynth.model.pii import person_name_kind
@@ -460,8 +460,8 @@ def _owned(frame: pd.DataFrame, cols: list[str], owner: Partition, fold: bool = 
            ) -> np.ndarray:
     """Whether each row's key is the partition's to make (the key as text, parts joined;
     ``fold``: case-folded, so 'Ann' and 'ann' are one partition's)."""
-    texts = (pd.concat([_as_text(frame[c]) for c in cols], axis=1).agg("\x1f".join, axis=1)
-             if len(cols) > 1 else _as_text(frame[cols[0]]))
+    texts = (pd.concat([key_texts(frame[c]) for c in cols], axis=1).agg("\x1f".join, axis=1)
+             if len(cols) > 1 else key_texts(frame[cols[0]]))
     return owner.owns((texts.str.lower() if fold else texts).tolist())
 
 
